@@ -1,0 +1,130 @@
+package io.dualpush;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * How the engine treats one destination: its id, region, priority (lower reads first), whether it
+ * is required for the ack policy, and the timeout of one write attempt. Immutable.
+ *
+ * <pre>{@code
+ * DestinationOptions.builder("edge-asia").region("southeastasia").priority(3)
+ *     .required(false).timeout(Duration.ofMinutes(2)).build();
+ * }</pre>
+ */
+public final class DestinationOptions {
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+  /** The seed's default timeout for one write. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+  private final String id;
+  private final String region;
+  private final int priority;
+  private final boolean required;
+  private final Duration timeout;
+
+  private DestinationOptions(Builder b) {
+    this.id = b.id;
+    this.region = b.region;
+    this.priority = b.priority;
+    this.required = b.required;
+    this.timeout = b.timeout;
+  }
+
+  /** A required destination with default priority, region and timeout. */
+  public static DestinationOptions of(String id) {
+    return builder(id).build();
+  }
+
+  public static Builder builder(String id) {
+    return new Builder(id);
+  }
+
+  public String id() {
+    return id;
+  }
+
+  /** The region label, e.g. {@code eastus2}; empty when not given. */
+  public String region() {
+    return region;
+  }
+
+  public int priority() {
+    return priority;
+  }
+
+  public boolean required() {
+    return required;
+  }
+
+  public Duration timeout() {
+    return timeout;
+  }
+
+  @Override
+  public String toString() {
+    return "DestinationOptions{id=" + id + ", region=" + region + ", priority=" + priority
+        + ", required=" + required + ", timeout=" + timeout + "}";
+  }
+
+  /** Builder; each setter validates its argument and names it in the error. */
+  public static final class Builder {
+    private final String id;
+    private String region = "";
+    private int priority = 1;
+    private boolean required = true;
+    private Duration timeout = DEFAULT_TIMEOUT;
+
+    private Builder(String id) {
+      InvalidInputException.requireNonNull(id, "id");
+      if (!ID.matcher(id).matches()) {
+        throw new InvalidInputException("id", "'id' must be 1-63 letters, digits, '.', '_' or '-', "
+            + "starting with a letter or digit; got '" + id + "'.");
+      }
+      this.id = id;
+    }
+
+    public Builder region(String region) {
+      this.region = InvalidInputException.requireNonNull(region, "region");
+      return this;
+    }
+
+    public Builder priority(int priority) {
+      if (priority < 0) {
+        throw new InvalidInputException("priority", "'priority' cannot be negative; got " + priority + ".");
+      }
+      this.priority = priority;
+      return this;
+    }
+
+    public Builder required(boolean required) {
+      this.required = required;
+      return this;
+    }
+
+    public Builder timeout(Duration timeout) {
+      InvalidInputException.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new InvalidInputException("timeout", "'timeout' must be positive; got " + timeout + ".");
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    public DestinationOptions build() {
+      return new DestinationOptions(this);
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof DestinationOptions d && d.id.equals(id) && d.region.equals(region)
+        && d.priority == priority && d.required == required && d.timeout.equals(timeout);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(id, region, priority, required, timeout);
+  }
+}

@@ -1,0 +1,93 @@
+package io.dualpush;
+
+import io.dualpush.internal.PushEngine;
+import io.dualpush.spi.HealthStatus;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Pushes objects to every configured destination at once, durably and verified; the
+ * {@code CompletableFuture} flavour. Build one with {@link DualPushClientBuilder#buildAsyncClient()}.
+ *
+ * <p>A push is written to the transaction log (and durable there) before any destination is
+ * touched, goes to every destination in parallel, and completes when the ack policy is decided:
+ * with a {@link PushReceipt} when it holds, or exceptionally with {@link PushFailedException}
+ * (carrying the receipt) when it does not. Either way the transaction is in the log and copies that
+ * failed are repaired in the background.
+ *
+ * <p>Thread-safe; one client per process is the intended use. {@link #close()} drains.
+ *
+ * <pre>{@code
+ * client.push(PushRequest.of("gold/sales.csv", PushContent.ofFile(file)))
+ *     .thenAccept(r -> log.info("{} {}", r.key(), r.state()));
+ * }</pre>
+ */
+public final class DualPushAsyncClient implements AutoCloseable {
+  private final PushEngine engine;
+
+  DualPushAsyncClient(PushEngine engine) {
+    this.engine = engine;
+  }
+
+  /**
+   * Pushes one object. Blocks only while the client already has its maximum of pushes in flight
+   * (backpressure); hashing and writing happen on the client's threads.
+   */
+  public CompletableFuture<PushReceipt> push(PushRequest request) {
+    InvalidInputException.requireNonNull(request, "request");
+    return engine.push(request);
+  }
+
+  /** Checks every copy of a transaction against the source MD5 in the log and records the result. */
+  public CompletableFuture<PushReceipt> verify(String transactionId, VerifyMode mode) {
+    InvalidInputException.requireNonNull(transactionId, "transactionId");
+    InvalidInputException.requireNonNull(mode, "mode");
+    return engine.verify(transactionId, mode);
+  }
+
+  /** Repairs the failed copies of a transaction now, reviving it if it was dead-lettered. */
+  public CompletableFuture<PushReceipt> retryFailed(String transactionId) {
+    InvalidInputException.requireNonNull(transactionId, "transactionId");
+    return engine.retryFailed(transactionId);
+  }
+
+  /** Retries every open or dead-lettered transaction now. */
+  public CompletableFuture<List<PushReceipt>> repairAll() {
+    return engine.repairAll();
+  }
+
+  /** Where a transaction stands now, if the log still holds it. */
+  public Optional<PushReceipt> receipt(String transactionId) {
+    InvalidInputException.requireNonNull(transactionId, "transactionId");
+    return engine.receipt(transactionId);
+  }
+
+  /** Up to {@code limit} transactions, newest first. */
+  public List<PushReceipt> recent(int limit) {
+    if (limit < 0) {
+      throw new InvalidInputException("limit", "'limit' cannot be negative; got " + limit + ".");
+    }
+    return engine.recent(limit);
+  }
+
+  /** Backlog, lag and abandoned counts. */
+  public DualPushStats stats() {
+    return engine.stats();
+  }
+
+  /** Probes every destination now; by destination id. */
+  public Map<String, HealthStatus> health() {
+    return engine.health();
+  }
+
+  /**
+   * Stops accepting pushes, waits for those in flight (bounded by the close timeout), stops repair
+   * and releases every thread. Closes the transaction log only if the builder opened it.
+   */
+  @Override
+  public void close() {
+    engine.close();
+  }
+}

@@ -1,0 +1,105 @@
+package io.dualpush;
+
+import io.dualpush.spi.HealthStatus;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The blocking flavour of {@link DualPushAsyncClient}, which it wraps, so the two cannot drift.
+ * Thread-safe.
+ *
+ * <pre>{@code
+ * try (DualPushClient client = new DualPushClientBuilder()
+ *     .destination(DestinationOptions.of("primary"), new FileSystemDestination(primaryDir))
+ *     .destination(DestinationOptions.of("secondary"), new FileSystemDestination(secondaryDir))
+ *     .transactionLog(logDir)
+ *     .buildClient()) {
+ *   PushReceipt receipt = client.push(PushRequest.of("gold/sales.csv", PushContent.ofFile(file)));
+ * }
+ * }</pre>
+ */
+public final class DualPushClient implements AutoCloseable {
+  private final DualPushAsyncClient async;
+
+  DualPushClient(DualPushAsyncClient async) {
+    this.async = async;
+  }
+
+  /**
+   * Pushes one object and waits until the ack policy is decided.
+   *
+   * @throws PushFailedException when it does not hold; the receipt says which copies exist, and
+   *     the failed ones are repaired in the background
+   * @throws InvalidInputException for a bad request, before anything is written
+   */
+  public PushReceipt push(PushRequest request) {
+    return join(async.push(request));
+  }
+
+  public PushReceipt push(String key, byte[] bytes) {
+    return push(PushRequest.of(key, bytes));
+  }
+
+  public PushReceipt push(String key, java.nio.file.Path file) {
+    return push(PushRequest.of(key, PushContent.ofFile(file)));
+  }
+
+  /** See {@link DualPushAsyncClient#verify}. */
+  public PushReceipt verify(String transactionId, VerifyMode mode) {
+    return join(async.verify(transactionId, mode));
+  }
+
+  /** See {@link DualPushAsyncClient#retryFailed}. */
+  public PushReceipt retryFailed(String transactionId) {
+    return join(async.retryFailed(transactionId));
+  }
+
+  /** See {@link DualPushAsyncClient#repairAll}. */
+  public List<PushReceipt> repairAll() {
+    return join(async.repairAll());
+  }
+
+  public Optional<PushReceipt> receipt(String transactionId) {
+    return async.receipt(transactionId);
+  }
+
+  public List<PushReceipt> recent(int limit) {
+    return async.recent(limit);
+  }
+
+  public DualPushStats stats() {
+    return async.stats();
+  }
+
+  public Map<String, HealthStatus> health() {
+    return async.health();
+  }
+
+  /** The async client this one wraps. */
+  public DualPushAsyncClient async() {
+    return async;
+  }
+
+  @Override
+  public void close() {
+    async.close();
+  }
+
+  private static <T> T join(CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new DualPushException(String.valueOf(cause), cause);
+    }
+  }
+}

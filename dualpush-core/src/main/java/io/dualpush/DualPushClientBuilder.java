@@ -1,0 +1,250 @@
+package io.dualpush;
+
+import io.dualpush.internal.EngineConfig;
+import io.dualpush.internal.PushEngine;
+import io.dualpush.local.FileTransactionLog;
+import io.dualpush.local.InProcessDedupeStore;
+import io.dualpush.spi.AlertSink;
+import io.dualpush.spi.DedupeStore;
+import io.dualpush.spi.Destination;
+import io.dualpush.spi.TransactionLog;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds {@link DualPushClient}s and {@link DualPushAsyncClient}s. Setters validate on entry and
+ * name the field; a setting given twice fails at once; {@code build} checks the whole and fails
+ * before anything is written or started.
+ *
+ * <pre>{@code
+ * DualPushClient client = new DualPushClientBuilder()
+ *     .destination(DestinationOptions.builder("primary").region("eastus2").build(), primary)
+ *     .destination(DestinationOptions.builder("secondary").region("westus2").build(), secondary)
+ *     .transactionLog(Path.of("/var/lib/dualpush/log"))
+ *     .buildClient();
+ * }</pre>
+ *
+ * <p>Not thread-safe; build once, share the client.
+ */
+public final class DualPushClientBuilder {
+  private static final Logger LOG = LoggerFactory.getLogger(DualPushClientBuilder.class);
+
+  private final Map<String, EngineConfig.Target> destinations = new LinkedHashMap<>();
+  private TransactionLog transactionLog;
+  private Path transactionLogDirectory;
+  private DedupeStore dedupeStore;
+  private Duration dedupeTtl;
+  private AlertSink alertSink;
+  private final List<DualPushListener> listeners = new ArrayList<>();
+  private AckPolicy ackPolicy;
+  private RetryOptions retry;
+  private CircuitBreakerOptions circuitBreaker;
+  private RepairOptions repair;
+  private Clock clock;
+  private Integer ioThreads;
+  private Integer maxInFlight;
+  private Long retainedPayloadBytes;
+  private Duration closeTimeout;
+
+  public DualPushClientBuilder() {}
+
+  /** Adds a destination; ids must be unique. Order is kept (it is the order of receipts). */
+  public DualPushClientBuilder destination(DestinationOptions options, Destination destination) {
+    InvalidInputException.requireNonNull(options, "options");
+    InvalidInputException.requireNonNull(destination, "destination");
+    if (destinations.containsKey(options.id())) {
+      throw new InvalidInputException("destination", "destination '" + options.id() + "' was already added");
+    }
+    destinations.put(options.id(), new EngineConfig.Target(options, destination));
+    return this;
+  }
+
+  /** Adds a required destination with default options. */
+  public DualPushClientBuilder destination(String id, Destination destination) {
+    return destination(DestinationOptions.of(id), destination);
+  }
+
+  /** The transaction log to use; the caller keeps ownership and closes it after the client. */
+  public DualPushClientBuilder transactionLog(TransactionLog log) {
+    InvalidInputException.requireNonNull(log, "transactionLog");
+    checkUnset(transactionLog == null && transactionLogDirectory == null, "transactionLog", transactionLog != null ? transactionLog : transactionLogDirectory);
+    this.transactionLog = log;
+    return this;
+  }
+
+  /** A {@link FileTransactionLog} in {@code directory}, opened on build and closed with the client. */
+  public DualPushClientBuilder transactionLog(Path directory) {
+    InvalidInputException.requireNonNull(directory, "transactionLog");
+    checkUnset(transactionLog == null && transactionLogDirectory == null, "transactionLog", transactionLog != null ? transactionLog : transactionLogDirectory);
+    this.transactionLogDirectory = directory;
+    return this;
+  }
+
+  /** Where message ids are remembered; default an {@link InProcessDedupeStore}. */
+  public DualPushClientBuilder dedupeStore(DedupeStore store) {
+    InvalidInputException.requireNonNull(store, "dedupeStore");
+    checkUnset(dedupeStore == null, "dedupeStore", dedupeStore);
+    this.dedupeStore = store;
+    return this;
+  }
+
+  /** How long a processed message id is remembered; default 7 days. */
+  public DualPushClientBuilder dedupeTtl(Duration ttl) {
+    checkUnset(dedupeTtl == null, "dedupeTtl", dedupeTtl);
+    this.dedupeTtl = Durations.positive(ttl, "dedupeTtl");
+    return this;
+  }
+
+  /** Where alerts go; default: logged through SLF4J at a level matching the severity. */
+  public DualPushClientBuilder alertSink(AlertSink sink) {
+    InvalidInputException.requireNonNull(sink, "alertSink");
+    checkUnset(alertSink == null, "alertSink", alertSink);
+    this.alertSink = sink;
+    return this;
+  }
+
+  /** Adds a listener for engine events. */
+  public DualPushClientBuilder listener(DualPushListener listener) {
+    listeners.add(InvalidInputException.requireNonNull(listener, "listener"));
+    return this;
+  }
+
+  public DualPushClientBuilder ackPolicy(AckPolicy policy) {
+    InvalidInputException.requireNonNull(policy, "ackPolicy");
+    checkUnset(ackPolicy == null, "ackPolicy", ackPolicy);
+    this.ackPolicy = policy;
+    return this;
+  }
+
+  public DualPushClientBuilder retry(RetryOptions options) {
+    InvalidInputException.requireNonNull(options, "retry");
+    checkUnset(retry == null, "retry", retry);
+    this.retry = options;
+    return this;
+  }
+
+  public DualPushClientBuilder circuitBreaker(CircuitBreakerOptions options) {
+    InvalidInputException.requireNonNull(options, "circuitBreaker");
+    checkUnset(circuitBreaker == null, "circuitBreaker", circuitBreaker);
+    this.circuitBreaker = options;
+    return this;
+  }
+
+  public DualPushClientBuilder repair(RepairOptions options) {
+    InvalidInputException.requireNonNull(options, "repair");
+    checkUnset(repair == null, "repair", repair);
+    this.repair = options;
+    return this;
+  }
+
+  /** The clock for log timestamps, TTLs and repair schedules; default the system UTC clock. */
+  public DualPushClientBuilder clock(Clock clock) {
+    InvalidInputException.requireNonNull(clock, "clock");
+    checkUnset(this.clock == null, "clock", this.clock);
+    this.clock = clock;
+    return this;
+  }
+
+  /** Threads for destination I/O and for hashing; default 16. */
+  public DualPushClientBuilder ioThreads(int threads) {
+    if (threads < 1) {
+      throw new InvalidInputException("ioThreads", "'ioThreads' must be at least 1; got " + threads + ".");
+    }
+    checkUnset(ioThreads == null, "ioThreads", ioThreads);
+    this.ioThreads = threads;
+    return this;
+  }
+
+  /** Pushes accepted and not yet settled before {@code push} blocks (backpressure); default 256. */
+  public DualPushClientBuilder maxInFlight(int pushes) {
+    if (pushes < 1) {
+      throw new InvalidInputException("maxInFlight", "'maxInFlight' must be at least 1; got " + pushes + ".");
+    }
+    checkUnset(maxInFlight == null, "maxInFlight", maxInFlight);
+    this.maxInFlight = pushes;
+    return this;
+  }
+
+  /** In-memory payload bytes kept for repairing failed copies; default 64 MiB. */
+  public DualPushClientBuilder retainedPayloadBytes(long bytes) {
+    if (bytes < 0) {
+      throw new InvalidInputException("retainedPayloadBytes", "'retainedPayloadBytes' cannot be negative; got " + bytes + ".");
+    }
+    checkUnset(retainedPayloadBytes == null, "retainedPayloadBytes", retainedPayloadBytes);
+    this.retainedPayloadBytes = bytes;
+    return this;
+  }
+
+  /** How long {@code close()} waits for pushes in flight; default 2 minutes. */
+  public DualPushClientBuilder closeTimeout(Duration timeout) {
+    checkUnset(closeTimeout == null, "closeTimeout", closeTimeout);
+    this.closeTimeout = Durations.positive(timeout, "closeTimeout");
+    return this;
+  }
+
+  public DualPushClient buildClient() {
+    return new DualPushClient(buildAsyncClient());
+  }
+
+  public DualPushAsyncClient buildAsyncClient() {
+    if (destinations.isEmpty()) {
+      throw new InvalidInputException("destination", "at least one 'destination' must be added");
+    }
+    int required = (int) destinations.values().stream().filter(t -> t.options().required()).count();
+    if (required == 0) {
+      throw new InvalidInputException("destination", "at least one 'destination' must be required");
+    }
+    AckPolicy ack = ackPolicy != null ? ackPolicy : AckPolicy.allRequired();
+    if (ack.requiredCopies(required) > required) {
+      throw new InvalidInputException("ackPolicy", "'ackPolicy' " + ack + " needs more copies than the "
+          + required + " required destination(s)");
+    }
+    if (transactionLog == null && transactionLogDirectory == null) {
+      throw new InvalidInputException("transactionLog", "'transactionLog' must be set: a directory for the "
+          + "embedded file log, or a TransactionLog; without it no push would survive a crash");
+    }
+    Clock c = clock != null ? clock : Clock.systemUTC();
+    TransactionLog log = transactionLog != null ? transactionLog : FileTransactionLog.open(transactionLogDirectory);
+    EngineConfig config = new EngineConfig(
+        List.copyOf(destinations.values()),
+        log,
+        transactionLog == null,
+        dedupeStore != null ? dedupeStore : new InProcessDedupeStore(c),
+        dedupeTtl != null ? dedupeTtl : Duration.ofDays(7),
+        alertSink != null ? alertSink : DualPushClientBuilder::logAlert,
+        List.copyOf(listeners),
+        ack,
+        retry != null ? retry : RetryOptions.ofDefaults(),
+        circuitBreaker != null ? circuitBreaker : CircuitBreakerOptions.ofDefaults(),
+        repair != null ? repair : RepairOptions.ofDefaults(),
+        c,
+        ioThreads != null ? ioThreads : 16,
+        maxInFlight != null ? maxInFlight : 256,
+        retainedPayloadBytes != null ? retainedPayloadBytes : 64L * 1024 * 1024,
+        closeTimeout != null ? closeTimeout : Duration.ofMinutes(2));
+    PushEngine engine = new PushEngine(config);
+    engine.start();
+    return new DualPushAsyncClient(engine);
+  }
+
+  private static void logAlert(io.dualpush.spi.Alert alert) {
+    switch (alert.severity()) {
+      case CRITICAL, HIGH -> LOG.error("ALERT {} [{}] {}", alert.type(), alert.severity(), alert.message());
+      case MEDIUM -> LOG.warn("ALERT {} [{}] {}", alert.type(), alert.severity(), alert.message());
+      default -> LOG.info("ALERT {} [{}] {}", alert.type(), alert.severity(), alert.message());
+    }
+  }
+
+  private static void checkUnset(boolean unset, String field, Object current) {
+    if (!unset) {
+      throw new InvalidInputException(field, field + " was already set to " + current);
+    }
+  }
+}

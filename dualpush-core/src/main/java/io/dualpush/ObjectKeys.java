@@ -1,0 +1,61 @@
+package io.dualpush;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The rules every object key follows, on every destination: relative, '/'-separated, no empty,
+ * {@code .} or {@code ..} segment, no backslash or control character, at most
+ * {@value #MAX_KEY_BYTES} bytes of UTF-8. Keys under {@code .dualpush/} are reserved.
+ */
+public final class ObjectKeys {
+  /** The longest key accepted, in UTF-8 bytes (Azure's blob name limit). */
+  public static final int MAX_KEY_BYTES = 1024;
+
+  private ObjectKeys() {}
+
+  /**
+   * Returns {@code key} when it is valid, else throws {@link InvalidInputException} naming the field
+   * {@code key} and the rule it broke.
+   */
+  public static String validate(String key) {
+    if (key == null) {
+      throw new InvalidInputException("key", "'key' cannot be null.");
+    }
+    if (key.isEmpty()) {
+      throw new InvalidInputException("key", "'key' cannot be empty.");
+    }
+    int bytes = key.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > MAX_KEY_BYTES) {
+      throw new InvalidInputException("key",
+          "'key' is " + bytes + " bytes long; at most " + MAX_KEY_BYTES + " are allowed.");
+    }
+    if (key.startsWith("/") || (key.length() > 1 && key.charAt(1) == ':')) {
+      throw new InvalidInputException("key", "'key' must be relative, not absolute: '" + shorten(key) + "'.");
+    }
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c == '\\') {
+        throw new InvalidInputException("key", "'key' cannot contain a backslash: '" + shorten(key) + "'.");
+      }
+      if (Character.isISOControl(c)) {
+        throw new InvalidInputException("key", "'key' cannot contain control characters.");
+      }
+    }
+    for (String segment : key.split("/", -1)) {
+      if (segment.isEmpty()) {
+        throw new InvalidInputException("key", "'key' cannot have an empty path segment: '" + shorten(key) + "'.");
+      }
+      if (segment.equals("..") || segment.equals(".")) {
+        throw new InvalidInputException("key", "'key' cannot contain '" + segment + "' segments: '" + shorten(key) + "'.");
+      }
+    }
+    if (key.equals(".dualpush") || key.startsWith(".dualpush/")) {
+      throw new InvalidInputException("key", "'key' cannot be under the reserved prefix '.dualpush/'.");
+    }
+    return key;
+  }
+
+  private static String shorten(String key) {
+    return key.length() <= 80 ? key : key.substring(0, 77) + "...";
+  }
+}

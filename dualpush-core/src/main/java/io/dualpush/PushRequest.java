@@ -1,0 +1,152 @@
+package io.dualpush;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * One object to push: its key, its content and what to record with it. Validated on
+ * {@link Builder#build()}, before anything is written. Immutable.
+ *
+ * <pre>{@code
+ * PushRequest.builder("gold/sales/2026-11-24.csv", PushContent.ofFile(file))
+ *     .datasetId("sales").messageId(message.id()).contentType("text/csv").build();
+ * }</pre>
+ */
+public final class PushRequest {
+  /** Metadata names follow Azure's rule (C# identifiers), so every destination can store them. */
+  private static final Pattern METADATA_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+  private static final int MAX_ID_LENGTH = 512;
+  private static final int MAX_METADATA_BYTES = 8 * 1024;
+
+  private final String key;
+  private final PushContent content;
+  private final String datasetId;
+  private final String messageId;
+  private final String contentType;
+  private final Map<String, String> metadata;
+
+  private PushRequest(Builder b) {
+    this.key = b.key;
+    this.content = b.content;
+    this.datasetId = b.datasetId;
+    this.messageId = b.messageId;
+    this.contentType = b.contentType;
+    this.metadata = Map.copyOf(b.metadata);
+  }
+
+  public static PushRequest of(String key, PushContent content) {
+    return builder(key, content).build();
+  }
+
+  public static PushRequest of(String key, byte[] bytes) {
+    return builder(key, PushContent.ofBytes(bytes)).build();
+  }
+
+  public static Builder builder(String key, PushContent content) {
+    return new Builder(key, content);
+  }
+
+  public String key() {
+    return key;
+  }
+
+  public PushContent content() {
+    return content;
+  }
+
+  /** The dataset id, if given. */
+  public Optional<String> datasetId() {
+    return datasetId.isEmpty() ? Optional.empty() : Optional.of(datasetId);
+  }
+
+  /** The message id used for exactly-once processing, if given. */
+  public Optional<String> messageId() {
+    return messageId.isEmpty() ? Optional.empty() : Optional.of(messageId);
+  }
+
+  public String contentType() {
+    return contentType;
+  }
+
+  public Map<String, String> metadata() {
+    return metadata;
+  }
+
+  /** Builder; each setter validates and names its field. */
+  public static final class Builder {
+    private final String key;
+    private final PushContent content;
+    private String datasetId = "";
+    private String messageId = "";
+    private String contentType = "application/octet-stream";
+    private final Map<String, String> metadata = new LinkedHashMap<>();
+
+    private Builder(String key, PushContent content) {
+      this.key = ObjectKeys.validate(key);
+      this.content = InvalidInputException.requireNonNull(content, "content");
+    }
+
+    public Builder datasetId(String datasetId) {
+      this.datasetId = id(datasetId, "datasetId");
+      return this;
+    }
+
+    /** An id that makes the push exactly-once within the dedupe TTL. */
+    public Builder messageId(String messageId) {
+      this.messageId = id(messageId, "messageId");
+      return this;
+    }
+
+    public Builder contentType(String contentType) {
+      InvalidInputException.requireNonNull(contentType, "contentType");
+      if (contentType.isBlank() || contentType.length() > 255 || !contentType.chars().allMatch(c -> c > 31 && c < 127)) {
+        throw new InvalidInputException("contentType",
+            "'contentType' must be 1-255 printable ASCII characters; got '" + contentType + "'.");
+      }
+      this.contentType = contentType;
+      return this;
+    }
+
+    public Builder metadata(String name, String value) {
+      InvalidInputException.requireNonNull(name, "metadata");
+      InvalidInputException.requireNonNull(value, "metadata");
+      if (!METADATA_NAME.matcher(name).matches()) {
+        throw new InvalidInputException("metadata", "'metadata' name '" + name
+            + "' must be a letter or '_' followed by up to 63 letters, digits or '_'.");
+      }
+      if (name.toLowerCase(java.util.Locale.ROOT).startsWith("dualpush_")) {
+        throw new InvalidInputException("metadata", "'metadata' name '" + name + "' uses the reserved prefix 'dualpush_'.");
+      }
+      if (!value.chars().allMatch(c -> c > 31 && c < 127)) {
+        throw new InvalidInputException("metadata", "'metadata' value of '" + name + "' must be printable ASCII.");
+      }
+      metadata.put(name, value);
+      int bytes = metadata.entrySet().stream().mapToInt(e -> e.getKey().length() + e.getValue().length()).sum();
+      if (bytes > MAX_METADATA_BYTES) {
+        throw new InvalidInputException("metadata", "'metadata' exceeds " + MAX_METADATA_BYTES + " bytes in all.");
+      }
+      return this;
+    }
+
+    public Builder metadata(Map<String, String> entries) {
+      InvalidInputException.requireNonNull(entries, "metadata");
+      entries.forEach(this::metadata);
+      return this;
+    }
+
+    public PushRequest build() {
+      return new PushRequest(this);
+    }
+
+    private static String id(String value, String field) {
+      InvalidInputException.requireNonNull(value, field);
+      if (value.isBlank() || value.length() > MAX_ID_LENGTH || !value.chars().allMatch(c -> c > 32 && c < 127)) {
+        throw new InvalidInputException(field, "'" + field + "' must be 1-" + MAX_ID_LENGTH
+            + " printable ASCII characters without spaces.");
+      }
+      return value;
+    }
+  }
+}

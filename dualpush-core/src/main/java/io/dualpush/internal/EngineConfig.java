@@ -1,0 +1,38 @@
+package io.dualpush.internal;
+
+import io.dualpush.AckPolicy;
+import io.dualpush.CircuitBreakerOptions;
+import io.dualpush.DestinationOptions;
+import io.dualpush.DualPushListener;
+import io.dualpush.RepairOptions;
+import io.dualpush.RetryOptions;
+import io.dualpush.spi.AlertSink;
+import io.dualpush.spi.DedupeStore;
+import io.dualpush.spi.Destination;
+import io.dualpush.spi.TransactionLog;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/** Everything the builder validated, handed to the engine in one piece. */
+public record EngineConfig(
+    List<Target> destinations,
+    TransactionLog log,
+    boolean ownsLog,
+    DedupeStore dedupe,
+    Duration dedupeTtl,
+    AlertSink alerts,
+    List<DualPushListener> listeners,
+    AckPolicy ackPolicy,
+    RetryOptions retry,
+    CircuitBreakerOptions circuitBreaker,
+    RepairOptions repair,
+    Clock clock,
+    int ioThreads,
+    int maxInFlight,
+    long retainedPayloadBytes,
+    Duration closeTimeout) {
+
+  /** A destination and how to treat it. */
+  public record Target(DestinationOptions options, Destination destination) {}
+}

@@ -1,0 +1,799 @@
+package io.dualpush.internal;
+
+import io.dualpush.CopyStatus;
+import io.dualpush.DualPushEvent;
+import io.dualpush.DualPushException;
+import io.dualpush.DualPushListener;
+import io.dualpush.DualPushStats;
+import io.dualpush.DuplicateInProgressException;
+import io.dualpush.PushContent;
+import io.dualpush.PushFailedException;
+import io.dualpush.PushReceipt;
+import io.dualpush.PushRequest;
+import io.dualpush.TransactionNotFoundException;
+import io.dualpush.TransactionState;
+import io.dualpush.VerifyMode;
+import io.dualpush.spi.Alert;
+import io.dualpush.spi.ContentOpener;
+import io.dualpush.spi.CopyRecord;
+import io.dualpush.spi.DedupeClaim;
+import io.dualpush.spi.LogEntry;
+import io.dualpush.spi.Md5;
+import io.dualpush.spi.ObjectInfo;
+import io.dualpush.spi.PutResult;
+import io.dualpush.spi.TransactionRecord;
+import io.dualpush.spi.WriteRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The push path, start to end: validate, dedupe, hash, log, route in parallel, verify, acknowledge;
+ * then repair in the background and recover on start. Follow {@link #push} to read one push.
+ */
+public final class PushEngine implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PushEngine.class);
+  /** How long an unfinished dedupe claim blocks others before it is presumed dead. */
+  private static final Duration CLAIM_TTL = Duration.ofMinutes(15);
+
+  private final EngineConfig config;
+  private final List<Slot> slots;
+  private final Map<String, Slot> byId = new LinkedHashMap<>();
+  private final List<LogEntry.Target> targets;
+  private final int requiredCopies;
+  private final ScheduledThreadPoolExecutor io;
+  private final ExecutorService hashing;
+  private final ScheduledThreadPoolExecutor repairScheduler;
+  private final Semaphore permits;
+  private final Map<String, Flight> live = new ConcurrentHashMap<>();
+  private final Map<String, Retained> retained = new ConcurrentHashMap<>();
+  private final AtomicLong retainedBytes = new AtomicLong();
+  private final Set<String> repairing = ConcurrentHashMap.newKeySet();
+  private final Set<String> dueNow = ConcurrentHashMap.newKeySet();
+  private final String processTag;
+  private final AtomicLong sequence = new AtomicLong();
+  private volatile boolean closed;
+
+  private record Retained(ContentOpener opener, long bytes) {}
+
+  public PushEngine(EngineConfig config) {
+    this.config = config;
+    this.io = new ScheduledThreadPoolExecutor(config.ioThreads(), threads("dualpush-io"));
+    this.io.setRemoveOnCancelPolicy(true);
+    this.hashing = new ThreadPoolExecutor(config.ioThreads(), config.ioThreads(), 30, TimeUnit.SECONDS,
+        new LinkedBlockingQueue<>(), threads("dualpush-push"));
+    this.repairScheduler = new ScheduledThreadPoolExecutor(1, threads("dualpush-repair"));
+    this.permits = new Semaphore(config.maxInFlight());
+    List<Slot> s = new ArrayList<>();
+    List<LogEntry.Target> t = new ArrayList<>();
+    int required = 0;
+    for (EngineConfig.Target target : config.destinations()) {
+      Slot slot = new Slot(target.options(), target.destination(), config.retry(), config.circuitBreaker(), io);
+      s.add(slot);
+      byId.put(slot.id(), slot);
+      t.add(new LogEntry.Target(slot.id(), target.options().required()));
+      if (target.options().required()) {
+        required++;
+      }
+    }
+    this.slots = List.copyOf(s);
+    this.targets = List.copyOf(t);
+    this.requiredCopies = config.ackPolicy().requiredCopies(required);
+    byte[] tag = new byte[4];
+    new SecureRandom().nextBytes(tag);
+    this.processTag = java.util.HexFormat.of().formatHex(tag);
+  }
+
+  /** Recovery: every open transaction in the log is due for repair now; then repair runs on its schedule. */
+  public void start() {
+    List<TransactionRecord> open = config.log().open();
+    if (!open.isEmpty()) {
+      LOG.info("Recovering {} open transaction(s) from the transaction log", open.size());
+    }
+    for (TransactionRecord r : open) {
+      dueNow.add(r.transactionId());
+    }
+    if (config.repair().enabled()) {
+      long every = config.repair().scanInterval().toNanos();
+      repairScheduler.scheduleWithFixedDelay(this::repairTick, 0, every, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  // ---------------------------------------------------------------- push
+
+  /** One push: returns when the ack policy is decided (see {@link Flight}). */
+  public CompletableFuture<PushReceipt> push(PushRequest request) {
+    ensureOpen();
+    acquirePermit();
+    Flight flight = new Flight(permits);
+    CompletableFuture<Begun> begun;
+    try {
+      begun = CompletableFuture.supplyAsync(() -> begin(request), hashing);
+    } catch (RejectedExecutionException e) {
+      flight.release();
+      throw new DualPushException("The client is closed", e);
+    }
+    begun.whenComplete((b, e) -> {
+      if (e != null || b.duplicate != null) {
+        flight.release();
+      }
+    });
+    return begun.thenCompose(b -> b.duplicate != null
+        ? CompletableFuture.completedFuture(b.duplicate)
+        : route(b, flight));
+  }
+
+  private record Begun(LogEntry.Started started, ContentOpener opener, long retainBytes, PushReceipt duplicate) {}
+
+  /** Steps 2-4: claim the message id, hash the payload, make the transaction durable. */
+  private Begun begin(PushRequest request) {
+    String messageId = request.messageId().orElse("");
+    if (!messageId.isEmpty()) {
+      DedupeClaim claim = config.dedupe().claim(messageId, CLAIM_TTL);
+      if (claim.status() == DedupeClaim.Status.DUPLICATE) {
+        PushReceipt earlier = duplicateReceipt(request, claim.outcome().orElse(""));
+        emit(DualPushEvent.Type.DUPLICATE_PUSH, earlier.transactionId(), request.key(), "", 0, Duration.ZERO, messageId);
+        return new Begun(null, null, 0, earlier);
+      }
+      if (claim.status() == DedupeClaim.Status.IN_PROGRESS) {
+        throw new DuplicateInProgressException(messageId);
+      }
+    }
+    try {
+      PushContent content = request.content();
+      Md5.Digest digest = hash(request);
+      String id = "txn-" + Long.toString(config.clock().millis(), 36) + "-" + processTag + "-"
+          + Long.toString(sequence.incrementAndGet(), 36);
+      LogEntry.Started started = new LogEntry.Started(id, config.clock().instant(), request.key(), digest.size(),
+          digest.base64(), request.datasetId().orElse(""), messageId, request.contentType(), request.metadata(),
+          targets, requiredCopies, content.file().map(Path::toString).orElse(""));
+      // G1: durable before any destination is touched.
+      config.log().append(started);
+      emit(DualPushEvent.Type.PUSH_STARTED, id, request.key(), "", digest.size(), Duration.ZERO, "");
+      long retain = content.file().isPresent() ? 0 : content.bytes().map(b -> (long) b.length).orElse(0L);
+      return new Begun(started, content.opener(), retain, null);
+    } catch (RuntimeException e) {
+      if (!messageId.isEmpty()) {
+        config.dedupe().release(messageId);
+      }
+      throw e;
+    }
+  }
+
+  private static Md5.Digest hash(PushRequest request) {
+    Optional<byte[]> bytes = request.content().bytes();
+    if (bytes.isPresent()) {
+      return new Md5.Digest(Md5.of(bytes.get()), bytes.get().length);
+    }
+    try (InputStream in = request.content().open()) {
+      return Md5.of(in);
+    } catch (IOException e) {
+      throw new DualPushException("Cannot read the content of '" + request.key() + "': " + e, e);
+    }
+  }
+
+  private PushReceipt duplicateReceipt(PushRequest request, String outcome) {
+    String[] parts = outcome.split("\\|", 3);
+    String id = parts[0];
+    Optional<TransactionRecord> record = config.log().read(id);
+    if (record.isPresent()) {
+      return PushReceipt.of(record.get(), true);
+    }
+    // The log compacted it away, which it only does once a transaction is terminal.
+    String md5 = parts.length > 1 ? parts[1] : "";
+    long size = parts.length > 2 ? Long.parseLong(parts[2]) : 0;
+    return new PushReceipt(id, request.key(), size, md5, TransactionState.VERIFIED, List.of(), true, config.clock().instant());
+  }
+
+  /**
+   * Steps 5-7: every destination in parallel; each copy is VERIFIED only when the digest the
+   * destination reports equals the source MD5 in the log. The returned future completes when the
+   * ack policy is decided; optional copies still running then go on and are logged.
+   */
+  private CompletableFuture<PushReceipt> route(Begun begun, Flight flight) {
+    LogEntry.Started started = begun.started;
+    flight.begin(started, slots, requiredCopies);
+    live.put(started.transactionId(), flight);
+    for (Slot slot : slots) {
+      writeCopy(slot, started, begun.opener).whenComplete((status, error) -> {
+        CopyStatus s = error == null ? status : CopyStatus.FAILED;
+        if (error != null) {
+          LOG.error("Recording the copy of {} at {} failed", started.transactionId(), slot.id(), error);
+        }
+        if (flight.settle(slot, s)) {
+          decide(flight);
+        }
+        if (flight.allSettled()) {
+          finish(flight, begun);
+        }
+      });
+    }
+    return flight.ack;
+  }
+
+  private void decide(Flight flight) {
+    LogEntry.Started started = flight.started;
+    try {
+      PushReceipt receipt = flight.receipt(config.log().read(started.transactionId()).orElseThrow());
+      if (!started.messageId().isEmpty()) {
+        // The transaction is durable and will be repaired either way: the message is processed.
+        config.dedupe().markDone(started.messageId(),
+            started.transactionId() + "|" + started.md5() + "|" + started.size(), config.dedupeTtl());
+      }
+      if (flight.ackHolds()) {
+        emit(DualPushEvent.Type.PUSH_ACKNOWLEDGED, started.transactionId(), started.key(), "", started.size(), flight.elapsed(), receipt.state().name());
+        flight.ack.complete(receipt);
+      } else {
+        emit(DualPushEvent.Type.PUSH_NOT_ACKNOWLEDGED, started.transactionId(), started.key(), "", started.size(), flight.elapsed(), receipt.describeCopies());
+        alert(Alert.Type.PUSH_FAILURE, "Push of '" + started.key() + "' is " + receipt.state() + ": " + receipt.describeCopies(),
+            started.transactionId(), "");
+        flight.ack.completeExceptionally(new PushFailedException(receipt));
+      }
+    } catch (RuntimeException e) {
+      flight.ack.completeExceptionally(e);
+    }
+  }
+
+  private void finish(Flight flight, Begun begun) {
+    String id = flight.started.transactionId();
+    boolean verified = config.log().read(id).map(r -> r.state().isTerminal()).orElse(true);
+    if (!verified) {
+      retain(id, begun);
+    }
+    live.remove(id);
+    flight.release();
+  }
+
+  /** Keeps an in-memory payload for repair, within the configured budget; files are re-read from disk. */
+  private void retain(String id, Begun begun) {
+    if (!begun.started.sourcePath().isEmpty()) {
+      return;
+    }
+    long bytes = begun.retainBytes;
+    if (retainedBytes.addAndGet(bytes) > config.retainedPayloadBytes()) {
+      retainedBytes.addAndGet(-bytes);
+      LOG.warn("Not retaining the payload of {} ({} bytes): retention budget full; repair will copy from a verified copy", id, bytes);
+      return;
+    }
+    retained.put(id, new Retained(begun.opener, bytes));
+  }
+
+  private void forget(String id) {
+    Retained r = retained.remove(id);
+    if (r != null) {
+      retainedBytes.addAndGet(-r.bytes());
+    }
+  }
+
+  /** Writes one copy, checks its digest against the source and logs the outcome. */
+  private CompletableFuture<CopyStatus> writeCopy(Slot slot, LogEntry.Started started, ContentOpener opener) {
+    WriteRequest request = new WriteRequest(started.key(), started.size(), started.md5(), started.contentType(),
+        started.metadata(), started.transactionId(), started.datasetId(), OptionalLong.empty(), opener);
+    long t0 = System.nanoTime();
+    CompletableFuture<PutResult> put;
+    try {
+      put = slot.put(request);
+    } catch (RejectedExecutionException e) {
+      put = CompletableFuture.failedFuture(e);
+    }
+    return put.handle((result, error) -> recordCopy(slot, started, result, error, Duration.ofNanos(System.nanoTime() - t0)));
+  }
+
+  private CopyStatus recordCopy(Slot slot, LogEntry.Started started, PutResult result, Throwable error, Duration elapsed) {
+    String id = started.transactionId();
+    Instant now = config.clock().instant();
+    if (error != null) {
+      String why = slot.describeFailure(error);
+      config.log().append(new LogEntry.CopyUpdated(id, now, slot.id(), CopyStatus.FAILED, "", why, false));
+      emit(DualPushEvent.Type.COPY_FAILED, id, started.key(), slot.id(), 0, elapsed, why);
+      LOG.warn("Copy of '{}' ({}) at {} failed: {}", started.key(), id, slot.id(), why);
+      return CopyStatus.FAILED;
+    }
+    emit(result.written() ? DualPushEvent.Type.COPY_WRITTEN : DualPushEvent.Type.COPY_UNCHANGED, id, started.key(),
+        slot.id(), result.written() ? started.size() : 0, elapsed, "");
+    return recordDigest(slot, started, result.md5(), now, elapsed);
+  }
+
+  /** G4: VERIFIED only when the copy's digest equals the source MD5 recorded in the log. */
+  private CopyStatus recordDigest(Slot slot, LogEntry.Started started, String actual, Instant now, Duration elapsed) {
+    String id = started.transactionId();
+    if (actual.equals(started.md5())) {
+      config.log().append(new LogEntry.CopyUpdated(id, now, slot.id(), CopyStatus.VERIFIED, actual, "", false));
+      emit(DualPushEvent.Type.COPY_VERIFIED, id, started.key(), slot.id(), started.size(), elapsed, "");
+      return CopyStatus.VERIFIED;
+    }
+    String why = "stored MD5 " + actual + " differs from source MD5 " + started.md5();
+    config.log().append(new LogEntry.CopyUpdated(id, now, slot.id(), CopyStatus.FAILED, actual, why, true));
+    emit(DualPushEvent.Type.COPY_INCONSISTENT, id, started.key(), slot.id(), 0, elapsed, why);
+    alert(Alert.Type.DATA_INCONSISTENCY, "Copy of '" + started.key() + "' at " + slot.id() + ": " + why, id, slot.id());
+    return CopyStatus.FAILED;
+  }
+
+  // ---------------------------------------------------------------- verify
+
+  /** Checks every copy of a transaction against the source MD5 and records what it finds. */
+  public CompletableFuture<PushReceipt> verify(String transactionId, VerifyMode mode) {
+    ensureOpen();
+    TransactionRecord record = config.log().read(transactionId)
+        .orElseThrow(() -> new TransactionNotFoundException(transactionId));
+    if (!isCurrent(record) || live.containsKey(transactionId)) {
+      return CompletableFuture.completedFuture(PushReceipt.of(record, false));
+    }
+    List<CompletableFuture<Void>> checks = new ArrayList<>();
+    for (CopyRecord copy : record.copies()) {
+      Slot slot = byId.get(copy.destinationId());
+      if (slot == null) {
+        continue;
+      }
+      checks.add(CompletableFuture.runAsync(() -> verifyCopy(slot, record, copy, mode), io));
+    }
+    return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new))
+        .thenApply(v -> PushReceipt.of(config.log().read(transactionId).orElse(record), false));
+  }
+
+  private void verifyCopy(Slot slot, TransactionRecord record, CopyRecord copy, VerifyMode mode) {
+    LogEntry.Started started = record.start();
+    Optional<String> actual;
+    try {
+      actual = readDigest(slot, started.key(), mode);
+    } catch (RuntimeException e) {
+      LOG.warn("Cannot verify the copy of '{}' at {}: {}", started.key(), slot.id(), slot.describeFailure(e));
+      return;
+    }
+    Instant now = config.clock().instant();
+    if (actual.isEmpty()) {
+      if (copy.status() != CopyStatus.FAILED || copy.mismatch()) {
+        config.log().append(new LogEntry.CopyUpdated(record.transactionId(), now, slot.id(), CopyStatus.FAILED, "",
+            "object missing", false));
+        alert(Alert.Type.VERIFICATION_FAILURE, "Copy of '" + started.key() + "' is missing at " + slot.id(),
+            record.transactionId(), slot.id());
+      }
+      return;
+    }
+    if (actual.get().equals(started.md5()) && copy.status() == CopyStatus.VERIFIED) {
+      return;
+    }
+    recordDigest(slot, started, actual.get(), now, Duration.ZERO);
+  }
+
+  /** The digest of the object under {@code key}: reported by head, or (deep) re-read and hashed. */
+  private Optional<String> readDigest(Slot slot, String key, VerifyMode mode) {
+    if (mode == VerifyMode.HASH) {
+      Optional<ObjectInfo> info = slot.destination.head(key);
+      if (info.isEmpty()) {
+        return Optional.empty();
+      }
+      if (info.get().md5().isPresent()) {
+        return info.get().md5();
+      }
+    }
+    Optional<InputStream> in = slot.destination.get(key);
+    if (in.isEmpty()) {
+      return Optional.empty();
+    }
+    try (InputStream stream = in.get()) {
+      return Optional.of(Md5.of(stream).base64());
+    } catch (IOException e) {
+      throw new DualPushException("Cannot re-read '" + key + "' at " + slot.id() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private boolean isCurrent(TransactionRecord record) {
+    return !record.superseded() && config.log().latest(record.key())
+        .map(l -> l.transactionId().equals(record.transactionId())).orElse(true);
+  }
+
+  // ---------------------------------------------------------------- repair
+
+  /** Revives a failed or dead-lettered transaction and runs a repair round now. */
+  public CompletableFuture<PushReceipt> retryFailed(String transactionId) {
+    ensureOpen();
+    TransactionRecord record = config.log().read(transactionId)
+        .orElseThrow(() -> new TransactionNotFoundException(transactionId));
+    if (record.state() == TransactionState.VERIFIED || !isCurrent(record) || live.containsKey(transactionId)) {
+      return CompletableFuture.completedFuture(PushReceipt.of(record, false));
+    }
+    if (record.deadLetterReason().isPresent() || record.repairRounds() > 0) {
+      config.log().append(new LogEntry.Retried(transactionId, config.clock().instant()));
+    }
+    return repairNow(transactionId);
+  }
+
+  /** Retries every open or dead-lettered transaction now; completes when every round has finished. */
+  public CompletableFuture<List<PushReceipt>> repairAll() {
+    ensureOpen();
+    List<String> ids = new ArrayList<>();
+    for (TransactionRecord r : config.log().open()) {
+      ids.add(r.transactionId());
+    }
+    for (TransactionRecord r : config.log().recent(Integer.MAX_VALUE)) {
+      if (r.state() == TransactionState.DEAD_LETTERED) {
+        ids.add(r.transactionId());
+      }
+    }
+    List<CompletableFuture<PushReceipt>> rounds = new ArrayList<>();
+    for (String id : ids) {
+      rounds.add(retryFailed(id));
+    }
+    return CompletableFuture.allOf(rounds.toArray(CompletableFuture[]::new))
+        .thenApply(v -> rounds.stream().map(CompletableFuture::join).toList());
+  }
+
+  private CompletableFuture<PushReceipt> repairNow(String transactionId) {
+    if (!repairing.add(transactionId)) {
+      return CompletableFuture.completedFuture(PushReceipt.of(config.log().read(transactionId).orElseThrow(), false));
+    }
+    acquirePermit();
+    TransactionRecord record = config.log().read(transactionId).orElseThrow();
+    return repairRound(record).whenComplete((r, e) -> {
+      repairing.remove(transactionId);
+      permits.release();
+    });
+  }
+
+  /** Runs on the repair thread: starts due rounds and dead-letters what ran out of retries. */
+  private void repairTick() {
+    if (closed) {
+      return;
+    }
+    try {
+      Instant now = config.clock().instant();
+      for (TransactionRecord r : config.log().open()) {
+        String id = r.transactionId();
+        if (closed) {
+          return;
+        }
+        if (live.containsKey(id) || repairing.contains(id)) {
+          continue;
+        }
+        boolean due = dueNow.remove(id) || !now.isBefore(dueAt(r));
+        if (!due) {
+          continue;
+        }
+        if (r.repairRounds() >= config.repair().maxRetries()) {
+          deadLetter(r);
+          continue;
+        }
+        if (!repairing.add(id)) {
+          continue;
+        }
+        if (!permits.tryAcquire()) {
+          repairing.remove(id);
+          dueNow.add(id);
+          return;
+        }
+        repairRound(r).whenComplete((x, e) -> {
+          repairing.remove(id);
+          permits.release();
+          if (e != null) {
+            LOG.warn("Repair round of {} failed", id, e);
+          }
+        });
+      }
+    } catch (RuntimeException e) {
+      LOG.error("Repair scan failed; will try again", e);
+    }
+  }
+
+  /** When the next round of {@code r} is due: exponential backoff with a stable per-round jitter. */
+  Instant dueAt(TransactionRecord r) {
+    Duration initial = config.repair().initialDelay();
+    Duration max = config.repair().maxDelay();
+    int n = r.repairRounds();
+    long nanos = initial.toNanos();
+    for (int i = 0; i < n && nanos < max.toNanos(); i++) {
+      nanos *= 2;
+    }
+    nanos = Math.min(nanos, max.toNanos());
+    // Jitter only shortens the wait, so "after the nominal delay" is always enough.
+    double fraction = (Math.floorMod((r.transactionId() + "#" + n).hashCode(), 1000)) / 1000.0;
+    nanos = (long) (nanos * (1 - config.repair().jitter() * fraction));
+    return r.updatedAt().plusNanos(nanos);
+  }
+
+  private void deadLetter(TransactionRecord r) {
+    String reason = "gave up after " + r.repairRounds() + " repair round(s): " + PushReceipt.of(r, false).describeCopies();
+    config.log().append(new LogEntry.DeadLettered(r.transactionId(), config.clock().instant(), reason));
+    forget(r.transactionId());
+    emit(DualPushEvent.Type.DEAD_LETTERED, r.transactionId(), r.key(), "", r.size(), Duration.ZERO, reason);
+    LOG.error("Transaction {} of '{}' dead-lettered: {}", r.transactionId(), r.key(), reason);
+    alert(Alert.Type.DEAD_LETTER, "Push of '" + r.key() + "' dead-lettered: " + reason, r.transactionId(), "");
+  }
+
+  /** One repair round: every copy not verified is re-checked or rewritten from the best source. */
+  private CompletableFuture<PushReceipt> repairRound(TransactionRecord record) {
+    String id = record.transactionId();
+    int round = record.repairRounds() + 1;
+    config.log().append(new LogEntry.RepairAttempted(id, config.clock().instant(), round));
+    emit(DualPushEvent.Type.REPAIR_STARTED, id, record.key(), "", record.size(), Duration.ZERO, "round " + round);
+    List<CompletableFuture<CopyStatus>> copies = new ArrayList<>();
+    for (CopyRecord copy : record.copies()) {
+      Slot slot = byId.get(copy.destinationId());
+      if (copy.status() == CopyStatus.VERIFIED || slot == null) {
+        continue;
+      }
+      copies.add(repairCopy(slot, record, sources(record, slot)));
+    }
+    return CompletableFuture.allOf(copies.toArray(CompletableFuture[]::new)).handle((v, e) -> {
+      TransactionRecord after = config.log().read(id).orElse(record);
+      if (after.state().isTerminal()) {
+        forget(id);
+      }
+      emit(DualPushEvent.Type.REPAIR_FINISHED, id, record.key(), "", record.size(), Duration.ZERO, after.state().name());
+      return PushReceipt.of(after, false);
+    });
+  }
+
+  private record Source(String label, ContentOpener opener) {}
+
+  /** Where a copy can be rewritten from, best first: the retained payload, the source file, verified copies. */
+  private List<Source> sources(TransactionRecord record, Slot target) {
+    List<Source> sources = new ArrayList<>();
+    Retained kept = retained.get(record.transactionId());
+    if (kept != null) {
+      sources.add(new Source("payload", kept.opener()));
+    }
+    String file = record.start().sourcePath();
+    if (!file.isEmpty() && Files.isRegularFile(Path.of(file))) {
+      sources.add(new Source("file " + file, () -> Files.newInputStream(Path.of(file))));
+    }
+    for (CopyRecord copy : record.copies()) {
+      Slot other = byId.get(copy.destinationId());
+      if (copy.status() == CopyStatus.VERIFIED && other != null && other != target) {
+        sources.add(new Source("verified copy at " + other.id(), () -> other.destination.get(record.key())
+            .orElseThrow(() -> new IOException("verified copy at " + other.id() + " has vanished"))));
+      }
+    }
+    return sources;
+  }
+
+  /**
+   * Rewrites one copy, trying each source in turn while the destination takes the write but the
+   * digest comes out wrong (a changed source file, a copy corrupted since it was verified).
+   */
+  private CompletableFuture<CopyStatus> repairCopy(Slot slot, TransactionRecord record, List<Source> sources) {
+    LogEntry.Started started = record.start();
+    if (sources.isEmpty()) {
+      String why = "no source left to repair from: payload not retained and no verified copy";
+      config.log().append(new LogEntry.CopyUpdated(record.transactionId(), config.clock().instant(), slot.id(),
+          CopyStatus.FAILED, "", why, false));
+      return CompletableFuture.completedFuture(CopyStatus.FAILED);
+    }
+    Source source = sources.get(0);
+    LOG.info("Repairing copy of '{}' ({}) at {} from {}", started.key(), record.transactionId(), slot.id(), source.label());
+    return writeCopy(slot, started, source.opener()).thenCompose(status -> {
+      boolean mismatch = config.log().read(record.transactionId()).flatMap(r -> r.copy(slot.id()))
+          .map(CopyRecord::mismatch).orElse(false);
+      if (status == CopyStatus.FAILED && mismatch && sources.size() > 1) {
+        return repairCopy(slot, record, sources.subList(1, sources.size()));
+      }
+      return CompletableFuture.completedFuture(status);
+    });
+  }
+
+  // ---------------------------------------------------------------- reads, stats, close
+
+  public Optional<PushReceipt> receipt(String transactionId) {
+    Optional<TransactionRecord> record = config.log().read(transactionId);
+    Flight flight = live.get(transactionId);
+    if (record.isPresent() && flight != null) {
+      return Optional.of(flight.receipt(record.get()));
+    }
+    return record.map(r -> PushReceipt.of(r, false));
+  }
+
+  public List<PushReceipt> recent(int limit) {
+    return config.log().recent(limit).stream().map(r -> PushReceipt.of(r, false)).toList();
+  }
+
+  public DualPushStats stats() {
+    List<TransactionRecord> open = config.log().open();
+    Instant now = config.clock().instant();
+    Duration lag = open.stream().map(r -> Duration.between(r.createdAt(), now)).max(Duration::compareTo)
+        .filter(d -> !d.isNegative()).orElse(Duration.ZERO);
+    int dead = (int) config.log().recent(Integer.MAX_VALUE).stream()
+        .filter(r -> r.state() == TransactionState.DEAD_LETTERED).count();
+    return new DualPushStats(open.size(), lag, dead, config.maxInFlight() - permits.availablePermits());
+  }
+
+  /** Health of every destination, by id, probed now in parallel. */
+  public Map<String, io.dualpush.spi.HealthStatus> health() {
+    Map<String, CompletableFuture<io.dualpush.spi.HealthStatus>> probes = new LinkedHashMap<>();
+    for (Slot slot : slots) {
+      probes.put(slot.id(), CompletableFuture.supplyAsync(slot.destination::probe, io));
+    }
+    Map<String, io.dualpush.spi.HealthStatus> out = new LinkedHashMap<>();
+    probes.forEach((id, f) -> out.put(id, f.join()));
+    return out;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    repairScheduler.shutdown();
+    long deadline = System.nanoTime() + config.closeTimeout().toNanos();
+    try {
+      // Drain: every push and repair holds a permit until all its copies are settled and logged.
+      if (!permits.tryAcquire(config.maxInFlight(), remaining(deadline), TimeUnit.NANOSECONDS)) {
+        LOG.warn("close(): {} push(es) still in flight after {}; stopping them", config.maxInFlight() - permits.availablePermits(), config.closeTimeout());
+      } else {
+        permits.release(config.maxInFlight());
+      }
+      repairScheduler.awaitTermination(remaining(deadline), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    hashing.shutdownNow();
+    io.shutdownNow();
+    repairScheduler.shutdownNow();
+    try {
+      io.awaitTermination(5, TimeUnit.SECONDS);
+      hashing.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (config.ownsLog()) {
+      config.log().close();
+    }
+  }
+
+  private static long remaining(long deadline) {
+    return Math.max(0, deadline - System.nanoTime());
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new DualPushException("The client is closed");
+    }
+  }
+
+  /** Backpressure: waits while {@code maxInFlight} pushes are unsettled. */
+  private void acquirePermit() {
+    try {
+      permits.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DualPushException("Interrupted while waiting for a push slot", e);
+    }
+    if (closed) {
+      permits.release();
+      throw new DualPushException("The client is closed");
+    }
+  }
+
+  private void emit(DualPushEvent.Type type, String id, String key, String destination, long bytes, Duration elapsed, String detail) {
+    if (config.listeners().isEmpty()) {
+      return;
+    }
+    DualPushEvent event = new DualPushEvent(type, id, key, destination, bytes, elapsed, detail);
+    for (DualPushListener l : config.listeners()) {
+      try {
+        l.onEvent(event);
+      } catch (RuntimeException e) {
+        LOG.warn("Listener {} threw on {}", l, type, e);
+      }
+    }
+  }
+
+  private void alert(Alert.Type type, String message, String transactionId, String destinationId) {
+    try {
+      config.alerts().raise(new Alert(type, type.defaultSeverity(), message, transactionId, destinationId, config.clock().instant()));
+    } catch (RuntimeException e) {
+      LOG.warn("Alert sink threw on {}", type, e);
+    }
+  }
+
+  private static ThreadFactory threads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** A push between its log append and the settling of its last copy; holds one permit. */
+  static final class Flight {
+    private final Semaphore permits;
+    private final AtomicBoolean released = new AtomicBoolean();
+    final CompletableFuture<PushReceipt> ack = new CompletableFuture<>();
+    private final long startNanos = System.nanoTime();
+    LogEntry.Started started;
+    private final Map<String, CopyStatus> settled = new ConcurrentHashMap<>();
+    private int copies;
+    private int requiredCount;
+    private int requiredCopies;
+    private int settledRequired;
+    private int verifiedRequired;
+    private boolean decided;
+
+    Flight(Semaphore permits) {
+      this.permits = permits;
+    }
+
+    synchronized void begin(LogEntry.Started started, List<Slot> slots, int requiredCopies) {
+      this.started = started;
+      this.copies = slots.size();
+      this.requiredCopies = requiredCopies;
+      for (Slot s : slots) {
+        if (s.options.required()) {
+          requiredCount++;
+        }
+      }
+    }
+
+    /** Records a settled copy; returns true exactly once, when the ack policy becomes decided. */
+    synchronized boolean settle(Slot slot, CopyStatus status) {
+      settled.put(slot.id(), status);
+      if (slot.options.required()) {
+        settledRequired++;
+        if (status == CopyStatus.VERIFIED) {
+          verifiedRequired++;
+        }
+      }
+      if (!decided && (verifiedRequired >= requiredCopies || settledRequired == requiredCount)) {
+        decided = true;
+        return true;
+      }
+      return false;
+    }
+
+    synchronized boolean ackHolds() {
+      return verifiedRequired >= requiredCopies;
+    }
+
+    synchronized boolean allSettled() {
+      return settled.size() == copies;
+    }
+
+    /** The log's view, with copies still being written shown as in progress. */
+    PushReceipt receipt(TransactionRecord record) {
+      List<CopyRecord> copies = new ArrayList<>();
+      for (CopyRecord c : record.copies()) {
+        copies.add(settled.containsKey(c.destinationId()) || c.status().isSettled() ? c
+            : new CopyRecord(c.destinationId(), c.required(), CopyStatus.IN_PROGRESS, c.md5(), c.error(), c.mismatch(), c.updatedAt()));
+      }
+      return new PushReceipt(record.transactionId(), record.key(), record.size(), record.md5(), record.state(),
+          copies, false, record.createdAt());
+    }
+
+    Duration elapsed() {
+      return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+
+    void release() {
+      if (released.compareAndSet(false, true)) {
+        permits.release();
+      }
+    }
+  }
+}

@@ -1,0 +1,299 @@
+package io.dualpush.local;
+
+import io.dualpush.DestinationException;
+import io.dualpush.InvalidInputException;
+import io.dualpush.ObjectKeys;
+import io.dualpush.spi.Destination;
+import io.dualpush.spi.HealthStatus;
+import io.dualpush.spi.Md5;
+import io.dualpush.spi.ObjectInfo;
+import io.dualpush.spi.PutResult;
+import io.dualpush.spi.WriteRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+
+/**
+ * A destination in a local directory: key {@code a/b.csv} is stored at {@code DIR/a/b.csv} exactly,
+ * so other tools can read it. Everything else it keeps (digests, metadata, temporary files) lives
+ * under {@code DIR/.dualpush/}.
+ *
+ * <p>Writes are atomic: the bytes go to a temporary file under {@code DIR/.dualpush/tmp}, are
+ * fsynced, and are renamed over the final path, so a crash never leaves a torn object there. The
+ * MD5 is computed from the bytes as they are written and kept in a sidecar with the file's size and
+ * modification time; when the file changes behind dualpush's back the sidecar no longer matches
+ * and {@link #head} re-hashes the file instead of trusting it.
+ *
+ * <p>Thread-safe; concurrent writers of one key leave one of the writes whole.
+ *
+ * <pre>{@code
+ * Destination primary = new FileSystemDestination(Path.of("/data/gold-primary"));
+ * }</pre>
+ */
+public final class FileSystemDestination implements Destination {
+  private static final String INTERNAL = ".dualpush";
+  private static final int BUFFER = 64 * 1024;
+
+  private final Path root;
+  private final Path tmp;
+  private final Path meta;
+
+  /**
+   * @throws InvalidInputException naming {@code directory} when it does not exist, is not a
+   *     directory or is not writable; nothing is created
+   */
+  public FileSystemDestination(Path directory) {
+    InvalidInputException.requireNonNull(directory, "directory");
+    Path abs = directory.toAbsolutePath().normalize();
+    if (!Files.exists(abs)) {
+      throw new InvalidInputException("directory", "'directory' does not exist: " + abs);
+    }
+    if (!Files.isDirectory(abs)) {
+      throw new InvalidInputException("directory", "'directory' is not a directory: " + abs);
+    }
+    if (!Files.isWritable(abs)) {
+      throw new InvalidInputException("directory", "'directory' is not writable: " + abs);
+    }
+    try {
+      this.root = abs.toRealPath();
+    } catch (IOException e) {
+      throw new InvalidInputException("directory", "'directory' cannot be resolved: " + abs);
+    }
+    this.tmp = root.resolve(INTERNAL).resolve("tmp");
+    this.meta = root.resolve(INTERNAL).resolve("meta");
+  }
+
+  /** The directory objects are stored in. */
+  public Path directory() {
+    return root;
+  }
+
+  /** Where the object under {@code key} is stored. */
+  public Path pathOf(String key) {
+    ObjectKeys.validate(key);
+    Path p = root.resolve(key).normalize();
+    if (!p.startsWith(root) || p.equals(root)) {
+      throw new InvalidInputException("key", "'key' resolves outside the destination directory: '" + key + "'.");
+    }
+    return p;
+  }
+
+  private Path metaOf(String key) {
+    return meta.resolve(key + ".meta");
+  }
+
+  @Override
+  public PutResult put(WriteRequest request) {
+    Path target = pathOf(request.key());
+    Optional<ObjectInfo> existing = head(request.key());
+    if (existing.isPresent() && existing.get().md5().map(request.md5()::equals).orElse(false)) {
+      return new PutResult(false, request.md5(), Optional.empty());
+    }
+    Path temp = null;
+    try {
+      Files.createDirectories(tmp);
+      temp = tmp.resolve(UUID.randomUUID() + ".part");
+      String md5;
+      long size;
+      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+          OutputStream out = Channels.newOutputStream(ch);
+          Md5.HashingInputStream in = Md5.hashing(request.open())) {
+        byte[] buf = new byte[BUFFER];
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+          if (Thread.interrupted()) {
+            throw new java.io.InterruptedIOException("write of '" + request.key() + "' interrupted");
+          }
+          out.write(buf, 0, n);
+        }
+        out.flush();
+        ch.force(true);
+        md5 = in.md5();
+        size = in.count();
+      }
+      Files.createDirectories(target.getParent());
+      move(temp, target);
+      temp = null;
+      fsyncDirectory(target.getParent());
+      writeSidecar(request, target, md5, size);
+      return new PutResult(true, md5, Optional.empty());
+    } catch (IOException | UncheckedIOException e) {
+      IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+      throw classify("write '" + request.key() + "'", io);
+    } finally {
+      if (temp != null) {
+        try {
+          Files.deleteIfExists(temp);
+        } catch (IOException ignored) {
+          // a leftover temp file is harmless: it is never at a final path
+        }
+      }
+    }
+  }
+
+  private static void move(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("the file system cannot rename atomically into " + to.getParent(), e);
+    }
+  }
+
+  private void writeSidecar(WriteRequest request, Path target, String md5, long size) throws IOException {
+    Properties p = new Properties();
+    p.setProperty("md5", md5);
+    p.setProperty("size", Long.toString(size));
+    p.setProperty("mtime", Long.toString(Files.getLastModifiedTime(target).toMillis()));
+    p.setProperty("contentType", request.contentType());
+    p.setProperty("transactionId", request.transactionId());
+    p.setProperty("datasetId", request.datasetId());
+    request.fencingToken().ifPresent(t -> p.setProperty("fencingToken", Long.toString(t)));
+    request.metadata().forEach((k, v) -> p.setProperty("meta." + k, v));
+    Path sidecar = metaOf(request.key());
+    Files.createDirectories(sidecar.getParent());
+    Path temp = tmp.resolve(UUID.randomUUID() + ".meta");
+    try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW)) {
+      p.store(out, null);
+    }
+    // Not fsynced: a lost or stale sidecar only makes head() re-hash the file.
+    move(temp, sidecar);
+  }
+
+  @Override
+  public Optional<ObjectInfo> head(String key) {
+    Path target = pathOf(key);
+    try {
+      if (!Files.isRegularFile(target)) {
+        return Optional.empty();
+      }
+      long size = Files.size(target);
+      FileTime mtime = Files.getLastModifiedTime(target);
+      Properties p = readSidecar(key);
+      Map<String, String> metadata = new HashMap<>();
+      String md5 = null;
+      if (p != null && Long.toString(size).equals(p.getProperty("size"))
+          && Long.toString(mtime.toMillis()).equals(p.getProperty("mtime"))) {
+        md5 = p.getProperty("md5");
+        for (String name : p.stringPropertyNames()) {
+          if (name.startsWith("meta.")) {
+            metadata.put(name.substring(5), p.getProperty(name));
+          }
+        }
+      }
+      if (md5 == null) {
+        // The file is not the one dualpush wrote (or the sidecar was lost): trust only its bytes.
+        try (InputStream in = Files.newInputStream(target)) {
+          md5 = Md5.of(in).base64();
+        }
+      }
+      return Optional.of(new ObjectInfo(key, size, Optional.of(md5), Optional.empty(), mtime.toInstant(), metadata));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw classify("read '" + key + "'", e);
+    }
+  }
+
+  private Properties readSidecar(String key) throws IOException {
+    Path sidecar = metaOf(key);
+    try (InputStream in = Files.newInputStream(sidecar)) {
+      Properties p = new Properties();
+      p.load(in);
+      return p;
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public Optional<InputStream> get(String key) {
+    Path target = pathOf(key);
+    try {
+      return Optional.of(Files.newInputStream(target));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw classify("read '" + key + "'", e);
+    }
+  }
+
+  @Override
+  public boolean delete(String key) {
+    Path target = pathOf(key);
+    try {
+      Files.deleteIfExists(metaOf(key));
+      return Files.deleteIfExists(target);
+    } catch (IOException e) {
+      throw classify("delete '" + key + "'", e);
+    }
+  }
+
+  @Override
+  public HealthStatus probe() {
+    long start = System.nanoTime();
+    try {
+      if (!Files.isDirectory(root)) {
+        return HealthStatus.unhealthy(since(start), "directory missing: " + root);
+      }
+      Files.createDirectories(tmp);
+      Path probe = Files.createTempFile(tmp, "probe", ".tmp");
+      Files.delete(probe);
+      return HealthStatus.healthy(since(start));
+    } catch (IOException | RuntimeException e) {
+      return HealthStatus.unhealthy(since(start), "not writable: " + root + " (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  private static Duration since(long startNanos) {
+    return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+
+  @Override
+  public String describe() {
+    return "file:" + root;
+  }
+
+  @Override
+  public String toString() {
+    return "FileSystemDestination{" + root + "}";
+  }
+
+  private DestinationException classify(String what, IOException e) {
+    boolean permanent = e instanceof AccessDeniedException || e instanceof NotDirectoryException
+        || e instanceof FileAlreadyExistsException
+        || (e instanceof NoSuchFileException && !Files.isDirectory(root));
+    String message = "Cannot " + what + " in " + describe() + ": " + e.getClass().getSimpleName()
+        + (e.getMessage() == null ? "" : " " + e.getMessage());
+    return new DestinationException(describe(), !permanent, message, e);
+  }
+
+  private static void fsyncDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // Some file systems cannot open a directory for fsync; the rename is still atomic there.
+    }
+  }
+
+}

@@ -1,0 +1,47 @@
+package io.dualpush.spi;
+
+import io.dualpush.DestinationException;
+import java.io.InputStream;
+import java.util.Optional;
+
+/**
+ * A place that stores objects under keys: a local directory, an Azure container, an edge store.
+ *
+ * <p>Contract (checked by {@code DestinationContract} in the testkit):
+ * <ul>
+ *   <li>{@link #put} streams the payload (memory bounded whatever its size), never leaves a torn
+ *       object visible under the key, and returns the MD5 of the bytes it now holds. When the key
+ *       already holds an object with the request's MD5 it writes nothing and says so.</li>
+ *   <li>Failures are {@link DestinationException}s that say whether a retry may help.</li>
+ *   <li>Messages and {@link #describe()} never contain secrets.</li>
+ * </ul>
+ * Implementations are thread-safe: the engine calls them from several threads at once.
+ */
+public interface Destination {
+
+  /** Stores the object, or does nothing when the key already holds the same MD5. */
+  PutResult put(WriteRequest request);
+
+  /** Size, MD5 and metadata of the object under {@code key}, or empty when there is none. */
+  Optional<ObjectInfo> head(String key);
+
+  /** A stream of the object's bytes, or empty when there is none. The caller closes it. */
+  Optional<InputStream> get(String key);
+
+  /** Deletes the object; returns whether there was one. */
+  boolean delete(String key);
+
+  /** A cheap check that the destination is reachable and writable. Never throws. */
+  HealthStatus probe();
+
+  /** Where this destination stores, for logs and health output; never a secret. */
+  String describe();
+
+  /**
+   * Whether writes carrying a fencing token older than the stored one are refused with
+   * {@link io.dualpush.StaleFencingTokenException}.
+   */
+  default boolean supportsFencing() {
+    return false;
+  }
+}

@@ -1,0 +1,21 @@
+package io.dualpush.spi;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A held lease.
+ *
+ * @param fencingToken strictly increasing per name across acquisitions
+ * @param expiresAt when the store will consider the lease free, by the store's clock
+ * @param ttl the span granted; the holder stops acting before it passes on its own clock
+ */
+public record Lease(String name, String owner, long fencingToken, Instant expiresAt, Duration ttl) {
+  public Lease {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(expiresAt, "expiresAt");
+    Objects.requireNonNull(ttl, "ttl");
+  }
+}

@@ -1,0 +1,117 @@
+package io.dualpush.spi;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.HexFormat;
+
+/**
+ * MD5 as dualpush uses it everywhere: base64 of the 16-byte digest, the form of Azure's
+ * Content-MD5. Streams are hashed with a fixed buffer, so memory does not grow with size.
+ */
+public final class Md5 {
+  private static final int BUFFER = 64 * 1024;
+
+  private Md5() {}
+
+  /** A digest and the number of bytes it covers. */
+  public record Digest(String base64, long size) {}
+
+  public static MessageDigest newDigest() {
+    try {
+      return MessageDigest.getInstance("MD5");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("MD5 is required of every Java platform", e);
+    }
+  }
+
+  public static String of(byte[] bytes) {
+    return Base64.getEncoder().encodeToString(newDigest().digest(bytes));
+  }
+
+  /** Reads {@code in} to its end (without closing it) and returns its digest and length. */
+  public static Digest of(InputStream in) throws IOException {
+    MessageDigest md = newDigest();
+    byte[] buf = new byte[BUFFER];
+    long size = 0;
+    int n;
+    while ((n = in.read(buf)) >= 0) {
+      md.update(buf, 0, n);
+      size += n;
+    }
+    return new Digest(Base64.getEncoder().encodeToString(md.digest()), size);
+  }
+
+  /** Hex form of a base64 digest, for people and for {@code md5sum}. */
+  public static String toHex(String base64) {
+    return HexFormat.of().formatHex(Base64.getDecoder().decode(base64));
+  }
+
+  /** Wraps {@code in} so that the bytes read through it are hashed on the way. */
+  public static HashingInputStream hashing(InputStream in) {
+    return new HashingInputStream(in);
+  }
+
+  /** An input stream that hashes what is read through it. */
+  public static final class HashingInputStream extends FilterInputStream {
+    private final MessageDigest md = newDigest();
+    private long count;
+
+    private HashingInputStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        md.update((byte) b);
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0) {
+        md.update(b, off, n);
+        count += n;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      // Skipped bytes would be missing from the digest; read them instead.
+      byte[] buf = new byte[(int) Math.min(n, 8192)];
+      long skipped = 0;
+      while (skipped < n) {
+        int r = read(buf, 0, (int) Math.min(buf.length, n - skipped));
+        if (r < 0) {
+          break;
+        }
+        skipped += r;
+      }
+      return skipped;
+    }
+
+    @Override
+    public boolean markSupported() {
+      return false;
+    }
+
+    /** Bytes read so far. */
+    public long count() {
+      return count;
+    }
+
+    /** The digest of everything read; call once, after the end of the stream. */
+    public String md5() {
+      return Base64.getEncoder().encodeToString(md.digest());
+    }
+  }
+}

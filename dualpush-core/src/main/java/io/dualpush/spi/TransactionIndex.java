@@ -1,0 +1,143 @@
+package io.dualpush.spi;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The in-memory fold of a log's entries that every {@link TransactionLog} implementation can reuse:
+ * all open transactions, and the most recent terminal ones up to a retention bound, so memory
+ * stays bounded under steady load.
+ *
+ * <p>A {@link LogEntry.Started} for a key supersedes the key's earlier transaction, open or not:
+ * the newer content is what the key must hold, so the older is never repaired or verified over it. Because
+ * this is derived from the order of entries, a replay rebuilds exactly the same view.
+ *
+ * <p>Thread-safe.
+ */
+public final class TransactionIndex {
+  /** Terminal transactions kept for {@code read} and {@code recent} by default. */
+  public static final int DEFAULT_TERMINAL_RETENTION = 100_000;
+
+  private final int terminalRetention;
+  private final Map<String, TransactionRecord> open = new LinkedHashMap<>();
+  private final Map<String, String> latestByKey = new HashMap<>();
+  private final LinkedHashMap<String, TransactionRecord> terminal;
+
+  public TransactionIndex() {
+    this(DEFAULT_TERMINAL_RETENTION);
+  }
+
+  public TransactionIndex(int terminalRetention) {
+    if (terminalRetention < 0) {
+      throw new IllegalArgumentException("terminalRetention must not be negative");
+    }
+    this.terminalRetention = terminalRetention;
+    this.terminal = new LinkedHashMap<>(16, 0.75f, false) {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, TransactionRecord> eldest) {
+        if (size() > TransactionIndex.this.terminalRetention) {
+          latestByKey.remove(eldest.getValue().key(), eldest.getKey());
+          return true;
+        }
+        return false;
+      }
+    };
+  }
+
+  /**
+   * Folds one entry in. Returns false, changing nothing, for an entry of a transaction the index
+   * no longer holds (compacted away) or a second start of a known one.
+   */
+  public synchronized boolean apply(LogEntry entry) {
+    String id = entry.transactionId();
+    if (entry instanceof LogEntry.Started s) {
+      if (open.containsKey(id) || terminal.containsKey(id)) {
+        return false;
+      }
+      String previous = latestByKey.put(s.key(), id);
+      if (previous != null) {
+        TransactionRecord old = open.remove(previous);
+        if (old != null) {
+          terminal.put(previous, old.supersededAt(s.at()));
+        } else {
+          TransactionRecord done = terminal.get(previous);
+          if (done != null && !done.superseded()) {
+            terminal.put(previous, done.supersededAt(s.at()));
+          }
+        }
+      }
+      open.put(id, TransactionRecord.started(s));
+      return true;
+    }
+    TransactionRecord current = open.get(id);
+    boolean wasOpen = current != null;
+    if (current == null) {
+      current = terminal.get(id);
+      if (current == null) {
+        return false;
+      }
+    }
+    TransactionRecord next = current.apply(entry);
+    boolean nowOpen = !next.state().isTerminal();
+    if (wasOpen && nowOpen) {
+      open.put(id, next);
+    } else if (wasOpen) {
+      open.remove(id);
+      terminal.put(id, next);
+    } else if (nowOpen) {
+      terminal.remove(id);
+      open.put(id, next);
+    } else {
+      terminal.put(id, next);
+    }
+    return true;
+  }
+
+  public synchronized Optional<TransactionRecord> get(String transactionId) {
+    TransactionRecord r = open.get(transactionId);
+    return Optional.ofNullable(r != null ? r : terminal.get(transactionId));
+  }
+
+  /** Open (non-terminal) transactions, oldest first. */
+  public synchronized List<TransactionRecord> open() {
+    return new ArrayList<>(open.values());
+  }
+
+  public synchronized int openCount() {
+    return open.size();
+  }
+
+  /** The newest transaction of {@code key} the index still holds. */
+  public synchronized Optional<TransactionRecord> latest(String key) {
+    String id = latestByKey.get(key);
+    return id == null ? Optional.empty() : get(id);
+  }
+
+  /** Whether {@code transactionId} is open. */
+  public synchronized boolean isOpen(String transactionId) {
+    return open.containsKey(transactionId);
+  }
+
+  /** Up to {@code limit} transactions, open or terminal, newest first. */
+  public synchronized List<TransactionRecord> recent(int limit) {
+    List<TransactionRecord> all = new ArrayList<>(open.size() + terminal.size());
+    all.addAll(open.values());
+    all.addAll(terminal.values());
+    all.sort(Comparator.comparing(TransactionRecord::createdAt).reversed());
+    return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
+  }
+
+  /** Ids of every transaction the index holds. */
+  public synchronized List<String> ids() {
+    List<String> ids = new ArrayList<>(open.keySet());
+    ids.addAll(terminal.keySet());
+    return ids;
+  }
+}

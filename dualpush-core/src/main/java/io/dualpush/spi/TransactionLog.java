@@ -1,0 +1,43 @@
+package io.dualpush.spi;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The durable record of every push and of each destination's progress. What makes "zero data loss"
+ * true: the engine appends a push here, and waits until it is durable, before any destination is
+ * written.
+ *
+ * <p>Contract (checked by {@code TransactionLogContract} in the testkit):
+ * <ul>
+ *   <li>{@link #append} returns only once the entry would survive a crash of this process.</li>
+ *   <li>A reopened log yields the same transactions in the same states.</li>
+ *   <li>{@link #open()} lists every non-terminal transaction; terminal ones may be compacted away by
+ *       {@link #checkpoint()}.</li>
+ * </ul>
+ * Implementations are thread-safe.
+ */
+public interface TransactionLog extends AutoCloseable {
+
+  /** Appends one entry; durable on return. Throws {@link io.dualpush.DualPushException} on failure. */
+  void append(LogEntry entry);
+
+  /** The folded view of a transaction, if the log still holds it. */
+  Optional<TransactionRecord> read(String transactionId);
+
+  /** The newest transaction of {@code key} the log still holds; earlier ones are superseded. */
+  Optional<TransactionRecord> latest(String key);
+
+  /** Every open (non-terminal) transaction, oldest first. */
+  List<TransactionRecord> open();
+
+  /** Up to {@code limit} transactions, newest first. */
+  List<TransactionRecord> recent(int limit);
+
+  /** Lets the log drop what only terminal transactions need; a no-op where nothing can be dropped. */
+  void checkpoint();
+
+  /** Flushes and releases the log; later calls fail. */
+  @Override
+  void close();
+}

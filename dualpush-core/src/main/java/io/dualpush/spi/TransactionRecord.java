@@ -1,0 +1,148 @@
+package io.dualpush.spi;
+
+import io.dualpush.CopyStatus;
+import io.dualpush.TransactionState;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The folded view of one transaction: what was pushed and where each copy stands. Immutable; the
+ * {@link #state()} is derived from the copies, the ack quorum recorded at start, and the
+ * dead-letter and supersede marks.
+ */
+public record TransactionRecord(
+    LogEntry.Started start,
+    List<CopyRecord> copies,
+    int repairRounds,
+    Optional<String> deadLetterReason,
+    boolean superseded,
+    Instant updatedAt) {
+
+  public TransactionRecord {
+    Objects.requireNonNull(start, "start");
+    copies = List.copyOf(copies);
+    Objects.requireNonNull(deadLetterReason, "deadLetterReason");
+    Objects.requireNonNull(updatedAt, "updatedAt");
+  }
+
+  /** A fresh record: every copy pending. */
+  public static TransactionRecord started(LogEntry.Started start) {
+    List<CopyRecord> copies = new ArrayList<>();
+    for (LogEntry.Target t : start.targets()) {
+      copies.add(new CopyRecord(t.destinationId(), t.required(), CopyStatus.PENDING, "", "", false, start.at()));
+    }
+    return new TransactionRecord(start, copies, 0, Optional.empty(), false, start.at());
+  }
+
+  public String transactionId() {
+    return start.transactionId();
+  }
+
+  public String key() {
+    return start.key();
+  }
+
+  public String md5() {
+    return start.md5();
+  }
+
+  public long size() {
+    return start.size();
+  }
+
+  public Instant createdAt() {
+    return start.at();
+  }
+
+  /** The copy at {@code destinationId}, if the transaction writes there. */
+  public Optional<CopyRecord> copy(String destinationId) {
+    for (CopyRecord c : copies) {
+      if (c.destinationId().equals(destinationId)) {
+        return Optional.of(c);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The state derived from the copies (see {@link TransactionState}). */
+  public TransactionState state() {
+    if (superseded) {
+      return TransactionState.SUPERSEDED;
+    }
+    if (deadLetterReason.isPresent()) {
+      return TransactionState.DEAD_LETTERED;
+    }
+    int verified = 0;
+    int verifiedRequired = 0;
+    boolean unsettled = false;
+    boolean mismatch = false;
+    for (CopyRecord c : copies) {
+      if (c.status() == CopyStatus.VERIFIED) {
+        verified++;
+        if (c.required()) {
+          verifiedRequired++;
+        }
+      } else if (!c.status().isSettled()) {
+        unsettled = true;
+      }
+      mismatch |= c.mismatch();
+    }
+    if (verified == copies.size()) {
+      return TransactionState.VERIFIED;
+    }
+    if (mismatch) {
+      return TransactionState.INCONSISTENT;
+    }
+    if (verifiedRequired >= start.requiredCopies()) {
+      return TransactionState.COMPLETED;
+    }
+    if (unsettled) {
+      return TransactionState.IN_PROGRESS;
+    }
+    return verified > 0 ? TransactionState.PARTIALLY_COMPLETED : TransactionState.FAILED;
+  }
+
+  /** Whether the ack policy recorded at start holds: enough required copies are verified. */
+  public boolean ackPolicyHolds() {
+    int verifiedRequired = 0;
+    for (CopyRecord c : copies) {
+      if (c.required() && c.status() == CopyStatus.VERIFIED) {
+        verifiedRequired++;
+      }
+    }
+    return verifiedRequired >= start.requiredCopies();
+  }
+
+  /** Applies one entry of this transaction and returns the new record. */
+  public TransactionRecord apply(LogEntry entry) {
+    if (!entry.transactionId().equals(transactionId())) {
+      throw new IllegalArgumentException("entry of " + entry.transactionId() + " applied to " + transactionId());
+    }
+    if (entry instanceof LogEntry.CopyUpdated u) {
+      List<CopyRecord> next = new ArrayList<>(copies.size());
+      for (CopyRecord c : copies) {
+        next.add(c.destinationId().equals(u.destinationId())
+            ? new CopyRecord(c.destinationId(), c.required(), u.status(), u.md5(), u.error(), u.mismatch(), u.at())
+            : c);
+      }
+      return new TransactionRecord(start, next, repairRounds, deadLetterReason, superseded, u.at());
+    } else if (entry instanceof LogEntry.RepairAttempted r) {
+      return new TransactionRecord(start, copies, Math.max(repairRounds, r.round()), deadLetterReason, superseded, r.at());
+    } else if (entry instanceof LogEntry.DeadLettered d) {
+      return new TransactionRecord(start, copies, repairRounds, Optional.of(d.reason()), superseded, d.at());
+    } else if (entry instanceof LogEntry.Retried r) {
+      return new TransactionRecord(start, copies, 0, Optional.empty(), superseded, r.at());
+    } else if (entry instanceof LogEntry.Started) {
+      throw new IllegalArgumentException("transaction " + transactionId() + " started twice");
+    }
+    throw new IllegalArgumentException("unknown entry " + entry);
+  }
+
+  /** This record marked as replaced by a later push of the same key. */
+  public TransactionRecord supersededAt(Instant at) {
+    return new TransactionRecord(start, copies, repairRounds, deadLetterReason, true, at);
+  }
+}

@@ -1,0 +1,48 @@
+package io.dualpush.spi;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalLong;
+
+/**
+ * One object to store at a destination: its key, size, the source MD5 (base64, as Azure's
+ * Content-MD5), content type, user metadata, the transaction and dataset it belongs to, and the
+ * fencing token of the lease it was written under, if any. The payload is re-openable so a retry
+ * can read it again.
+ *
+ * @param datasetId the dataset id, or the empty string when the push named none
+ */
+public record WriteRequest(
+    String key,
+    long size,
+    String md5,
+    String contentType,
+    Map<String, String> metadata,
+    String transactionId,
+    String datasetId,
+    OptionalLong fencingToken,
+    ContentOpener content) {
+
+  public WriteRequest {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(md5, "md5");
+    Objects.requireNonNull(contentType, "contentType");
+    metadata = Map.copyOf(metadata);
+    Objects.requireNonNull(transactionId, "transactionId");
+    Objects.requireNonNull(datasetId, "datasetId");
+    Objects.requireNonNull(fencingToken, "fencingToken");
+    Objects.requireNonNull(content, "content");
+  }
+
+  /** A fresh stream of the payload. */
+  public InputStream open() throws IOException {
+    return content.open();
+  }
+
+  /** A copy with another payload opener (used by wrappers that alter the bytes in flight). */
+  public WriteRequest withContent(ContentOpener other) {
+    return new WriteRequest(key, size, md5, contentType, metadata, transactionId, datasetId, fencingToken, other);
+  }
+}

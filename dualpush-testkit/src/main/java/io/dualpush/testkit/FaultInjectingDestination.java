@@ -1,0 +1,249 @@
+package io.dualpush.testkit;
+
+import io.dualpush.DestinationException;
+import io.dualpush.spi.Destination;
+import io.dualpush.spi.HealthStatus;
+import io.dualpush.spi.ObjectInfo;
+import io.dualpush.spi.PutResult;
+import io.dualpush.spi.WriteRequest;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Wraps any {@link Destination} and injects faults into it: fail the next N calls, fail at a rate,
+ * add latency, hang until released, corrupt the bytes of the next N writes, or partition it (every
+ * call fails as if the region were unreachable) until healed. Faults apply to writes; a partition
+ * and latency apply to every call. Thread-safe; settings may change while calls run.
+ *
+ * <pre>{@code
+ * FaultInjectingDestination secondary = FaultInjectingDestination.wrap(new InMemoryDestination("dr"));
+ * secondary.failNext(2);        // two transient failures, then normal
+ * secondary.corruptNext(1);     // the next write stores one flipped byte
+ * }</pre>
+ */
+public final class FaultInjectingDestination implements Destination {
+  private final Destination delegate;
+  private final String name;
+  private final AtomicInteger failNext = new AtomicInteger();
+  private volatile boolean failNextTransient = true;
+  private final AtomicInteger corruptNext = new AtomicInteger();
+  private volatile double failureRate;
+  private volatile Random random = new Random(42);
+  private volatile Duration latency = Duration.ZERO;
+  private volatile boolean partitioned;
+  private volatile CountDownLatch hang;
+  private final AtomicLong puts = new AtomicLong();
+  private final AtomicLong injectedFailures = new AtomicLong();
+
+  private FaultInjectingDestination(Destination delegate) {
+    this.delegate = Objects.requireNonNull(delegate, "delegate");
+    this.name = delegate.describe();
+  }
+
+  public static FaultInjectingDestination wrap(Destination delegate) {
+    return new FaultInjectingDestination(delegate);
+  }
+
+  /** The next {@code n} writes fail with a transient error. */
+  public FaultInjectingDestination failNext(int n) {
+    return failNext(n, true);
+  }
+
+  /** The next {@code n} writes fail, transient or permanent. */
+  public FaultInjectingDestination failNext(int n, boolean transientFailure) {
+    failNextTransient = transientFailure;
+    failNext.set(n);
+    return this;
+  }
+
+  /** Each write fails (transiently) with probability {@code rate}, drawn from a seeded generator. */
+  public FaultInjectingDestination failAtRate(double rate, long seed) {
+    if (rate < 0 || rate > 1) {
+      throw new IllegalArgumentException("rate must be within [0, 1]");
+    }
+    this.random = new Random(seed);
+    this.failureRate = rate;
+    return this;
+  }
+
+  /** Every call waits {@code latency} first. */
+  public FaultInjectingDestination latency(Duration latency) {
+    this.latency = Objects.requireNonNull(latency, "latency");
+    return this;
+  }
+
+  /** Writes block until {@link #release()} (or until interrupted, as a timeout does). */
+  public FaultInjectingDestination hang() {
+    this.hang = new CountDownLatch(1);
+    return this;
+  }
+
+  /** Lets hung writes go on and stops hanging new ones. */
+  public FaultInjectingDestination release() {
+    CountDownLatch h = hang;
+    hang = null;
+    if (h != null) {
+      h.countDown();
+    }
+    return this;
+  }
+
+  /** The next {@code n} writes store the payload with one byte flipped. */
+  public FaultInjectingDestination corruptNext(int n) {
+    corruptNext.set(n);
+    return this;
+  }
+
+  /** Every call fails as if the destination were unreachable, until {@link #heal()}. */
+  public FaultInjectingDestination partition() {
+    partitioned = true;
+    return this;
+  }
+
+  /** Ends a partition and clears every pending fault. */
+  public FaultInjectingDestination heal() {
+    partitioned = false;
+    failNext.set(0);
+    corruptNext.set(0);
+    failureRate = 0;
+    latency = Duration.ZERO;
+    release();
+    return this;
+  }
+
+  /** Writes attempted through this wrapper. */
+  public long putCount() {
+    return puts.get();
+  }
+
+  /** Failures injected so far. */
+  public long injectedFailures() {
+    return injectedFailures.get();
+  }
+
+  public Destination delegate() {
+    return delegate;
+  }
+
+  @Override
+  public PutResult put(WriteRequest request) {
+    puts.incrementAndGet();
+    before();
+    CountDownLatch h = hang;
+    if (h != null) {
+      try {
+        h.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new DestinationException(name, true, "write to " + name + " interrupted while hung", e);
+      }
+    }
+    if (failNext.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+      injectedFailures.incrementAndGet();
+      throw new DestinationException(name, failNextTransient, "injected " + (failNextTransient ? "transient" : "permanent") + " failure");
+    }
+    if (failureRate > 0) {
+      boolean fail;
+      synchronized (this) {
+        fail = random.nextDouble() < failureRate;
+      }
+      if (fail) {
+        injectedFailures.incrementAndGet();
+        throw new DestinationException(name, true, "injected failure (rate " + failureRate + ")");
+      }
+    }
+    if (corruptNext.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+      return delegate.put(request.withContent(() -> new CorruptingStream(request.open())));
+    }
+    return delegate.put(request);
+  }
+
+  @Override
+  public Optional<ObjectInfo> head(String key) {
+    before();
+    return delegate.head(key);
+  }
+
+  @Override
+  public Optional<InputStream> get(String key) {
+    before();
+    return delegate.get(key);
+  }
+
+  @Override
+  public boolean delete(String key) {
+    before();
+    return delegate.delete(key);
+  }
+
+  @Override
+  public HealthStatus probe() {
+    if (partitioned) {
+      return HealthStatus.unhealthy(Duration.ZERO, "partitioned (injected)");
+    }
+    return delegate.probe();
+  }
+
+  @Override
+  public String describe() {
+    return delegate.describe();
+  }
+
+  @Override
+  public boolean supportsFencing() {
+    return delegate.supportsFencing();
+  }
+
+  private void before() {
+    Duration d = latency;
+    if (!d.isZero()) {
+      try {
+        Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new DestinationException(name, true, "call to " + name + " interrupted", e);
+      }
+    }
+    if (partitioned) {
+      injectedFailures.incrementAndGet();
+      throw new DestinationException(name, true, name + " is unreachable (injected partition)");
+    }
+  }
+
+  /** Flips the lowest bit of the first byte, so sizes stay equal and only the digest tells. */
+  private static final class CorruptingStream extends FilterInputStream {
+    private boolean flipped;
+
+    CorruptingStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0 && !flipped) {
+        flipped = true;
+        return b ^ 1;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = super.read(b, off, len);
+      if (n > 0 && !flipped) {
+        flipped = true;
+        b[off] ^= 1;
+      }
+      return n;
+    }
+  }
+}

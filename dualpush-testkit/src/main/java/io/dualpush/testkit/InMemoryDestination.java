@@ -1,0 +1,149 @@
+package io.dualpush.testkit;
+
+import io.dualpush.ObjectKeys;
+import io.dualpush.StaleFencingTokenException;
+import io.dualpush.spi.Destination;
+import io.dualpush.spi.HealthStatus;
+import io.dualpush.spi.Md5;
+import io.dualpush.spi.ObjectInfo;
+import io.dualpush.spi.PutResult;
+import io.dualpush.spi.WriteRequest;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A {@link Destination} in memory, with the semantics of a real one: idempotent re-put of the same
+ * MD5, an ETag per version, the digest of the bytes actually received, and fencing (writes carrying
+ * a token older than the stored one are refused). Thread-safe.
+ */
+public final class InMemoryDestination implements Destination {
+  private final String name;
+  private final Clock clock;
+  private final Map<String, Stored> objects = new ConcurrentHashMap<>();
+  private final AtomicLong versions = new AtomicLong();
+  private final AtomicLong writes = new AtomicLong();
+
+  /** One stored object. */
+  public record Stored(byte[] bytes, String md5, String etag, Instant lastModified, String transactionId,
+      long fencingToken, Map<String, String> metadata) {}
+
+  public InMemoryDestination(String name) {
+    this(name, Clock.systemUTC());
+  }
+
+  public InMemoryDestination(String name, Clock clock) {
+    this.name = name;
+    this.clock = clock;
+  }
+
+  @Override
+  public PutResult put(WriteRequest request) {
+    ObjectKeys.validate(request.key());
+    Stored existing = objects.get(request.key());
+    if (existing != null && request.fencingToken().isPresent() && request.fencingToken().getAsLong() < existing.fencingToken()) {
+      throw new StaleFencingTokenException(name, request.key(), request.fencingToken().getAsLong(), existing.fencingToken());
+    }
+    if (existing != null && existing.md5().equals(request.md5())) {
+      return new PutResult(false, existing.md5(), Optional.of(existing.etag()));
+    }
+    byte[] bytes;
+    try (InputStream in = request.open()) {
+      bytes = in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    String md5 = Md5.of(bytes);
+    String etag = "\"" + versions.incrementAndGet() + "\"";
+    long token = request.fencingToken().orElse(existing == null ? 0 : existing.fencingToken());
+    Stored stored = new Stored(bytes, md5, etag, clock.instant(), request.transactionId(), token, request.metadata());
+    synchronized (this) {
+      Stored now = objects.get(request.key());
+      if (now != null && request.fencingToken().isPresent() && request.fencingToken().getAsLong() < now.fencingToken()) {
+        throw new StaleFencingTokenException(name, request.key(), request.fencingToken().getAsLong(), now.fencingToken());
+      }
+      objects.put(request.key(), stored);
+    }
+    writes.incrementAndGet();
+    return new PutResult(true, md5, Optional.of(etag));
+  }
+
+  @Override
+  public Optional<ObjectInfo> head(String key) {
+    ObjectKeys.validate(key);
+    Stored s = objects.get(key);
+    if (s == null) {
+      return Optional.empty();
+    }
+    return Optional.of(new ObjectInfo(key, s.bytes().length, Optional.of(s.md5()), Optional.of(s.etag()), s.lastModified(), s.metadata()));
+  }
+
+  @Override
+  public Optional<InputStream> get(String key) {
+    ObjectKeys.validate(key);
+    Stored s = objects.get(key);
+    return s == null ? Optional.empty() : Optional.of(new ByteArrayInputStream(s.bytes()));
+  }
+
+  @Override
+  public boolean delete(String key) {
+    ObjectKeys.validate(key);
+    return objects.remove(key) != null;
+  }
+
+  @Override
+  public HealthStatus probe() {
+    return HealthStatus.healthy(Duration.ZERO);
+  }
+
+  @Override
+  public String describe() {
+    return "memory:" + name;
+  }
+
+  @Override
+  public boolean supportsFencing() {
+    return true;
+  }
+
+  /** The stored object, for assertions. */
+  public Optional<Stored> stored(String key) {
+    return Optional.ofNullable(objects.get(key));
+  }
+
+  /** The stored bytes, for assertions. */
+  public Optional<byte[]> bytes(String key) {
+    return stored(key).map(Stored::bytes);
+  }
+
+  /**
+   * Replaces an object's bytes behind dualpush's back (bit rot, a stray tool); the reported MD5
+   * stays the old one, as a service's stored Content-MD5 would.
+   */
+  public void tamper(String key, byte[] bytes) {
+    objects.computeIfPresent(key, (k, s) -> new Stored(bytes, s.md5(), s.etag(), s.lastModified(), s.transactionId(), s.fencingToken(), s.metadata()));
+  }
+
+  /** Number of objects held. */
+  public int size() {
+    return objects.size();
+  }
+
+  /** Number of writes that stored bytes (re-puts of the same content excluded). */
+  public long writeCount() {
+    return writes.get();
+  }
+
+  @Override
+  public String toString() {
+    return describe();
+  }
+}

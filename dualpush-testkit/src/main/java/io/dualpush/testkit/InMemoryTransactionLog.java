@@ -1,0 +1,83 @@
+package io.dualpush.testkit;
+
+import io.dualpush.DualPushException;
+import io.dualpush.spi.LogEntry;
+import io.dualpush.spi.TransactionIndex;
+import io.dualpush.spi.TransactionLog;
+import io.dualpush.spi.TransactionRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A {@link TransactionLog} in memory: every entry is kept in order, so a test can read what was
+ * durable at any moment ({@link #entries()}) and simulate a restart with {@link #reopen()}.
+ * Thread-safe.
+ */
+public final class InMemoryTransactionLog implements TransactionLog {
+  private final List<LogEntry> entries;
+  private final TransactionIndex index = new TransactionIndex();
+  private volatile boolean closed;
+
+  public InMemoryTransactionLog() {
+    this.entries = new ArrayList<>();
+  }
+
+  private InMemoryTransactionLog(List<LogEntry> entries) {
+    this.entries = new ArrayList<>(entries);
+    for (LogEntry e : entries) {
+      index.apply(e);
+    }
+  }
+
+  @Override
+  public void append(LogEntry entry) {
+    synchronized (this) {
+      if (closed) {
+        throw new DualPushException("in-memory transaction log is closed");
+      }
+      entries.add(entry);
+      index.apply(entry);
+    }
+  }
+
+  @Override
+  public Optional<TransactionRecord> read(String transactionId) {
+    return index.get(transactionId);
+  }
+
+  @Override
+  public Optional<TransactionRecord> latest(String key) {
+    return index.latest(key);
+  }
+
+  @Override
+  public List<TransactionRecord> open() {
+    return index.open();
+  }
+
+  @Override
+  public List<TransactionRecord> recent(int limit) {
+    return index.recent(limit);
+  }
+
+  @Override
+  public void checkpoint() {
+    // Nothing to compact: memory is the test's to bound.
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+  }
+
+  /** Every entry appended so far, in order. */
+  public synchronized List<LogEntry> entries() {
+    return List.copyOf(entries);
+  }
+
+  /** A new log holding the same entries, as a process restarting on the same storage would see. */
+  public synchronized InMemoryTransactionLog reopen() {
+    return new InMemoryTransactionLog(entries);
+  }
+}
