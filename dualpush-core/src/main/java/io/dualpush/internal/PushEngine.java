@@ -221,16 +221,22 @@ public final class PushEngine implements AutoCloseable {
     flight.begin(started, slots, requiredCopies);
     live.put(started.transactionId(), flight);
     for (Slot slot : slots) {
-      writeCopy(slot, started, begun.opener).whenComplete((status, error) -> {
+      writeCopy(slot, started, begun.opener, false).whenComplete((status, error) -> {
         CopyStatus s = error == null ? status : CopyStatus.FAILED;
         if (error != null) {
           LOG.error("Recording the copy of {} at {} failed", started.transactionId(), slot.id(), error);
         }
-        if (flight.settle(slot, s)) {
+        boolean decidedNow = flight.settle(slot, s);
+        boolean last = flight.allSettled();
+        if (last) {
+          // Before the caller is woken: once a push returns, it is no longer "in flight".
+          finish(flight, begun);
+        }
+        if (decidedNow) {
           decide(flight);
         }
-        if (flight.allSettled()) {
-          finish(flight, begun);
+        if (last) {
+          flight.release();
         }
       });
     }
@@ -267,7 +273,6 @@ public final class PushEngine implements AutoCloseable {
       retain(id, begun);
     }
     live.remove(id);
-    flight.release();
   }
 
   /** Keeps an in-memory payload for repair, within the configured budget; files are re-read from disk. */
@@ -292,9 +297,9 @@ public final class PushEngine implements AutoCloseable {
   }
 
   /** Writes one copy, checks its digest against the source and logs the outcome. */
-  private CompletableFuture<CopyStatus> writeCopy(Slot slot, LogEntry.Started started, ContentOpener opener) {
+  private CompletableFuture<CopyStatus> writeCopy(Slot slot, LogEntry.Started started, ContentOpener opener, boolean replace) {
     WriteRequest request = new WriteRequest(started.key(), started.size(), started.md5(), started.contentType(),
-        started.metadata(), started.transactionId(), started.datasetId(), OptionalLong.empty(), opener);
+        started.metadata(), started.transactionId(), started.datasetId(), OptionalLong.empty(), opener, replace);
     long t0 = System.nanoTime();
     CompletableFuture<PutResult> put;
     try {
@@ -538,7 +543,7 @@ public final class PushEngine implements AutoCloseable {
       if (copy.status() == CopyStatus.VERIFIED || slot == null) {
         continue;
       }
-      copies.add(repairCopy(slot, record, sources(record, slot)));
+      copies.add(repairCopy(slot, record, sources(record, slot), copy.mismatch()));
     }
     return CompletableFuture.allOf(copies.toArray(CompletableFuture[]::new)).handle((v, e) -> {
       TransactionRecord after = config.log().read(id).orElse(record);
@@ -577,7 +582,7 @@ public final class PushEngine implements AutoCloseable {
    * Rewrites one copy, trying each source in turn while the destination takes the write but the
    * digest comes out wrong (a changed source file, a copy corrupted since it was verified).
    */
-  private CompletableFuture<CopyStatus> repairCopy(Slot slot, TransactionRecord record, List<Source> sources) {
+  private CompletableFuture<CopyStatus> repairCopy(Slot slot, TransactionRecord record, List<Source> sources, boolean replace) {
     LogEntry.Started started = record.start();
     if (sources.isEmpty()) {
       String why = "no source left to repair from: payload not retained and no verified copy";
@@ -587,11 +592,12 @@ public final class PushEngine implements AutoCloseable {
     }
     Source source = sources.get(0);
     LOG.info("Repairing copy of '{}' ({}) at {} from {}", started.key(), record.transactionId(), slot.id(), source.label());
-    return writeCopy(slot, started, source.opener()).thenCompose(status -> {
+    // A copy found to differ from its own reported digest must be rewritten even though the digest "matches".
+    return writeCopy(slot, started, source.opener(), replace).thenCompose(status -> {
       boolean mismatch = config.log().read(record.transactionId()).flatMap(r -> r.copy(slot.id()))
           .map(CopyRecord::mismatch).orElse(false);
       if (status == CopyStatus.FAILED && mismatch && sources.size() > 1) {
-        return repairCopy(slot, record, sources.subList(1, sources.size()));
+        return repairCopy(slot, record, sources.subList(1, sources.size()), true);
       }
       return CompletableFuture.completedFuture(status);
     });

@@ -104,7 +104,7 @@ public final class FileSystemDestination implements Destination {
   @Override
   public PutResult put(WriteRequest request) {
     Path target = pathOf(request.key());
-    Optional<ObjectInfo> existing = head(request.key());
+    Optional<ObjectInfo> existing = request.replaceIdentical() ? Optional.empty() : head(request.key());
     if (existing.isPresent() && existing.get().md5().map(request.md5()::equals).orElse(false)) {
       return new PutResult(false, request.md5(), Optional.empty());
     }

@@ -26,6 +26,9 @@ public final class TransactionIndex {
   private final int terminalRetention;
   private final Map<String, TransactionRecord> open = new LinkedHashMap<>();
   private final Map<String, String> latestByKey = new HashMap<>();
+  /** Arrival order of each held transaction: ties of {@code createdAt} sort by it. */
+  private final Map<String, Long> arrival = new HashMap<>();
+  private long arrivals;
   private final LinkedHashMap<String, TransactionRecord> terminal;
 
   public TransactionIndex() {
@@ -44,6 +47,7 @@ public final class TransactionIndex {
       protected boolean removeEldestEntry(Map.Entry<String, TransactionRecord> eldest) {
         if (size() > TransactionIndex.this.terminalRetention) {
           latestByKey.remove(eldest.getValue().key(), eldest.getKey());
+          arrival.remove(eldest.getKey());
           return true;
         }
         return false;
@@ -74,6 +78,7 @@ public final class TransactionIndex {
         }
       }
       open.put(id, TransactionRecord.started(s));
+      arrival.put(id, ++arrivals);
       return true;
     }
     TransactionRecord current = open.get(id);
@@ -130,7 +135,8 @@ public final class TransactionIndex {
     List<TransactionRecord> all = new ArrayList<>(open.size() + terminal.size());
     all.addAll(open.values());
     all.addAll(terminal.values());
-    all.sort(Comparator.comparing(TransactionRecord::createdAt).reversed());
+    all.sort(Comparator.comparing(TransactionRecord::createdAt)
+        .thenComparing(r -> arrival.getOrDefault(r.transactionId(), 0L)).reversed());
     return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
   }
 

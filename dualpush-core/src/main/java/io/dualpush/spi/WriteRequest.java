@@ -13,6 +13,8 @@ import java.util.OptionalLong;
  * can read it again.
  *
  * @param datasetId the dataset id, or the empty string when the push named none
+ * @param replaceIdentical write even when the destination reports holding the same MD5: set when a
+ *     copy was found to differ from what its reported digest claims (changed behind its back)
  */
 public record WriteRequest(
     String key,
@@ -23,7 +25,14 @@ public record WriteRequest(
     String transactionId,
     String datasetId,
     OptionalLong fencingToken,
-    ContentOpener content) {
+    ContentOpener content,
+    boolean replaceIdentical) {
+
+  /** A write that is skipped when the destination already holds the same MD5. */
+  public WriteRequest(String key, long size, String md5, String contentType, Map<String, String> metadata,
+      String transactionId, String datasetId, OptionalLong fencingToken, ContentOpener content) {
+    this(key, size, md5, contentType, metadata, transactionId, datasetId, fencingToken, content, false);
+  }
 
   public WriteRequest {
     Objects.requireNonNull(key, "key");
@@ -43,6 +52,11 @@ public record WriteRequest(
 
   /** A copy with another payload opener (used by wrappers that alter the bytes in flight). */
   public WriteRequest withContent(ContentOpener other) {
-    return new WriteRequest(key, size, md5, contentType, metadata, transactionId, datasetId, fencingToken, other);
+    return new WriteRequest(key, size, md5, contentType, metadata, transactionId, datasetId, fencingToken, other, replaceIdentical);
+  }
+
+  /** A copy that is written even when the destination reports the same MD5. */
+  public WriteRequest replacingIdentical() {
+    return new WriteRequest(key, size, md5, contentType, metadata, transactionId, datasetId, fencingToken, content, true);
   }
 }

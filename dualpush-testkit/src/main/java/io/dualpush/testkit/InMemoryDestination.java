@@ -52,7 +52,7 @@ public final class InMemoryDestination implements Destination {
     if (existing != null && request.fencingToken().isPresent() && request.fencingToken().getAsLong() < existing.fencingToken()) {
       throw new StaleFencingTokenException(name, request.key(), request.fencingToken().getAsLong(), existing.fencingToken());
     }
-    if (existing != null && existing.md5().equals(request.md5())) {
+    if (existing != null && existing.md5().equals(request.md5()) && !request.replaceIdentical()) {
       return new PutResult(false, existing.md5(), Optional.of(existing.etag()));
     }
     byte[] bytes;
