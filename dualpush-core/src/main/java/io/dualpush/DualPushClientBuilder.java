@@ -8,6 +8,7 @@ import io.dualpush.spi.AlertSink;
 import io.dualpush.spi.DedupeStore;
 import io.dualpush.spi.Destination;
 import io.dualpush.spi.TransactionLog;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -209,6 +210,10 @@ public final class DualPushClientBuilder {
     if (transactionLog == null && transactionLogDirectory == null) {
       throw new InvalidInputException("transactionLog", "'transactionLog' must be set: a directory for the "
           + "embedded file log, or a TransactionLog; without it no push would survive a crash");
+    }
+    if (transactionLogDirectory != null && !Files.isDirectory(transactionLogDirectory)) {
+      throw new InvalidInputException("transactionLog", "'transactionLog' directory does not exist or is not a "
+          + "directory: " + transactionLogDirectory.toAbsolutePath());
     }
     Clock c = clock != null ? clock : Clock.systemUTC();
     TransactionLog log = transactionLog != null ? transactionLog : FileTransactionLog.open(transactionLogDirectory);

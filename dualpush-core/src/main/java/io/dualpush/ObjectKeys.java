@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The rules every object key follows, on every destination: relative, '/'-separated, no empty,
- * {@code .} or {@code ..} segment, no backslash or control character, at most
+ * {@code .} or {@code ..} segment, no backslash or control character, valid Unicode, at most
  * {@value #MAX_KEY_BYTES} bytes of UTF-8. Keys under {@code .dualpush/} are reserved.
  */
 public final class ObjectKeys {
@@ -39,6 +39,12 @@ public final class ObjectKeys {
       }
       if (Character.isISOControl(c)) {
         throw new InvalidInputException("key", "'key' cannot contain control characters.");
+      }
+      if (Character.isHighSurrogate(c) && i + 1 < key.length() && Character.isLowSurrogate(key.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        // Such a string has no UTF-8 form, so no file system or blob store could name an object by it.
+        throw new InvalidInputException("key", "'key' is not valid Unicode: unpaired surrogate at index " + i + ".");
       }
     }
     for (String segment : key.split("/", -1)) {

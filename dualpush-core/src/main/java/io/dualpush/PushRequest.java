@@ -122,17 +122,27 @@ public final class PushRequest {
       if (!value.chars().allMatch(c -> c > 31 && c < 127)) {
         throw new InvalidInputException("metadata", "'metadata' value of '" + name + "' must be printable ASCII.");
       }
-      metadata.put(name, value);
-      int bytes = metadata.entrySet().stream().mapToInt(e -> e.getKey().length() + e.getValue().length()).sum();
+      // Checked before the entry is stored, so a refused entry never stays in the builder.
+      int bytes = name.length() + value.length() + metadata.entrySet().stream()
+          .filter(e -> !e.getKey().equals(name)).mapToInt(e -> e.getKey().length() + e.getValue().length()).sum();
       if (bytes > MAX_METADATA_BYTES) {
         throw new InvalidInputException("metadata", "'metadata' exceeds " + MAX_METADATA_BYTES + " bytes in all.");
       }
+      metadata.put(name, value);
       return this;
     }
 
     public Builder metadata(Map<String, String> entries) {
       InvalidInputException.requireNonNull(entries, "metadata");
-      entries.forEach(this::metadata);
+      Map<String, String> before = new LinkedHashMap<>(metadata);
+      try {
+        entries.forEach(this::metadata);
+      } catch (RuntimeException e) {
+        // All or nothing: a map with one bad entry adds none of them.
+        metadata.clear();
+        metadata.putAll(before);
+        throw e;
+      }
       return this;
     }
 

@@ -24,6 +24,7 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.HashMap;
@@ -31,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A destination in a local directory: key {@code a/b.csv} is stored at {@code DIR/a/b.csv} exactly,
@@ -39,9 +41,12 @@ import java.util.UUID;
  *
  * <p>Writes are atomic: the bytes go to a temporary file under {@code DIR/.dualpush/tmp}, are
  * fsynced, and are renamed over the final path, so a crash never leaves a torn object there. The
- * MD5 is computed from the bytes as they are written and kept in a sidecar with the file's size and
- * modification time; when the file changes behind dualpush's back the sidecar no longer matches
- * and {@link #head} re-hashes the file instead of trusting it.
+ * MD5 is computed from the bytes as they are written and kept in a sidecar with the file's size,
+ * modification and change time and identity; when the file changes behind dualpush's back the
+ * sidecar no longer matches and {@link #head} re-hashes the file instead of trusting it. A sidecar
+ * written in the same tick of the file system's clock as the file's last change proves nothing
+ * (the file could change again within that tick), so it is trusted only once a later head() has
+ * re-hashed the file in a later tick.
  *
  * <p>Thread-safe; concurrent writers of one key leave one of the writes whole.
  *
@@ -120,7 +125,8 @@ public final class FileSystemDestination implements Destination {
         byte[] buf = new byte[BUFFER];
         int n;
         while ((n = in.read(buf)) >= 0) {
-          if (Thread.interrupted()) {
+          // Checked, not cleared: the caller that interrupted us must still see the interrupt.
+          if (Thread.currentThread().isInterrupted()) {
             throw new java.io.InterruptedIOException("write of '" + request.key() + "' interrupted");
           }
           out.write(buf, 0, n);
@@ -162,7 +168,7 @@ public final class FileSystemDestination implements Destination {
     Properties p = new Properties();
     p.setProperty("md5", md5);
     p.setProperty("size", Long.toString(size));
-    p.setProperty("mtime", Long.toString(Files.getLastModifiedTime(target).toMillis()));
+    p.setProperty("stamp", stamp(target));
     p.setProperty("contentType", request.contentType());
     p.setProperty("transactionId", request.transactionId());
     p.setProperty("datasetId", request.datasetId());
@@ -178,6 +184,36 @@ public final class FileSystemDestination implements Destination {
     move(temp, sidecar);
   }
 
+  /**
+   * What changes whenever the file's bytes may have: its size, modification and (where the platform
+   * has one) change time, and its identity. A change time cannot be set back by hand the way a
+   * modification time can.
+   */
+  private static String stamp(Path file) throws IOException {
+    BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+    return a.size() + "/" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "/"
+        + changeTime(file, a).to(TimeUnit.NANOSECONDS) + "/" + a.fileKey();
+  }
+
+  private static FileTime changeTime(Path file, BasicFileAttributes a) throws IOException {
+    try {
+      return (FileTime) Files.getAttribute(file, "unix:ctime");
+    } catch (UnsupportedOperationException | IllegalArgumentException e) {
+      return a.lastModifiedTime();
+    }
+  }
+
+  /**
+   * Whether the sidecar was written in a later tick of the file system's clock than the file's last
+   * change. If not, the file may have changed again within that same tick after the sidecar's stamp
+   * was taken, leaving the stamp unchanged ("racily clean", as git calls it), so only its bytes can
+   * tell.
+   */
+  private boolean sidecarNewerThanLastChange(String key, Path target) throws IOException {
+    BasicFileAttributes a = Files.readAttributes(target, BasicFileAttributes.class);
+    return Files.getLastModifiedTime(metaOf(key)).compareTo(changeTime(target, a)) > 0;
+  }
+
   @Override
   public Optional<ObjectInfo> head(String key) {
     Path target = pathOf(key);
@@ -188,21 +224,32 @@ public final class FileSystemDestination implements Destination {
       long size = Files.size(target);
       FileTime mtime = Files.getLastModifiedTime(target);
       Properties p = readSidecar(key);
-      Map<String, String> metadata = new HashMap<>();
-      String md5 = null;
-      if (p != null && Long.toString(size).equals(p.getProperty("size"))
-          && Long.toString(mtime.toMillis()).equals(p.getProperty("mtime"))) {
+      boolean stampMatches = p != null && stamp(target).equals(p.getProperty("stamp"));
+      String md5;
+      if (stampMatches && sidecarNewerThanLastChange(key, target)) {
         md5 = p.getProperty("md5");
+      } else {
+        // The file is not the one dualpush wrote, the sidecar was lost, or it cannot prove the
+        // file unchanged since: trust only the bytes. Touching the sidecar first makes it proof
+        // for later calls once the clock has moved on: any change after the touch changes the stamp.
+        if (stampMatches) {
+          touch(metaOf(key));
+        }
+        try (InputStream in = Files.newInputStream(target)) {
+          md5 = Md5.of(in).base64();
+        }
+        if (stampMatches && !md5.equals(p.getProperty("md5")) && stamp(target).equals(p.getProperty("stamp"))) {
+          // Changed within one tick of its write, so the stamp cannot tell: drop the sidecar. (When
+          // the stamp moved, a concurrent put replaced the file and its sidecar is not ours to drop.)
+          Files.deleteIfExists(metaOf(key));
+        }
+      }
+      Map<String, String> metadata = new HashMap<>();
+      if (stampMatches && md5.equals(p.getProperty("md5"))) {
         for (String name : p.stringPropertyNames()) {
           if (name.startsWith("meta.")) {
             metadata.put(name.substring(5), p.getProperty(name));
           }
-        }
-      }
-      if (md5 == null) {
-        // The file is not the one dualpush wrote (or the sidecar was lost): trust only its bytes.
-        try (InputStream in = Files.newInputStream(target)) {
-          md5 = Md5.of(in).base64();
         }
       }
       return Optional.of(new ObjectInfo(key, size, Optional.of(md5), Optional.empty(), mtime.toInstant(), metadata));
@@ -210,6 +257,19 @@ public final class FileSystemDestination implements Destination {
       return Optional.empty();
     } catch (IOException e) {
       throw classify("read '" + key + "'", e);
+    }
+  }
+
+  /**
+   * Moves a sidecar's modification time to the file system's clock by appending an empty comment
+   * line; unlike a rewrite, this cannot clobber a sidecar a concurrent put just replaced, nor bring
+   * back one a concurrent delete removed.
+   */
+  private static void touch(Path sidecar) {
+    try {
+      Files.write(sidecar, new byte[] {'#', '\n'}, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      // Only an optimisation: head() re-hashes until a sidecar is newer than the file.
     }
   }
 

@@ -17,6 +17,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,10 +28,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each entry is framed as {@code [int length][int CRC32C][entry bytes]} in
  * {@code DIR/transactions.log} and fsynced before {@link #append} returns. On open the file is
- * replayed into a {@link TransactionIndex}: a torn tail (an incomplete last frame, or a last frame
- * whose checksum fails) is truncated with a warning naming the file and offset; a damaged frame
- * followed by more data stops the open with an error naming file and offset, because skipping it
- * would silently lose a transaction.
+ * replayed into a {@link TransactionIndex}: a torn tail (a bad frame, or zeros or garbage, with no
+ * whole frame after it) is truncated with a warning naming the file and offset; a damaged frame
+ * followed by a whole frame stops the open with an error naming file and offset, because skipping
+ * it would silently lose a transaction.
  *
  * <p>Only one process may open a directory at a time: a lock file {@code DIR/.lock} is held while
  * the log is open. {@link #openReadOnly} reads without the lock, for status tools.
@@ -41,8 +43,15 @@ public final class FileTransactionLog implements TransactionLog {
   static final String FILE_NAME = "transactions.log";
   private static final int HEADER = 8;
   private static final int MAX_ENTRY = 16 * 1024 * 1024;
+  /**
+   * Directories this JVM holds open. Checked before the lock file is even opened: on POSIX systems
+   * closing any channel to a file drops every lock this process holds on it, so a refused second
+   * open in the same process must not open and close the lock file.
+   */
+  private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
   private final Path file;
+  private final Path heldDirectory;
   private final TransactionIndex index;
   private final FileChannel channel;
   private final FileChannel lockChannel;
@@ -50,9 +59,10 @@ public final class FileTransactionLog implements TransactionLog {
   private final boolean readOnly;
   private boolean closed;
 
-  private FileTransactionLog(Path file, TransactionIndex index, FileChannel channel,
+  private FileTransactionLog(Path file, Path heldDirectory, TransactionIndex index, FileChannel channel,
       FileChannel lockChannel, FileLock lock, boolean readOnly) {
     this.file = file;
+    this.heldDirectory = heldDirectory;
     this.index = index;
     this.channel = channel;
     this.lockChannel = lockChannel;
@@ -69,7 +79,12 @@ public final class FileTransactionLog implements TransactionLog {
   public static FileTransactionLog open(Path directory) {
     Path dir = checkDirectory(directory);
     Path file = dir.resolve(FILE_NAME);
+    Path held = realPath(dir);
+    if (!HELD.add(held)) {
+      throw alreadyOpen(dir);
+    }
     FileChannel lockChannel = null;
+    FileChannel ch = null;
     try {
       lockChannel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock lock;
@@ -79,10 +94,9 @@ public final class FileTransactionLog implements TransactionLog {
         lock = null;
       }
       if (lock == null) {
-        throw new DualPushException("Transaction log " + dir + " is already open in another process (or client); "
-            + "only one may use a log directory at a time.");
+        throw alreadyOpen(dir);
       }
-      FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
       TransactionIndex index = new TransactionIndex();
       long valid = replay(ch, file, index);
       if (valid < ch.size()) {
@@ -91,13 +105,30 @@ public final class FileTransactionLog implements TransactionLog {
         ch.force(true);
       }
       ch.position(valid);
-      return new FileTransactionLog(file, index, ch, lockChannel, lock, false);
+      return new FileTransactionLog(file, held, index, ch, lockChannel, lock, false);
     } catch (IOException e) {
+      closeQuietly(ch);
       closeQuietly(lockChannel);
+      HELD.remove(held);
       throw new DualPushException("Cannot open transaction log in " + dir + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
+      closeQuietly(ch);
       closeQuietly(lockChannel);
+      HELD.remove(held);
       throw e;
+    }
+  }
+
+  private static DualPushException alreadyOpen(Path dir) {
+    return new DualPushException("Transaction log " + dir + " is already open in another process (or client); "
+        + "only one may use a log directory at a time.");
+  }
+
+  private static Path realPath(Path dir) {
+    try {
+      return dir.toRealPath();
+    } catch (IOException e) {
+      throw new DualPushException("Cannot open transaction log in " + dir + ": " + e.getMessage(), e);
     }
   }
 
@@ -114,7 +145,7 @@ public final class FileTransactionLog implements TransactionLog {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       TransactionIndex index = new TransactionIndex(Integer.MAX_VALUE);
       replay(ch, file, index);
-      return new FileTransactionLog(file, index, null, null, null, true);
+      return new FileTransactionLog(file, null, index, null, null, null, true);
     } catch (IOException e) {
       throw new DualPushException("Cannot read transaction log in " + dir + ": " + e.getMessage(), e);
     }
@@ -145,15 +176,10 @@ public final class FileTransactionLog implements TransactionLog {
       int length = header.getInt();
       int checksum = header.getInt();
       if (length <= 0 || length > MAX_ENTRY) {
-        if (zeroFrom(ch, pos, size)) {
-          // The file was extended but the frame never written: a torn tail.
-          return pos;
-        }
-        throw corrupt(file, pos, "implausible entry length " + length);
+        return tornTail(ch, file, pos, size, "implausible entry length " + length);
       }
       if (pos + HEADER + length > size) {
-        // An incomplete last frame: the process died while writing it.
-        return pos;
+        return tornTail(ch, file, pos, size, "entry of " + length + " bytes runs past the end");
       }
       ByteBuffer body = ByteBuffer.allocate(length);
       readFully(ch, body, pos + HEADER);
@@ -161,10 +187,7 @@ public final class FileTransactionLog implements TransactionLog {
       crc.update(body.array(), 0, length);
       long next = pos + HEADER + length;
       if ((int) crc.getValue() != checksum) {
-        if (next == size) {
-          return pos;
-        }
-        throw corrupt(file, pos, "checksum mismatch");
+        return tornTail(ch, file, pos, size, "checksum mismatch");
       }
       LogEntry entry;
       try {
@@ -178,23 +201,45 @@ public final class FileTransactionLog implements TransactionLog {
     return pos;
   }
 
-  private static boolean zeroFrom(FileChannel ch, long pos, long size) throws IOException {
-    ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-    long at = pos;
-    while (at < size) {
-      buf.clear();
-      int n = ch.read(buf, at);
-      if (n <= 0) {
-        break;
-      }
-      for (int i = 0; i < n; i++) {
-        if (buf.get(i) != 0) {
-          return false;
+  /**
+   * A bad frame at {@code pos} is a torn tail (the process died while appending it, or the file
+   * grew without its data landing: zeros or stale bytes) only when no whole frame follows it.
+   * When one does, the damage is mid-file and truncating would silently drop what follows.
+   */
+  private static long tornTail(FileChannel ch, Path file, long pos, long size, String why) throws IOException {
+    if (wholeFrameAfter(ch, pos + 1, size)) {
+      throw corrupt(file, pos, why);
+    }
+    return pos;
+  }
+
+  /** Whether a frame with a plausible length and a matching checksum starts anywhere in [from, size). */
+  private static boolean wholeFrameAfter(FileChannel ch, long from, long size) throws IOException {
+    ByteBuffer window = ByteBuffer.allocate(64 * 1024);
+    CRC32C crc = new CRC32C();
+    long base = from;
+    while (size - base >= HEADER) {
+      window.clear();
+      window.limit((int) Math.min(window.capacity(), size - base));
+      readFully(ch, window, base);
+      int candidates = window.limit() - HEADER + 1;
+      for (int i = 0; i < candidates; i++) {
+        int length = window.getInt(i);
+        long at = base + i;
+        if (length <= 0 || length > MAX_ENTRY || at + HEADER + length > size) {
+          continue;
+        }
+        ByteBuffer body = ByteBuffer.allocate(length);
+        readFully(ch, body, at + HEADER);
+        crc.reset();
+        crc.update(body.array(), 0, length);
+        if ((int) crc.getValue() == window.getInt(i + 4)) {
+          return true;
         }
       }
-      at += n;
+      base += candidates;
     }
-    return true;
+    return false;
   }
 
   private static DualPushException corrupt(Path file, long offset, String why) {
@@ -288,6 +333,7 @@ public final class FileTransactionLog implements TransactionLog {
       LOG.debug("releasing lock of {}", file, e);
     }
     closeQuietly(lockChannel);
+    HELD.remove(heldDirectory);
   }
 
   private static void closeQuietly(AutoCloseable c) {

@@ -1,0 +1,495 @@
+package io.dualpush.local;
+
+import static io.dualpush.Refusals.assertRefused;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+import io.dualpush.DestinationException;
+import io.dualpush.InvalidInputException;
+import io.dualpush.spi.ContentOpener;
+import io.dualpush.spi.Md5;
+import io.dualpush.spi.ObjectInfo;
+import io.dualpush.spi.PutResult;
+import io.dualpush.spi.WriteRequest;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+@DisplayName("FileSystemDestination")
+class FileSystemDestinationTest {
+  @TempDir
+  Path tmp;
+
+  private Path dir;
+  private FileSystemDestination destination;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    dir = Files.createDirectory(tmp.resolve("dest")).toRealPath();
+    destination = new FileSystemDestination(dir);
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static WriteRequest request(String key, byte[] bytes) {
+    return request(key, bytes, Map.of(), () -> new ByteArrayInputStream(bytes));
+  }
+
+  private static WriteRequest request(String key, byte[] bytes, Map<String, String> metadata, ContentOpener opener) {
+    return new WriteRequest(key, bytes.length, Md5.of(bytes), "text/csv", metadata, "txn-1", "sales",
+        OptionalLong.empty(), opener);
+  }
+
+  /** Every path under {@code root}, relative to it, with file sizes and modification times. */
+  private static Map<String, String> tree(Path root) {
+    try (Stream<Path> paths = Files.walk(root)) {
+      Map<String, String> tree = new TreeMap<>();
+      paths.forEach(p -> {
+        try {
+          tree.put(root.relativize(p).toString(), Files.isDirectory(p) ? "dir"
+              : Files.size(p) + "@" + Files.getLastModifiedTime(p));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+      return tree;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static List<Path> regularFiles(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      return paths.filter(Files::isRegularFile).collect(Collectors.toList());
+    }
+  }
+
+  private List<Path> tempFiles() throws IOException {
+    return regularFiles(dir).stream()
+        .filter(p -> p.getFileName().toString().endsWith(".part") || p.getFileName().toString().endsWith(".tmp"))
+        .collect(Collectors.toList());
+  }
+
+  @Nested
+  @DisplayName("layout")
+  class Layout {
+
+    @Test
+    @DisplayName("stores key a/b.csv at DIR/a/b.csv exactly, with its bytes")
+    void keyMapsToPath() {
+      byte[] bytes = utf8("id,amount\n1,42\n");
+      PutResult result = destination.put(request("a/b.csv", bytes));
+      assertThat(result.written()).isTrue();
+      assertThat(result.md5()).isEqualTo(Md5.of(bytes));
+      assertThat(dir.resolve("a").resolve("b.csv")).hasBinaryContent(bytes);
+      assertThat(destination.pathOf("a/b.csv")).isEqualTo(dir.resolve("a/b.csv"));
+    }
+
+    @Test
+    @DisplayName("keeps everything else it writes under DIR/.dualpush/")
+    void everythingElseUnderInternalDirectory() throws IOException {
+      destination.put(request("a/b.csv", utf8("one")));
+      destination.put(request("top.bin", utf8("two"), Map.of("owner", "x"), () -> new ByteArrayInputStream(utf8("two"))));
+      destination.put(request("x/y/z/deep.parquet", utf8("three")));
+      destination.head("a/b.csv");
+      destination.probe();
+      List<Path> objects = List.of(dir.resolve("a/b.csv"), dir.resolve("top.bin"), dir.resolve("x/y/z/deep.parquet"));
+      assertThat(regularFiles(dir))
+          .filteredOn(p -> !objects.contains(p))
+          .isNotEmpty()
+          .allSatisfy(p -> assertThat(p).startsWith(dir.resolve(".dualpush")));
+    }
+
+    @Test
+    @DisplayName("stores a unicode key under the same name")
+    void unicodeKey() {
+      byte[] bytes = utf8("ü");
+      destination.put(request("données/日本語.csv", bytes));
+      assertThat(dir.resolve("données").resolve("日本語.csv")).hasBinaryContent(bytes);
+    }
+
+    @Test
+    @DisplayName("streams a payload larger than its buffer and reports its MD5")
+    void largePayload() {
+      byte[] bytes = new byte[1024 * 1024 + 17];
+      new Random(7).nextBytes(bytes);
+      assertThat(destination.put(request("big.bin", bytes)).md5()).isEqualTo(Md5.of(bytes));
+      assertThat(dir.resolve("big.bin")).hasBinaryContent(bytes);
+    }
+
+    @Test
+    @DisplayName("head reports size, MD5 and metadata; get streams the bytes; delete removes the object")
+    void headGetDelete() throws IOException {
+      byte[] bytes = utf8("payload");
+      destination.put(request("k/v.txt", bytes, Map.of("owner", "team-a"), () -> new ByteArrayInputStream(bytes)));
+      ObjectInfo info = destination.head("k/v.txt").orElseThrow();
+      assertThat(info.size()).isEqualTo(bytes.length);
+      assertThat(info.md5()).contains(Md5.of(bytes));
+      assertThat(info.metadata()).containsEntry("owner", "team-a");
+      try (InputStream in = destination.get("k/v.txt").orElseThrow()) {
+        assertThat(in.readAllBytes()).isEqualTo(bytes);
+      }
+      assertThat(destination.delete("k/v.txt")).isTrue();
+      assertThat(destination.head("k/v.txt")).isEmpty();
+      assertThat(destination.get("k/v.txt")).isEmpty();
+      assertThat(destination.delete("k/v.txt")).isFalse();
+      assertThat(regularFiles(dir)).noneMatch(p -> p.toString().endsWith("v.txt.meta"));
+    }
+
+    @Test
+    @DisplayName("returns the MD5 of the bytes it stored, even when the request claimed another")
+    void reportsStoredDigest() {
+      byte[] actual = utf8("what the stream gave");
+      WriteRequest lying = new WriteRequest("a.txt", actual.length, Md5.of(utf8("something else")), "text/plain",
+          Map.of(), "txn", "", OptionalLong.empty(), () -> new ByteArrayInputStream(actual));
+      assertThat(destination.put(lying).md5()).isEqualTo(Md5.of(actual));
+      assertThat(destination.head("a.txt").orElseThrow().md5()).contains(Md5.of(actual));
+    }
+  }
+
+  @Nested
+  @DisplayName("construction")
+  class Construction {
+
+    @Test
+    @DisplayName("refuses a missing directory, naming 'directory', and creates nothing")
+    void missingDirectory() {
+      Path missing = tmp.resolve("missing");
+      Map<String, String> before = tree(tmp);
+      InvalidInputException e = assertRefused(() -> new FileSystemDestination(missing), "directory");
+      assertThat(e.getMessage()).contains(missing.toString());
+      assertThat(missing).doesNotExist();
+      assertThat(tree(tmp)).isEqualTo(before);
+    }
+
+    @Test
+    @DisplayName("refuses a regular file, naming 'directory', and leaves it alone")
+    void notADirectory() throws IOException {
+      Path file = Files.writeString(tmp.resolve("file.txt"), "content");
+      Map<String, String> before = tree(tmp);
+      assertRefused(() -> new FileSystemDestination(file), "directory");
+      assertThat(file).hasContent("content");
+      assertThat(tree(tmp)).isEqualTo(before);
+    }
+
+    @Test
+    @DisplayName("refuses null, naming 'directory'")
+    void nullDirectory() {
+      assertRefused(() -> new FileSystemDestination(null), "directory");
+    }
+
+    @Test
+    @DisplayName("writes nothing until the first put")
+    void constructionWritesNothing() throws IOException {
+      Path empty = Files.createDirectory(tmp.resolve("empty"));
+      new FileSystemDestination(empty);
+      assertThat(empty).isEmptyDirectory();
+    }
+  }
+
+  @Nested
+  @DisplayName("refuses bad keys, naming 'key', and writes nothing anywhere")
+  class BadKeys {
+
+    @ParameterizedTest(name = "\"{0}\"")
+    @ValueSource(strings = {"", "../escape.csv", "a/../../escape.csv", "/etc/passwd", "C:/x", "a//b", "a/",
+        "a\\b", "./a", ".dualpush/meta/a/b.csv.meta", ".dualpush/tmp/x.part", "a\u0000b"})
+    void badKey(String key) {
+      byte[] bytes = utf8("evil");
+      Map<String, String> before = tree(tmp);
+      assertRefused(() -> destination.put(request(key, bytes)), "key");
+      assertRefused(() -> destination.head(key), "key");
+      assertRefused(() -> destination.get(key), "key");
+      assertRefused(() -> destination.delete(key), "key");
+      assertRefused(() -> destination.pathOf(key), "key");
+      assertThat(tree(tmp)).as("nothing written under %s", tmp).isEqualTo(before);
+    }
+
+    @Test
+    @DisplayName("null, in head, get and delete")
+    void nullKey() {
+      assertRefused(() -> destination.head(null), "key");
+      assertRefused(() -> destination.get(null), "key");
+      assertRefused(() -> destination.delete(null), "key");
+    }
+
+    @Test
+    @DisplayName("an over-long key is refused before anything is written")
+    void overLongKey() {
+      Map<String, String> before = tree(tmp);
+      assertRefused(() -> destination.put(request("k".repeat(1025), utf8("x"))), "key");
+      assertThat(tree(tmp)).isEqualTo(before);
+    }
+  }
+
+  @Nested
+  @DisplayName("re-putting identical content")
+  class Idempotence {
+
+    @Test
+    @DisplayName("does not rewrite the file: same mtime, same file identity, written=false")
+    void identicalPutIsANoOp() throws IOException {
+      byte[] bytes = utf8("same content");
+      destination.put(request("a/b.csv", bytes));
+      Path file = dir.resolve("a/b.csv");
+      BasicFileAttributes before = Files.readAttributes(file, BasicFileAttributes.class);
+      Map<String, String> treeBefore = tree(dir);
+
+      PutResult again = destination.put(request("a/b.csv", bytes));
+
+      assertThat(again.written()).isFalse();
+      assertThat(again.md5()).isEqualTo(Md5.of(bytes));
+      BasicFileAttributes after = Files.readAttributes(file, BasicFileAttributes.class);
+      assertThat(after.lastModifiedTime()).isEqualTo(before.lastModifiedTime());
+      assertThat(after.fileKey()).isEqualTo(before.fileKey());
+      assertThat(file).hasBinaryContent(bytes);
+      assertThat(tree(dir).keySet()).isEqualTo(treeBefore.keySet());
+    }
+
+    @Test
+    @DisplayName("with different content, replaces the object")
+    void differentContentIsWritten() {
+      destination.put(request("a/b.csv", utf8("v1")));
+      PutResult r = destination.put(request("a/b.csv", utf8("v2")));
+      assertThat(r.written()).isTrue();
+      assertThat(dir.resolve("a/b.csv")).hasContent("v2");
+      assertThat(destination.head("a/b.csv").orElseThrow().md5()).contains(Md5.of(utf8("v2")));
+    }
+  }
+
+  @Nested
+  @DisplayName("a file changed behind its back")
+  class ChangedBehindItsBack {
+
+    @Test
+    @DisplayName("of another size is reported by head() with its real MD5")
+    void differentSize() throws IOException {
+      destination.put(request("a/b.csv", utf8("original")));
+      byte[] changed = utf8("changed, and longer");
+      Files.write(dir.resolve("a/b.csv"), changed);
+      assertThat(destination.head("a/b.csv").orElseThrow().md5()).contains(Md5.of(changed));
+    }
+
+    @Test
+    @DisplayName("of the same size, rewritten at once, is reported by head() with its real MD5")
+    void sameSizeAtOnce() throws IOException {
+      // Rewritten immediately, most likely within the same tick of the file system's clock.
+      destination.put(request("a/b.csv", utf8("AAAAAAAA")));
+      byte[] changed = utf8("BBBBBBBB");
+      Files.write(dir.resolve("a/b.csv"), changed);
+      assertThat(destination.head("a/b.csv").orElseThrow().md5()).contains(Md5.of(changed));
+    }
+
+    @Test
+    @DisplayName("of the same size with its mtime set back is reported by head() with its real MD5")
+    void sameSizeMtimeRestored() throws IOException {
+      Path file = dir.resolve("a/b.csv");
+      destination.put(request("a/b.csv", utf8("AAAAAAAA")));
+      FileTime original = Files.getLastModifiedTime(file);
+      byte[] changed = utf8("BBBBBBBB");
+      Files.write(file, changed);
+      Files.setLastModifiedTime(file, original);
+      assertThat(destination.head("a/b.csv").orElseThrow().md5()).contains(Md5.of(changed));
+    }
+
+    @Test
+    @DisplayName("of the same size is rewritten by a put of the original content")
+    void putRepairsIt() throws IOException {
+      Path file = dir.resolve("a/b.csv");
+      byte[] original = utf8("AAAAAAAA");
+      destination.put(request("a/b.csv", original));
+      FileTime mtime = Files.getLastModifiedTime(file);
+      Files.write(file, utf8("BBBBBBBB"));
+      Files.setLastModifiedTime(file, mtime);
+      assertThat(destination.put(request("a/b.csv", original)).written()).isTrue();
+      assertThat(file).hasBinaryContent(original);
+    }
+
+    @Test
+    @DisplayName("when unchanged keeps its digest, and head() trusts the sidecar again once the clock moved on")
+    void unchangedFileKeepsItsDigest() {
+      byte[] bytes = utf8("stable");
+      destination.put(request("a/b.csv", bytes, Map.of("owner", "x"), () -> new ByteArrayInputStream(bytes)));
+      Path sidecar = dir.resolve(".dualpush/meta/a/b.csv.meta");
+      assertThat(sidecar).exists();
+      // While the sidecar cannot prove the file unchanged, head() re-hashes and touches it; after
+      // that it trusts it, and a head() no longer touches anything.
+      await().atMost(Duration.ofSeconds(10)).until(() -> {
+        long before = Files.size(sidecar);
+        ObjectInfo info = destination.head("a/b.csv").orElseThrow();
+        assertThat(info.md5()).contains(Md5.of(bytes));
+        assertThat(info.metadata()).containsEntry("owner", "x");
+        return Files.size(sidecar) == before;
+      });
+      assertThat(destination.head("a/b.csv").orElseThrow().md5()).contains(Md5.of(bytes));
+    }
+  }
+
+  @Nested
+  @DisplayName("a failed write")
+  class FailedWrites {
+
+    @Test
+    @DisplayName("leaves no temporary file after a successful put")
+    void noTempAfterSuccess() throws IOException {
+      destination.put(request("a/b.csv", utf8("ok")));
+      destination.put(request("a/b.csv", utf8("ok again")));
+      assertThat(tempFiles()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("whose stream throws midway leaves the old object intact and no temporary file")
+    void streamThrowsMidway() throws IOException {
+      byte[] old = utf8("old object");
+      destination.put(request("a/b.csv", old));
+      byte[] next = new byte[256 * 1024];
+      ContentOpener failing = () -> new InputStream() {
+        private int served;
+
+        @Override
+        public int read() throws IOException {
+          byte[] one = new byte[1];
+          return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+          if (served >= 100 * 1024) {
+            throw new IOException("source went away");
+          }
+          int n = Math.min(len, 4096);
+          Arrays.fill(b, off, off + n, (byte) 'n');
+          served += n;
+          return n;
+        }
+      };
+
+      Throwable thrown = catchThrowable(() -> destination.put(request("a/b.csv", next, Map.of(), failing)));
+
+      assertThat(thrown).isInstanceOf(DestinationException.class).hasMessageContaining("a/b.csv");
+      assertThat(dir.resolve("a/b.csv")).hasBinaryContent(old);
+      assertThat(destination.head("a/b.csv").orElseThrow().md5()).contains(Md5.of(old));
+      assertThat(tempFiles()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("whose stream throws midway leaves no object at a new key")
+    void streamThrowsMidwayNewKey() throws IOException {
+      ContentOpener failing = () -> new InputStream() {
+        private boolean first = true;
+
+        @Override
+        public int read() throws IOException {
+          throw new IOException("source went away");
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+          if (first) {
+            first = false;
+            Arrays.fill(b, off, off + len, (byte) 1);
+            return len;
+          }
+          throw new IOException("source went away");
+        }
+      };
+      assertThat(catchThrowable(() -> destination.put(request("new/key.bin", new byte[10], Map.of(), failing))))
+          .isInstanceOf(DestinationException.class);
+      assertThat(dir.resolve("new/key.bin")).doesNotExist();
+      assertThat(destination.head("new/key.bin")).isEmpty();
+      assertThat(tempFiles()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("interrupted from another thread fails with DestinationException, keeps the interrupt, and leaves no torn object")
+    void interrupted() throws Exception {
+      byte[] old = utf8("old object");
+      destination.put(request("a/b.csv", old));
+      CountDownLatch midway = new CountDownLatch(1);
+      ContentOpener slow = () -> new InputStream() {
+        private int reads;
+
+        @Override
+        public int read() {
+          throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+          if (++reads > 1) {
+            midway.countDown();
+            // Like a slow source: waits (boundedly) for the interrupt, then keeps handing out data.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!Thread.currentThread().isInterrupted() && System.nanoTime() < deadline) {
+              LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+          }
+          Arrays.fill(b, off, off + len, (byte) 'n');
+          return len;
+        }
+      };
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      AtomicBoolean stillInterrupted = new AtomicBoolean();
+      Thread writer = new Thread(() -> {
+        try {
+          destination.put(request("a/b.csv", new byte[1 << 20], Map.of(), slow));
+        } catch (Throwable t) {
+          failure.set(t);
+        }
+        stillInterrupted.set(Thread.currentThread().isInterrupted());
+      }, "test-writer");
+      writer.start();
+      assertThat(midway.await(10, TimeUnit.SECONDS)).as("writer reached the middle of the payload").isTrue();
+      writer.interrupt();
+      writer.join(TimeUnit.SECONDS.toMillis(10));
+
+      assertThat(writer.isAlive()).isFalse();
+      assertThat(failure.get()).isInstanceOf(DestinationException.class);
+      assertThat(stillInterrupted).as("the interrupt is not swallowed").isTrue();
+      assertThat(dir.resolve("a/b.csv")).hasBinaryContent(old);
+      assertThat(tempFiles()).isEmpty();
+    }
+  }
+
+  @Test
+  @DisplayName("probe is healthy on a writable directory and unhealthy once it is gone, leaving no probe file")
+  void probe() throws IOException {
+    assertThat(destination.probe().healthy()).isTrue();
+    assertThat(tempFiles()).isEmpty();
+    Path gone = Files.createDirectory(tmp.resolve("gone"));
+    FileSystemDestination d = new FileSystemDestination(gone);
+    Files.delete(gone);
+    assertThat(d.probe().healthy()).isFalse();
+    assertThat(d.probe().detail()).contains("missing");
+  }
+}

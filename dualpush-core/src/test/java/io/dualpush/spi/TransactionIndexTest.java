@@ -1,0 +1,318 @@
+package io.dualpush.spi;
+
+import static io.dualpush.spi.LogEntries.at;
+import static io.dualpush.spi.LogEntries.copy;
+import static io.dualpush.spi.LogEntries.started;
+import static io.dualpush.spi.LogEntries.verifiedBoth;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dualpush.CopyStatus;
+import io.dualpush.TransactionState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("TransactionIndex")
+class TransactionIndexTest {
+
+  private static TransactionIndex indexOf(List<LogEntry> entries) {
+    TransactionIndex index = new TransactionIndex();
+    entries.forEach(index::apply);
+    return index;
+  }
+
+  private static TransactionState state(TransactionIndex index, String txn) {
+    return index.get(txn).orElseThrow().state();
+  }
+
+  private static List<String> ids(List<TransactionRecord> records) {
+    return records.stream().map(TransactionRecord::transactionId).toList();
+  }
+
+  @Nested
+  @DisplayName("supersede rules")
+  class Supersede {
+
+    @Test
+    @DisplayName("a new start of a key supersedes its open transaction, which leaves open()")
+    void newStartSupersedesOpen() {
+      TransactionIndex index = new TransactionIndex();
+      index.apply(started("t1", "k", at(0)));
+      assertThat(index.apply(started("t2", "k", at(5)))).isTrue();
+
+      TransactionRecord t1 = index.get("t1").orElseThrow();
+      assertThat(t1.superseded()).isTrue();
+      assertThat(t1.state()).isEqualTo(TransactionState.SUPERSEDED);
+      assertThat(t1.updatedAt()).isEqualTo(at(5));
+      assertThat(index.isOpen("t1")).isFalse();
+      assertThat(ids(index.open())).containsExactly("t2");
+      assertThat(index.latest("k").orElseThrow().transactionId()).isEqualTo("t2");
+    }
+
+    @Test
+    @DisplayName("a new start of a key supersedes its verified and its dead-lettered transactions too")
+    void newStartSupersedesTerminal() {
+      List<LogEntry> entries = new ArrayList<>();
+      entries.add(started("v1", "verified-key", at(0)));
+      entries.addAll(verifiedBoth("v1", at(1)));
+      entries.add(started("d1", "dead-key", at(2)));
+      entries.add(new LogEntry.DeadLettered("d1", at(3), "gave up"));
+      TransactionIndex index = indexOf(entries);
+      assertThat(state(index, "v1")).isEqualTo(TransactionState.VERIFIED);
+      assertThat(state(index, "d1")).isEqualTo(TransactionState.DEAD_LETTERED);
+
+      index.apply(started("v2", "verified-key", at(4)));
+      index.apply(started("d2", "dead-key", at(5)));
+
+      assertThat(state(index, "v1")).isEqualTo(TransactionState.SUPERSEDED);
+      assertThat(state(index, "d1")).isEqualTo(TransactionState.SUPERSEDED);
+      assertThat(ids(index.open())).containsExactly("v2", "d2");
+    }
+
+    @Test
+    @DisplayName("does not touch transactions of other keys")
+    void otherKeysUntouched() {
+      TransactionIndex index = indexOf(List.of(started("a1", "a", at(0)), started("b1", "b", at(1)),
+          started("a2", "a", at(2))));
+      assertThat(state(index, "b1")).isEqualTo(TransactionState.IN_PROGRESS);
+      assertThat(ids(index.open())).containsExactly("b1", "a2");
+    }
+
+    @Test
+    @DisplayName("a superseded transaction stays superseded whatever entries of it follow, and is never reopened")
+    void supersededStaysSuperseded() {
+      TransactionIndex index = indexOf(List.of(started("t1", "k", at(0)), started("t2", "k", at(1))));
+      // Late results of t1's writes, a repair round, a retry: none brings it back.
+      assertThat(index.apply(copy("t1", "primary", CopyStatus.VERIFIED, at(2)))).isTrue();
+      index.apply(copy("t1", "secondary", CopyStatus.FAILED, at(3)));
+      index.apply(new LogEntry.Retried("t1", at(4)));
+      assertThat(state(index, "t1")).isEqualTo(TransactionState.SUPERSEDED);
+      assertThat(index.get("t1").orElseThrow().copy("primary").orElseThrow().status()).isEqualTo(CopyStatus.VERIFIED);
+      assertThat(ids(index.open())).containsExactly("t2");
+      assertThat(index.latest("k").orElseThrow().transactionId()).isEqualTo("t2");
+    }
+
+    @Test
+    @DisplayName("a second start of a known transaction id is ignored and changes nothing")
+    void duplicateStartIgnored() {
+      TransactionIndex index = indexOf(List.of(started("t1", "k", at(0))));
+      TransactionRecord before = index.get("t1").orElseThrow();
+      assertThat(index.apply(started("t1", "other-key", at(9)))).isFalse();
+      assertThat(index.get("t1")).contains(before);
+      assertThat(index.latest("other-key")).isEmpty();
+      assertThat(index.latest("k")).contains(before);
+    }
+
+    @Test
+    @DisplayName("entries of a transaction it never saw are ignored")
+    void unknownTransactionIgnored() {
+      TransactionIndex index = new TransactionIndex();
+      assertThat(index.apply(copy("nope", "primary", CopyStatus.VERIFIED, at(0)))).isFalse();
+      assertThat(index.apply(new LogEntry.Retried("nope", at(0)))).isFalse();
+      assertThat(index.ids()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("replaying the same entries rebuilds the same view")
+    void replayIsDeterministic() {
+      List<LogEntry> entries = new ArrayList<>();
+      for (int i = 0; i < 30; i++) {
+        String txn = "t" + i;
+        entries.add(started(txn, "k" + (i % 7), at(i)));
+        if (i % 3 == 0) {
+          entries.addAll(verifiedBoth(txn, at(i)));
+        } else if (i % 3 == 1) {
+          entries.add(new LogEntry.DeadLettered(txn, at(i), "r"));
+        }
+      }
+      TransactionIndex a = indexOf(entries);
+      TransactionIndex b = indexOf(entries);
+      assertThat(b.open()).isEqualTo(a.open());
+      assertThat(b.recent(100)).isEqualTo(a.recent(100));
+      for (int k = 0; k < 7; k++) {
+        assertThat(b.latest("k" + k)).isEqualTo(a.latest("k" + k));
+      }
+    }
+  }
+
+  @Nested
+  @DisplayName("terminal retention")
+  class Retention {
+
+    @Test
+    @DisplayName("keeps only the newest terminal transactions, so memory stays bounded")
+    void boundedTerminal() {
+      TransactionIndex index = new TransactionIndex(3);
+      for (int i = 0; i < 1000; i++) {
+        index.apply(started("t" + i, "key/" + i, at(i)));
+        verifiedBoth("t" + i, at(i)).forEach(index::apply);
+      }
+      assertThat(index.open()).isEmpty();
+      assertThat(index.openCount()).isZero();
+      assertThat(ids(index.recent(Integer.MAX_VALUE))).containsExactly("t999", "t998", "t997");
+      assertThat(index.ids()).hasSize(3);
+      assertThat(index.get("t0")).isEmpty();
+      assertThat(index.latest("key/0")).as("the key map forgets dropped transactions").isEmpty();
+      assertThat(index.latest("key/999")).isPresent();
+    }
+
+    @Test
+    @DisplayName("stays bounded when the same keys are pushed over and over")
+    void boundedWithRepeatedKeys() {
+      TransactionIndex index = new TransactionIndex(10);
+      for (int i = 0; i < 2000; i++) {
+        index.apply(started("t" + i, "key/" + (i % 5), at(i)));
+        if (i % 2 == 0) {
+          verifiedBoth("t" + i, at(i)).forEach(index::apply);
+        }
+      }
+      // One open transaction per key at most (the others were superseded), plus the retained terminal ones.
+      assertThat(index.open().size()).isLessThanOrEqualTo(5);
+      assertThat(index.recent(Integer.MAX_VALUE).size()).isLessThanOrEqualTo(15);
+      assertThat(index.ids().size()).isLessThanOrEqualTo(15);
+      for (int k = 0; k < 5; k++) {
+        assertThat(index.latest("key/" + k).orElseThrow().transactionId()).isEqualTo("t" + (1995 + k));
+      }
+    }
+
+    @Test
+    @DisplayName("never drops an open transaction")
+    void openNeverDropped() {
+      TransactionIndex index = new TransactionIndex(2);
+      for (int i = 0; i < 50; i++) {
+        index.apply(started("open" + i, "open/" + i, at(i)));
+        index.apply(started("done" + i, "done/" + i, at(i)));
+        verifiedBoth("done" + i, at(i)).forEach(index::apply);
+      }
+      assertThat(index.open()).hasSize(50);
+      assertThat(index.recent(Integer.MAX_VALUE)).hasSize(52);
+      assertThat(index.get("open0")).isPresent();
+    }
+
+    @Test
+    @DisplayName("of zero keeps no terminal transaction at all")
+    void zeroRetention() {
+      TransactionIndex index = new TransactionIndex(0);
+      index.apply(started("t1", "k", at(0)));
+      verifiedBoth("t1", at(1)).forEach(index::apply);
+      assertThat(index.ids()).isEmpty();
+      assertThat(index.latest("k")).isEmpty();
+    }
+
+    @Test
+    @DisplayName("refuses a negative retention")
+    void negativeRetention() {
+      assertThatThrownBy(() -> new TransactionIndex(-1)).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Nested
+  @DisplayName("dead letters and retries")
+  class DeadLetters {
+
+    private TransactionIndex deadLettered() {
+      return indexOf(List.of(
+          started("t1", "k", at(0)),
+          copy("t1", "primary", CopyStatus.FAILED, at(1)),
+          copy("t1", "secondary", CopyStatus.FAILED, at(1)),
+          new LogEntry.RepairAttempted("t1", at(2), 1),
+          new LogEntry.RepairAttempted("t1", at(3), 2),
+          new LogEntry.DeadLettered("t1", at(4), "gave up after 2 rounds")));
+    }
+
+    @Test
+    @DisplayName("a dead-lettered transaction leaves open() but is still readable")
+    void deadLetterLeavesOpen() {
+      TransactionIndex index = deadLettered();
+      TransactionRecord t1 = index.get("t1").orElseThrow();
+      assertThat(t1.state()).isEqualTo(TransactionState.DEAD_LETTERED);
+      assertThat(t1.deadLetterReason()).contains("gave up after 2 rounds");
+      assertThat(t1.repairRounds()).isEqualTo(2);
+      assertThat(index.open()).isEmpty();
+      assertThat(index.isOpen("t1")).isFalse();
+    }
+
+    @Test
+    @DisplayName("Retried revives it: back in open(), rounds reset, reason cleared, state from its copies")
+    void retriedRevives() {
+      TransactionIndex index = deadLettered();
+      assertThat(index.apply(new LogEntry.Retried("t1", at(5)))).isTrue();
+      TransactionRecord t1 = index.get("t1").orElseThrow();
+      assertThat(t1.state()).isEqualTo(TransactionState.FAILED);
+      assertThat(t1.repairRounds()).isZero();
+      assertThat(t1.deadLetterReason()).isEmpty();
+      assertThat(ids(index.open())).containsExactly("t1");
+
+      // It can finish normally after the retry ...
+      verifiedBoth("t1", at(6)).forEach(index::apply);
+      assertThat(state(index, "t1")).isEqualTo(TransactionState.VERIFIED);
+      assertThat(index.open()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a revived transaction can be dead-lettered and revived again")
+    void reviveTwice() {
+      TransactionIndex index = deadLettered();
+      index.apply(new LogEntry.Retried("t1", at(5)));
+      index.apply(new LogEntry.DeadLettered("t1", at(6), "again"));
+      assertThat(index.open()).isEmpty();
+      index.apply(new LogEntry.Retried("t1", at(7)));
+      assertThat(ids(index.open())).containsExactly("t1");
+    }
+
+    @Test
+    @DisplayName("Retried of a verified transaction leaves it verified and closed")
+    void retriedVerifiedStaysVerified() {
+      List<LogEntry> entries = new ArrayList<>(List.of(started("t1", "k", at(0))));
+      entries.addAll(verifiedBoth("t1", at(1)));
+      TransactionIndex index = indexOf(entries);
+      index.apply(new LogEntry.Retried("t1", at(2)));
+      assertThat(state(index, "t1")).isEqualTo(TransactionState.VERIFIED);
+      assertThat(index.open()).isEmpty();
+    }
+  }
+
+  @Nested
+  @DisplayName("derived state")
+  class DerivedState {
+
+    private LogEntry.Started withOptional() {
+      return new LogEntry.Started("t1", at(0), "k", 1, "md5", "", "", "application/octet-stream", Map.of(),
+          List.of(new LogEntry.Target("primary", true), new LogEntry.Target("secondary", true),
+              new LogEntry.Target("edge", false)), 2, "");
+    }
+
+    @Test
+    @DisplayName("is COMPLETED when the required copies are verified and an optional one is not, and stays open")
+    void completedWithOptionalPending() {
+      TransactionIndex index = indexOf(List.of(withOptional(),
+          copy("t1", "primary", CopyStatus.VERIFIED, at(1)), copy("t1", "secondary", CopyStatus.VERIFIED, at(1))));
+      assertThat(state(index, "t1")).isEqualTo(TransactionState.COMPLETED);
+      assertThat(index.get("t1").orElseThrow().ackPolicyHolds()).isTrue();
+      assertThat(index.isOpen("t1")).isTrue();
+    }
+
+    @Test
+    @DisplayName("is INCONSISTENT when a copy's digest differs from the source")
+    void inconsistent() {
+      TransactionIndex index = indexOf(List.of(started("t1", "k", at(0)),
+          copy("t1", "primary", CopyStatus.VERIFIED, at(1)),
+          new LogEntry.CopyUpdated("t1", at(1), "secondary", CopyStatus.FAILED, "other", "digest mismatch", true)));
+      assertThat(state(index, "t1")).isEqualTo(TransactionState.INCONSISTENT);
+      assertThat(index.isOpen("t1")).isTrue();
+    }
+
+    @Test
+    @DisplayName("is PARTIALLY_COMPLETED when some but not enough copies are verified and none is under way")
+    void partial() {
+      TransactionIndex index = indexOf(List.of(started("t1", "k", at(0)),
+          copy("t1", "primary", CopyStatus.VERIFIED, at(1)), copy("t1", "secondary", CopyStatus.FAILED, at(1))));
+      assertThat(state(index, "t1")).isEqualTo(TransactionState.PARTIALLY_COMPLETED);
+      assertThat(index.get("t1").orElseThrow().ackPolicyHolds()).isFalse();
+    }
+  }
+}
