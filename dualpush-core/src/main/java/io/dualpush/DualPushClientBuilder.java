@@ -234,9 +234,16 @@ public final class DualPushClientBuilder {
         maxInFlight != null ? maxInFlight : 256,
         retainedPayloadBytes != null ? retainedPayloadBytes : 64L * 1024 * 1024,
         closeTimeout != null ? closeTimeout : Duration.ofMinutes(2));
-    PushEngine engine = new PushEngine(config);
-    engine.start();
-    return new DualPushAsyncClient(engine);
+    try {
+      PushEngine engine = new PushEngine(config);
+      engine.start();
+      return new DualPushAsyncClient(engine);
+    } catch (RuntimeException | Error e) {
+      if (config.ownsLog()) {
+        log.close();
+      }
+      throw e;
+    }
   }
 
   private static void logAlert(io.dualpush.spi.Alert alert) {

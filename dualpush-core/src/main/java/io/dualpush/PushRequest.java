@@ -103,7 +103,7 @@ public final class PushRequest {
       InvalidInputException.requireNonNull(contentType, "contentType");
       if (contentType.isBlank() || contentType.length() > 255 || !contentType.chars().allMatch(c -> c > 31 && c < 127)) {
         throw new InvalidInputException("contentType",
-            "'contentType' must be 1-255 printable ASCII characters; got '" + contentType + "'.");
+            "'contentType' must be 1-255 printable ASCII characters.");
       }
       this.contentType = contentType;
       return this;

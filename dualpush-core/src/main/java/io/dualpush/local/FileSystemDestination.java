@@ -95,7 +95,12 @@ public final class FileSystemDestination implements Destination {
   /** Where the object under {@code key} is stored. */
   public Path pathOf(String key) {
     ObjectKeys.validate(key);
-    Path p = root.resolve(key).normalize();
+    Path p;
+    try {
+      p = root.resolve(key).normalize();
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new InvalidInputException("key", "'key' cannot be a file name on this file system: " + e.getReason() + ".");
+    }
     if (!p.startsWith(root) || p.equals(root)) {
       throw new InvalidInputException("key", "'key' resolves outside the destination directory: '" + key + "'.");
     }
