@@ -67,7 +67,7 @@ public final class PushEngine implements AutoCloseable {
   private final Map<String, Slot> byId = new LinkedHashMap<>();
   private final List<LogEntry.Target> targets;
   private final int requiredCopies;
-  private final ScheduledThreadPoolExecutor io;
+  private final ScheduledThreadPoolExecutor timer;
   private final ExecutorService hashing;
   private final ScheduledThreadPoolExecutor repairScheduler;
   private final Semaphore permits;
@@ -84,8 +84,8 @@ public final class PushEngine implements AutoCloseable {
 
   public PushEngine(EngineConfig config) {
     this.config = config;
-    this.io = new ScheduledThreadPoolExecutor(config.ioThreads(), threads("dualpush-io"));
-    this.io.setRemoveOnCancelPolicy(true);
+    this.timer = new ScheduledThreadPoolExecutor(1, threads("dualpush-timer"));
+    Watchdog watchdog = new Watchdog(timer);
     this.hashing = new ThreadPoolExecutor(config.ioThreads(), config.ioThreads(), 30, TimeUnit.SECONDS,
         new LinkedBlockingQueue<>(), threads("dualpush-push"));
     this.repairScheduler = new ScheduledThreadPoolExecutor(1, threads("dualpush-repair"));
@@ -94,7 +94,8 @@ public final class PushEngine implements AutoCloseable {
     List<LogEntry.Target> t = new ArrayList<>();
     int required = 0;
     for (EngineConfig.Target target : config.destinations()) {
-      Slot slot = new Slot(target.options(), target.destination(), config.retry(), config.circuitBreaker(), io);
+      Slot slot = new Slot(target.options(), target.destination(), config.retry(), config.circuitBreaker(),
+          config.ioThreads(), watchdog);
       s.add(slot);
       byId.put(slot.id(), slot);
       t.add(new LogEntry.Target(slot.id(), target.options().required()));
@@ -268,8 +269,7 @@ public final class PushEngine implements AutoCloseable {
 
   private void finish(Flight flight, Begun begun) {
     String id = flight.started.transactionId();
-    boolean verified = config.log().read(id).map(r -> r.state().isTerminal()).orElse(true);
-    if (!verified) {
+    if (!flight.allVerified()) {
       retain(id, begun);
     }
     live.remove(id);
@@ -301,13 +301,7 @@ public final class PushEngine implements AutoCloseable {
     WriteRequest request = new WriteRequest(started.key(), started.size(), started.md5(), started.contentType(),
         started.metadata(), started.transactionId(), started.datasetId(), OptionalLong.empty(), opener, replace);
     long t0 = System.nanoTime();
-    CompletableFuture<PutResult> put;
-    try {
-      put = slot.put(request);
-    } catch (RejectedExecutionException e) {
-      put = CompletableFuture.failedFuture(e);
-    }
-    return put.handle((result, error) -> recordCopy(slot, started, result, error, Duration.ofNanos(System.nanoTime() - t0)));
+    return slot.put(request).handle((result, error) -> recordCopy(slot, started, result, error, Duration.ofNanos(System.nanoTime() - t0)));
   }
 
   private CopyStatus recordCopy(Slot slot, LogEntry.Started started, PutResult result, Throwable error, Duration elapsed) {
@@ -350,13 +344,16 @@ public final class PushEngine implements AutoCloseable {
     if (!isCurrent(record) || live.containsKey(transactionId)) {
       return CompletableFuture.completedFuture(PushReceipt.of(record, false));
     }
-    List<CompletableFuture<Void>> checks = new ArrayList<>();
+    List<CompletableFuture<Object>> checks = new ArrayList<>();
     for (CopyRecord copy : record.copies()) {
       Slot slot = byId.get(copy.destinationId());
       if (slot == null) {
         continue;
       }
-      checks.add(CompletableFuture.runAsync(() -> verifyCopy(slot, record, copy, mode), io));
+      checks.add(slot.supply(() -> {
+        verifyCopy(slot, record, copy, mode);
+        return null;
+      }));
     }
     return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new))
         .thenApply(v -> PushReceipt.of(config.log().read(transactionId).orElse(record), false));
@@ -632,10 +629,11 @@ public final class PushEngine implements AutoCloseable {
   public Map<String, io.dualpush.spi.HealthStatus> health() {
     Map<String, CompletableFuture<io.dualpush.spi.HealthStatus>> probes = new LinkedHashMap<>();
     for (Slot slot : slots) {
-      probes.put(slot.id(), CompletableFuture.supplyAsync(slot.destination::probe, io));
+      probes.put(slot.id(), slot.supply(slot.destination::probe));
     }
     Map<String, io.dualpush.spi.HealthStatus> out = new LinkedHashMap<>();
-    probes.forEach((id, f) -> out.put(id, f.join()));
+    probes.forEach((id, f) -> out.put(id, f.exceptionally(e -> io.dualpush.spi.HealthStatus.unhealthy(Duration.ZERO,
+        "probe failed: " + e.getClass().getSimpleName())).join()));
     return out;
   }
 
@@ -659,10 +657,15 @@ public final class PushEngine implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     hashing.shutdownNow();
-    io.shutdownNow();
+    for (Slot slot : slots) {
+      slot.pool.shutdownNow();
+    }
     repairScheduler.shutdownNow();
+    timer.shutdownNow();
     try {
-      io.awaitTermination(5, TimeUnit.SECONDS);
+      for (Slot slot : slots) {
+        slot.pool.awaitTermination(5, TimeUnit.SECONDS);
+      }
       hashing.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -718,7 +721,7 @@ public final class PushEngine implements AutoCloseable {
     }
   }
 
-  private static ThreadFactory threads(String prefix) {
+  static ThreadFactory threads(String prefix) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
       Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
@@ -775,6 +778,10 @@ public final class PushEngine implements AutoCloseable {
 
     synchronized boolean ackHolds() {
       return verifiedRequired >= requiredCopies;
+    }
+
+    synchronized boolean allVerified() {
+      return settled.size() == copies && settled.values().stream().allMatch(s -> s == CopyStatus.VERIFIED);
     }
 
     synchronized boolean allSettled() {

@@ -5,8 +5,6 @@ import dev.failsafe.CircuitBreakerOpenException;
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeExecutor;
 import dev.failsafe.RetryPolicy;
-import dev.failsafe.Timeout;
-import dev.failsafe.TimeoutExceededException;
 import io.dualpush.CircuitBreakerOptions;
 import io.dualpush.DestinationException;
 import io.dualpush.DestinationOptions;
@@ -20,23 +18,34 @@ import java.time.temporal.ChronoUnit;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * One destination with its resilience policies: per-attempt timeout (interrupting the attempt),
- * retry with exponential backoff and jitter for transient failures, and a circuit breaker. Failsafe
- * stays in here; nothing outside the engine sees its types.
+ * One destination with its own threads (a bulkhead: a slow or failing region cannot starve the
+ * others) and its resilience policies: a per-attempt timeout that interrupts the attempt, retry with
+ * exponential backoff and jitter for transient failures, and a circuit breaker. Failsafe stays in
+ * here; nothing outside the engine sees its types.
  */
 final class Slot {
   final DestinationOptions options;
   final Destination destination;
+  final ThreadPoolExecutor pool;
+  private final Watchdog watchdog;
   private final CircuitBreaker<PutResult> breaker;
   private final FailsafeExecutor<PutResult> writer;
 
-  Slot(DestinationOptions options, Destination destination, RetryOptions retry,
-      CircuitBreakerOptions cb, ScheduledExecutorService scheduler) {
+  Slot(DestinationOptions options, Destination destination, RetryOptions retry, CircuitBreakerOptions cb,
+      int threads, Watchdog watchdog) {
     this.options = options;
     this.destination = destination;
+    this.watchdog = watchdog;
+    this.pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        PushEngine.threads("dualpush-io-" + options.id()));
+    this.pool.allowCoreThreadTimeOut(true);
     RetryPolicy<PutResult> retryPolicy = RetryPolicy.<PutResult>builder()
         .handleIf(Slot::isTransient)
         .withMaxAttempts(retry.maxAttempts())
@@ -48,17 +57,33 @@ final class Slot {
         .withFailureThreshold(cb.failureThreshold())
         .withDelay(cb.openDelay())
         .build();
-    Timeout<PutResult> timeout = Timeout.<PutResult>builder(options.timeout()).withInterrupt().build();
-    this.writer = Failsafe.with(retryPolicy, breaker, timeout).with(scheduler);
+    this.writer = Failsafe.with(retryPolicy, breaker);
   }
 
   String id() {
     return options.id();
   }
 
-  /** Writes with timeout, retries and circuit breaker; completes with the last outcome. */
+  /** Writes on this destination's threads with timeout, retries and circuit breaker. */
   CompletableFuture<PutResult> put(WriteRequest request) {
-    return writer.getAsync(() -> destination.put(request));
+    return supply(() -> writer.get(() -> watchdog.call(options.timeout(), () -> destination.put(request))));
+  }
+
+  /** Runs {@code call} on this destination's threads, bounded by its timeout. */
+  <T> CompletableFuture<T> supply(Supplier<T> call) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    try {
+      pool.execute(() -> {
+        try {
+          result.complete(call.get());
+        } catch (Throwable t) {
+          result.completeExceptionally(unwrap(t));
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      result.completeExceptionally(e);
+    }
+    return result;
   }
 
   boolean circuitOpen() {
@@ -70,7 +95,7 @@ final class Slot {
     if (t instanceof DestinationException d) {
       return d.isTransient();
     }
-    return t instanceof TimeoutExceededException || t instanceof IOException || t instanceof UncheckedIOException;
+    return t instanceof Watchdog.AttemptTimedOutException || t instanceof IOException || t instanceof UncheckedIOException;
   }
 
   static Throwable unwrap(Throwable e) {
@@ -85,11 +110,14 @@ final class Slot {
   /** A one-line reason for a failed copy, for the log and receipts; never a secret. */
   String describeFailure(Throwable e) {
     Throwable t = unwrap(e);
-    if (t instanceof TimeoutExceededException) {
+    if (t instanceof Watchdog.AttemptTimedOutException) {
       return "timed out after " + options.timeout().toMillis() + " ms";
     }
     if (t instanceof CircuitBreakerOpenException) {
       return "circuit breaker open";
+    }
+    if (t instanceof RejectedExecutionException) {
+      return "client closed";
     }
     if (t instanceof DestinationException d) {
       return (d.isTransient() ? "transient: " : "permanent: ") + d.getMessage();
