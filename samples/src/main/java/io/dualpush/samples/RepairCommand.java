@@ -1,0 +1,73 @@
+package io.dualpush.samples;
+
+import io.dualpush.DualPushClient;
+import io.dualpush.DualPushClientBuilder;
+import io.dualpush.RepairOptions;
+import io.dualpush.local.FileTransactionLog;
+import io.dualpush.spi.TransactionRecord;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code repair --destination NAME=DIR ... --log DIR [--json]}: one repair round now for every
+ * unfinished or dead-lettered transaction, from the source file recorded in the log or from a
+ * verified copy; then the counts.
+ */
+final class RepairCommand {
+  static final String USAGE = "repair --destination NAME=DIR ... [--optional NAME] --log DIR [--json]";
+
+  private RepairCommand() {}
+
+  static int run(List<String> argv, Console console) {
+    CliArgs args = CliArgs.parse("repair", argv, Set.of("--destination", "--optional", "--log"),
+        Set.of("--destination", "--optional"), Set.of("--json"));
+    noPositionals(args, USAGE);
+    Targets targets = prepare(args);
+    Path logDir = Path.of(args.required("--log"));
+    int attempted;
+    long started = System.nanoTime();
+    // Repair runs now, in the foreground; no background schedule in a short-lived command.
+    try (DualPushClient client = targets.addTo(new DualPushClientBuilder().transactionLog(logDir)
+        .repair(RepairOptions.builder().enabled(false).build())).buildClient()) {
+      attempted = client.repairAll().size();
+    }
+    return print(args, console, "repair", logDir, attempted, System.nanoTime() - started);
+  }
+
+  static void noPositionals(CliArgs args, String usage) {
+    if (!args.positionals().isEmpty()) {
+      throw new UsageException("unexpected argument '" + args.positionals().get(0) + "'; usage: " + usage);
+    }
+  }
+
+  /** Checks the log exists and the destinations cover every destination it records. */
+  static Targets prepare(CliArgs args) {
+    List<TransactionRecord> current;
+    try (FileTransactionLog log = Targets.existingLog(args)) {
+      current = Report.current(log);
+    }
+    Targets targets = Targets.parse(args, Report.optionalNames(current));
+    targets.requireCovering(Report.destinationNames(current));
+    return targets;
+  }
+
+  static int print(CliArgs args, Console console, String command, Path logDir, int attempted, long nanos) {
+    Report report;
+    try (FileTransactionLog log = FileTransactionLog.openReadOnly(logDir)) {
+      report = new Report(command, Report.current(log));
+    }
+    if (args.flag("--json")) {
+      LinkedHashMap<String, Object> extra = new LinkedHashMap<>();
+      extra.put(command.equals("repair") ? "repaired" : "checked", attempted);
+      extra.put("seconds", nanos / 1e9);
+      console.out().println(Json.write(report.toJson(extra)));
+    } else {
+      console.out().printf("%s: %d transaction(s) %s in %s%n", command, attempted,
+          command.equals("repair") ? "given a repair round" : "re-hashed on every destination", Sizes.seconds(nanos));
+      report.printText(console.out());
+    }
+    return report.exitCode();
+  }
+}
