@@ -60,7 +60,7 @@ final class Targets {
       try {
         destination = new FileSystemDestination(dir);
       } catch (InvalidInputException e) {
-        throw new UsageException("--destination " + name + ": " + e.getMessage());
+        throw new UsageException("--destination " + name + ": " + e.getMessage().replace("'directory' ", "directory "));
       }
       String other = byRealDir.putIfAbsent(realPath(destination.directory()), name);
       if (other != null) {
