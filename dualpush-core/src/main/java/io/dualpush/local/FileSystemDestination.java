@@ -141,11 +141,13 @@ public final class FileSystemDestination implements Destination {
         md5 = in.md5();
         size = in.count();
       }
+      // The identity of our bytes, to tell after the rename whether the final path still holds them.
+      Object ours = Files.readAttributes(temp, BasicFileAttributes.class).fileKey();
       Files.createDirectories(target.getParent());
       move(temp, target);
       temp = null;
       fsyncDirectory(target.getParent());
-      writeSidecar(request, target, md5, size);
+      writeSidecar(request, target, ours, md5, size);
       return new PutResult(true, md5, Optional.empty());
     } catch (IOException | UncheckedIOException e) {
       IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
@@ -169,11 +171,17 @@ public final class FileSystemDestination implements Destination {
     }
   }
 
-  private void writeSidecar(WriteRequest request, Path target, String md5, long size) throws IOException {
+  private void writeSidecar(WriteRequest request, Path target, Object ours, String md5, long size) throws IOException {
+    String stamp = stamp(target);
+    if (ours != null && !stamp.endsWith("/" + ours)) {
+      // A concurrent put replaced the file since our rename: a sidecar with our digest and its stamp
+      // would vouch for bytes we did not write. That put writes its own sidecar.
+      return;
+    }
     Properties p = new Properties();
     p.setProperty("md5", md5);
     p.setProperty("size", Long.toString(size));
-    p.setProperty("stamp", stamp(target));
+    p.setProperty("stamp", stamp);
     p.setProperty("contentType", request.contentType());
     p.setProperty("transactionId", request.transactionId());
     p.setProperty("datasetId", request.datasetId());

@@ -492,4 +492,42 @@ class FileSystemDestinationTest {
     assertThat(d.probe().healthy()).isFalse();
     assertThat(d.probe().detail()).contains("missing");
   }
+
+  @Test
+  @DisplayName("concurrent puts of one key never leave a sidecar vouching for another writer's bytes")
+  void concurrentPutsNeverLeaveASidecarVouchingForAnotherWritersBytes() throws Exception {
+    // Regression: a writer stamped the final path after its rename, so when another writer's rename
+    // landed in between, the sidecar paired one writer's MD5 with the other's file and head() lied.
+    int writers = 4;
+    List<byte[]> contents = new java.util.ArrayList<>();
+    Random random = new Random(5);
+    for (int i = 0; i < writers; i++) {
+      byte[] b = new byte[16 * 1024];
+      random.nextBytes(b);
+      contents.add(b);
+    }
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(writers);
+    try {
+      for (int round = 0; round < 150; round++) {
+        String key = "race/" + round + ".bin";
+        CountDownLatch go = new CountDownLatch(1);
+        List<java.util.concurrent.Future<PutResult>> puts = new java.util.ArrayList<>();
+        for (byte[] c : contents) {
+          puts.add(pool.submit(() -> {
+            go.await();
+            return destination.put(request(key, c));
+          }));
+        }
+        go.countDown();
+        for (java.util.concurrent.Future<PutResult> f : puts) {
+          f.get(30, TimeUnit.SECONDS);
+        }
+        String held = Md5.of(Files.readAllBytes(destination.pathOf(key)));
+        assertThat(destination.head(key).orElseThrow().md5()).as("round %d", round).hasValue(held);
+      }
+    } finally {
+      pool.shutdownNow();
+      assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package io.dualpush.testkit;
 
+import io.dualpush.DestinationException;
 import io.dualpush.ObjectKeys;
 import io.dualpush.StaleFencingTokenException;
 import io.dualpush.spi.Destination;
@@ -11,7 +12,6 @@ import io.dualpush.spi.WriteRequest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,13 +53,21 @@ public final class InMemoryDestination implements Destination {
       throw new StaleFencingTokenException(name, request.key(), request.fencingToken().getAsLong(), existing.fencingToken());
     }
     if (existing != null && existing.md5().equals(request.md5()) && !request.replaceIdentical()) {
+      if (request.fencingToken().isPresent() && request.fencingToken().getAsLong() > existing.fencingToken()) {
+        // Nothing to write, but the newer holder has now acted on the key: a later write of an older
+        // holder must be refused, as a real destination storing the token with the object would.
+        raiseToken(request);
+      }
       return new PutResult(false, existing.md5(), Optional.of(existing.etag()));
     }
     byte[] bytes;
     try (InputStream in = request.open()) {
       bytes = in.readAllBytes();
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      // A failed source is a failed write like any other: the SPI promises DestinationExceptions,
+      // and the key keeps what it held.
+      throw DestinationException.transientFailure(name, "write of '" + request.key() + "' to " + describe()
+          + " failed reading the payload: " + e.getMessage(), e);
     }
     String md5 = Md5.of(bytes);
     String etag = "\"" + versions.incrementAndGet() + "\"";
@@ -74,6 +82,16 @@ public final class InMemoryDestination implements Destination {
     }
     writes.incrementAndGet();
     return new PutResult(true, md5, Optional.of(etag));
+  }
+
+  private synchronized void raiseToken(WriteRequest request) {
+    long token = request.fencingToken().getAsLong();
+    Stored now = objects.get(request.key());
+    if (now == null || now.fencingToken() >= token) {
+      return;
+    }
+    objects.put(request.key(), new Stored(now.bytes(), now.md5(), now.etag(), now.lastModified(), now.transactionId(),
+        token, now.metadata()));
   }
 
   @Override

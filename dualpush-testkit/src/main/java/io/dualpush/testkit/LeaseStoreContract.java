@@ -1,0 +1,280 @@
+package io.dualpush.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dualpush.spi.Lease;
+import io.dualpush.spi.LeaseStore;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every {@link LeaseStore} keeps, as its Javadoc states it (guarantee G6): at most one
+ * owner holds a name at a time, renew keeps the token, and every new acquisition, after release or
+ * expiry, gets a fencing token strictly greater than any before. Extend this and implement
+ * {@link #createStore()} and {@link #advance(Duration)}.
+ *
+ * <p>Stores on a {@link ManualClock} advance it; stores on real time sleep in {@code advance} and
+ * override {@link #ttl()} and {@link #expiryMargin()} with spans short enough to wait out.
+ *
+ * <pre>{@code
+ * class MyStoreTest extends LeaseStoreContract {
+ *   final ManualClock clock = new ManualClock();
+ *   protected LeaseStore createStore() { return new MyStore(clock); }
+ *   protected void advance(Duration d) { clock.advance(d); }
+ * }
+ * }</pre>
+ */
+public abstract class LeaseStoreContract {
+  /** The store under test, fresh for each test. */
+  protected LeaseStore store;
+  private String name;
+
+  protected abstract LeaseStore createStore();
+
+  /** Moves the store's clock forward by {@code d} (a store on real time may sleep). */
+  protected abstract void advance(Duration d);
+
+  /** Releases what {@link #createStore()} made. Does nothing by default. */
+  protected void closeStore(LeaseStore store) throws Exception {}
+
+  protected Duration ttl() {
+    return Duration.ofSeconds(30);
+  }
+
+  /** How far past a TTL the tests advance before expecting expiry; the store's clock resolution. */
+  protected Duration expiryMargin() {
+    return Duration.ofMillis(1);
+  }
+
+  /** Number of threads in the concurrency test. */
+  protected int threads() {
+    return 16;
+  }
+
+  @BeforeEach
+  void createStoreUnderTest() {
+    store = createStore();
+    name = "contract-lease-" + UUID.randomUUID();
+  }
+
+  @AfterEach
+  void closeStoreUnderTest() throws Exception {
+    if (store != null) {
+      closeStore(store);
+    }
+  }
+
+  /** The lease name of the running test; unique, so a shared store does not mix tests. */
+  protected String name() {
+    return name;
+  }
+
+  private Lease acquire(String owner) {
+    return store.acquire(name, owner, ttl()).orElseThrow(() -> new AssertionError(owner + " could not acquire " + name));
+  }
+
+  private void expire() {
+    advance(ttl().plus(expiryMargin()));
+  }
+
+  @Nested
+  @DisplayName("acquire and current")
+  class AcquireAndCurrent {
+    @Test
+    @DisplayName("a free name is acquired by its first owner")
+    void acquireFree() {
+      Lease lease = acquire("region-a");
+      assertThat(lease.name()).isEqualTo(name);
+      assertThat(lease.owner()).isEqualTo("region-a");
+      assertThat(lease.ttl()).isEqualTo(ttl());
+      assertThat(store.current(name)).hasValueSatisfying(c -> {
+        assertThat(c.owner()).isEqualTo("region-a");
+        assertThat(c.fencingToken()).isEqualTo(lease.fencingToken());
+      });
+    }
+
+    @Test
+    @DisplayName("a second owner is refused while the lease is held")
+    void secondOwnerRefused() {
+      Lease lease = acquire("region-a");
+      advance(ttl().dividedBy(2));
+      assertThat(store.acquire(name, "region-b", ttl())).isEmpty();
+      assertThat(store.current(name)).hasValueSatisfying(c -> assertThat(c.fencingToken()).isEqualTo(lease.fencingToken()));
+    }
+
+    @Test
+    @DisplayName("a name nobody holds has no current lease")
+    void noCurrent() {
+      assertThat(store.current(name)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("an expired lease is no longer current and another owner acquires with a greater token")
+    void expiryFreesTheName() {
+      Lease first = acquire("region-a");
+      expire();
+      assertThat(store.current(name)).isEmpty();
+      Lease second = acquire("region-b");
+      assertThat(second.fencingToken()).isGreaterThan(first.fencingToken());
+      assertThat(store.current(name)).hasValueSatisfying(c -> assertThat(c.owner()).isEqualTo("region-b"));
+    }
+
+    @Test
+    @DisplayName("names are independent")
+    void namesIndependent() {
+      acquire("region-a");
+      String other = name + "-other";
+      assertThat(store.acquire(other, "region-b", ttl())).isPresent();
+    }
+  }
+
+  @Nested
+  @DisplayName("renew")
+  class Renew {
+    @Test
+    @DisplayName("renew keeps the token and extends the expiry")
+    void renewExtends() {
+      Lease lease = acquire("region-a");
+      advance(ttl().dividedBy(2));
+      Lease renewed = store.renew(lease, ttl()).orElseThrow();
+      assertThat(renewed.fencingToken()).isEqualTo(lease.fencingToken());
+      assertThat(renewed.owner()).isEqualTo("region-a");
+      assertThat(renewed.expiresAt()).isAfter(lease.expiresAt());
+      // Past the first expiry, still held thanks to the renewal.
+      advance(ttl().dividedBy(2).plus(ttl().dividedBy(4)));
+      assertThat(store.acquire(name, "region-b", ttl())).isEmpty();
+      assertThat(store.current(name)).hasValueSatisfying(c -> assertThat(c.fencingToken()).isEqualTo(lease.fencingToken()));
+    }
+
+    @Test
+    @DisplayName("renew after expiry, once someone else acquired, is empty and leaves the new holder alone")
+    void renewAfterLoss() {
+      Lease lease = acquire("region-a");
+      expire();
+      Lease other = acquire("region-b");
+      assertThat(store.renew(lease, ttl())).isEmpty();
+      assertThat(store.current(name)).hasValueSatisfying(c -> {
+        assertThat(c.owner()).isEqualTo("region-b");
+        assertThat(c.fencingToken()).isEqualTo(other.fencingToken());
+      });
+    }
+
+    @Test
+    @DisplayName("renew of an earlier lease of the same owner is empty")
+    void renewStaleOfSameOwner() {
+      Lease old = acquire("region-a");
+      store.release(old);
+      Lease current = acquire("region-a");
+      assertThat(store.renew(old, ttl())).isEmpty();
+      assertThat(store.current(name)).hasValueSatisfying(c -> assertThat(c.fencingToken()).isEqualTo(current.fencingToken()));
+    }
+
+    @Test
+    @DisplayName("renew after release is empty")
+    void renewAfterRelease() {
+      Lease lease = acquire("region-a");
+      assertThat(store.release(lease)).isTrue();
+      assertThat(store.renew(lease, ttl())).isEmpty();
+      assertThat(store.current(name)).isEmpty();
+    }
+  }
+
+  @Nested
+  @DisplayName("release")
+  class Release {
+    @Test
+    @DisplayName("release frees the name and the next acquisition gets a strictly greater token")
+    void releaseThenReacquire() {
+      Lease first = acquire("region-a");
+      assertThat(store.release(first)).isTrue();
+      assertThat(store.current(name)).isEmpty();
+      Lease second = acquire("region-b");
+      assertThat(second.fencingToken()).isGreaterThan(first.fencingToken());
+      Lease third;
+      store.release(second);
+      third = acquire("region-a");
+      assertThat(third.fencingToken()).isGreaterThan(second.fencingToken());
+    }
+
+    @Test
+    @DisplayName("release with a stale lease returns false and leaves the holder alone")
+    void releaseStale() {
+      Lease old = acquire("region-a");
+      expire();
+      Lease holder = acquire("region-b");
+      assertThat(store.release(old)).isFalse();
+      assertThat(store.current(name)).hasValueSatisfying(c -> assertThat(c.fencingToken()).isEqualTo(holder.fencingToken()));
+      assertThat(store.acquire(name, "region-a", ttl())).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a second release returns false")
+    void releaseTwice() {
+      Lease lease = acquire("region-a");
+      assertThat(store.release(lease)).isTrue();
+      assertThat(store.release(lease)).isFalse();
+    }
+
+    @Test
+    @DisplayName("release by another owner with a forged token returns false")
+    void releaseByOther() {
+      Lease lease = acquire("region-a");
+      Lease forged = new Lease(name, "region-b", lease.fencingToken(), lease.expiresAt(), lease.ttl());
+      assertThat(store.release(forged)).isFalse();
+      assertThat(store.current(name)).hasValueSatisfying(c -> assertThat(c.owner()).isEqualTo("region-a"));
+    }
+  }
+
+  @Nested
+  @DisplayName("fencing tokens and races")
+  class TokensAndRaces {
+    @Test
+    @DisplayName("tokens strictly increase across many acquisitions, after release or expiry")
+    void tokensStrictlyIncrease() {
+      long last = Long.MIN_VALUE;
+      for (int i = 0; i < 40; i++) {
+        Lease lease = acquire("owner-" + (i % 3));
+        assertThat(lease.fencingToken()).as("token of acquisition %d", i).isGreaterThan(last);
+        last = lease.fencingToken();
+        if (i % 2 == 0) {
+          assertThat(store.release(lease)).isTrue();
+        } else {
+          expire();
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("concurrent acquires of one name: exactly one wins")
+    void exactlyOneWinner() throws InterruptedException {
+      List<Optional<Lease>> results = Concurrently.run(threads(), t -> () -> store.acquire(name, "owner-" + t, ttl()));
+      List<Lease> winners = results.stream().flatMap(Optional::stream).toList();
+      assertThat(winners).hasSize(1);
+      assertThat(store.current(name)).hasValueSatisfying(c -> {
+        assertThat(c.owner()).isEqualTo(winners.get(0).owner());
+        assertThat(c.fencingToken()).isEqualTo(winners.get(0).fencingToken());
+      });
+    }
+
+    @Test
+    @DisplayName("rounds of concurrent acquires each have one winner with a greater token than the last")
+    void racingRounds() throws InterruptedException {
+      long last = Long.MIN_VALUE;
+      for (int round = 0; round < 5; round++) {
+        List<Optional<Lease>> results = Concurrently.run(threads(), t -> () -> store.acquire(name, "owner-" + t, ttl()));
+        List<Lease> winners = results.stream().flatMap(Optional::stream).toList();
+        assertThat(winners).as("winners of round %d", round).hasSize(1);
+        assertThat(winners.get(0).fencingToken()).isGreaterThan(last);
+        last = winners.get(0).fencingToken();
+        assertThat(store.release(winners.get(0))).isTrue();
+      }
+    }
+  }
+}

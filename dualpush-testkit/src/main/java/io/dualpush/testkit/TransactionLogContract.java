@@ -1,0 +1,367 @@
+package io.dualpush.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dualpush.CopyStatus;
+import io.dualpush.DualPushException;
+import io.dualpush.TransactionState;
+import io.dualpush.spi.CopyRecord;
+import io.dualpush.spi.LogEntry;
+import io.dualpush.spi.TransactionLog;
+import io.dualpush.spi.TransactionRecord;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract every {@link TransactionLog} keeps, as its Javadoc states it: entries fold into
+ * {@link TransactionRecord}s, {@code open()} lists every non-terminal transaction oldest first, and a
+ * reopened log yields the same transactions in the same states. Extend this and implement
+ * {@link #createLog()} and {@link #reopen(TransactionLog)} over the same storage.
+ *
+ * <pre>{@code
+ * class MyLogTest extends TransactionLogContract {
+ *   protected TransactionLog createLog() { return MyLog.open(dir); }
+ *   protected TransactionLog reopen(TransactionLog closed) { return MyLog.open(dir); }
+ * }
+ * }</pre>
+ */
+public abstract class TransactionLogContract {
+  /** The digest of the empty payload, a valid base64 MD5 for entries. */
+  protected static final String MD5 = "1B2M2Y8AsgTpgAmY7PhCfg==";
+  /** An instant with nanoseconds, so a log that rounds timestamps fails. */
+  protected static final Instant T0 = Instant.parse("2026-11-24T10:00:00.123456789Z");
+  protected static final List<LogEntry.Target> TWO_REQUIRED =
+      List.of(new LogEntry.Target("primary", true), new LogEntry.Target("secondary", true));
+
+  /** The log under test; replaced by {@link #restart()}. */
+  protected TransactionLog log;
+
+  /** A new, empty log. Called before each test. */
+  protected abstract TransactionLog createLog();
+
+  /**
+   * A log over the same storage as {@code closed}, which has just been closed: what a process
+   * restarting on that storage would open.
+   */
+  protected abstract TransactionLog reopen(TransactionLog closed);
+
+  /** Number of threads in the concurrency test. */
+  protected int threads() {
+    return 8;
+  }
+
+  @BeforeEach
+  void createLogUnderTest() {
+    log = createLog();
+  }
+
+  @AfterEach
+  void closeLogUnderTest() {
+    if (log != null) {
+      log.close();
+    }
+  }
+
+  /** Closes the log and reopens it over the same storage. */
+  protected TransactionLog restart() {
+    TransactionLog old = log;
+    old.close();
+    log = null;
+    log = reopen(old);
+    return log;
+  }
+
+  // ------------------------------------------------------------------ entry factories
+
+  /** The instant {@code seconds} after {@link #T0}. */
+  protected static Instant at(long seconds) {
+    return T0.plusSeconds(seconds);
+  }
+
+  /** A fresh transaction id, so a log shared between tests does not mix them. */
+  protected static String txn(String name) {
+    return name + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  protected static LogEntry.Started started(String txn, String key, Instant at) {
+    return new LogEntry.Started(txn, at, key, 42, MD5, "", "", "application/octet-stream", Map.of(), TWO_REQUIRED, 2, "");
+  }
+
+  /** A start with every field filled in, unicode included. */
+  protected static LogEntry.Started fullStarted(String txn, String key, Instant at) {
+    return new LogEntry.Started(txn, at, key, 1L << 40, "rL0Y20zC+Fzt72VPzMSk2A==", "sales", "msg-" + txn, "text/csv",
+        Map.of("owner", "équipe a", "_x", ""),
+        List.of(new LogEntry.Target("primary", true), new LogEntry.Target("dr", true), new LogEntry.Target("edge", false)),
+        2, "/data/in/sales.csv");
+  }
+
+  protected static LogEntry.CopyUpdated copy(String txn, String destination, CopyStatus status, Instant at) {
+    return new LogEntry.CopyUpdated(txn, at, destination, status, status == CopyStatus.VERIFIED ? MD5 : "",
+        status == CopyStatus.FAILED ? "boom" : "", false);
+  }
+
+  /** Appends a started transaction of {@code key} and returns its id. */
+  protected String begin(String name, String key, Instant at) {
+    String id = txn(name);
+    log.append(started(id, key, at));
+    return id;
+  }
+
+  /** Appends the entries that verify both copies of a {@link #started} transaction. */
+  protected void verifyBoth(String txn, Instant at) {
+    log.append(copy(txn, "primary", CopyStatus.VERIFIED, at));
+    log.append(copy(txn, "secondary", CopyStatus.VERIFIED, at));
+  }
+
+  private static List<String> ids(List<TransactionRecord> records) {
+    return records.stream().map(TransactionRecord::transactionId).toList();
+  }
+
+  // ------------------------------------------------------------------ the contract
+
+  @Nested
+  @DisplayName("append and read")
+  class AppendAndRead {
+    @Test
+    @DisplayName("a started transaction reads back with every copy pending")
+    void startedReadsBack() {
+      String id = txn("t");
+      LogEntry.Started s = fullStarted(id, "données/日本語.csv", at(0));
+      log.append(s);
+      TransactionRecord r = log.read(id).orElseThrow();
+      assertThat(r.start()).isEqualTo(s);
+      assertThat(r.copies()).extracting(CopyRecord::destinationId).containsExactly("primary", "dr", "edge");
+      assertThat(r.copies()).allSatisfy(c -> assertThat(c.status()).isEqualTo(CopyStatus.PENDING));
+      assertThat(r.state()).isEqualTo(TransactionState.IN_PROGRESS);
+    }
+
+    @Test
+    @DisplayName("copy updates fold into the record")
+    void copyUpdatesFold() {
+      String id = begin("t", "a.csv", at(0));
+      log.append(copy(id, "primary", CopyStatus.VERIFIED, at(1)));
+      log.append(new LogEntry.CopyUpdated(id, at(2), "secondary", CopyStatus.FAILED, "AAAAAAAAAAAAAAAAAAAAAA==",
+          "digest mismatch", true));
+      TransactionRecord r = log.read(id).orElseThrow();
+      assertThat(r.copy("primary").orElseThrow().status()).isEqualTo(CopyStatus.VERIFIED);
+      CopyRecord secondary = r.copy("secondary").orElseThrow();
+      assertThat(secondary.status()).isEqualTo(CopyStatus.FAILED);
+      assertThat(secondary.error()).isEqualTo("digest mismatch");
+      assertThat(secondary.mismatch()).isTrue();
+      assertThat(secondary.updatedAt()).isEqualTo(at(2));
+      assertThat(r.state()).isEqualTo(TransactionState.INCONSISTENT);
+      assertThat(r.updatedAt()).isEqualTo(at(2));
+    }
+
+    @Test
+    @DisplayName("both copies verified makes the transaction VERIFIED")
+    void verified() {
+      String id = begin("t", "v.csv", at(0));
+      verifyBoth(id, at(1));
+      assertThat(log.read(id).orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
+    }
+
+    @Test
+    @DisplayName("repair rounds, dead letter and retry fold in order")
+    void repairDeadLetterRetry() {
+      String id = begin("t", "r.csv", at(0));
+      log.append(copy(id, "primary", CopyStatus.VERIFIED, at(1)));
+      log.append(copy(id, "secondary", CopyStatus.FAILED, at(1)));
+      log.append(new LogEntry.RepairAttempted(id, at(2), 1));
+      log.append(new LogEntry.RepairAttempted(id, at(3), 2));
+      assertThat(log.read(id).orElseThrow().repairRounds()).isEqualTo(2);
+      log.append(new LogEntry.DeadLettered(id, at(4), "gave up after 2 rounds"));
+      TransactionRecord dead = log.read(id).orElseThrow();
+      assertThat(dead.state()).isEqualTo(TransactionState.DEAD_LETTERED);
+      assertThat(dead.deadLetterReason()).hasValue("gave up after 2 rounds");
+      assertThat(ids(log.open())).doesNotContain(id);
+      log.append(new LogEntry.Retried(id, at(5)));
+      TransactionRecord retried = log.read(id).orElseThrow();
+      assertThat(retried.state()).isEqualTo(TransactionState.PARTIALLY_COMPLETED);
+      assertThat(retried.repairRounds()).isZero();
+      assertThat(ids(log.open())).contains(id);
+    }
+
+    @Test
+    @DisplayName("an unknown transaction reads as empty")
+    void unknown() {
+      assertThat(log.read(txn("never"))).isEmpty();
+      assertThat(log.latest("never/written.csv")).isEmpty();
+    }
+  }
+
+  @Nested
+  @DisplayName("queries")
+  class Queries {
+    @Test
+    @DisplayName("open() lists every non-terminal transaction, oldest first, and no terminal one")
+    void openOldestFirst() {
+      String a = begin("a", "a.csv", at(0));
+      String done = begin("done", "done.csv", at(1));
+      String b = begin("b", "b.csv", at(2));
+      String c = begin("c", "c.csv", at(3));
+      verifyBoth(done, at(4));
+      log.append(copy(b, "primary", CopyStatus.FAILED, at(5)));
+      log.append(copy(b, "secondary", CopyStatus.FAILED, at(5)));
+      String dead = begin("dead", "dead.csv", at(6));
+      log.append(new LogEntry.DeadLettered(dead, at(7), "gave up"));
+      assertThat(ids(log.open())).containsExactly(a, b, c);
+      assertThat(log.open()).allSatisfy(r -> assertThat(r.state().isTerminal()).isFalse());
+    }
+
+    @Test
+    @DisplayName("latest(key) is the newest transaction of the key; the older one is superseded")
+    void latestOfKey() {
+      String first = begin("first", "same.csv", at(0));
+      String other = begin("other", "other.csv", at(1));
+      String second = begin("second", "same.csv", at(2));
+      assertThat(log.latest("same.csv")).hasValueSatisfying(r -> assertThat(r.transactionId()).isEqualTo(second));
+      assertThat(log.latest("other.csv")).hasValueSatisfying(r -> assertThat(r.transactionId()).isEqualTo(other));
+      assertThat(log.read(first).orElseThrow().state()).isEqualTo(TransactionState.SUPERSEDED);
+      assertThat(ids(log.open())).containsExactly(other, second);
+    }
+
+    @Test
+    @DisplayName("recent(limit) is newest first and holds at most limit transactions")
+    void recentNewestFirst() {
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        ids.add(begin("r" + i, "recent/" + i + ".csv", at(i)));
+        if (i % 3 == 0) {
+          verifyBoth(ids.get(i), at(i));
+        }
+      }
+      assertThat(ids(log.recent(4))).containsExactly(ids.get(9), ids.get(8), ids.get(7), ids.get(6));
+      List<String> all = new ArrayList<>(ids);
+      java.util.Collections.reverse(all);
+      assertThat(ids(log.recent(100))).containsExactlyElementsOf(all);
+      assertThat(log.recent(0)).isEmpty();
+    }
+  }
+
+  @Nested
+  @DisplayName("durability")
+  class Durability {
+    @Test
+    @DisplayName("a reopened log yields the same transactions in the same states")
+    void reopenSameState() {
+      String open = begin("open", "open.csv", at(0));
+      log.append(copy(open, "primary", CopyStatus.VERIFIED, at(1)));
+      String verified = begin("verified", "verified.csv", at(2));
+      verifyBoth(verified, at(3));
+      String failed = begin("failed", "failed.csv", at(4));
+      log.append(copy(failed, "primary", CopyStatus.FAILED, at(5)));
+      log.append(copy(failed, "secondary", CopyStatus.FAILED, at(5)));
+      log.append(new LogEntry.RepairAttempted(failed, at(6), 1));
+      String dead = begin("dead", "dead.csv", at(7));
+      log.append(new LogEntry.DeadLettered(dead, at(8), "gave up"));
+      String superseded = begin("old", "verified.csv", at(9));
+      String full = txn("full");
+      log.append(fullStarted(full, "données/日本語.csv", at(10)));
+
+      Map<String, TransactionRecord> before = new HashMap<>();
+      for (String id : List.of(open, verified, failed, dead, superseded, full)) {
+        before.put(id, log.read(id).orElseThrow());
+      }
+      List<String> openBefore = ids(log.open());
+      List<String> recentBefore = ids(log.recent(100));
+      Map<String, String> latestBefore = new HashMap<>();
+      for (String key : List.of("open.csv", "verified.csv", "failed.csv", "dead.csv", "données/日本語.csv")) {
+        latestBefore.put(key, log.latest(key).orElseThrow().transactionId());
+      }
+
+      restart();
+
+      for (Map.Entry<String, TransactionRecord> e : before.entrySet()) {
+        assertThat(log.read(e.getKey())).as("transaction %s after reopen", e.getKey()).hasValue(e.getValue());
+      }
+      assertThat(ids(log.open())).containsExactlyElementsOf(openBefore);
+      assertThat(ids(log.recent(100))).containsExactlyElementsOf(recentBefore);
+      latestBefore.forEach((key, id) ->
+          assertThat(log.latest(key)).hasValueSatisfying(r -> assertThat(r.transactionId()).isEqualTo(id)));
+    }
+
+    @Test
+    @DisplayName("a reopened log accepts further entries of earlier transactions")
+    void appendAfterReopen() {
+      String id = begin("t", "later.csv", at(0));
+      restart();
+      verifyBoth(id, at(1));
+      assertThat(log.read(id).orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
+      restart();
+      assertThat(log.read(id).orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
+      assertThat(ids(log.open())).doesNotContain(id);
+    }
+
+    @Test
+    @DisplayName("append after close fails")
+    void appendAfterClose() {
+      log.close();
+      assertThatThrownBy(() -> log.append(started(txn("late"), "late.csv", at(0)))).isInstanceOf(DualPushException.class);
+    }
+
+    @Test
+    @DisplayName("checkpoint loses no open transaction, before or after reopen")
+    void checkpointKeepsOpen() {
+      List<String> open = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        String id = begin("c" + i, "checkpoint/" + i + ".csv", at(i));
+        if (i % 2 == 0) {
+          verifyBoth(id, at(i));
+        } else {
+          open.add(id);
+        }
+      }
+      Map<String, TransactionRecord> before = new HashMap<>();
+      open.forEach(id -> before.put(id, log.read(id).orElseThrow()));
+      log.checkpoint();
+      assertThat(ids(log.open())).containsExactlyElementsOf(open);
+      String after = begin("after", "checkpoint/after.csv", at(100));
+      restart();
+      List<String> expected = new ArrayList<>(open);
+      expected.add(after);
+      assertThat(ids(log.open())).containsExactlyElementsOf(expected);
+      before.forEach((id, r) -> assertThat(log.read(id)).hasValue(r));
+    }
+
+    @Test
+    @DisplayName("concurrent appends from several threads are all present after reopen")
+    void concurrentAppends() throws InterruptedException {
+      int perThread = 50;
+      List<List<String>> written = Concurrently.run(threads(), t -> () -> {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < perThread; i++) {
+          String id = txn("c" + t + "-" + i);
+          log.append(started(id, "concurrent/" + t + "/" + i + ".csv", at(i)));
+          log.append(copy(id, "primary", CopyStatus.VERIFIED, at(i + 1)));
+          if (i % 2 == 0) {
+            log.append(copy(id, "secondary", CopyStatus.VERIFIED, at(i + 1)));
+          }
+          ids.add(id);
+        }
+        return ids;
+      });
+      restart();
+      int open = 0;
+      for (List<String> ids : written) {
+        for (int i = 0; i < ids.size(); i++) {
+          TransactionRecord r = log.read(ids.get(i)).orElseThrow(() -> new AssertionError("lost a transaction"));
+          assertThat(r.copy("primary").orElseThrow().status()).isEqualTo(CopyStatus.VERIFIED);
+          assertThat(r.state()).isEqualTo(i % 2 == 0 ? TransactionState.VERIFIED : TransactionState.IN_PROGRESS);
+          open += i % 2 == 0 ? 0 : 1;
+        }
+      }
+      assertThat(log.open()).hasSize(open);
+    }
+  }
+}
