@@ -17,8 +17,13 @@ import java.util.Optional;
  * Thread-safe.
  */
 final class BoundedInMemoryTransactionLog implements TransactionLog {
-  private final TransactionIndex index = new TransactionIndex();
+  private final TransactionIndex index;
   private volatile boolean closed;
+
+  /** Keeps up to {@code terminalRetention} finished transactions, as {@link TransactionIndex} does. */
+  BoundedInMemoryTransactionLog(int terminalRetention) {
+    this.index = new TransactionIndex(terminalRetention);
+  }
 
   @Override
   public void append(LogEntry entry) {

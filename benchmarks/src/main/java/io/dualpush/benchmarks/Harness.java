@@ -29,7 +29,8 @@ public final class Harness {
   static final double OVERHEAD_TARGET = 50_000;
   static final double PARALLELISM_TARGET = 1.15;
 
-  private static final Set<String> OVERHEAD_OPTIONS = Set.of("seconds", "warmup", "concurrency", "window", "size", "io-threads", "log");
+  private static final Set<String> OVERHEAD_OPTIONS = Set.of("seconds", "warmup", "concurrency", "window", "size", "io-threads", "log",
+      "keep-objects", "retention");
   private static final Set<String> PARALLELISM_OPTIONS = Set.of("iterations", "par-warmup", "latency-ms");
 
   private Harness() {}
@@ -84,7 +85,9 @@ public final class Harness {
     }
     return new Overhead.Config(
         intOption(o, "warmup", 5), intOption(o, "seconds", 10), intOption(o, "concurrency", 16),
-        intOption(o, "window", 256), intOption(o, "size", 1024), intOption(o, "io-threads", 2), log);
+        intOption(o, "window", 256), intOption(o, "size", 1024), intOption(o, "io-threads", 2), log,
+        intOption(o, "keep-objects", 1000),
+        intOption(o, "retention", io.dualpush.spi.TransactionIndex.DEFAULT_TERMINAL_RETENTION));
   }
 
   private static List<Overhead.Result> overhead(Map<String, String> options) throws InterruptedException {
@@ -103,6 +106,9 @@ public final class Harness {
           r.driver(), r.detail(), r.pushesPerSecond(), r.minSecondRate(), r.maxSecondRate(),
           micros(r.p50Nanos()), micros(r.p99Nanos()), micros(r.p999Nanos()), r.pushes(), r.seconds(), r.failures(),
           mib(r.heapBeforeBytes()), mib(r.heapAfterBytes()), perPush(r));
+      if (r.failures() > 0) {
+        System.out.println("overhead " + r.driver() + " first failure: " + r.firstFailure());
+      }
     }
     double best = results.stream().mapToDouble(Overhead.Result::pushesPerSecond).max().orElse(0);
     System.out.printf(Locale.ROOT, "overhead target >= %,.0f pushes/s: best %,.0f -> %s%n", OVERHEAD_TARGET, best,
@@ -239,6 +245,7 @@ public final class Harness {
           overhead     pushes/s of small distinct objects to two in-memory destinations, sync and async clients
                        --seconds N (10)  --warmup N (5)  --concurrency C sync threads (16)  --window W async in-flight (256)
                        --size BYTES (1024)  --io-threads T per destination (2)  --log bounded|testkit (bounded)
+                       --keep-objects N kept per destination (1000)  --retention N terminal txns in the bounded log (100000)
           parallelism  p50 push latency to two 20 ms destinations / to one, same run
                        --iterations N (200)  --par-warmup N (20)  --latency-ms MS (20)
           all          parallelism, then overhead, then a Markdown summary (accepts every option above)""");

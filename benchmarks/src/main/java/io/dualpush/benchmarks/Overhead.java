@@ -22,14 +22,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * Two drivers: the sync client from C threads, and the async client with a bounded window.
  */
 final class Overhead {
-  /** Objects kept per destination; older keys are deleted so the fakes do not grow without bound. */
-  private static final long KEEP_OBJECTS = 50_000;
-
-  record Config(int warmupSeconds, int seconds, int concurrency, int window, int size, int ioThreads, String log) {}
+  /**
+   * @param keepObjects objects kept per destination; older keys are deleted so the fakes do not grow
+   *     without bound (a real destination keeps them off the JVM heap)
+   * @param retention terminal transactions the bounded log keeps ({@code TransactionIndex}'s retention)
+   */
+  record Config(int warmupSeconds, int seconds, int concurrency, int window, int size, int ioThreads, String log,
+      int keepObjects, int retention) {}
 
   record Result(String driver, String detail, long pushes, double seconds, double pushesPerSecond,
       double minSecondRate, double maxSecondRate, long p50Nanos, long p99Nanos, long p999Nanos,
-      long failures, long heapBeforeBytes, long heapAfterBytes) {}
+      long failures, String firstFailure, long heapBeforeBytes, long heapAfterBytes) {}
 
   private final Config config;
 
@@ -60,9 +63,9 @@ final class Overhead {
             long t0 = System.nanoTime();
             try {
               client.push(request);
-              run.completed(n, measured, System.nanoTime() - t0, false);
+              run.completed(n, measured, System.nanoTime() - t0, null);
             } catch (RuntimeException e) {
-              run.completed(n, measured, System.nanoTime() - t0, true);
+              run.completed(n, measured, System.nanoTime() - t0, e);
             }
           }
         }, "bench-sync-" + t);
@@ -93,11 +96,11 @@ final class Overhead {
             long t0 = System.nanoTime();
             try {
               client.push(request).whenComplete((receipt, error) -> {
-                run.completed(n, measured, System.nanoTime() - t0, error != null);
+                run.completed(n, measured, System.nanoTime() - t0, error);
                 window.release();
               });
             } catch (RuntimeException e) {
-              run.completed(n, measured, System.nanoTime() - t0, true);
+              run.completed(n, measured, System.nanoTime() - t0, e);
               window.release();
             }
           }
@@ -123,7 +126,7 @@ final class Overhead {
   private final class Setup {
     final InMemoryDestination primary = new InMemoryDestination("primary");
     final InMemoryDestination secondary = new InMemoryDestination("secondary");
-    final TransactionLog log = "testkit".equals(config.log()) ? new InMemoryTransactionLog() : new BoundedInMemoryTransactionLog();
+    final TransactionLog log = "testkit".equals(config.log()) ? new InMemoryTransactionLog() : new BoundedInMemoryTransactionLog(config.retention());
 
     DualPushClientBuilder builder(int maxInFlight) {
       return new DualPushClientBuilder()
@@ -141,6 +144,7 @@ final class Overhead {
     final AtomicLong next = new AtomicLong();
     final AtomicLong measuredDone = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
+    final java.util.concurrent.atomic.AtomicReference<Throwable> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
     final LatencyHistogram latency = new LatencyHistogram();
     final byte[] template = new byte[config.size()];
     volatile Phase phase = Phase.WARMUP;
@@ -159,17 +163,19 @@ final class Overhead {
       return PushRequest.of(key(n), PushContent.ofBytes(bytes));
     }
 
-    void completed(long n, boolean measured, long nanos, boolean failed) {
-      if (failed) {
+    void completed(long n, boolean measured, long nanos, Throwable failure) {
+      if (failure != null) {
         failures.incrementAndGet();
+        firstFailure.compareAndSet(null, failure);
       }
       if (measured && phase == Phase.MEASURE) {
         measuredDone.incrementAndGet();
         latency.record(nanos);
       }
-      if (n >= KEEP_OBJECTS) {
-        setup.primary.delete(key(n - KEEP_OBJECTS));
-        setup.secondary.delete(key(n - KEEP_OBJECTS));
+      long old = n - config.keepObjects();
+      if (old >= 0) {
+        setup.primary.delete(key(old));
+        setup.secondary.delete(key(old));
       }
     }
 
@@ -211,8 +217,17 @@ final class Overhead {
       }
       return new Result(driver, detail, pushes, secs, pushes / secs, min, max,
           latency.percentile(0.50), latency.percentile(0.99), latency.percentile(0.999),
-          failures.get(), heapBefore, heapAfter);
+          failures.get(), describe(firstFailure.get()), heapBefore, heapAfter);
     }
+  }
+
+  private static String describe(Throwable t) {
+    if (t == null) {
+      return "";
+    }
+    Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    StackTraceElement[] at = c.getStackTrace();
+    return c + (at.length > 0 ? " at " + at[0] : "") + (at.length > 1 ? " < " + at[1] : "");
   }
 
   private static String key(long n) {
