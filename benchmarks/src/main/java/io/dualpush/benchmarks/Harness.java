@@ -1,0 +1,276 @@
+package io.dualpush.benchmarks;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * End-to-end benchmark harness (plain Java, no JMH): engine overhead and write parallelism, against
+ * the testkit's in-memory fakes. Prints plain text to stdout.
+ *
+ * <pre>
+ * java -jar benchmarks/target/dualpush-benchmarks.jar overhead [--seconds N] [--warmup N] [--concurrency C]
+ *     [--window W] [--size BYTES] [--io-threads T] [--log bounded|testkit]
+ * java -jar benchmarks/target/dualpush-benchmarks.jar parallelism [--iterations N] [--warmup N] [--latency-ms MS]
+ * java -jar benchmarks/target/dualpush-benchmarks.jar all [any of the above]
+ * </pre>
+ */
+public final class Harness {
+  /** Targets the results are reported against. */
+  static final double OVERHEAD_TARGET = 50_000;
+  static final double PARALLELISM_TARGET = 1.15;
+
+  private static final Set<String> OVERHEAD_OPTIONS = Set.of("seconds", "warmup", "concurrency", "window", "size", "io-threads", "log",
+      "keep-objects", "retention");
+  private static final Set<String> PARALLELISM_OPTIONS = Set.of("iterations", "par-warmup", "latency-ms");
+
+  private Harness() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0 || args[0].equals("-h") || args[0].equals("--help")) {
+      usage();
+      return;
+    }
+    String command = args[0];
+    Map<String, String> options;
+    try {
+      options = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      usage();
+      System.exit(2);
+      return;
+    }
+    switch (command) {
+      case "overhead" -> {
+        check(options, OVERHEAD_OPTIONS);
+        printOverhead(overhead(options));
+      }
+      case "parallelism" -> {
+        check(options, PARALLELISM_OPTIONS);
+        printParallelism(parallelism(options));
+      }
+      case "all" -> {
+        check(options, union(OVERHEAD_OPTIONS, PARALLELISM_OPTIONS));
+        String started = now();
+        Parallelism.Result p = parallelism(options);
+        printParallelism(p);
+        List<Overhead.Result> o = overhead(options);
+        printOverhead(o);
+        printSummary(started, overheadConfig(options), o, p);
+      }
+      default -> {
+        System.err.println("Unknown command: " + command);
+        usage();
+        System.exit(2);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ overhead
+
+  private static Overhead.Config overheadConfig(Map<String, String> o) {
+    String log = o.getOrDefault("log", "bounded");
+    if (!log.equals("bounded") && !log.equals("testkit")) {
+      throw new IllegalArgumentException("--log must be 'bounded' or 'testkit'; got '" + log + "'");
+    }
+    return new Overhead.Config(
+        intOption(o, "warmup", 5), intOption(o, "seconds", 10), intOption(o, "concurrency", 16),
+        intOption(o, "window", 256), intOption(o, "size", 1024), intOption(o, "io-threads", 2), log,
+        intOption(o, "keep-objects", 1000),
+        intOption(o, "retention", io.dualpush.spi.TransactionIndex.DEFAULT_TERMINAL_RETENTION));
+  }
+
+  private static List<Overhead.Result> overhead(Map<String, String> options) throws InterruptedException {
+    Overhead.Config c = overheadConfig(options);
+    System.out.printf(Locale.ROOT, "overhead: %d-byte objects, distinct keys, 2 required InMemoryDestinations, %s log, "
+            + "ioThreads=%d; warm-up %d s, measure %d s per driver%n",
+        c.size(), c.log().equals("testkit") ? "testkit InMemoryTransactionLog" : "bounded in-memory", c.ioThreads(),
+        c.warmupSeconds(), c.seconds());
+    return new Overhead(c).run();
+  }
+
+  private static void printOverhead(List<Overhead.Result> results) {
+    for (Overhead.Result r : results) {
+      System.out.printf(Locale.ROOT, "overhead %-5s (%s): %,.0f pushes/s [per-second min %,.0f max %,.0f]; "
+              + "latency p50 %s p99 %s p99.9 %s; %,d pushes in %.1f s; failures %d; live heap %s -> %s (%s)%n",
+          r.driver(), r.detail(), r.pushesPerSecond(), r.minSecondRate(), r.maxSecondRate(),
+          micros(r.p50Nanos()), micros(r.p99Nanos()), micros(r.p999Nanos()), r.pushes(), r.seconds(), r.failures(),
+          mib(r.heapBeforeBytes()), mib(r.heapAfterBytes()), perPush(r));
+      if (r.failures() > 0) {
+        System.out.println("overhead " + r.driver() + " first failure: " + r.firstFailure());
+      }
+    }
+    double best = results.stream().mapToDouble(Overhead.Result::pushesPerSecond).max().orElse(0);
+    System.out.printf(Locale.ROOT, "overhead target >= %,.0f pushes/s: best %,.0f -> %s%n", OVERHEAD_TARGET, best,
+        best >= OVERHEAD_TARGET ? "MET" : "NOT MET");
+  }
+
+  private static String perPush(Overhead.Result r) {
+    double bytes = (double) (r.heapAfterBytes() - r.heapBeforeBytes()) / Math.max(1, r.pushes());
+    return String.format(Locale.ROOT, "%+.0f B/push over the measured span", bytes);
+  }
+
+  // ------------------------------------------------------------------ parallelism
+
+  private static Parallelism.Result parallelism(Map<String, String> o) {
+    Parallelism.Config c = new Parallelism.Config(intOption(o, "par-warmup", 20), intOption(o, "iterations", 200),
+        Duration.ofMillis(intOption(o, "latency-ms", 20)), 1024);
+    System.out.printf(Locale.ROOT, "parallelism: %d sequential pushes each to 1 and to 2 destinations (FaultInjectingDestination, "
+        + "%d ms latency), alternating, after %d warm-up rounds%n", c.iterations(), c.latency().toMillis(), c.warmup());
+    return new Parallelism(c).run();
+  }
+
+  private static void printParallelism(Parallelism.Result r) {
+    System.out.printf(Locale.ROOT, "parallelism one destination : p50 %s p99 %s%n", millis(r.oneP50()), millis(r.oneP99()));
+    System.out.printf(Locale.ROOT, "parallelism two destinations: p50 %s p99 %s%n", millis(r.twoP50()), millis(r.twoP99()));
+    System.out.printf(Locale.ROOT, "parallelism ratio p50(two)/p50(one) = %.3f (target <= %.2f -> %s); failures %d%n",
+        r.ratio(), PARALLELISM_TARGET, r.ratio() <= PARALLELISM_TARGET ? "MET" : "NOT MET", r.failures());
+  }
+
+  // ------------------------------------------------------------------ summary
+
+  private static void printSummary(String started, Overhead.Config c, List<Overhead.Result> o, Parallelism.Result p) {
+    Runtime rt = Runtime.getRuntime();
+    System.out.println();
+    System.out.println("## Results");
+    System.out.println();
+    System.out.printf(Locale.ROOT, "Measured %s on %d CPU(s), max heap %s, Java %s (%s), %s; load average at end %s%n", started,
+        rt.availableProcessors(), mib(rt.maxMemory()), System.getProperty("java.version"), System.getProperty("java.vm.name"),
+        os(), load());
+    System.out.println();
+    System.out.println("| Benchmark | Configuration | Result | p50 | p99 | Target | Met |");
+    System.out.println("|---|---|---|---|---|---|---|");
+    for (Overhead.Result r : o) {
+      boolean async = r.driver().equals("async");
+      System.out.printf(Locale.ROOT, "| overhead, %s client | %s, ioThreads %d, %d B objects, %d s | %,.0f pushes/s | %s | %s | %s | %s |%n",
+          r.driver(), r.detail(), c.ioThreads(), c.size(), c.seconds(), r.pushesPerSecond(), micros(r.p50Nanos()),
+          micros(r.p99Nanos()), async ? String.format(Locale.ROOT, ">= %,.0f pushes/s", OVERHEAD_TARGET) : "(reference)",
+          async ? (r.pushesPerSecond() >= OVERHEAD_TARGET ? "yes" : "no") : "");
+    }
+    System.out.printf(Locale.ROOT, "| parallelism, 1 destination | %d ms injected latency, %d sequential pushes | | %s | %s | | |%n",
+        p.latency().toMillis(), p.iterations(), millis(p.oneP50()), millis(p.oneP99()));
+    System.out.printf(Locale.ROOT, "| parallelism, 2 destinations | same run, alternating with the above | | %s | %s | | |%n",
+        millis(p.twoP50()), millis(p.twoP99()));
+    System.out.printf(Locale.ROOT, "| parallelism ratio | p50(2) / p50(1) | %.3f | | | <= %.2f | %s |%n",
+        p.ratio(), PARALLELISM_TARGET, p.ratio() <= PARALLELISM_TARGET ? "yes" : "no");
+  }
+
+  /** The 1-minute load average at the end of the run, so a busy machine shows in the results. */
+  private static String load() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (IOException | RuntimeException e) {
+      return "n/a";
+    }
+  }
+
+  private static String os() {
+    String pretty = "";
+    try {
+      for (String line : Files.readAllLines(Path.of("/etc/os-release"))) {
+        if (line.startsWith("PRETTY_NAME=")) {
+          pretty = line.substring("PRETTY_NAME=".length()).replace("\"", "") + ", ";
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // Not Linux, or not readable: the JVM's own description below is enough.
+    }
+    return pretty + System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch");
+  }
+
+  private static String now() {
+    return ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"));
+  }
+
+  // ------------------------------------------------------------------ options
+
+  private static Map<String, String> parse(String[] args) {
+    Map<String, String> options = new HashMap<>();
+    for (int i = 1; i < args.length; i++) {
+      String a = args[i];
+      if (!a.startsWith("--")) {
+        throw new IllegalArgumentException("Unexpected argument: " + a);
+      }
+      String name = a.substring(2);
+      String value;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      } else if (i + 1 < args.length) {
+        value = args[++i];
+      } else {
+        throw new IllegalArgumentException("Missing value for --" + name);
+      }
+      options.put(name, value);
+    }
+    return options;
+  }
+
+  private static void check(Map<String, String> options, Set<String> allowed) {
+    for (String name : options.keySet()) {
+      if (!allowed.contains(name)) {
+        System.err.println("Unknown option --" + name + " (allowed: " + allowed + ")");
+        System.exit(2);
+      }
+    }
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    java.util.HashSet<String> u = new java.util.HashSet<>(a);
+    u.addAll(b);
+    return u;
+  }
+
+  private static int intOption(Map<String, String> options, String name, int defaultValue) {
+    String v = options.get(name);
+    if (v == null) {
+      return defaultValue;
+    }
+    try {
+      int n = Integer.parseInt(v);
+      if (n < (name.equals("warmup") || name.equals("par-warmup") ? 0 : 1)) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      System.err.println("--" + name + " must be a positive whole number; got '" + v + "'");
+      System.exit(2);
+      return defaultValue;
+    }
+  }
+
+  private static void usage() {
+    System.out.println("""
+        usage: java -jar dualpush-benchmarks.jar <command> [options]
+          overhead     pushes/s of small distinct objects to two in-memory destinations, sync and async clients
+                       --seconds N (10)  --warmup N (5)  --concurrency C sync threads (16)  --window W async in-flight (256)
+                       --size BYTES (1024)  --io-threads T per destination (2)  --log bounded|testkit (bounded)
+                       --keep-objects N kept per destination (1000)  --retention N terminal txns in the bounded log (100000)
+          parallelism  p50 push latency to two 20 ms destinations / to one, same run
+                       --iterations N (200)  --par-warmup N (20)  --latency-ms MS (20)
+          all          parallelism, then overhead, then a Markdown summary (accepts every option above)""");
+  }
+
+  private static String micros(long nanos) {
+    return String.format(Locale.ROOT, "%.0f us", nanos / 1e3);
+  }
+
+  private static String millis(long nanos) {
+    return String.format(Locale.ROOT, "%.2f ms", nanos / 1e6);
+  }
+
+  private static String mib(long bytes) {
+    return String.format(Locale.ROOT, "%.0f MiB", bytes / (1024.0 * 1024));
+  }
+}

@@ -1,0 +1,244 @@
+package io.dualpush.benchmarks;
+
+import io.dualpush.DestinationOptions;
+import io.dualpush.DualPushAsyncClient;
+import io.dualpush.DualPushClient;
+import io.dualpush.DualPushClientBuilder;
+import io.dualpush.PushContent;
+import io.dualpush.PushRequest;
+import io.dualpush.spi.TransactionLog;
+import io.dualpush.testkit.InMemoryDestination;
+import io.dualpush.testkit.InMemoryTransactionLog;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Engine overhead: pushes per second of small distinct objects to two in-memory destinations, so
+ * what is measured is the engine (hash, log, hand-offs, routing, digest checks), not storage.
+ * Two drivers: the sync client from C threads, and the async client with a bounded window.
+ */
+final class Overhead {
+  /**
+   * @param keepObjects objects kept per destination; older keys are deleted so the fakes do not grow
+   *     without bound (a real destination keeps them off the JVM heap)
+   * @param retention terminal transactions the bounded log keeps ({@code TransactionIndex}'s retention)
+   */
+  record Config(int warmupSeconds, int seconds, int concurrency, int window, int size, int ioThreads, String log,
+      int keepObjects, int retention) {}
+
+  record Result(String driver, String detail, long pushes, double seconds, double pushesPerSecond,
+      double minSecondRate, double maxSecondRate, long p50Nanos, long p99Nanos, long p999Nanos,
+      long failures, String firstFailure, long heapBeforeBytes, long heapAfterBytes) {}
+
+  private final Config config;
+
+  Overhead(Config config) {
+    this.config = config;
+  }
+
+  List<Result> run() throws InterruptedException {
+    List<Result> results = new ArrayList<>();
+    results.add(sync());
+    results.add(async());
+    return results;
+  }
+
+  // ------------------------------------------------------------------ drivers
+
+  private Result sync() throws InterruptedException {
+    Setup s = new Setup();
+    try (DualPushClient client = s.builder(Math.max(256, config.concurrency())).buildClient()) {
+      Run run = new Run(s);
+      List<Thread> threads = new ArrayList<>();
+      for (int t = 0; t < config.concurrency(); t++) {
+        Thread thread = new Thread(() -> {
+          while (run.phase != Phase.DONE) {
+            long n = run.next.getAndIncrement();
+            PushRequest request = run.request(n);
+            boolean measured = run.phase == Phase.MEASURE;
+            long t0 = System.nanoTime();
+            try {
+              client.push(request);
+              run.completed(n, measured, System.nanoTime() - t0, null);
+            } catch (RuntimeException e) {
+              run.completed(n, measured, System.nanoTime() - t0, e);
+            }
+          }
+        }, "bench-sync-" + t);
+        thread.setDaemon(true);
+        threads.add(thread);
+        thread.start();
+      }
+      Result r = run.drive("sync", config.concurrency() + " threads");
+      for (Thread thread : threads) {
+        thread.join(TimeUnit.SECONDS.toMillis(30));
+      }
+      return r;
+    }
+  }
+
+  private Result async() throws InterruptedException {
+    Setup s = new Setup();
+    try (DualPushAsyncClient client = s.builder(config.window()).buildAsyncClient()) {
+      Run run = new Run(s);
+      Semaphore window = new Semaphore(config.window());
+      Thread submitter = new Thread(() -> {
+        try {
+          while (run.phase != Phase.DONE) {
+            window.acquire();
+            long n = run.next.getAndIncrement();
+            PushRequest request = run.request(n);
+            boolean measured = run.phase == Phase.MEASURE;
+            long t0 = System.nanoTime();
+            try {
+              client.push(request).whenComplete((receipt, error) -> {
+                run.completed(n, measured, System.nanoTime() - t0, error);
+                window.release();
+              });
+            } catch (RuntimeException e) {
+              run.completed(n, measured, System.nanoTime() - t0, e);
+              window.release();
+            }
+          }
+          // Drain, so closing the client does not count as pushes in flight.
+          window.acquire(config.window());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }, "bench-async-submitter");
+      submitter.setDaemon(true);
+      submitter.start();
+      Result r = run.drive("async", "window " + config.window());
+      submitter.join(TimeUnit.SECONDS.toMillis(30));
+      return r;
+    }
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  private enum Phase { WARMUP, MEASURE, DONE }
+
+  /** Fresh destinations and log for one driver, so one driver's leftovers do not burden the next. */
+  private final class Setup {
+    final InMemoryDestination primary = new InMemoryDestination("primary");
+    final InMemoryDestination secondary = new InMemoryDestination("secondary");
+    final TransactionLog log = "testkit".equals(config.log()) ? new InMemoryTransactionLog() : new BoundedInMemoryTransactionLog(config.retention());
+
+    DualPushClientBuilder builder(int maxInFlight) {
+      return new DualPushClientBuilder()
+          .destination(DestinationOptions.of("primary"), primary)
+          .destination(DestinationOptions.of("secondary"), secondary)
+          .transactionLog(log)
+          .ioThreads(config.ioThreads())
+          .maxInFlight(maxInFlight);
+    }
+  }
+
+  /** One timed run: warm-up, then a fixed measured span; counts what completes within it. */
+  private final class Run {
+    final Setup setup;
+    final AtomicLong next = new AtomicLong();
+    final AtomicLong measuredDone = new AtomicLong();
+    final AtomicLong failures = new AtomicLong();
+    final java.util.concurrent.atomic.AtomicReference<Throwable> firstFailure = new java.util.concurrent.atomic.AtomicReference<>();
+    final LatencyHistogram latency = new LatencyHistogram();
+    final byte[] template = new byte[config.size()];
+    volatile Phase phase = Phase.WARMUP;
+
+    Run(Setup setup) {
+      this.setup = setup;
+      new java.util.Random(7).nextBytes(template);
+    }
+
+    /** Distinct key, distinct content: the object's number is written into its first bytes. */
+    PushRequest request(long n) {
+      byte[] bytes = template.clone();
+      for (int i = 0; i < Math.min(8, bytes.length); i++) {
+        bytes[i] = (byte) (n >>> (8 * i));
+      }
+      return PushRequest.of(key(n), PushContent.ofBytes(bytes));
+    }
+
+    void completed(long n, boolean measured, long nanos, Throwable failure) {
+      if (failure != null) {
+        failures.incrementAndGet();
+        firstFailure.compareAndSet(null, failure);
+      }
+      if (measured && phase == Phase.MEASURE) {
+        measuredDone.incrementAndGet();
+        latency.record(nanos);
+      }
+      long old = n - config.keepObjects();
+      if (old >= 0) {
+        setup.primary.delete(key(old));
+        setup.secondary.delete(key(old));
+      }
+    }
+
+    Result drive(String driver, String detail) throws InterruptedException {
+      TimeUnit.SECONDS.sleep(config.warmupSeconds());
+      long heapBefore = liveHeap();
+      long startCount = next.get();
+      long t0 = System.nanoTime();
+      phase = Phase.MEASURE;
+      double min = Double.MAX_VALUE;
+      double max = 0;
+      long last = measuredDone.get();
+      long lastT = t0;
+      long end = t0 + TimeUnit.SECONDS.toNanos(config.seconds());
+      while (System.nanoTime() < end) {
+        TimeUnit.MILLISECONDS.sleep(Math.max(1, Math.min(1000, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()))));
+        long now = System.nanoTime();
+        long done = measuredDone.get();
+        if (now - lastT >= TimeUnit.MILLISECONDS.toNanos(900)) {
+          double rate = (done - last) * 1e9 / (now - lastT);
+          min = Math.min(min, rate);
+          max = Math.max(max, rate);
+        }
+        last = done;
+        lastT = now;
+      }
+      phase = Phase.DONE;
+      long t1 = System.nanoTime();
+      long pushes = measuredDone.get();
+      double secs = (t1 - t0) / 1e9;
+      // Let the drivers stop before the heap is measured.
+      TimeUnit.MILLISECONDS.sleep(200);
+      long heapAfter = liveHeap();
+      if (min == Double.MAX_VALUE) {
+        min = max = pushes / secs;
+      }
+      if (next.get() - startCount == 0) {
+        throw new IllegalStateException("no push was started in the measured span");
+      }
+      return new Result(driver, detail, pushes, secs, pushes / secs, min, max,
+          latency.percentile(0.50), latency.percentile(0.99), latency.percentile(0.999),
+          failures.get(), describe(firstFailure.get()), heapBefore, heapAfter);
+    }
+  }
+
+  private static String describe(Throwable t) {
+    if (t == null) {
+      return "";
+    }
+    Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    StackTraceElement[] at = c.getStackTrace();
+    return c + (at.length > 0 ? " at " + at[0] : "") + (at.length > 1 ? " < " + at[1] : "");
+  }
+
+  private static String key(long n) {
+    return "bench/obj-" + n + ".bin";
+  }
+
+  /** Heap in use after a full collection: what the run keeps alive. */
+  static long liveHeap() {
+    for (int i = 0; i < 2; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+}
