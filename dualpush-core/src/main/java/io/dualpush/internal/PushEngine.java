@@ -247,7 +247,9 @@ public final class PushEngine implements AutoCloseable {
   private void decide(Flight flight) {
     LogEntry.Started started = flight.started;
     try {
-      PushReceipt receipt = flight.receipt(config.log().read(started.transactionId()).orElseThrow());
+      // A log may already have compacted a transaction that became terminal (every copy verified):
+      // the acknowledgement must not depend on it still holding the record.
+      PushReceipt receipt = flight.receipt(config.log().read(started.transactionId()).orElseGet(flight::settledRecord));
       if (!started.messageId().isEmpty()) {
         // The transaction is durable and will be repaired either way: the message is processed.
         config.dedupe().markDone(started.messageId(),
@@ -797,6 +799,18 @@ public final class PushEngine implements AutoCloseable {
       }
       return new PushReceipt(record.transactionId(), record.key(), record.size(), record.md5(), record.state(),
           copies, false, record.createdAt());
+    }
+
+    /** The transaction as this flight saw it settle, for when the log no longer holds it. */
+    synchronized TransactionRecord settledRecord() {
+      TransactionRecord record = TransactionRecord.started(started);
+      Instant now = Instant.now();
+      for (Map.Entry<String, CopyStatus> e : settled.entrySet()) {
+        boolean verified = e.getValue() == CopyStatus.VERIFIED;
+        record = record.apply(new LogEntry.CopyUpdated(started.transactionId(), now, e.getKey(), e.getValue(),
+            verified ? started.md5() : "", verified ? "" : "failed", false));
+      }
+      return record;
     }
 
     Duration elapsed() {

@@ -21,7 +21,7 @@ import java.util.Optional;
  */
 public final class TransactionIndex {
   /** Terminal transactions kept for {@code read} and {@code recent} by default. */
-  public static final int DEFAULT_TERMINAL_RETENTION = 100_000;
+  public static final int DEFAULT_TERMINAL_RETENTION = 10_000;
 
   private final int terminalRetention;
   private final Map<String, TransactionRecord> open = new LinkedHashMap<>();

@@ -29,7 +29,9 @@ import io.dualpush.spi.TransactionRecord;
 import io.dualpush.spi.WriteRequest;
 import io.dualpush.DualPushClientBuilder;
 import io.dualpush.DestinationOptions;
+import io.dualpush.spi.TransactionLog;
 import io.dualpush.testkit.InMemoryDestination;
+import io.dualpush.testkit.InMemoryTransactionLog;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -482,6 +484,65 @@ class PushGuaranteesTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> Thread.getAllStackTraces().keySet().stream()
           .noneMatch(t -> t.isAlive() && t.getName().startsWith("dualpush-")));
       assertThatThrownBy(() -> f.client.push("gold/v.csv", bytes("v"))).hasMessageContaining("closed");
+    }
+
+    @Test
+    @DisplayName("a push is acknowledged even when the log has already compacted its terminal record")
+    void acknowledgedAfterCompaction() {
+      TransactionLog forgetful = new CompactingLog(new InMemoryTransactionLog());
+      DualPushClient client = new DualPushClientBuilder()
+          .destination("primary", f.primaryStore).destination("secondary", f.secondaryStore)
+          .transactionLog(forgetful).buildClient();
+      try {
+        PushReceipt receipt = client.push("gold/w.csv", bytes("w"));
+        assertThat(receipt.state()).isEqualTo(TransactionState.VERIFIED);
+        assertThat(receipt.copies()).extracting(c -> c.status()).containsOnly(CopyStatus.VERIFIED);
+        assertThat(receipt.md5()).isEqualTo(Md5.of(bytes("w")));
+      } finally {
+        client.close();
+      }
+    }
+  }
+
+  /** A log that drops a transaction the moment it becomes terminal, as compaction may. */
+  static final class CompactingLog implements TransactionLog {
+    private final TransactionLog delegate;
+
+    CompactingLog(TransactionLog delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public void append(LogEntry entry) {
+      delegate.append(entry);
+    }
+
+    @Override
+    public Optional<TransactionRecord> read(String transactionId) {
+      return delegate.read(transactionId).filter(r -> !r.state().isTerminal());
+    }
+
+    @Override
+    public Optional<TransactionRecord> latest(String key) {
+      return delegate.latest(key).filter(r -> !r.state().isTerminal());
+    }
+
+    @Override
+    public List<TransactionRecord> open() {
+      return delegate.open();
+    }
+
+    @Override
+    public List<TransactionRecord> recent(int limit) {
+      return delegate.recent(limit).stream().filter(r -> !r.state().isTerminal()).toList();
+    }
+
+    @Override
+    public void checkpoint() {}
+
+    @Override
+    public void close() {
+      delegate.close();
     }
   }
 }
