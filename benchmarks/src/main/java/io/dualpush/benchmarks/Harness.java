@@ -256,7 +256,7 @@ public final class Harness {
           overhead     pushes/s of small distinct objects to two in-memory destinations, sync and async clients
                        --seconds N (10)  --warmup N (5)  --concurrency C sync threads (16)  --window W async in-flight (256)
                        --size BYTES (1024)  --io-threads T per destination (2)  --log bounded|testkit (bounded)
-                       --keep-objects N kept per destination (1000)  --retention N terminal txns in the bounded log (100000)
+                       --keep-objects N kept per destination (1000)  --retention N terminal txns in the bounded log (10000, the default)
           parallelism  p50 push latency to two 20 ms destinations / to one, same run
                        --iterations N (200)  --par-warmup N (20)  --latency-ms MS (20)
           all          parallelism, then overhead, then a Markdown summary (accepts every option above)""");
