@@ -595,7 +595,7 @@ public final class FileTransactionLog implements TransactionLog {
       }
       LogEntry entry;
       try {
-        entry = LogEntryCodec.decode(Arrays.copyOfRange(buf.array(), at + HEADER, at + HEADER + length));
+        entry = LogEntryCodec.decode(buf.array(), at + HEADER, length);
       } catch (IllegalArgumentException e) {
         throw corrupt(segment.path, pos, e.getMessage());
       }
