@@ -505,6 +505,33 @@ class FileTransactionLogTest {
     }
 
     @Test
+    @DisplayName("a segment over 1 MiB (replayed on two threads) recovers the same: torn tail cut, damage refused")
+    void largeSegment() throws IOException {
+      try (FileTransactionLog log = FileTransactionLog.builder(dir).durability(FileTransactionLog.Durability.OS_BUFFERED).open()) {
+        appendOpen(log, "t", 8000);
+      }
+      long size = Files.size(logFile());
+      assertThat(size).isGreaterThan(1024 * 1024);
+      appendBytes(new byte[] {0, 0, 1, 0, 9, 9});
+      Captured<FileTransactionLog> opened = capturingStderr(() -> FileTransactionLog.open(dir));
+      try (FileTransactionLog log = opened.value()) {
+        assertThat(opened.stderr()).contains("torn tail").contains("offset " + size);
+        assertThat(log.open()).hasSize(8000);
+        assertThat(log.read("t7999").orElseThrow().copy("primary").orElseThrow().status()).isEqualTo(CopyStatus.VERIFIED);
+      }
+      long middle = size / 2;
+      byte[] bytes = Files.readAllBytes(logFile());
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+      long frame = 0;
+      while (frame + 8 + b.getInt((int) frame) < middle) {
+        frame += 8 + b.getInt((int) frame);
+      }
+      flipByte(frame + 10);
+      assertThatThrownBy(() -> FileTransactionLog.open(dir)).isInstanceOf(DualPushException.class)
+          .hasMessageContaining(logFile().toString()).hasMessageContaining("offset " + frame);
+    }
+
+    @Test
     @DisplayName("a single-file log of the previous release is adopted as the first segment")
     void legacyFile() throws IOException {
       try (FileTransactionLog log = FileTransactionLog.open(dir)) {
