@@ -79,8 +79,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link Durability#FSYNC_PER_RECORD}: each append writes and fsyncs its own record, in the
  *       calling thread, one at a time.
  *   <li>{@link Durability#OS_BUFFERED}: records are written to the operating system but not
- *       fsynced (only on roll-over is nothing forced either; {@link #close} forces). Survives a
- *       crash of this process, <b>not</b> of the machine or its power: NOT crash-safe.
+ *       fsynced (only a segment being rolled over, and the active one on {@link #close}, are).
+ *       Survives a crash of this process, <b>not</b> of the machine or its power: NOT crash-safe.
  * </ul>
  * If an fsync (or write) fails, every append of that batch fails and the log refuses all further
  * appends: after a failed fsync the state of the page cache is unknown, so only a reopen, which
@@ -106,6 +106,9 @@ import org.slf4j.LoggerFactory;
  * remain in a later segment are ignored on replay ({@link TransactionIndex} ignores entries of
  * transactions it does not hold). Disk use stays bounded as long as transactions finish: a
  * long-lived open transaction pins its segments; records are not copied forward (not implemented).
+ * A dead-lettered transaction pins its segments until it is retried and verified; one that has
+ * also fallen out of the index's terminal retention ({@link Builder#terminalRetention}) can no
+ * longer be retried through this log, and pins them until they are deleted by hand.
  *
  * <p>Only one process may open a directory for writing at a time: {@code DIR/.lock} is locked while
  * the log is open, and a second open (in this JVM or another) fails naming the directory.
@@ -960,8 +963,21 @@ public final class FileTransactionLog implements TransactionLog {
           }
         }
       }
-      synchronized (io) {
-        commit(batch);
+      try {
+        synchronized (io) {
+          commit(batch);
+        }
+      } catch (Throwable e) {
+        // Never leave an appender waiting on a writer that is gone.
+        failure = e;
+        failAll(batch, 0, e);
+        LOG.error("Transaction log {}: the writer thread failed; refusing further appends", directory, e);
+        synchronized (queueLock) {
+          List<Pending> rest = new ArrayList<>(queue);
+          queue.clear();
+          failAll(rest, 0, e);
+        }
+        return;
       }
       batch.clear();
     }
