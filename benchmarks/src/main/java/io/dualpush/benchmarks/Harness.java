@@ -25,6 +25,7 @@ import java.util.Set;
  * java -jar benchmarks/target/dualpush-benchmarks.jar all [any of the above]
  * java -jar benchmarks/target/dualpush-benchmarks.jar log-append [--seconds N] [--writers 1,8,64] [--dir DIR]
  * java -jar benchmarks/target/dualpush-benchmarks.jar log-open [--records N] [--dir DIR]
+ * java -jar benchmarks/target/dualpush-benchmarks.jar log-steady [--minutes M] [--rate R] [--dir DIR]
  * </pre>
  */
 public final class Harness {
@@ -39,6 +40,7 @@ public final class Harness {
   private static final Set<String> PARALLELISM_OPTIONS = Set.of("iterations", "par-warmup", "latency-ms");
   private static final Set<String> LOG_APPEND_OPTIONS = Set.of("seconds", "writers", "dir");
   private static final Set<String> LOG_OPEN_OPTIONS = Set.of("records", "dir");
+  private static final Set<String> LOG_STEADY_OPTIONS = Set.of("minutes", "rate", "dir");
 
   private Harness() {}
 
@@ -73,6 +75,12 @@ public final class Harness {
       case "log-open" -> {
         check(options, LOG_OPEN_OPTIONS);
         logOpen(options);
+      }
+      case "log-steady" -> {
+        check(options, LOG_STEADY_OPTIONS);
+        int code = SteadyLoad.run(Double.parseDouble(options.getOrDefault("minutes", "10")),
+            intOption(options, "rate", 2000), java.nio.file.Path.of(options.getOrDefault("dir", "target/steady-log")));
+        System.exit(code);
       }
       case "all" -> {
         check(options, union(OVERHEAD_OPTIONS, PARALLELISM_OPTIONS));
@@ -354,7 +362,9 @@ public final class Harness {
           log-append   durable appends/s to FileTransactionLog, GROUP_COMMIT vs FSYNC_PER_RECORD, on a real disk (not in `all`)
                        --seconds N (5)  --writers LIST (1,8,64)  --dir DIR (target/log-bench)
           log-open     time to open (replay) a log of N records, 3 runs (not in `all`)
-                       --records N (1000000)  --dir DIR (target/log-bench)""");
+                       --records N (1000000)  --dir DIR (target/log-bench)
+          log-steady   disk use of the file log under a steady push load through the engine (not in `all`)
+                       --minutes M (10)  --rate PUSHES_PER_S (2000)  --dir DIR (target/steady-log)""");
   }
 
   private static String micros(long nanos) {

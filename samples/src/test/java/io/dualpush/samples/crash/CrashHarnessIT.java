@@ -81,7 +81,7 @@ class CrashHarnessIT {
     int finishedBeforeKill = 0;
     long checkedAcks = 0;
     while (done < kills) {
-      long delay = 20 + (long) (random.nextDouble() * typicalRunMillis * 0.8);
+      long delay = 20 + (long) (random.nextDouble() * typicalRunMillis * 0.6);
       Child child = Child.start(classpath(), CrashChild.class.getName(), source.toString(), primary.toString(),
           secondary.toString(), log.toString());
       long t0 = System.nanoTime();
