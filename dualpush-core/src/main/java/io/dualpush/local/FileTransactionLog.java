@@ -106,9 +106,9 @@ import org.slf4j.LoggerFactory;
  * remain in a later segment are ignored on replay ({@link TransactionIndex} ignores entries of
  * transactions it does not hold). Disk use stays bounded as long as transactions finish: a
  * long-lived open transaction pins its segments; records are not copied forward (not implemented).
- * A dead-lettered transaction pins its segments until it is retried and verified; one that has
- * also fallen out of the index's terminal retention ({@link Builder#terminalRetention}) can no
- * longer be retried through this log, and pins them until they are deleted by hand.
+ * A dead-lettered transaction pins its segments until it is retried and verified, or superseded
+ * by a newer push of its key; the index keeps dead-lettered transactions whatever the terminal
+ * retention ({@link Builder#terminalRetention}), so they can always be retried.
  *
  * <p>Only one process may open a directory for writing at a time: {@code DIR/.lock} is locked while
  * the log is open, and a second open (in this JVM or another) fails naming the directory.
