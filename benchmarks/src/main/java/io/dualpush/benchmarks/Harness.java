@@ -25,7 +25,7 @@ import java.util.Set;
  * java -jar benchmarks/target/dualpush-benchmarks.jar all [any of the above]
  * java -jar benchmarks/target/dualpush-benchmarks.jar log-append [--seconds N] [--writers 1,8,64] [--dir DIR]
  * java -jar benchmarks/target/dualpush-benchmarks.jar log-open [--records N] [--dir DIR]
- * java -jar benchmarks/target/dualpush-benchmarks.jar log-steady [--minutes M] [--rate R] [--dir DIR]
+ * java -jar benchmarks/target/dualpush-benchmarks.jar log-steady [--minutes M] [--rate R] [--segment-mib N] [--dir DIR]
  * </pre>
  */
 public final class Harness {
@@ -40,7 +40,7 @@ public final class Harness {
   private static final Set<String> PARALLELISM_OPTIONS = Set.of("iterations", "par-warmup", "latency-ms");
   private static final Set<String> LOG_APPEND_OPTIONS = Set.of("seconds", "writers", "dir");
   private static final Set<String> LOG_OPEN_OPTIONS = Set.of("records", "dir");
-  private static final Set<String> LOG_STEADY_OPTIONS = Set.of("minutes", "rate", "dir");
+  private static final Set<String> LOG_STEADY_OPTIONS = Set.of("minutes", "rate", "dir", "segment-mib");
 
   private Harness() {}
 
@@ -79,7 +79,8 @@ public final class Harness {
       case "log-steady" -> {
         check(options, LOG_STEADY_OPTIONS);
         int code = SteadyLoad.run(Double.parseDouble(options.getOrDefault("minutes", "10")),
-            intOption(options, "rate", 2000), java.nio.file.Path.of(options.getOrDefault("dir", "target/steady-log")));
+            intOption(options, "rate", 2000), java.nio.file.Path.of(options.getOrDefault("dir", "target/steady-log")),
+            intOption(options, "segment-mib", 64));
         System.exit(code);
       }
       case "all" -> {
@@ -364,7 +365,7 @@ public final class Harness {
           log-open     time to open (replay) a log of N records, 3 runs (not in `all`)
                        --records N (1000000)  --dir DIR (target/log-bench)
           log-steady   disk use of the file log under a steady push load through the engine (not in `all`)
-                       --minutes M (10)  --rate PUSHES_PER_S (2000)  --dir DIR (target/steady-log)""");
+                       --minutes M (10)  --rate PUSHES_PER_S (2000)  --segment-mib N (64)  --dir DIR (target/steady-log)""");
   }
 
   private static String micros(long nanos) {

@@ -23,14 +23,14 @@ import java.util.stream.Stream;
  * {@code --dir}, for {@code --minutes}. Samples the log directory's size every 10 s. Bounded means
  * the second half of the run never needs more disk than the first half's peak plus one segment.
  *
- * <p>{@code log-steady [--minutes 10] [--rate 2000] [--dir target/steady-log]}
+ * <p>{@code log-steady [--minutes 10] [--rate 2000] [--segment-mib 64] [--dir target/steady-log]}
  */
 final class SteadyLoad {
   private SteadyLoad() {}
 
   record Sample(long seconds, long bytes, long files, long pushed, int open) {}
 
-  static int run(double minutes, int rate, Path dir) throws Exception {
+  static int run(double minutes, int rate, Path dir, int segmentMib) throws Exception {
     if (Files.exists(dir)) {
       try (Stream<Path> s = Files.walk(dir)) {
         for (Path p : s.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
@@ -45,7 +45,7 @@ final class SteadyLoad {
     AtomicLong failed = new AtomicLong();
     List<Sample> samples = new ArrayList<>();
     long durationNanos = (long) (minutes * 60e9);
-    try (FileTransactionLog log = FileTransactionLog.open(dir);
+    try (FileTransactionLog log = FileTransactionLog.builder(dir).segmentSize(segmentMib * 1024L * 1024).open();
          DualPushAsyncClient client = new DualPushClientBuilder().destination("primary", a).destination("secondary", b)
              .transactionLog(log).ioThreads(2).buildAsyncClient()) {
       Semaphore window = new Semaphore(256);
@@ -97,7 +97,7 @@ final class SteadyLoad {
     long firstPeak = samples.subList(0, Math.max(1, half)).stream().mapToLong(Sample::bytes).max().orElse(0);
     long secondPeak = samples.subList(half, samples.size()).stream().mapToLong(Sample::bytes).max().orElse(0);
     long last = samples.get(samples.size() - 1).bytes();
-    long segment = 64L * 1024 * 1024;
+    long segment = segmentMib * 1024L * 1024;
     boolean bounded = secondPeak <= firstPeak + segment;
     System.out.printf(Locale.ROOT, "steady: %,d pushes in %.1f min at %d/s target (%,d failed); log peak first half %.1f MiB,"
         + " second half %.1f MiB, at the end %.1f MiB -> %s%n", pushed.get(), minutes, rate, failed.get(),

@@ -1,8 +1,9 @@
 package io.dualpush.local;
 
+import io.dualpush.CopyStatus;
 import io.dualpush.DualPushException;
 import io.dualpush.InvalidInputException;
-import io.dualpush.TransactionState;
+import io.dualpush.spi.CopyRecord;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogEntryCodec;
 import io.dualpush.spi.TransactionIndex;
@@ -23,7 +24,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -98,17 +98,18 @@ import org.slf4j.LoggerFactory;
  * the transactions recorded in that segment may be lost or seen in an older state.
  *
  * <h2>Compaction</h2>
- * {@link #checkpoint()}, which also runs on every roll-over, deletes each non-active segment whose
- * transactions are all VERIFIED or SUPERSEDED (a segment holding a record of an open or a
- * DEAD_LETTERED transaction is kept; a dead-lettered transaction that is retried and verified stops
- * pinning it). Segments holding records of one finished transaction are deleted together or not at
- * all, so a replay never sees half of a finished transaction. Records of a deleted transaction that
- * remain in a later segment are ignored on replay ({@link TransactionIndex} ignores entries of
- * transactions it does not hold). Disk use stays bounded as long as transactions finish: a
- * long-lived open transaction pins its segments; records are not copied forward (not implemented).
- * A dead-lettered transaction pins its segments until it is retried and verified, or superseded
- * by a newer push of its key; the index keeps dead-lettered transactions whatever the terminal
- * retention ({@link Builder#terminalRetention}), so they can always be retried.
+ * On every roll-over and on {@link #checkpoint()}, apart from the {@link Builder#retainSegments}
+ * most recent older segments (recent history, kept whatever it holds), the oldest segments that no unfinished
+ * transaction (open, or dead-lettered and waiting for a retry) has a record in are deleted, oldest
+ * first, so what remains is always a suffix of the log. When more than
+ * {@link Builder#compactAfterSegments} older segments remain because unfinished transactions need
+ * them, those transactions' current state is copied forward into the active segment and, once that
+ * is durable, every older segment is deleted. Disk use therefore stays within a few segments plus
+ * the state of the unfinished transactions, whatever the load and however long one stays open.
+ * Verified and superseded transactions are dropped with their segments; the index keeps the most
+ * recent ones in memory until the process ends ({@link Builder#terminalRetention}). Records of a
+ * dropped transaction found in a later segment are ignored on replay ({@link TransactionIndex}
+ * ignores entries of transactions it does not hold).
  *
  * <p>Only one process may open a directory for writing at a time: {@code DIR/.lock} is locked while
  * the log is open, and a second open (in this JVM or another) fails naming the directory.
@@ -163,6 +164,8 @@ public final class FileTransactionLog implements TransactionLog {
     private int maxBatchRecords = DEFAULT_MAX_BATCH_RECORDS;
     private boolean quarantine;
     private int terminalRetention = TransactionIndex.DEFAULT_TERMINAL_RETENTION;
+    private int compactAfterSegments = 2;
+    private int retainSegments = 2;
 
     private Builder(Path directory) {
       this.directory = directory;
@@ -220,6 +223,32 @@ public final class FileTransactionLog implements TransactionLog {
     }
 
     /**
+     * How many of the most recent older segments compaction always keeps, so that the history of
+     * recently finished transactions survives a restart (default 2; 0 keeps only what unfinished
+     * transactions need).
+     */
+    public Builder retainSegments(int segments) {
+      if (segments < 0) {
+        throw new InvalidInputException("retainSegments", "'retainSegments' must not be negative; got " + segments);
+      }
+      this.retainSegments = segments;
+      return this;
+    }
+
+    /**
+     * Beyond the retained ones, how many older segments that unfinished (open or dead-lettered)
+     * transactions still need may stay before compaction copies those transactions forward and
+     * deletes the segments (default 2). 0 copies forward at every compaction.
+     */
+    public Builder compactAfterSegments(int segments) {
+      if (segments < 0) {
+        throw new InvalidInputException("compactAfterSegments", "'compactAfterSegments' must not be negative; got " + segments);
+      }
+      this.compactAfterSegments = segments;
+      return this;
+    }
+
+    /**
      * Opens (creating if needed) the log.
      *
      * @throws InvalidInputException naming {@code directory} when it is missing or not a directory
@@ -236,8 +265,6 @@ public final class FileTransactionLog implements TransactionLog {
     final Path path;
     long size;
     long records;
-    /** Transactions with a record here that are neither VERIFIED nor SUPERSEDED. */
-    int pinCount;
 
     Segment(long base, Path path) {
       this.base = base;
@@ -245,11 +272,10 @@ public final class FileTransactionLog implements TransactionLog {
     }
   }
 
-  /** The segments (by base sequence) a transaction has records in, and whether it pins them. */
+  /** The segments (by base sequence) a transaction has records in. */
   private static final class Track {
     long[] segments = new long[1];
     int count;
-    boolean pinning;
 
     boolean has(long base) {
       return count > 0 && segments[count - 1] == base || indexOf(base) >= 0;
@@ -307,6 +333,8 @@ public final class FileTransactionLog implements TransactionLog {
   // Guarded by io: the files and everything compaction knows about them.
   private final Object io = new Object();
   private final TreeMap<Long, Segment> segments = new TreeMap<>();
+  private final int compactAfterSegments;
+  private final int retainSegments;
   private final Map<String, Track> tracks = new HashMap<>();
   private TransactionIndex index;
   private Segment active;
@@ -334,6 +362,8 @@ public final class FileTransactionLog implements TransactionLog {
     this.segmentSize = options.segmentSize;
     this.windowNanos = options.groupCommitWindow.toNanos();
     this.maxBatchRecords = options.maxBatchRecords;
+    this.compactAfterSegments = options.compactAfterSegments;
+    this.retainSegments = options.retainSegments;
     this.lockChannel = lockChannel;
     this.lock = lock;
     this.writeBuffer = readOnly ? null : ByteBuffer.allocateDirect(WRITE_BUFFER);
@@ -766,10 +796,6 @@ public final class FileTransactionLog implements TransactionLog {
 
   /** Folds a durable record (just committed, or replayed) into the index and the segment tracking. */
   private void applyDurable(LogEntry entry, Segment segment) {
-    String previousOfKey = null;
-    if (entry instanceof LogEntry.Started s) {
-      previousOfKey = index.latest(s.key()).map(TransactionRecord::transactionId).orElse(null);
-    }
     if (!index.apply(entry)) {
       return; // a transaction the index does not hold: compacted away; replay ignores it too
     }
@@ -781,93 +807,104 @@ public final class FileTransactionLog implements TransactionLog {
     }
     if (!track.has(segment.base)) {
       track.add(segment.base);
-      if (track.pinning) {
-        segment.pinCount++;
-      }
-    }
-    updatePinning(id, track);
-    if (previousOfKey != null && !previousOfKey.equals(id)) {
-      Track previous = tracks.get(previousOfKey);
-      if (previous != null) {
-        // This record is what superseded the previous transaction: tie it to the previous one's
-        // segments, so compaction cannot keep them while dropping this one (a replay would then
-        // resurrect the superseded transaction as open and repair old content over the new).
-        if (!previous.has(segment.base)) {
-          previous.add(segment.base);
-          if (previous.pinning) {
-            segment.pinCount++;
-          }
-        }
-        updatePinning(previousOfKey, previous);
-      }
     }
   }
 
-  private void updatePinning(String id, Track track) {
-    Optional<TransactionRecord> record = index.get(id);
-    if (record.isEmpty()) {
-      return; // evicted from the index's terminal retention: it was terminal, and stays as it was
-    }
-    TransactionState state = record.get().state();
-    boolean pinning = state != TransactionState.VERIFIED && state != TransactionState.SUPERSEDED;
-    if (pinning == track.pinning) {
-      return;
-    }
-    track.pinning = pinning;
-    for (int i = 0; i < track.count; i++) {
-      Segment s = segments.get(track.segments[i]);
-      if (s != null) {
-        s.pinCount += pinning ? 1 : -1;
-      }
-    }
-  }
-
-  /** Deletes the segments compaction may drop; returns how many. Called holding {@code io}. */
+  /**
+   * Compaction by copying forward. Every transaction that still matters after a restart (open, or
+   * dead-lettered and waiting for a retry) and has records in an older segment gets its current
+   * state re-written into the active segment (its start, each copy's status, its repair rounds and
+   * dead letter); once that is durable, every older segment is deleted, oldest first. What is lost
+   * is only the history of verified and superseded transactions, which recovery does not need.
+   *
+   * <p>Why this is safe at any crash point: until the copies are durable nothing is deleted; a
+   * replay that sees both an old start and its copied-forward twin ignores the second start and
+   * re-applies the same states; deleting oldest first keeps what remains a suffix of the log, so a
+   * record that superseded a transaction is never gone while the superseded start remains; records
+   * of deleted transactions found later are ignored (their start is gone).
+   *
+   * <p>Returns how many segments were deleted. Called holding {@code io}, with nothing buffered.
+   */
   private int compact() throws IOException {
-    Set<Long> deletable = new HashSet<>();
+    List<Segment> older = new ArrayList<>();
     for (Segment s : segments.values()) {
-      if (s != active && s.pinCount == 0) {
-        deletable.add(s.base);
+      if (s != active) {
+        older.add(s);
       }
     }
-    if (deletable.isEmpty()) {
+    if (older.isEmpty()) {
       return 0;
     }
-    // A finished transaction's segments go together or not at all, so no replay sees half of it.
-    boolean changed = true;
-    while (changed) {
-      changed = false;
-      for (Track t : tracks.values()) {
-        if (t.count < 2) {
-          continue;
-        }
-        boolean anyKept = false;
-        boolean anyDeleted = false;
+    older.sort((x, y) -> Long.compare(x.base, y.base));
+    // The most recent older segments stay whatever they hold.
+    older = older.subList(0, Math.max(0, older.size() - retainSegments));
+    if (older.isEmpty()) {
+      return 0;
+    }
+    List<TransactionRecord> keep = new ArrayList<>(index.open());
+    keep.addAll(index.deadLettered());
+    Set<Long> needed = new java.util.HashSet<>();
+    for (TransactionRecord r : keep) {
+      Track t = tracks.get(r.transactionId());
+      if (t != null) {
         for (int i = 0; i < t.count; i++) {
-          long b = t.segments[i];
-          if (deletable.contains(b)) {
-            anyDeleted = true;
-          } else if (segments.containsKey(b)) {
-            anyKept = true;
-          }
-        }
-        if (anyKept && anyDeleted) {
-          for (int i = 0; i < t.count; i++) {
-            deletable.remove(t.segments[i]);
-          }
-          changed = true;
+          needed.add(t.segments[i]);
         }
       }
     }
-    if (deletable.isEmpty()) {
-      return 0;
+    // 1. The oldest segments no unfinished transaction needs go as they are: what remains is a
+    //    suffix of the log, so no record that superseded a transaction goes before that transaction.
+    int deleted = 0;
+    while (deleted < older.size() && !needed.contains(older.get(deleted).base)) {
+      delete(older.get(deleted++));
     }
-    for (Long base : deletable) {
-      Segment s = segments.remove(base);
-      Files.deleteIfExists(s.path);
-      LOG.debug("Transaction log {}: compacted {}", directory, s.path.getFileName());
+    List<Segment> pinned = older.subList(deleted, older.size());
+    if (pinned.isEmpty() || pinned.size() <= compactAfterSegments) {
+      if (deleted > 0) {
+        syncDirectory(directory);
+        pruneTracks();
+      }
+      return deleted;
+    }
+    // 2. Unfinished transactions hold on to too many segments: copy their state forward.
+    int copied = 0;
+    Set<Long> doomed = new java.util.HashSet<>();
+    pinned.forEach(p -> doomed.add(p.base));
+    for (TransactionRecord r : keep) {
+      Track t = tracks.get(r.transactionId());
+      if (t == null || !hasAny(t, doomed)) {
+        continue;
+      }
+      for (LogEntry e : stateOf(r)) {
+        writeFrame(LogEntryCodec.encode(e));
+      }
+      if (!t.has(active.base)) {
+        t.add(active.base);
+      }
+      copied++;
+    }
+    if (copied > 0 && durability != Durability.OS_BUFFERED) {
+      channel.force(false);
+      syncs.incrementAndGet();
+    }
+    for (Segment s : pinned) {
+      delete(s);
+      deleted++;
     }
     syncDirectory(directory);
+    pruneTracks();
+    LOG.debug("Transaction log {}: copied {} unfinished transaction(s) forward, deleted {} segment(s)", directory,
+        copied, deleted);
+    return deleted;
+  }
+
+  private void delete(Segment s) throws IOException {
+    segments.remove(s.base);
+    Files.deleteIfExists(s.path);
+    LOG.debug("Transaction log {}: compacted {}", directory, s.path.getFileName());
+  }
+
+  private void pruneTracks() {
     for (Iterator<Track> it = tracks.values().iterator(); it.hasNext(); ) {
       Track t = it.next();
       int kept = 0;
@@ -881,7 +918,45 @@ public final class FileTransactionLog implements TransactionLog {
         it.remove();
       }
     }
-    return deletable.size();
+  }
+
+  private static boolean hasAny(Track t, Set<Long> bases) {
+    for (int i = 0; i < t.count; i++) {
+      if (bases.contains(t.segments[i])) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Entries that rebuild {@code r} exactly when folded from nothing. */
+  private static List<LogEntry> stateOf(TransactionRecord r) {
+    List<LogEntry> out = new ArrayList<>();
+    out.add(r.start());
+    for (CopyRecord c : r.copies()) {
+      if (c.status() != CopyStatus.PENDING || !c.md5().isEmpty() || !c.error().isEmpty() || c.mismatch()) {
+        out.add(new LogEntry.CopyUpdated(r.transactionId(), c.updatedAt(), c.destinationId(), c.status(), c.md5(),
+            c.error(), c.mismatch()));
+      }
+    }
+    if (r.repairRounds() > 0) {
+      out.add(new LogEntry.RepairAttempted(r.transactionId(), r.updatedAt(), r.repairRounds()));
+    }
+    r.deadLetterReason().ifPresent(reason -> out.add(new LogEntry.DeadLettered(r.transactionId(), r.updatedAt(), reason)));
+    return out;
+  }
+
+  /** Writes one framed record at the end of the active segment (not yet durable). */
+  private void writeFrame(byte[] body) throws IOException {
+    CRC32C crc = new CRC32C();
+    crc.update(body, 0, body.length);
+    ByteBuffer frame = ByteBuffer.allocate(HEADER + body.length);
+    frame.putInt(body.length).putInt((int) crc.getValue()).put(body).flip();
+    while (frame.hasRemaining()) {
+      channel.write(frame);
+    }
+    active.size += HEADER + body.length;
+    active.records++;
   }
 
   // ------------------------------------------------------------------ appending

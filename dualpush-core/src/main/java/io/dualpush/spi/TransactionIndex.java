@@ -131,6 +131,11 @@ public final class TransactionIndex {
     return new ArrayList<>(open.values());
   }
 
+  /** Dead-lettered transactions, oldest first. */
+  public synchronized List<TransactionRecord> deadLettered() {
+    return new ArrayList<>(deadLettered.values());
+  }
+
   public synchronized int openCount() {
     return open.size();
   }

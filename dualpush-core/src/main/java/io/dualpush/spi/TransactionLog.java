@@ -11,9 +11,9 @@ import java.util.Optional;
  * <p>Contract (checked by {@code TransactionLogContract} in the testkit):
  * <ul>
  *   <li>{@link #append} returns only once the entry would survive a crash of this process.</li>
- *   <li>A reopened log yields the same transactions in the same states.</li>
- *   <li>{@link #open()} lists every non-terminal transaction; terminal ones may be compacted away by
- *       {@link #checkpoint()}.</li>
+ *   <li>A reopened log yields the same transactions in the same states, except terminal ones it
+ *       has compacted away (on {@link #checkpoint()} or by its own policy).</li>
+ *   <li>{@link #open()} lists every non-terminal transaction; dead-lettered ones are never dropped.</li>
  * </ul>
  * Implementations are thread-safe.
  */

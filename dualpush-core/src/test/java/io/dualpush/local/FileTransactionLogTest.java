@@ -432,9 +432,14 @@ class FileTransactionLogTest {
 
   // ------------------------------------------------------------------ the segmented log
 
-  /** A log with 4 KiB segments, so a few dozen entries span several. */
+  /** A log with 4 KiB segments, so a few dozen entries span several; segments unfinished transactions need stay. */
   private FileTransactionLog openSmall() {
-    return FileTransactionLog.builder(dir).segmentSize(4096).open();
+    return FileTransactionLog.builder(dir).segmentSize(4096).retainSegments(0).compactAfterSegments(Integer.MAX_VALUE).open();
+  }
+
+  /** As {@link #openSmall()}, but copying unfinished transactions forward at every compaction. */
+  private FileTransactionLog openCopying() {
+    return FileTransactionLog.builder(dir).segmentSize(4096).retainSegments(0).compactAfterSegments(0).open();
   }
 
   private List<Path> segmentFiles() throws IOException {
@@ -749,32 +754,73 @@ class FileTransactionLogTest {
   class Compaction {
 
     @Test
-    @DisplayName("deletes segments whose transactions all finished, keeps those with open or dead-lettered ones")
-    void keepsOpenAndDeadLettered() throws IOException {
-      try (FileTransactionLog log = openSmall()) {
+    @DisplayName("copies open and dead-lettered transactions forward and deletes every older segment")
+    void copiesForwardOpenAndDeadLettered() throws IOException {
+      try (FileTransactionLog log = openCopying()) {
         log.append(LogEntries.started("open", "k/open", at(0)));
+        log.append(LogEntries.copy("open", "primary", CopyStatus.VERIFIED, at(1)));
         appendVerified(log, "a", 40);
         Path openSegment = log.segments().get(0);
         log.append(LogEntries.started("dead", "k/dead", at(1)));
+        log.append(new LogEntry.RepairAttempted("dead", at(2), 3));
         log.append(new LogEntry.DeadLettered("dead", at(2), "gave up"));
-        Path deadSegment = log.segments().get(log.segments().size() - 1);
         appendVerified(log, "b", 40);
         log.checkpoint();
-        List<Path> kept = log.segments();
-        assertThat(kept).contains(openSegment, deadSegment).hasSizeLessThanOrEqualTo(4);
-        assertThat(segmentFiles()).isEqualTo(kept);
+        assertThat(log.segments()).hasSize(1).doesNotContain(openSegment);
+        assertThat(segmentFiles()).isEqualTo(log.segments());
         assertThat(log.read("open").orElseThrow().state()).isEqualTo(TransactionState.IN_PROGRESS);
+      }
+      try (FileTransactionLog log = openCopying()) {
+        TransactionRecord open = log.read("open").orElseThrow();
+        assertThat(open.state()).isEqualTo(TransactionState.IN_PROGRESS);
+        assertThat(open.copy("primary").orElseThrow().status()).isEqualTo(CopyStatus.VERIFIED);
+        TransactionRecord dead = log.read("dead").orElseThrow();
+        assertThat(dead.state()).isEqualTo(TransactionState.DEAD_LETTERED);
+        assertThat(dead.repairRounds()).isEqualTo(3);
+        assertThat(dead.deadLetterReason()).hasValue("gave up");
+        assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("open");
 
-        // The dead-lettered one is retried and verified: its segment can go.
+        // Retried and verified, it is dropped like any finished transaction at the next compaction.
         log.append(new LogEntry.Retried("dead", at(3)));
         LogEntries.verifiedBoth("dead", at(4)).forEach(log::append);
         appendVerified(log, "c", 40);
         log.checkpoint();
-        assertThat(log.segments()).contains(openSegment).doesNotContain(deadSegment);
       }
-      try (FileTransactionLog log = openSmall()) {
+      try (FileTransactionLog log = openCopying()) {
         assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("open");
-        assertThat(log.read("c39").orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
+        assertThat(log.read("dead")).isEmpty();
+      }
+    }
+
+    @Test
+    @DisplayName("a crash between copying forward and deleting replays to the same state")
+    void crashBeforeDeletion() throws IOException {
+      List<Path> before;
+      try (FileTransactionLog log = openSmall()) {
+        log.append(LogEntries.started("open", "k/open", at(0)));
+        log.append(LogEntries.copy("open", "secondary", CopyStatus.FAILED, at(1)));
+        appendVerified(log, "a", 60);
+        before = segmentFiles();
+        assertThat(before.size()).isGreaterThan(1);
+      }
+      // Simulate: the copies were written into the newest segment, then the process died before
+      // any deletion. Copy the old segments aside, compact, and put them back.
+      Path aside = Files.createDirectories(dir.getParent().resolve(dir.getFileName() + "-aside"));
+      for (Path p : before) {
+        Files.copy(p, aside.resolve(p.getFileName()));
+      }
+      try (FileTransactionLog log = openCopying()) {
+        log.checkpoint();
+      }
+      for (Path p : before.subList(0, before.size() - 1)) {
+        Files.copy(aside.resolve(p.getFileName()), p, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+      assertThat(segmentFiles()).isEqualTo(before);
+      try (FileTransactionLog log = openSmall()) {
+        TransactionRecord open = log.read("open").orElseThrow();
+        assertThat(open.copy("secondary").orElseThrow().status()).isEqualTo(CopyStatus.FAILED);
+        assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("open");
+        assertThat(log.read("a59").orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
       }
     }
 
@@ -816,7 +862,9 @@ class FileTransactionLogTest {
       }
       try (FileTransactionLog log = openSmall()) {
         assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("pin");
-        assertThat(log.read("old").orElseThrow().state()).isEqualTo(TransactionState.SUPERSEDED);
+        log.read("old").ifPresent(r -> assertThat(r.state()).as("dropped, or kept as superseded, never open again")
+            .isEqualTo(TransactionState.SUPERSEDED));
+        assertThat(log.latest("k/same").orElseThrow().transactionId()).isEqualTo("new");
       }
     }
 

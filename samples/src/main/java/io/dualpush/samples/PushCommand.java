@@ -66,14 +66,18 @@ final class PushCommand {
       throw new UsageException("--log: cannot create " + logDir.toAbsolutePath().normalize() + ": " + e.getMessage());
     }
 
+    List<TransactionRecord> records = new ArrayList<>();
     AtomicLong written = new AtomicLong();
     AtomicLong unchanged = new AtomicLong();
     long totalBytes = items.stream().mapToLong(Item::size).sum();
     List<String> txnIds = Collections.synchronizedList(new ArrayList<>());
     List<String> errors = Collections.synchronizedList(new ArrayList<>());
     Progress progress = new Progress("pushed", items.size(), totalBytes, console.err(), console.terminal());
+    // The command reads its own transactions back after the client drained: from memory, so that
+    // what compaction already dropped from disk (finished transactions only) is still reported.
+    FileTransactionLog log = FileTransactionLog.builder(logDir).terminalRetention(Integer.MAX_VALUE).open();
     DualPushClientBuilder builder = new DualPushClientBuilder()
-        .transactionLog(logDir)
+        .transactionLog(log)
         .listener(event -> {
           if (event.type() == DualPushEvent.Type.COPY_WRITTEN) {
             written.incrementAndGet();
@@ -81,7 +85,7 @@ final class PushCommand {
             unchanged.incrementAndGet();
           }
         });
-    try (progress; DualPushAsyncClient client = targets.addTo(builder).buildAsyncClient()) {
+    try (log; progress; DualPushAsyncClient client = targets.addTo(builder).buildAsyncClient()) {
       Semaphore window = new Semaphore(parallel);
       List<CompletableFuture<?>> all = new ArrayList<>();
       for (Item item : items) {
@@ -109,15 +113,12 @@ final class PushCommand {
         }));
       }
       CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
-    }
-    long elapsed = progress.elapsedNanos();
-
-    List<TransactionRecord> records = new ArrayList<>();
-    try (FileTransactionLog log = FileTransactionLog.openReadOnly(logDir)) {
+      client.close(); // drains: every copy, optional ones included, is settled and logged
       for (String id : txnIds) {
         log.read(id).ifPresent(records::add);
       }
     }
+    long elapsed = progress.elapsedNanos();
     records.sort((a, b) -> a.key().compareTo(b.key()));
     Report report = new Report("push", records);
     if (args.flag("--json")) {
