@@ -66,6 +66,7 @@ public final class AzuriteExtension implements BeforeAllCallback, AfterAllCallba
   private int port;
   private @Nullable Process process;
   private @Nullable Thread shutdownHook;
+  private int classDepth;
 
   /** @param name a label for this instance (a region name, say); used in directory and log names */
   public AzuriteExtension(String name) {
@@ -77,7 +78,10 @@ public final class AzuriteExtension implements BeforeAllCallback, AfterAllCallba
   }
 
   @Override
-  public void beforeAll(ExtensionContext context) throws Exception {
+  public synchronized void beforeAll(ExtensionContext context) throws Exception {
+    // JUnit calls the callbacks of a static extension for the class and again for each @Nested
+    // class in it: keep one process for all of them, closed after the outermost.
+    classDepth++;
     start();
   }
 
@@ -89,8 +93,11 @@ public final class AzuriteExtension implements BeforeAllCallback, AfterAllCallba
   }
 
   @Override
-  public void afterAll(ExtensionContext context) {
-    close();
+  public synchronized void afterAll(ExtensionContext context) {
+    if (--classDepth <= 0) {
+      classDepth = 0;
+      close();
+    }
   }
 
   /** The label given at construction. */
@@ -185,11 +192,14 @@ public final class AzuriteExtension implements BeforeAllCallback, AfterAllCallba
     waitUntilPortClosed(Duration.ofSeconds(10));
   }
 
-  /** Stops the process and deletes its data directory. */
+  /** Stops the process and deletes its data directory; a later {@link #start()} begins afresh on a new port. */
   public synchronized void close() {
     stop();
     if (workDir != null) {
       deleteTree(workDir);
+      workDir = null;
+      dataDir = null;
+      logFile = null;
     }
   }
 
