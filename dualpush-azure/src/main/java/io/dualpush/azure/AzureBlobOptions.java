@@ -5,7 +5,7 @@ import io.dualpush.InvalidInputException;
 /**
  * How {@link AzureBlobDestination} uploads: the size of the blocks it stages, how many blocks of one
  * upload may be in flight at once, and below which size an object goes up in a single request.
- * Memory per upload is bounded by {@code max(singleShotThreshold, (maxConcurrency + 1) * blockSize)}
+ * Memory per upload is bounded by {@code singleShotThreshold + maxConcurrency * blockSize}
  * whatever the object's size. Immutable.
  *
  * <pre>{@code
