@@ -1,0 +1,227 @@
+package io.dualpush.azure;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.BlobServiceClient;
+import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.storage.blob.models.BlobProperties;
+import com.azure.storage.blob.models.BlockListType;
+import com.azure.storage.common.StorageSharedKeyCredential;
+import io.dualpush.DestinationException;
+import io.dualpush.spi.HealthStatus;
+import io.dualpush.spi.Md5;
+import io.dualpush.spi.ObjectInfo;
+import io.dualpush.spi.PutResult;
+import io.dualpush.spi.WriteRequest;
+import io.dualpush.testkit.AzuriteExtension;
+import io.dualpush.testkit.GeneratedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+@DisplayName("AzureBlobDestination: what it stores and how it fails")
+class AzureBlobDestinationErrorsIT {
+  @RegisterExtension static AzuriteExtension azurite = new AzuriteExtension("errors");
+
+  private static final String SAS_SIGNATURE = "TOPSECRETSIGNATUREVALUE";
+  private static BlobServiceClient service;
+
+  @BeforeAll
+  static void connect() {
+    service = AzuriteClients.service(azurite);
+  }
+
+  private static WriteRequest write(String key, byte[] content) {
+    return new WriteRequest(key, content.length, Md5.of(content), "text/plain", Map.of("owner", "gold"),
+        "txn-1", "dataset-7", OptionalLong.of(42), () -> new ByteArrayInputStream(content));
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** No secret anywhere in the exception, its causes, or their stack-trace text. */
+  private static void assertNoSecret(Throwable thrown) {
+    for (Throwable t = thrown; t != null; t = t.getCause()) {
+      String text = t.toString();
+      assertThat(text).doesNotContain(azurite.accountKey()).doesNotContain("AccountKey=")
+          .doesNotContain(SAS_SIGNATURE).doesNotContain(azurite.accountKey().substring(0, 20));
+      for (Throwable s : t.getSuppressed()) {
+        assertNoSecret(s);
+      }
+    }
+  }
+
+  @Nested
+  @DisplayName("what a put stores")
+  class Stored {
+    @Test
+    @DisplayName("a block upload sets the whole blob's Content-MD5, content type and dualpush metadata")
+    void blockUploadSetsMd5AndMetadata() throws IOException {
+      BlobContainerClient container = AzuriteClients.freshContainer(service);
+      AzureBlobDestination destination = new AzureBlobDestination(container,
+          AzureBlobOptions.builder().blockSize(64 * 1024).singleShotThreshold(0).maxConcurrency(3).build());
+      long size = 1024 * 1024 + 123;
+      String md5;
+      try (InputStream in = new GeneratedInputStream(size, 3)) {
+        md5 = Md5.of(in).base64();
+      }
+      WriteRequest request = new WriteRequest("big/one.bin", size, md5, "application/x-test", Map.of("owner", "gold"),
+          "txn-9", "dataset-7", OptionalLong.of(5), () -> new GeneratedInputStream(size, 3));
+      PutResult result = destination.put(request);
+      assertThat(result.written()).isTrue();
+      assertThat(result.md5()).isEqualTo(md5);
+
+      BlobProperties props = container.getBlobClient("big/one.bin").getProperties();
+      assertThat(Base64.getEncoder().encodeToString(props.getContentMd5())).isEqualTo(md5);
+      assertThat(props.getContentType()).isEqualTo("application/x-test");
+      assertThat(props.getBlobSize()).isEqualTo(size);
+      assertThat(props.getMetadata()).containsEntry("dualpush_txn", "txn-9").containsEntry("dualpush_dataset", "dataset-7")
+          .containsEntry("dualpush_fencing", "5").containsEntry("owner", "gold");
+      assertThat(container.getBlobClient("big/one.bin").getBlockBlobClient().listBlocks(BlockListType.COMMITTED)
+          .getCommittedBlocks()).hasSize(17);
+
+      ObjectInfo info = destination.head("big/one.bin").orElseThrow();
+      assertThat(info.md5()).hasValue(md5);
+      assertThat(info.metadata()).containsExactlyEntriesOf(Map.of("owner", "gold"));
+      assertThat(destination.fencingToken("big/one.bin")).hasValue(5);
+    }
+
+    @Test
+    @DisplayName("a single-shot upload sets Content-MD5 too; a re-put of the same bytes uploads nothing")
+    void singleShotAndIdempotent() {
+      BlobContainerClient container = AzuriteClients.freshContainer(service);
+      AzureBlobDestination destination = new AzureBlobDestination(container);
+      byte[] content = bytes("small object");
+      PutResult first = destination.put(write("s.txt", content));
+      assertThat(first.written()).isTrue();
+      BlobProperties props = container.getBlobClient("s.txt").getProperties();
+      assertThat(Base64.getEncoder().encodeToString(props.getContentMd5())).isEqualTo(Md5.of(content));
+      PutResult again = destination.put(write("s.txt", content));
+      assertThat(again.written()).isFalse();
+      assertThat(container.getBlobClient("s.txt").getProperties().getETag()).isEqualTo(props.getETag());
+    }
+
+    @Test
+    @DisplayName("describe names account and container, and nothing else")
+    void describe() {
+      BlobContainerClient container = AzuriteClients.freshContainer(service);
+      AzureBlobDestination destination = new AzureBlobDestination(container);
+      assertThat(destination.describe()).isEqualTo("azure:devstoreaccount1/" + container.getBlobContainerName());
+      assertThat(destination.toString()).doesNotContain(azurite.accountKey());
+    }
+  }
+
+  @Nested
+  @DisplayName("failures")
+  class Failures {
+    @Test
+    @DisplayName("a container that does not exist is a permanent failure naming the container")
+    void missingContainer() {
+      String name = AzuriteClients.freshContainerName();
+      AzureBlobDestination destination = new AzureBlobDestination(service.getBlobContainerClient(name));
+      DestinationException put = catchThrowableOfType(DestinationException.class,
+          () -> destination.put(write("k.txt", bytes("x"))));
+      assertThat(put.isTransient()).isFalse();
+      assertThat(put.getMessage()).contains(name).contains("devstoreaccount1").contains("k.txt").contains("does not exist");
+      assertNoSecret(put);
+      DestinationException head = catchThrowableOfType(DestinationException.class, () -> destination.head("k.txt"));
+      assertThat(head.isTransient()).isFalse();
+      HealthStatus health = destination.probe();
+      assertThat(health.healthy()).isFalse();
+      assertThat(health.detail()).contains(name).doesNotContain(azurite.accountKey());
+    }
+
+    @Test
+    @DisplayName("Azurite stopped: put, head, get and delete fail transiently, probe says unhealthy, no secret anywhere")
+    void stoppedIsTransient() {
+      BlobContainerClient container = AzuriteClients.freshContainer(service);
+      AzureBlobDestination destination = new AzureBlobDestination(container);
+      destination.put(write("k.txt", bytes("before the outage")));
+      azurite.stop();
+      for (Runnable call : new Runnable[] {
+          () -> destination.put(write("k2.txt", bytes("during the outage"))),
+          () -> destination.head("k.txt"),
+          () -> destination.get("k.txt"),
+          () -> destination.delete("k.txt")}) {
+        DestinationException e = catchThrowableOfType(DestinationException.class, call::run);
+        assertThat(e.isTransient()).as("transient: %s", e.getMessage()).isTrue();
+        assertThat(e.getMessage()).contains(container.getBlobContainerName()).contains("devstoreaccount1");
+        assertNoSecret(e);
+      }
+      HealthStatus health = destination.probe();
+      assertThat(health.healthy()).isFalse();
+      assertThat(health.detail()).doesNotContain(azurite.accountKey());
+    }
+
+    @Test
+    @DisplayName("a wrong account key is a permanent authentication failure that never shows the key")
+    void wrongKey() {
+      String wrongKey = Base64.getEncoder().encodeToString(bytes("not the key of this account, at all!!"));
+      BlobServiceClient wrong = new BlobServiceClientBuilder()
+          .endpoint(azurite.blobEndpoint())
+          .credential(new StorageSharedKeyCredential(azurite.accountName(), wrongKey))
+          .retryOptions(AzuriteClients.quickRetries())
+          .buildClient();
+      String name = AzuriteClients.freshContainer(service).getBlobContainerName();
+      AzureBlobDestination destination = new AzureBlobDestination(wrong.getBlobContainerClient(name));
+      DestinationException e = catchThrowableOfType(DestinationException.class,
+          () -> destination.put(write("k.txt", bytes("x"))));
+      assertThat(e.isTransient()).isFalse();
+      assertThat(e.getMessage()).contains("authentication").contains(name);
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        assertThat(t.toString()).doesNotContain(wrongKey);
+      }
+      assertNoSecret(e);
+    }
+
+    @Test
+    @DisplayName("a SAS token's signature never appears in a failure, refused or unreachable")
+    void sasNeverLeaks() {
+      String name = AzuriteClients.freshContainer(service).getBlobContainerName();
+      String sas = "sv=2023-11-03&ss=b&srt=sco&sp=rwdlac&se=2099-01-01T00:00:00Z&sig=" + SAS_SIGNATURE;
+      BlobServiceClient sasClient = new BlobServiceClientBuilder()
+          .endpoint(azurite.blobEndpoint())
+          .sasToken(sas)
+          .retryOptions(AzuriteClients.quickRetries())
+          .buildClient();
+      AzureBlobDestination destination = new AzureBlobDestination(sasClient.getBlobContainerClient(name));
+      DestinationException refused = catchThrowableOfType(DestinationException.class,
+          () -> destination.put(write("k.txt", bytes("x"))));
+      assertThat(refused.isTransient()).isFalse();
+      assertNoSecret(refused);
+      azurite.stop();
+      DestinationException unreachable = catchThrowableOfType(DestinationException.class,
+          () -> destination.put(write("k.txt", bytes("x"))));
+      assertThat(unreachable.isTransient()).isTrue();
+      assertNoSecret(unreachable);
+      assertThat(destination.probe().detail()).doesNotContain(SAS_SIGNATURE);
+    }
+
+    @Test
+    @DisplayName("after a restart the blobs written before the outage are still there")
+    void restartKeepsData() {
+      BlobContainerClient container = AzuriteClients.freshContainer(service);
+      AzureBlobDestination destination = new AzureBlobDestination(container);
+      destination.put(write("keep.txt", bytes("kept")));
+      azurite.stop();
+      try {
+        azurite.start();
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+      assertThat(destination.head("keep.txt")).isPresent();
+    }
+  }
+}
