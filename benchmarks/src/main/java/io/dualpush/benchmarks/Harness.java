@@ -1,5 +1,6 @@
 package io.dualpush.benchmarks;
 
+import io.dualpush.local.FileTransactionLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,16 +23,24 @@ import java.util.Set;
  *     [--window W] [--size BYTES] [--io-threads T] [--log bounded|testkit]
  * java -jar benchmarks/target/dualpush-benchmarks.jar parallelism [--iterations N] [--warmup N] [--latency-ms MS]
  * java -jar benchmarks/target/dualpush-benchmarks.jar all [any of the above]
+ * java -jar benchmarks/target/dualpush-benchmarks.jar log-append [--seconds N] [--writers 1,8,64] [--dir DIR]
+ * java -jar benchmarks/target/dualpush-benchmarks.jar log-open [--records N] [--dir DIR]
+ * java -jar benchmarks/target/dualpush-benchmarks.jar log-steady [--minutes M] [--rate R] [--dir DIR]
  * </pre>
  */
 public final class Harness {
   /** Targets the results are reported against. */
   static final double OVERHEAD_TARGET = 50_000;
   static final double PARALLELISM_TARGET = 1.15;
+  static final double GROUP_COMMIT_RATIO_TARGET = 10;
+  static final double OPEN_TARGET_MS = 2000;
 
   private static final Set<String> OVERHEAD_OPTIONS = Set.of("seconds", "warmup", "concurrency", "window", "size", "io-threads", "log",
       "keep-objects", "retention");
   private static final Set<String> PARALLELISM_OPTIONS = Set.of("iterations", "par-warmup", "latency-ms");
+  private static final Set<String> LOG_APPEND_OPTIONS = Set.of("seconds", "writers", "dir");
+  private static final Set<String> LOG_OPEN_OPTIONS = Set.of("records", "dir");
+  private static final Set<String> LOG_STEADY_OPTIONS = Set.of("minutes", "rate", "dir");
 
   private Harness() {}
 
@@ -58,6 +67,20 @@ public final class Harness {
       case "parallelism" -> {
         check(options, PARALLELISM_OPTIONS);
         printParallelism(parallelism(options));
+      }
+      case "log-append" -> {
+        check(options, LOG_APPEND_OPTIONS);
+        logAppend(options);
+      }
+      case "log-open" -> {
+        check(options, LOG_OPEN_OPTIONS);
+        logOpen(options);
+      }
+      case "log-steady" -> {
+        check(options, LOG_STEADY_OPTIONS);
+        int code = SteadyLoad.run(Double.parseDouble(options.getOrDefault("minutes", "10")),
+            intOption(options, "rate", 2000), java.nio.file.Path.of(options.getOrDefault("dir", "target/steady-log")));
+        System.exit(code);
       }
       case "all" -> {
         check(options, union(OVERHEAD_OPTIONS, PARALLELISM_OPTIONS));
@@ -135,6 +158,82 @@ public final class Harness {
     System.out.printf(Locale.ROOT, "parallelism two destinations: p50 %s p99 %s%n", millis(r.twoP50()), millis(r.twoP99()));
     System.out.printf(Locale.ROOT, "parallelism ratio p50(two)/p50(one) = %.3f (target <= %.2f -> %s); failures %d%n",
         r.ratio(), PARALLELISM_TARGET, r.ratio() <= PARALLELISM_TARGET ? "MET" : "NOT MET", r.failures());
+  }
+
+  // ------------------------------------------------------------------ the file transaction log
+
+  /** Where the log benchmarks write: {@code --dir}, or {@code target/log-bench} under the working directory (a real disk, not tmpfs). */
+  private static Path logDir(Map<String, String> o, String sub) throws IOException {
+    Path root = Path.of(o.getOrDefault("dir", "target/log-bench")).toAbsolutePath();
+    return Files.createDirectories(root.resolve(sub));
+  }
+
+  private static void logAppend(Map<String, String> o) throws Exception {
+    int seconds = intOption(o, "seconds", 5);
+    List<Integer> writers = new java.util.ArrayList<>();
+    for (String w : o.getOrDefault("writers", "1,8,64").split(",")) {
+      try {
+        writers.add(Integer.parseInt(w.strip()));
+      } catch (NumberFormatException e) {
+        System.err.println("--writers must be a comma-separated list of thread counts; got '" + o.get("writers") + "'");
+        System.exit(2);
+      }
+    }
+    Path dir = logDir(o, "append");
+    String started = now();
+    System.out.printf(Locale.ROOT, "log-append: durable appends of CopyUpdated-size records to FileTransactionLog in %s, "
+        + "1 s warm-up then %d s per cell%n", dir, seconds);
+    List<LogBench.AppendResult> results = LogBench.append(dir, seconds, writers);
+    System.out.println();
+    System.out.printf(Locale.ROOT, "Measured %s on %d CPU(s), Java %s, %s; load average at end %s%n", started,
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), os(), load());
+    System.out.println();
+    StringBuilder header = new StringBuilder("| mode |");
+    StringBuilder rule = new StringBuilder("|---|");
+    for (int w : writers) {
+      header.append(" ").append(w).append(w == 1 ? " writer |" : " writers |");
+      rule.append("---:|");
+    }
+    System.out.println(header);
+    System.out.println(rule);
+    for (FileTransactionLog.Durability mode : List.of(FileTransactionLog.Durability.GROUP_COMMIT,
+        FileTransactionLog.Durability.FSYNC_PER_RECORD)) {
+      StringBuilder row = new StringBuilder("| " + mode + " |");
+      for (LogBench.AppendResult r : results) {
+        if (r.mode() == mode) {
+          row.append(String.format(Locale.ROOT, " %,.0f/s (%.1f per fsync) |", r.perSecond(),
+              r.syncs() == 0 ? 0.0 : (double) r.appends() / r.syncs()));
+        }
+      }
+      System.out.println(row);
+    }
+    int most = writers.stream().mapToInt(Integer::intValue).max().orElse(1);
+    double group = rate(results, FileTransactionLog.Durability.GROUP_COMMIT, most);
+    double fsync = rate(results, FileTransactionLog.Durability.FSYNC_PER_RECORD, most);
+    double ratio = group / Math.max(fsync, 1e-9);
+    System.out.println();
+    System.out.printf(Locale.ROOT, "group@%d / fsync@%d = %,.0f / %,.0f = %.1f (target >= %.0f -> %s)%n", most, most, group, fsync,
+        ratio, GROUP_COMMIT_RATIO_TARGET, ratio >= GROUP_COMMIT_RATIO_TARGET ? "MET" : "NOT MET");
+  }
+
+  private static double rate(List<LogBench.AppendResult> results, FileTransactionLog.Durability mode, int writers) {
+    return results.stream().filter(r -> r.mode() == mode && r.writers() == writers)
+        .mapToDouble(LogBench.AppendResult::perSecond).findFirst().orElse(0);
+  }
+
+  private static void logOpen(Map<String, String> o) throws IOException {
+    int records = intOption(o, "records", 1_000_000);
+    Path dir = logDir(o, "open");
+    String started = now();
+    System.out.printf(Locale.ROOT, "log-open: %,d push-like records (start + 2 copies verified; 1 %% of transactions left open) "
+        + "in %s, then FileTransactionLog.open timed 3 times%n", records, dir);
+    List<Double> times = LogBench.open(dir, records, 3);
+    double best = times.stream().mapToDouble(Double::doubleValue).min().orElse(0);
+    double worst = times.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    System.out.printf(Locale.ROOT, "log-open %,d records: %s ms (measured %s, %d CPUs, Java %s); target < %.0f ms: worst %.0f -> %s, best %.0f%n",
+        records, times.stream().map(t -> String.format(Locale.ROOT, "%.0f", t)).toList(), started,
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), OPEN_TARGET_MS, worst,
+        worst < OPEN_TARGET_MS ? "MET" : "NOT MET", best);
   }
 
   // ------------------------------------------------------------------ summary
@@ -259,7 +358,13 @@ public final class Harness {
                        --keep-objects N kept per destination (1000)  --retention N terminal txns in the bounded log (10000, the default)
           parallelism  p50 push latency to two 20 ms destinations / to one, same run
                        --iterations N (200)  --par-warmup N (20)  --latency-ms MS (20)
-          all          parallelism, then overhead, then a Markdown summary (accepts every option above)""");
+          all          parallelism, then overhead, then a Markdown summary (accepts every option above)
+          log-append   durable appends/s to FileTransactionLog, GROUP_COMMIT vs FSYNC_PER_RECORD, on a real disk (not in `all`)
+                       --seconds N (5)  --writers LIST (1,8,64)  --dir DIR (target/log-bench)
+          log-open     time to open (replay) a log of N records, 3 runs (not in `all`)
+                       --records N (1000000)  --dir DIR (target/log-bench)
+          log-steady   disk use of the file log under a steady push load through the engine (not in `all`)
+                       --minutes M (10)  --rate PUSHES_PER_S (2000)  --dir DIR (target/steady-log)""");
   }
 
   private static String micros(long nanos) {

@@ -2,6 +2,7 @@ package io.dualpush.local;
 
 import io.dualpush.DualPushException;
 import io.dualpush.InvalidInputException;
+import io.dualpush.TransactionState;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogEntryCodec;
 import io.dualpush.spi.TransactionIndex;
@@ -13,36 +14,129 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A durable, append-only transaction log in a local directory.
+ * A crash-safe, segmented write-ahead transaction log in a local directory.
  *
- * <p>Each entry is framed as {@code [int length][int CRC32C][entry bytes]} in
- * {@code DIR/transactions.log} and fsynced before {@link #append} returns. On open the file is
- * replayed into a {@link TransactionIndex}: a torn tail (a bad frame, or zeros or garbage, with no
- * whole frame after it) is truncated with a warning naming the file and offset; a damaged frame
- * followed by a whole frame stops the open with an error naming file and offset, because skipping
- * it would silently lose a transaction.
+ * <h2>On disk</h2>
+ * <pre>
+ * DIR/.lock                                  held (flock) while a writer has the log open
+ * DIR/segment-00000000000000000000.wal       records 0 .. n-1
+ * DIR/segment-00000000000000001234.wal       records from sequence 1234 (the 20-digit name is the
+ *                                            sequence number of the segment's first record)
+ * DIR/quarantine/segment-....wal             damaged segments moved aside (only when asked to)
+ * </pre>
+ * A segment is a plain run of records, with no header; each record is framed as
+ * <pre>
+ * [int32 length L][int32 CRC32C of the next L bytes][byte type][byte version][L-2 bytes payload]
+ * </pre>
+ * big-endian, where {@code type, version, payload} are exactly {@link LogEntryCodec#encode}'s
+ * output (the codec's first two bytes are the entry type and format version, so they are covered
+ * by the checksum and readers refuse versions they do not know). A single-file log of the previous
+ * release ({@code DIR/transactions.log}, the same frames) is adopted as the first segment.
  *
- * <p>Only one process may open a directory at a time: a lock file {@code DIR/.lock} is held while
- * the log is open. {@link #openReadOnly} reads without the lock, for status tools.
+ * <p>A segment rolls over once it would exceed {@link Builder#segmentSize} (64 MiB by default); a
+ * record larger than that gets a segment of its own. Before a new segment is created the old one
+ * is fsynced, and the directory is fsynced after every create, rename or delete.
+ *
+ * <h2>Durability</h2>
+ * {@link #append} returns once its record is written and, in the crash-safe modes, fsynced:
+ * <ul>
+ *   <li>{@link Durability#GROUP_COMMIT} (default): appends from concurrent threads are queued to
+ *       one writer thread, which writes a batch (at most {@link Builder#maxBatchRecords} records,
+ *       gathered for at most {@link Builder#groupCommitWindow} after the first, and whatever
+ *       queued up during the previous fsync) and covers it with one fsync. Each append returns
+ *       after the fsync that covers its record.
+ *   <li>{@link Durability#FSYNC_PER_RECORD}: each append writes and fsyncs its own record, in the
+ *       calling thread, one at a time.
+ *   <li>{@link Durability#OS_BUFFERED}: records are written to the operating system but not
+ *       fsynced (only a segment being rolled over, and the active one on {@link #close}, are).
+ *       Survives a crash of this process, <b>not</b> of the machine or its power: NOT crash-safe.
+ * </ul>
+ * If an fsync (or write) fails, every append of that batch fails and the log refuses all further
+ * appends: after a failed fsync the state of the page cache is unknown, so only a reopen, which
+ * re-reads what is really on disk, can continue.
+ *
+ * <h2>Recovery</h2>
+ * On open every segment is replayed in order into a {@link TransactionIndex}. A torn tail of the
+ * <em>last</em> segment (a cut-short, zeroed or garbage record with no whole record after it: the
+ * process died while appending) is truncated with a warning naming the segment and offset. A
+ * damaged record followed by a valid one, in any segment, or any damage in a segment that is not
+ * the last (a segment is fsynced whole before the next is created, so it cannot be torn), stops the
+ * open with a {@link DualPushException} naming the segment and offset: skipping it would silently
+ * lose transactions. With {@link Builder#quarantineDamagedSegments(boolean)} the damaged segment is
+ * instead moved to {@code DIR/quarantine/} with an ERROR log and the log opens with what remains:
+ * the transactions recorded in that segment may be lost or seen in an older state.
+ *
+ * <h2>Compaction</h2>
+ * {@link #checkpoint()}, which also runs on every roll-over, deletes each non-active segment whose
+ * transactions are all VERIFIED or SUPERSEDED (a segment holding a record of an open or a
+ * DEAD_LETTERED transaction is kept; a dead-lettered transaction that is retried and verified stops
+ * pinning it). Segments holding records of one finished transaction are deleted together or not at
+ * all, so a replay never sees half of a finished transaction. Records of a deleted transaction that
+ * remain in a later segment are ignored on replay ({@link TransactionIndex} ignores entries of
+ * transactions it does not hold). Disk use stays bounded as long as transactions finish: a
+ * long-lived open transaction pins its segments; records are not copied forward (not implemented).
+ * A dead-lettered transaction pins its segments until it is retried and verified, or superseded
+ * by a newer push of its key; the index keeps dead-lettered transactions whatever the terminal
+ * retention ({@link Builder#terminalRetention}), so they can always be retried.
+ *
+ * <p>Only one process may open a directory for writing at a time: {@code DIR/.lock} is locked while
+ * the log is open, and a second open (in this JVM or another) fails naming the directory.
+ * {@link #openReadOnly} reads without the lock and without changing any file, for status tools.
+ *
+ * <pre>{@code
+ * try (FileTransactionLog log = FileTransactionLog.builder(dir).segmentSize(16 << 20).open()) { ... }
+ * }</pre>
  *
  * <p>Thread-safe.
  */
 public final class FileTransactionLog implements TransactionLog {
   private static final Logger LOG = LoggerFactory.getLogger(FileTransactionLog.class);
-  static final String FILE_NAME = "transactions.log";
+  /** The single file of the previous, unsegmented log; adopted as the first segment. */
+  static final String LEGACY_FILE_NAME = "transactions.log";
+  static final String QUARANTINE = "quarantine";
+  private static final Pattern SEGMENT_NAME = Pattern.compile("segment-(\\d{20})\\.wal");
   private static final int HEADER = 8;
   private static final int MAX_ENTRY = 16 * 1024 * 1024;
+  private static final int READ_BUFFER = 4 * 1024 * 1024;
+  private static final int WRITE_BUFFER = 1024 * 1024;
+  /** Segments at least this large are replayed on two threads. */
+  private static final long PIPELINE_THRESHOLD = 1024 * 1024;
+  private static final int PIPELINE_CHUNK = 1024;
+  /** Default size at which a segment rolls over. */
+  public static final long DEFAULT_SEGMENT_SIZE = 64L * 1024 * 1024;
+  /** Default most records one group commit covers. */
+  public static final int DEFAULT_MAX_BATCH_RECORDS = 1024;
   /**
    * Directories this JVM holds open. Checked before the lock file is even opened: on POSIX systems
    * closing any channel to a file drops every lock this process holds on it, so a refused second
@@ -50,41 +144,227 @@ public final class FileTransactionLog implements TransactionLog {
    */
   private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
 
-  private final Path file;
+  /** How {@link #append} makes a record durable. */
+  public enum Durability {
+    /** Each record is written and fsynced alone, in the appending thread. Crash-safe; slow. */
+    FSYNC_PER_RECORD,
+    /** Concurrent appends share one fsync (the default). Crash-safe. */
+    GROUP_COMMIT,
+    /** Written to the OS, never fsynced before returning. Survives a process crash only: NOT crash-safe. */
+    OS_BUFFERED
+  }
+
+  /** Options of a {@link FileTransactionLog}; {@link #open()} opens it. Not thread-safe. */
+  public static final class Builder {
+    private final Path directory;
+    private Durability durability = Durability.GROUP_COMMIT;
+    private long segmentSize = DEFAULT_SEGMENT_SIZE;
+    private Duration groupCommitWindow = Duration.ZERO;
+    private int maxBatchRecords = DEFAULT_MAX_BATCH_RECORDS;
+    private boolean quarantine;
+    private int terminalRetention = TransactionIndex.DEFAULT_TERMINAL_RETENTION;
+
+    private Builder(Path directory) {
+      this.directory = directory;
+    }
+
+    public Builder durability(Durability durability) {
+      this.durability = InvalidInputException.requireNonNull(durability, "durability");
+      return this;
+    }
+
+    /** Size in bytes at which a segment rolls over; at least 4 KiB. */
+    public Builder segmentSize(long bytes) {
+      if (bytes < 4096) {
+        throw new InvalidInputException("segmentSize", "'segmentSize' must be at least 4096 bytes; got " + bytes);
+      }
+      this.segmentSize = bytes;
+      return this;
+    }
+
+    /**
+     * How long the group-commit writer waits, after the first record of a batch, for more to join
+     * it (zero by default: a batch is whatever queued up while the previous fsync ran).
+     */
+    public Builder groupCommitWindow(Duration window) {
+      InvalidInputException.requireNonNull(window, "groupCommitWindow");
+      if (window.isNegative() || window.compareTo(Duration.ofSeconds(1)) > 0) {
+        throw new InvalidInputException("groupCommitWindow", "'groupCommitWindow' must be between 0 and 1 s; got " + window);
+      }
+      this.groupCommitWindow = window;
+      return this;
+    }
+
+    /** Most records one group commit covers; at least 1. */
+    public Builder maxBatchRecords(int records) {
+      if (records < 1) {
+        throw new InvalidInputException("maxBatchRecords", "'maxBatchRecords' must be at least 1; got " + records);
+      }
+      this.maxBatchRecords = records;
+      return this;
+    }
+
+    /** Whether a damaged segment is moved to {@code DIR/quarantine/} (possible loss) instead of failing the open. */
+    public Builder quarantineDamagedSegments(boolean quarantine) {
+      this.quarantine = quarantine;
+      return this;
+    }
+
+    /** Terminal transactions kept in memory for {@code read} and {@code recent}. */
+    public Builder terminalRetention(int transactions) {
+      if (transactions < 0) {
+        throw new InvalidInputException("terminalRetention", "'terminalRetention' must not be negative; got " + transactions);
+      }
+      this.terminalRetention = transactions;
+      return this;
+    }
+
+    /**
+     * Opens (creating if needed) the log.
+     *
+     * @throws InvalidInputException naming {@code directory} when it is missing or not a directory
+     * @throws DualPushException when another process holds the log, or the log is damaged
+     */
+    public FileTransactionLog open() {
+      return FileTransactionLog.openWriter(this);
+    }
+  }
+
+  /** One segment file and what compaction needs to know about it. */
+  private static final class Segment {
+    final long base;
+    final Path path;
+    long size;
+    long records;
+    /** Transactions with a record here that are neither VERIFIED nor SUPERSEDED. */
+    int pinCount;
+
+    Segment(long base, Path path) {
+      this.base = base;
+      this.path = path;
+    }
+  }
+
+  /** The segments (by base sequence) a transaction has records in, and whether it pins them. */
+  private static final class Track {
+    long[] segments = new long[1];
+    int count;
+    boolean pinning;
+
+    boolean has(long base) {
+      return count > 0 && segments[count - 1] == base || indexOf(base) >= 0;
+    }
+
+    int indexOf(long base) {
+      for (int i = 0; i < count; i++) {
+        if (segments[i] == base) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    void add(long base) {
+      if (count == segments.length) {
+        segments = Arrays.copyOf(segments, count * 2);
+      }
+      segments[count++] = base;
+    }
+  }
+
+  /** One append waiting for the group commit that covers it. */
+  private static final class Pending {
+    final LogEntry entry;
+    final byte[] frame;
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+
+    Pending(LogEntry entry, byte[] frame) {
+      this.entry = entry;
+      this.frame = frame;
+    }
+  }
+
+  /** Damage found while replaying, before deciding whether to fail or quarantine. */
+  private static final class DamagedSegment extends Exception {
+    private static final long serialVersionUID = 1L;
+    final transient Path segment;
+
+    DamagedSegment(Path segment, String message) {
+      super(message, null, false, false);
+      this.segment = segment;
+    }
+  }
+
+  private final Path directory;
   private final Path heldDirectory;
-  private final TransactionIndex index;
-  private final FileChannel channel;
+  private final boolean readOnly;
+  private final Durability durability;
+  private final long segmentSize;
+  private final long windowNanos;
+  private final int maxBatchRecords;
+  private final AtomicLong syncs = new AtomicLong();
+
+  // Guarded by io: the files and everything compaction knows about them.
+  private final Object io = new Object();
+  private final TreeMap<Long, Segment> segments = new TreeMap<>();
+  private final Map<String, Track> tracks = new HashMap<>();
+  private TransactionIndex index;
+  private Segment active;
+  private FileChannel channel;
+  private final ByteBuffer writeBuffer;
   private final FileChannel lockChannel;
   private final FileLock lock;
-  private final boolean readOnly;
-  private boolean closed;
+  /** For tests: the next fsync fails with this. */
+  volatile IOException injectedSyncFailure;
 
-  private FileTransactionLog(Path file, Path heldDirectory, TransactionIndex index, FileChannel channel,
-      FileChannel lockChannel, FileLock lock, boolean readOnly) {
-    this.file = file;
+  // Guarded by queueLock: the group-commit queue and the log's lifecycle.
+  private final Object queueLock = new Object();
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private boolean closing;
+  private volatile boolean closed;
+  private volatile Throwable failure;
+  private final Thread writer;
+
+  private FileTransactionLog(Path directory, Path heldDirectory, boolean readOnly, Builder options,
+      FileChannel lockChannel, FileLock lock) {
+    this.directory = directory;
     this.heldDirectory = heldDirectory;
-    this.index = index;
-    this.channel = channel;
+    this.readOnly = readOnly;
+    this.durability = options.durability;
+    this.segmentSize = options.segmentSize;
+    this.windowNanos = options.groupCommitWindow.toNanos();
+    this.maxBatchRecords = options.maxBatchRecords;
     this.lockChannel = lockChannel;
     this.lock = lock;
-    this.readOnly = readOnly;
+    this.writeBuffer = readOnly ? null : ByteBuffer.allocateDirect(WRITE_BUFFER);
+    this.writer = !readOnly && durability == Durability.GROUP_COMMIT
+        ? new Thread(this::writerLoop, "dualpush-wal-writer " + directory.getFileName()) : null;
+  }
+
+  /** Options for a log in {@code directory}, which must exist. */
+  public static Builder builder(Path directory) {
+    return new Builder(directory);
   }
 
   /**
-   * Opens (creating if needed) the log in {@code directory}, which must exist.
+   * Opens (creating if needed) the log in {@code directory}, which must exist, with the defaults:
+   * group commit, 64 MiB segments, no quarantine.
    *
    * @throws InvalidInputException naming {@code directory} when it is missing or not a directory
-   * @throws DualPushException when another process holds the log, or the log is damaged mid-file
+   * @throws DualPushException when another process holds the log, or the log is damaged
    */
   public static FileTransactionLog open(Path directory) {
-    Path dir = checkDirectory(directory);
-    Path file = dir.resolve(FILE_NAME);
+    return builder(directory).open();
+  }
+
+  private static FileTransactionLog openWriter(Builder options) {
+    Path dir = checkDirectory(options.directory);
     Path held = realPath(dir);
     if (!HELD.add(held)) {
       throw alreadyOpen(dir);
     }
     FileChannel lockChannel = null;
-    FileChannel ch = null;
+    FileTransactionLog log = null;
     try {
       lockChannel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock lock;
@@ -96,27 +376,29 @@ public final class FileTransactionLog implements TransactionLog {
       if (lock == null) {
         throw alreadyOpen(dir);
       }
-      ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      TransactionIndex index = new TransactionIndex();
-      long valid = replay(ch, file, index);
-      if (valid < ch.size()) {
-        LOG.warn("Transaction log {}: truncating a torn tail of {} bytes at offset {}", file, ch.size() - valid, valid);
-        ch.truncate(valid);
-        ch.force(true);
+      adoptLegacyFile(dir);
+      log = new FileTransactionLog(dir, held, false, options, lockChannel, lock);
+      log.recover(options.quarantine, options.terminalRetention);
+      if (log.writer != null) {
+        log.writer.setDaemon(true);
+        log.writer.start();
       }
-      ch.position(valid);
-      return new FileTransactionLog(file, held, index, ch, lockChannel, lock, false);
+      return log;
     } catch (IOException e) {
-      closeQuietly(ch);
-      closeQuietly(lockChannel);
-      HELD.remove(held);
+      abandon(log, lockChannel, held);
       throw new DualPushException("Cannot open transaction log in " + dir + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
-      closeQuietly(ch);
-      closeQuietly(lockChannel);
-      HELD.remove(held);
+      abandon(log, lockChannel, held);
       throw e;
     }
+  }
+
+  private static void abandon(FileTransactionLog log, FileChannel lockChannel, Path held) {
+    if (log != null) {
+      closeQuietly(log.channel);
+    }
+    closeQuietly(lockChannel);
+    HELD.remove(held);
   }
 
   private static DualPushException alreadyOpen(Path dir) {
@@ -133,21 +415,38 @@ public final class FileTransactionLog implements TransactionLog {
   }
 
   /**
-   * Reads the log in {@code directory} without locking it or repairing a torn tail; appends fail.
-   * For status tools that run beside a live process.
+   * Reads the log in {@code directory} without locking it, repairing a torn tail or changing any
+   * file; appends fail. For status tools that run beside a live process.
    */
   public static FileTransactionLog openReadOnly(Path directory) {
     Path dir = checkDirectory(directory);
-    Path file = dir.resolve(FILE_NAME);
-    if (!Files.exists(file)) {
-      throw new InvalidInputException("directory", "'directory' holds no transaction log: " + dir);
-    }
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      TransactionIndex index = new TransactionIndex(Integer.MAX_VALUE);
-      replay(ch, file, index);
-      return new FileTransactionLog(file, null, index, null, null, null, true);
-    } catch (IOException e) {
-      throw new DualPushException("Cannot read transaction log in " + dir + ": " + e.getMessage(), e);
+    for (int attempt = 0; ; attempt++) {
+      try {
+        List<Path> files = segmentFiles(dir);
+        if (files.isEmpty()) {
+          throw new InvalidInputException("directory", "'directory' holds no transaction log: " + dir);
+        }
+        FileTransactionLog log = new FileTransactionLog(dir, null, true, builder(dir), null, null);
+        log.index = new TransactionIndex(Integer.MAX_VALUE);
+        for (int i = 0; i < files.size(); i++) {
+          Path file = files.get(i);
+          Segment s = new Segment(baseOf(file), file);
+          log.segments.put(s.base, s);
+          try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            log.replay(ch, s, i == files.size() - 1);
+          } catch (DamagedSegment d) {
+            throw new DualPushException(d.getMessage());
+          }
+        }
+        return log;
+      } catch (NoSuchFileException e) {
+        // A writer beside us compacted a segment between listing and reading it: list again.
+        if (attempt >= 5) {
+          throw new DualPushException("Cannot read transaction log in " + dir + ": " + e.getMessage(), e);
+        }
+      } catch (IOException e) {
+        throw new DualPushException("Cannot read transaction log in " + dir + ": " + e.getMessage(), e);
+      }
     }
   }
 
@@ -160,55 +459,262 @@ public final class FileTransactionLog implements TransactionLog {
     return dir;
   }
 
-  /** Replays every whole frame into {@code index}; returns the offset after the last good frame. */
-  private static long replay(FileChannel ch, Path file, TransactionIndex index) throws IOException {
-    long size = ch.size();
-    long pos = 0;
-    ByteBuffer header = ByteBuffer.allocate(HEADER);
-    CRC32C crc = new CRC32C();
-    while (pos < size) {
-      if (size - pos < HEADER) {
-        return pos;
+  /** Segment files in {@code dir}, oldest first; the legacy single file when there are none. */
+  private static List<Path> segmentFiles(Path dir) throws IOException {
+    List<Path> files;
+    try (Stream<Path> list = Files.list(dir)) {
+      files = new ArrayList<>(list.filter(p -> SEGMENT_NAME.matcher(p.getFileName().toString()).matches())
+          .sorted().toList());
+    }
+    if (files.isEmpty() && Files.isRegularFile(dir.resolve(LEGACY_FILE_NAME))) {
+      files.add(dir.resolve(LEGACY_FILE_NAME));
+    }
+    return files;
+  }
+
+  private static long baseOf(Path file) {
+    Matcher m = SEGMENT_NAME.matcher(file.getFileName().toString());
+    return m.matches() ? Long.parseLong(m.group(1)) : 0;
+  }
+
+  private static Path segmentPath(Path dir, long base) {
+    return dir.resolve(String.format("segment-%020d.wal", base));
+  }
+
+  private static void adoptLegacyFile(Path dir) throws IOException {
+    Path legacy = dir.resolve(LEGACY_FILE_NAME);
+    if (Files.isRegularFile(legacy) && segmentFiles(dir).equals(List.of(legacy))) {
+      Files.move(legacy, segmentPath(dir, 0), StandardCopyOption.ATOMIC_MOVE);
+      syncDirectory(dir);
+      LOG.info("Transaction log {}: adopted {} as the first segment", dir, LEGACY_FILE_NAME);
+    }
+  }
+
+  // ------------------------------------------------------------------ recovery
+
+  private void recover(boolean quarantine, int terminalRetention) throws IOException {
+    while (true) {
+      segments.clear();
+      tracks.clear();
+      index = new TransactionIndex(terminalRetention);
+      List<Path> files = segmentFiles(directory);
+      try {
+        for (int i = 0; i < files.size(); i++) {
+          Path file = files.get(i);
+          Segment s = new Segment(baseOf(file), file);
+          segments.put(s.base, s);
+          boolean last = i == files.size() - 1;
+          try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long valid = replay(ch, s, last);
+            if (valid < ch.size()) {
+              LOG.warn("Transaction log segment {}: truncating a torn tail of {} bytes at offset {}", file,
+                  ch.size() - valid, valid);
+              ch.truncate(valid);
+              ch.force(true);
+            }
+          }
+        }
+        break;
+      } catch (DamagedSegment d) {
+        if (!quarantine) {
+          throw new DualPushException(d.getMessage());
+        }
+        Path target = quarantineTarget(d.segment);
+        Files.createDirectories(target.getParent());
+        Files.move(d.segment, target, StandardCopyOption.ATOMIC_MOVE);
+        syncDirectory(directory);
+        LOG.error("Transaction log: {} Moved the segment to {} and opening with the remaining segments; "
+            + "transactions recorded in it may be lost or seen in an older state.", d.getMessage(), target);
       }
-      header.clear();
-      readFully(ch, header, pos);
-      header.flip();
-      int length = header.getInt();
-      int checksum = header.getInt();
-      if (length <= 0 || length > MAX_ENTRY) {
-        return tornTail(ch, file, pos, size, "implausible entry length " + length);
+    }
+    if (segments.isEmpty()) {
+      Segment first = new Segment(0, segmentPath(directory, 0));
+      segments.put(first.base, first);
+    }
+    active = segments.lastEntry().getValue();
+    channel = FileChannel.open(active.path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    channel.position(channel.size());
+    active.size = channel.size();
+    if (active.size == 0) {
+      syncDirectory(directory);
+    }
+  }
+
+  private Path quarantineTarget(Path segment) {
+    Path dir = directory.resolve(QUARANTINE);
+    Path target = dir.resolve(segment.getFileName());
+    for (int i = 1; Files.exists(target); i++) {
+      target = dir.resolve(segment.getFileName() + "." + i);
+    }
+    return target;
+  }
+
+  /**
+   * Replays every whole frame of one segment into the index; returns the offset after the last
+   * good frame, which is the segment's size unless it ends in a torn tail (allowed only when
+   * {@code last}).
+   */
+  private long replay(FileChannel ch, Segment segment, boolean last) throws IOException, DamagedSegment {
+    long end;
+    if (ch.size() < PIPELINE_THRESHOLD) {
+      end = scan(ch, segment, last, entry -> applyDurable(entry, segment));
+    } else {
+      end = replayPipelined(ch, segment, last);
+    }
+    segment.size = end;
+    return end;
+  }
+
+  /**
+   * Replays a large segment on two threads: one reads, checks and decodes records while this one
+   * folds them into the index, which roughly halves the time to open a big log on two cores.
+   */
+  private long replayPipelined(FileChannel ch, Segment segment, boolean last) throws IOException, DamagedSegment {
+    BlockingQueue<Object> chunks = new ArrayBlockingQueue<>(16);
+    Thread decoder = new Thread(() -> {
+      Object outcome;
+      try {
+        LogEntry[][] chunk = {new LogEntry[PIPELINE_CHUNK]};
+        int[] filled = {0};
+        long end = scan(ch, segment, last, entry -> {
+          chunk[0][filled[0]++] = entry;
+          if (filled[0] == PIPELINE_CHUNK) {
+            putUninterruptibly(chunks, chunk[0]);
+            chunk[0] = new LogEntry[PIPELINE_CHUNK];
+            filled[0] = 0;
+          }
+        });
+        if (filled[0] > 0) {
+          putUninterruptibly(chunks, Arrays.copyOf(chunk[0], filled[0]));
+        }
+        outcome = end;
+      } catch (Throwable e) {
+        outcome = e;
+      }
+      putUninterruptibly(chunks, new Object[] {outcome});
+    }, "dualpush-wal-replay " + segment.path.getFileName());
+    decoder.setDaemon(true);
+    decoder.start();
+    while (true) {
+      Object next;
+      try {
+        next = chunks.take();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while replaying " + segment.path, e);
+      }
+      if (next instanceof LogEntry[] entries) {
+        for (LogEntry entry : entries) {
+          applyDurable(entry, segment);
+        }
+        continue;
+      }
+      Object outcome = ((Object[]) next)[0];
+      if (outcome instanceof Long end) {
+        return end;
+      } else if (outcome instanceof DamagedSegment d) {
+        throw d;
+      } else if (outcome instanceof IOException e) {
+        throw e;
+      } else if (outcome instanceof RuntimeException e) {
+        throw e;
+      }
+      throw new IllegalStateException("replay of " + segment.path + " failed", (Throwable) outcome);
+    }
+  }
+
+  private static void putUninterruptibly(BlockingQueue<Object> queue, Object item) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        queue.put(item);
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Reads, checks and decodes every whole frame of one segment, handing each entry to
+   * {@code sink} in order and counting it; returns the offset after the last good frame.
+   */
+  private static long scan(FileChannel ch, Segment segment, boolean last, java.util.function.Consumer<LogEntry> sink)
+      throws IOException, DamagedSegment {
+    long size = ch.size();
+    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(READ_BUFFER, Math.max(size, HEADER)));
+    CRC32C crc = new CRC32C();
+    long bufStart = 0; // file offset of buf[0]
+    long pos = 0;
+    int filled = 0;
+    while (pos < size) {
+      int at = (int) (pos - bufStart);
+      if (filled - at < HEADER || filled - at < HEADER + Math.max(0, buf.getInt(at))) {
+        // Not a whole frame in the buffer: move what is left to the front and read more.
+        int need = filled - at >= HEADER ? HEADER + Math.max(0, buf.getInt(at)) : HEADER;
+        if (need > buf.capacity() && need <= HEADER + MAX_ENTRY) {
+          ByteBuffer bigger = ByteBuffer.allocate(need);
+          bigger.put(buf.array(), at, filled - at);
+          buf = bigger;
+        } else {
+          System.arraycopy(buf.array(), at, buf.array(), 0, filled - at);
+        }
+        filled -= at;
+        bufStart = pos;
+        at = 0;
+        buf.limit(buf.capacity()).position(filled);
+        while (buf.hasRemaining()) {
+          int n = ch.read(buf, bufStart + buf.position());
+          if (n < 0) {
+            break;
+          }
+        }
+        filled = buf.position();
+        buf.clear();
+      }
+      if (size - pos < HEADER) {
+        return damaged(ch, segment, pos, size, last, "a partial frame header");
+      }
+      int length = buf.getInt(at);
+      if (length <= 2 || length > MAX_ENTRY) {
+        return damaged(ch, segment, pos, size, last, "implausible entry length " + length);
       }
       if (pos + HEADER + length > size) {
-        return tornTail(ch, file, pos, size, "entry of " + length + " bytes runs past the end");
+        return damaged(ch, segment, pos, size, last, "entry of " + length + " bytes runs past the end");
       }
-      ByteBuffer body = ByteBuffer.allocate(length);
-      readFully(ch, body, pos + HEADER);
       crc.reset();
-      crc.update(body.array(), 0, length);
-      long next = pos + HEADER + length;
-      if ((int) crc.getValue() != checksum) {
-        return tornTail(ch, file, pos, size, "checksum mismatch");
+      crc.update(buf.array(), at + HEADER, length);
+      if ((int) crc.getValue() != buf.getInt(at + 4)) {
+        return damaged(ch, segment, pos, size, last, "checksum mismatch");
       }
       LogEntry entry;
       try {
-        entry = LogEntryCodec.decode(body.array());
+        entry = LogEntryCodec.decode(buf.array(), at + HEADER, length);
       } catch (IllegalArgumentException e) {
-        throw corrupt(file, pos, e.getMessage());
+        throw corrupt(segment.path, pos, e.getMessage());
       }
-      index.apply(entry);
-      pos = next;
+      sink.accept(entry);
+      segment.records++;
+      pos += HEADER + length;
     }
     return pos;
   }
 
   /**
    * A bad frame at {@code pos} is a torn tail (the process died while appending it, or the file
-   * grew without its data landing: zeros or stale bytes) only when no whole frame follows it.
-   * When one does, the damage is mid-file and truncating would silently drop what follows.
+   * grew without its data landing: zeros or stale bytes) only in the last segment and only when no
+   * whole frame follows it. Otherwise truncating would silently drop what follows.
    */
-  private static long tornTail(FileChannel ch, Path file, long pos, long size, String why) throws IOException {
+  private static long damaged(FileChannel ch, Segment segment, long pos, long size, boolean last, String why)
+      throws IOException, DamagedSegment {
+    if (!last) {
+      throw corrupt(segment.path, pos, why + "; the segment is not the last, so it cannot have been torn by a crash");
+    }
     if (wholeFrameAfter(ch, pos + 1, size)) {
-      throw corrupt(file, pos, why);
+      throw corrupt(segment.path, pos, why + ", and valid entries follow; refusing to skip them");
     }
     return pos;
   }
@@ -226,7 +732,7 @@ public final class FileTransactionLog implements TransactionLog {
       for (int i = 0; i < candidates; i++) {
         int length = window.getInt(i);
         long at = base + i;
-        if (length <= 0 || length > MAX_ENTRY || at + HEADER + length > size) {
+        if (length <= 2 || length > MAX_ENTRY || at + HEADER + length > size) {
           continue;
         }
         ByteBuffer body = ByteBuffer.allocate(length);
@@ -242,9 +748,9 @@ public final class FileTransactionLog implements TransactionLog {
     return false;
   }
 
-  private static DualPushException corrupt(Path file, long offset, String why) {
-    return new DualPushException("Transaction log " + file + " is damaged at offset " + offset + " (" + why
-        + ") and valid entries follow; refusing to skip them. Restore the file or move it aside.");
+  private static DamagedSegment corrupt(Path segment, long offset, String why) {
+    return new DamagedSegment(segment, "Transaction log segment " + segment + " is damaged at offset " + offset + " ("
+        + why + "). Restore the segment or move it aside (or open with quarantineDamagedSegments).");
   }
 
   private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
@@ -256,31 +762,336 @@ public final class FileTransactionLog implements TransactionLog {
     }
   }
 
+  // ------------------------------------------------------------------ the fold and compaction bookkeeping
+
+  /** Folds a durable record (just committed, or replayed) into the index and the segment tracking. */
+  private void applyDurable(LogEntry entry, Segment segment) {
+    String previousOfKey = null;
+    if (entry instanceof LogEntry.Started s) {
+      previousOfKey = index.latest(s.key()).map(TransactionRecord::transactionId).orElse(null);
+    }
+    if (!index.apply(entry)) {
+      return; // a transaction the index does not hold: compacted away; replay ignores it too
+    }
+    String id = entry.transactionId();
+    Track track = tracks.get(id);
+    if (track == null) {
+      track = new Track();
+      tracks.put(id, track);
+    }
+    if (!track.has(segment.base)) {
+      track.add(segment.base);
+      if (track.pinning) {
+        segment.pinCount++;
+      }
+    }
+    updatePinning(id, track);
+    if (previousOfKey != null && !previousOfKey.equals(id)) {
+      Track previous = tracks.get(previousOfKey);
+      if (previous != null) {
+        // This record is what superseded the previous transaction: tie it to the previous one's
+        // segments, so compaction cannot keep them while dropping this one (a replay would then
+        // resurrect the superseded transaction as open and repair old content over the new).
+        if (!previous.has(segment.base)) {
+          previous.add(segment.base);
+          if (previous.pinning) {
+            segment.pinCount++;
+          }
+        }
+        updatePinning(previousOfKey, previous);
+      }
+    }
+  }
+
+  private void updatePinning(String id, Track track) {
+    Optional<TransactionRecord> record = index.get(id);
+    if (record.isEmpty()) {
+      return; // evicted from the index's terminal retention: it was terminal, and stays as it was
+    }
+    TransactionState state = record.get().state();
+    boolean pinning = state != TransactionState.VERIFIED && state != TransactionState.SUPERSEDED;
+    if (pinning == track.pinning) {
+      return;
+    }
+    track.pinning = pinning;
+    for (int i = 0; i < track.count; i++) {
+      Segment s = segments.get(track.segments[i]);
+      if (s != null) {
+        s.pinCount += pinning ? 1 : -1;
+      }
+    }
+  }
+
+  /** Deletes the segments compaction may drop; returns how many. Called holding {@code io}. */
+  private int compact() throws IOException {
+    Set<Long> deletable = new HashSet<>();
+    for (Segment s : segments.values()) {
+      if (s != active && s.pinCount == 0) {
+        deletable.add(s.base);
+      }
+    }
+    if (deletable.isEmpty()) {
+      return 0;
+    }
+    // A finished transaction's segments go together or not at all, so no replay sees half of it.
+    boolean changed = true;
+    while (changed) {
+      changed = false;
+      for (Track t : tracks.values()) {
+        if (t.count < 2) {
+          continue;
+        }
+        boolean anyKept = false;
+        boolean anyDeleted = false;
+        for (int i = 0; i < t.count; i++) {
+          long b = t.segments[i];
+          if (deletable.contains(b)) {
+            anyDeleted = true;
+          } else if (segments.containsKey(b)) {
+            anyKept = true;
+          }
+        }
+        if (anyKept && anyDeleted) {
+          for (int i = 0; i < t.count; i++) {
+            deletable.remove(t.segments[i]);
+          }
+          changed = true;
+        }
+      }
+    }
+    if (deletable.isEmpty()) {
+      return 0;
+    }
+    for (Long base : deletable) {
+      Segment s = segments.remove(base);
+      Files.deleteIfExists(s.path);
+      LOG.debug("Transaction log {}: compacted {}", directory, s.path.getFileName());
+    }
+    syncDirectory(directory);
+    for (Iterator<Track> it = tracks.values().iterator(); it.hasNext(); ) {
+      Track t = it.next();
+      int kept = 0;
+      for (int i = 0; i < t.count; i++) {
+        if (segments.containsKey(t.segments[i])) {
+          t.segments[kept++] = t.segments[i];
+        }
+      }
+      t.count = kept;
+      if (kept == 0) {
+        it.remove();
+      }
+    }
+    return deletable.size();
+  }
+
+  // ------------------------------------------------------------------ appending
+
   @Override
   public void append(LogEntry entry) {
+    Objects.requireNonNull(entry, "entry");
+    if (readOnly) {
+      throw new DualPushException("Transaction log " + directory + " was opened read-only");
+    }
     byte[] body = LogEntryCodec.encode(entry);
     CRC32C crc = new CRC32C();
     crc.update(body, 0, body.length);
-    ByteBuffer frame = ByteBuffer.allocate(HEADER + body.length);
-    frame.putInt(body.length).putInt((int) crc.getValue()).put(body).flip();
-    synchronized (this) {
-      if (readOnly) {
-        throw new DualPushException("Transaction log " + file + " was opened read-only");
+    byte[] frame = new byte[HEADER + body.length];
+    ByteBuffer.wrap(frame).putInt(body.length).putInt((int) crc.getValue()).put(body);
+    Pending p = new Pending(entry, frame);
+    if (durability != Durability.GROUP_COMMIT) {
+      synchronized (io) {
+        checkUsable();
+        commit(List.of(p));
       }
-      if (closed) {
-        throw new DualPushException("Transaction log " + file + " is closed");
-      }
-      try {
-        while (frame.hasRemaining()) {
-          channel.write(frame);
+    } else {
+      synchronized (queueLock) {
+        checkUsable();
+        if (closing) {
+          throw new DualPushException("Transaction log " + directory + " is closed");
         }
-        channel.force(false);
-      } catch (IOException e) {
-        throw new DualPushException("Cannot append to transaction log " + file + ": " + e.getMessage(), e);
+        queue.add(p);
+        queueLock.notifyAll();
       }
-      index.apply(entry);
+    }
+    try {
+      p.done.join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof DualPushException d) {
+        throw d;
+      }
+      throw new DualPushException("Cannot append to transaction log " + directory + ": " + cause, cause);
     }
   }
+
+  private void checkUsable() {
+    if (closed) {
+      throw new DualPushException("Transaction log " + directory + " is closed");
+    }
+    Throwable f = failure;
+    if (f != null) {
+      throw new DualPushException("Transaction log " + directory + " refuses appends after a failed write or fsync ("
+          + f.getMessage() + "); reopen it to continue from what is on disk", f);
+    }
+  }
+
+  private void writerLoop() {
+    List<Pending> batch = new ArrayList<>();
+    while (true) {
+      synchronized (queueLock) {
+        while (queue.isEmpty() && !closing) {
+          try {
+            queueLock.wait();
+          } catch (InterruptedException e) {
+            // Only close() stops the writer, after draining the queue.
+          }
+        }
+        if (queue.isEmpty()) {
+          return; // closing, and everything queued is committed
+        }
+        drain(batch);
+        if (windowNanos > 0 && batch.size() < maxBatchRecords) {
+          long deadline = System.nanoTime() + windowNanos;
+          long left;
+          while (batch.size() < maxBatchRecords && !closing && (left = deadline - System.nanoTime()) > 0) {
+            try {
+              queueLock.wait(left / 1_000_000, (int) (left % 1_000_000));
+            } catch (InterruptedException e) {
+              break;
+            }
+            drain(batch);
+          }
+        }
+      }
+      try {
+        synchronized (io) {
+          commit(batch);
+        }
+      } catch (Throwable e) {
+        // Never leave an appender waiting on a writer that is gone.
+        failure = e;
+        failAll(batch, 0, e);
+        LOG.error("Transaction log {}: the writer thread failed; refusing further appends", directory, e);
+        synchronized (queueLock) {
+          List<Pending> rest = new ArrayList<>(queue);
+          queue.clear();
+          failAll(rest, 0, e);
+        }
+        return;
+      }
+      batch.clear();
+    }
+  }
+
+  private void drain(List<Pending> batch) {
+    while (batch.size() < maxBatchRecords && !queue.isEmpty()) {
+      batch.add(queue.poll());
+    }
+  }
+
+  /**
+   * Writes {@code batch} in order, rolling segments as needed, makes it durable (per the mode),
+   * folds it into the index and completes every append. Called holding {@code io}.
+   */
+  private void commit(List<Pending> batch) {
+    if (failure != null || channel == null) {
+      failAll(batch, 0, failure != null ? failure : new IOException("the log is closed"));
+      return;
+    }
+    int from = 0; // first record of the batch not yet durable
+    int i = 0;
+    try {
+      writeBuffer.clear();
+      for (; i < batch.size(); i++) {
+        byte[] frame = batch.get(i).frame;
+        if (active.size > 0 && active.size + frame.length > segmentSize) {
+          makeDurable(batch, from, i);
+          from = i;
+          roll();
+        }
+        if (frame.length > writeBuffer.remaining()) {
+          flushBuffer();
+        }
+        if (frame.length > writeBuffer.capacity()) {
+          ByteBuffer big = ByteBuffer.wrap(frame);
+          while (big.hasRemaining()) {
+            channel.write(big);
+          }
+        } else {
+          writeBuffer.put(frame);
+        }
+        active.size += frame.length;
+        active.records++;
+      }
+      makeDurable(batch, from, batch.size());
+    } catch (IOException | RuntimeException e) {
+      failure = e;
+      LOG.error("Transaction log {}: a write or fsync failed; failing {} append(s) and refusing further appends until "
+          + "the log is reopened", directory, batch.size() - from, e);
+      failAll(batch, from, e);
+    }
+  }
+
+  private void makeDurable(List<Pending> batch, int from, int to) throws IOException {
+    if (from == to) {
+      return;
+    }
+    flushBuffer();
+    if (durability != Durability.OS_BUFFERED) {
+      IOException injected = injectedSyncFailure;
+      if (injected != null) {
+        injectedSyncFailure = null;
+        throw injected;
+      }
+      channel.force(false);
+      syncs.incrementAndGet();
+    }
+    for (int k = from; k < to; k++) {
+      Pending p = batch.get(k);
+      applyDurable(p.entry, active);
+      p.done.complete(null);
+    }
+  }
+
+  private void flushBuffer() throws IOException {
+    writeBuffer.flip();
+    while (writeBuffer.hasRemaining()) {
+      channel.write(writeBuffer);
+    }
+    writeBuffer.clear();
+  }
+
+  private static void failAll(List<Pending> batch, int from, Throwable cause) {
+    for (int k = from; k < batch.size(); k++) {
+      batch.get(k).done.completeExceptionally(cause);
+    }
+  }
+
+  /** Starts a new segment after the active one, whose records are durable. Called holding {@code io}. */
+  private void roll() throws IOException {
+    if (durability == Durability.OS_BUFFERED) {
+      channel.force(false); // a non-last segment must be whole for recovery to trust it
+    }
+    long base = active.base + active.records;
+    Segment next = new Segment(base, segmentPath(directory, base));
+    FileChannel ch = FileChannel.open(next.path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        StandardOpenOption.WRITE);
+    syncDirectory(directory);
+    FileChannel old = channel;
+    channel = ch;
+    segments.put(base, next);
+    active = next;
+    closeQuietly(old);
+    compact();
+  }
+
+  private static void syncDirectory(Path dir) throws IOException {
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    }
+  }
+
+  // ------------------------------------------------------------------ reading
 
   @Override
   public Optional<TransactionRecord> read(String transactionId) {
@@ -302,38 +1113,132 @@ public final class FileTransactionLog implements TransactionLog {
     return index.recent(limit);
   }
 
+  /**
+   * Deletes every non-active segment whose transactions are all VERIFIED or SUPERSEDED (see the
+   * class documentation). Also runs on every segment roll-over. A no-op on a read-only log.
+   */
   @Override
   public void checkpoint() {
-    // This log keeps one file; segment compaction arrives with the segmented log.
-  }
-
-  /** The log file. */
-  public Path file() {
-    return file;
-  }
-
-  @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
     if (readOnly) {
       return;
     }
-    try {
-      channel.force(true);
-    } catch (IOException e) {
-      LOG.warn("Transaction log {}: final fsync failed: {}", file, e.toString());
+    synchronized (io) {
+      checkUsable();
+      if (channel == null) {
+        return;
+      }
+      try {
+        compact();
+      } catch (IOException e) {
+        throw new DualPushException("Cannot compact transaction log " + directory + ": " + e.getMessage(), e);
+      }
     }
+  }
+
+  /** The log's directory. */
+  public Path directory() {
+    return directory;
+  }
+
+  /** The segment files, oldest first; the last is the one appends go to. */
+  public List<Path> segments() {
+    synchronized (io) {
+      return segments.values().stream().map(s -> s.path).toList();
+    }
+  }
+
+  /** How many fsyncs appends have issued since the log was opened: fewer than appends under group commit. */
+  public long syncCount() {
+    return syncs.get();
+  }
+
+  /** The durability mode the log was opened with. */
+  public Durability durability() {
+    return durability;
+  }
+
+  @Override
+  public void close() {
+    synchronized (queueLock) {
+      if (closing || closed) {
+        return;
+      }
+      closing = true;
+      queueLock.notifyAll();
+    }
+    if (readOnly) {
+      closed = true;
+      return;
+    }
+    if (writer != null) {
+      joinWriter();
+    }
+    synchronized (io) {
+      closed = true;
+      if (channel != null) {
+        try {
+          flushBuffer();
+          channel.force(true);
+        } catch (IOException e) {
+          LOG.warn("Transaction log {}: final fsync failed: {}", directory, e.toString());
+        }
+      }
+      release();
+    }
+  }
+
+  /**
+   * <b>For tests only.</b> Abandons the log as a killed process would: nothing more is written or
+   * fsynced (appends still queued fail, as they would never have returned), and the channels and the
+   * directory lock are released so the same JVM can open the directory again, seeing exactly what
+   * appends had made durable.
+   */
+  public void simulateCrashForTesting() {
+    synchronized (queueLock) {
+      if (closing || closed) {
+        return;
+      }
+      failure = new IOException("simulated crash");
+      closing = true;
+      queueLock.notifyAll();
+    }
+    if (writer != null) {
+      joinWriter();
+    }
+    synchronized (io) {
+      closed = true;
+      release();
+    }
+  }
+
+  private void joinWriter() {
+    boolean interrupted = false;
+    while (writer.isAlive()) {
+      try {
+        writer.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void release() {
     closeQuietly(channel);
-    try {
-      lock.release();
-    } catch (IOException e) {
-      LOG.debug("releasing lock of {}", file, e);
+    channel = null;
+    if (lock != null) {
+      try {
+        lock.release();
+      } catch (IOException e) {
+        LOG.debug("releasing lock of {}", directory, e);
+      }
     }
     closeQuietly(lockChannel);
-    HELD.remove(heldDirectory);
+    if (heldDirectory != null) {
+      HELD.remove(heldDirectory);
+    }
   }
 
   private static void closeQuietly(AutoCloseable c) {
@@ -348,6 +1253,6 @@ public final class FileTransactionLog implements TransactionLog {
 
   @Override
   public String toString() {
-    return "FileTransactionLog{" + file + "}";
+    return "FileTransactionLog{" + directory + ", " + durability + "}";
   }
 }

@@ -1,9 +1,7 @@
 package io.dualpush.spi;
 
 import io.dualpush.CopyStatus;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -84,56 +82,124 @@ public final class LogEntryCodec {
    * @throws IllegalArgumentException when the bytes are not an entry this codec can read
    */
   public static LogEntry decode(byte[] bytes) {
-    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-      int type = in.readUnsignedByte();
-      int version = in.readUnsignedByte();
-      if (version != VERSION) {
-        throw new IllegalArgumentException("log entry format version " + version + " is not supported (this build reads " + VERSION + ")");
-      }
-      String txn = str(in);
-      Instant at = Instant.ofEpochSecond(in.readLong(), in.readInt());
-      LogEntry entry;
-      switch (type) {
-        case STARTED -> {
-          String key = str(in);
-          long size = in.readLong();
-          String md5 = str(in);
-          String dataset = str(in);
-          String message = str(in);
-          String contentType = str(in);
-          int n = count(in);
-          Map<String, String> metadata = new LinkedHashMap<>();
-          for (int i = 0; i < n; i++) {
-            metadata.put(str(in), str(in));
-          }
-          int t = count(in);
-          List<LogEntry.Target> targets = new ArrayList<>(t);
-          for (int i = 0; i < t; i++) {
-            targets.add(new LogEntry.Target(str(in), in.readBoolean()));
-          }
-          int required = in.readInt();
-          String source = str(in);
-          entry = new LogEntry.Started(txn, at, key, size, md5, dataset, message, contentType, metadata, targets, required, source);
+    return decode(bytes, 0, bytes.length);
+  }
+
+  /**
+   * Decodes one entry from {@code length} bytes of {@code bytes} at {@code offset}, without copying
+   * them (a log replaying millions of entries reads them straight out of its read buffer).
+   *
+   * @throws IllegalArgumentException when the bytes are not an entry this codec can read
+   */
+  public static LogEntry decode(byte[] bytes, int offset, int length) {
+    if (offset < 0 || length < 0 || offset + length > bytes.length) {
+      throw new IndexOutOfBoundsException("offset " + offset + ", length " + length + " of " + bytes.length + " bytes");
+    }
+    Reader in = new Reader(bytes, offset, offset + length);
+    int type = in.u8();
+    int version = in.u8();
+    if (version != VERSION) {
+      throw new IllegalArgumentException("log entry format version " + version + " is not supported (this build reads " + VERSION + ")");
+    }
+    String txn = in.str();
+    Instant at = Instant.ofEpochSecond(in.i64(), in.i32());
+    LogEntry entry;
+    switch (type) {
+      case STARTED -> {
+        String key = in.str();
+        long size = in.i64();
+        String md5 = in.str();
+        String dataset = in.str();
+        String message = in.str();
+        String contentType = in.str();
+        int n = in.count();
+        Map<String, String> metadata = n == 0 ? Map.of() : new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+          metadata.put(in.str(), in.str());
         }
-        case COPY_UPDATED -> {
-          String dest = str(in);
-          int status = in.readUnsignedByte();
-          if (status >= CopyStatus.values().length) {
-            throw new IllegalArgumentException("unknown copy status " + status);
-          }
-          entry = new LogEntry.CopyUpdated(txn, at, dest, CopyStatus.values()[status], str(in), str(in), in.readBoolean());
+        int t = in.count();
+        List<LogEntry.Target> targets = new ArrayList<>(t);
+        for (int i = 0; i < t; i++) {
+          targets.add(new LogEntry.Target(in.str(), in.bool()));
         }
-        case REPAIR_ATTEMPTED -> entry = new LogEntry.RepairAttempted(txn, at, in.readInt());
-        case DEAD_LETTERED -> entry = new LogEntry.DeadLettered(txn, at, str(in));
-        case RETRIED -> entry = new LogEntry.Retried(txn, at);
-        default -> throw new IllegalArgumentException("unknown log entry type " + type);
+        int required = in.i32();
+        String source = in.str();
+        entry = new LogEntry.Started(txn, at, key, size, md5, dataset, message, contentType, metadata, targets, required, source);
       }
-      if (in.available() != 0) {
-        throw new IllegalArgumentException("log entry has " + in.available() + " trailing bytes");
+      case COPY_UPDATED -> {
+        String dest = in.str();
+        int status = in.u8();
+        if (status >= COPY_STATUSES.length) {
+          throw new IllegalArgumentException("unknown copy status " + status);
+        }
+        entry = new LogEntry.CopyUpdated(txn, at, dest, COPY_STATUSES[status], in.str(), in.str(), in.bool());
       }
-      return entry;
-    } catch (IOException e) {
-      throw new IllegalArgumentException("log entry is truncated", e);
+      case REPAIR_ATTEMPTED -> entry = new LogEntry.RepairAttempted(txn, at, in.i32());
+      case DEAD_LETTERED -> entry = new LogEntry.DeadLettered(txn, at, in.str());
+      case RETRIED -> entry = new LogEntry.Retried(txn, at);
+      default -> throw new IllegalArgumentException("unknown log entry type " + type);
+    }
+    if (in.pos != in.end) {
+      throw new IllegalArgumentException("log entry has " + (in.end - in.pos) + " trailing bytes");
+    }
+    return entry;
+  }
+
+  private static final CopyStatus[] COPY_STATUSES = CopyStatus.values();
+
+  /** A big-endian cursor over part of a byte array, as {@link DataOutputStream} wrote it. */
+  private static final class Reader {
+    private final byte[] b;
+    private final int end;
+    private int pos;
+
+    Reader(byte[] b, int pos, int end) {
+      this.b = b;
+      this.pos = pos;
+      this.end = end;
+    }
+
+    private int need(int n) {
+      if (end - pos < n) {
+        throw new IllegalArgumentException("log entry is truncated");
+      }
+      int at = pos;
+      pos += n;
+      return at;
+    }
+
+    int u8() {
+      return b[need(1)] & 0xFF;
+    }
+
+    boolean bool() {
+      return b[need(1)] != 0;
+    }
+
+    int i32() {
+      int at = need(4);
+      return (b[at] & 0xFF) << 24 | (b[at + 1] & 0xFF) << 16 | (b[at + 2] & 0xFF) << 8 | (b[at + 3] & 0xFF);
+    }
+
+    long i64() {
+      return ((long) i32() << 32) | (i32() & 0xFFFFFFFFL);
+    }
+
+    int count() {
+      int n = i32();
+      if (n < 0 || n > (1 << 24)) {
+        throw new IllegalArgumentException("log entry is truncated: implausible length " + n);
+      }
+      return n;
+    }
+
+    String str() {
+      int n = count();
+      if (n == 0) {
+        return "";
+      }
+      int at = need(n);
+      return new String(b, at, n, StandardCharsets.UTF_8);
     }
   }
 
@@ -149,22 +215,5 @@ public final class LogEntryCodec {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
     out.writeInt(b.length);
     out.write(b);
-  }
-
-  private static String str(DataInputStream in) throws IOException {
-    int n = count(in);
-    byte[] b = in.readNBytes(n);
-    if (b.length != n) {
-      throw new IOException("truncated string");
-    }
-    return new String(b, StandardCharsets.UTF_8);
-  }
-
-  private static int count(DataInputStream in) throws IOException {
-    int n = in.readInt();
-    if (n < 0 || n > (1 << 24)) {
-      throw new IOException("implausible length " + n);
-    }
-    return n;
   }
 }

@@ -1,5 +1,6 @@
 package io.dualpush.spi;
 
+import io.dualpush.TransactionState;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -10,8 +11,8 @@ import java.util.Optional;
 
 /**
  * The in-memory fold of a log's entries that every {@link TransactionLog} implementation can reuse:
- * all open transactions, and the most recent terminal ones up to a retention bound, so memory
- * stays bounded under steady load.
+ * all open transactions, all dead-lettered ones (they wait for a retry), and the most recent
+ * verified or superseded ones up to a retention bound, so memory stays bounded under steady load.
  *
  * <p>A {@link LogEntry.Started} for a key supersedes the key's earlier transaction, open or not:
  * the newer content is what the key must hold, so the older is never repaired or verified over it. Because
@@ -30,6 +31,11 @@ public final class TransactionIndex {
   private final Map<String, Long> arrival = new HashMap<>();
   private long arrivals;
   private final LinkedHashMap<String, TransactionRecord> terminal;
+  /**
+   * Dead-lettered transactions, kept whatever the retention: they still need someone to retry
+   * them (or a newer push of their key to supersede them), so they must not age out unseen.
+   */
+  private final Map<String, TransactionRecord> deadLettered = new LinkedHashMap<>();
 
   public TransactionIndex() {
     this(DEFAULT_TERMINAL_RETENTION);
@@ -62,12 +68,15 @@ public final class TransactionIndex {
   public synchronized boolean apply(LogEntry entry) {
     String id = entry.transactionId();
     if (entry instanceof LogEntry.Started s) {
-      if (open.containsKey(id) || terminal.containsKey(id)) {
+      if (open.containsKey(id) || terminal.containsKey(id) || deadLettered.containsKey(id)) {
         return false;
       }
       String previous = latestByKey.put(s.key(), id);
       if (previous != null) {
         TransactionRecord old = open.remove(previous);
+        if (old == null) {
+          old = deadLettered.remove(previous);
+        }
         if (old != null) {
           terminal.put(previous, old.supersededAt(s.at()));
         } else {
@@ -81,33 +90,40 @@ public final class TransactionIndex {
       arrival.put(id, ++arrivals);
       return true;
     }
-    TransactionRecord current = open.get(id);
-    boolean wasOpen = current != null;
+    TransactionRecord current = find(id);
     if (current == null) {
-      current = terminal.get(id);
-      if (current == null) {
-        return false;
-      }
+      return false;
     }
     TransactionRecord next = current.apply(entry);
-    boolean nowOpen = !next.state().isTerminal();
-    if (wasOpen && nowOpen) {
+    TransactionState state = next.state();
+    if (!state.isTerminal()) {
+      if (!open.containsKey(id)) {
+        terminal.remove(id);
+        deadLettered.remove(id);
+      }
       open.put(id, next);
-    } else if (wasOpen) {
+    } else if (state == TransactionState.DEAD_LETTERED) {
       open.remove(id);
-      terminal.put(id, next);
-    } else if (nowOpen) {
       terminal.remove(id);
-      open.put(id, next);
+      deadLettered.put(id, next);
     } else {
+      open.remove(id);
+      deadLettered.remove(id);
       terminal.put(id, next);
     }
     return true;
   }
 
+  private TransactionRecord find(String id) {
+    TransactionRecord r = open.get(id);
+    if (r == null) {
+      r = deadLettered.get(id);
+    }
+    return r != null ? r : terminal.get(id);
+  }
+
   public synchronized Optional<TransactionRecord> get(String transactionId) {
-    TransactionRecord r = open.get(transactionId);
-    return Optional.ofNullable(r != null ? r : terminal.get(transactionId));
+    return Optional.ofNullable(find(transactionId));
   }
 
   /** Open (non-terminal) transactions, oldest first. */
@@ -132,8 +148,9 @@ public final class TransactionIndex {
 
   /** Up to {@code limit} transactions, open or terminal, newest first. */
   public synchronized List<TransactionRecord> recent(int limit) {
-    List<TransactionRecord> all = new ArrayList<>(open.size() + terminal.size());
+    List<TransactionRecord> all = new ArrayList<>(open.size() + deadLettered.size() + terminal.size());
     all.addAll(open.values());
+    all.addAll(deadLettered.values());
     all.addAll(terminal.values());
     all.sort(Comparator.comparing(TransactionRecord::createdAt)
         .thenComparing(r -> arrival.getOrDefault(r.transactionId(), 0L)).reversed());
@@ -143,6 +160,7 @@ public final class TransactionIndex {
   /** Ids of every transaction the index holds. */
   public synchronized List<String> ids() {
     List<String> ids = new ArrayList<>(open.keySet());
+    ids.addAll(deadLettered.keySet());
     ids.addAll(terminal.keySet());
     return ids;
   }

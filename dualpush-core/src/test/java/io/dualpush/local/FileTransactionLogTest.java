@@ -38,7 +38,7 @@ class FileTransactionLogTest {
   Path dir;
 
   private Path logFile() {
-    return dir.resolve("transactions.log");
+    return dir.resolve("segment-00000000000000000000.wal");
   }
 
   /**
@@ -151,15 +151,15 @@ class FileTransactionLogTest {
     }
 
     @Test
-    @DisplayName("an empty log opens empty and creates only its file and lock in the directory")
+    @DisplayName("an empty log opens empty and creates only its first segment and lock in the directory")
     void emptyLog() throws IOException {
       try (FileTransactionLog log = FileTransactionLog.open(dir)) {
         assertThat(log.open()).isEmpty();
         assertThat(log.recent(10)).isEmpty();
-        assertThat(log.file()).isEqualTo(logFile());
+        assertThat(log.segments()).containsExactly(logFile());
       }
       try (var files = Files.list(dir)) {
-        assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("transactions.log", ".lock");
+        assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("segment-00000000000000000000.wal", ".lock");
       }
     }
 
@@ -427,6 +427,431 @@ class FileTransactionLogTest {
     void readOnlyWithoutLog() {
       assertRefused(() -> FileTransactionLog.openReadOnly(dir), "directory");
       assertThat(dir).isEmptyDirectory();
+    }
+  }
+
+  // ------------------------------------------------------------------ the segmented log
+
+  /** A log with 4 KiB segments, so a few dozen entries span several. */
+  private FileTransactionLog openSmall() {
+    return FileTransactionLog.builder(dir).segmentSize(4096).open();
+  }
+
+  private List<Path> segmentFiles() throws IOException {
+    try (var files = Files.list(dir)) {
+      return files.filter(p -> p.getFileName().toString().endsWith(".wal")).sorted().toList();
+    }
+  }
+
+  /** Appends {@code n} started transactions t0..t(n-1), each with one copy verified (so all stay open). */
+  private static void appendOpen(FileTransactionLog log, String prefix, int n) {
+    for (int i = 0; i < n; i++) {
+      log.append(LogEntries.started(prefix + i, "k/" + prefix + i, at(i)));
+      log.append(LogEntries.copy(prefix + i, "primary", CopyStatus.VERIFIED, at(i)));
+    }
+  }
+
+  /** Appends {@code n} transactions that finish VERIFIED. */
+  private static void appendVerified(FileTransactionLog log, String prefix, int n) {
+    for (int i = 0; i < n; i++) {
+      log.append(LogEntries.started(prefix + i, "v/" + prefix + i, at(i)));
+      LogEntries.verifiedBoth(prefix + i, at(i)).forEach(log::append);
+    }
+  }
+
+  @Nested
+  @DisplayName("segments")
+  class Segments {
+
+    @Test
+    @DisplayName("roll over at the configured size, named by their first record's sequence number")
+    void rollover() throws IOException {
+      try (FileTransactionLog log = openSmall()) {
+        appendOpen(log, "t", 100);
+        assertThat(log.segments()).hasSizeGreaterThan(3).isEqualTo(segmentFiles());
+      }
+      List<Path> files = segmentFiles();
+      assertThat(files.get(0).getFileName().toString()).isEqualTo("segment-00000000000000000000.wal");
+      for (Path f : files) {
+        assertThat(f.getFileName().toString()).matches("segment-\\d{20}\\.wal");
+        assertThat(Files.size(f)).isLessThanOrEqualTo(4096);
+      }
+      // Names count records: the second segment starts where the first one's records end.
+      long second = Long.parseLong(files.get(1).getFileName().toString().substring(8, 28));
+      assertThat(second).isGreaterThan(10).isLessThan(200);
+    }
+
+    @Test
+    @DisplayName("are replayed in order on open, across segments")
+    void replayAcrossSegments() {
+      try (FileTransactionLog log = openSmall()) {
+        appendOpen(log, "t", 100);
+        // Finish every third one in later segments: the fold must see start and finish in order.
+        for (int i = 0; i < 100; i += 3) {
+          log.append(LogEntries.copy("t" + i, "secondary", CopyStatus.VERIFIED, at(200)));
+        }
+      }
+      try (FileTransactionLog log = openSmall()) {
+        for (int i = 0; i < 100; i++) {
+          assertThat(log.read("t" + i).orElseThrow().state())
+              .isEqualTo(i % 3 == 0 ? TransactionState.VERIFIED : TransactionState.IN_PROGRESS);
+        }
+        assertThat(log.open()).extracting(TransactionRecord::transactionId).startsWith("t1", "t2", "t4");
+        log.append(LogEntries.started("after", "k/after", at(300)));
+      }
+      try (FileTransactionLog log = FileTransactionLog.open(dir)) {
+        assertThat(log.read("after")).isPresent();
+      }
+    }
+
+    @Test
+    @DisplayName("a segment over 1 MiB (replayed on two threads) recovers the same: torn tail cut, damage refused")
+    void largeSegment() throws IOException {
+      try (FileTransactionLog log = FileTransactionLog.builder(dir).durability(FileTransactionLog.Durability.OS_BUFFERED).open()) {
+        appendOpen(log, "t", 8000);
+      }
+      long size = Files.size(logFile());
+      assertThat(size).isGreaterThan(1024 * 1024);
+      appendBytes(new byte[] {0, 0, 1, 0, 9, 9});
+      Captured<FileTransactionLog> opened = capturingStderr(() -> FileTransactionLog.open(dir));
+      try (FileTransactionLog log = opened.value()) {
+        assertThat(opened.stderr()).contains("torn tail").contains("offset " + size);
+        assertThat(log.open()).hasSize(8000);
+        assertThat(log.read("t7999").orElseThrow().copy("primary").orElseThrow().status()).isEqualTo(CopyStatus.VERIFIED);
+      }
+      long middle = size / 2;
+      byte[] bytes = Files.readAllBytes(logFile());
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+      long frame = 0;
+      while (frame + 8 + b.getInt((int) frame) < middle) {
+        frame += 8 + b.getInt((int) frame);
+      }
+      flipByte(frame + 10);
+      assertThatThrownBy(() -> FileTransactionLog.open(dir)).isInstanceOf(DualPushException.class)
+          .hasMessageContaining(logFile().toString()).hasMessageContaining("offset " + frame);
+    }
+
+    @Test
+    @DisplayName("a single-file log of the previous release is adopted as the first segment")
+    void legacyFile() throws IOException {
+      try (FileTransactionLog log = FileTransactionLog.open(dir)) {
+        appendOpen(log, "t", 3);
+      }
+      Files.move(logFile(), dir.resolve("transactions.log"));
+      try (FileTransactionLog log = FileTransactionLog.openReadOnly(dir)) {
+        assertThat(log.open()).hasSize(3);
+      }
+      try (FileTransactionLog log = FileTransactionLog.open(dir)) {
+        assertThat(log.open()).hasSize(3);
+      }
+      assertThat(logFile()).exists();
+      assertThat(dir.resolve("transactions.log")).doesNotExist();
+    }
+  }
+
+  @Nested
+  @DisplayName("durability modes and group commit")
+  class Durability {
+
+    @Test
+    @DisplayName("64 threads appending concurrently share fsyncs, and every record is there after reopen")
+    void groupCommitUnderContention() throws Exception {
+      int threads = 64;
+      int perThread = 40;
+      long syncs;
+      try (FileTransactionLog log = FileTransactionLog.builder(dir).segmentSize(64 * 1024).open()) {
+        assertThat(log.durability()).isEqualTo(FileTransactionLog.Durability.GROUP_COMMIT);
+        List<Thread> workers = new ArrayList<>();
+        List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        for (int t = 0; t < threads; t++) {
+          int thread = t;
+          Thread w = new Thread(() -> {
+            try {
+              start.await();
+              for (int i = 0; i < perThread; i++) {
+                String id = "c" + thread + "-" + i;
+                log.append(LogEntries.started(id, "k/" + id, at(i)));
+                // Returned, so durable and folded: readable at once.
+                assertThat(log.read(id)).isPresent();
+              }
+            } catch (Throwable e) {
+              errors.add(e);
+            }
+          });
+          w.start();
+          workers.add(w);
+        }
+        start.countDown();
+        for (Thread w : workers) {
+          w.join();
+        }
+        assertThat(errors).isEmpty();
+        syncs = log.syncCount();
+      }
+      assertThat(syncs).isPositive().isLessThan((long) threads * perThread);
+      try (FileTransactionLog log = FileTransactionLog.open(dir)) {
+        assertThat(log.open()).hasSize(threads * perThread);
+        for (int t = 0; t < threads; t++) {
+          for (int i = 0; i < perThread; i++) {
+            assertThat(log.read("c" + t + "-" + i)).as("c%d-%d", t, i).isPresent();
+          }
+        }
+      }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(FileTransactionLog.Durability.class)
+    @DisplayName("each mode keeps every record across close and reopen")
+    void eachMode(FileTransactionLog.Durability mode) {
+      try (FileTransactionLog log = FileTransactionLog.builder(dir).durability(mode).segmentSize(4096)
+          .groupCommitWindow(java.time.Duration.ofNanos(50_000)).maxBatchRecords(8).open()) {
+        appendOpen(log, "t", 50);
+        switch (mode) {
+          case FSYNC_PER_RECORD -> assertThat(log.syncCount()).isEqualTo(100);
+          case GROUP_COMMIT -> assertThat(log.syncCount()).isBetween(1L, 100L);
+          case OS_BUFFERED -> assertThat(log.syncCount()).isZero();
+        }
+      }
+      try (FileTransactionLog log = FileTransactionLog.builder(dir).durability(mode).open()) {
+        assertThat(log.open()).hasSize(50);
+      }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(value = FileTransactionLog.Durability.class, names = {"GROUP_COMMIT", "FSYNC_PER_RECORD"})
+    @DisplayName("a failed fsync fails the appends it covered, and the log refuses further appends until reopened")
+    void fsyncFailure(FileTransactionLog.Durability mode) {
+      try (FileTransactionLog log = FileTransactionLog.builder(dir).durability(mode).open()) {
+        log.append(LogEntries.started("before", "k/before", at(0)));
+        log.injectedSyncFailure = new IOException("injected: EIO");
+        assertThatThrownBy(() -> log.append(LogEntries.started("lost", "k/lost", at(1))))
+            .isInstanceOf(DualPushException.class).hasMessageContaining("EIO");
+        assertThat(log.read("lost")).isEmpty();
+        assertThatThrownBy(() -> log.append(LogEntries.started("refused", "k/refused", at(2))))
+            .isInstanceOf(DualPushException.class).hasMessageContaining("refuses appends");
+      }
+      try (FileTransactionLog log = FileTransactionLog.open(dir)) {
+        assertThat(log.read("before")).isPresent();
+        assertThat(log.read("refused")).isEmpty();
+        log.append(LogEntries.started("again", "k/again", at(3)));
+      }
+    }
+
+    @Test
+    @DisplayName("builder settings are validated, naming the setting")
+    void builderValidation() {
+      assertRefused(() -> FileTransactionLog.builder(dir).segmentSize(10), "segmentSize");
+      assertRefused(() -> FileTransactionLog.builder(dir).maxBatchRecords(0), "maxBatchRecords");
+      assertRefused(() -> FileTransactionLog.builder(dir).groupCommitWindow(java.time.Duration.ofSeconds(-1)), "groupCommitWindow");
+      assertRefused(() -> FileTransactionLog.builder(dir).terminalRetention(-1), "terminalRetention");
+      assertRefused(() -> FileTransactionLog.builder(dir).durability(null), "durability");
+    }
+  }
+
+  @Nested
+  @DisplayName("recovery across segments")
+  class SegmentRecovery {
+
+    private List<Path> threeOrMoreSegments() throws IOException {
+      try (FileTransactionLog log = openSmall()) {
+        appendOpen(log, "t", 80);
+      }
+      List<Path> files = segmentFiles();
+      assertThat(files).hasSizeGreaterThanOrEqualTo(3);
+      return files;
+    }
+
+    @Test
+    @DisplayName("a torn tail of the last segment is truncated with a warning naming that segment and offset")
+    void tornTailOfLastSegment() throws IOException {
+      List<Path> files = threeOrMoreSegments();
+      Path last = files.get(files.size() - 1);
+      long size = Files.size(last);
+      Files.write(last, new byte[] {0, 0, 0, 90, 1, 2, 3}, StandardOpenOption.APPEND);
+      Captured<FileTransactionLog> opened = capturingStderr(() -> openSmall());
+      try (FileTransactionLog log = opened.value()) {
+        assertThat(opened.stderr()).contains("torn tail").contains(last.toString()).contains("offset " + size);
+        assertThat(Files.size(last)).isEqualTo(size);
+        assertThat(log.open()).hasSize(80);
+      }
+    }
+
+    @Test
+    @DisplayName("a damaged record in the middle of a segment stops the open, naming segment and offset")
+    void corruptionMidSegment() throws IOException {
+      List<Path> files = threeOrMoreSegments();
+      Path middle = files.get(1);
+      byte[] bytes = Files.readAllBytes(middle);
+      int second = 8 + ByteBufferInt.of(bytes, 0);
+      bytes[second + 12] ^= 0x55;
+      Files.write(middle, bytes);
+      assertThatThrownBy(() -> openSmall()).isInstanceOf(DualPushException.class)
+          .hasMessageContaining(middle.toString()).hasMessageContaining("offset " + second);
+      assertThat(Files.readAllBytes(middle)).isEqualTo(bytes);
+    }
+
+    @Test
+    @DisplayName("a damaged record in the last segment with valid records after it stops the open")
+    void corruptionInLastSegment() throws IOException {
+      List<Path> files = threeOrMoreSegments();
+      Path last = files.get(files.size() - 1);
+      byte[] bytes = Files.readAllBytes(last);
+      bytes[4] ^= 0x55;
+      Files.write(last, bytes);
+      assertThatThrownBy(() -> openSmall()).isInstanceOf(DualPushException.class)
+          .hasMessageContaining(last.toString()).hasMessageContaining("offset 0");
+    }
+
+    @Test
+    @DisplayName("a non-last segment cut short (it cannot be a torn write) stops the open")
+    void damagedNonLastSegment() throws IOException {
+      List<Path> files = threeOrMoreSegments();
+      Path first = files.get(0);
+      long size = Files.size(first);
+      try (FileChannel ch = FileChannel.open(first, StandardOpenOption.WRITE)) {
+        ch.truncate(size - 3);
+      }
+      Throwable thrown = catchThrowable(() -> openSmall());
+      assertThat(thrown).isInstanceOf(DualPushException.class).hasMessageContaining(first.toString())
+          .hasMessageContaining("not the last");
+      assertThat(Files.size(first)).isEqualTo(size - 3);
+      assertThatThrownBy(() -> FileTransactionLog.openReadOnly(dir)).isInstanceOf(DualPushException.class)
+          .hasMessageContaining(first.toString());
+    }
+
+    @Test
+    @DisplayName("with quarantineDamagedSegments, a damaged segment is moved aside with an error and the rest opens")
+    void quarantine() throws IOException {
+      List<Path> files = threeOrMoreSegments();
+      Path first = files.get(0);
+      byte[] bytes = Files.readAllBytes(first);
+      bytes[20] ^= 0x55;
+      Files.write(first, bytes);
+      Captured<FileTransactionLog> opened = capturingStderr(() ->
+          FileTransactionLog.builder(dir).segmentSize(4096).quarantineDamagedSegments(true).open());
+      try (FileTransactionLog log = opened.value()) {
+        assertThat(opened.stderr()).contains("ERROR").contains(first.toString()).contains("quarantine");
+        assertThat(dir.resolve("quarantine").resolve(first.getFileName())).exists().hasBinaryContent(bytes);
+        assertThat(first).doesNotExist();
+        assertThat(log.read("t79")).isPresent(); // from the last segment
+        assertThat(log.read("t0")).isEmpty(); // only in the quarantined one
+        log.append(LogEntries.started("after", "k/after", at(500)));
+      }
+      try (FileTransactionLog log = openSmall()) {
+        assertThat(log.read("after")).isPresent();
+      }
+    }
+  }
+
+  @Nested
+  @DisplayName("checkpoint and compaction")
+  class Compaction {
+
+    @Test
+    @DisplayName("deletes segments whose transactions all finished, keeps those with open or dead-lettered ones")
+    void keepsOpenAndDeadLettered() throws IOException {
+      try (FileTransactionLog log = openSmall()) {
+        log.append(LogEntries.started("open", "k/open", at(0)));
+        appendVerified(log, "a", 40);
+        Path openSegment = log.segments().get(0);
+        log.append(LogEntries.started("dead", "k/dead", at(1)));
+        log.append(new LogEntry.DeadLettered("dead", at(2), "gave up"));
+        Path deadSegment = log.segments().get(log.segments().size() - 1);
+        appendVerified(log, "b", 40);
+        log.checkpoint();
+        List<Path> kept = log.segments();
+        assertThat(kept).contains(openSegment, deadSegment).hasSizeLessThanOrEqualTo(4);
+        assertThat(segmentFiles()).isEqualTo(kept);
+        assertThat(log.read("open").orElseThrow().state()).isEqualTo(TransactionState.IN_PROGRESS);
+
+        // The dead-lettered one is retried and verified: its segment can go.
+        log.append(new LogEntry.Retried("dead", at(3)));
+        LogEntries.verifiedBoth("dead", at(4)).forEach(log::append);
+        appendVerified(log, "c", 40);
+        log.checkpoint();
+        assertThat(log.segments()).contains(openSegment).doesNotContain(deadSegment);
+      }
+      try (FileTransactionLog log = openSmall()) {
+        assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("open");
+        assertThat(log.read("c39").orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
+      }
+    }
+
+    @Test
+    @DisplayName("records of a compacted transaction in a later segment are ignored on replay, superseded ones included")
+    void laterRecordsOfCompactedTransactions() throws IOException {
+      try (FileTransactionLog log = openSmall()) {
+        log.append(LogEntries.started("old", "k/same", at(0)));
+        log.append(LogEntries.started("new", "k/same", at(1))); // supersedes "old"
+        LogEntries.verifiedBoth("new", at(2)).forEach(log::append);
+        appendVerified(log, "a", 30);
+        log.checkpoint();
+        assertThat(log.segments()).doesNotContain(segmentPathOf(0));
+        // Late records of both, in a segment an open transaction keeps.
+        log.append(LogEntries.copy("old", "primary", CopyStatus.FAILED, at(3)));
+        log.append(LogEntries.copy("new", "primary", CopyStatus.FAILED, at(3)));
+        log.append(LogEntries.started("open", "k/open", at(4)));
+        appendVerified(log, "b", 30);
+        log.checkpoint();
+      }
+      try (FileTransactionLog log = openSmall()) {
+        assertThat(log.read("old")).isEmpty();
+        assertThat(log.read("new")).isEmpty();
+        assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("open");
+      }
+    }
+
+    @Test
+    @DisplayName("a superseded transaction is never resurrected by dropping the segment that superseded it")
+    void supersedeIsKeptWithTheSuperseded() {
+      try (FileTransactionLog log = openSmall()) {
+        log.append(LogEntries.started("pin", "k/pin", at(0))); // stays open: its segment stays
+        log.append(LogEntries.started("old", "k/same", at(0)));
+        appendVerified(log, "a", 30);
+        log.append(LogEntries.started("new", "k/same", at(1))); // supersedes "old", a later segment
+        LogEntries.verifiedBoth("new", at(2)).forEach(log::append);
+        appendVerified(log, "b", 30);
+        log.checkpoint();
+      }
+      try (FileTransactionLog log = openSmall()) {
+        assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("pin");
+        assertThat(log.read("old").orElseThrow().state()).isEqualTo(TransactionState.SUPERSEDED);
+      }
+    }
+
+    private Path segmentPathOf(long base) {
+      return dir.resolve(String.format("segment-%020d.wal", base));
+    }
+
+    @Test
+    @DisplayName("disk use stays bounded over 200,000 records of push-like cycles")
+    void boundedDiskUse() throws IOException {
+      int maxSegments = 0;
+      try (FileTransactionLog log = FileTransactionLog.builder(dir).segmentSize(64 * 1024)
+          .durability(FileTransactionLog.Durability.OS_BUFFERED).open()) {
+        for (int i = 0; i < 200_000 / 3; i++) {
+          String id = "p" + i;
+          log.append(LogEntries.started(id, "k/" + (i % 1000), at(i)));
+          LogEntries.verifiedBoth(id, at(i)).forEach(log::append);
+          if (i % 1000 == 0) {
+            maxSegments = Math.max(maxSegments, segmentFiles().size());
+          }
+        }
+        assertThat(log.segments().get(0).getFileName().toString()).isNotEqualTo("segment-00000000000000000000.wal");
+      }
+      assertThat(maxSegments).isLessThanOrEqualTo(3);
+      try (FileTransactionLog log = FileTransactionLog.open(dir)) {
+        assertThat(log.open()).isEmpty();
+        assertThat(log.read("p66665").orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
+      }
+    }
+  }
+
+  /** Reads a big-endian int from a byte array. */
+  private static final class ByteBufferInt {
+    static int of(byte[] bytes, int at) {
+      return java.nio.ByteBuffer.wrap(bytes).getInt(at);
     }
   }
 }

@@ -180,6 +180,34 @@ class TransactionIndexTest {
     }
 
     @Test
+    @DisplayName("never drops a dead-lettered transaction: it waits for a retry however many others finish")
+    void deadLetteredNeverDropped() {
+      TransactionIndex index = new TransactionIndex(3);
+      index.apply(started("dead", "key/dead", at(0)));
+      index.apply(new LogEntry.DeadLettered("dead", at(1), "gave up"));
+      for (int i = 1; i <= 100; i++) {
+        index.apply(started("t" + i, "key/" + i, at(i + 1)));
+        verifiedBoth("t" + i, at(i + 1)).forEach(index::apply);
+      }
+      assertThat(index.get("dead")).hasValueSatisfying(r -> assertThat(r.state()).isEqualTo(TransactionState.DEAD_LETTERED));
+      assertThat(ids(index.recent(Integer.MAX_VALUE))).contains("dead").hasSize(4);
+      assertThat(index.latest("key/dead")).isPresent();
+
+      index.apply(new LogEntry.Retried("dead", at(200)));
+      assertThat(index.isOpen("dead")).as("a retry reopens it").isTrue();
+
+      index.apply(new LogEntry.DeadLettered("dead", at(201), "gave up again"));
+      index.apply(started("newer", "key/dead", at(202)));
+      assertThat(index.get("dead")).as("superseded: now subject to retention like any finished one")
+          .hasValueSatisfying(r -> assertThat(r.state()).isEqualTo(TransactionState.SUPERSEDED));
+      for (int i = 300; i < 310; i++) {
+        index.apply(started("t" + i, "key/" + i, at(i)));
+        verifiedBoth("t" + i, at(i)).forEach(index::apply);
+      }
+      assertThat(index.get("dead")).isEmpty();
+    }
+
+    @Test
     @DisplayName("never drops an open transaction")
     void openNeverDropped() {
       TransactionIndex index = new TransactionIndex(2);

@@ -76,6 +76,25 @@ public final class InMemoryTransactionLog implements TransactionLog {
     return List.copyOf(entries);
   }
 
+  /**
+   * What a process restarting after a crash would see: every appended entry is durable here, so
+   * this is {@link #reopen()}, after which this log refuses appends.
+   */
+  public InMemoryTransactionLog crashAndReopen() {
+    closed = true;
+    return reopen();
+  }
+
+  /**
+   * Drops the last appended entry, as a crash that tore its record would (for the contract's crash
+   * tier); call it on a closed log, then {@link #reopen()}.
+   */
+  public synchronized void dropLastEntry() {
+    if (!entries.isEmpty()) {
+      entries.remove(entries.size() - 1);
+    }
+  }
+
   /** A new log holding the same entries, as a process restarting on the same storage would see. */
   public synchronized InMemoryTransactionLog reopen() {
     return new InMemoryTransactionLog(entries);

@@ -26,12 +26,15 @@ import org.junit.jupiter.api.Test;
  * The contract every {@link TransactionLog} keeps, as its Javadoc states it: entries fold into
  * {@link TransactionRecord}s, {@code open()} lists every non-terminal transaction oldest first, and a
  * reopened log yields the same transactions in the same states. Extend this and implement
- * {@link #createLog()} and {@link #reopen(TransactionLog)} over the same storage.
+ * {@link #createLog()} and {@link #reopen(TransactionLog)} over the same storage, and the crash
+ * tier's hooks {@link #crashAndReopen(TransactionLog)} and {@link #truncateTail(TransactionLog, int)}.
  *
  * <pre>{@code
  * class MyLogTest extends TransactionLogContract {
  *   protected TransactionLog createLog() { return MyLog.open(dir); }
  *   protected TransactionLog reopen(TransactionLog closed) { return MyLog.open(dir); }
+ *   protected TransactionLog crashAndReopen(TransactionLog log) { log.abandonLikeAKilledProcess(); return MyLog.open(dir); }
+ *   protected void truncateTail(TransactionLog closed, int bytes) { cut the last bytes of the storage }
  * }
  * }</pre>
  */
@@ -54,6 +57,20 @@ public abstract class TransactionLogContract {
    * restarting on that storage would open.
    */
   protected abstract TransactionLog reopen(TransactionLog closed);
+
+  /**
+   * Simulates a crash of the process holding {@code log} (kill -9: no close, no flush, nothing
+   * beyond what {@link TransactionLog#append} already made durable) and returns a log opened over
+   * the same storage, as the restarted process would.
+   */
+  protected abstract TransactionLog crashAndReopen(TransactionLog log);
+
+  /**
+   * Tears the last record of {@code closedLog}'s storage, as a crash in the middle of writing it
+   * would: cuts {@code bytes} bytes (fewer than the last record holds) off the end. A log that does
+   * not store bytes drops its last entry.
+   */
+  protected abstract void truncateTail(TransactionLog closedLog, int bytes);
 
   /** Number of threads in the concurrency test. */
   protected int threads() {
@@ -362,6 +379,122 @@ public abstract class TransactionLogContract {
         }
       }
       assertThat(log.open()).hasSize(open);
+    }
+  }
+
+  @Nested
+  @DisplayName("crash tier: a crash loses nothing that append returned")
+  class Crash {
+    /** Crashes the log under test and reopens it. */
+    private void crash() {
+      TransactionLog old = log;
+      log = null;
+      log = crashAndReopen(old);
+    }
+
+    @Test
+    @DisplayName("every append that returned survives a crash, in the same state")
+    void returnedAppendsSurvive() {
+      String open = begin("open", "crash/open.csv", at(0));
+      log.append(copy(open, "primary", CopyStatus.VERIFIED, at(1)));
+      String verified = begin("verified", "crash/verified.csv", at(2));
+      verifyBoth(verified, at(3));
+      String dead = begin("dead", "crash/dead.csv", at(4));
+      log.append(new LogEntry.DeadLettered(dead, at(5), "gave up"));
+      Map<String, TransactionRecord> before = new HashMap<>();
+      for (String id : List.of(open, verified, dead)) {
+        before.put(id, log.read(id).orElseThrow());
+      }
+      List<String> openBefore = ids(log.open());
+      crash();
+      before.forEach((id, r) -> assertThat(log.read(id)).as("transaction %s after the crash", id).hasValue(r));
+      assertThat(ids(log.open())).containsExactlyElementsOf(openBefore);
+    }
+
+    @Test
+    @DisplayName("every concurrent append that returned survives a crash")
+    void concurrentAppendsSurvive() throws InterruptedException {
+      List<List<String>> written = Concurrently.run(threads(), t -> () -> {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+          String id = txn("cc" + t + "-" + i);
+          log.append(started(id, "crash/concurrent/" + t + "/" + i + ".csv", at(i)));
+          ids.add(id);
+        }
+        return ids;
+      });
+      crash();
+      for (List<String> ids : written) {
+        for (String id : ids) {
+          assertThat(log.read(id)).as("transaction %s after the crash", id).isPresent();
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("a torn last record is dropped; every earlier one survives and the log accepts appends")
+    void tornLastRecord() {
+      String first = begin("first", "torn/first.csv", at(0));
+      log.append(copy(first, "primary", CopyStatus.VERIFIED, at(1)));
+      String second = begin("second", "torn/second.csv", at(2));
+      log.append(copy(second, "primary", CopyStatus.VERIFIED, at(3)));
+      TransactionRecord firstBefore = log.read(first).orElseThrow();
+      String torn = txn("torn");
+      log.append(started(torn, "torn/torn.csv", at(4)));
+      TransactionLog old = log;
+      old.close();
+      log = null;
+      truncateTail(old, 3);
+      log = reopen(old);
+      assertThat(log.read(torn)).as("the torn record's transaction").isEmpty();
+      assertThat(log.read(first)).hasValue(firstBefore);
+      assertThat(log.read(second).orElseThrow().copy("primary").orElseThrow().status()).isEqualTo(CopyStatus.VERIFIED);
+      String after = begin("after", "torn/after.csv", at(5));
+      verifyBoth(second, at(6));
+      restart();
+      assertThat(log.read(after)).isPresent();
+      assertThat(log.read(second).orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
+      assertThat(log.read(torn)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("appends after recovering from a crash work, and survive the next crash")
+    void appendsAfterRecovery() {
+      String id = begin("t", "crash/again.csv", at(0));
+      crash();
+      log.append(copy(id, "primary", CopyStatus.VERIFIED, at(1)));
+      String next = begin("next", "crash/next.csv", at(2));
+      crash();
+      assertThat(log.read(id).orElseThrow().copy("primary").orElseThrow().status()).isEqualTo(CopyStatus.VERIFIED);
+      assertThat(ids(log.open())).containsExactly(id, next);
+      verifyBoth(id, at(3));
+      crash();
+      assertThat(log.read(id).orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
+      assertThat(ids(log.open())).containsExactly(next);
+    }
+
+    @Test
+    @DisplayName("open transactions survive a checkpoint followed by a crash")
+    void openSurviveCheckpointAndCrash() {
+      List<String> open = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        String id = begin("k" + i, "crash/checkpoint/" + i + ".csv", at(i));
+        if (i % 4 == 0) {
+          open.add(id);
+          log.append(copy(id, "primary", CopyStatus.FAILED, at(i)));
+        } else {
+          verifyBoth(id, at(i));
+        }
+      }
+      Map<String, TransactionRecord> before = new HashMap<>();
+      open.forEach(id -> before.put(id, log.read(id).orElseThrow()));
+      log.checkpoint();
+      crash();
+      assertThat(ids(log.open())).containsExactlyElementsOf(open);
+      before.forEach((id, r) -> assertThat(log.read(id)).hasValue(r));
+      log.checkpoint();
+      crash();
+      assertThat(ids(log.open())).containsExactlyElementsOf(open);
     }
   }
 }

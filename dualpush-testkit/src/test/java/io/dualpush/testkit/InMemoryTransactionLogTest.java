@@ -14,4 +14,14 @@ class InMemoryTransactionLogTest extends TransactionLogContract {
   protected TransactionLog reopen(TransactionLog closed) {
     return ((InMemoryTransactionLog) closed).reopen();
   }
+
+  @Override
+  protected TransactionLog crashAndReopen(TransactionLog log) {
+    return ((InMemoryTransactionLog) log).crashAndReopen();
+  }
+
+  @Override
+  protected void truncateTail(TransactionLog closedLog, int bytes) {
+    ((InMemoryTransactionLog) closedLog).dropLastEntry();
+  }
 }

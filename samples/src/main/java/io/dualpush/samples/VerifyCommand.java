@@ -4,6 +4,7 @@ import io.dualpush.DualPushAsyncClient;
 import io.dualpush.DualPushClientBuilder;
 import io.dualpush.RepairOptions;
 import io.dualpush.VerifyMode;
+import io.dualpush.local.FileTransactionLog;
 import io.dualpush.PushReceipt;
 import io.dualpush.TransactionState;
 import java.nio.file.Path;
@@ -34,8 +35,10 @@ final class VerifyCommand {
     Path logDir = Path.of(args.required("--log"));
     List<PushReceipt> current = new ArrayList<>();
     long started = System.nanoTime();
-    try (DualPushAsyncClient client = targets.addTo(new DualPushClientBuilder().transactionLog(logDir)
-        .repair(RepairOptions.builder().enabled(false).build())).buildAsyncClient()) {
+    // Every transaction of the log, not only the most recent finished ones the default keeps in memory.
+    try (FileTransactionLog log = FileTransactionLog.builder(logDir).terminalRetention(Integer.MAX_VALUE).open();
+         DualPushAsyncClient client = targets.addTo(new DualPushClientBuilder().transactionLog(log)
+             .repair(RepairOptions.builder().enabled(false).build())).buildAsyncClient()) {
       Set<String> keys = new HashSet<>();
       for (PushReceipt r : client.recent(Integer.MAX_VALUE)) {
         if (r.state() != TransactionState.SUPERSEDED && keys.add(r.key())) {

@@ -1,4 +1,4 @@
-package io.dualpush.samples.crash;
+package io.dualpush.samples;
 
 import io.dualpush.DualPushAsyncClient;
 import io.dualpush.DualPushClientBuilder;
