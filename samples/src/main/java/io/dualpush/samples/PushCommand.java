@@ -9,7 +9,8 @@ import io.dualpush.PushContent;
 import io.dualpush.PushFailedException;
 import io.dualpush.PushReceipt;
 import io.dualpush.PushRequest;
-import io.dualpush.local.FileTransactionLog;
+import io.dualpush.spi.TransactionIndex;
+import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,7 +35,7 @@ import java.util.stream.Stream;
  * streamed from disk (memory stays bounded whatever their size) and several go out at once.
  */
 final class PushCommand {
-  static final String USAGE = "push SOURCE_DIR --destination NAME=DIR ... [--optional NAME] --log DIR"
+  static final String USAGE = "push SOURCE_DIR --destination NAME=LOCATION ... [--optional NAME] --log LOG"
       + " [--json] [--parallel N]";
 
   /** A file to push. */
@@ -52,19 +53,12 @@ final class PushCommand {
     if (!Files.isDirectory(source)) {
       throw new UsageException("SOURCE_DIR does not exist or is not a directory: " + source.toAbsolutePath().normalize());
     }
-    Path logDir = Path.of(args.required("--log"));
+    LogLocation logLocation = LogLocation.parse(args, console.env());
     int parallel = args.intValue("--parallel", 8, 1, 256);
-    Targets targets = Targets.parse(args, Set.of());
+    Targets targets = Targets.parse(args, Set.of(), console.env());
     List<Item> items = scan(source);
-    if (Files.exists(logDir) && !Files.isDirectory(logDir)) {
-      throw new UsageException("--log: not a directory: " + logDir.toAbsolutePath().normalize());
-    }
     // Everything is checked: only now is anything created.
-    try {
-      Files.createDirectories(logDir);
-    } catch (IOException e) {
-      throw new UsageException("--log: cannot create " + logDir.toAbsolutePath().normalize() + ": " + e.getMessage());
-    }
+    logLocation.prepareForWriting();
 
     AtomicLong written = new AtomicLong();
     AtomicLong unchanged = new AtomicLong();
@@ -72,8 +66,9 @@ final class PushCommand {
     List<String> txnIds = Collections.synchronizedList(new ArrayList<>());
     List<String> errors = Collections.synchronizedList(new ArrayList<>());
     Progress progress = new Progress("pushed", items.size(), totalBytes, console.err(), console.terminal());
+    TransactionLog log = logLocation.openWriter(TransactionIndex.DEFAULT_TERMINAL_RETENTION);
     DualPushClientBuilder builder = new DualPushClientBuilder()
-        .transactionLog(logDir)
+        .transactionLog(log)
         .listener(event -> {
           if (event.type() == DualPushEvent.Type.COPY_WRITTEN) {
             written.incrementAndGet();
@@ -81,7 +76,7 @@ final class PushCommand {
             unchanged.incrementAndGet();
           }
         });
-    try (progress; DualPushAsyncClient client = targets.addTo(builder).buildAsyncClient()) {
+    try (log; progress; DualPushAsyncClient client = targets.addTo(builder).buildAsyncClient()) {
       Semaphore window = new Semaphore(parallel);
       List<CompletableFuture<?>> all = new ArrayList<>();
       for (Item item : items) {
@@ -113,9 +108,9 @@ final class PushCommand {
     long elapsed = progress.elapsedNanos();
 
     List<TransactionRecord> records = new ArrayList<>();
-    try (FileTransactionLog log = FileTransactionLog.openReadOnly(logDir)) {
+    try (TransactionLog stored = logLocation.openExisting()) {
       for (String id : txnIds) {
-        log.read(id).ifPresent(records::add);
+        stored.read(id).ifPresent(records::add);
       }
     }
     records.sort((a, b) -> a.key().compareTo(b.key()));
