@@ -3,6 +3,11 @@ package io.dualpush.benchmarks;
 import com.azure.core.util.BinaryData;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
+import com.azure.core.http.HttpPipelineCallContext;
+import com.azure.core.http.HttpPipelineNextPolicy;
+import com.azure.core.http.HttpPipelineNextSyncPolicy;
+import com.azure.core.http.HttpResponse;
+import com.azure.core.http.policy.HttpPipelinePolicy;
 import io.dualpush.DualPushClient;
 import io.dualpush.DualPushClientBuilder;
 import io.dualpush.PushContent;
@@ -11,6 +16,7 @@ import io.dualpush.azure.AzureBlobDestination;
 import io.dualpush.testkit.AzuriteProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -18,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import reactor.core.publisher.Mono;
 
 /**
  * dualpush against the plain SDK on two real Azurite instances (two "regions"), in one run: each
@@ -32,7 +39,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Each size runs {@code rounds} times, alternating which side goes first, after a warm-up of both.
  */
 final class AzureBench {
-  record Config(int smallObjects, int largeObjects, int threads, int rounds, int warmup, Path dir) {}
+  /** @param rttMillis delay added to every request of both sides, to stand in for a cross-region round trip */
+  record Config(int smallObjects, int largeObjects, int threads, int rounds, int warmup, int rttMillis, Path dir) {}
 
   /** One side at one size, all rounds together. */
   record Result(String side, int size, long objects, long nanos, long p50, long p99) {
@@ -102,9 +110,36 @@ final class AzureBench {
     return results;
   }
 
-  private static BlobContainerClient container(AzuriteProcess azurite) {
-    return new BlobServiceClientBuilder().connectionString(azurite.connectionString()).buildClient()
-        .createBlobContainer("bench");
+  private BlobContainerClient container(AzuriteProcess azurite) {
+    BlobServiceClientBuilder builder = new BlobServiceClientBuilder().connectionString(azurite.connectionString());
+    if (config.rttMillis() > 0) {
+      builder.addPolicy(new Delay(Duration.ofMillis(config.rttMillis())));
+    }
+    return builder.buildClient().createBlobContainer("bench");
+  }
+
+  /** Holds every request back by a fixed time, like a far region's round trip; both sides get the same. */
+  private static final class Delay implements HttpPipelinePolicy {
+    private final Duration delay;
+
+    Delay(Duration delay) {
+      this.delay = delay;
+    }
+
+    @Override
+    public Mono<HttpResponse> process(HttpPipelineCallContext context, HttpPipelineNextPolicy next) {
+      return Mono.delay(delay).then(next.process());
+    }
+
+    @Override
+    public HttpResponse processSync(HttpPipelineCallContext context, HttpPipelineNextSyncPolicy next) {
+      try {
+        Thread.sleep(delay.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return next.processSync();
+    }
   }
 
   @FunctionalInterface
