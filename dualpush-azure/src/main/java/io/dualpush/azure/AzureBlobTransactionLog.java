@@ -627,9 +627,10 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     // If-None-Match: * — a segment that already exists belongs to another writer.
     boolean created = blob.createIfNotExistsWithResponse(new com.azure.storage.blob.options.AppendBlobCreateOptions(), null,
         Context.NONE).getStatusCode() == 201;
-    if (!created) {
+    if (!created && blob.getProperties().getBlobSize() != 0) {
+      // An empty one is ours: a create whose answer was lost and that the SDK or a later roll retried.
       throw new DualPushException("Transaction log " + description + ": segment '" + blob.getBlobName()
-          + "' already exists; another writer is using the log");
+          + "' already exists and holds records; another writer is using the log");
     }
     Segment s = new Segment(number, blob);
     segments.put(number, s);
