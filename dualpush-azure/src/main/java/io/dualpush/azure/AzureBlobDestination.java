@@ -183,6 +183,9 @@ public final class AzureBlobDestination implements Destination {
               + ": concurrent writers changed the blob " + MAX_CONFLICT_ROUNDS + " times in a row", Scrub.of(e));
         }
         backOff(round);
+      } catch (RuntimeException e) {
+        // Connection failures and time-outs surface as unchecked exceptions of the HTTP stack.
+        throw classify("write", key, e);
       }
     }
   }
@@ -223,10 +226,9 @@ public final class AzureBlobDestination implements Destination {
     String key = request.key();
     try (Md5.HashingInputStream in = Md5.hashing(request.open())) {
       int threshold = (int) options.singleShotThreshold();
-      byte[] head = new byte[threshold];
-      int n = readFully(in, head, threshold);
-      if (n < threshold) {
-        byte[] bytes = n == head.length ? head : java.util.Arrays.copyOf(head, n);
+      byte[] head = readHead(in, threshold);
+      if (head.length < threshold) {
+        byte[] bytes = head;
         String md5 = in.md5();
         byte[] digest = Base64.getDecoder().decode(md5);
         BlockBlobSimpleUploadOptions upload = new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(bytes))
@@ -390,6 +392,27 @@ public final class AzureBlobDestination implements Destination {
     ByteBuffer b = ByteBuffer.allocate(24);
     b.put(uploadId).putLong(index);
     return Base64.getEncoder().encodeToString(b.array());
+  }
+
+  /**
+   * Reads up to {@code limit} bytes into an array of exactly the length read, growing it as bytes
+   * come, so a small object never costs a threshold-sized buffer. Shorter than {@code limit} means
+   * the stream ended.
+   */
+  private static byte[] readHead(InputStream in, int limit) throws IOException {
+    byte[] buf = new byte[Math.min(limit, 64 * 1024)];
+    int n = 0;
+    while (n < limit) {
+      if (n == buf.length) {
+        buf = java.util.Arrays.copyOf(buf, (int) Math.min(limit, 2L * buf.length));
+      }
+      int r = in.read(buf, n, buf.length - n);
+      if (r < 0) {
+        break;
+      }
+      n += r;
+    }
+    return n == buf.length ? buf : java.util.Arrays.copyOf(buf, n);
   }
 
   /** Reads until {@code len} bytes or the end of the stream; returns how many were read. */
