@@ -26,6 +26,8 @@ import java.util.Set;
  * java -jar benchmarks/target/dualpush-benchmarks.jar log-append [--seconds N] [--writers 1,8,64] [--dir DIR]
  * java -jar benchmarks/target/dualpush-benchmarks.jar log-open [--records N] [--dir DIR]
  * java -jar benchmarks/target/dualpush-benchmarks.jar log-steady [--minutes M] [--rate R] [--segment-mib N] [--dir DIR]
+ * java -jar benchmarks/target/dualpush-benchmarks.jar azure [--small N] [--large N] [--threads T] [--rounds R]
+ *     [--azure-warmup N] [--dir DIR]
  * </pre>
  */
 public final class Harness {
@@ -41,6 +43,9 @@ public final class Harness {
   private static final Set<String> LOG_APPEND_OPTIONS = Set.of("seconds", "writers", "dir");
   private static final Set<String> LOG_OPEN_OPTIONS = Set.of("records", "dir");
   private static final Set<String> LOG_STEADY_OPTIONS = Set.of("minutes", "rate", "dir", "segment-mib");
+  private static final Set<String> AZURE_OPTIONS = Set.of("small", "large", "threads", "rounds", "azure-warmup", "rtt-ms",
+      "dir");
+  static final double AZURE_SPEEDUP_TARGET = 1.6;
 
   private Harness() {}
 
@@ -82,6 +87,10 @@ public final class Harness {
             intOption(options, "rate", 2000), java.nio.file.Path.of(options.getOrDefault("dir", "target/steady-log")),
             intOption(options, "segment-mib", 64));
         System.exit(code);
+      }
+      case "azure" -> {
+        check(options, AZURE_OPTIONS);
+        azure(options);
       }
       case "all" -> {
         check(options, union(OVERHEAD_OPTIONS, PARALLELISM_OPTIONS));
@@ -237,6 +246,39 @@ public final class Harness {
         worst < OPEN_TARGET_MS ? "MET" : "NOT MET", best);
   }
 
+  // ------------------------------------------------------------------ azure
+
+  private static void azure(Map<String, String> o) throws Exception {
+    // The JDK client warns once per request that it sets Content-Length itself; the figures matter here.
+    System.setProperty("org.slf4j.simpleLogger.log.com.azure", "error");
+    AzureBench.Config c = new AzureBench.Config(intOption(o, "small", 2000), intOption(o, "large", 200),
+        intOption(o, "threads", 8), intOption(o, "rounds", 2), intOption(o, "azure-warmup", 50),
+        o.containsKey("rtt-ms") ? intOption(o, "rtt-ms", 0) : 0, Path.of(o.getOrDefault("dir", "target/azure-bench")).toAbsolutePath());
+    String started = now();
+    System.out.printf(Locale.ROOT, "azure: two Azurite instances; %d x 4 KiB and %d x 1 MiB distinct objects per side and round, "
+        + "%d threads each side, %d rounds alternating which side goes first, warm-up %d objects; %d ms added to every request; dualpush log in %s%n",
+        c.smallObjects(), c.largeObjects(), c.threads(), c.rounds(), c.warmup(), c.rttMillis(), c.dir());
+    List<AzureBench.Result> results = new AzureBench(c).run();
+    System.out.println();
+    System.out.printf(Locale.ROOT, "Measured %s on %d CPU(s), Java %s, %s; load average at end %s%n", started,
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), os(), load());
+    System.out.println();
+    System.out.println("| size | side | objects | objects/s | MiB/s | p50 | p99 |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|");
+    for (AzureBench.Result r : results) {
+      System.out.printf(Locale.ROOT, "| %s | %s | %d | %,.0f | %.1f | %s | %s |%n", r.size() >= 1024 * 1024 ? "1 MiB" : "4 KiB",
+          r.side(), r.objects(), r.objectsPerSecond(), r.mibPerSecond(), millis(r.p50()), millis(r.p99()));
+    }
+    System.out.println();
+    for (int i = 0; i + 1 < results.size(); i += 2) {
+      AzureBench.Result d = results.get(i);
+      AzureBench.Result s = results.get(i + 1);
+      double ratio = d.objectsPerSecond() / s.objectsPerSecond();
+      System.out.printf(Locale.ROOT, "%s: dualpush / plain sequential SDK throughput = %.2f (target >= %.1f -> %s)%n",
+          d.size() >= 1024 * 1024 ? "1 MiB" : "4 KiB", ratio, AZURE_SPEEDUP_TARGET, ratio >= AZURE_SPEEDUP_TARGET ? "MET" : "NOT MET");
+    }
+  }
+
   // ------------------------------------------------------------------ summary
 
   private static void printSummary(String started, Overhead.Config c, List<Overhead.Result> o, Parallelism.Result p) {
@@ -365,7 +407,12 @@ public final class Harness {
           log-open     time to open (replay) a log of N records, 3 runs (not in `all`)
                        --records N (1000000)  --dir DIR (target/log-bench)
           log-steady   disk use of the file log under a steady push load through the engine (not in `all`)
-                       --minutes M (10)  --rate PUSHES_PER_S (2000)  --segment-mib N (64)  --dir DIR (target/steady-log)""");
+                       --minutes M (10)  --rate PUSHES_PER_S (2000)  --segment-mib N (64)  --dir DIR (target/steady-log)
+          azure        dualpush (file log, 2 Azure destinations) vs plain SDK upload to A then B, on two Azurite
+                       instances started from npm (not in `all`)
+                       --small N 4 KiB objects (2000)  --large N 1 MiB objects (200)  --threads T each side (8)
+                       --rounds R (2)  --azure-warmup N (50)  --rtt-ms MS added to every request of both sides,
+                       a stand-in for a far region's round trip (0)  --dir DIR (target/azure-bench)""");
   }
 
   private static String micros(long nanos) {

@@ -144,6 +144,21 @@ public final class AzureBlobDestination implements Destination {
     String key = ObjectKeys.validate(request.key());
     BlockBlobClient blob = container.getBlobClient(key).getBlockBlobClient();
     OptionalLong token = request.fencingToken();
+    if (!request.replaceIdentical() && request.size() < options.singleShotThreshold()) {
+      // Most pushes write a key that is not there yet: try that in one round trip (create-only, so
+      // an existing blob is never touched) before paying a HEAD. A large payload is not sent
+      // speculatively: an identical re-push of it must not transfer its bytes.
+      try {
+        return upload(blob, request, metadataFor(request, OptionalLong.empty()),
+            new BlobRequestConditions().setIfNoneMatch("*"));
+      } catch (BlobStorageException e) {
+        if (!isConflict(e)) {
+          throw classify("write", key, e);
+        }
+      } catch (RuntimeException e) {
+        throw classify("write", key, e);
+      }
+    }
     for (int round = 0; ; round++) {
       Optional<BlobProperties> props = properties(blob, key, "write");
       OptionalLong stored = props.map(p -> storedToken(p.getMetadata())).orElse(OptionalLong.empty());

@@ -1,4 +1,4 @@
-/** Azure Blob Storage adapters: {@link io.dualpush.azure.AzureBlobDestination}. */
+/** Azure Blob Storage adapters: {@link io.dualpush.azure.AzureBlobDestination} and {@link io.dualpush.azure.AzureBlobTransactionLog}. */
 @NullMarked
 package io.dualpush.azure;
 

@@ -203,6 +203,13 @@ final class Demo {
         out.println("alerts raised in all: " + alerts(alerts));
         out.printf("all %d transactions VERIFIED on %s: byte-identical in %d regions%n",
             count, String.join(", ", ids), regionDirs.size());
+        out.println();
+        out.println("The same with real storage accounts (README, \"The pipeline CLI\"):");
+        out.println("  push DIR --destination primary=azure:https://ACCOUNT.blob.core.windows.net/CONTAINER");
+        out.println("           --destination dr=azure-env:ENV_VAR/CONTAINER --log DIR");
+        out.println("  azure: signs in with DefaultAzureCredential (az login, managed identity, AZURE_* vars);");
+        out.println("  azure-env: ENV_VAR holds a connection string (never a key on the command line);");
+        out.println("  --log azure-env:ENV_VAR/CONTAINER/PREFIX keeps the log in blobs, for jobs without a disk.");
         return 0;
       }
       out.printf("not everything verified: %d of %d%n", Math.max(verified, 0), count);

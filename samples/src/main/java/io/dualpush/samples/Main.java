@@ -19,6 +19,11 @@ public final class Main {
       "  " + StatusCommand.USAGE,
       "  " + RepairCommand.USAGE,
       "  " + VerifyCommand.USAGE,
+      "LOCATION: a directory (must exist), azure:https://ACCOUNT.blob.core.windows.net/CONTAINER",
+      "          (signs in with DefaultAzureCredential) or azure-env:ENV_VAR/CONTAINER (ENV_VAR holds a",
+      "          connection string; never put a key or SAS on the command line)",
+      "LOG:      a directory (created by push), or azure:https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX",
+      "          or azure-env:ENV_VAR/CONTAINER/PREFIX (an append-blob log, for jobs without a durable disk)",
       "exit codes: 0 all verified on every required destination, 2 some copies not (yet) verified,",
       "            1 bad usage or input");
 

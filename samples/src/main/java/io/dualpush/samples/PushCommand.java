@@ -9,7 +9,7 @@ import io.dualpush.PushContent;
 import io.dualpush.PushFailedException;
 import io.dualpush.PushReceipt;
 import io.dualpush.PushRequest;
-import io.dualpush.local.FileTransactionLog;
+import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,7 +34,7 @@ import java.util.stream.Stream;
  * streamed from disk (memory stays bounded whatever their size) and several go out at once.
  */
 final class PushCommand {
-  static final String USAGE = "push SOURCE_DIR --destination NAME=DIR ... [--optional NAME] --log DIR"
+  static final String USAGE = "push SOURCE_DIR --destination NAME=LOCATION ... [--optional NAME] --log LOG"
       + " [--json] [--parallel N]";
 
   /** A file to push. */
@@ -52,19 +52,12 @@ final class PushCommand {
     if (!Files.isDirectory(source)) {
       throw new UsageException("SOURCE_DIR does not exist or is not a directory: " + source.toAbsolutePath().normalize());
     }
-    Path logDir = Path.of(args.required("--log"));
+    LogLocation logLocation = LogLocation.parse(args, console.env());
     int parallel = args.intValue("--parallel", 8, 1, 256);
-    Targets targets = Targets.parse(args, Set.of());
+    Targets targets = Targets.parse(args, Set.of(), console.env());
     List<Item> items = scan(source);
-    if (Files.exists(logDir) && !Files.isDirectory(logDir)) {
-      throw new UsageException("--log: not a directory: " + logDir.toAbsolutePath().normalize());
-    }
     // Everything is checked: only now is anything created.
-    try {
-      Files.createDirectories(logDir);
-    } catch (IOException e) {
-      throw new UsageException("--log: cannot create " + logDir.toAbsolutePath().normalize() + ": " + e.getMessage());
-    }
+    logLocation.prepareForWriting();
 
     List<TransactionRecord> records = new ArrayList<>();
     AtomicLong written = new AtomicLong();
@@ -74,8 +67,8 @@ final class PushCommand {
     List<String> errors = Collections.synchronizedList(new ArrayList<>());
     Progress progress = new Progress("pushed", items.size(), totalBytes, console.err(), console.terminal());
     // The command reads its own transactions back after the client drained: from memory, so that
-    // what compaction already dropped from disk (finished transactions only) is still reported.
-    FileTransactionLog log = FileTransactionLog.builder(logDir).terminalRetention(Integer.MAX_VALUE).open();
+    // what compaction already dropped from storage (finished transactions only) is still reported.
+    TransactionLog log = logLocation.openWriter(Integer.MAX_VALUE);
     DualPushClientBuilder builder = new DualPushClientBuilder()
         .transactionLog(log)
         .listener(event -> {

@@ -3,7 +3,8 @@ package io.dualpush.samples;
 import io.dualpush.DualPushClient;
 import io.dualpush.DualPushClientBuilder;
 import io.dualpush.RepairOptions;
-import io.dualpush.local.FileTransactionLog;
+import io.dualpush.spi.TransactionIndex;
+import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -16,7 +17,7 @@ import java.util.Set;
  * verified copy; then the counts.
  */
 final class RepairCommand {
-  static final String USAGE = "repair --destination NAME=DIR ... [--optional NAME] --log DIR [--json]";
+  static final String USAGE = "repair --destination NAME=LOCATION ... [--optional NAME] --log LOG [--json]";
 
   private RepairCommand() {}
 
@@ -24,16 +25,17 @@ final class RepairCommand {
     CliArgs args = CliArgs.parse("repair", argv, Set.of("--destination", "--optional", "--log"),
         Set.of("--destination", "--optional"), Set.of("--json"));
     noPositionals(args, USAGE);
-    Targets targets = prepare(args);
-    Path logDir = Path.of(args.required("--log"));
+    Targets targets = prepare(args, console);
+    LogLocation logLocation = LogLocation.parse(args, console.env());
     int attempted;
     long started = System.nanoTime();
     // Repair runs now, in the foreground; no background schedule in a short-lived command.
-    try (DualPushClient client = targets.addTo(new DualPushClientBuilder().transactionLog(logDir)
-        .repair(RepairOptions.builder().enabled(false).build())).buildClient()) {
+    try (TransactionLog log = logLocation.openWriter(TransactionIndex.DEFAULT_TERMINAL_RETENTION);
+         DualPushClient client = targets.addTo(new DualPushClientBuilder().transactionLog(log)
+             .repair(RepairOptions.builder().enabled(false).build())).buildClient()) {
       attempted = client.repairAll().size();
     }
-    return print(args, console, "repair", logDir, attempted, System.nanoTime() - started);
+    return print(args, console, "repair", logLocation, attempted, System.nanoTime() - started);
   }
 
   static void noPositionals(CliArgs args, String usage) {
@@ -43,19 +45,19 @@ final class RepairCommand {
   }
 
   /** Checks the log exists and the destinations cover every destination it records. */
-  static Targets prepare(CliArgs args) {
+  static Targets prepare(CliArgs args, Console console) {
     List<TransactionRecord> current;
-    try (FileTransactionLog log = Targets.existingLog(args)) {
+    try (TransactionLog log = Targets.existingLog(args, console.env())) {
       current = Report.current(log);
     }
-    Targets targets = Targets.parse(args, Report.optionalNames(current));
+    Targets targets = Targets.parse(args, Report.optionalNames(current), console.env());
     targets.requireCovering(Report.destinationNames(current));
     return targets;
   }
 
-  static int print(CliArgs args, Console console, String command, Path logDir, int attempted, long nanos) {
+  static int print(CliArgs args, Console console, String command, LogLocation logLocation, int attempted, long nanos) {
     Report report;
-    try (FileTransactionLog log = FileTransactionLog.openReadOnly(logDir)) {
+    try (TransactionLog log = logLocation.openExisting()) {
       report = new Report(command, Report.current(log));
     }
     if (args.flag("--json")) {

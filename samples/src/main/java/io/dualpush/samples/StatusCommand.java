@@ -1,6 +1,6 @@
 package io.dualpush.samples;
 
-import io.dualpush.local.FileTransactionLog;
+import io.dualpush.spi.TransactionLog;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Set;
@@ -10,7 +10,7 @@ import java.util.Set;
  * Read-only and lock-free, so it can run beside a job that is pushing.
  */
 final class StatusCommand {
-  static final String USAGE = "status --log DIR [--json]";
+  static final String USAGE = "status --log LOG [--json]";
 
   private StatusCommand() {}
 
@@ -20,7 +20,7 @@ final class StatusCommand {
       throw new UsageException("status takes no SOURCE, got '" + args.positionals().get(0) + "'; usage: " + USAGE);
     }
     Report report;
-    try (FileTransactionLog log = Targets.existingLog(args)) {
+    try (TransactionLog log = Targets.existingLog(args, console.env())) {
       report = new Report("status", Report.current(log));
     }
     if (args.flag("--json")) {

@@ -3,8 +3,10 @@ package io.dualpush.samples;
 import io.dualpush.DestinationOptions;
 import io.dualpush.DualPushClientBuilder;
 import io.dualpush.InvalidInputException;
+import io.dualpush.spi.Destination;
+import io.dualpush.spi.TransactionLog;
+import io.dualpush.azure.AzureBlobDestination;
 import io.dualpush.local.FileSystemDestination;
-import io.dualpush.local.FileTransactionLog;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,14 +15,17 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
- * The {@code --destination NAME=DIR ...} and {@code --optional NAME ...} options: checked all
- * together, before anything is written.
+ * The {@code --destination NAME=LOCATION ...} and {@code --optional NAME ...} options: checked all
+ * together, before anything is written. A location is a local directory, which must exist, or an
+ * Azure container ({@link AzureLocations}: {@code azure:https://ACCOUNT.blob.core.windows.net/CONTAINER}
+ * or {@code azure-env:ENV_VAR/CONTAINER}).
  */
 final class Targets {
   /** One destination given on the command line. */
-  record Target(String name, Path directory, boolean required, FileSystemDestination destination) {}
+  record Target(String name, String location, boolean required, Destination destination) {}
 
   private final List<Target> targets;
 
@@ -32,13 +37,13 @@ final class Targets {
    * @param optionalInLog names the log records as optional destinations (for repair and verify);
    *     they stay optional without {@code --optional}
    */
-  static Targets parse(CliArgs args, Set<String> optionalInLog) {
+  static Targets parse(CliArgs args, Set<String> optionalInLog, Function<String, String> env) {
     List<String> specs = args.all("--destination");
     if (specs.isEmpty()) {
       throw new UsageException("--destination NAME=DIR is required (give one per region)");
     }
-    Map<String, Path> dirs = new LinkedHashMap<>();
-    Map<Path, String> byRealDir = new LinkedHashMap<>();
+    Map<String, String> dirs = new LinkedHashMap<>();
+    Map<String, String> byLocation = new LinkedHashMap<>();
     List<Target> out = new ArrayList<>();
     Set<String> optional = new LinkedHashSet<>(args.all("--optional"));
     for (String spec : specs) {
@@ -47,28 +52,42 @@ final class Targets {
         throw new UsageException("--destination: expected NAME=DIR, got '" + spec + "'");
       }
       String name = spec.substring(0, eq).trim();
-      Path dir = Path.of(spec.substring(eq + 1).trim());
+      String location = spec.substring(eq + 1).trim();
       try {
         DestinationOptions.builder(name).build();
       } catch (InvalidInputException e) {
         throw new UsageException("--destination " + name + ": " + e.getMessage());
       }
-      if (dirs.putIfAbsent(name, dir) != null) {
+      if (dirs.putIfAbsent(name, location) != null) {
         throw new UsageException("--destination " + name + " given twice");
       }
-      FileSystemDestination destination;
-      try {
-        destination = new FileSystemDestination(dir);
-      } catch (InvalidInputException e) {
-        throw new UsageException("--destination " + name + ": " + e.getMessage().replace("'directory' ", "directory "));
+      Destination destination;
+      String identity;
+      String kind;
+      if (AzureLocations.isAzure(location)) {
+        AzureLocations.Location azure = AzureLocations.parse("--destination " + name, location, false, env);
+        destination = new AzureBlobDestination(azure.container());
+        // The container's URL (host, port, account, container): two emulators on one host differ by port.
+        identity = azure.container().getBlobContainerUrl();
+        kind = "container";
+      } else {
+        FileSystemDestination local;
+        try {
+          local = new FileSystemDestination(Path.of(location));
+        } catch (InvalidInputException e) {
+          throw new UsageException("--destination " + name + ": " + e.getMessage().replace("'directory' ", "directory "));
+        }
+        destination = local;
+        identity = realPath(local.directory()).toString();
+        kind = "directory";
       }
-      String other = byRealDir.putIfAbsent(realPath(destination.directory()), name);
+      String other = byLocation.putIfAbsent(identity, name);
       if (other != null) {
-        throw new UsageException("--destination " + name + ": same directory as " + other
+        throw new UsageException("--destination " + name + ": same " + kind + " as " + other
             + "; a second copy must live somewhere else");
       }
       boolean required = !optional.contains(name) && !optionalInLog.contains(name);
-      out.add(new Target(name, dir, required, destination));
+      out.add(new Target(name, location, required, destination));
     }
     for (String name : optional) {
       if (!dirs.containsKey(name)) {
@@ -117,12 +136,7 @@ final class Targets {
   }
 
   /** Opens the log named by {@code --log} read-only, failing with a usage error when there is none. */
-  static FileTransactionLog existingLog(CliArgs args) {
-    Path log = Path.of(args.required("--log"));
-    try {
-      return FileTransactionLog.openReadOnly(log);
-    } catch (InvalidInputException e) {
-      throw new UsageException("--log: no transaction log in " + log.toAbsolutePath().normalize());
-    }
+  static TransactionLog existingLog(CliArgs args, Function<String, String> env) {
+    return LogLocation.parse(args, env).openExisting();
   }
 }

@@ -4,7 +4,7 @@ import io.dualpush.DualPushAsyncClient;
 import io.dualpush.DualPushClientBuilder;
 import io.dualpush.RepairOptions;
 import io.dualpush.VerifyMode;
-import io.dualpush.local.FileTransactionLog;
+import io.dualpush.spi.TransactionLog;
 import io.dualpush.PushReceipt;
 import io.dualpush.TransactionState;
 import java.nio.file.Path;
@@ -21,7 +21,7 @@ import java.util.concurrent.Semaphore;
  * the log; a copy that differs or is missing is recorded as failed (then {@code repair} fixes it).
  */
 final class VerifyCommand {
-  static final String USAGE = "verify --destination NAME=DIR ... [--optional NAME] --log DIR [--json]"
+  static final String USAGE = "verify --destination NAME=LOCATION ... [--optional NAME] --log LOG [--json]"
       + " [--parallel N]";
 
   private VerifyCommand() {}
@@ -31,12 +31,12 @@ final class VerifyCommand {
         Set.of("--destination", "--optional"), Set.of("--json"));
     RepairCommand.noPositionals(args, USAGE);
     int parallel = args.intValue("--parallel", 8, 1, 256);
-    Targets targets = RepairCommand.prepare(args);
-    Path logDir = Path.of(args.required("--log"));
+    Targets targets = RepairCommand.prepare(args, console);
+    LogLocation logLocation = LogLocation.parse(args, console.env());
     List<PushReceipt> current = new ArrayList<>();
     long started = System.nanoTime();
     // Every transaction of the log, not only the most recent finished ones the default keeps in memory.
-    try (FileTransactionLog log = FileTransactionLog.builder(logDir).terminalRetention(Integer.MAX_VALUE).open();
+    try (TransactionLog log = logLocation.openWriter(Integer.MAX_VALUE);
          DualPushAsyncClient client = targets.addTo(new DualPushClientBuilder().transactionLog(log)
              .repair(RepairOptions.builder().enabled(false).build())).buildAsyncClient()) {
       Set<String> keys = new HashSet<>();
@@ -60,6 +60,6 @@ final class VerifyCommand {
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
       }
     }
-    return RepairCommand.print(args, console, "verify", logDir, current.size(), System.nanoTime() - started);
+    return RepairCommand.print(args, console, "verify", logLocation, current.size(), System.nanoTime() - started);
   }
 }

@@ -1,0 +1,1119 @@
+package io.dualpush.azure;
+
+import com.azure.core.util.BinaryData;
+import com.azure.core.util.Context;
+import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.models.AppendBlobRequestConditions;
+import com.azure.storage.blob.models.BlobErrorCode;
+import com.azure.storage.blob.models.BlobItem;
+import com.azure.storage.blob.models.BlobListDetails;
+import com.azure.storage.blob.models.BlobProperties;
+import com.azure.storage.blob.models.BlobRange;
+import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.models.ListBlobsOptions;
+import com.azure.storage.blob.options.BlobBreakLeaseOptions;
+import com.azure.storage.blob.specialized.AppendBlobClient;
+import com.azure.storage.blob.specialized.BlobLeaseClient;
+import com.azure.storage.blob.specialized.BlobLeaseClientBuilder;
+import io.dualpush.DualPushException;
+import io.dualpush.InvalidInputException;
+import io.dualpush.TransactionState;
+import io.dualpush.spi.LogEntry;
+import io.dualpush.spi.LogEntryCodec;
+import io.dualpush.spi.TransactionIndex;
+import io.dualpush.spi.TransactionLog;
+import io.dualpush.spi.TransactionRecord;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link TransactionLog} in Azure Blob Storage, for jobs that have no durable local disk (a
+ * pipeline step on an ephemeral container) but must still recover every acknowledged push.
+ *
+ * <h2>In the container</h2>
+ * <pre>
+ * PREFIX/writer.lock                        an empty block blob; its blob lease is the writer's lock
+ * PREFIX/segment-00000000000000000001.log   an append blob: records in order
+ * PREFIX/segment-00000000000000000002.log   the next segment, and so on (20-digit sequence number)
+ * </pre>
+ * Each record is framed as in {@code FileTransactionLog}: {@code [int32 length L][int32 CRC32C of
+ * the next L bytes][L bytes of LogEntryCodec.encode]}, big-endian.
+ *
+ * <h2>Why append blobs</h2>
+ * An append blob is the storage service's own write-ahead log: {@code Append Block} adds up to
+ * 4 MiB atomically (a block lands whole or not at all) and is durable (replicated per the account's
+ * redundancy) when the service answers 201. Each block is appended with the condition
+ * {@code x-ms-blob-condition-appendpos} = the offset this writer expects the blob to end at, so
+ * <ul>
+ *   <li>an SDK retry of a block that had in fact landed, or a second writer, fails with 412
+ *       {@code AppendPositionConditionNotMet} instead of duplicating or interleaving records; the
+ *       log then re-reads the tail: if exactly its block is there, the append succeeded; otherwise
+ *       it refuses every further append (loudly) until reopened;</li>
+ *   <li>nothing is ever rewritten, so a reader sees a prefix of the log at any instant.</li>
+ * </ul>
+ * Block blobs (one blob per record, or put-block-list rewrites) were rejected: one blob per record
+ * makes recovery a listing of millions of names, and rewriting a block list per append costs two
+ * round trips and gives no atomic "append if still at offset N". Page blobs need 512-byte alignment
+ * and their own torn-write handling.
+ *
+ * <h2>Throughput and durability</h2>
+ * Appends from concurrent threads are queued to one writer thread, which packs whatever is queued
+ * (up to 4 MiB) into one {@code Append Block}: while one block is in flight the next batch forms, so
+ * throughput is not one round trip per record. {@link #append} returns after the service
+ * acknowledged the block holding its record: that is the durability point. A segment rolls to the
+ * next before it would pass {@link Builder#segmentSize} or the service's 50,000-block limit.
+ *
+ * <h2>One writer</h2>
+ * Opening for writing takes a 60-second blob lease on {@code PREFIX/writer.lock}, renewed every 15
+ * seconds by a daemon thread and released on {@link #close}. A second open while the lease is held
+ * fails with a {@link DualPushException} naming account, container and prefix. After a crash the
+ * lease runs out within a minute; {@link Builder#takeOver(boolean)} breaks it at once, for a
+ * restarted job that knows the previous holder is dead. A holder that cannot renew its lease in
+ * time, or finds its lease broken, refuses further appends. The append-position condition is the
+ * second fence: a writer whose lease was taken over fails its next append instead of writing
+ * behind the new holder's back (it may still have appended in the instant before the new holder's
+ * first append, in which case the new holder fails loudly rather than lose that record).
+ *
+ * <h2>Recovery</h2>
+ * On open the segments are listed in order, downloaded one at a time and replayed into a
+ * {@link TransactionIndex}; each frame's CRC is checked. Because an append block is atomic, this
+ * writer never leaves a partial record; a <em>torn tail</em> here means a last segment that ends in
+ * an incomplete frame (a frame header or body cut short), which only another tool appending bytes,
+ * or a restore that cut the blob, can produce. It is treated as the file log treats one: the
+ * partial frame is dropped with a warning naming blob and offset, the segment is marked with its
+ * valid length (blob metadata {@value #VALID_LENGTH}) and writing continues in a new segment. A
+ * whole frame with a bad checksum or an impossible length, or an incomplete frame in a segment that
+ * is not the last, stops the open with a {@link DualPushException} naming blob and offset: skipping
+ * it would silently lose transactions.
+ *
+ * <h2>Compaction</h2>
+ * {@link #checkpoint()}, which also runs on every roll-over, deletes each non-active segment all of
+ * whose transactions are VERIFIED or SUPERSEDED; open and dead-lettered transactions pin their
+ * segments (exactly the file log's rule, for the same reasons).
+ *
+ * <h2>Errors</h2>
+ * The SDK's retry policy (configured on the user's client) handles throttling and server errors.
+ * What is left surfaces as a {@link DualPushException} whose message says whether it is transient
+ * (408, 429, 5xx, I/O: retry later) or permanent (authentication, authorization, a missing
+ * container) and never holds a secret; its cause is a scrubbed copy of the SDK's exception. After a
+ * failed append it is unknown whether the block landed; the next append first finds out from the
+ * blob's length and content, so an append that threw may still be in the log (as with any WAL).
+ *
+ * <pre>{@code
+ * BlobContainerClient container = ...; // the user's client, with their credential
+ * try (AzureBlobTransactionLog log = AzureBlobTransactionLog.builder(container, "jobs/nightly").open()) { ... }
+ * }</pre>
+ *
+ * <p>Thread-safe.
+ */
+public final class AzureBlobTransactionLog implements TransactionLog {
+  private static final Logger LOG = LoggerFactory.getLogger(AzureBlobTransactionLog.class);
+  /** Blob metadata on a segment whose tail was torn: how many bytes of it are whole records. */
+  static final String VALID_LENGTH = "dualpush_valid_length";
+  static final String LOCK_BLOB = "writer.lock";
+  private static final Pattern SEGMENT_NAME = Pattern.compile("segment-(\\d{20})\\.log");
+  private static final int HEADER = 8;
+  /** The largest append block every service version (and Azurite) accepts. */
+  static final int MAX_BLOCK = 4 * 1024 * 1024;
+  private static final int MAX_ENTRY = MAX_BLOCK - HEADER;
+  /** Leaves headroom below the service's 50,000 blocks per append blob. */
+  static final int MAX_BLOCKS_PER_SEGMENT = 49_000;
+  /** Default size at which a segment rolls over. */
+  public static final long DEFAULT_SEGMENT_SIZE = 64L * 1024 * 1024;
+  private static final int LEASE_SECONDS = 60;
+  private static final Duration RENEW_EVERY = Duration.ofSeconds(15);
+
+  /** Options for a log under one prefix of a container. Not thread-safe; {@link #open()} snapshots it. */
+  public static final class Builder {
+    private final BlobContainerClient container;
+    private final String prefix;
+    private long segmentSize = DEFAULT_SEGMENT_SIZE;
+    private int maxBlocksPerSegment = MAX_BLOCKS_PER_SEGMENT;
+    private boolean takeOver;
+    private int terminalRetention = TransactionIndex.DEFAULT_TERMINAL_RETENTION;
+
+    private Builder(BlobContainerClient container, String prefix) {
+      this.container = InvalidInputException.requireNonNull(container, "container");
+      InvalidInputException.requireNonNull(prefix, "prefix");
+      String p = prefix;
+      while (p.endsWith("/")) {
+        p = p.substring(0, p.length() - 1);
+      }
+      if (p.isEmpty() || p.startsWith("/") || p.contains("//") || p.length() > 900) {
+        throw new InvalidInputException("prefix", "'prefix' must be a non-empty blob name prefix such as 'logs/job-1' "
+            + "(no leading '/', no empty segments, at most 900 characters); got '" + prefix + "'");
+      }
+      this.prefix = p;
+    }
+
+    /** Size in bytes at which a segment rolls over; at least 1 KiB (small sizes are for tests). */
+    public Builder segmentSize(long bytes) {
+      if (bytes < 1024) {
+        throw new InvalidInputException("segmentSize", "'segmentSize' must be at least 1024 bytes; got " + bytes);
+      }
+      this.segmentSize = bytes;
+      return this;
+    }
+
+    /** Blocks after which a segment rolls over; at most 49,000 (the service allows 50,000). */
+    Builder maxBlocksPerSegment(int blocks) {
+      if (blocks < 1 || blocks > MAX_BLOCKS_PER_SEGMENT) {
+        throw new InvalidInputException("maxBlocksPerSegment", "'maxBlocksPerSegment' must be 1.."
+            + MAX_BLOCKS_PER_SEGMENT + "; got " + blocks);
+      }
+      this.maxBlocksPerSegment = blocks;
+      return this;
+    }
+
+    /**
+     * Whether {@link #open()} breaks a lease another writer holds instead of failing. Only for a
+     * restarted job that knows the previous holder is dead (killed): two live writers would fence
+     * each other's appends off.
+     */
+    public Builder takeOver(boolean takeOver) {
+      this.takeOver = takeOver;
+      return this;
+    }
+
+    /** Terminal transactions kept in memory for {@code read} and {@code recent}. */
+    public Builder terminalRetention(int transactions) {
+      if (transactions < 0) {
+        throw new InvalidInputException("terminalRetention", "'terminalRetention' must not be negative; got " + transactions);
+      }
+      this.terminalRetention = transactions;
+      return this;
+    }
+
+    /**
+     * Takes the writer's lease, replays the log and starts the writer.
+     *
+     * @throws DualPushException when another writer holds the log, the log is damaged, or the
+     *     storage cannot be reached
+     */
+    public AzureBlobTransactionLog open() {
+      return openWriter(this);
+    }
+
+    /** Reads the log without the lease and without changing any blob; appends fail. */
+    public AzureBlobTransactionLog openReadOnly() {
+      AzureBlobTransactionLog log = new AzureBlobTransactionLog(this, true);
+      log.recover(terminalRetention);
+      return log;
+    }
+  }
+
+  /** One segment blob and what compaction needs to know about it. */
+  private static final class Segment {
+    final long number;
+    final AppendBlobClient blob;
+    long size;
+    int blocks;
+    /** Transactions with a record here that are neither VERIFIED nor SUPERSEDED. */
+    int pinCount;
+    /** A torn tail was cut off logically: nothing may be appended here. */
+    boolean sealed;
+
+    Segment(long number, AppendBlobClient blob) {
+      this.number = number;
+      this.blob = blob;
+    }
+  }
+
+  /** The segments a transaction has records in, and whether it pins them. */
+  private static final class Track {
+    long[] segments = new long[1];
+    int count;
+    boolean pinning;
+
+    boolean has(long n) {
+      for (int i = count - 1; i >= 0; i--) {
+        if (segments[i] == n) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    void add(long n) {
+      if (count == segments.length) {
+        segments = Arrays.copyOf(segments, count * 2);
+      }
+      segments[count++] = n;
+    }
+  }
+
+  private static final class Pending {
+    final LogEntry entry;
+    final byte[] frame;
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+
+    Pending(LogEntry entry, byte[] frame) {
+      this.entry = entry;
+      this.frame = frame;
+    }
+  }
+
+  private final BlobContainerClient container;
+  private final String prefix;
+  private final String description;
+  private final boolean readOnly;
+  private final long segmentSize;
+  private final int maxBlocksPerSegment;
+
+  // Guarded by io: the segments and everything compaction knows about them.
+  private final Object io = new Object();
+  private final TreeMap<Long, Segment> segments = new TreeMap<>();
+  private final Map<String, Track> tracks = new HashMap<>();
+  private TransactionIndex index = new TransactionIndex();
+  private @Nullable Segment active;
+  /** A block whose outcome is unknown (the call failed): the next commit finds out first. */
+  private byte @Nullable [] uncertain;
+  private @Nullable List<Pending> uncertainBatch;
+
+  // Guarded by queueLock: the queue and the lifecycle.
+  private final Object queueLock = new Object();
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private boolean closing;
+  private volatile boolean closed;
+  private volatile @Nullable Throwable failure;
+  private @Nullable Thread writer;
+  private @Nullable Thread renewer;
+  private @Nullable BlobLeaseClient lease;
+  private volatile long leaseRenewedNanos;
+
+  private AzureBlobTransactionLog(Builder options, boolean readOnly) {
+    this.container = options.container;
+    this.prefix = options.prefix;
+    this.description = "azure:" + container.getAccountName() + "/" + container.getBlobContainerName() + "/" + prefix;
+    this.readOnly = readOnly;
+    this.segmentSize = options.segmentSize;
+    this.maxBlocksPerSegment = options.maxBlocksPerSegment;
+  }
+
+  /** Options for a log under {@code prefix} of {@code container} (the user's client; its credential is used as is). */
+  public static Builder builder(BlobContainerClient container, String prefix) {
+    return new Builder(container, prefix);
+  }
+
+  /** Opens the log under {@code prefix} with the defaults. */
+  public static AzureBlobTransactionLog open(BlobContainerClient container, String prefix) {
+    return builder(container, prefix).open();
+  }
+
+  /** Reads the log under {@code prefix} without taking the lease; appends fail. For status tools. */
+  public static AzureBlobTransactionLog openReadOnly(BlobContainerClient container, String prefix) {
+    return builder(container, prefix).openReadOnly();
+  }
+
+  private static AzureBlobTransactionLog openWriter(Builder options) {
+    AzureBlobTransactionLog log = new AzureBlobTransactionLog(options, false);
+    log.acquireLease(options.takeOver);
+    try {
+      log.recover(options.terminalRetention);
+      log.startThreads();
+      return log;
+    } catch (RuntimeException e) {
+      log.stopRenewer();
+      log.releaseLease();
+      throw e;
+    }
+  }
+
+  /** {@code azure:ACCOUNT/CONTAINER/PREFIX}. */
+  public String describe() {
+    return description;
+  }
+
+  @Override
+  public String toString() {
+    return "AzureBlobTransactionLog{" + description + (readOnly ? ", read-only" : "") + "}";
+  }
+
+  // ------------------------------------------------------------------ the lease
+
+  private void acquireLease(boolean takeOver) {
+    BlobClient lock = container.getBlobClient(prefix + "/" + LOCK_BLOB);
+    try {
+      lock.upload(BinaryData.fromBytes(new byte[0]), false);
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() != 409 && e.getStatusCode() != 412) {
+        throw failure("create the lock blob of", e);
+      }
+    } catch (RuntimeException e) {
+      throw failure("create the lock blob of", e);
+    }
+    BlobLeaseClient client = new BlobLeaseClientBuilder().blobClient(lock).leaseId(UUID.randomUUID().toString()).buildClient();
+    try {
+      try {
+        client.acquireLease(LEASE_SECONDS);
+      } catch (BlobStorageException e) {
+        if (e.getStatusCode() != 409 || !takeOver) {
+          throw e;
+        }
+        LOG.warn("Transaction log {}: breaking the lease of a previous writer (takeOver)", description);
+        client.breakLeaseWithResponse(new BlobBreakLeaseOptions().setBreakPeriod(Duration.ZERO), null, Context.NONE);
+        client.acquireLease(LEASE_SECONDS);
+      }
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() == 409) {
+        throw new DualPushException("Transaction log " + description + " (container '" + container.getBlobContainerName()
+            + "', prefix '" + prefix + "') is already open for writing by another process or client: its lease on '"
+            + prefix + "/" + LOCK_BLOB + "' is held. Only one writer may use a log; after a crash the lease expires within "
+            + LEASE_SECONDS + " s, or open with takeOver(true) if the previous writer is known to be dead.", Scrub.of(e));
+      }
+      throw failure("take the writer's lease of", e);
+    } catch (RuntimeException e) {
+      throw failure("take the writer's lease of", e);
+    }
+    lease = client;
+    leaseRenewedNanos = System.nanoTime();
+  }
+
+  private void renewLoop() {
+    BlobLeaseClient client = Objects.requireNonNull(lease);
+    while (!closed) {
+      try {
+        Thread.sleep(RENEW_EVERY.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (closed) {
+        return;
+      }
+      try {
+        client.renewLease();
+        leaseRenewedNanos = System.nanoTime();
+      } catch (BlobStorageException e) {
+        if (e.getStatusCode() == 409 || e.getStatusCode() == 412) {
+          lost(new DualPushException("Transaction log " + description + " lost its writer's lease (HTTP "
+              + e.getStatusCode() + " " + e.getErrorCode() + "): another writer took the log over", Scrub.of(e)));
+          return;
+        }
+        LOG.warn("Transaction log {}: cannot renew the writer's lease (HTTP {}); retrying", description, e.getStatusCode());
+      } catch (RuntimeException e) {
+        LOG.warn("Transaction log {}: cannot renew the writer's lease ({}); retrying", description,
+            Scrub.text(String.valueOf(e.getMessage())));
+      }
+    }
+  }
+
+  private void lost(DualPushException e) {
+    if (failure == null) {
+      failure = e;
+      LOG.error("{}; refusing further appends", e.getMessage());
+    }
+  }
+
+  /** Whether the lease may have run out by our own clock: then another writer may hold it. */
+  private boolean leaseMayHaveExpired() {
+    return lease != null && System.nanoTime() - leaseRenewedNanos > Duration.ofSeconds(LEASE_SECONDS - 10).toNanos();
+  }
+
+  private void releaseLease() {
+    BlobLeaseClient client = lease;
+    lease = null;
+    if (client != null) {
+      try {
+        client.releaseLease();
+      } catch (RuntimeException e) {
+        LOG.warn("Transaction log {}: cannot release the writer's lease ({}); it expires within {} s", description,
+            Scrub.text(String.valueOf(e.getMessage())), LEASE_SECONDS);
+      }
+    }
+  }
+
+  private void startThreads() {
+    Thread w = new Thread(this::writerLoop, "dualpush-azure-log-writer " + prefix);
+    w.setDaemon(true);
+    writer = w;
+    w.start();
+    Thread r = new Thread(this::renewLoop, "dualpush-azure-log-lease " + prefix);
+    r.setDaemon(true);
+    renewer = r;
+    r.start();
+  }
+
+  private void stopRenewer() {
+    Thread r = renewer;
+    if (r != null) {
+      r.interrupt();
+      try {
+        r.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ recovery
+
+  private static String segmentName(String prefix, long n) {
+    return String.format("%s/segment-%020d.log", prefix, n);
+  }
+
+  private void recover(int terminalRetention) {
+    // A concurrent writer may compact a segment between our listing and our download: list again.
+    for (int attempt = 1; ; attempt++) {
+      try {
+        synchronized (io) {
+          replayAll(terminalRetention);
+        }
+        return;
+      } catch (BlobStorageException e) {
+        if (readOnly && e.getStatusCode() == 404 && attempt < 3) {
+          continue;
+        }
+        throw failure("replay", e);
+      } catch (DualPushException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw failure("replay", e);
+      }
+    }
+  }
+
+  private void replayAll(int terminalRetention) {
+    segments.clear();
+    tracks.clear();
+    index = new TransactionIndex(terminalRetention);
+    Map<Long, BlobItem> listed = new TreeMap<>();
+    ListBlobsOptions options = new ListBlobsOptions().setPrefix(prefix + "/segment-")
+        .setDetails(new BlobListDetails().setRetrieveMetadata(true));
+    for (BlobItem item : container.listBlobs(options, null)) {
+      String name = item.getName().substring(prefix.length() + 1);
+      Matcher m = SEGMENT_NAME.matcher(name);
+      if (m.matches()) {
+        listed.put(Long.parseLong(m.group(1)), item);
+      }
+    }
+    long tornAt = -1;
+    Segment last = null;
+    for (Iterator<Map.Entry<Long, BlobItem>> it = listed.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, BlobItem> e = it.next();
+      boolean isLast = !it.hasNext();
+      Segment s = new Segment(e.getKey(), container.getBlobClient(e.getValue().getName()).getAppendBlobClient());
+      segments.put(s.number, s);
+      long length = e.getValue().getProperties().getContentLength() == null ? 0 : e.getValue().getProperties().getContentLength();
+      Map<String, String> metadata = e.getValue().getMetadata();
+      String valid = metadata == null ? null : metadata.get(VALID_LENGTH);
+      if (valid != null) {
+        s.sealed = true;
+        length = Math.min(length, Long.parseLong(valid));
+      }
+      byte[] bytes = download(s, length);
+      long end = scan(s, bytes, isLast && valid == null);
+      s.size = length;
+      if (end < length) {
+        tornAt = end;
+      }
+      last = s;
+    }
+    if (readOnly) {
+      return;
+    }
+    if (last != null && tornAt >= 0) {
+      LOG.warn("Transaction log {}: dropping a torn tail of {} bytes at offset {} of blob '{}'; further records go to a "
+          + "new segment", description, last.size - tornAt, tornAt, last.blob.getBlobName());
+      Map<String, String> metadata = new HashMap<>();
+      metadata.put(VALID_LENGTH, Long.toString(tornAt));
+      last.blob.setMetadata(metadata);
+      last.size = tornAt;
+      last.sealed = true;
+    }
+    if (last == null || last.sealed) {
+      active = createSegment(last == null ? 1 : last.number + 1);
+    } else {
+      BlobProperties props = last.blob.getProperties();
+      last.blocks = props.getCommittedBlockCount() == null ? 0 : props.getCommittedBlockCount();
+      if (props.getBlobSize() != last.size) {
+        throw new DualPushException("Transaction log " + description + ": blob '" + last.blob.getBlobName() + "' grew from "
+            + last.size + " to " + props.getBlobSize() + " bytes while it was replayed; is another writer using the log?");
+      }
+      active = last;
+    }
+  }
+
+  private byte[] download(Segment s, long length) {
+    if (length == 0) {
+      return new byte[0];
+    }
+    if (length > Integer.MAX_VALUE - 16) {
+      throw new DualPushException("Transaction log " + description + ": blob '" + s.blob.getBlobName() + "' is "
+          + length + " bytes, larger than a segment can be");
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream((int) length);
+    s.blob.downloadStreamWithResponse(out, new BlobRange(0, length), null, null, false, null, Context.NONE);
+    byte[] bytes = out.toByteArray();
+    if (bytes.length != length) {
+      throw new DualPushException("Transaction log " + description + ": read " + bytes.length + " of " + length
+          + " bytes of blob '" + s.blob.getBlobName() + "'");
+    }
+    return bytes;
+  }
+
+  /** Replays every whole frame; returns the offset after the last one (less than the length only for a torn tail). */
+  private long scan(Segment s, byte[] bytes, boolean mayBeTorn) {
+    ByteBuffer buf = ByteBuffer.wrap(bytes);
+    CRC32C crc = new CRC32C();
+    int pos = 0;
+    while (pos < bytes.length) {
+      if (bytes.length - pos < HEADER) {
+        return torn(s, pos, mayBeTorn, "a partial frame header");
+      }
+      int length = buf.getInt(pos);
+      if (length <= 2 || length > MAX_ENTRY) {
+        throw corrupt(s, pos, "implausible entry length " + length);
+      }
+      if ((long) pos + HEADER + length > bytes.length) {
+        return torn(s, pos, mayBeTorn, "an entry of " + length + " bytes runs past the end");
+      }
+      crc.reset();
+      crc.update(bytes, pos + HEADER, length);
+      if ((int) crc.getValue() != buf.getInt(pos + 4)) {
+        throw corrupt(s, pos, "checksum mismatch");
+      }
+      LogEntry entry;
+      try {
+        entry = LogEntryCodec.decode(bytes, pos + HEADER, length);
+      } catch (IllegalArgumentException e) {
+        throw corrupt(s, pos, e.getMessage());
+      }
+      applyDurable(entry, s);
+      pos += HEADER + length;
+    }
+    return pos;
+  }
+
+  private long torn(Segment s, int pos, boolean mayBeTorn, String why) {
+    if (!mayBeTorn) {
+      throw corrupt(s, pos, why + "; the segment is not the last, so it cannot have been torn");
+    }
+    return pos;
+  }
+
+  private DualPushException corrupt(Segment s, long offset, String why) {
+    return new DualPushException("Transaction log " + description + ": blob '" + s.blob.getBlobName()
+        + "' is damaged at offset " + offset + " (" + why + "). Refusing to skip records; restore the blob or move it aside.");
+  }
+
+  private Segment createSegment(long number) {
+    AppendBlobClient blob = container.getBlobClient(segmentName(prefix, number)).getAppendBlobClient();
+    // If-None-Match: * — a segment that already exists belongs to another writer.
+    boolean created = blob.createIfNotExistsWithResponse(new com.azure.storage.blob.options.AppendBlobCreateOptions(), null,
+        Context.NONE).getStatusCode() == 201;
+    if (!created && blob.getProperties().getBlobSize() != 0) {
+      // An empty one is ours: a create whose answer was lost and that the SDK or a later roll retried.
+      throw new DualPushException("Transaction log " + description + ": segment '" + blob.getBlobName()
+          + "' already exists and holds records; another writer is using the log");
+    }
+    Segment s = new Segment(number, blob);
+    segments.put(number, s);
+    return s;
+  }
+
+  // ------------------------------------------------------------------ the fold and compaction bookkeeping
+
+  private void applyDurable(LogEntry entry, Segment segment) {
+    String previousOfKey = null;
+    if (entry instanceof LogEntry.Started s) {
+      previousOfKey = index.latest(s.key()).map(TransactionRecord::transactionId).orElse(null);
+    }
+    if (!index.apply(entry)) {
+      return;
+    }
+    String id = entry.transactionId();
+    Track track = tracks.computeIfAbsent(id, k -> new Track());
+    if (!track.has(segment.number)) {
+      track.add(segment.number);
+      if (track.pinning) {
+        segment.pinCount++;
+      }
+    }
+    updatePinning(id, track);
+    if (previousOfKey != null && !previousOfKey.equals(id)) {
+      Track previous = tracks.get(previousOfKey);
+      if (previous != null) {
+        // The record that superseded the previous transaction is tied to its segments, so a replay
+        // never resurrects the superseded one as open.
+        if (!previous.has(segment.number)) {
+          previous.add(segment.number);
+          if (previous.pinning) {
+            segment.pinCount++;
+          }
+        }
+        updatePinning(previousOfKey, previous);
+      }
+    }
+  }
+
+  private void updatePinning(String id, Track track) {
+    Optional<TransactionRecord> record = index.get(id);
+    if (record.isEmpty()) {
+      return;
+    }
+    TransactionState state = record.get().state();
+    boolean pinning = state != TransactionState.VERIFIED && state != TransactionState.SUPERSEDED;
+    if (pinning == track.pinning) {
+      return;
+    }
+    track.pinning = pinning;
+    for (int i = 0; i < track.count; i++) {
+      Segment s = segments.get(track.segments[i]);
+      if (s != null) {
+        s.pinCount += pinning ? 1 : -1;
+      }
+    }
+  }
+
+  /** Deletes the segments compaction may drop; returns how many. Called holding {@code io}. */
+  private int compact() {
+    Set<Long> deletable = new HashSet<>();
+    for (Segment s : segments.values()) {
+      if (s != active && s.pinCount == 0) {
+        deletable.add(s.number);
+      }
+    }
+    boolean changed = !deletable.isEmpty();
+    while (changed) {
+      changed = false;
+      for (Track t : tracks.values()) {
+        if (t.count < 2) {
+          continue;
+        }
+        boolean anyKept = false;
+        boolean anyDeleted = false;
+        for (int i = 0; i < t.count; i++) {
+          long n = t.segments[i];
+          if (deletable.contains(n)) {
+            anyDeleted = true;
+          } else if (segments.containsKey(n)) {
+            anyKept = true;
+          }
+        }
+        if (anyKept && anyDeleted) {
+          for (int i = 0; i < t.count; i++) {
+            deletable.remove(t.segments[i]);
+          }
+          changed = true;
+        }
+      }
+    }
+    if (deletable.isEmpty()) {
+      return 0;
+    }
+    for (Long n : deletable) {
+      Segment s = segments.remove(n);
+      s.blob.deleteIfExists();
+      LOG.debug("Transaction log {}: compacted {}", description, s.blob.getBlobName());
+    }
+    for (Iterator<Track> it = tracks.values().iterator(); it.hasNext(); ) {
+      Track t = it.next();
+      int kept = 0;
+      for (int i = 0; i < t.count; i++) {
+        if (segments.containsKey(t.segments[i])) {
+          t.segments[kept++] = t.segments[i];
+        }
+      }
+      t.count = kept;
+      if (kept == 0) {
+        it.remove();
+      }
+    }
+    return deletable.size();
+  }
+
+  /** The names of the segment blobs, oldest first (for tests and tools). */
+  List<String> segmentNames() {
+    synchronized (io) {
+      List<String> names = new ArrayList<>();
+      segments.values().forEach(s -> names.add(s.blob.getBlobName()));
+      return names;
+    }
+  }
+
+  // ------------------------------------------------------------------ appending
+
+  @Override
+  public void append(LogEntry entry) {
+    Objects.requireNonNull(entry, "entry");
+    if (readOnly) {
+      throw new DualPushException("Transaction log " + description + " was opened read-only");
+    }
+    byte[] body = LogEntryCodec.encode(entry);
+    if (body.length > MAX_ENTRY) {
+      throw new InvalidInputException("entry", "A log entry of " + body.length + " bytes is larger than the "
+          + MAX_ENTRY + " bytes one append block can hold (transaction " + entry.transactionId() + ")");
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(body, 0, body.length);
+    byte[] frame = new byte[HEADER + body.length];
+    ByteBuffer.wrap(frame).putInt(body.length).putInt((int) crc.getValue()).put(body);
+    Pending p = new Pending(entry, frame);
+    synchronized (queueLock) {
+      checkUsable();
+      if (closing) {
+        throw new DualPushException("Transaction log " + description + " is closed");
+      }
+      queue.add(p);
+      queueLock.notifyAll();
+    }
+    try {
+      p.done.join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof DualPushException d) {
+        throw d;
+      }
+      throw new DualPushException("Cannot append to transaction log " + description + ": " + cause, cause);
+    }
+  }
+
+  private void checkUsable() {
+    if (closed) {
+      throw new DualPushException("Transaction log " + description + " is closed");
+    }
+    Throwable f = failure;
+    if (f != null) {
+      throw new DualPushException("Transaction log " + description + " refuses appends (" + f.getMessage()
+          + "); reopen it to continue from what is stored", f);
+    }
+  }
+
+  private void writerLoop() {
+    List<Pending> batch = new ArrayList<>();
+    while (true) {
+      synchronized (queueLock) {
+        while (queue.isEmpty() && !closing) {
+          try {
+            queueLock.wait();
+          } catch (InterruptedException e) {
+            if (closed) {
+              return; // abandoned
+            }
+          }
+        }
+        if (queue.isEmpty() || closed) {
+          return;
+        }
+        int bytes = 0;
+        while (!queue.isEmpty() && bytes + queue.peek().frame.length <= MAX_BLOCK) {
+          Pending p = queue.poll();
+          bytes += p.frame.length;
+          batch.add(p);
+        }
+      }
+      try {
+        synchronized (io) {
+          commit(batch);
+        }
+      } catch (Throwable e) {
+        failure = e;
+        failAll(batch, e);
+        LOG.error("Transaction log {}: the writer thread failed; refusing further appends", description, e);
+        synchronized (queueLock) {
+          List<Pending> rest = new ArrayList<>(queue);
+          queue.clear();
+          failAll(rest, e);
+        }
+        return;
+      }
+      batch.clear();
+    }
+  }
+
+  private static void failAll(List<Pending> batch, Throwable e) {
+    for (Pending p : batch) {
+      p.done.completeExceptionally(e);
+    }
+  }
+
+  /** Appends {@code batch} as one block (rolling first if needed), folds it in and completes it. Holding {@code io}. */
+  private void commit(List<Pending> batch) {
+    Throwable f = failure;
+    if (f != null) {
+      failAll(batch, new DualPushException("Transaction log " + description + " refuses appends (" + f.getMessage() + ")", f));
+      return;
+    }
+    if (leaseMayHaveExpired()) {
+      lost(new DualPushException("Transaction log " + description + " could not renew its writer's lease in time; "
+          + "another writer may hold the log now"));
+      failAll(batch, Objects.requireNonNull(failure));
+      return;
+    }
+    try {
+      if (uncertain != null) {
+        resolveUncertain();
+      }
+      Segment s = Objects.requireNonNull(active);
+      int length = 0;
+      for (Pending p : batch) {
+        length += p.frame.length;
+      }
+      if (s.blocks >= maxBlocksPerSegment || (s.size > 0 && s.size + length > segmentSize)) {
+        s = roll();
+      }
+      byte[] block = new byte[length];
+      int at = 0;
+      for (Pending p : batch) {
+        System.arraycopy(p.frame, 0, block, at, p.frame.length);
+        at += p.frame.length;
+      }
+      long expected = s.size;
+      try {
+        s.blob.appendBlockWithResponse(new ByteArrayInputStream(block), block.length, null,
+            new AppendBlobRequestConditions().setAppendPosition(expected), null, Context.NONE);
+      } catch (BlobStorageException e) {
+        if (e.getStatusCode() == 412 && BlobErrorCode.APPEND_POSITION_CONDITION_NOT_MET.equals(e.getErrorCode())) {
+          if (!landedAt(s, expected, block)) {
+            throw fenced(s, expected, e);
+          }
+          LOG.debug("Transaction log {}: a retried block had already landed at offset {}", description, expected);
+        } else if (isTransient(e)) {
+          uncertain = block;
+          uncertainBatch = new ArrayList<>(batch);
+          throw e;
+        } else {
+          throw e;
+        }
+      } catch (RuntimeException e) {
+        if (!(e instanceof BlobStorageException)) {
+          uncertain = block; // below HTTP: the block may or may not have landed
+          uncertainBatch = new ArrayList<>(batch);
+        }
+        throw e;
+      }
+      s.size += block.length;
+      s.blocks++;
+      for (Pending p : batch) {
+        applyDurable(p.entry, s);
+      }
+      for (Pending p : batch) {
+        p.done.complete(null);
+      }
+    } catch (RuntimeException e) {
+      // Fencing failures have set `failure` already; everything else fails this batch only.
+      failAll(batch, failure("append to", e));
+    }
+  }
+
+  /**
+   * A previous block's call failed: find out from the blob whether it landed. If it did, its
+   * records are in the log (though their appends threw); if not, carry on from where we were.
+   */
+  private void resolveUncertain() {
+    Segment s = Objects.requireNonNull(active);
+    byte[] block = Objects.requireNonNull(uncertain);
+    BlobProperties props = s.blob.getProperties();
+    long size = props.getBlobSize();
+    if (size == s.size) {
+      uncertain = null;
+      uncertainBatch = null;
+      return;
+    }
+    if (size == s.size + block.length && landedAt(s, s.size, block)) {
+      LOG.warn("Transaction log {}: a block whose append failed had landed at offset {} of '{}'; its {} records are in "
+          + "the log", description, s.size, s.blob.getBlobName(), Objects.requireNonNull(uncertainBatch).size());
+      s.size += block.length;
+      s.blocks++;
+      for (Pending p : Objects.requireNonNull(uncertainBatch)) {
+        applyDurable(p.entry, s);
+      }
+      uncertain = null;
+      uncertainBatch = null;
+      return;
+    }
+    DualPushException e = new DualPushException("Transaction log " + description + ": blob '" + s.blob.getBlobName()
+        + "' is " + size + " bytes where this writer expected " + s.size + " (or " + (s.size + block.length)
+        + "); another writer appended to it");
+    lost(e);
+    throw e;
+  }
+
+  private boolean landedAt(Segment s, long offset, byte[] block) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(block.length);
+    try {
+      s.blob.downloadStreamWithResponse(out, new BlobRange(offset, (long) block.length), null, null, false, null,
+          Context.NONE);
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() == 416) {
+        return false;
+      }
+      throw e;
+    }
+    return Arrays.equals(out.toByteArray(), block);
+  }
+
+  private DualPushException fenced(Segment s, long expected, BlobStorageException e) {
+    DualPushException d = new DualPushException("Transaction log " + description + ": blob '" + s.blob.getBlobName()
+        + "' no longer ends at offset " + expected + " and does not hold this writer's block there: another writer "
+        + "appended to the log. Refusing further appends; reopen to continue from what is stored", Scrub.of(e));
+    lost(d);
+    return d;
+  }
+
+  private Segment roll() {
+    Segment old = Objects.requireNonNull(active);
+    Segment next = createSegment(old.number + 1);
+    active = next;
+    try {
+      compact();
+    } catch (RuntimeException e) {
+      LOG.warn("Transaction log {}: compaction after a roll-over failed ({}); it is retried at the next checkpoint",
+          description, Scrub.text(String.valueOf(e.getMessage())));
+    }
+    return next;
+  }
+
+  private static boolean isTransient(BlobStorageException e) {
+    int status = e.getStatusCode();
+    return status == 408 || status == 429 || status >= 500;
+  }
+
+  /** A DualPushException for a failed call, saying whether retrying later may help; never a secret. */
+  private DualPushException failure(String operation, RuntimeException e) {
+    if (e instanceof DualPushException d) {
+      return d;
+    }
+    String what = "Cannot " + operation + " transaction log " + description + ": ";
+    if (e instanceof BlobStorageException b) {
+      int status = b.getStatusCode();
+      String detail = "HTTP " + status + (b.getErrorCode() == null ? "" : " " + b.getErrorCode());
+      String hint;
+      if (isTransient(b)) {
+        hint = " (transient: throttled, timed out or unavailable; retry later)";
+      } else if (status == 404 && BlobErrorCode.CONTAINER_NOT_FOUND.equals(b.getErrorCode())) {
+        hint = " (permanent: container '" + container.getBlobContainerName() + "' does not exist)";
+      } else if (status == 401 || status == 403) {
+        hint = " (permanent: authentication or authorization failed; check the client's credential)";
+      } else {
+        hint = " (permanent)";
+      }
+      return new DualPushException(what + detail + hint, Scrub.of(e));
+    }
+    Throwable root = e;
+    for (int depth = 0; root.getCause() != null && root.getCause() != root && depth < 20; depth++) {
+      root = root.getCause();
+    }
+    boolean io = root instanceof IOException || e instanceof UncheckedIOException;
+    return new DualPushException(what + root.getClass().getSimpleName()
+        + (root.getMessage() == null ? "" : ": " + Scrub.text(root.getMessage()))
+        + (io ? " (transient: the service could not be reached; retry later)" : ""), Scrub.of(e));
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  @Override
+  public Optional<TransactionRecord> read(String transactionId) {
+    return index.get(transactionId);
+  }
+
+  @Override
+  public Optional<TransactionRecord> latest(String key) {
+    return index.latest(key);
+  }
+
+  @Override
+  public List<TransactionRecord> open() {
+    return index.open();
+  }
+
+  @Override
+  public List<TransactionRecord> recent(int limit) {
+    return index.recent(limit);
+  }
+
+  @Override
+  public void checkpoint() {
+    if (readOnly || closed) {
+      return;
+    }
+    synchronized (io) {
+      if (failure != null) {
+        return;
+      }
+      try {
+        int deleted = compact();
+        if (deleted > 0) {
+          LOG.debug("Transaction log {}: checkpoint deleted {} segments", description, deleted);
+        }
+      } catch (RuntimeException e) {
+        throw failure("compact", e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    Thread w;
+    synchronized (queueLock) {
+      if (closed || closing) {
+        return;
+      }
+      closing = true;
+      queueLock.notifyAll();
+      w = writer;
+    }
+    if (w != null) {
+      try {
+        w.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    closed = true;
+    stopRenewer();
+    releaseLease();
+  }
+
+  /**
+   * For tests: stops like a killed process would — the writer and the lease renewal stop, nothing
+   * is released, queued appends fail. The lease stays held until it expires or is broken.
+   */
+  void simulateCrashForTesting() {
+    synchronized (queueLock) {
+      closed = true;
+      closing = true;
+      List<Pending> rest = new ArrayList<>(queue);
+      queue.clear();
+      failAll(rest, new DualPushException("Transaction log " + description + " crashed (simulated)"));
+      queueLock.notifyAll();
+    }
+    Thread w = writer;
+    if (w != null) {
+      w.interrupt();
+      try {
+        w.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    stopRenewer();
+    lease = null;
+  }
+}

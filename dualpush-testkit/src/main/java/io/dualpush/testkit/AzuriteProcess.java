@@ -1,0 +1,370 @@
+package io.dualpush.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A real Azurite blob service (the Azure Storage emulator, from npm) run as a local process on a
+ * free loopback port, without JUnit: for benchmarks and tools. {@link AzuriteExtension} wraps one
+ * for tests.
+ *
+ * <pre>{@code
+ * try (AzuriteProcess azurite = new AzuriteProcess("eastus2")) {
+ *   azurite.start();
+ *   BlobServiceClient service = new BlobServiceClientBuilder().connectionString(azurite.connectionString()).buildClient();
+ * }
+ * }</pre>
+ *
+ * <p>Where Azurite comes from, first match wins: the system property {@code dualpush.azurite.blob}
+ * (path of an {@code azurite-blob} executable), an {@code azurite-blob} on the {@code PATH}, or
+ * Azurite {@value #AZURITE_VERSION} installed once with npm under
+ * {@code ${user.home}/.cache/dualpush/azurite-}{@value #AZURITE_VERSION} (a file lock keeps
+ * concurrent builds from installing it twice). Node and npm must be on the {@code PATH}.
+ *
+ * <p>An instance keeps its port and its data directory for its whole life, so it can be
+ * {@link #stop()}ped to simulate an outage and {@link #start()}ed again with its blobs intact;
+ * {@link #close()} deletes them.
+ *
+ * <p>The account is Azurite's documented default, {@code devstoreaccount1}, whose key is public;
+ * it is still never logged nor shown by {@link #toString()}. Thread-safe.
+ */
+public final class AzuriteProcess implements AutoCloseable {
+  /** The Azurite release installed when none is found. */
+  public static final String AZURITE_VERSION = "3.37.0";
+  /** Azurite's well-known development account. */
+  public static final String ACCOUNT_NAME = "devstoreaccount1";
+  // Azurite's documented, public development key (not a secret; kept out of logs all the same).
+  private static final String ACCOUNT_KEY =
+      "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(10);
+
+  private final String name;
+  private @Nullable Path workDir;
+  private @Nullable Path dataDir;
+  private @Nullable Path logFile;
+  private int port;
+  private @Nullable Process process;
+  private @Nullable Thread shutdownHook;
+
+  /** @param name a label for this instance (a region name, say); used in directory and log names */
+  public AzuriteProcess(String name) {
+    Objects.requireNonNull(name, "'name' cannot be null.");
+    if (!name.matches("[A-Za-z0-9._-]{1,40}")) {
+      throw new IllegalArgumentException("'name' must be 1-40 letters, digits, '.', '_' or '-': '" + name + "'");
+    }
+    this.name = name;
+  }
+
+  /** The label given at construction. */
+  public String name() {
+    return name;
+  }
+
+  /** The blob port; fixed from the first start on. */
+  public synchronized int port() {
+    requireStartedOnce();
+    return port;
+  }
+
+  /** {@code http://127.0.0.1:PORT/devstoreaccount1}. */
+  public synchronized String blobEndpoint() {
+    requireStartedOnce();
+    return "http://127.0.0.1:" + port + "/" + ACCOUNT_NAME;
+  }
+
+  /** A connection string for the development account; it holds the (public) account key: do not log it. */
+  public synchronized String connectionString() {
+    return "DefaultEndpointsProtocol=http;AccountName=" + ACCOUNT_NAME + ";AccountKey=" + ACCOUNT_KEY
+        + ";BlobEndpoint=" + blobEndpoint() + ";";
+  }
+
+  /** The account name, {@value #ACCOUNT_NAME}. */
+  public String accountName() {
+    return ACCOUNT_NAME;
+  }
+
+  /** The account key, for tests that build a shared-key credential; do not log it. */
+  public String accountKey() {
+    return ACCOUNT_KEY;
+  }
+
+  /** Where this instance keeps its blobs. */
+  public synchronized Path dataDirectory() {
+    requireStartedOnce();
+    return Objects.requireNonNull(dataDir);
+  }
+
+  /** Whether the process is alive. */
+  public synchronized boolean isRunning() {
+    return process != null && process.isAlive();
+  }
+
+  /**
+   * Starts Azurite, on a free port the first time and on the same port and data directory after a
+   * {@link #stop()}; returns once the port accepts connections. Does nothing when already running.
+   */
+  public synchronized void start() throws IOException, InterruptedException {
+    if (isRunning()) {
+      return;
+    }
+    Path executable = locateOrInstall();
+    if (workDir == null) {
+      workDir = Files.createTempDirectory("dualpush-azurite-" + name + "-");
+      dataDir = Files.createDirectories(workDir.resolve("data"));
+      logFile = workDir.resolve("azurite.log");
+      // A free port can be taken between our probe and Azurite's bind: try a few.
+      IOException last = null;
+      for (int attempt = 0; attempt < 3; attempt++) {
+        port = freePort();
+        try {
+          launch(executable);
+          return;
+        } catch (IOException e) {
+          last = e;
+        }
+      }
+      throw Objects.requireNonNull(last);
+    }
+    launch(executable);
+  }
+
+  /** Kills the Azurite process tree and waits until it is gone; the port and data are kept for {@link #start()}. */
+  public synchronized void stop() {
+    Process p = process;
+    process = null;
+    if (p == null) {
+      return;
+    }
+    kill(p);
+    if (shutdownHook != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException e) {
+        // the JVM is already shutting down; the hook runs anyway
+      }
+      shutdownHook = null;
+    }
+    waitUntilPortClosed(Duration.ofSeconds(10));
+  }
+
+  /** Stops the process and deletes its data directory; a later {@link #start()} begins afresh on a new port. */
+  @Override
+  public synchronized void close() {
+    stop();
+    if (workDir != null) {
+      deleteTree(workDir);
+      workDir = null;
+      dataDir = null;
+      logFile = null;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "AzuriteProcess{" + name + (workDir == null ? "" : ", port " + port) + (isRunning() ? ", running" : "") + "}";
+  }
+
+  // ------------------------------------------------------------------ process handling
+
+  private void launch(Path executable) throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(executable.toString());
+    command.addAll(List.of("--blobHost", "127.0.0.1", "--blobPort", Integer.toString(port),
+        "--location", Objects.requireNonNull(dataDir).toString(),
+        "--skipApiVersionCheck", "--disableTelemetry", "--silent"));
+    ProcessBuilder pb = new ProcessBuilder(command)
+        .directory(workDir.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(Objects.requireNonNull(logFile).toFile()));
+    Process p = pb.start();
+    process = p;
+    Thread hook = new Thread(() -> kill(p), "azurite-" + name + "-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    shutdownHook = hook;
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!p.isAlive()) {
+        stop();
+        throw new IOException("Azurite '" + name + "' exited with code " + p.exitValue() + " before listening on port "
+            + port + "; its output:\n" + tail(logFile));
+      }
+      if (portAnswers()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    stop();
+    throw new IOException("Azurite '" + name + "' did not listen on port " + port + " within " + START_TIMEOUT
+        + "; its output:\n" + tail(logFile));
+  }
+
+  private static void kill(Process p) {
+    List<ProcessHandle> tree = new ArrayList<>();
+    p.descendants().forEach(tree::add);
+    p.destroy();
+    tree.forEach(ProcessHandle::destroy);
+    try {
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      p.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+    tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+  }
+
+  private boolean portAnswers() {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private void waitUntilPortClosed(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline && portAnswers()) {
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private void requireStartedOnce() {
+    if (workDir == null) {
+      throw new IllegalStateException("Azurite '" + name + "' was never started");
+    }
+  }
+
+  // ------------------------------------------------------------------ finding or installing Azurite
+
+  private static Path locateOrInstall() throws IOException, InterruptedException {
+    String configured = System.getProperty("dualpush.azurite.blob");
+    if (configured != null && !configured.isBlank()) {
+      Path p = Path.of(configured);
+      if (!Files.isExecutable(p)) {
+        throw new IOException("dualpush.azurite.blob names " + p + ", which is not an executable file");
+      }
+      return p;
+    }
+    Path onPath = findOnPath("azurite-blob");
+    if (onPath != null) {
+      return onPath;
+    }
+    return installed();
+  }
+
+  private static @Nullable Path findOnPath(String program) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return null;
+    }
+    for (String dir : path.split(java.io.File.pathSeparator)) {
+      if (dir.isEmpty()) {
+        continue;
+      }
+      Path candidate = Path.of(dir, program);
+      if (Files.isExecutable(candidate)) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+
+  /** Azurite under the user's cache, installed with npm the first time, under a file lock. */
+  static Path installed() throws IOException, InterruptedException {
+    Path dir = Path.of(System.getProperty("user.home"), ".cache", "dualpush", "azurite-" + AZURITE_VERSION);
+    Path executable = dir.resolve("node_modules").resolve(".bin").resolve("azurite-blob");
+    if (Files.isExecutable(executable)) {
+      return executable;
+    }
+    Files.createDirectories(dir.getParent());
+    Path lockFile = dir.getParent().resolve("azurite-" + AZURITE_VERSION + ".lock");
+    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock ignored = ch.lock()) {
+      if (Files.isExecutable(executable)) {
+        return executable; // another build installed it while we waited for the lock
+      }
+      Path npm = findOnPath("npm");
+      if (npm == null) {
+        throw new IOException("Azurite is not installed and npm is not on the PATH: install Node.js and npm, "
+            + "or `npm install -g azurite@" + AZURITE_VERSION + "`");
+      }
+      Files.createDirectories(dir);
+      Path log = dir.getParent().resolve("azurite-" + AZURITE_VERSION + "-install.log");
+      Process p = new ProcessBuilder(npm.toString(), "install", "--no-audit", "--no-fund", "--prefix", dir.toString(),
+          "azurite@" + AZURITE_VERSION)
+          .redirectErrorStream(true)
+          .redirectOutput(log.toFile())
+          .start();
+      if (!p.waitFor(INSTALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        kill(p);
+        throw new IOException("npm install azurite@" + AZURITE_VERSION + " did not finish within " + INSTALL_TIMEOUT);
+      }
+      if (p.exitValue() != 0 || !Files.isExecutable(executable)) {
+        throw new IOException("npm install azurite@" + AZURITE_VERSION + " failed with code " + p.exitValue()
+            + "; its output:\n" + tail(log));
+      }
+      return executable;
+    }
+  }
+
+  // ------------------------------------------------------------------ small helpers
+
+  private static String tail(@Nullable Path file) {
+    if (file == null) {
+      return "";
+    }
+    try {
+      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    } catch (IOException e) {
+      return "(cannot read " + file + ": " + e.getMessage() + ")";
+    }
+  }
+
+  private static void deleteTree(Path root) {
+    try (Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          // best effort: a temp directory left behind is harmless
+        }
+      });
+    } catch (IOException | UncheckedIOException e) {
+      // best effort
+    }
+  }
+}
