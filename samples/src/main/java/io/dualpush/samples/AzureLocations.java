@@ -67,7 +67,9 @@ final class AzureLocations {
     try {
       uri = URI.create(url);
     } catch (IllegalArgumentException e) {
-      throw new UsageException(option + ": not a URL: '" + url + "'");
+      // Never echo what follows a '?' or an '@': it may be a SAS signature or a password.
+      String shown = url.split("[?@]", 2)[0];
+      throw new UsageException(option + ": not a URL: '" + shown + (shown.length() < url.length() ? "...'" : "'"));
     }
     if (uri.getRawQuery() != null || uri.getRawUserInfo() != null) {
       throw new UsageException(option + ": the URL must not carry credentials (a SAS query or user info); "

@@ -41,6 +41,17 @@ class AzureLocationsTest {
   }
 
   @Test
+  @DisplayName("a malformed URL with a SAS is refused without repeating the signature")
+  void malformedUrlWithSas() {
+    assertThatThrownBy(() -> AzureLocations.parse("--destination dr",
+        "azure:https://contoso.blob.core.windows.net/gold?sv=2023&sig=c2Vj cmV0", false, Map.<String, String>of()::get))
+        .isInstanceOf(UsageException.class)
+        .hasMessageContaining("not a URL")
+        .hasMessageNotContaining("sig=")
+        .hasMessageNotContaining("c2Vj");
+  }
+
+  @Test
   @DisplayName("an unset or empty variable is named, a bad value is not shown")
   void variableProblems() {
     assertThatThrownBy(() -> AzureLocations.parse("--destination dr", "azure-env:DR/gold", false, Map.<String, String>of()::get))
