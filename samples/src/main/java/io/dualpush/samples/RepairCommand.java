@@ -3,7 +3,6 @@ package io.dualpush.samples;
 import io.dualpush.DualPushClient;
 import io.dualpush.DualPushClientBuilder;
 import io.dualpush.RepairOptions;
-import io.dualpush.spi.TransactionIndex;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
 import java.nio.file.Path;
@@ -30,12 +29,13 @@ final class RepairCommand {
     int attempted;
     long started = System.nanoTime();
     // Repair runs now, in the foreground; no background schedule in a short-lived command.
-    try (TransactionLog log = logLocation.openWriter(TransactionIndex.DEFAULT_TERMINAL_RETENTION);
+    try (TransactionLog log = logLocation.openWriter(Integer.MAX_VALUE);
          DualPushClient client = targets.addTo(new DualPushClientBuilder().transactionLog(log)
              .repair(RepairOptions.builder().enabled(false).build())).buildClient()) {
       attempted = client.repairAll().size();
+      client.close(); // drains, so the log holds every outcome
+      return print(args, console, "repair", log, attempted, System.nanoTime() - started);
     }
-    return print(args, console, "repair", logLocation, attempted, System.nanoTime() - started);
   }
 
   static void noPositionals(CliArgs args, String usage) {
@@ -55,11 +55,9 @@ final class RepairCommand {
     return targets;
   }
 
-  static int print(CliArgs args, Console console, String command, LogLocation logLocation, int attempted, long nanos) {
-    Report report;
-    try (TransactionLog log = logLocation.openExisting()) {
-      report = new Report(command, Report.current(log));
-    }
+  /** Reports from the log the command wrote through (still open): no second replay of the log. */
+  static int print(CliArgs args, Console console, String command, TransactionLog log, int attempted, long nanos) {
+    Report report = new Report(command, Report.current(log));
     if (args.flag("--json")) {
       LinkedHashMap<String, Object> extra = new LinkedHashMap<>();
       extra.put(command.equals("repair") ? "repaired" : "checked", attempted);

@@ -59,7 +59,8 @@ final class VerifyCommand {
         }
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
       }
+      client.close(); // drains, so the log holds every finding
+      return RepairCommand.print(args, console, "verify", log, current.size(), System.nanoTime() - started);
     }
-    return RepairCommand.print(args, console, "verify", logLocation, current.size(), System.nanoTime() - started);
   }
 }
