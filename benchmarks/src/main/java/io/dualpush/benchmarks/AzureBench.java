@@ -43,9 +43,20 @@ final class AzureBench {
   record Config(int smallObjects, int largeObjects, int threads, int rounds, int warmup, int rttMillis, Path dir) {}
 
   /** One side at one size, all rounds together. */
-  record Result(String side, int size, long objects, long nanos, long p50, long p99) {
+  record Result(String side, int size, long objects, long nanos, long p50, long p99, long clientCpuNanos,
+      long azuriteCpuNanos) {
     double objectsPerSecond() {
       return objects / (nanos / 1e9);
+    }
+
+    /** CPU time of this JVM per object (both sides run in it, one at a time). */
+    double clientCpuMicrosPerObject() {
+      return clientCpuNanos / 1e3 / objects;
+    }
+
+    /** CPU time of both Azurite processes per object. */
+    double azuriteCpuMicrosPerObject() {
+      return azuriteCpuNanos / 1e3 / objects;
     }
 
     double mibPerSecond() {
@@ -84,22 +95,22 @@ final class AzureBench {
           int warm = Math.min(config.warmup(), objects);
           measure(pool, dualpush, "warm-dp", warm, size, null);
           measure(pool, sdk, "warm-sdk", warm, size, null);
-          LatencyHistogram hd = new LatencyHistogram();
-          LatencyHistogram hs = new LatencyHistogram();
-          long nd = 0;
-          long ns = 0;
+          Tally td = new Tally(a, b);
+          Tally ts = new Tally(a, b);
           for (int round = 0; round < config.rounds(); round++) {
             if (round % 2 == 0) {
-              nd += measure(pool, dualpush, "dp", objects, size, hd);
-              ns += measure(pool, sdk, "sdk", objects, size, hs);
+              round(pool, dualpush, "dp", objects, size, td);
+              round(pool, sdk, "sdk", objects, size, ts);
             } else {
-              ns += measure(pool, sdk, "sdk", objects, size, hs);
-              nd += measure(pool, dualpush, "dp", objects, size, hd);
+              round(pool, sdk, "sdk", objects, size, ts);
+              round(pool, dualpush, "dp", objects, size, td);
             }
           }
           long total = (long) objects * config.rounds();
-          results.add(new Result("dualpush", size, total, nd, hd.percentile(0.50), hd.percentile(0.99)));
-          results.add(new Result("plain SDK", size, total, ns, hs.percentile(0.50), hs.percentile(0.99)));
+          long nd = td.wallNanos;
+          long ns = ts.wallNanos;
+          results.add(td.result("dualpush", size, total));
+          results.add(ts.result("plain SDK", size, total));
           System.out.printf(java.util.Locale.ROOT, "  %d-byte objects done: dualpush %.0f obj/s, SDK %.0f obj/s%n", size,
               total / (nd / 1e9), total / (ns / 1e9));
         }
@@ -145,6 +156,45 @@ final class AzureBench {
   @FunctionalInterface
   private interface Side {
     void write(String key, byte[] bytes) throws Exception;
+  }
+
+  /** What one side spent over its rounds: wall time, latencies, and CPU in this JVM and in both Azurites. */
+  private static final class Tally {
+    private static final com.sun.management.OperatingSystemMXBean OS =
+        (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    private final AzuriteProcess a;
+    private final AzuriteProcess b;
+    final LatencyHistogram latencies = new LatencyHistogram();
+    long wallNanos;
+    long clientCpuNanos;
+    long azuriteCpuNanos;
+
+    Tally(AzuriteProcess a, AzuriteProcess b) {
+      this.a = a;
+      this.b = b;
+    }
+
+    long[] cpuNow() {
+      return new long[] {OS.getProcessCpuTime(), a.cpuTime().plus(b.cpuTime()).toNanos()};
+    }
+
+    void add(long wall, long[] before, long[] after) {
+      wallNanos += wall;
+      clientCpuNanos += after[0] - before[0];
+      azuriteCpuNanos += after[1] - before[1];
+    }
+
+    Result result(String side, int size, long objects) {
+      return new Result(side, size, objects, wallNanos, latencies.percentile(0.50), latencies.percentile(0.99),
+          clientCpuNanos, azuriteCpuNanos);
+    }
+  }
+
+  private void round(ExecutorService pool, Side side, String label, int objects, int size, Tally tally)
+      throws Exception {
+    long[] before = tally.cpuNow();
+    long wall = measure(pool, side, label, objects, size, tally.latencies);
+    tally.add(wall, before, tally.cpuNow());
   }
 
   /** Writes {@code objects} distinct objects from {@code threads} threads; returns the wall time. */

@@ -52,6 +52,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A destination in an Azure Blob Storage container, written through the caller's own
@@ -66,6 +68,13 @@ import org.jspecify.annotations.Nullable;
  *       carries the MD5 of its bytes so the service checks transport integrity, and the blob's
  *       Content-MD5 is set to the MD5 computed while streaming (the service does not compute one
  *       for block uploads). Nothing is visible under the key until the commit.</li>
+ *   <li><b>Checked by the service, hashed once.</b> A single-shot upload of a payload of the
+ *       declared size is sent with the source MD5 from the transaction log as its Content-MD5: the
+ *       service hashes what it receives and refuses the write ({@code 400 Md5Mismatch}) unless it
+ *       is exactly the source's bytes, so the reported MD5 is proven by the service and the client
+ *       does not hash the payload again per copy. When the bytes read are not the source's (a
+ *       changed file, a stream that gives other bytes) they are written as read, with the MD5
+ *       computed while reading, and that MD5 is reported, so the engine sees the mismatch.</li>
  *   <li><b>Idempotent.</b> When the blob already holds the request's MD5 nothing is uploaded,
  *       unless {@link WriteRequest#replaceIdentical()}.</li>
  *   <li><b>Conditional writes.</b> Every write is conditional on what was read just before it
@@ -87,6 +96,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe.
  */
 public final class AzureBlobDestination implements Destination {
+  private static final Logger LOG = LoggerFactory.getLogger(AzureBlobDestination.class);
   /** Metadata key of the transaction that wrote the blob. */
   public static final String META_TRANSACTION = "dualpush_txn";
   /** Metadata key of the dataset the blob belongs to. */
@@ -224,6 +234,17 @@ public final class AzureBlobDestination implements Destination {
   private PutResult upload(BlockBlobClient blob, WriteRequest request, Map<String, String> metadata,
       BlobRequestConditions condition) {
     String key = request.key();
+    if (request.size() < options.singleShotThreshold()) {
+      try {
+        Optional<PutResult> declared = uploadAsDeclared(blob, request, metadata, condition);
+        if (declared.isPresent()) {
+          return declared.get();
+        }
+      } catch (IOException e) {
+        throw new DestinationException(description, true, "Cannot write '" + key + "' to " + description
+            + ": reading the payload failed: " + Scrub.text(String.valueOf(e.getMessage())), Scrub.of(e));
+      }
+    }
     try (Md5.HashingInputStream in = Md5.hashing(request.open())) {
       int threshold = (int) options.singleShotThreshold();
       byte[] head = readHead(in, threshold);
@@ -243,6 +264,47 @@ public final class AzureBlobDestination implements Destination {
     } catch (IOException e) {
       throw new DestinationException(description, true, "Cannot write '" + key + "' to " + description
           + ": reading the payload failed: " + Scrub.text(String.valueOf(e.getMessage())), Scrub.of(e));
+    }
+  }
+
+  /**
+   * One request carrying the source MD5 as Content-MD5, which the service checks against the bytes
+   * it receives: the payload is not hashed here. Empty, with nothing stored, when the payload read
+   * is not the declared one: another length, or the service found another digest. The caller then
+   * writes it the hashing way, which reports the MD5 of what was read.
+   */
+  private Optional<PutResult> uploadAsDeclared(BlockBlobClient blob, WriteRequest request,
+      Map<String, String> metadata, BlobRequestConditions condition) throws IOException {
+    byte[] digest;
+    try {
+      digest = Base64.getDecoder().decode(request.md5());
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+    if (digest.length != 16) {
+      return Optional.empty();
+    }
+    byte[] bytes = new byte[(int) request.size()];
+    try (InputStream in = request.open()) {
+      if (readFully(in, bytes, bytes.length) != bytes.length || in.read() >= 0) {
+        return Optional.empty();
+      }
+    }
+    BlockBlobSimpleUploadOptions upload = new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(bytes))
+        .setHeaders(headers(request, digest))
+        .setMetadata(metadata)
+        .setContentMd5(digest)
+        .setRequestConditions(condition);
+    try {
+      Response<BlockBlobItem> r = blob.uploadWithResponse(upload, null, Context.NONE);
+      return Optional.of(new PutResult(true, request.md5(), Optional.ofNullable(r.getValue().getETag())));
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() == 400 && BlobErrorCode.MD5MISMATCH.equals(e.getErrorCode())) {
+        LOG.warn("The payload of '{}' for {} does not hash to its source MD5 (the service refused it); writing it "
+            + "as read, with its own MD5", request.key(), description);
+        return Optional.empty();
+      }
+      throw e;
     }
   }
 

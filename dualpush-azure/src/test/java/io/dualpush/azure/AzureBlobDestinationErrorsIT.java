@@ -3,6 +3,14 @@ package io.dualpush.azure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.azure.core.http.HttpMethod;
+import com.azure.core.http.HttpPipelineCallContext;
+import com.azure.core.http.HttpPipelineNextPolicy;
+import com.azure.core.http.HttpPipelineNextSyncPolicy;
+import com.azure.core.http.HttpRequest;
+import com.azure.core.http.HttpResponse;
+import com.azure.core.http.policy.HttpPipelinePolicy;
+import com.azure.core.util.BinaryData;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
@@ -24,11 +32,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import reactor.core.publisher.Mono;
 
 @DisplayName("AzureBlobDestination: what it stores and how it fails")
 class AzureBlobDestinationErrorsIT {
@@ -111,6 +121,58 @@ class AzureBlobDestinationErrorsIT {
       PutResult again = destination.put(write("s.txt", content));
       assertThat(again.written()).isFalse();
       assertThat(container.getBlobClient("s.txt").getProperties().getETag()).isEqualTo(props.getETag());
+    }
+
+    @Test
+    @DisplayName("a payload of the declared size but other bytes is written as read, with its own MD5")
+    void otherBytesSameSize() {
+      BlobContainerClient container = AzuriteClients.freshContainer(service);
+      AzureBlobDestination destination = new AzureBlobDestination(container);
+      byte[] declared = bytes("declared bytes");
+      byte[] actual = bytes("actual  bytes!");
+      assertThat(actual).hasSameSizeAs(declared);
+      WriteRequest lying = new WriteRequest("o.txt", declared.length, Md5.of(declared), "text/plain", Map.of(),
+          "txn-1", "", OptionalLong.empty(), () -> new ByteArrayInputStream(actual));
+      PutResult result = destination.put(lying);
+      assertThat(result.md5()).isEqualTo(Md5.of(actual));
+      assertThat(container.getBlobClient("o.txt").downloadContent().toBytes()).isEqualTo(actual);
+      BlobProperties props = container.getBlobClient("o.txt").getProperties();
+      assertThat(Base64.getEncoder().encodeToString(props.getContentMd5())).isEqualTo(Md5.of(actual));
+    }
+
+    @Test
+    @DisplayName("bytes changed on the way are refused by the service, never stored, and sent again")
+    void changedInTransit() {
+      Corrupt corrupt = new Corrupt(1);
+      BlobContainerClient container = corrupting(corrupt);
+      AzureBlobDestination destination = new AzureBlobDestination(container);
+      byte[] content = bytes("gold partition 0001");
+      PutResult result = destination.put(write("t.bin", content));
+      assertThat(corrupt.corrupted.get()).isEqualTo(1);
+      assertThat(result.md5()).isEqualTo(Md5.of(content));
+      assertThat(container.getBlobClient("t.bin").downloadContent().toBytes()).isEqualTo(content);
+    }
+
+    @Test
+    @DisplayName("bytes changed on every attempt fail the put and leave nothing under the key")
+    void alwaysChangedInTransit() {
+      Corrupt corrupt = new Corrupt(Integer.MAX_VALUE);
+      BlobContainerClient container = corrupting(corrupt);
+      AzureBlobDestination destination = new AzureBlobDestination(container);
+      DestinationException e = catchThrowableOfType(() -> destination.put(write("u.bin", bytes("partition 2"))),
+          DestinationException.class);
+      assertThat(e).isNotNull();
+      assertThat(e.getMessage()).contains("u.bin");
+      assertThat(corrupt.corrupted.get()).isGreaterThanOrEqualTo(2);
+      assertThat(container.getBlobClient("u.bin").exists()).isFalse();
+    }
+
+    /** A container client whose Put Blob requests go through {@code corrupt}. */
+    private BlobContainerClient corrupting(Corrupt corrupt) {
+      String name = AzuriteClients.freshContainerName();
+      service.createBlobContainer(name);
+      return new BlobServiceClientBuilder().connectionString(azurite.connectionString())
+          .retryOptions(AzuriteClients.quickRetries()).addPolicy(corrupt).buildClient().getBlobContainerClient(name);
     }
 
     @Test
@@ -222,6 +284,41 @@ class AzureBlobDestinationErrorsIT {
         throw new AssertionError(e);
       }
       assertThat(destination.head("keep.txt")).isPresent();
+    }
+  }
+
+  /** Flips the first byte of the body of the first {@code times} Put Blob requests, as a faulty network might. */
+  static final class Corrupt implements HttpPipelinePolicy {
+    final AtomicInteger corrupted = new AtomicInteger();
+    private final int times;
+
+    Corrupt(int times) {
+      this.times = times;
+    }
+
+    private void maybeCorrupt(HttpRequest request) {
+      boolean putBlob = request.getHttpMethod() == HttpMethod.PUT && request.getUrl().getQuery() == null
+          && request.getBody() != null;
+      if (putBlob && corrupted.get() < times) {
+        byte[] body = request.getBodyAsBinaryData().toBytes();
+        if (body.length > 0) {
+          body[0] ^= 0x20;
+          request.setBody(BinaryData.fromBytes(body));
+          corrupted.incrementAndGet();
+        }
+      }
+    }
+
+    @Override
+    public Mono<HttpResponse> process(HttpPipelineCallContext context, HttpPipelineNextPolicy next) {
+      maybeCorrupt(context.getHttpRequest());
+      return next.process();
+    }
+
+    @Override
+    public HttpResponse processSync(HttpPipelineCallContext context, HttpPipelineNextSyncPolicy next) {
+      maybeCorrupt(context.getHttpRequest());
+      return next.processSync();
     }
   }
 }

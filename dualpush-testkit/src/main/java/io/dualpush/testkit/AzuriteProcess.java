@@ -113,6 +113,23 @@ public final class AzuriteProcess implements AutoCloseable {
     return Objects.requireNonNull(dataDir);
   }
 
+  /**
+   * CPU time the running Azurite (and any process it started) has used so far, when the platform
+   * reports it; zero when not running. For benchmarks that must tell the emulator's work from
+   * the client's.
+   */
+  public synchronized Duration cpuTime() {
+    Process p = process;
+    if (p == null || !p.isAlive()) {
+      return Duration.ZERO;
+    }
+    Duration total = p.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
+    for (ProcessHandle child : (Iterable<ProcessHandle>) p.descendants()::iterator) {
+      total = total.plus(child.info().totalCpuDuration().orElse(Duration.ZERO));
+    }
+    return total;
+  }
+
   /** Whether the process is alive. */
   public synchronized boolean isRunning() {
     return process != null && process.isAlive();
