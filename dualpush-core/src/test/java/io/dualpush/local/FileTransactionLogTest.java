@@ -662,6 +662,8 @@ class FileTransactionLogTest {
       assertRefused(() -> FileTransactionLog.builder(dir).groupCommitWindow(java.time.Duration.ofSeconds(-1)), "groupCommitWindow");
       assertRefused(() -> FileTransactionLog.builder(dir).terminalRetention(-1), "terminalRetention");
       assertRefused(() -> FileTransactionLog.builder(dir).durability(null), "durability");
+      assertRefused(() -> FileTransactionLog.builder(dir).retainSegments(-1), "retainSegments");
+      assertRefused(() -> FileTransactionLog.builder(dir).compactAfterSegments(-1), "compactAfterSegments");
     }
   }
 
