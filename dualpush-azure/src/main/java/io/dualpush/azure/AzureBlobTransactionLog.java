@@ -18,9 +18,9 @@ import com.azure.storage.blob.specialized.BlobLeaseClient;
 import com.azure.storage.blob.specialized.BlobLeaseClientBuilder;
 import io.dualpush.DualPushException;
 import io.dualpush.InvalidInputException;
-import io.dualpush.TransactionState;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogEntryCodec;
+import io.dualpush.spi.SegmentCompaction;
 import io.dualpush.spi.TransactionIndex;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
@@ -34,13 +34,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -113,9 +111,19 @@ import org.slf4j.LoggerFactory;
  * it would silently lose transactions.
  *
  * <h2>Compaction</h2>
- * {@link #checkpoint()}, which also runs on every roll-over, deletes each non-active segment all of
- * whose transactions are VERIFIED or SUPERSEDED; open and dead-lettered transactions pin their
- * segments (exactly the file log's rule, for the same reasons).
+ * On every roll-over and on {@link #checkpoint()}, apart from the {@link Builder#retainSegments}
+ * most recent older segments (recent history, kept whatever it holds), the oldest segments that no
+ * unfinished transaction (open, or dead-lettered and waiting for a retry) has a record in are
+ * deleted, oldest first, so what remains is always a suffix of the log. When more than
+ * {@link Builder#compactAfterSegments} older segments remain because unfinished transactions need
+ * them, those transactions' current state is appended to the active segment (framed as above, in
+ * append blocks of at most 4 MiB, each with the append-position condition) and, once the service has
+ * acknowledged every one of those blocks, the segments they pinned are deleted. This is the file
+ * log's rule, {@link SegmentCompaction}, whose documentation says why it is safe at any crash point.
+ * The container therefore holds a few segments plus the state of the unfinished transactions,
+ * whatever the load and however long one stays open. A copy that fails deletes nothing (a block
+ * whose outcome is unknown is resolved before the next append); a compaction that fails during a
+ * roll-over is logged and retried at the next checkpoint.
  *
  * <h2>Errors</h2>
  * The SDK's retry policy (configured on the user's client) handles throttling and server errors.
@@ -157,6 +165,8 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     private int maxBlocksPerSegment = MAX_BLOCKS_PER_SEGMENT;
     private boolean takeOver;
     private int terminalRetention = TransactionIndex.DEFAULT_TERMINAL_RETENTION;
+    private int retainSegments = SegmentCompaction.DEFAULT_RETAIN_SEGMENTS;
+    private int compactAfterSegments = SegmentCompaction.DEFAULT_COMPACT_AFTER_SEGMENTS;
 
     private Builder(BlobContainerClient container, String prefix) {
       this.container = InvalidInputException.requireNonNull(container, "container");
@@ -211,6 +221,32 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     }
 
     /**
+     * How many of the most recent older segments compaction always keeps, so that the history of
+     * recently finished transactions survives a restart (default 2; 0 keeps only what unfinished
+     * transactions need).
+     */
+    public Builder retainSegments(int segments) {
+      if (segments < 0) {
+        throw new InvalidInputException("retainSegments", "'retainSegments' must not be negative; got " + segments);
+      }
+      this.retainSegments = segments;
+      return this;
+    }
+
+    /**
+     * Beyond the retained ones, how many older segments that unfinished (open or dead-lettered)
+     * transactions still need may stay before compaction copies those transactions forward and
+     * deletes the segments (default 2). 0 copies forward at every compaction.
+     */
+    public Builder compactAfterSegments(int segments) {
+      if (segments < 0) {
+        throw new InvalidInputException("compactAfterSegments", "'compactAfterSegments' must not be negative; got " + segments);
+      }
+      this.compactAfterSegments = segments;
+      return this;
+    }
+
+    /**
      * Takes the writer's lease, replays the log and starts the writer.
      *
      * @throws DualPushException when another writer holds the log, the log is damaged, or the
@@ -234,8 +270,6 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     final AppendBlobClient blob;
     long size;
     int blocks;
-    /** Transactions with a record here that are neither VERIFIED nor SUPERSEDED. */
-    int pinCount;
     /** A torn tail was cut off logically: nothing may be appended here. */
     boolean sealed;
 
@@ -245,28 +279,11 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     }
   }
 
-  /** The segments a transaction has records in, and whether it pins them. */
-  private static final class Track {
-    long[] segments = new long[1];
-    int count;
-    boolean pinning;
-
-    boolean has(long n) {
-      for (int i = count - 1; i >= 0; i--) {
-        if (segments[i] == n) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    void add(long n) {
-      if (count == segments.length) {
-        segments = Arrays.copyOf(segments, count * 2);
-      }
-      segments[count++] = n;
-    }
-  }
+  /**
+   * A block whose append call failed without telling whether it landed, the number of records in
+   * it, and what to do once it turns out it did (fold its records in).
+   */
+  private record Uncertain(byte[] block, int records, Runnable landed) {}
 
   private static final class Pending {
     final LogEntry entry;
@@ -289,12 +306,11 @@ public final class AzureBlobTransactionLog implements TransactionLog {
   // Guarded by io: the segments and everything compaction knows about them.
   private final Object io = new Object();
   private final TreeMap<Long, Segment> segments = new TreeMap<>();
-  private final Map<String, Track> tracks = new HashMap<>();
+  private final SegmentCompaction compaction;
   private TransactionIndex index = new TransactionIndex();
   private @Nullable Segment active;
-  /** A block whose outcome is unknown (the call failed): the next commit finds out first. */
-  private byte @Nullable [] uncertain;
-  private @Nullable List<Pending> uncertainBatch;
+  /** A block of the active segment whose outcome is unknown: the next append or checkpoint finds out first. */
+  private @Nullable Uncertain uncertain;
 
   // Guarded by queueLock: the queue and the lifecycle.
   private final Object queueLock = new Object();
@@ -314,6 +330,7 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     this.readOnly = readOnly;
     this.segmentSize = options.segmentSize;
     this.maxBlocksPerSegment = options.maxBlocksPerSegment;
+    this.compaction = new SegmentCompaction(options.retainSegments, options.compactAfterSegments);
   }
 
   /** Options for a log under {@code prefix} of {@code container} (the user's client; its credential is used as is). */
@@ -500,7 +517,7 @@ public final class AzureBlobTransactionLog implements TransactionLog {
 
   private void replayAll(int terminalRetention) {
     segments.clear();
-    tracks.clear();
+    compaction.clear();
     index = new TransactionIndex(terminalRetention);
     Map<Long, BlobItem> listed = new TreeMap<>();
     ListBlobsOptions options = new ListBlobsOptions().setPrefix(prefix + "/segment-")
@@ -639,113 +656,76 @@ public final class AzureBlobTransactionLog implements TransactionLog {
 
   // ------------------------------------------------------------------ the fold and compaction bookkeeping
 
+  /** Folds a durable record (just appended, or replayed) into the index and the segment tracking. */
   private void applyDurable(LogEntry entry, Segment segment) {
-    String previousOfKey = null;
-    if (entry instanceof LogEntry.Started s) {
-      previousOfKey = index.latest(s.key()).map(TransactionRecord::transactionId).orElse(null);
+    if (index.apply(entry)) {
+      compaction.recorded(entry.transactionId(), segment.number);
     }
-    if (!index.apply(entry)) {
-      return;
-    }
-    String id = entry.transactionId();
-    Track track = tracks.computeIfAbsent(id, k -> new Track());
-    if (!track.has(segment.number)) {
-      track.add(segment.number);
-      if (track.pinning) {
-        segment.pinCount++;
-      }
-    }
-    updatePinning(id, track);
-    if (previousOfKey != null && !previousOfKey.equals(id)) {
-      Track previous = tracks.get(previousOfKey);
-      if (previous != null) {
-        // The record that superseded the previous transaction is tied to its segments, so a replay
-        // never resurrects the superseded one as open.
-        if (!previous.has(segment.number)) {
-          previous.add(segment.number);
-          if (previous.pinning) {
-            segment.pinCount++;
-          }
-        }
-        updatePinning(previousOfKey, previous);
-      }
-    }
+    // Otherwise a transaction the index does not hold: compacted away; replay ignores it too.
   }
 
-  private void updatePinning(String id, Track track) {
-    Optional<TransactionRecord> record = index.get(id);
-    if (record.isEmpty()) {
-      return;
-    }
-    TransactionState state = record.get().state();
-    boolean pinning = state != TransactionState.VERIFIED && state != TransactionState.SUPERSEDED;
-    if (pinning == track.pinning) {
-      return;
-    }
-    track.pinning = pinning;
-    for (int i = 0; i < track.count; i++) {
-      Segment s = segments.get(track.segments[i]);
-      if (s != null) {
-        s.pinCount += pinning ? 1 : -1;
-      }
-    }
-  }
-
-  /** Deletes the segments compaction may drop; returns how many. Called holding {@code io}. */
+  /**
+   * Compacts by the rule of {@link SegmentCompaction}; returns how many segments were deleted. The
+   * copies go into the active segment as framed records in append blocks; the segments they stand
+   * in for are deleted only once every block is acknowledged. A failed copy deletes nothing and may
+   * leave its block {@link #uncertain}. Holding {@code io}, with no block uncertain.
+   */
   private int compact() {
-    Set<Long> deletable = new HashSet<>();
-    for (Segment s : segments.values()) {
-      if (s != active && s.pinCount == 0) {
-        deletable.add(s.number);
-      }
-    }
-    boolean changed = !deletable.isEmpty();
-    while (changed) {
-      changed = false;
-      for (Track t : tracks.values()) {
-        if (t.count < 2) {
-          continue;
-        }
-        boolean anyKept = false;
-        boolean anyDeleted = false;
-        for (int i = 0; i < t.count; i++) {
-          long n = t.segments[i];
-          if (deletable.contains(n)) {
-            anyDeleted = true;
-          } else if (segments.containsKey(n)) {
-            anyKept = true;
-          }
-        }
-        if (anyKept && anyDeleted) {
-          for (int i = 0; i < t.count; i++) {
-            deletable.remove(t.segments[i]);
-          }
-          changed = true;
-        }
-      }
-    }
-    if (deletable.isEmpty()) {
+    Segment s = Objects.requireNonNull(active);
+    SegmentCompaction.Plan plan = compaction.plan(new ArrayList<>(segments.headMap(s.number, false).keySet()), index);
+    if (plan.isEmpty()) {
       return 0;
     }
-    for (Long n : deletable) {
-      Segment s = segments.remove(n);
-      s.blob.deleteIfExists();
-      LOG.debug("Transaction log {}: compacted {}", description, s.blob.getBlobName());
+    int deleted = delete(plan.deleteNow());
+    if (plan.copyForward().isEmpty()) {
+      return deleted;
     }
-    for (Iterator<Track> it = tracks.values().iterator(); it.hasNext(); ) {
-      Track t = it.next();
-      int kept = 0;
-      for (int i = 0; i < t.count; i++) {
-        if (segments.containsKey(t.segments[i])) {
-          t.segments[kept++] = t.segments[i];
-        }
+    appendCopies(s, plan.entriesToCopy());
+    compaction.copiedForward(plan, s.number);
+    deleted += delete(plan.deleteAfterCopy());
+    LOG.debug("Transaction log {}: copied {} unfinished transaction(s) forward into '{}'; {} segment(s) deleted",
+        description, plan.copyForward().size(), s.blob.getBlobName(), deleted);
+    return deleted;
+  }
+
+  /**
+   * Appends {@code entries} to {@code s} as framed records in blocks of at most {@link #MAX_BLOCK}
+   * bytes. Copies change no state, so a block that failed and is later found to have landed only
+   * counts in the segment's size.
+   */
+  private void appendCopies(Segment s, List<LogEntry> entries) {
+    ByteArrayOutputStream block = new ByteArrayOutputStream();
+    int records = 0;
+    for (LogEntry e : entries) {
+      byte[] frame = frame(LogEntryCodec.encode(e));
+      if (records > 0 && block.size() + frame.length > MAX_BLOCK) {
+        appendBlock(s, block.toByteArray(), records, () -> { });
+        block.reset();
+        records = 0;
       }
-      t.count = kept;
-      if (kept == 0) {
-        it.remove();
-      }
+      block.writeBytes(frame);
+      records++;
     }
-    return deletable.size();
+    if (records > 0) {
+      appendBlock(s, block.toByteArray(), records, () -> { });
+    }
+  }
+
+  /** Deletes segments, oldest first, and forgets those deleted; returns how many. */
+  private int delete(List<Long> numbers) {
+    List<Long> done = new ArrayList<>();
+    try {
+      for (long n : numbers) {
+        Segment s = Objects.requireNonNull(segments.get(n));
+        s.blob.deleteIfExists();
+        segments.remove(n);
+        done.add(n);
+        LOG.debug("Transaction log {}: compacted {}", description, s.blob.getBlobName());
+      }
+    } finally {
+      compaction.forget(done);
+    }
+    return done.size();
   }
 
   /** The names of the segment blobs, oldest first (for tests and tools). */
@@ -770,11 +750,7 @@ public final class AzureBlobTransactionLog implements TransactionLog {
       throw new InvalidInputException("entry", "A log entry of " + body.length + " bytes is larger than the "
           + MAX_ENTRY + " bytes one append block can hold (transaction " + entry.transactionId() + ")");
     }
-    CRC32C crc = new CRC32C();
-    crc.update(body, 0, body.length);
-    byte[] frame = new byte[HEADER + body.length];
-    ByteBuffer.wrap(frame).putInt(body.length).putInt((int) crc.getValue()).put(body);
-    Pending p = new Pending(entry, frame);
+    Pending p = new Pending(entry, frame(body));
     synchronized (queueLock) {
       checkUsable();
       if (closing) {
@@ -792,6 +768,15 @@ public final class AzureBlobTransactionLog implements TransactionLog {
       }
       throw new DualPushException("Cannot append to transaction log " + description + ": " + cause, cause);
     }
+  }
+
+  /** {@code [int32 length][int32 CRC32C of the body][body]}, big-endian. */
+  private static byte[] frame(byte[] body) {
+    CRC32C crc = new CRC32C();
+    crc.update(body, 0, body.length);
+    byte[] frame = new byte[HEADER + body.length];
+    ByteBuffer.wrap(frame).putInt(body.length).putInt((int) crc.getValue()).put(body);
+    return frame;
   }
 
   private void checkUsable() {
@@ -877,6 +862,9 @@ public final class AzureBlobTransactionLog implements TransactionLog {
       }
       if (s.blocks >= maxBlocksPerSegment || (s.size > 0 && s.size + length > segmentSize)) {
         s = roll();
+        if (uncertain != null) {
+          resolveUncertain(); // a copy block of the compaction in roll()
+        }
       }
       byte[] block = new byte[length];
       int at = 0;
@@ -884,35 +872,12 @@ public final class AzureBlobTransactionLog implements TransactionLog {
         System.arraycopy(p.frame, 0, block, at, p.frame.length);
         at += p.frame.length;
       }
-      long expected = s.size;
-      try {
-        s.blob.appendBlockWithResponse(new ByteArrayInputStream(block), block.length, null,
-            new AppendBlobRequestConditions().setAppendPosition(expected), null, Context.NONE);
-      } catch (BlobStorageException e) {
-        if (e.getStatusCode() == 412 && BlobErrorCode.APPEND_POSITION_CONDITION_NOT_MET.equals(e.getErrorCode())) {
-          if (!landedAt(s, expected, block)) {
-            throw fenced(s, expected, e);
-          }
-          LOG.debug("Transaction log {}: a retried block had already landed at offset {}", description, expected);
-        } else if (isTransient(e)) {
-          uncertain = block;
-          uncertainBatch = new ArrayList<>(batch);
-          throw e;
-        } else {
-          throw e;
-        }
-      } catch (RuntimeException e) {
-        if (!(e instanceof BlobStorageException)) {
-          uncertain = block; // below HTTP: the block may or may not have landed
-          uncertainBatch = new ArrayList<>(batch);
-        }
-        throw e;
-      }
-      s.size += block.length;
-      s.blocks++;
+      Segment target = s;
+      List<LogEntry> entries = new ArrayList<>(batch.size());
       for (Pending p : batch) {
-        applyDurable(p.entry, s);
+        entries.add(p.entry);
       }
+      appendBlock(target, block, entries.size(), () -> entries.forEach(e -> applyDurable(e, target)));
       for (Pending p : batch) {
         p.done.complete(null);
       }
@@ -923,33 +888,70 @@ public final class AzureBlobTransactionLog implements TransactionLog {
   }
 
   /**
+   * Appends {@code block} to the active segment {@code s} where this writer expects the blob to end
+   * (the append-position condition), counts it in the segment and runs {@code landed}. A 412
+   * {@code AppendPositionConditionNotMet} is either an SDK retry of this very block that had landed
+   * (then it counts as appended) or another writer (then the log refuses further appends and this
+   * throws). After a transient or I/O failure the block may or may not have landed: it is left
+   * {@link #uncertain}, with {@code landed}, for the next append or checkpoint to resolve first.
+   */
+  private void appendBlock(Segment s, byte[] block, int records, Runnable landed) {
+    long expected = s.size;
+    try {
+      s.blob.appendBlockWithResponse(new ByteArrayInputStream(block), block.length, null,
+          new AppendBlobRequestConditions().setAppendPosition(expected), null, Context.NONE);
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() != 412 || !BlobErrorCode.APPEND_POSITION_CONDITION_NOT_MET.equals(e.getErrorCode())) {
+        if (isTransient(e)) {
+          uncertain = new Uncertain(block, records, landed);
+        }
+        throw e;
+      }
+      boolean ours;
+      try {
+        ours = landedAt(s, expected, block);
+      } catch (RuntimeException readFailed) {
+        uncertain = new Uncertain(block, records, landed); // resolved like any other unknown outcome
+        throw readFailed;
+      }
+      if (!ours) {
+        throw fenced(s, expected, e);
+      }
+      LOG.debug("Transaction log {}: a retried block had already landed at offset {}", description, expected);
+    } catch (RuntimeException e) {
+      uncertain = new Uncertain(block, records, landed); // below HTTP: the block may or may not have landed
+      throw e;
+    }
+    s.size += block.length;
+    s.blocks++;
+    landed.run();
+  }
+
+  /**
    * A previous block's call failed: find out from the blob whether it landed. If it did, its
-   * records are in the log (though their appends threw); if not, carry on from where we were.
+   * records are in the log (though the appends or the copy that wrote it failed); if not, carry on
+   * from where we were.
    */
   private void resolveUncertain() {
     Segment s = Objects.requireNonNull(active);
-    byte[] block = Objects.requireNonNull(uncertain);
+    Uncertain u = Objects.requireNonNull(uncertain);
     BlobProperties props = s.blob.getProperties();
     long size = props.getBlobSize();
     if (size == s.size) {
       uncertain = null;
-      uncertainBatch = null;
       return;
     }
-    if (size == s.size + block.length && landedAt(s, s.size, block)) {
+    if (size == s.size + u.block().length && landedAt(s, s.size, u.block())) {
       LOG.warn("Transaction log {}: a block whose append failed had landed at offset {} of '{}'; its {} records are in "
-          + "the log", description, s.size, s.blob.getBlobName(), Objects.requireNonNull(uncertainBatch).size());
-      s.size += block.length;
+          + "the log", description, s.size, s.blob.getBlobName(), u.records());
+      s.size += u.block().length;
       s.blocks++;
-      for (Pending p : Objects.requireNonNull(uncertainBatch)) {
-        applyDurable(p.entry, s);
-      }
       uncertain = null;
-      uncertainBatch = null;
+      u.landed().run();
       return;
     }
     DualPushException e = new DualPushException("Transaction log " + description + ": blob '" + s.blob.getBlobName()
-        + "' is " + size + " bytes where this writer expected " + s.size + " (or " + (s.size + block.length)
+        + "' is " + size + " bytes where this writer expected " + s.size + " (or " + (s.size + u.block().length)
         + "); another writer appended to it");
     lost(e);
     throw e;
@@ -984,6 +986,9 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     try {
       compact();
     } catch (RuntimeException e) {
+      if (failure != null) {
+        throw e; // fenced off: nothing more may be written
+      }
       LOG.warn("Transaction log {}: compaction after a roll-over failed ({}); it is retried at the next checkpoint",
           description, Scrub.text(String.valueOf(e.getMessage())));
     }
@@ -1058,6 +1063,9 @@ public final class AzureBlobTransactionLog implements TransactionLog {
         return;
       }
       try {
+        if (uncertain != null) {
+          resolveUncertain(); // the copies go after whatever the last append left
+        }
         int deleted = compact();
         if (deleted > 0) {
           LOG.debug("Transaction log {}: checkpoint deleted {} segments", description, deleted);

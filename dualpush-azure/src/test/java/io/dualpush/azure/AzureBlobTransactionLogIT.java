@@ -5,17 +5,32 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClient;
+import com.azure.storage.blob.models.ListBlobsOptions;
 import com.azure.storage.blob.specialized.AppendBlobClient;
 import io.dualpush.CopyStatus;
 import io.dualpush.DualPushException;
+import io.dualpush.InvalidInputException;
 import io.dualpush.TransactionState;
+import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.TransactionLog;
+import io.dualpush.spi.TransactionRecord;
 import io.dualpush.testkit.AzuriteExtension;
 import io.dualpush.testkit.TransactionLogContract;
 import java.io.ByteArrayInputStream;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -183,6 +198,313 @@ class AzureBlobTransactionLogIT extends TransactionLogContract {
       assertThat(log.read(after)).isPresent();
       assertThat(container.getBlobClient(names.get(names.size() - 1)).getProperties().getMetadata())
           .containsKey(AzureBlobTransactionLog.VALID_LENGTH);
+    }
+  }
+  @Nested
+  @DisplayName("compaction")
+  class Compaction {
+    private static final int THREADS = 8;
+    private static final int STEPS = 150;
+
+    /** 4 KiB segments; only what unfinished transactions need stays, and nothing is copied forward. */
+    private AzureBlobTransactionLog.Builder small() {
+      return builder().segmentSize(4096).retainSegments(0).compactAfterSegments(Integer.MAX_VALUE);
+    }
+
+    /** As {@link #small()}, but copying unfinished transactions forward at every compaction. */
+    private AzureBlobTransactionLog.Builder copying() {
+      return builder().segmentSize(4096).retainSegments(0).compactAfterSegments(0);
+    }
+
+    /** Closes the log under test and opens the same prefix with {@code options}. */
+    private AzureBlobTransactionLog reopenWith(AzureBlobTransactionLog.Builder options) {
+      if (log != null) {
+        log.close();
+        log = null;
+      }
+      AzureBlobTransactionLog opened = options.open();
+      log = opened;
+      return opened;
+    }
+
+    private List<String> segmentNames() {
+      return ((AzureBlobTransactionLog) log).segmentNames();
+    }
+
+    /** The segment blobs in the container, oldest first. */
+    private List<String> segmentBlobs() {
+      List<String> names = new ArrayList<>();
+      container.listBlobs(new ListBlobsOptions().setPrefix(prefix + "/segment-"), null)
+          .forEach(b -> names.add(b.getName()));
+      return names;
+    }
+
+    /** Appends {@code n} transactions that finish VERIFIED. */
+    private void appendVerified(String namePrefix, int n) {
+      for (int i = 0; i < n; i++) {
+        log.append(started(namePrefix + i, "v/" + namePrefix + i, at(i)));
+        verifyBoth(namePrefix + i, at(i));
+      }
+    }
+
+    @Test
+    @DisplayName("builder settings retainSegments and compactAfterSegments are validated, naming the setting")
+    void builderValidation() {
+      assertThatThrownBy(() -> builder().retainSegments(-1)).isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("'retainSegments'")
+          .satisfies(e -> assertThat(((InvalidInputException) e).field()).isEqualTo("retainSegments"));
+      assertThatThrownBy(() -> builder().compactAfterSegments(-1)).isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("'compactAfterSegments'")
+          .satisfies(e -> assertThat(((InvalidInputException) e).field()).isEqualTo("compactAfterSegments"));
+    }
+
+    @Test
+    @DisplayName("copies open and dead-lettered transactions forward and deletes every older segment")
+    void copiesForwardOpenAndDeadLettered() {
+      reopenWith(copying());
+      log.append(started("open", "k/open", at(0)));
+      log.append(copy("open", "primary", CopyStatus.VERIFIED, at(1)));
+      appendVerified("a", 40);
+      String openSegment = segmentNames().get(0);
+      log.append(started("dead", "k/dead", at(1)));
+      log.append(new LogEntry.RepairAttempted("dead", at(2), 3));
+      log.append(new LogEntry.DeadLettered("dead", at(2), "gave up"));
+      appendVerified("b", 40);
+      log.checkpoint();
+      assertThat(segmentNames()).hasSize(1).doesNotContain(openSegment);
+      assertThat(segmentBlobs()).isEqualTo(segmentNames());
+      assertThat(log.read("open").orElseThrow().state()).isEqualTo(TransactionState.IN_PROGRESS);
+
+      reopenWith(copying());
+      TransactionRecord open = log.read("open").orElseThrow();
+      assertThat(open.state()).isEqualTo(TransactionState.IN_PROGRESS);
+      assertThat(open.copy("primary").orElseThrow().status()).isEqualTo(CopyStatus.VERIFIED);
+      TransactionRecord dead = log.read("dead").orElseThrow();
+      assertThat(dead.state()).isEqualTo(TransactionState.DEAD_LETTERED);
+      assertThat(dead.repairRounds()).isEqualTo(3);
+      assertThat(dead.deadLetterReason()).hasValue("gave up");
+      assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("open");
+
+      // Retried and verified, it is dropped like any finished transaction at the next compaction.
+      log.append(new LogEntry.Retried("dead", at(3)));
+      verifyBoth("dead", at(4));
+      appendVerified("c", 40);
+      log.checkpoint();
+      reopenWith(copying());
+      assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("open");
+      assertThat(log.read("dead")).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a crash between copying forward and deleting replays to the same state")
+    void crashBeforeDeletion() {
+      reopenWith(small());
+      log.append(started("open", "k/open", at(0)));
+      log.append(copy("open", "secondary", CopyStatus.FAILED, at(1)));
+      appendVerified("a", 60);
+      List<String> before = segmentBlobs();
+      assertThat(before.size()).isGreaterThan(1);
+      // Simulate: the copies were appended to the newest segment, then the process died before any
+      // deletion. Keep the old segments' content, compact, and put them back.
+      Map<String, byte[]> aside = new LinkedHashMap<>();
+      for (String name : before) {
+        aside.put(name, container.getBlobClient(name).downloadContent().toBytes());
+      }
+      reopenWith(copying()).checkpoint();
+      assertThat(segmentBlobs()).containsExactly(before.get(before.size() - 1));
+      log.close();
+      log = null;
+      for (String name : before.subList(0, before.size() - 1)) {
+        AppendBlobClient blob = container.getBlobClient(name).getAppendBlobClient();
+        byte[] content = aside.get(name);
+        blob.create();
+        blob.appendBlock(new ByteArrayInputStream(content), content.length);
+      }
+      assertThat(segmentBlobs()).isEqualTo(before);
+      reopenWith(small());
+      TransactionRecord open = log.read("open").orElseThrow();
+      assertThat(open.copy("secondary").orElseThrow().status()).isEqualTo(CopyStatus.FAILED);
+      assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("open");
+      assertThat(log.read("a59").orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
+    }
+
+    @Test
+    @DisplayName("records of a compacted transaction in a later segment are ignored on replay, superseded ones included")
+    void laterRecordsOfCompactedTransactions() {
+      reopenWith(small());
+      String first = segmentNames().get(0);
+      log.append(started("old", "k/same", at(0)));
+      log.append(started("new", "k/same", at(1))); // supersedes "old"
+      verifyBoth("new", at(2));
+      appendVerified("a", 30);
+      log.checkpoint();
+      assertThat(segmentBlobs()).doesNotContain(first);
+      // Late records of both, in a segment an open transaction keeps.
+      log.append(copy("old", "primary", CopyStatus.FAILED, at(3)));
+      log.append(copy("new", "primary", CopyStatus.FAILED, at(3)));
+      log.append(started("open", "k/open", at(4)));
+      appendVerified("b", 30);
+      log.checkpoint();
+      reopenWith(small());
+      assertThat(log.read("old")).isEmpty();
+      assertThat(log.read("new")).isEmpty();
+      assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("open");
+    }
+
+    @Test
+    @DisplayName("a superseded transaction is never resurrected by dropping the segment that superseded it")
+    void supersedeIsKeptWithTheSuperseded() {
+      reopenWith(small());
+      log.append(started("pin", "k/pin", at(0))); // stays open: its segment stays
+      log.append(started("old", "k/same", at(0)));
+      appendVerified("a", 30);
+      log.append(started("new", "k/same", at(1))); // supersedes "old", a later segment
+      verifyBoth("new", at(2));
+      appendVerified("b", 30);
+      log.checkpoint();
+      reopenWith(small());
+      assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("pin");
+      log.read("old").ifPresent(r -> assertThat(r.state()).as("dropped, or kept as superseded, never open again")
+          .isEqualTo(TransactionState.SUPERSEDED));
+      assertThat(log.latest("k/same").orElseThrow().transactionId()).isEqualTo("new");
+    }
+
+    @Test
+    @DisplayName("a copy that fails (the service is down) deletes nothing, and the next checkpoint completes it")
+    void failedCopyDeletesNothing() throws Exception {
+      reopenWith(small());
+      log.append(started("open", "k/open", at(0)));
+      log.append(copy("open", "primary", CopyStatus.VERIFIED, at(1)));
+      appendVerified("a", 40);
+      TransactionRecord before = log.read("open").orElseThrow();
+      AzureBlobTransactionLog copyingLog = reopenWith(copying());
+      List<String> segmentsBefore = segmentBlobs();
+      assertThat(segmentsBefore.size()).isGreaterThan(1);
+      azurite.stop();
+      try {
+        assertThatThrownBy(copyingLog::checkpoint).isInstanceOf(DualPushException.class).hasMessageContaining("transient");
+        assertThat(copyingLog.segmentNames()).isEqualTo(segmentsBefore);
+      } finally {
+        azurite.start();
+      }
+      assertThat(segmentBlobs()).isEqualTo(segmentsBefore);
+      copyingLog.checkpoint();
+      assertThat(segmentBlobs()).containsExactly(segmentsBefore.get(segmentsBefore.size() - 1));
+      log.append(copy("open", "secondary", CopyStatus.FAILED, at(2)));
+      TransactionRecord after = log.read("open").orElseThrow();
+      assertThat(after.copy("primary")).isEqualTo(before.copy("primary"));
+      reopenWith(small());
+      assertThat(log.read("open")).hasValue(after);
+      assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("open");
+    }
+
+    @Test
+    @DisplayName("segments stay bounded under concurrent overlapping pushes, with transactions open throughout and one "
+        + "dead-lettered, and a crash or a reopen finds each in its state")
+    void boundedUnderConcurrentLoad() throws Exception {
+      String open1 = begin("open1", "bounded/open1.csv", at(0));
+      log.append(copy(open1, "primary", CopyStatus.VERIFIED, at(1)));
+      String open2 = begin("open2", "bounded/open2.csv", at(0));
+      log.append(copy(open2, "primary", CopyStatus.VERIFIED, at(1)));
+      log.append(copy(open2, "secondary", CopyStatus.FAILED, at(2)));
+      String dead = begin("dead", "bounded/dead.csv", at(0));
+      log.append(copy(dead, "primary", CopyStatus.VERIFIED, at(1)));
+      log.append(copy(dead, "secondary", CopyStatus.FAILED, at(2)));
+      log.append(new LogEntry.RepairAttempted(dead, at(3), 3));
+      log.append(new LogEntry.DeadLettered(dead, at(4), "gave up"));
+      Map<String, TransactionRecord> unfinished = new LinkedHashMap<>();
+      for (String id : List.of(open1, open2, dead)) {
+        unfinished.put(id, log.read(id).orElseThrow());
+      }
+
+      AzureBlobTransactionLog azure = (AzureBlobTransactionLog) log;
+      Set<String> verified = ConcurrentHashMap.newKeySet();
+      Set<String> superseded = ConcurrentHashMap.newKeySet();
+      List<Integer> samples = new CopyOnWriteArrayList<>();
+      AtomicBoolean running = new AtomicBoolean(true);
+      Thread sampler = new Thread(() -> {
+        while (running.get()) {
+          samples.add(azure.segmentNames().size());
+          try {
+            Thread.sleep(5);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "segment-sampler");
+      sampler.start();
+      ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+      try {
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+          int thread = t;
+          done.add(pool.submit(() -> pushOverlapping(thread, verified, superseded)));
+        }
+        for (Future<?> f : done) {
+          f.get(5, TimeUnit.MINUTES);
+        }
+      } finally {
+        running.set(false);
+        pool.shutdownNow();
+        sampler.join();
+      }
+      log.checkpoint();
+      samples.add(azure.segmentNames().size());
+      int max = samples.stream().mapToInt(Integer::intValue).max().orElseThrow();
+      System.out.printf("boundedUnderConcurrentLoad: %d segment samples, max %d, last %d, created %s%n", samples.size(),
+          max, samples.get(samples.size() - 1), azure.segmentNames().get(azure.segmentNames().size() - 1));
+      // 2 retained + 2 pinned before copying forward + the active one, and one of slack.
+      assertThat(max).as("most segments seen in %d samples", samples.size()).isLessThanOrEqualTo(2 + 2 + 2);
+
+      log = crashAndReopen(log);
+      assertSurvivors(unfinished, verified, superseded);
+      restart();
+      assertSurvivors(unfinished, verified, superseded);
+    }
+
+    /**
+     * One thread's pushes, three in flight at a time: step i starts transaction i and marks both its
+     * copies in progress, verifies the primary of i-1 and the secondary of i-2. Every 25th step also
+     * starts a push that a later one of the same key supersedes before it finishes.
+     */
+    private Void pushOverlapping(int t, Set<String> verified, Set<String> superseded) {
+      String[] ids = new String[STEPS];
+      for (int i = 0; i < STEPS + 2; i++) {
+        if (i < STEPS) {
+          String id = "c" + t + "-" + i;
+          ids[i] = id;
+          if (i % 25 == 0 && i + 3 < STEPS) {
+            String gone = "s" + t + "-" + i;
+            log.append(started(gone, "bounded/" + t + "/" + (i + 3) + ".csv", at(i)));
+            log.append(copy(gone, "primary", CopyStatus.FAILED, at(i)));
+            superseded.add(gone);
+          }
+          log.append(started(id, "bounded/" + t + "/" + i + ".csv", at(i)));
+          log.append(copy(id, "primary", CopyStatus.IN_PROGRESS, at(i)));
+          log.append(copy(id, "secondary", CopyStatus.IN_PROGRESS, at(i)));
+        }
+        if (i >= 1 && i - 1 < STEPS) {
+          log.append(copy(ids[i - 1], "primary", CopyStatus.VERIFIED, at(i)));
+        }
+        if (i >= 2) {
+          log.append(copy(ids[i - 2], "secondary", CopyStatus.VERIFIED, at(i)));
+          verified.add(ids[i - 2]);
+        }
+      }
+      return null;
+    }
+
+    private void assertSurvivors(Map<String, TransactionRecord> unfinished, Set<String> verified,
+        Set<String> superseded) {
+      List<String> ids = new ArrayList<>(unfinished.keySet());
+      assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly(ids.get(0), ids.get(1));
+      unfinished.forEach((id, r) -> assertThat(log.read(id)).as("transaction %s", id).hasValue(r));
+      for (String id : verified) {
+        log.read(id).ifPresent(r -> assertThat(r.state()).as("transaction %s", id).isEqualTo(TransactionState.VERIFIED));
+      }
+      for (String id : superseded) {
+        log.read(id).ifPresent(r -> assertThat(r.state()).as("transaction %s", id).isEqualTo(TransactionState.SUPERSEDED));
+      }
     }
   }
 }

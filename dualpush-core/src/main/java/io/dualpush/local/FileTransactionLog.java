@@ -1,11 +1,10 @@
 package io.dualpush.local;
 
-import io.dualpush.CopyStatus;
 import io.dualpush.DualPushException;
 import io.dualpush.InvalidInputException;
-import io.dualpush.spi.CopyRecord;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogEntryCodec;
+import io.dualpush.spi.SegmentCompaction;
 import io.dualpush.spi.TransactionIndex;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
@@ -23,10 +22,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -99,13 +95,15 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Compaction</h2>
  * On every roll-over and on {@link #checkpoint()}, apart from the {@link Builder#retainSegments}
- * most recent older segments (recent history, kept whatever it holds), the oldest segments that no unfinished
- * transaction (open, or dead-lettered and waiting for a retry) has a record in are deleted, oldest
- * first, so what remains is always a suffix of the log. When more than
+ * most recent older segments (recent history, kept whatever it holds), the oldest segments that no
+ * unfinished transaction (open, or dead-lettered and waiting for a retry) has a record in are
+ * deleted, oldest first, so what remains is always a suffix of the log. When more than
  * {@link Builder#compactAfterSegments} older segments remain because unfinished transactions need
  * them, those transactions' current state is copied forward into the active segment and, once that
- * is durable, every older segment is deleted. Disk use therefore stays within a few segments plus
- * the state of the unfinished transactions, whatever the load and however long one stays open.
+ * is durable, the segments they pinned are deleted. This is the rule of {@link SegmentCompaction},
+ * shared by every segmented log, whose documentation says why it is safe at any crash point. Disk
+ * use therefore stays within a few segments plus the state of the unfinished transactions, whatever
+ * the load and however long one stays open.
  * Verified and superseded transactions are dropped with their segments; the index keeps the most
  * recent ones in memory until the process ends ({@link Builder#terminalRetention}). Records of a
  * dropped transaction found in a later segment are ignored on replay ({@link TransactionIndex}
@@ -164,8 +162,8 @@ public final class FileTransactionLog implements TransactionLog {
     private int maxBatchRecords = DEFAULT_MAX_BATCH_RECORDS;
     private boolean quarantine;
     private int terminalRetention = TransactionIndex.DEFAULT_TERMINAL_RETENTION;
-    private int compactAfterSegments = 2;
-    private int retainSegments = 2;
+    private int compactAfterSegments = SegmentCompaction.DEFAULT_COMPACT_AFTER_SEGMENTS;
+    private int retainSegments = SegmentCompaction.DEFAULT_RETAIN_SEGMENTS;
 
     private Builder(Path directory) {
       this.directory = directory;
@@ -272,32 +270,6 @@ public final class FileTransactionLog implements TransactionLog {
     }
   }
 
-  /** The segments (by base sequence) a transaction has records in. */
-  private static final class Track {
-    long[] segments = new long[1];
-    int count;
-
-    boolean has(long base) {
-      return count > 0 && segments[count - 1] == base || indexOf(base) >= 0;
-    }
-
-    int indexOf(long base) {
-      for (int i = 0; i < count; i++) {
-        if (segments[i] == base) {
-          return i;
-        }
-      }
-      return -1;
-    }
-
-    void add(long base) {
-      if (count == segments.length) {
-        segments = Arrays.copyOf(segments, count * 2);
-      }
-      segments[count++] = base;
-    }
-  }
-
   /** One append waiting for the group commit that covers it. */
   private static final class Pending {
     final LogEntry entry;
@@ -333,9 +305,7 @@ public final class FileTransactionLog implements TransactionLog {
   // Guarded by io: the files and everything compaction knows about them.
   private final Object io = new Object();
   private final TreeMap<Long, Segment> segments = new TreeMap<>();
-  private final int compactAfterSegments;
-  private final int retainSegments;
-  private final Map<String, Track> tracks = new HashMap<>();
+  private final SegmentCompaction compaction;
   private TransactionIndex index;
   private Segment active;
   private FileChannel channel;
@@ -362,8 +332,7 @@ public final class FileTransactionLog implements TransactionLog {
     this.segmentSize = options.segmentSize;
     this.windowNanos = options.groupCommitWindow.toNanos();
     this.maxBatchRecords = options.maxBatchRecords;
-    this.compactAfterSegments = options.compactAfterSegments;
-    this.retainSegments = options.retainSegments;
+    this.compaction = new SegmentCompaction(options.retainSegments, options.compactAfterSegments);
     this.lockChannel = lockChannel;
     this.lock = lock;
     this.writeBuffer = readOnly ? null : ByteBuffer.allocateDirect(WRITE_BUFFER);
@@ -525,7 +494,7 @@ public final class FileTransactionLog implements TransactionLog {
   private void recover(boolean quarantine, int terminalRetention) throws IOException {
     while (true) {
       segments.clear();
-      tracks.clear();
+      compaction.clear();
       index = new TransactionIndex(terminalRetention);
       List<Path> files = segmentFiles(directory);
       try {
@@ -796,154 +765,61 @@ public final class FileTransactionLog implements TransactionLog {
 
   /** Folds a durable record (just committed, or replayed) into the index and the segment tracking. */
   private void applyDurable(LogEntry entry, Segment segment) {
-    if (!index.apply(entry)) {
-      return; // a transaction the index does not hold: compacted away; replay ignores it too
+    if (index.apply(entry)) {
+      compaction.recorded(entry.transactionId(), segment.base);
     }
-    String id = entry.transactionId();
-    Track track = tracks.get(id);
-    if (track == null) {
-      track = new Track();
-      tracks.put(id, track);
-    }
-    if (!track.has(segment.base)) {
-      track.add(segment.base);
-    }
+    // Otherwise a transaction the index does not hold: compacted away; replay ignores it too.
   }
 
   /**
-   * Compaction by copying forward. Every transaction that still matters after a restart (open, or
-   * dead-lettered and waiting for a retry) and has records in an older segment gets its current
-   * state re-written into the active segment (its start, each copy's status, its repair rounds and
-   * dead letter); once that is durable, every older segment is deleted, oldest first. What is lost
-   * is only the history of verified and superseded transactions, which recovery does not need.
-   *
-   * <p>Why this is safe at any crash point: until the copies are durable nothing is deleted; a
-   * replay that sees both an old start and its copied-forward twin ignores the second start and
-   * re-applies the same states; deleting oldest first keeps what remains a suffix of the log, so a
-   * record that superseded a transaction is never gone while the superseded start remains; records
-   * of deleted transactions found later are ignored (their start is gone).
+   * Compaction by the shared rule of {@link SegmentCompaction}, which says why it is safe at any
+   * crash point: segments no unfinished transaction needs are deleted oldest first; when
+   * unfinished transactions pin too many, their state is copied into the active segment, fsynced,
+   * and the pinned segments are deleted.
    *
    * <p>Returns how many segments were deleted. Called holding {@code io}, with nothing buffered.
    */
   private int compact() throws IOException {
-    List<Segment> older = new ArrayList<>();
-    for (Segment s : segments.values()) {
-      if (s != active) {
-        older.add(s);
-      }
-    }
-    if (older.isEmpty()) {
+    List<Long> older = new ArrayList<>(segments.headMap(active.base, false).keySet());
+    SegmentCompaction.Plan plan = compaction.plan(older, index);
+    if (plan.isEmpty()) {
       return 0;
     }
-    older.sort((x, y) -> Long.compare(x.base, y.base));
-    // The most recent older segments stay whatever they hold.
-    older = older.subList(0, Math.max(0, older.size() - retainSegments));
-    if (older.isEmpty()) {
-      return 0;
-    }
-    List<TransactionRecord> keep = new ArrayList<>(index.open());
-    keep.addAll(index.deadLettered());
-    Set<Long> needed = new java.util.HashSet<>();
-    for (TransactionRecord r : keep) {
-      Track t = tracks.get(r.transactionId());
-      if (t != null) {
-        for (int i = 0; i < t.count; i++) {
-          needed.add(t.segments[i]);
-        }
+    List<Long> deleted = new ArrayList<>();
+    try {
+      for (long base : plan.deleteNow()) {
+        delete(segments.get(base));
+        deleted.add(base);
       }
-    }
-    // 1. The oldest segments no unfinished transaction needs go as they are: what remains is a
-    //    suffix of the log, so no record that superseded a transaction goes before that transaction.
-    int deleted = 0;
-    while (deleted < older.size() && !needed.contains(older.get(deleted).base)) {
-      delete(older.get(deleted++));
-    }
-    List<Segment> pinned = older.subList(deleted, older.size());
-    if (pinned.isEmpty() || pinned.size() <= compactAfterSegments) {
-      if (deleted > 0) {
+      if (plan.copyForward().isEmpty()) {
         syncDirectory(directory);
-        pruneTracks();
+        return deleted.size();
       }
-      return deleted;
-    }
-    // 2. Unfinished transactions hold on to too many segments: copy their state forward.
-    int copied = 0;
-    Set<Long> doomed = new java.util.HashSet<>();
-    pinned.forEach(p -> doomed.add(p.base));
-    for (TransactionRecord r : keep) {
-      Track t = tracks.get(r.transactionId());
-      if (t == null || !hasAny(t, doomed)) {
-        continue;
-      }
-      for (LogEntry e : stateOf(r)) {
+      for (LogEntry e : plan.entriesToCopy()) {
         writeFrame(LogEntryCodec.encode(e));
       }
-      if (!t.has(active.base)) {
-        t.add(active.base);
+      if (durability != Durability.OS_BUFFERED) {
+        channel.force(false);
+        syncs.incrementAndGet();
       }
-      copied++;
+      compaction.copiedForward(plan, active.base);
+      for (long base : plan.deleteAfterCopy()) {
+        delete(segments.get(base));
+        deleted.add(base);
+      }
+      syncDirectory(directory);
+      LOG.debug("Transaction log {}: copied {} unfinished transaction(s) forward, deleted {} segment(s)", directory,
+          plan.copyForward().size(), deleted.size());
+      return deleted.size();
+    } finally {
+      compaction.forget(deleted);
     }
-    if (copied > 0 && durability != Durability.OS_BUFFERED) {
-      channel.force(false);
-      syncs.incrementAndGet();
-    }
-    for (Segment s : pinned) {
-      delete(s);
-      deleted++;
-    }
-    syncDirectory(directory);
-    pruneTracks();
-    LOG.debug("Transaction log {}: copied {} unfinished transaction(s) forward, deleted {} segment(s)", directory,
-        copied, deleted);
-    return deleted;
   }
 
   private void delete(Segment s) throws IOException {
     segments.remove(s.base);
     Files.deleteIfExists(s.path);
     LOG.debug("Transaction log {}: compacted {}", directory, s.path.getFileName());
-  }
-
-  private void pruneTracks() {
-    for (Iterator<Track> it = tracks.values().iterator(); it.hasNext(); ) {
-      Track t = it.next();
-      int kept = 0;
-      for (int i = 0; i < t.count; i++) {
-        if (segments.containsKey(t.segments[i])) {
-          t.segments[kept++] = t.segments[i];
-        }
-      }
-      t.count = kept;
-      if (kept == 0) {
-        it.remove();
-      }
-    }
-  }
-
-  private static boolean hasAny(Track t, Set<Long> bases) {
-    for (int i = 0; i < t.count; i++) {
-      if (bases.contains(t.segments[i])) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Entries that rebuild {@code r} exactly when folded from nothing. */
-  private static List<LogEntry> stateOf(TransactionRecord r) {
-    List<LogEntry> out = new ArrayList<>();
-    out.add(r.start());
-    for (CopyRecord c : r.copies()) {
-      if (c.status() != CopyStatus.PENDING || !c.md5().isEmpty() || !c.error().isEmpty() || c.mismatch()) {
-        out.add(new LogEntry.CopyUpdated(r.transactionId(), c.updatedAt(), c.destinationId(), c.status(), c.md5(),
-            c.error(), c.mismatch()));
-      }
-    }
-    if (r.repairRounds() > 0) {
-      out.add(new LogEntry.RepairAttempted(r.transactionId(), r.updatedAt(), r.repairRounds()));
-    }
-    r.deadLetterReason().ifPresent(reason -> out.add(new LogEntry.DeadLettered(r.transactionId(), r.updatedAt(), reason)));
-    return out;
   }
 
   /** Writes one framed record at the end of the active segment (not yet durable). */
@@ -1189,8 +1065,9 @@ public final class FileTransactionLog implements TransactionLog {
   }
 
   /**
-   * Deletes every non-active segment whose transactions are all VERIFIED or SUPERSEDED (see the
-   * class documentation). Also runs on every segment roll-over. A no-op on a read-only log.
+   * Compacts the log (see the class documentation): deletes the older segments no unfinished
+   * transaction needs and, when unfinished transactions pin too many, copies them forward first.
+   * Also runs on every segment roll-over. A no-op on a read-only log.
    */
   @Override
   public void checkpoint() {

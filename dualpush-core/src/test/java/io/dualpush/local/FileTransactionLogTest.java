@@ -22,8 +22,19 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -651,6 +662,8 @@ class FileTransactionLogTest {
       assertRefused(() -> FileTransactionLog.builder(dir).groupCommitWindow(java.time.Duration.ofSeconds(-1)), "groupCommitWindow");
       assertRefused(() -> FileTransactionLog.builder(dir).terminalRetention(-1), "terminalRetention");
       assertRefused(() -> FileTransactionLog.builder(dir).durability(null), "durability");
+      assertRefused(() -> FileTransactionLog.builder(dir).retainSegments(-1), "retainSegments");
+      assertRefused(() -> FileTransactionLog.builder(dir).compactAfterSegments(-1), "compactAfterSegments");
     }
   }
 
@@ -893,6 +906,131 @@ class FileTransactionLogTest {
         assertThat(log.open()).isEmpty();
         assertThat(log.read("p66665").orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
       }
+    }
+
+    @Test
+    @DisplayName("segments stay bounded under concurrent overlapping pushes, with transactions open throughout and one "
+        + "dead-lettered, and a crash or a reopen finds each in its state")
+    void boundedUnderConcurrentLoad() throws Exception {
+      Supplier<FileTransactionLog> opener = () -> FileTransactionLog.builder(dir).segmentSize(4096).retainSegments(2)
+          .compactAfterSegments(2).open();
+      FileTransactionLog log = opener.get();
+      try {
+        log.append(LogEntries.started("open1", "bounded/open1.csv", at(0)));
+        log.append(LogEntries.copy("open1", "primary", CopyStatus.VERIFIED, at(1)));
+        log.append(LogEntries.started("open2", "bounded/open2.csv", at(0)));
+        log.append(LogEntries.copy("open2", "primary", CopyStatus.VERIFIED, at(1)));
+        log.append(LogEntries.copy("open2", "secondary", CopyStatus.FAILED, at(2)));
+        log.append(LogEntries.started("dead", "bounded/dead.csv", at(0)));
+        log.append(LogEntries.copy("dead", "primary", CopyStatus.VERIFIED, at(1)));
+        log.append(LogEntries.copy("dead", "secondary", CopyStatus.FAILED, at(2)));
+        log.append(new LogEntry.RepairAttempted("dead", at(3), 3));
+        log.append(new LogEntry.DeadLettered("dead", at(4), "gave up"));
+        Map<String, TransactionRecord> unfinished = new LinkedHashMap<>();
+        for (String id : List.of("open1", "open2", "dead")) {
+          unfinished.put(id, log.read(id).orElseThrow());
+        }
+        Set<String> verified = ConcurrentHashMap.newKeySet();
+        Set<String> superseded = ConcurrentHashMap.newKeySet();
+        FileTransactionLog running = log;
+        int max = maxSegmentsWhile(running, t -> () -> pushOverlapping(running, t, 300, verified, superseded));
+        log.checkpoint();
+        max = Math.max(max, log.segments().size());
+        // 2 retained + 2 pinned before copying forward + the active one, and one of slack.
+        assertThat(max).as("most segments at once").isLessThanOrEqualTo(2 + 2 + 2);
+        assertThat(segmentFiles()).isEqualTo(log.segments());
+
+        log.simulateCrashForTesting();
+        log = opener.get();
+        assertSurvivors(log, unfinished, verified, superseded);
+        log.close();
+        log = opener.get();
+        assertSurvivors(log, unfinished, verified, superseded);
+      } finally {
+        log.close();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ concurrent load
+
+  /**
+   * Runs {@code task(t)} on 8 threads at once and returns the most segments {@code log} had at any
+   * of the samples taken while they ran.
+   */
+  private static int maxSegmentsWhile(FileTransactionLog log, IntFunction<Runnable> task) throws Exception {
+    AtomicInteger max = new AtomicInteger(log.segments().size());
+    AtomicBoolean running = new AtomicBoolean(true);
+    Thread sampler = new Thread(() -> {
+      while (running.get()) {
+        max.accumulateAndGet(log.segments().size(), Math::max);
+        Thread.onSpinWait();
+      }
+    }, "segment-sampler");
+    sampler.start();
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        done.add(pool.submit(task.apply(t)));
+      }
+      for (Future<?> f : done) {
+        f.get(5, TimeUnit.MINUTES);
+      }
+    } finally {
+      running.set(false);
+      pool.shutdownNow();
+      sampler.join();
+    }
+    return max.get();
+  }
+
+  /**
+   * One thread's pushes, three in flight at a time: step i starts transaction i and marks both its
+   * copies in progress, verifies the primary of i-1 and the secondary of i-2. Every 25th step also
+   * starts a push that a later one of the same key supersedes before it finishes.
+   */
+  private static void pushOverlapping(FileTransactionLog log, int t, int steps, Set<String> verified,
+      Set<String> superseded) {
+    String[] ids = new String[steps];
+    for (int i = 0; i < steps + 2; i++) {
+      if (i < steps) {
+        String id = "c" + t + "-" + i;
+        ids[i] = id;
+        if (i % 25 == 0 && i + 3 < steps) {
+          String gone = "s" + t + "-" + i;
+          log.append(LogEntries.started(gone, "bounded/" + t + "/" + (i + 3) + ".csv", at(i)));
+          log.append(LogEntries.copy(gone, "primary", CopyStatus.FAILED, at(i)));
+          superseded.add(gone);
+        }
+        log.append(LogEntries.started(id, "bounded/" + t + "/" + i + ".csv", at(i)));
+        log.append(LogEntries.copy(id, "primary", CopyStatus.IN_PROGRESS, at(i)));
+        log.append(LogEntries.copy(id, "secondary", CopyStatus.IN_PROGRESS, at(i)));
+      }
+      if (i >= 1 && i - 1 < steps) {
+        log.append(LogEntries.copy(ids[i - 1], "primary", CopyStatus.VERIFIED, at(i)));
+      }
+      if (i >= 2) {
+        log.append(LogEntries.copy(ids[i - 2], "secondary", CopyStatus.VERIFIED, at(i)));
+        verified.add(ids[i - 2]);
+      }
+    }
+  }
+
+  /**
+   * The open transactions are exactly the first two of {@code unfinished}, each of which reads as it
+   * did; every verified one reads VERIFIED or is gone, every superseded one SUPERSEDED or gone.
+   */
+  private static void assertSurvivors(FileTransactionLog log, Map<String, TransactionRecord> unfinished,
+      Set<String> verified, Set<String> superseded) {
+    List<String> ids = new ArrayList<>(unfinished.keySet());
+    assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly(ids.get(0), ids.get(1));
+    unfinished.forEach((id, r) -> assertThat(log.read(id)).as("transaction %s", id).hasValue(r));
+    for (String id : verified) {
+      log.read(id).ifPresent(r -> assertThat(r.state()).as("transaction %s", id).isEqualTo(TransactionState.VERIFIED));
+    }
+    for (String id : superseded) {
+      log.read(id).ifPresent(r -> assertThat(r.state()).as("transaction %s", id).isEqualTo(TransactionState.SUPERSEDED));
     }
   }
 

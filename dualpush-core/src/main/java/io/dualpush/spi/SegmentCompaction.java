@@ -1,0 +1,303 @@
+package io.dualpush.spi;
+
+import io.dualpush.CopyStatus;
+import io.dualpush.InvalidInputException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The compaction rule of a segmented {@link TransactionLog}, for log implementations to share: it
+ * tracks which segments each transaction has records in and plans which segments a log may delete,
+ * and which unfinished transactions it must copy forward first.
+ *
+ * <h2>The rule</h2>
+ * A log appends to one <em>active</em> segment and rolls over to a new one when it is full; the
+ * others are <em>older</em> segments, each named by a {@code long} that grows with its age (a base
+ * sequence number, a segment number). A transaction is <em>unfinished</em> while it is open or
+ * dead-lettered ({@link TransactionIndex#open()}, {@link TransactionIndex#deadLettered()}): a
+ * restart must find it, in its state. On every roll-over and checkpoint the log asks for a
+ * {@link #plan}:
+ * <ol>
+ *   <li>the {@code retainSegments} most recent older segments are kept whatever they hold, so the
+ *       history of recently finished transactions survives a restart, and are never in a plan;</li>
+ *   <li>of the rest, the oldest segments that no unfinished transaction has a record in are deleted
+ *       as they are, oldest first, stopping at the first that one needs ({@link Plan#deleteNow()});</li>
+ *   <li>if more than {@code compactAfterSegments} of them remain, pinned by unfinished transactions,
+ *       the current state of every unfinished transaction with a record in one of them
+ *       ({@link Plan#copyForward()}, written as {@link Plan#entriesToCopy()}) is appended to the
+ *       active segment and, once that is durable, all of them are deleted
+ *       ({@link Plan#deleteAfterCopy()}).</li>
+ * </ol>
+ * A log therefore holds at most {@code retainSegments + compactAfterSegments + 1} segments after
+ * each compaction, plus the state of its unfinished transactions, whatever the load and however
+ * long a transaction stays open: overlapping transactions cannot chain segments together for good.
+ * Verified and superseded transactions go with their segments.
+ *
+ * <h2>Why it is safe at any crash point</h2>
+ * <ul>
+ *   <li>Nothing a copy stands in for is deleted before the copy is durable: a crash in between
+ *       leaves the log as it was plus the copies.</li>
+ *   <li>A replay that meets both an old start and its copied-forward twin ignores the second start
+ *       ({@link TransactionIndex#apply} refuses a second start) and re-applies the same states: the
+ *       copies are the state at the time they were written and follow every earlier record of their
+ *       transaction, so the fold ends in the same record.</li>
+ *   <li>Segments are deleted oldest first, so what remains is a suffix of the log at every instant:
+ *       a record that superseded a transaction (a later start of its key) is never gone while the
+ *       superseded start remains, and the superseded transaction never comes back as open. An
+ *       unfinished transaction is the latest of its key, so its copied start supersedes nothing that
+ *       was not superseded already.</li>
+ *   <li>Records of a deleted transaction found in a later segment are ignored on replay: its start
+ *       is gone, and {@link TransactionIndex#apply} refuses entries of transactions it does not hold.</li>
+ * </ul>
+ *
+ * <h2>What a log does</h2>
+ * <ul>
+ *   <li>For every record that is durable (appended, or replayed on open, segments in order) and that
+ *       {@link TransactionIndex#apply} accepted: {@link #recorded(String, long)}. Records the index
+ *       refused are not tracked; a replay ignores them too.</li>
+ *   <li>To compact, holding the lock that guards its segments: {@link #plan}; delete
+ *       {@link Plan#deleteNow()} oldest first and {@link #forget} them; if {@link Plan#copyForward()}
+ *       is not empty, append {@link Plan#entriesToCopy()} to the active segment, make them durable,
+ *       call {@link #copiedForward(Plan, long)}, then delete {@link Plan#deleteAfterCopy()} oldest
+ *       first and {@link #forget} them. If a copy fails, delete none of them: the next compaction
+ *       plans again.</li>
+ * </ul>
+ * <pre>{@code
+ * SegmentCompaction.Plan plan = compaction.plan(olderSegmentIds, index);
+ * delete(plan.deleteNow()); compaction.forget(plan.deleteNow());
+ * }</pre>
+ *
+ * <p>Not thread-safe: the log calls it holding its own lock.
+ */
+public final class SegmentCompaction {
+  /** Older segments kept whatever they hold, by default. */
+  public static final int DEFAULT_RETAIN_SEGMENTS = 2;
+  /** Older segments unfinished transactions may pin before they are copied forward, by default. */
+  public static final int DEFAULT_COMPACT_AFTER_SEGMENTS = 2;
+
+  private final int retainSegments;
+  private final int compactAfterSegments;
+  private final Map<String, Track> tracks = new HashMap<>();
+
+  /**
+   * What one compaction does: segments to delete at once, unfinished transactions to copy forward,
+   * and the segments to delete once those copies are durable. The lists of segments are oldest first.
+   *
+   * @param deleteNow segments no unfinished transaction needs: delete them, oldest first
+   * @param copyForward unfinished transactions to rewrite into the active segment (empty when
+   *     nothing needs copying)
+   * @param deleteAfterCopy segments to delete, oldest first, once the copies are durable (empty
+   *     when {@code copyForward} is)
+   */
+  public record Plan(List<Long> deleteNow, List<TransactionRecord> copyForward, List<Long> deleteAfterCopy) {
+    public Plan {
+      deleteNow = List.copyOf(deleteNow);
+      copyForward = List.copyOf(copyForward);
+      deleteAfterCopy = List.copyOf(deleteAfterCopy);
+    }
+
+    /** The entries to append to the active segment: each of {@link #copyForward()}'s {@link #stateOf state}. */
+    public List<LogEntry> entriesToCopy() {
+      List<LogEntry> out = new ArrayList<>();
+      for (TransactionRecord r : copyForward) {
+        out.addAll(stateOf(r));
+      }
+      return out;
+    }
+
+    /** Whether the plan deletes and copies nothing. */
+    public boolean isEmpty() {
+      return deleteNow.isEmpty() && copyForward.isEmpty() && deleteAfterCopy.isEmpty();
+    }
+  }
+
+  /** The segments a transaction has records in, in the order they were first recorded. */
+  private static final class Track {
+    long[] segments = new long[1];
+    int count;
+
+    boolean has(long segment) {
+      if (count > 0 && segments[count - 1] == segment) {
+        return true;
+      }
+      for (int i = 0; i < count - 1; i++) {
+        if (segments[i] == segment) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    void add(long segment) {
+      if (count == segments.length) {
+        segments = Arrays.copyOf(segments, count * 2);
+      }
+      segments[count++] = segment;
+    }
+
+    boolean hasAny(Set<Long> of) {
+      for (int i = 0; i < count; i++) {
+        if (of.contains(segments[i])) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+
+  /** The rule with {@link #DEFAULT_RETAIN_SEGMENTS} and {@link #DEFAULT_COMPACT_AFTER_SEGMENTS}. */
+  public SegmentCompaction() {
+    this(DEFAULT_RETAIN_SEGMENTS, DEFAULT_COMPACT_AFTER_SEGMENTS);
+  }
+
+  /**
+   * @param retainSegments the most recent older segments always kept (0 keeps only what unfinished
+   *     transactions need)
+   * @param compactAfterSegments beyond the retained ones, how many older segments unfinished
+   *     transactions may pin before they are copied forward (0 copies forward at every compaction)
+   * @throws InvalidInputException naming the setting when one is negative
+   */
+  public SegmentCompaction(int retainSegments, int compactAfterSegments) {
+    if (retainSegments < 0) {
+      throw new InvalidInputException("retainSegments", "'retainSegments' must not be negative; got " + retainSegments);
+    }
+    if (compactAfterSegments < 0) {
+      throw new InvalidInputException("compactAfterSegments",
+          "'compactAfterSegments' must not be negative; got " + compactAfterSegments);
+    }
+    this.retainSegments = retainSegments;
+    this.compactAfterSegments = compactAfterSegments;
+  }
+
+  public int retainSegments() {
+    return retainSegments;
+  }
+
+  public int compactAfterSegments() {
+    return compactAfterSegments;
+  }
+
+  /**
+   * Notes that {@code segment} holds a durable record of {@code transactionId}, one the index
+   * accepted. Cheap when called for every record: a transaction's newest segment is checked first.
+   */
+  public void recorded(String transactionId, long segment) {
+    Track t = tracks.get(transactionId);
+    if (t == null) {
+      t = new Track();
+      tracks.put(transactionId, t);
+    }
+    if (!t.has(segment)) {
+      t.add(segment);
+    }
+  }
+
+  /** Notes that {@code plan}'s copies are durable in {@code activeSegment}. */
+  public void copiedForward(Plan plan, long activeSegment) {
+    for (TransactionRecord r : plan.copyForward()) {
+      recorded(r.transactionId(), activeSegment);
+    }
+  }
+
+  /** Forgets deleted segments: transactions left with no record in any segment are no longer tracked. */
+  public void forget(Collection<Long> deletedSegments) {
+    if (deletedSegments.isEmpty()) {
+      return;
+    }
+    Set<Long> gone = new HashSet<>(deletedSegments);
+    for (Iterator<Track> it = tracks.values().iterator(); it.hasNext(); ) {
+      Track t = it.next();
+      int kept = 0;
+      for (int i = 0; i < t.count; i++) {
+        if (!gone.contains(t.segments[i])) {
+          t.segments[kept++] = t.segments[i];
+        }
+      }
+      t.count = kept;
+      if (kept == 0) {
+        it.remove();
+      }
+    }
+  }
+
+  /** Forgets everything, for a log that replays from the start again. */
+  public void clear() {
+    tracks.clear();
+  }
+
+  /**
+   * Plans one compaction (see the class documentation).
+   *
+   * @param olderSegments every segment but the active one, oldest first
+   * @param index the log's index, from which the unfinished transactions are taken
+   */
+  public Plan plan(List<Long> olderSegments, TransactionIndex index) {
+    List<Long> candidates = olderSegments.subList(0, Math.max(0, olderSegments.size() - retainSegments));
+    if (candidates.isEmpty()) {
+      return new Plan(List.of(), List.of(), List.of());
+    }
+    List<TransactionRecord> unfinished = new ArrayList<>(index.open());
+    unfinished.addAll(index.deadLettered());
+    Set<Long> needed = new HashSet<>();
+    for (TransactionRecord r : unfinished) {
+      Track t = tracks.get(r.transactionId());
+      if (t != null) {
+        for (int i = 0; i < t.count; i++) {
+          needed.add(t.segments[i]);
+        }
+      }
+    }
+    // Oldest first up to the first needed one: what remains is a suffix of the log.
+    int free = 0;
+    while (free < candidates.size() && !needed.contains(candidates.get(free))) {
+      free++;
+    }
+    List<Long> deleteNow = candidates.subList(0, free);
+    List<Long> pinned = candidates.subList(free, candidates.size());
+    if (pinned.size() <= compactAfterSegments) {
+      return new Plan(deleteNow, List.of(), List.of());
+    }
+    Set<Long> doomed = new HashSet<>(pinned);
+    List<TransactionRecord> copy = new ArrayList<>();
+    for (TransactionRecord r : unfinished) {
+      Track t = tracks.get(r.transactionId());
+      if (t != null && t.hasAny(doomed)) {
+        copy.add(r);
+      }
+    }
+    return new Plan(deleteNow, copy, pinned);
+  }
+
+  /**
+   * Entries that rebuild {@code r} when folded from nothing: its start, each copy that moved from
+   * its initial pending state, its repair rounds and its dead letter.
+   */
+  public static List<LogEntry> stateOf(TransactionRecord r) {
+    List<LogEntry> out = new ArrayList<>();
+    out.add(r.start());
+    for (CopyRecord c : r.copies()) {
+      if (c.status() != CopyStatus.PENDING || !c.md5().isEmpty() || !c.error().isEmpty() || c.mismatch()) {
+        out.add(new LogEntry.CopyUpdated(r.transactionId(), c.updatedAt(), c.destinationId(), c.status(), c.md5(),
+            c.error(), c.mismatch()));
+      }
+    }
+    if (r.repairRounds() > 0) {
+      out.add(new LogEntry.RepairAttempted(r.transactionId(), r.updatedAt(), r.repairRounds()));
+    }
+    r.deadLetterReason().ifPresent(reason -> out.add(new LogEntry.DeadLettered(r.transactionId(), r.updatedAt(), reason)));
+    return out;
+  }
+
+  @Override
+  public String toString() {
+    return "SegmentCompaction{retain " + retainSegments + ", compact after " + compactAfterSegments + ", tracking "
+        + tracks.size() + " transactions}";
+  }
+}
