@@ -44,7 +44,12 @@ final class AzureBench {
 
   /** One side at one size, all rounds together. */
   record Result(String side, int size, long objects, long nanos, long p50, long p99, long clientCpuNanos,
-      long azuriteCpuNanos) {
+      long azuriteCpuNanos, long requests) {
+    /** HTTP requests sent (retries included) per object, both regions together. */
+    double requestsPerObject() {
+      return requests / (double) objects;
+    }
+
     double objectsPerSecond() {
       return objects / (nanos / 1e9);
     }
@@ -121,8 +126,27 @@ final class AzureBench {
     return results;
   }
 
+  /** Every HTTP request either side sends, retries included (the sides run one at a time). */
+  private static final java.util.concurrent.atomic.AtomicLong REQUESTS = new java.util.concurrent.atomic.AtomicLong();
+
+  /** Counts each request (per retry) into {@link #REQUESTS}. */
+  private static final class Count implements HttpPipelinePolicy {
+    @Override
+    public Mono<HttpResponse> process(HttpPipelineCallContext context, HttpPipelineNextPolicy next) {
+      REQUESTS.incrementAndGet();
+      return next.process();
+    }
+
+    @Override
+    public HttpResponse processSync(HttpPipelineCallContext context, HttpPipelineNextSyncPolicy next) {
+      REQUESTS.incrementAndGet();
+      return next.processSync();
+    }
+  }
+
   private BlobContainerClient container(AzuriteProcess azurite) {
-    BlobServiceClientBuilder builder = new BlobServiceClientBuilder().connectionString(azurite.connectionString());
+    BlobServiceClientBuilder builder = new BlobServiceClientBuilder().connectionString(azurite.connectionString())
+        .addPolicy(new Count());
     if (config.rttMillis() > 0) {
       builder.addPolicy(new Delay(Duration.ofMillis(config.rttMillis())));
     }
@@ -175,18 +199,21 @@ final class AzureBench {
     }
 
     long[] cpuNow() {
-      return new long[] {OS.getProcessCpuTime(), a.cpuTime().plus(b.cpuTime()).toNanos()};
+      return new long[] {OS.getProcessCpuTime(), a.cpuTime().plus(b.cpuTime()).toNanos(), REQUESTS.get()};
     }
 
     void add(long wall, long[] before, long[] after) {
       wallNanos += wall;
       clientCpuNanos += after[0] - before[0];
       azuriteCpuNanos += after[1] - before[1];
+      requests += after[2] - before[2];
     }
+
+    long requests;
 
     Result result(String side, int size, long objects) {
       return new Result(side, size, objects, wallNanos, latencies.percentile(0.50), latencies.percentile(0.99),
-          clientCpuNanos, azuriteCpuNanos);
+          clientCpuNanos, azuriteCpuNanos, requests);
     }
   }
 

@@ -263,12 +263,14 @@ public final class Harness {
     System.out.printf(Locale.ROOT, "Measured %s on %d CPU(s), Java %s, %s; load average at end %s%n", started,
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), os(), load());
     System.out.println();
-    System.out.println("| size | side | objects | objects/s | MiB/s | p50 | p99 | client CPU/object | Azurite CPU/object |");
-    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    System.out.println("| size | side | objects | objects/s | MiB/s | p50 | p99 | requests/object | client CPU/object "
+        + "| Azurite CPU/object |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (AzureBench.Result r : results) {
-      System.out.printf(Locale.ROOT, "| %s | %s | %d | %,.0f | %.1f | %s | %s | %,.0f µs | %,.0f µs |%n",
+      System.out.printf(Locale.ROOT, "| %s | %s | %d | %,.0f | %.1f | %s | %s | %.2f | %,.0f µs | %,.0f µs |%n",
           r.size() >= 1024 * 1024 ? "1 MiB" : "4 KiB", r.side(), r.objects(), r.objectsPerSecond(), r.mibPerSecond(),
-          millis(r.p50()), millis(r.p99()), r.clientCpuMicrosPerObject(), r.azuriteCpuMicrosPerObject());
+          millis(r.p50()), millis(r.p99()), r.requestsPerObject(), r.clientCpuMicrosPerObject(),
+          r.azuriteCpuMicrosPerObject());
     }
     System.out.println();
     for (int i = 0; i + 1 < results.size(); i += 2) {
