@@ -252,7 +252,7 @@ public final class Harness {
     // The JDK client warns once per request that it sets Content-Length itself; the figures matter here.
     System.setProperty("org.slf4j.simpleLogger.log.com.azure", "error");
     AzureBench.Config c = new AzureBench.Config(intOption(o, "small", 2000), intOption(o, "large", 200),
-        intOption(o, "threads", 8), intOption(o, "rounds", 2), intOption(o, "azure-warmup", 50),
+        intOption(o, "threads", 8), intOption(o, "rounds", 2), intOption(o, "azure-warmup", 2000),
         o.containsKey("rtt-ms") ? intOption(o, "rtt-ms", 0) : 0, Path.of(o.getOrDefault("dir", "target/azure-bench")).toAbsolutePath());
     String started = now();
     System.out.printf(Locale.ROOT, "azure: two Azurite instances; %d x 4 KiB and %d x 1 MiB distinct objects per side and round, "
@@ -414,8 +414,9 @@ public final class Harness {
           azure        dualpush (file log, 2 Azure destinations) vs plain SDK upload to A then B, on two Azurite
                        instances started from npm (not in `all`)
                        --small N 4 KiB objects (2000)  --large N 1 MiB objects (200)  --threads T each side (8)
-                       --rounds R (2)  --azure-warmup N (50)  --rtt-ms MS added to every request of both sides,
-                       a stand-in for a far region's round trip (0)  --dir DIR (target/azure-bench)""");
+                       --rounds R (2)  --azure-warmup N objects per size and side before measuring (2000, at most
+                       the objects of that size)  --rtt-ms MS added to every request of both sides, a stand-in
+                       for a far region's round trip (0)  --dir DIR (target/azure-bench)""");
   }
 
   private static String micros(long nanos) {
