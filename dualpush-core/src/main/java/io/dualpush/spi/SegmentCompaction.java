@@ -5,6 +5,7 @@ import io.dualpush.InvalidInputException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -345,21 +346,36 @@ public final class SegmentCompaction {
 
   /**
    * Entries that rebuild {@code r} when folded from nothing: its start, each copy that moved from
-   * its initial pending state, its repair rounds and its dead letter.
+   * its initial pending state (oldest update first, each at its own time), its repair rounds and its
+   * dead letter. The fold ends at {@code r}'s {@link TransactionRecord#updatedAt()} too, which repair
+   * schedules from: when no entry above carries it (the last record was a {@link LogEntry.Retried},
+   * or copies were updated with out-of-order times), a {@link LogEntry.Retried} at that time ends the
+   * list, which changes nothing else in a record with no repair round and no dead letter.
    */
   public static List<LogEntry> stateOf(TransactionRecord r) {
     List<LogEntry> out = new ArrayList<>();
     out.add(r.start());
+    List<CopyRecord> moved = new ArrayList<>();
     for (CopyRecord c : r.copies()) {
-      if (c.status() != CopyStatus.PENDING || !c.md5().isEmpty() || !c.error().isEmpty() || c.mismatch()) {
-        out.add(new LogEntry.CopyUpdated(r.transactionId(), c.updatedAt(), c.destinationId(), c.status(), c.md5(),
-            c.error(), c.mismatch()));
+      if (c.status() != CopyStatus.PENDING || !c.md5().isEmpty() || !c.error().isEmpty() || c.mismatch()
+          || !c.updatedAt().equals(r.createdAt())) {
+        moved.add(c);
       }
+    }
+    moved.sort(Comparator.comparing(CopyRecord::updatedAt)); // stable: list order among equal times
+    for (CopyRecord c : moved) {
+      out.add(new LogEntry.CopyUpdated(r.transactionId(), c.updatedAt(), c.destinationId(), c.status(), c.md5(),
+          c.error(), c.mismatch()));
     }
     if (r.repairRounds() > 0) {
       out.add(new LogEntry.RepairAttempted(r.transactionId(), r.updatedAt(), r.repairRounds()));
     }
     r.deadLetterReason().ifPresent(reason -> out.add(new LogEntry.DeadLettered(r.transactionId(), r.updatedAt(), reason)));
+    if (!out.get(out.size() - 1).at().equals(r.updatedAt())) {
+      // Only reachable with no repair round and no dead letter (those entries carry updatedAt), so
+      // resetting both is a no-op.
+      out.add(new LogEntry.Retried(r.transactionId(), r.updatedAt()));
+    }
     return out;
   }
 

@@ -317,6 +317,28 @@ class SegmentCompactionTest {
     }
 
     @Test
+    @DisplayName("the fold ends at the record's updatedAt after a retry, and after copies updated out of list order")
+    void stateOfKeepsUpdatedAt() {
+      SegmentCompaction c = new SegmentCompaction(0, 0);
+      record(c, LogEntries.started("r", "k/r", at(0)), 1);
+      record(c, LogEntries.copy("r", "primary", CopyStatus.FAILED, at(1)), 1);
+      record(c, new LogEntry.RepairAttempted("r", at(2), 3), 1);
+      record(c, new LogEntry.DeadLettered("r", at(3), "gave up"), 1);
+      record(c, new LogEntry.Retried("r", at(4)), 1);
+      record(c, LogEntries.started("o", "k/o", at(0)), 1);
+      record(c, LogEntries.copy("o", "secondary", CopyStatus.VERIFIED, at(1)), 1);
+      record(c, LogEntries.copy("o", "primary", CopyStatus.FAILED, at(2)), 1);
+      for (String id : List.of("r", "o")) {
+        TransactionRecord before = index.get(id).orElseThrow();
+        TransactionIndex replayed = new TransactionIndex();
+        SegmentCompaction.stateOf(before).forEach(replayed::apply);
+        assertThat(replayed.get(id)).as(id).hasValue(before);
+      }
+      assertThat(SegmentCompaction.stateOf(index.get("o").orElseThrow())).extracting(LogEntry::at)
+          .containsExactly(at(0), at(1), at(2));
+    }
+
+    @Test
     @DisplayName("folded after the original records, the copies change nothing (a crash before the deletion)")
     void copiesAfterOriginals() {
       SegmentCompaction c = new SegmentCompaction(0, 0);
