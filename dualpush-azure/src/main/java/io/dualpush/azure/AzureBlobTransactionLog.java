@@ -34,11 +34,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -124,6 +126,14 @@ import org.slf4j.LoggerFactory;
  * whatever the load and however long one stays open. A copy that fails deletes nothing (a block
  * whose outcome is unknown is resolved before the next append); a compaction that fails during a
  * roll-over is logged and retried at the next checkpoint.
+ * Verified and superseded transactions go with their segments; the index keeps the most recent ones
+ * in memory ({@link Builder#terminalRetention}). A record appended for such a transaction after its
+ * start was deleted (a deep verify that finds a copy corrupted reopens a verified transaction) is
+ * preceded by the transaction's current state, in the same append block (or, should that pass
+ * 4 MiB, in the block before it), so a restart finds the transaction with that record applied
+ * ({@link SegmentCompaction#restateBefore}); the append returns once the block holding its record is
+ * acknowledged. Records of a transaction the index no longer holds, or of a superseded one, are
+ * not restated, and a replay ignores them.
  *
  * <h2>Errors</h2>
  * The SDK's retry policy (configured on the user's client) handles throttling and server errors.
@@ -659,9 +669,10 @@ public final class AzureBlobTransactionLog implements TransactionLog {
   /** Folds a durable record (just appended, or replayed) into the index and the segment tracking. */
   private void applyDurable(LogEntry entry, Segment segment) {
     if (index.apply(entry)) {
-      compaction.recorded(entry.transactionId(), segment.number);
+      compaction.recorded(entry, segment.number);
     }
-    // Otherwise a transaction the index does not hold: compacted away; replay ignores it too.
+    // Otherwise a transaction the index does not hold (compacted away and no longer in memory, or a
+    // second start): replay ignores it too.
   }
 
   /**
@@ -838,7 +849,14 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     }
   }
 
-  /** Appends {@code batch} as one block (rolling first if needed), folds it in and completes it. Holding {@code io}. */
+  /**
+   * Appends {@code batch} as one block (rolling first if needed), folds it in and completes it. A
+   * record of a transaction whose start was compacted away is preceded by the transaction's state
+   * ({@link SegmentCompaction#restateBefore}); should that make the block larger than
+   * {@link #MAX_BLOCK}, the batch goes in several blocks, each append completing once the block
+   * holding its record is acknowledged, and the state never in a later block than its record.
+   * Holding {@code io}.
+   */
   private void commit(List<Pending> batch) {
     Throwable f = failure;
     if (f != null) {
@@ -856,34 +874,87 @@ public final class AzureBlobTransactionLog implements TransactionLog {
         resolveUncertain();
       }
       Segment s = Objects.requireNonNull(active);
-      int length = 0;
-      for (Pending p : batch) {
-        length += p.frame.length;
+      List<List<LogEntry>> restated = restate(batch);
+      long length = 0;
+      for (int k = 0; k < batch.size(); k++) {
+        length += batch.get(k).frame.length;
+        for (LogEntry e : restated.get(k)) {
+          length += HEADER + LogEntryCodec.encode(e).length;
+        }
       }
       if (s.blocks >= maxBlocksPerSegment || (s.size > 0 && s.size + length > segmentSize)) {
         s = roll();
         if (uncertain != null) {
           resolveUncertain(); // a copy block of the compaction in roll()
         }
-      }
-      byte[] block = new byte[length];
-      int at = 0;
-      for (Pending p : batch) {
-        System.arraycopy(p.frame, 0, block, at, p.frame.length);
-        at += p.frame.length;
+        restated = restate(batch); // the roll's compaction may have deleted a start
       }
       Segment target = s;
-      List<LogEntry> entries = new ArrayList<>(batch.size());
-      for (Pending p : batch) {
-        entries.add(p.entry);
+      ByteArrayOutputStream block = new ByteArrayOutputStream((int) Math.min(length, MAX_BLOCK));
+      List<LogEntry> states = new ArrayList<>();
+      List<Pending> records = new ArrayList<>();
+      for (int k = 0; k < batch.size(); k++) {
+        for (LogEntry e : restated.get(k)) {
+          byte[] frame = frame(LogEntryCodec.encode(e));
+          if (block.size() > 0 && block.size() + frame.length > MAX_BLOCK) {
+            appendBatchBlock(target, block, states, records);
+          }
+          block.writeBytes(frame);
+          states.add(e);
+        }
+        Pending p = batch.get(k);
+        if (block.size() > 0 && block.size() + p.frame.length > MAX_BLOCK) {
+          appendBatchBlock(target, block, states, records);
+        }
+        block.writeBytes(p.frame);
+        records.add(p);
       }
-      appendBlock(target, block, entries.size(), () -> entries.forEach(e -> applyDurable(e, target)));
-      for (Pending p : batch) {
-        p.done.complete(null);
-      }
+      appendBatchBlock(target, block, states, records);
     } catch (RuntimeException e) {
-      // Fencing failures have set `failure` already; everything else fails this batch only.
+      // Fencing failures have set `failure` already; everything else fails this batch only (what
+      // an earlier block of it completed stays completed).
       failAll(batch, failure("append to", e));
+    }
+  }
+
+  /**
+   * For each record of {@code batch}, the state of its transaction to write just before it
+   * ({@link SegmentCompaction#restateBefore}): before the first record of a transaction only.
+   */
+  private List<List<LogEntry>> restate(List<Pending> batch) {
+    List<List<LogEntry>> out = new ArrayList<>(batch.size());
+    Set<String> restating = new HashSet<>();
+    for (Pending p : batch) {
+      String id = p.entry.transactionId();
+      List<LogEntry> state = restating.contains(id) ? List.of() : compaction.restateBefore(p.entry, index);
+      if (!state.isEmpty()) {
+        restating.add(id);
+        LOG.debug("Transaction log {}: restating transaction {}, whose start was compacted away, before a new record "
+            + "of it", description, id);
+      }
+      out.add(state);
+    }
+    return out;
+  }
+
+  /**
+   * Appends {@code block} to {@code target}; once it landed, notes the restated {@code states} in it
+   * (the index holds them already), folds its {@code records} in and completes them. Empties all three.
+   */
+  private void appendBatchBlock(Segment target, ByteArrayOutputStream block, List<LogEntry> states,
+      List<Pending> records) {
+    List<LogEntry> noted = List.copyOf(states);
+    List<Pending> done = List.copyOf(records);
+    byte[] bytes = block.toByteArray();
+    block.reset();
+    states.clear();
+    records.clear();
+    appendBlock(target, bytes, noted.size() + done.size(), () -> {
+      noted.forEach(e -> compaction.recorded(e, target.number));
+      done.forEach(p -> applyDurable(p.entry, target));
+    });
+    for (Pending p : done) {
+      p.done.complete(null);
     }
   }
 
