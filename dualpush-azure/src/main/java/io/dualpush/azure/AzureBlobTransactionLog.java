@@ -125,7 +125,12 @@ import org.slf4j.LoggerFactory;
  * The container therefore holds a few segments plus the state of the unfinished transactions,
  * whatever the load and however long one stays open. A copy that fails deletes nothing (a block
  * whose outcome is unknown is resolved before the next append); a compaction that fails during a
- * roll-over is logged and retried at the next checkpoint.
+ * roll-over is logged and retried at the next checkpoint. Compaction deletes and copies nothing
+ * unless this writer still holds the log: before it does, it checks that the log has not failed or
+ * been fenced off and that the lease cannot have run out, and renews the lease, which fails if
+ * another writer took the log over ({@link Builder#takeOver(boolean)}); otherwise
+ * {@link #checkpoint()} throws, and a roll-over skips compaction with a warning (or, once fenced
+ * off, fails its appends).
  * Verified and superseded transactions go with their segments; the index keeps the most recent ones
  * in memory ({@link Builder#terminalRetention}). A record appended for such a transaction after its
  * start was deleted (a deep verify that finds a copy corrupted reopens a verified transaction) is
@@ -687,16 +692,57 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     if (plan.isEmpty()) {
       return 0;
     }
+    ensureStillWriter();
     int deleted = delete(plan.deleteNow());
     if (plan.copyForward().isEmpty()) {
       return deleted;
     }
     appendCopies(s, plan.entriesToCopy());
     compaction.copiedForward(plan, s.number);
+    ensureStillWriter(); // the copies took a while: still ours before deleting what they stand in for
     deleted += delete(plan.deleteAfterCopy());
     LOG.debug("Transaction log {}: copied {} unfinished transaction(s) forward into '{}'; {} segment(s) deleted",
         description, plan.copyForward().size(), s.blob.getBlobName(), deleted);
     return deleted;
+  }
+
+  /**
+   * Throws, so that compaction deletes and copies nothing, unless this writer still holds the log:
+   * not after the log failed or was fenced off, nor when its lease may have run out, nor when
+   * renewing the lease now shows that another writer took the log over (the renewal thread would
+   * find out only later, and a deletion cannot be made conditional on the lease). The last two
+   * also make the log refuse appends. A renewal that fails otherwise (the service is unreachable)
+   * throws without failing the log.
+   */
+  private void ensureStillWriter() {
+    Throwable f = failure;
+    if (f != null) {
+      throw new DualPushException("Transaction log " + description + " deletes no segment: it refuses appends ("
+          + f.getMessage() + ")", f);
+    }
+    BlobLeaseClient client = lease;
+    if (client == null) {
+      throw new DualPushException("Transaction log " + description + " deletes no segment: it holds no writer's lease");
+    }
+    if (leaseMayHaveExpired()) {
+      DualPushException e = new DualPushException("Transaction log " + description + " deletes no segment: it could not "
+          + "renew its writer's lease in time; another writer may hold the log now");
+      lost(e);
+      throw e;
+    }
+    try {
+      client.renewLease();
+      leaseRenewedNanos = System.nanoTime();
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() == 409 || e.getStatusCode() == 412) {
+        DualPushException d = new DualPushException("Transaction log " + description + " deletes no segment: it lost its "
+            + "writer's lease (HTTP " + e.getStatusCode() + " " + e.getErrorCode() + "); another writer took the log over",
+            Scrub.of(e));
+        lost(d);
+        throw d;
+      }
+      throw e;
+    }
   }
 
   /**
@@ -1058,10 +1104,10 @@ public final class AzureBlobTransactionLog implements TransactionLog {
       compact();
     } catch (RuntimeException e) {
       if (failure != null) {
-        throw e; // fenced off: nothing more may be written
+        throw e; // fenced off, or the lease may be gone: nothing more may be written
       }
-      LOG.warn("Transaction log {}: compaction after a roll-over failed ({}); it is retried at the next checkpoint",
-          description, Scrub.text(String.valueOf(e.getMessage())));
+      LOG.warn("Transaction log {}: compaction after a roll-over skipped or failed ({}); it is retried at the next "
+          + "checkpoint", description, Scrub.text(String.valueOf(e.getMessage())));
     }
     return next;
   }
@@ -1124,14 +1170,22 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     return index.recent(limit);
   }
 
+  /**
+   * Compacts the log (see the class documentation). Deletes nothing, and throws a
+   * {@link DualPushException} saying why, once this writer may no longer hold the log: after it was
+   * fenced off or failed, when its lease may have run out, or when renewing the lease shows another
+   * writer took it over. A no-op on a read-only or closed log.
+   */
   @Override
   public void checkpoint() {
     if (readOnly || closed) {
       return;
     }
     synchronized (io) {
-      if (failure != null) {
-        return;
+      Throwable f = failure;
+      if (f != null) {
+        throw new DualPushException("Transaction log " + description + " deletes no segment: it refuses appends ("
+            + f.getMessage() + "); reopen it to continue from what is stored", f);
       }
       try {
         if (uncertain != null) {

@@ -418,6 +418,38 @@ class AzureBlobTransactionLogIT extends TransactionLogContract {
     }
 
     @Test
+    @DisplayName("a writer whose log was taken over deletes no segment on checkpoint, and the new writer's log stays whole")
+    void takenOverWriterCompactsNothing() {
+      AzureBlobTransactionLog.Builder keepAll = builder().segmentSize(4096).retainSegments(Integer.MAX_VALUE);
+      reopenWith(keepAll);
+      log.append(started("gold", "k/gold", at(0)));
+      verifyBoth("gold", at(1));
+      appendVerified("a", 40);
+      AzureBlobTransactionLog old = reopenWith(small()); // its checkpoint would delete every older segment
+      List<String> before = segmentBlobs();
+      assertThat(before.size()).isGreaterThan(2);
+      AzureBlobTransactionLog fresh = keepAll.takeOver(true).open();
+      try {
+        fresh.append(mismatch("gold")); // its start is in the oldest segment
+        assertThatThrownBy(old::checkpoint).isInstanceOf(DualPushException.class)
+            .hasMessageContaining("deletes no segment").hasMessageContaining("another writer");
+        assertThat(segmentBlobs()).containsAll(before);
+        assertThatThrownBy(old::checkpoint).isInstanceOf(DualPushException.class)
+            .hasMessageContaining("deletes no segment");
+        assertThatThrownBy(() -> old.append(copy("gold", "primary", CopyStatus.FAILED, at(6))))
+            .isInstanceOf(DualPushException.class);
+        assertThat(segmentBlobs()).containsAll(before);
+      } finally {
+        fresh.close();
+      }
+      reopenWith(small());
+      TransactionRecord gold = log.read("gold").orElseThrow();
+      assertThat(gold.state()).isEqualTo(TransactionState.INCONSISTENT);
+      assertThat(gold.copy("primary").orElseThrow().status()).isEqualTo(CopyStatus.VERIFIED);
+      assertThat(log.read("a0").orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
+    }
+
+    @Test
     @DisplayName("a superseded transaction is never resurrected by dropping the segment that superseded it")
     void supersedeIsKeptWithTheSuperseded() {
       reopenWith(small());
