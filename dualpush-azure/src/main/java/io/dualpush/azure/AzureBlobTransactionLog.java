@@ -34,11 +34,13 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -123,7 +125,20 @@ import org.slf4j.LoggerFactory;
  * The container therefore holds a few segments plus the state of the unfinished transactions,
  * whatever the load and however long one stays open. A copy that fails deletes nothing (a block
  * whose outcome is unknown is resolved before the next append); a compaction that fails during a
- * roll-over is logged and retried at the next checkpoint.
+ * roll-over is logged and retried at the next checkpoint. Compaction deletes and copies nothing
+ * unless this writer still holds the log: before it does, it checks that the log has not failed or
+ * been fenced off and that the lease cannot have run out, and renews the lease, which fails if
+ * another writer took the log over ({@link Builder#takeOver(boolean)}); otherwise
+ * {@link #checkpoint()} throws, and a roll-over skips compaction with a warning (or, once fenced
+ * off, fails its appends).
+ * Verified and superseded transactions go with their segments; the index keeps the most recent ones
+ * in memory ({@link Builder#terminalRetention}). A record appended for such a transaction after its
+ * start was deleted (a deep verify that finds a copy corrupted reopens a verified transaction) is
+ * preceded by the transaction's current state, in the same append block (or, should that pass
+ * 4 MiB, in the block before it), so a restart finds the transaction with that record applied
+ * ({@link SegmentCompaction#restateBefore}); the append returns once the block holding its record is
+ * acknowledged. Records of a transaction the index no longer holds, or of a superseded one, are
+ * not restated, and a replay ignores them.
  *
  * <h2>Errors</h2>
  * The SDK's retry policy (configured on the user's client) handles throttling and server errors.
@@ -659,9 +674,10 @@ public final class AzureBlobTransactionLog implements TransactionLog {
   /** Folds a durable record (just appended, or replayed) into the index and the segment tracking. */
   private void applyDurable(LogEntry entry, Segment segment) {
     if (index.apply(entry)) {
-      compaction.recorded(entry.transactionId(), segment.number);
+      compaction.recorded(entry, segment.number);
     }
-    // Otherwise a transaction the index does not hold: compacted away; replay ignores it too.
+    // Otherwise a transaction the index does not hold (compacted away and no longer in memory, or a
+    // second start): replay ignores it too.
   }
 
   /**
@@ -676,16 +692,57 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     if (plan.isEmpty()) {
       return 0;
     }
+    ensureStillWriter();
     int deleted = delete(plan.deleteNow());
     if (plan.copyForward().isEmpty()) {
       return deleted;
     }
     appendCopies(s, plan.entriesToCopy());
     compaction.copiedForward(plan, s.number);
+    ensureStillWriter(); // the copies took a while: still ours before deleting what they stand in for
     deleted += delete(plan.deleteAfterCopy());
     LOG.debug("Transaction log {}: copied {} unfinished transaction(s) forward into '{}'; {} segment(s) deleted",
         description, plan.copyForward().size(), s.blob.getBlobName(), deleted);
     return deleted;
+  }
+
+  /**
+   * Throws, so that compaction deletes and copies nothing, unless this writer still holds the log:
+   * not after the log failed or was fenced off, nor when its lease may have run out, nor when
+   * renewing the lease now shows that another writer took the log over (the renewal thread would
+   * find out only later, and a deletion cannot be made conditional on the lease). The last two
+   * also make the log refuse appends. A renewal that fails otherwise (the service is unreachable)
+   * throws without failing the log.
+   */
+  private void ensureStillWriter() {
+    Throwable f = failure;
+    if (f != null) {
+      throw new DualPushException("Transaction log " + description + " deletes no segment: it refuses appends ("
+          + f.getMessage() + ")", f);
+    }
+    BlobLeaseClient client = lease;
+    if (client == null) {
+      throw new DualPushException("Transaction log " + description + " deletes no segment: it holds no writer's lease");
+    }
+    if (leaseMayHaveExpired()) {
+      DualPushException e = new DualPushException("Transaction log " + description + " deletes no segment: it could not "
+          + "renew its writer's lease in time; another writer may hold the log now");
+      lost(e);
+      throw e;
+    }
+    try {
+      client.renewLease();
+      leaseRenewedNanos = System.nanoTime();
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() == 409 || e.getStatusCode() == 412) {
+        DualPushException d = new DualPushException("Transaction log " + description + " deletes no segment: it lost its "
+            + "writer's lease (HTTP " + e.getStatusCode() + " " + e.getErrorCode() + "); another writer took the log over",
+            Scrub.of(e));
+        lost(d);
+        throw d;
+      }
+      throw e;
+    }
   }
 
   /**
@@ -838,7 +895,14 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     }
   }
 
-  /** Appends {@code batch} as one block (rolling first if needed), folds it in and completes it. Holding {@code io}. */
+  /**
+   * Appends {@code batch} as one block (rolling first if needed), folds it in and completes it. A
+   * record of a transaction whose start was compacted away is preceded by the transaction's state
+   * ({@link SegmentCompaction#restateBefore}); should that make the block larger than
+   * {@link #MAX_BLOCK}, the batch goes in several blocks, each append completing once the block
+   * holding its record is acknowledged, and the state never in a later block than its record.
+   * Holding {@code io}.
+   */
   private void commit(List<Pending> batch) {
     Throwable f = failure;
     if (f != null) {
@@ -856,34 +920,87 @@ public final class AzureBlobTransactionLog implements TransactionLog {
         resolveUncertain();
       }
       Segment s = Objects.requireNonNull(active);
-      int length = 0;
-      for (Pending p : batch) {
-        length += p.frame.length;
+      List<List<LogEntry>> restated = restate(batch);
+      long length = 0;
+      for (int k = 0; k < batch.size(); k++) {
+        length += batch.get(k).frame.length;
+        for (LogEntry e : restated.get(k)) {
+          length += HEADER + LogEntryCodec.encode(e).length;
+        }
       }
       if (s.blocks >= maxBlocksPerSegment || (s.size > 0 && s.size + length > segmentSize)) {
         s = roll();
         if (uncertain != null) {
           resolveUncertain(); // a copy block of the compaction in roll()
         }
-      }
-      byte[] block = new byte[length];
-      int at = 0;
-      for (Pending p : batch) {
-        System.arraycopy(p.frame, 0, block, at, p.frame.length);
-        at += p.frame.length;
+        restated = restate(batch); // the roll's compaction may have deleted a start
       }
       Segment target = s;
-      List<LogEntry> entries = new ArrayList<>(batch.size());
-      for (Pending p : batch) {
-        entries.add(p.entry);
+      ByteArrayOutputStream block = new ByteArrayOutputStream((int) Math.min(length, MAX_BLOCK));
+      List<LogEntry> states = new ArrayList<>();
+      List<Pending> records = new ArrayList<>();
+      for (int k = 0; k < batch.size(); k++) {
+        for (LogEntry e : restated.get(k)) {
+          byte[] frame = frame(LogEntryCodec.encode(e));
+          if (block.size() > 0 && block.size() + frame.length > MAX_BLOCK) {
+            appendBatchBlock(target, block, states, records);
+          }
+          block.writeBytes(frame);
+          states.add(e);
+        }
+        Pending p = batch.get(k);
+        if (block.size() > 0 && block.size() + p.frame.length > MAX_BLOCK) {
+          appendBatchBlock(target, block, states, records);
+        }
+        block.writeBytes(p.frame);
+        records.add(p);
       }
-      appendBlock(target, block, entries.size(), () -> entries.forEach(e -> applyDurable(e, target)));
-      for (Pending p : batch) {
-        p.done.complete(null);
-      }
+      appendBatchBlock(target, block, states, records);
     } catch (RuntimeException e) {
-      // Fencing failures have set `failure` already; everything else fails this batch only.
+      // Fencing failures have set `failure` already; everything else fails this batch only (what
+      // an earlier block of it completed stays completed).
       failAll(batch, failure("append to", e));
+    }
+  }
+
+  /**
+   * For each record of {@code batch}, the state of its transaction to write just before it
+   * ({@link SegmentCompaction#restateBefore}): before the first record of a transaction only.
+   */
+  private List<List<LogEntry>> restate(List<Pending> batch) {
+    List<List<LogEntry>> out = new ArrayList<>(batch.size());
+    Set<String> restating = new HashSet<>();
+    for (Pending p : batch) {
+      String id = p.entry.transactionId();
+      List<LogEntry> state = restating.contains(id) ? List.of() : compaction.restateBefore(p.entry, index);
+      if (!state.isEmpty()) {
+        restating.add(id);
+        LOG.debug("Transaction log {}: restating transaction {}, whose start was compacted away, before a new record "
+            + "of it", description, id);
+      }
+      out.add(state);
+    }
+    return out;
+  }
+
+  /**
+   * Appends {@code block} to {@code target}; once it landed, notes the restated {@code states} in it
+   * (the index holds them already), folds its {@code records} in and completes them. Empties all three.
+   */
+  private void appendBatchBlock(Segment target, ByteArrayOutputStream block, List<LogEntry> states,
+      List<Pending> records) {
+    List<LogEntry> noted = List.copyOf(states);
+    List<Pending> done = List.copyOf(records);
+    byte[] bytes = block.toByteArray();
+    block.reset();
+    states.clear();
+    records.clear();
+    appendBlock(target, bytes, noted.size() + done.size(), () -> {
+      noted.forEach(e -> compaction.recorded(e, target.number));
+      done.forEach(p -> applyDurable(p.entry, target));
+    });
+    for (Pending p : done) {
+      p.done.complete(null);
     }
   }
 
@@ -987,10 +1104,10 @@ public final class AzureBlobTransactionLog implements TransactionLog {
       compact();
     } catch (RuntimeException e) {
       if (failure != null) {
-        throw e; // fenced off: nothing more may be written
+        throw e; // fenced off, or the lease may be gone: nothing more may be written
       }
-      LOG.warn("Transaction log {}: compaction after a roll-over failed ({}); it is retried at the next checkpoint",
-          description, Scrub.text(String.valueOf(e.getMessage())));
+      LOG.warn("Transaction log {}: compaction after a roll-over skipped or failed ({}); it is retried at the next "
+          + "checkpoint", description, Scrub.text(String.valueOf(e.getMessage())));
     }
     return next;
   }
@@ -1053,14 +1170,22 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     return index.recent(limit);
   }
 
+  /**
+   * Compacts the log (see the class documentation). Deletes nothing, and throws a
+   * {@link DualPushException} saying why, once this writer may no longer hold the log: after it was
+   * fenced off or failed, when its lease may have run out, or when renewing the lease shows another
+   * writer took it over. A no-op on a read-only or closed log.
+   */
   @Override
   public void checkpoint() {
     if (readOnly || closed) {
       return;
     }
     synchronized (io) {
-      if (failure != null) {
-        return;
+      Throwable f = failure;
+      if (f != null) {
+        throw new DualPushException("Transaction log " + description + " deletes no segment: it refuses appends ("
+            + f.getMessage() + "); reopen it to continue from what is stored", f);
       }
       try {
         if (uncertain != null) {

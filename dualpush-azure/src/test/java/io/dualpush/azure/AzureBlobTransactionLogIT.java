@@ -239,6 +239,12 @@ class AzureBlobTransactionLogIT extends TransactionLogContract {
       return names;
     }
 
+    /** What a deep verify records for a secondary copy it found corrupted. */
+    private LogEntry mismatch(String txn) {
+      return new LogEntry.CopyUpdated(txn, at(5), "secondary", CopyStatus.FAILED, "AAAAAAAAAAAAAAAAAAAAAA==",
+          "digest mismatch", true);
+    }
+
     /** Appends {@code n} transactions that finish VERIFIED. */
     private void appendVerified(String namePrefix, int n) {
       for (int i = 0; i < n; i++) {
@@ -329,7 +335,8 @@ class AzureBlobTransactionLogIT extends TransactionLogContract {
     }
 
     @Test
-    @DisplayName("records of a compacted transaction in a later segment are ignored on replay, superseded ones included")
+    @DisplayName("late records of a compacted transaction are ignored on replay when it is superseded or no longer held, "
+        + "and kept, with its state restated, when it is still held")
     void laterRecordsOfCompactedTransactions() {
       reopenWith(small());
       String first = segmentNames().get(0);
@@ -339,16 +346,107 @@ class AzureBlobTransactionLogIT extends TransactionLogContract {
       appendVerified("a", 30);
       log.checkpoint();
       assertThat(segmentBlobs()).doesNotContain(first);
-      // Late records of both, in a segment an open transaction keeps.
+      // Late records of all three, in a segment an open transaction keeps.
       log.append(copy("old", "primary", CopyStatus.FAILED, at(3)));
       log.append(copy("new", "primary", CopyStatus.FAILED, at(3)));
+      log.append(copy("unknown", "primary", CopyStatus.FAILED, at(3)));
       log.append(started("open", "k/open", at(4)));
       appendVerified("b", 30);
       log.checkpoint();
       reopenWith(small());
       assertThat(log.read("old")).isEmpty();
-      assertThat(log.read("new")).isEmpty();
-      assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("open");
+      assertThat(log.read("unknown")).isEmpty();
+      TransactionRecord late = log.read("new").orElseThrow();
+      assertThat(late.copy("primary").orElseThrow().status()).isEqualTo(CopyStatus.FAILED);
+      assertThat(late.copy("secondary").orElseThrow().status()).isEqualTo(CopyStatus.VERIFIED);
+      assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("new", "open");
+      assertThat(log.latest("k/same").orElseThrow().transactionId()).isEqualTo("new");
+    }
+
+    @Test
+    @DisplayName("a mismatch found after compaction dropped a verified transaction survives a crash and a reopen, "
+        + "the transaction open with everything else as it was")
+    void mismatchAfterCompactionSurvives() {
+      reopenWith(small());
+      String first = segmentNames().get(0);
+      log.append(started("gold", "k/gold", at(0)));
+      verifyBoth("gold", at(1));
+      log.append(new LogEntry.RepairAttempted("gold", at(2), 2));
+      appendVerified("a", 30);
+      log.checkpoint();
+      assertThat(segmentBlobs()).doesNotContain(first);
+      assertThat(log.read("gold").orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
+
+      log.append(mismatch("gold"));
+      TransactionRecord expected = log.read("gold").orElseThrow();
+      assertThat(expected.state()).isEqualTo(TransactionState.INCONSISTENT);
+      ((AzureBlobTransactionLog) log).simulateCrashForTesting();
+      reopenWith(small().takeOver(true));
+      assertThat(log.read("gold")).hasValue(expected);
+      assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("gold");
+      appendVerified("b", 30);
+      log.checkpoint();
+
+      reopenWith(small());
+      assertThat(log.read("gold")).hasValue(expected);
+      assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("gold");
+    }
+
+    @Test
+    @DisplayName("a restated transaction too large to share a 4 MiB block with its record goes in the block before it")
+    void restatedStateSplitsTheBlock() {
+      reopenWith(small());
+      String first = segmentNames().get(0);
+      String big = "x".repeat(AzureBlobTransactionLog.MAX_BLOCK - 200); // a start frame just under 4 MiB
+      log.append(new LogEntry.Started("gold", at(0), "k/gold", 42, MD5, "", "", "text/csv", Map.of("big", big),
+          TWO_REQUIRED, 2, ""));
+      verifyBoth("gold", at(1));
+      appendVerified("a", 10);
+      log.checkpoint();
+      assertThat(segmentBlobs()).doesNotContain(first);
+
+      log.append(mismatch("gold"));
+      TransactionRecord expected = log.read("gold").orElseThrow();
+      List<String> names = segmentNames();
+      // Too large for the active segment: a new one, with the start alone in a block, then the rest.
+      assertThat(container.getBlobClient(names.get(names.size() - 1)).getAppendBlobClient().getProperties()
+          .getCommittedBlockCount()).isEqualTo(2);
+      reopenWith(small());
+      assertThat(log.read("gold")).hasValue(expected);
+      assertThat(expected.start().metadata()).containsEntry("big", big);
+      assertThat(expected.state()).isEqualTo(TransactionState.INCONSISTENT);
+    }
+
+    @Test
+    @DisplayName("a writer whose log was taken over deletes no segment on checkpoint, and the new writer's log stays whole")
+    void takenOverWriterCompactsNothing() {
+      AzureBlobTransactionLog.Builder keepAll = builder().segmentSize(4096).retainSegments(Integer.MAX_VALUE);
+      reopenWith(keepAll);
+      log.append(started("gold", "k/gold", at(0)));
+      verifyBoth("gold", at(1));
+      appendVerified("a", 40);
+      AzureBlobTransactionLog old = reopenWith(small()); // its checkpoint would delete every older segment
+      List<String> before = segmentBlobs();
+      assertThat(before.size()).isGreaterThan(2);
+      AzureBlobTransactionLog fresh = keepAll.takeOver(true).open();
+      try {
+        fresh.append(mismatch("gold")); // its start is in the oldest segment
+        assertThatThrownBy(old::checkpoint).isInstanceOf(DualPushException.class)
+            .hasMessageContaining("deletes no segment").hasMessageContaining("another writer");
+        assertThat(segmentBlobs()).containsAll(before);
+        assertThatThrownBy(old::checkpoint).isInstanceOf(DualPushException.class)
+            .hasMessageContaining("deletes no segment");
+        assertThatThrownBy(() -> old.append(copy("gold", "primary", CopyStatus.FAILED, at(6))))
+            .isInstanceOf(DualPushException.class);
+        assertThat(segmentBlobs()).containsAll(before);
+      } finally {
+        fresh.close();
+      }
+      reopenWith(small());
+      TransactionRecord gold = log.read("gold").orElseThrow();
+      assertThat(gold.state()).isEqualTo(TransactionState.INCONSISTENT);
+      assertThat(gold.copy("primary").orElseThrow().status()).isEqualTo(CopyStatus.VERIFIED);
+      assertThat(log.read("a0").orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
     }
 
     @Test

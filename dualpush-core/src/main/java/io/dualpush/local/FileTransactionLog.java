@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -105,9 +106,13 @@ import org.slf4j.LoggerFactory;
  * use therefore stays within a few segments plus the state of the unfinished transactions, whatever
  * the load and however long one stays open.
  * Verified and superseded transactions are dropped with their segments; the index keeps the most
- * recent ones in memory until the process ends ({@link Builder#terminalRetention}). Records of a
- * dropped transaction found in a later segment are ignored on replay ({@link TransactionIndex}
- * ignores entries of transactions it does not hold).
+ * recent ones in memory until the process ends ({@link Builder#terminalRetention}). A record
+ * appended for such a transaction after its start was dropped (a deep verify that finds a copy
+ * corrupted reopens a verified transaction) is preceded, in the same segment and the same fsync,
+ * by the transaction's current state ({@link SegmentCompaction#restateBefore}), so a restart finds
+ * the transaction with that record applied. Records of a transaction the index no longer holds, or
+ * of a superseded one, are not: a replay ignores them ({@link TransactionIndex} ignores entries of
+ * transactions it does not hold), as it ignores late records a stale writer left behind.
  *
  * <p>Only one process may open a directory for writing at a time: {@code DIR/.lock} is locked while
  * the log is open, and a second open (in this JVM or another) fails naming the directory.
@@ -275,6 +280,8 @@ public final class FileTransactionLog implements TransactionLog {
     final LogEntry entry;
     final byte[] frame;
     final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** The state of its transaction, written just before it ({@link SegmentCompaction#restateBefore}). */
+    List<LogEntry> restated = List.of();
 
     Pending(LogEntry entry, byte[] frame) {
       this.entry = entry;
@@ -766,9 +773,10 @@ public final class FileTransactionLog implements TransactionLog {
   /** Folds a durable record (just committed, or replayed) into the index and the segment tracking. */
   private void applyDurable(LogEntry entry, Segment segment) {
     if (index.apply(entry)) {
-      compaction.recorded(entry.transactionId(), segment.base);
+      compaction.recorded(entry, segment.base);
     }
-    // Otherwise a transaction the index does not hold: compacted away; replay ignores it too.
+    // Otherwise a transaction the index does not hold (compacted away and no longer in memory, or a
+    // second start): replay ignores it too.
   }
 
   /**
@@ -824,15 +832,21 @@ public final class FileTransactionLog implements TransactionLog {
 
   /** Writes one framed record at the end of the active segment (not yet durable). */
   private void writeFrame(byte[] body) throws IOException {
-    CRC32C crc = new CRC32C();
-    crc.update(body, 0, body.length);
-    ByteBuffer frame = ByteBuffer.allocate(HEADER + body.length);
-    frame.putInt(body.length).putInt((int) crc.getValue()).put(body).flip();
+    ByteBuffer frame = ByteBuffer.wrap(frame(body));
     while (frame.hasRemaining()) {
       channel.write(frame);
     }
     active.size += HEADER + body.length;
     active.records++;
+  }
+
+  /** {@code [int32 length][int32 CRC32C of the body][body]}, big-endian. */
+  private static byte[] frame(byte[] body) {
+    CRC32C crc = new CRC32C();
+    crc.update(body, 0, body.length);
+    byte[] frame = new byte[HEADER + body.length];
+    ByteBuffer.wrap(frame).putInt(body.length).putInt((int) crc.getValue()).put(body);
+    return frame;
   }
 
   // ------------------------------------------------------------------ appending
@@ -843,12 +857,7 @@ public final class FileTransactionLog implements TransactionLog {
     if (readOnly) {
       throw new DualPushException("Transaction log " + directory + " was opened read-only");
     }
-    byte[] body = LogEntryCodec.encode(entry);
-    CRC32C crc = new CRC32C();
-    crc.update(body, 0, body.length);
-    byte[] frame = new byte[HEADER + body.length];
-    ByteBuffer.wrap(frame).putInt(body.length).putInt((int) crc.getValue()).put(body);
-    Pending p = new Pending(entry, frame);
+    Pending p = new Pending(entry, frame(LogEntryCodec.encode(entry)));
     if (durability != Durability.GROUP_COMMIT) {
       synchronized (io) {
         checkUsable();
@@ -942,7 +951,9 @@ public final class FileTransactionLog implements TransactionLog {
 
   /**
    * Writes {@code batch} in order, rolling segments as needed, makes it durable (per the mode),
-   * folds it into the index and completes every append. Called holding {@code io}.
+   * folds it into the index and completes every append. A record of a transaction whose start
+   * compaction deleted is preceded by that transaction's state, in the same segment and the same
+   * fsync ({@link SegmentCompaction#restateBefore}). Called holding {@code io}.
    */
   private void commit(List<Pending> batch) {
     if (failure != null || channel == null) {
@@ -951,28 +962,28 @@ public final class FileTransactionLog implements TransactionLog {
     }
     int from = 0; // first record of the batch not yet durable
     int i = 0;
+    // Transactions restated in batch[from, i): not durable yet, so the compaction does not know.
+    Set<String> restating = new HashSet<>();
     try {
       writeBuffer.clear();
       for (; i < batch.size(); i++) {
-        byte[] frame = batch.get(i).frame;
-        if (active.size > 0 && active.size + frame.length > segmentSize) {
+        Pending p = batch.get(i);
+        List<byte[]> restate = restate(p, restating);
+        long length = p.frame.length;
+        for (byte[] frame : restate) {
+          length += frame.length;
+        }
+        if (active.size > 0 && active.size + length > segmentSize) {
           makeDurable(batch, from, i);
           from = i;
+          restating.clear();
           roll();
+          restate = restate(p, restating); // the roll's compaction may have deleted its start
         }
-        if (frame.length > writeBuffer.remaining()) {
-          flushBuffer();
+        for (byte[] frame : restate) {
+          write(frame);
         }
-        if (frame.length > writeBuffer.capacity()) {
-          ByteBuffer big = ByteBuffer.wrap(frame);
-          while (big.hasRemaining()) {
-            channel.write(big);
-          }
-        } else {
-          writeBuffer.put(frame);
-        }
-        active.size += frame.length;
-        active.records++;
+        write(p.frame);
       }
       makeDurable(batch, from, batch.size());
     } catch (IOException | RuntimeException e) {
@@ -981,6 +992,40 @@ public final class FileTransactionLog implements TransactionLog {
           + "the log is reopened", directory, batch.size() - from, e);
       failAll(batch, from, e);
     }
+  }
+
+  /** The frames of {@code p}'s transaction's state, if it needs restating and is not being restated already. */
+  private List<byte[]> restate(Pending p, Set<String> restating) {
+    String id = p.entry.transactionId();
+    p.restated = restating.contains(id) ? List.of() : compaction.restateBefore(p.entry, index);
+    if (p.restated.isEmpty()) {
+      return List.of();
+    }
+    restating.add(id);
+    LOG.debug("Transaction log {}: restating transaction {}, whose start was compacted away, before a new record of it",
+        directory, id);
+    List<byte[]> frames = new ArrayList<>(p.restated.size());
+    for (LogEntry e : p.restated) {
+      frames.add(frame(LogEntryCodec.encode(e)));
+    }
+    return frames;
+  }
+
+  /** Writes one frame of the batch at the end of the active segment, through the write buffer. */
+  private void write(byte[] frame) throws IOException {
+    if (frame.length > writeBuffer.remaining()) {
+      flushBuffer();
+    }
+    if (frame.length > writeBuffer.capacity()) {
+      ByteBuffer big = ByteBuffer.wrap(frame);
+      while (big.hasRemaining()) {
+        channel.write(big);
+      }
+    } else {
+      writeBuffer.put(frame);
+    }
+    active.size += frame.length;
+    active.records++;
   }
 
   private void makeDurable(List<Pending> batch, int from, int to) throws IOException {
@@ -999,6 +1044,9 @@ public final class FileTransactionLog implements TransactionLog {
     }
     for (int k = from; k < to; k++) {
       Pending p = batch.get(k);
+      for (LogEntry e : p.restated) {
+        compaction.recorded(e, active.base); // the index holds this state already
+      }
       applyDurable(p.entry, active);
       p.done.complete(null);
     }

@@ -5,6 +5,7 @@ import io.dualpush.InvalidInputException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -54,14 +55,25 @@ import java.util.Set;
  *       unfinished transaction is the latest of its key, so its copied start supersedes nothing that
  *       was not superseded already.</li>
  *   <li>Records of a deleted transaction found in a later segment are ignored on replay: its start
- *       is gone, and {@link TransactionIndex#apply} refuses entries of transactions it does not hold.</li>
+ *       is gone, and {@link TransactionIndex#apply} refuses entries of transactions it does not hold.
+ *       So a record appended <em>now</em> for a finished transaction that the index still holds in
+ *       memory but whose start compaction deleted (a deep verify that finds a copy corrupted, say,
+ *       reopening it) would be lost at the next restart: the log writes the transaction's state
+ *       ({@link #restateBefore}) immediately before such a record, in the same durable write. A
+ *       replay then starts the transaction from that state and applies the record; where its start
+ *       was still in the log after all, the second start is refused and the states re-applied change
+ *       nothing. Only records of transactions the index no longer holds, or superseded ones, are
+ *       still ignored.</li>
  * </ul>
  *
  * <h2>What a log does</h2>
  * <ul>
  *   <li>For every record that is durable (appended, or replayed on open, segments in order) and that
- *       {@link TransactionIndex#apply} accepted: {@link #recorded(String, long)}. Records the index
+ *       {@link TransactionIndex#apply} accepted: {@link #recorded(LogEntry, long)}. Records the index
  *       refused are not tracked; a replay ignores them too.</li>
+ *   <li>Before writing a record, holding the same lock: {@link #restateBefore}, and write what it
+ *       returns immediately before the record, in the same durable write; once durable, note each
+ *       with {@link #recorded(LogEntry, long)} (they are not folded into the index).</li>
  *   <li>To compact, holding the lock that guards its segments: {@link #plan}; delete
  *       {@link Plan#deleteNow()} oldest first and {@link #forget} them; if {@link Plan#copyForward()}
  *       is not empty, append {@link Plan#entriesToCopy()} to the active segment, make them durable,
@@ -81,6 +93,8 @@ public final class SegmentCompaction {
   public static final int DEFAULT_RETAIN_SEGMENTS = 2;
   /** Older segments unfinished transactions may pin before they are copied forward, by default. */
   public static final int DEFAULT_COMPACT_AFTER_SEGMENTS = 2;
+
+  private static final long NO_START = Long.MIN_VALUE;
 
   private final int retainSegments;
   private final int compactAfterSegments;
@@ -118,10 +132,14 @@ public final class SegmentCompaction {
     }
   }
 
-  /** The segments a transaction has records in, in the order they were first recorded. */
+  /**
+   * The segments a transaction has records in, in the order they were first recorded, and the
+   * newest segment that holds a start of it (its own or a copy), {@link #NO_START} when none does.
+   */
   private static final class Track {
     long[] segments = new long[1];
     int count;
+    long start = NO_START;
 
     boolean has(long segment) {
       if (count > 0 && segments[count - 1] == segment) {
@@ -186,9 +204,26 @@ public final class SegmentCompaction {
 
   /**
    * Notes that {@code segment} holds a durable record of {@code transactionId}, one the index
-   * accepted. Cheap when called for every record: a transaction's newest segment is checked first.
+   * accepted, that is not a start ({@link #recorded(LogEntry, long)} tells starts apart). Cheap when
+   * called for every record: a transaction's newest segment is checked first.
    */
   public void recorded(String transactionId, long segment) {
+    track(transactionId, segment);
+  }
+
+  /**
+   * Notes that {@code segment} holds {@code entry}, durable: a record the index accepted, or one of
+   * the entries {@link #restateBefore} asked for. A start marks the segment as one a replay rebuilds
+   * the transaction from.
+   */
+  public void recorded(LogEntry entry, long segment) {
+    Track t = track(entry.transactionId(), segment);
+    if (entry instanceof LogEntry.Started) {
+      t.start = Math.max(t.start, segment);
+    }
+  }
+
+  private Track track(String transactionId, long segment) {
     Track t = tracks.get(transactionId);
     if (t == null) {
       t = new Track();
@@ -197,13 +232,44 @@ public final class SegmentCompaction {
     if (!t.has(segment)) {
       t.add(segment);
     }
+    return t;
   }
 
   /** Notes that {@code plan}'s copies are durable in {@code activeSegment}. */
   public void copiedForward(Plan plan, long activeSegment) {
     for (TransactionRecord r : plan.copyForward()) {
-      recorded(r.transactionId(), activeSegment);
+      recorded(r.start(), activeSegment);
     }
+  }
+
+  /**
+   * Whether a segment the log still holds has a start of {@code transactionId} (its own or a copy),
+   * so that a replay rebuilds the transaction. False once compaction deleted every segment with one,
+   * even when later records of it remain: a replay ignores those.
+   */
+  public boolean hasStart(String transactionId) {
+    Track t = tracks.get(transactionId);
+    return t != null && t.start != NO_START;
+  }
+
+  /**
+   * The entries a log must write immediately before {@code entry}, in the same durable write, so
+   * that a replay does not ignore it: the {@link #stateOf state} of its transaction when the index
+   * still holds the transaction (a finished one, kept in memory) but no segment holds its start any
+   * more. Empty otherwise: when a segment holds its start, for a start, for a transaction the index
+   * does not hold (a replay ignores the entry too) and for a superseded one (never repaired or
+   * verified again; a copied start would make it the latest of its key again).
+   *
+   * <p>Once they are durable the log notes each of them with {@link #recorded(LogEntry, long)}, but
+   * does not fold them into the index, which already holds that state. A log that writes several
+   * entries of one transaction before any is durable restates it before the first only.
+   */
+  public List<LogEntry> restateBefore(LogEntry entry, TransactionIndex index) {
+    if (entry instanceof LogEntry.Started || hasStart(entry.transactionId())) {
+      return List.of();
+    }
+    return index.get(entry.transactionId()).filter(r -> !r.superseded()).map(SegmentCompaction::stateOf)
+        .orElse(List.of());
   }
 
   /** Forgets deleted segments: transactions left with no record in any segment are no longer tracked. */
@@ -221,6 +287,9 @@ public final class SegmentCompaction {
         }
       }
       t.count = kept;
+      if (gone.contains(t.start)) {
+        t.start = NO_START; // oldest first: an older start went before this one
+      }
       if (kept == 0) {
         it.remove();
       }
@@ -277,21 +346,36 @@ public final class SegmentCompaction {
 
   /**
    * Entries that rebuild {@code r} when folded from nothing: its start, each copy that moved from
-   * its initial pending state, its repair rounds and its dead letter.
+   * its initial pending state (oldest update first, each at its own time), its repair rounds and its
+   * dead letter. The fold ends at {@code r}'s {@link TransactionRecord#updatedAt()} too, which repair
+   * schedules from: when no entry above carries it (the last record was a {@link LogEntry.Retried},
+   * or copies were updated with out-of-order times), a {@link LogEntry.Retried} at that time ends the
+   * list, which changes nothing else in a record with no repair round and no dead letter.
    */
   public static List<LogEntry> stateOf(TransactionRecord r) {
     List<LogEntry> out = new ArrayList<>();
     out.add(r.start());
+    List<CopyRecord> moved = new ArrayList<>();
     for (CopyRecord c : r.copies()) {
-      if (c.status() != CopyStatus.PENDING || !c.md5().isEmpty() || !c.error().isEmpty() || c.mismatch()) {
-        out.add(new LogEntry.CopyUpdated(r.transactionId(), c.updatedAt(), c.destinationId(), c.status(), c.md5(),
-            c.error(), c.mismatch()));
+      if (c.status() != CopyStatus.PENDING || !c.md5().isEmpty() || !c.error().isEmpty() || c.mismatch()
+          || !c.updatedAt().equals(r.createdAt())) {
+        moved.add(c);
       }
+    }
+    moved.sort(Comparator.comparing(CopyRecord::updatedAt)); // stable: list order among equal times
+    for (CopyRecord c : moved) {
+      out.add(new LogEntry.CopyUpdated(r.transactionId(), c.updatedAt(), c.destinationId(), c.status(), c.md5(),
+          c.error(), c.mismatch()));
     }
     if (r.repairRounds() > 0) {
       out.add(new LogEntry.RepairAttempted(r.transactionId(), r.updatedAt(), r.repairRounds()));
     }
     r.deadLetterReason().ifPresent(reason -> out.add(new LogEntry.DeadLettered(r.transactionId(), r.updatedAt(), reason)));
+    if (!out.get(out.size() - 1).at().equals(r.updatedAt())) {
+      // Only reachable with no repair round and no dead letter (those entries carry updatedAt), so
+      // resetting both is a no-op.
+      out.add(new LogEntry.Retried(r.transactionId(), r.updatedAt()));
+    }
     return out;
   }
 

@@ -467,6 +467,12 @@ class FileTransactionLogTest {
     }
   }
 
+  /** What a deep verify records for a secondary copy it found corrupted. */
+  private static LogEntry mismatch(String txn) {
+    return new LogEntry.CopyUpdated(txn, at(5), "secondary", CopyStatus.FAILED, "AAAAAAAAAAAAAAAAAAAAAA==",
+        "digest mismatch", true);
+  }
+
   /** Appends {@code n} transactions that finish VERIFIED. */
   private static void appendVerified(FileTransactionLog log, String prefix, int n) {
     for (int i = 0; i < n; i++) {
@@ -838,7 +844,8 @@ class FileTransactionLogTest {
     }
 
     @Test
-    @DisplayName("records of a compacted transaction in a later segment are ignored on replay, superseded ones included")
+    @DisplayName("late records of a compacted transaction are ignored on replay when it is superseded or no longer held, "
+        + "and kept, with its state restated, when it is still held")
     void laterRecordsOfCompactedTransactions() throws IOException {
       try (FileTransactionLog log = openSmall()) {
         log.append(LogEntries.started("old", "k/same", at(0)));
@@ -847,17 +854,87 @@ class FileTransactionLogTest {
         appendVerified(log, "a", 30);
         log.checkpoint();
         assertThat(log.segments()).doesNotContain(segmentPathOf(0));
-        // Late records of both, in a segment an open transaction keeps.
+        // Late records of all three, in a segment an open transaction keeps.
         log.append(LogEntries.copy("old", "primary", CopyStatus.FAILED, at(3)));
         log.append(LogEntries.copy("new", "primary", CopyStatus.FAILED, at(3)));
+        log.append(LogEntries.copy("unknown", "primary", CopyStatus.FAILED, at(3)));
         log.append(LogEntries.started("open", "k/open", at(4)));
         appendVerified(log, "b", 30);
         log.checkpoint();
       }
       try (FileTransactionLog log = openSmall()) {
         assertThat(log.read("old")).isEmpty();
-        assertThat(log.read("new")).isEmpty();
-        assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("open");
+        assertThat(log.read("unknown")).isEmpty();
+        TransactionRecord late = log.read("new").orElseThrow();
+        assertThat(late.copy("primary").orElseThrow().status()).isEqualTo(CopyStatus.FAILED);
+        assertThat(late.copy("secondary").orElseThrow().status()).isEqualTo(CopyStatus.VERIFIED);
+        assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("new", "open");
+        assertThat(log.latest("k/same").orElseThrow().transactionId()).isEqualTo("new");
+      }
+    }
+
+    @Test
+    @DisplayName("a mismatch found after compaction dropped a verified transaction survives a crash and a reopen, "
+        + "the transaction open with everything else as it was")
+    void mismatchAfterCompactionSurvives() {
+      TransactionRecord expected;
+      FileTransactionLog log = openSmall();
+      try {
+        log.append(LogEntries.started("gold", "k/gold", at(0)));
+        LogEntries.verifiedBoth("gold", at(1)).forEach(log::append);
+        log.append(new LogEntry.RepairAttempted("gold", at(2), 2));
+        appendVerified(log, "a", 30);
+        log.checkpoint();
+        assertThat(log.segments()).doesNotContain(segmentPathOf(0));
+        assertThat(log.read("gold").orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
+
+        log.append(mismatch("gold"));
+        expected = log.read("gold").orElseThrow();
+        assertThat(expected.state()).isEqualTo(TransactionState.INCONSISTENT);
+        log.simulateCrashForTesting();
+
+        log = openSmall();
+        assertThat(log.read("gold")).hasValue(expected);
+        assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("gold");
+        appendVerified(log, "b", 30);
+        log.checkpoint();
+        log.close();
+
+        log = openSmall();
+        assertThat(log.read("gold")).hasValue(expected);
+        assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("gold");
+      } finally {
+        log.close();
+      }
+    }
+
+    @Test
+    @DisplayName("a mismatch found after compaction dropped a transaction's start but kept its later records survives "
+        + "a reopen")
+    void mismatchAfterCompactionDroppedOnlyTheStart() {
+      TransactionRecord expected;
+      try (FileTransactionLog log = openSmall()) {
+        log.append(LogEntries.started("gold", "k/gold", at(0)));
+        for (int i = 0; log.segments().size() == 1; i++) {
+          appendVerified(log, "a" + i + "-", 1);
+        }
+        // The next segment holds the verification and an open transaction, which keeps it.
+        LogEntries.verifiedBoth("gold", at(1)).forEach(log::append);
+        log.append(LogEntries.started("pin", "k/pin", at(1)));
+        Path kept = log.segments().get(1);
+        for (int i = 0; log.segments().get(log.segments().size() - 1).equals(kept); i++) {
+          appendVerified(log, "b" + i + "-", 1);
+        }
+        log.checkpoint();
+        assertThat(log.segments()).startsWith(kept).doesNotContain(segmentPathOf(0));
+
+        log.append(mismatch("gold"));
+        expected = log.read("gold").orElseThrow();
+        assertThat(expected.state()).isEqualTo(TransactionState.INCONSISTENT);
+      }
+      try (FileTransactionLog log = openSmall()) {
+        assertThat(log.read("gold")).hasValue(expected);
+        assertThat(log.open()).extracting(TransactionRecord::transactionId).containsExactly("pin", "gold");
       }
     }
 

@@ -20,7 +20,7 @@ class SegmentCompactionTest {
   /** What a log does for a durable record: fold it in and track its segment if the index took it. */
   private static void record(SegmentCompaction c, TransactionIndex index, LogEntry entry, long segment) {
     if (index.apply(entry)) {
-      c.recorded(entry.transactionId(), segment);
+      c.recorded(entry, segment);
     }
   }
 
@@ -225,6 +225,78 @@ class SegmentCompactionTest {
   }
 
   @Nested
+  @DisplayName("restating")
+  class Restating {
+    private final LogEntry mismatch = new LogEntry.CopyUpdated("v", at(9), "secondary", CopyStatus.FAILED,
+        "AAAAAAAAAAAAAAAAAAAAAA==", "digest mismatch", true);
+
+    @Test
+    @DisplayName("a record of a held transaction whose start segment was deleted is preceded by its state")
+    void startDeleted() {
+      SegmentCompaction c = new SegmentCompaction(0, 0);
+      verified(c, "v", 1);
+      assertThat(c.hasStart("v")).isTrue();
+      assertThat(c.restateBefore(mismatch, index)).isEmpty();
+      c.forget(List.of(1L));
+      assertThat(c.hasStart("v")).isFalse();
+      List<LogEntry> restated = c.restateBefore(mismatch, index);
+      assertThat(restated).isEqualTo(SegmentCompaction.stateOf(index.get("v").orElseThrow()));
+
+      TransactionIndex replayed = new TransactionIndex();
+      restated.forEach(replayed::apply);
+      replayed.apply(mismatch);
+      index.apply(mismatch);
+      assertThat(replayed.get("v")).isEqualTo(index.get("v"));
+      assertThat(replayed.open()).extracting(TransactionRecord::transactionId).containsExactly("v");
+    }
+
+    @Test
+    @DisplayName("also when later records of it remain: a replay ignores them without the start")
+    void onlyStartDeleted() {
+      SegmentCompaction c = new SegmentCompaction(0, 0);
+      record(c, LogEntries.started("v", "v/v", at(0)), 1);
+      LogEntries.verifiedBoth("v", at(1)).forEach(e -> record(c, e, 2));
+      c.forget(List.of(1L));
+      assertThat(c.hasStart("v")).isFalse();
+      assertThat(c.restateBefore(mismatch, index)).first().isInstanceOf(LogEntry.Started.class);
+    }
+
+    @Test
+    @DisplayName("once restated, copied forward or started again, the transaction has a start in that segment")
+    void restatedCountsAsStart() {
+      SegmentCompaction c = new SegmentCompaction(0, 0);
+      verified(c, "v", 1);
+      c.forget(List.of(1L));
+      c.restateBefore(mismatch, index).forEach(e -> c.recorded(e, 5));
+      assertThat(c.hasStart("v")).isTrue();
+      assertThat(c.restateBefore(mismatch, index)).isEmpty();
+      c.forget(List.of(5L));
+      assertThat(c.hasStart("v")).isFalse();
+
+      open(c, "o", 6);
+      SegmentCompaction.Plan plan = c.plan(segments(6, 6), index);
+      c.copiedForward(plan, 7);
+      c.forget(plan.deleteAfterCopy());
+      assertThat(c.hasStart("o")).isTrue();
+    }
+
+    @Test
+    @DisplayName("nothing before a start, or a record of a transaction that is not held, superseded or still started")
+    void nothingToRestate() {
+      SegmentCompaction c = new SegmentCompaction(0, 0);
+      record(c, LogEntries.started("old", "k/same", at(0)), 1);
+      record(c, LogEntries.started("new", "k/same", at(1)), 1);
+      verified(c, "v", 2);
+      c.forget(List.of(1L));
+      assertThat(c.restateBefore(LogEntries.copy("old", "primary", CopyStatus.FAILED, at(3)), index)).isEmpty();
+      assertThat(c.restateBefore(LogEntries.copy("unknown", "primary", CopyStatus.FAILED, at(3)), index)).isEmpty();
+      assertThat(c.restateBefore(LogEntries.copy("v", "primary", CopyStatus.FAILED, at(3)), index)).isEmpty();
+      assertThat(c.restateBefore(LogEntries.started("new", "k/same", at(1)), index)).isEmpty();
+      assertThat(c.restateBefore(LogEntries.copy("new", "primary", CopyStatus.FAILED, at(3)), index)).isNotEmpty();
+    }
+  }
+
+  @Nested
   @DisplayName("copies")
   class Copies {
     @Test
@@ -242,6 +314,28 @@ class SegmentCompactionTest {
       TransactionIndex replayed = new TransactionIndex();
       SegmentCompaction.stateOf(before).forEach(replayed::apply);
       assertThat(replayed.get("t")).hasValue(before);
+    }
+
+    @Test
+    @DisplayName("the fold ends at the record's updatedAt after a retry, and after copies updated out of list order")
+    void stateOfKeepsUpdatedAt() {
+      SegmentCompaction c = new SegmentCompaction(0, 0);
+      record(c, LogEntries.started("r", "k/r", at(0)), 1);
+      record(c, LogEntries.copy("r", "primary", CopyStatus.FAILED, at(1)), 1);
+      record(c, new LogEntry.RepairAttempted("r", at(2), 3), 1);
+      record(c, new LogEntry.DeadLettered("r", at(3), "gave up"), 1);
+      record(c, new LogEntry.Retried("r", at(4)), 1);
+      record(c, LogEntries.started("o", "k/o", at(0)), 1);
+      record(c, LogEntries.copy("o", "secondary", CopyStatus.VERIFIED, at(1)), 1);
+      record(c, LogEntries.copy("o", "primary", CopyStatus.FAILED, at(2)), 1);
+      for (String id : List.of("r", "o")) {
+        TransactionRecord before = index.get(id).orElseThrow();
+        TransactionIndex replayed = new TransactionIndex();
+        SegmentCompaction.stateOf(before).forEach(replayed::apply);
+        assertThat(replayed.get(id)).as(id).hasValue(before);
+      }
+      assertThat(SegmentCompaction.stateOf(index.get("o").orElseThrow())).extracting(LogEntry::at)
+          .containsExactly(at(0), at(1), at(2));
     }
 
     @Test

@@ -42,6 +42,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -439,6 +440,46 @@ class PushGuaranteesTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> f.client.stats().openTransactions() == 0);
       assertThat(f.primaryStore.bytes("gold/s.csv")).hasValue(bytes("from the file"));
       assertThat(f.secondaryStore.bytes("gold/s.csv")).hasValue(bytes("from the file"));
+    }
+
+    @Test
+    @DisplayName("a copy that deep verify finds corrupted, of a push whose segments the file log compacted, is still "
+        + "open after a restart and repair fixes it")
+    void inconsistencyOfCompactedPushSurvivesRestart(@TempDir Path dir) {
+      Supplier<FileTransactionLog> openLog = () -> FileTransactionLog.builder(dir).segmentSize(4096).retainSegments(0)
+          .compactAfterSegments(0).open();
+      Function<FileTransactionLog, DualPushClient> client = log -> new DualPushClientBuilder()
+          .destination("primary", f.primaryStore).destination("secondary", f.secondaryStore)
+          .transactionLog(log).clock(f.clock).alertSink(f.alerts::add)
+          .repair(io.dualpush.RepairOptions.builder().enabled(false).build())
+          .buildClient();
+      byte[] payload = bytes("gold that rots after it was verified");
+      String id;
+      try (FileTransactionLog log = openLog.get(); DualPushClient first = client.apply(log)) {
+        id = first.push("gold/rot.csv", payload).transactionId();
+        Path firstSegment = log.segments().get(0);
+        for (int i = 0; i < 200 && log.segments().contains(firstSegment); i++) {
+          first.push("gold/filler-" + i + ".csv", bytes("filler " + i));
+          log.checkpoint();
+        }
+        assertThat(log.segments()).as("compacted away").doesNotContain(firstSegment);
+        assertThat(first.verify(id, VerifyMode.HASH).state()).isEqualTo(TransactionState.VERIFIED);
+        f.secondaryStore.tamper("gold/rot.csv", bytes("rotten"));
+        PushReceipt deep = first.verify(id, VerifyMode.DEEP);
+        assertThat(deep.state()).isEqualTo(TransactionState.INCONSISTENT);
+        assertThat(f.alerts(Alert.Type.DATA_INCONSISTENCY)).hasSize(1);
+      }
+
+      try (FileTransactionLog log = openLog.get(); DualPushClient second = client.apply(log)) {
+        TransactionRecord reopened = log.read(id).orElseThrow(() -> new AssertionError(
+            "the inconsistent transaction " + id + " was forgotten by the restart"));
+        assertThat(reopened.state()).isEqualTo(TransactionState.INCONSISTENT);
+        assertThat(log.open()).extracting(TransactionRecord::transactionId).contains(id);
+        assertThat(reopened.copy("secondary").orElseThrow().mismatch()).isTrue();
+        PushReceipt repaired = second.retryFailed(id);
+        assertThat(repaired.state()).isEqualTo(TransactionState.VERIFIED);
+        assertThat(f.secondaryStore.bytes("gold/rot.csv")).hasValue(payload);
+      }
     }
 
     @Test
