@@ -300,8 +300,9 @@ public final class AzureBlobDestination implements Destination {
       return Optional.of(new PutResult(true, request.md5(), Optional.ofNullable(r.getValue().getETag())));
     } catch (BlobStorageException e) {
       if (e.getStatusCode() == 400 && BlobErrorCode.MD5MISMATCH.equals(e.getErrorCode())) {
-        LOG.warn("The payload of '{}' for {} does not hash to its source MD5 (the service refused it); writing it "
-            + "as read, with its own MD5", request.key(), description);
+        LOG.warn("{} refused the bytes it received for '{}': they do not hash to the source MD5 (changed on the way, "
+            + "or a payload other than the source's); sending them again with the MD5 computed while reading",
+            description, request.key());
         return Optional.empty();
       }
       throw e;
