@@ -25,4 +25,12 @@ public class InvalidInputException extends DualPushException {
     }
     return value;
   }
+
+  /** Throws when {@code value} is negative, naming the field and the value. */
+  public static int requireNonNegative(int value, String field) {
+    if (value < 0) {
+      throw new InvalidInputException(field, "'" + field + "' must not be negative; got " + value);
+    }
+    return value;
+  }
 }

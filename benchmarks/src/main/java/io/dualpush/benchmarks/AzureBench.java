@@ -192,6 +192,7 @@ final class AzureBench {
     long wallNanos;
     long clientCpuNanos;
     long azuriteCpuNanos;
+    long requests;
 
     Tally(AzuriteProcess a, AzuriteProcess b) {
       this.a = a;
@@ -208,8 +209,6 @@ final class AzureBench {
       azuriteCpuNanos += after[1] - before[1];
       requests += after[2] - before[2];
     }
-
-    long requests;
 
     Result result(String side, int size, long objects) {
       return new Result(side, size, objects, wallNanos, latencies.percentile(0.50), latencies.percentile(0.99),

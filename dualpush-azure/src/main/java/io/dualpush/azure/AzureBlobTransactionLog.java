@@ -228,10 +228,7 @@ public final class AzureBlobTransactionLog implements TransactionLog {
 
     /** Terminal transactions kept in memory for {@code read} and {@code recent}. */
     public Builder terminalRetention(int transactions) {
-      if (transactions < 0) {
-        throw new InvalidInputException("terminalRetention", "'terminalRetention' must not be negative; got " + transactions);
-      }
-      this.terminalRetention = transactions;
+      this.terminalRetention = InvalidInputException.requireNonNegative(transactions, "terminalRetention");
       return this;
     }
 
@@ -241,10 +238,7 @@ public final class AzureBlobTransactionLog implements TransactionLog {
      * transactions need).
      */
     public Builder retainSegments(int segments) {
-      if (segments < 0) {
-        throw new InvalidInputException("retainSegments", "'retainSegments' must not be negative; got " + segments);
-      }
-      this.retainSegments = segments;
+      this.retainSegments = InvalidInputException.requireNonNegative(segments, "retainSegments");
       return this;
     }
 
@@ -254,10 +248,7 @@ public final class AzureBlobTransactionLog implements TransactionLog {
      * deletes the segments (default 2). 0 copies forward at every compaction.
      */
     public Builder compactAfterSegments(int segments) {
-      if (segments < 0) {
-        throw new InvalidInputException("compactAfterSegments", "'compactAfterSegments' must not be negative; got " + segments);
-      }
-      this.compactAfterSegments = segments;
+      this.compactAfterSegments = InvalidInputException.requireNonNegative(segments, "compactAfterSegments");
       return this;
     }
 

@@ -183,15 +183,8 @@ public final class SegmentCompaction {
    * @throws InvalidInputException naming the setting when one is negative
    */
   public SegmentCompaction(int retainSegments, int compactAfterSegments) {
-    if (retainSegments < 0) {
-      throw new InvalidInputException("retainSegments", "'retainSegments' must not be negative; got " + retainSegments);
-    }
-    if (compactAfterSegments < 0) {
-      throw new InvalidInputException("compactAfterSegments",
-          "'compactAfterSegments' must not be negative; got " + compactAfterSegments);
-    }
-    this.retainSegments = retainSegments;
-    this.compactAfterSegments = compactAfterSegments;
+    this.retainSegments = InvalidInputException.requireNonNegative(retainSegments, "retainSegments");
+    this.compactAfterSegments = InvalidInputException.requireNonNegative(compactAfterSegments, "compactAfterSegments");
   }
 
   public int retainSegments() {
