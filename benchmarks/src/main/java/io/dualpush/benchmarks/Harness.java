@@ -28,6 +28,8 @@ import java.util.Set;
  * java -jar benchmarks/target/dualpush-benchmarks.jar log-steady [--minutes M] [--rate R] [--segment-mib N] [--dir DIR]
  * java -jar benchmarks/target/dualpush-benchmarks.jar azure [--small N] [--large N] [--threads T] [--rounds R]
  *     [--azure-warmup N] [--dir DIR]
+ * java -jar benchmarks/target/dualpush-benchmarks.jar tree [--files N] [--heap 256m] [--jar JAR]
+ *     [--baseline-jar JAR] [--rounds R] [--dir DIR]
  * </pre>
  */
 public final class Harness {
@@ -46,6 +48,7 @@ public final class Harness {
   private static final Set<String> AZURE_OPTIONS = Set.of("small", "large", "threads", "rounds", "azure-warmup", "rtt-ms",
       "dir");
   static final double AZURE_SPEEDUP_TARGET = 1.6;
+  private static final Set<String> TREE_OPTIONS = Set.of("files", "heap", "jar", "baseline-jar", "rounds", "dir");
 
   private Harness() {}
 
@@ -92,6 +95,10 @@ public final class Harness {
         check(options, AZURE_OPTIONS);
         azure(options);
       }
+      case "tree" -> {
+        check(options, TREE_OPTIONS);
+        tree(options);
+      }
       case "all" -> {
         check(options, union(OVERHEAD_OPTIONS, PARALLELISM_OPTIONS));
         String started = now();
@@ -106,6 +113,29 @@ public final class Harness {
         usage();
         System.exit(2);
       }
+    }
+  }
+
+  // ------------------------------------------------------------------ tree
+
+  private static void tree(Map<String, String> o) throws IOException, InterruptedException {
+    int files = intOption(o, "files", 100_000);
+    String heap = o.getOrDefault("heap", "256m");
+    List<Path> jars = new java.util.ArrayList<>();
+    if (o.containsKey("baseline-jar")) {
+      jars.add(Path.of(o.get("baseline-jar")).toAbsolutePath());
+    }
+    jars.add(Path.of(o.getOrDefault("jar", "samples/target/dualpush-samples.jar")).toAbsolutePath());
+    Path dir = Files.createDirectories(Path.of(o.getOrDefault("dir", "target/tree-bench")));
+    System.out.printf(Locale.ROOT, "tree: %,d files of a few bytes, 1,000 to a directory; java -Xmx%s -jar on two local "
+        + "destinations and a file log; %s; started %s%n", files, heap, jars, now());
+    List<TreeBench.Step> steps = new TreeBench(dir, files, heap).run(jars, intOption(o, "rounds", 1));
+    System.out.println();
+    System.out.println("| jar | step | exit | seconds | files/s | peak RSS (MiB) |");
+    System.out.println("|---|---|---|---|---|---|");
+    for (TreeBench.Step s : steps) {
+      System.out.printf(Locale.ROOT, "| %s | %s | %d | %.1f | %,.0f | %,d |%n", s.jar(), s.command(), s.exit(), s.seconds(),
+          files / s.seconds(), s.peakKib() / 1024);
     }
   }
 
@@ -416,7 +446,11 @@ public final class Harness {
                        --small N 4 KiB objects (2000)  --large N 1 MiB objects (200)  --threads T each side (8)
                        --rounds R (2)  --azure-warmup N objects per size and side before measuring (2000, at most
                        the objects of that size)  --rtt-ms MS added to every request of both sides, a stand-in
-                       for a far region's round trip (0)  --dir DIR (target/azure-bench)""");
+                       for a far region's round trip (0)  --dir DIR (target/azure-bench)
+          tree         the pipeline CLI (java -jar, fixed heap) on a tree of tiny files: push, status, verify,
+                       re-push; wall time and peak RSS (not in `all`)
+                       --files N (100000)  --heap SIZE (256m)  --jar JAR (samples/target/dualpush-samples.jar)
+                       --baseline-jar JAR run alternately with --jar  --rounds R (1)  --dir DIR (target/tree-bench)""");
   }
 
   private static String micros(long nanos) {

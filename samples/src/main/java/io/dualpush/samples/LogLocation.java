@@ -4,6 +4,7 @@ import com.azure.storage.blob.models.ListBlobsOptions;
 import io.dualpush.InvalidInputException;
 import io.dualpush.azure.AzureBlobTransactionLog;
 import io.dualpush.local.FileTransactionLog;
+import io.dualpush.spi.TransactionIndex;
 import io.dualpush.spi.TransactionLog;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,6 +37,16 @@ final class LogLocation {
     return new LogLocation(spec, Path.of(spec), null);
   }
 
+  /** The local directory of the log, or null for an Azure log. */
+  Path directory() {
+    return directory;
+  }
+
+  /** The URL of the Azure log's container, or null for a local log. */
+  String containerUrl() {
+    return azure == null ? null : azure.container().getBlobContainerUrl();
+  }
+
   @Override
   public String toString() {
     return directory != null ? directory.toAbsolutePath().normalize().toString() : spec;
@@ -56,12 +67,26 @@ final class LogLocation {
     }
   }
 
-  /** Opens the log for writing; the caller closes it after the client. */
-  TransactionLog openWriter(int terminalRetention) {
+  /** Opens the log for writing, keeping the default number of finished transactions in memory. */
+  TransactionLog openWriter(boolean quarantine) {
+    return openWriter(TransactionIndex.DEFAULT_TERMINAL_RETENTION, quarantine);
+  }
+
+  /**
+   * Opens the log for writing; the caller closes it after the client.
+   *
+   * @param quarantine whether a damaged segment is moved aside ({@code --quarantine-damaged})
+   *     instead of stopping the open
+   */
+  TransactionLog openWriter(int terminalRetention, boolean quarantine) {
     if (directory != null) {
-      return FileTransactionLog.builder(directory).terminalRetention(terminalRetention).open();
+      return FileTransactionLog.builder(directory).terminalRetention(terminalRetention)
+          .quarantineDamagedSegments(quarantine).open();
     }
     AzureLocations.Location a = java.util.Objects.requireNonNull(azure);
+    if (quarantine) {
+      throw new UsageException("--quarantine-damaged applies to a log in a local directory, not to " + spec);
+    }
     return AzureBlobTransactionLog.builder(a.container(), a.prefix()).terminalRetention(terminalRetention).open();
   }
 

@@ -1,6 +1,7 @@
 package io.dualpush.samples;
 
 import io.dualpush.DualPushException;
+import io.dualpush.InvalidInputException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
@@ -8,10 +9,23 @@ import java.util.List;
 
 /**
  * The samples jar: {@code demo} on the embedded default and the pipeline CLI ({@code push},
- * {@code status}, {@code repair}, {@code verify}). Exit codes: 0 everything verified on every
- * required destination, 2 some copies not (yet) verified, 1 bad usage or input (one line on stderr).
+ * {@code status}, {@code repair}, {@code verify}). Exit codes: {@value #EXIT_OK} everything verified
+ * on every required destination and nothing skipped; {@value #EXIT_NOT_VERIFIED} some copies not (yet)
+ * verified, or entries of the source skipped or not pushed; {@value #EXIT_USAGE} bad usage or input,
+ * refused before anything is written (one line on stderr); {@value #EXIT_ENVIRONMENT} the environment
+ * failed the run (the transaction log cannot be written or read, out of memory, an I/O error outside
+ * any one destination copy).
  */
 public final class Main {
+  /** Everything verified on every required destination; nothing skipped. */
+  static final int EXIT_OK = 0;
+  /** Bad usage or input; nothing was written. */
+  static final int EXIT_USAGE = 1;
+  /** Some copies not (yet) verified, or entries of the source skipped or not pushed. */
+  static final int EXIT_NOT_VERIFIED = 2;
+  /** The environment failed the run: the log unwritable or damaged, out of memory, an I/O failure. */
+  static final int EXIT_ENVIRONMENT = 3;
+
   static final String USAGE = String.join("\n",
       "usage: java -jar dualpush-samples.jar COMMAND ...",
       "  " + Demo.USAGE,
@@ -24,8 +38,9 @@ public final class Main {
       "          connection string; never put a key or SAS on the command line)",
       "LOG:      a directory (created by push), or azure:https://ACCOUNT.blob.core.windows.net/CONTAINER/PREFIX",
       "          or azure-env:ENV_VAR/CONTAINER/PREFIX (an append-blob log, for jobs without a durable disk)",
-      "exit codes: 0 all verified on every required destination, 2 some copies not (yet) verified,",
-      "            1 bad usage or input");
+      "exit codes: 0 all verified on every required destination and nothing skipped,",
+      "            2 some copies not (yet) verified or some entries skipped or not pushed,",
+      "            1 bad usage or input (nothing written), 3 environment failure (log, memory, I/O)");
 
   private Main() {}
 
@@ -34,6 +49,14 @@ public final class Main {
       // The demo explains its own failures; engine warnings would only repeat them.
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
     }
+    // An OutOfMemoryError on a pool thread must not leave a half-finished run looking like a success.
+    Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+      if (e instanceof OutOfMemoryError) {
+        System.err.println(OUT_OF_MEMORY);
+        Runtime.getRuntime().halt(EXIT_ENVIRONMENT);
+      }
+      System.err.println("dualpush: unexpected failure in thread " + thread.getName() + ": " + e);
+    });
     int code = run(args, Console.system());
     System.out.flush();
     System.exit(code);
@@ -60,17 +83,34 @@ public final class Main {
         }
         default -> throw new UsageException("unknown command '" + args[0] + "' (commands: demo, push, status, repair, verify)");
       };
-    } catch (UsageException | DualPushException e) {
+    } catch (UsageException | InvalidInputException e) {
       console.err().println("dualpush: " + oneLine(e.getMessage()));
-      return 1;
-    } catch (IOException | UncheckedIOException e) {
-      console.err().println("dualpush: " + oneLine(e.toString()));
-      return 1;
+      return EXIT_USAGE;
+    } catch (EnvironmentFailure e) {
+      console.err().println("dualpush: " + oneLine(e.getMessage()));
+      return EXIT_ENVIRONMENT;
+    } catch (DualPushException | IOException | UncheckedIOException e) {
+      console.err().println("dualpush: " + oneLine(EnvironmentFailure.describe(e)));
+      return EXIT_ENVIRONMENT;
+    } catch (OutOfMemoryError e) {
+      outOfMemory(console);
+      return EXIT_ENVIRONMENT;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       console.err().println("dualpush: interrupted");
-      return 1;
+      return EXIT_ENVIRONMENT;
     }
+  }
+
+  /** Built before it is needed: out of memory, building it could fail too. */
+  private static final String OUT_OF_MEMORY = "dualpush: out of memory (maximum heap "
+      + (Runtime.getRuntime().maxMemory() >> 20) + " MiB); the run stopped. Give the JVM more heap (java -Xmx...)"
+      + " or push fewer files at once (--parallel). Pushes already acknowledged are in the log; run the command"
+      + " again, or 'repair', to finish the rest.";
+
+  private static void outOfMemory(Console console) {
+    console.err().println(OUT_OF_MEMORY);
+    console.err().flush();
   }
 
   private static String oneLine(String message) {

@@ -1,13 +1,11 @@
 package io.dualpush.samples;
 
+import io.dualpush.CopyStatus;
 import io.dualpush.DualPushAsyncClient;
 import io.dualpush.DualPushClientBuilder;
 import io.dualpush.DualPushEvent;
-import io.dualpush.InvalidInputException;
-import io.dualpush.ObjectKeys;
 import io.dualpush.PushContent;
 import io.dualpush.PushFailedException;
-import io.dualpush.PushReceipt;
 import io.dualpush.PushRequest;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
@@ -15,155 +13,234 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * {@code push SOURCE_DIR --destination NAME=DIR ... [--optional NAME] --log DIR [--json]
- * [--parallel N]}: pushes every file under SOURCE_DIR, its key the relative path. Files are
- * streamed from disk (memory stays bounded whatever their size) and several go out at once.
+ * {@code push SOURCE_DIR --destination NAME=LOCATION ... --log LOG}: pushes every file under
+ * SOURCE_DIR, its key the relative path. The tree is walked and pushed as it goes, several files at
+ * once, each streamed from disk: memory stays bounded whatever the tree's size or the files' sizes.
+ *
+ * <p>Nothing is passed over silently: entries that cannot be pushed are skipped by name with the
+ * reason ({@link SourceTree}), files that vanish or cannot be read are reported by name and the run
+ * goes on with the rest, and either keeps the exit code from being 0 (skips only unless
+ * {@code --allow-skipped}). A failure of the environment (the log cannot be written, out of memory)
+ * stops the run, says so, and exits {@value Main#EXIT_ENVIRONMENT}.
  */
 final class PushCommand {
   static final String USAGE = "push SOURCE_DIR --destination NAME=LOCATION ... [--optional NAME] --log LOG"
-      + " [--json] [--parallel N]";
-
-  /** A file to push. */
-  record Item(Path file, String key, long size) {}
+      + " [--json] [--parallel N] [--timeout SECONDS] [--allow-skipped] [--quarantine-damaged]"
+      + " [--progress SECONDS]";
 
   private PushCommand() {}
 
+  /** What the events said of one transaction: its size and each destination's latest copy status. */
+  private static final class Tracked {
+    final long size;
+    final CopyStatus[] copies;
+
+    Tracked(long size, int destinations) {
+      this.size = size;
+      this.copies = new CopyStatus[destinations];
+    }
+
+    synchronized void set(int destination, CopyStatus status) {
+      copies[destination] = status;
+    }
+
+    synchronized boolean allVerified() {
+      for (CopyStatus s : copies) {
+        if (s != CopyStatus.VERIFIED) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
   static int run(List<String> argv, Console console) throws InterruptedException {
-    CliArgs args = CliArgs.parse("push", argv, Set.of("--destination", "--optional", "--log", "--parallel"),
-        Set.of("--destination", "--optional"), Set.of("--json"));
+    CliArgs args = CliArgs.parse("push", argv,
+        Set.of("--destination", "--optional", "--log", "--parallel", "--timeout", "--progress"),
+        Set.of("--destination", "--optional"), Set.of("--json", "--allow-skipped", "--quarantine-damaged"));
     if (args.positionals().size() != 1) {
       throw new UsageException("push takes one SOURCE_DIR, got " + args.positionals().size() + "; usage: " + USAGE);
     }
-    Path source = Path.of(args.positionals().get(0));
-    if (!Files.isDirectory(source)) {
-      throw new UsageException("SOURCE_DIR does not exist or is not a directory: " + source.toAbsolutePath().normalize());
-    }
+    Path source = sourceDirectory(args.positionals().get(0));
     LogLocation logLocation = LogLocation.parse(args, console.env());
     int parallel = args.intValue("--parallel", 8, 1, 256);
+    CommandOptions options = CommandOptions.parse(args, console);
     Targets targets = Targets.parse(args, Set.of(), console.env());
-    List<Item> items = scan(source);
+    targets.requireApart(source, logLocation);
     // Everything is checked: only now is anything created.
     logLocation.prepareForWriting();
 
-    List<TransactionRecord> records = new ArrayList<>();
+    Report report = new Report("push");
+    report.allowSkipped(args.flag("--allow-skipped"));
+    Map<String, Integer> index = new LinkedHashMap<>();
+    Map<String, Boolean> required = new LinkedHashMap<>();
+    for (Targets.Target t : targets.all()) {
+      index.put(t.name(), index.size());
+      required.put(t.name(), t.required());
+    }
+    Map<String, Tracked> tracked = new ConcurrentHashMap<>();
     AtomicLong written = new AtomicLong();
     AtomicLong unchanged = new AtomicLong();
-    long totalBytes = items.stream().mapToLong(Item::size).sum();
-    List<String> txnIds = Collections.synchronizedList(new ArrayList<>());
-    List<String> errors = Collections.synchronizedList(new ArrayList<>());
-    Progress progress = new Progress("pushed", items.size(), totalBytes, console.err(), console.terminal());
-    // The command reads its own transactions back after the client drained: from memory, so that
-    // what compaction already dropped from storage (finished transactions only) is still reported.
-    TransactionLog log = logLocation.openWriter(Integer.MAX_VALUE);
+    AtomicLong files = new AtomicLong();
+    AtomicLong totalBytes = new AtomicLong();
+    AtomicReference<Throwable> abort = new AtomicReference<>();
+    Progress progress = new Progress("pushed", -1, -1, console.err(), console.terminal(), options.progressSeconds(),
+        targets.names());
+    TransactionLog log = logLocation.openWriter(options.quarantine());
     DualPushClientBuilder builder = new DualPushClientBuilder()
         .transactionLog(log)
         .listener(event -> {
-          if (event.type() == DualPushEvent.Type.COPY_WRITTEN) {
-            written.incrementAndGet();
-          } else if (event.type() == DualPushEvent.Type.COPY_UNCHANGED) {
-            unchanged.incrementAndGet();
+          switch (event.type()) {
+            case PUSH_STARTED -> tracked.put(event.transactionId(), new Tracked(event.bytes(), index.size()));
+            case COPY_WRITTEN -> written.incrementAndGet();
+            case COPY_UNCHANGED -> unchanged.incrementAndGet();
+            case COPY_VERIFIED, COPY_FAILED, COPY_INCONSISTENT -> {
+              CopyStatus status = event.type() == DualPushEvent.Type.COPY_VERIFIED ? CopyStatus.VERIFIED : CopyStatus.FAILED;
+              Tracked t = tracked.get(event.transactionId());
+              Integer i = index.get(event.destinationId());
+              if (t != null && i != null) {
+                t.set(i, status);
+              }
+              progress.copy(event.destinationId(), status == CopyStatus.VERIFIED);
+            }
+            default -> { }
           }
         });
-    try (log; progress; DualPushAsyncClient client = targets.addTo(builder).buildAsyncClient()) {
+    try (log; progress; DualPushAsyncClient client = targets.addTo(builder, options.timeout()).buildAsyncClient()) {
       Semaphore window = new Semaphore(parallel);
-      List<CompletableFuture<?>> all = new ArrayList<>();
-      for (Item item : items) {
-        window.acquire();
-        PushRequest request = PushRequest.builder(item.key(), PushContent.ofFile(item.file()))
-            .contentType(contentType(item.key())).build();
-        CompletableFuture<PushReceipt> push;
-        try {
-          push = client.push(request);
-        } catch (RuntimeException e) {
-          push = CompletableFuture.failedFuture(e);
-        }
-        all.add(push.handle((receipt, failure) -> {
-          window.release();
-          progress.done(item.size());
-          Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-          if (cause == null) {
-            txnIds.add(receipt.transactionId());
-          } else if (cause instanceof PushFailedException failed) {
-            txnIds.add(failed.receipt().transactionId());
-          } else {
-            errors.add(item.key() + ": " + cause.getMessage());
+      try {
+        SourceTree.walk(source, new SourceTree.Sink() {
+          @Override
+          public void file(SourceTree.Item item) throws InterruptedException {
+            window.acquire();
+            Throwable stop = abort.get();
+            if (stop != null) {
+              window.release();
+              throw new EnvironmentFailure("the run stopped: " + EnvironmentFailure.describe(stop), stop);
+            }
+            files.incrementAndGet();
+            totalBytes.addAndGet(item.size());
+            progress.expect(item.size());
+            push(client, item).whenComplete((receipt, failure) -> {
+              Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+              if (cause != null && !(cause instanceof PushFailedException)) {
+                if (isEnvironmental(cause)) {
+                  abort.compareAndSet(null, cause);
+                } else {
+                  report.error(item.key(), notPushed(item, cause));
+                }
+              }
+              progress.done(item.size());
+              window.release();
+            });
           }
-          return null;
-        }));
+
+          @Override
+          public void skipped(String path, String reason) {
+            report.skipped(path, reason);
+          }
+        });
+      } catch (EnvironmentFailure e) {
+        // Reported below, after every push already started has settled.
+      } catch (UncheckedIOException e) {
+        abort.compareAndSet(null, new EnvironmentFailure("cannot walk SOURCE_DIR " + source + ": "
+            + EnvironmentFailure.describe(e.getCause()), e.getCause()));
       }
-      CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+      window.acquire(parallel); // every push started has completed
       client.close(); // drains: every copy, optional ones included, is settled and logged
-      for (String id : txnIds) {
-        log.read(id).ifPresent(records::add);
+      for (Map.Entry<String, Tracked> e : tracked.entrySet()) {
+        if (e.getValue().allVerified()) {
+          report.addAllVerified(e.getValue().size, required);
+          continue;
+        }
+        // Not every copy verified: such a transaction is open or dead-lettered, which the log keeps.
+        Optional<TransactionRecord> record = log.read(e.getKey());
+        if (record.isPresent()) {
+          report.add(record.get());
+        } else {
+          report.error(e.getKey(), "its record is no longer in the transaction log (superseded by another push?)");
+        }
       }
     }
+    Throwable stopped = abort.get();
+    if (stopped != null) {
+      report.warn("the run stopped before the whole tree was pushed: " + EnvironmentFailure.describe(stopped), true);
+    }
     long elapsed = progress.elapsedNanos();
-    records.sort((a, b) -> a.key().compareTo(b.key()));
-    Report report = new Report("push", records);
     if (args.flag("--json")) {
       Map<String, Object> extra = new LinkedHashMap<>();
+      extra.put("files", files.get());
       extra.put("written", written.get());
       extra.put("unchanged", unchanged.get());
       extra.put("seconds", elapsed / 1e9);
-      extra.put("errors", List.copyOf(errors));
+      extra.put("stopped", stopped == null ? null : EnvironmentFailure.describe(stopped));
       console.out().println(Json.write(report.toJson(extra)));
     } else {
-      console.out().printf("pushed %d file(s), %s in %s (%s); copies written %d, unchanged %d%n", items.size(),
-          Sizes.bytes(totalBytes), Sizes.seconds(elapsed), Sizes.rate(totalBytes, elapsed), written.get(), unchanged.get());
+      console.out().printf("pushed %d file(s), %s in %s (%s); copies written %d, unchanged %d%n", files.get(),
+          Sizes.bytes(totalBytes.get()), Sizes.seconds(elapsed), Sizes.rate(totalBytes.get(), elapsed), written.get(),
+          unchanged.get());
       report.printText(console.out());
     }
-    for (String error : errors) {
-      console.err().println("dualpush: cannot push " + error);
+    if (stopped != null) {
+      console.err().println("dualpush: the run stopped: " + EnvironmentFailure.describe(stopped));
+      return Main.EXIT_ENVIRONMENT;
     }
-    return errors.isEmpty() ? report.exitCode() : 1;
+    return report.exitCode();
   }
 
-  /** Every file under {@code source}, keyed by its relative path; dualpush's own {@code .dualpush/} is skipped. */
-  static List<Item> scan(Path source) {
-    List<Item> items = new ArrayList<>();
-    try (Stream<Path> files = Files.walk(source)) {
-      files.filter(Files::isRegularFile).forEach(file -> {
-        Path rel = source.relativize(file);
-        if (rel.getNameCount() > 1 && rel.getName(0).toString().equals(".dualpush")) {
-          return;
-        }
-        StringBuilder key = new StringBuilder();
-        for (Path part : rel) {
-          if (key.length() > 0) {
-            key.append('/');
-          }
-          key.append(part);
-        }
-        try {
-          ObjectKeys.validate(key.toString());
-        } catch (InvalidInputException e) {
-          throw new UsageException("SOURCE_DIR: " + file + " cannot be pushed: " + e.getMessage());
-        }
-        try {
-          items.add(new Item(file, key.toString(), Files.size(file)));
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (IOException | UncheckedIOException e) {
-      throw new UsageException("SOURCE_DIR: cannot list " + source + ": " + e.getMessage());
+  /** SOURCE_DIR, followed when it is a symbolic link: its real path. */
+  private static Path sourceDirectory(String arg) {
+    Path given = Path.of(arg);
+    if (!Files.isDirectory(given)) {
+      throw new UsageException("SOURCE_DIR does not exist or is not a directory: " + given.toAbsolutePath().normalize());
     }
-    items.sort((a, b) -> a.key().compareTo(b.key()));
-    return items;
+    try {
+      return given.toRealPath();
+    } catch (IOException e) {
+      throw new UsageException("SOURCE_DIR cannot be resolved: " + given.toAbsolutePath().normalize() + ": " + e.getMessage());
+    }
+  }
+
+  private static CompletableFuture<?> push(DualPushAsyncClient client, SourceTree.Item item) {
+    try {
+      PushRequest request = PushRequest.builder(item.key(), PushContent.ofFile(item.file()))
+          .contentType(contentType(item.key())).build();
+      return client.push(request);
+    } catch (RuntimeException | Error e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Why a file was not pushed, saying so plainly when it vanished after it was listed. */
+  private static String notPushed(SourceTree.Item item, Throwable cause) {
+    if (!Files.exists(item.file())) {
+      return "vanished after it was listed (" + EnvironmentFailure.describe(cause) + ")";
+    }
+    return EnvironmentFailure.describe(cause);
+  }
+
+  /** Failures that are not about one file: the run cannot go on. */
+  static boolean isEnvironmental(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof Error) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static String contentType(String key) {

@@ -16,22 +16,24 @@ import java.util.Set;
  * verified copy; then the counts.
  */
 final class RepairCommand {
-  static final String USAGE = "repair --destination NAME=LOCATION ... [--optional NAME] --log LOG [--json]";
+  static final String USAGE = "repair --destination NAME=LOCATION ... [--optional NAME] --log LOG [--json]"
+      + " [--timeout SECONDS] [--quarantine-damaged]";
 
   private RepairCommand() {}
 
   static int run(List<String> argv, Console console) {
-    CliArgs args = CliArgs.parse("repair", argv, Set.of("--destination", "--optional", "--log"),
-        Set.of("--destination", "--optional"), Set.of("--json"));
+    CliArgs args = CliArgs.parse("repair", argv, Set.of("--destination", "--optional", "--log", "--timeout"),
+        Set.of("--destination", "--optional"), Set.of("--json", "--quarantine-damaged"));
     noPositionals(args, USAGE);
-    Targets targets = prepare(args, console);
+    CommandOptions options = CommandOptions.parse(args, console);
     LogLocation logLocation = LogLocation.parse(args, console.env());
+    Targets targets = prepare(args, console, logLocation);
     int attempted;
     long started = System.nanoTime();
     // Repair runs now, in the foreground; no background schedule in a short-lived command.
-    try (TransactionLog log = logLocation.openWriter(Integer.MAX_VALUE);
+    try (TransactionLog log = logLocation.openWriter(Integer.MAX_VALUE, options.quarantine());
          DualPushClient client = targets.addTo(new DualPushClientBuilder().transactionLog(log)
-             .repair(RepairOptions.builder().enabled(false).build())).buildClient()) {
+             .repair(RepairOptions.builder().enabled(false).build()), options.timeout()).buildClient()) {
       attempted = client.repairAll().size();
       client.close(); // drains, so the log holds every outcome
       return print(args, console, "repair", log, attempted, System.nanoTime() - started);
@@ -44,14 +46,18 @@ final class RepairCommand {
     }
   }
 
-  /** Checks the log exists and the destinations cover every destination it records. */
-  static Targets prepare(CliArgs args, Console console) {
+  /**
+   * Checks the log exists, the destinations cover every destination it records, and none of them
+   * overlaps the log.
+   */
+  static Targets prepare(CliArgs args, Console console, LogLocation logLocation) {
     List<TransactionRecord> current;
-    try (TransactionLog log = Targets.existingLog(args, console.env())) {
+    try (TransactionLog log = logLocation.openExisting()) {
       current = Report.current(log);
     }
     Targets targets = Targets.parse(args, Report.optionalNames(current), console.env());
     targets.requireCovering(Report.destinationNames(current));
+    targets.requireApart(null, logLocation);
     return targets;
   }
 

@@ -7,6 +7,7 @@ import io.dualpush.spi.Destination;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.azure.AzureBlobDestination;
 import io.dualpush.local.FileSystemDestination;
+import io.dualpush.local.LocalDirectories;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.time.Duration;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -25,7 +28,7 @@ import java.util.function.Function;
  */
 final class Targets {
   /** One destination given on the command line. */
-  record Target(String name, String location, boolean required, Destination destination) {}
+  record Target(String name, String location, boolean required, Destination destination, String containerUrl) {}
 
   private final List<Target> targets;
 
@@ -86,8 +89,22 @@ final class Targets {
         throw new UsageException("--destination " + name + ": same " + kind + " as " + other
             + "; a second copy must live somewhere else");
       }
+      if (destination instanceof FileSystemDestination local) {
+        // By device and inode, not by name: a bind mount or a symlinked subdirectory is the same place.
+        for (Target t : out) {
+          if (t.destination() instanceof FileSystemDestination earlier) {
+            LocalDirectories.Relation r = relation(local.directory(), earlier.directory(), "--destination " + name);
+            if (r != LocalDirectories.Relation.APART) {
+              throw new UsageException("--destination " + name + " (" + local.directory() + ") " + r.phrase()
+                  + " --destination " + t.name() + " (" + earlier.directory() + ")"
+                  + (r == LocalDirectories.Relation.SAME ? "; a second copy must live somewhere else"
+                      : "; one copy must not be written inside another"));
+            }
+          }
+        }
+      }
       boolean required = !optional.contains(name) && !optionalInLog.contains(name);
-      out.add(new Target(name, location, required, destination));
+      out.add(new Target(name, location, required, destination, kind.equals("container") ? identity : null));
     }
     for (String name : optional) {
       if (!dirs.containsKey(name)) {
@@ -98,6 +115,63 @@ final class Targets {
       throw new UsageException("--optional: at least one destination must be required");
     }
     return new Targets(out);
+  }
+
+  /**
+   * Refuses a source directory or a log that overlaps a destination (or each other): a log inside
+   * a destination would be replaced by a pushed key at the same relative path, a destination inside
+   * the source would have its copies pushed again on every run, the source as a destination would
+   * count the original as a copy. Compared by device and inode (bind mounts, symlinks).
+   *
+   * @param source the real path of {@code SOURCE_DIR}, or null for commands without one
+   */
+  void requireApart(Path source, LogLocation log) {
+    Path logDir = log.directory();
+    for (Target t : targets) {
+      if (t.destination() instanceof FileSystemDestination local) {
+        Path dir = local.directory();
+        String what = "--destination " + t.name() + " (" + dir + ")";
+        if (source != null) {
+          switch (relation(dir, source, what)) {
+            case SAME -> throw new UsageException(what + " is SOURCE_DIR itself; a copy must live somewhere else");
+            case INSIDE -> throw new UsageException(what + " is inside SOURCE_DIR (" + source
+                + "); its copies would be pushed again as data on every run");
+            case CONTAINS -> throw new UsageException("SOURCE_DIR (" + source + ") is inside " + what
+                + "; pushed copies could overwrite the source");
+            default -> { }
+          }
+        }
+        if (logDir != null) {
+          LocalDirectories.Relation r = relation(logDir, dir, "--log");
+          if (r != LocalDirectories.Relation.APART) {
+            throw new UsageException("--log " + log + " " + r.phrase() + " " + what
+                + "; a pushed key at the same relative path would replace the transaction log");
+          }
+        }
+      } else if (log.containerUrl() != null && log.containerUrl().equals(identityOf(t))) {
+        throw new UsageException("--log " + log + " is in the container of --destination " + t.name()
+            + "; a pushed key under the log's prefix would replace the transaction log");
+      }
+    }
+    if (source != null && logDir != null) {
+      LocalDirectories.Relation r = relation(logDir, source, "--log");
+      if (r != LocalDirectories.Relation.APART) {
+        throw new UsageException("--log " + log + " " + r.phrase() + " SOURCE_DIR (" + source + ")"
+            + "; the log would be pushed as data, or the source written into the log's directory");
+      }
+    }
+  }
+
+  private static String identityOf(Target t) {
+    return t.destination() instanceof AzureBlobDestination ? t.containerUrl() : null;
+  }
+
+  private static LocalDirectories.Relation relation(Path a, Path b, String what) {
+    try {
+      return LocalDirectories.relation(a, b);
+    } catch (IOException e) {
+      throw new UsageException(what + ": cannot resolve " + a + " or " + b + ": " + e.getMessage());
+    }
   }
 
   private static Path realPath(Path p) {
@@ -128,9 +202,11 @@ final class Targets {
     }
   }
 
-  DualPushClientBuilder addTo(DualPushClientBuilder builder) {
+  DualPushClientBuilder addTo(DualPushClientBuilder builder, Optional<Duration> timeout) {
     for (Target t : targets) {
-      builder.destination(DestinationOptions.builder(t.name()).required(t.required()).build(), t.destination());
+      DestinationOptions.Builder options = DestinationOptions.builder(t.name()).required(t.required());
+      timeout.ifPresent(options::timeout);
+      builder.destination(options.build(), t.destination());
     }
     return builder;
   }

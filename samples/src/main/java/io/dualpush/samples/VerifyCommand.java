@@ -22,23 +22,25 @@ import java.util.concurrent.Semaphore;
  */
 final class VerifyCommand {
   static final String USAGE = "verify --destination NAME=LOCATION ... [--optional NAME] --log LOG [--json]"
-      + " [--parallel N]";
+      + " [--parallel N] [--timeout SECONDS] [--quarantine-damaged] [--progress SECONDS]";
 
   private VerifyCommand() {}
 
   static int run(List<String> argv, Console console) throws InterruptedException {
-    CliArgs args = CliArgs.parse("verify", argv, Set.of("--destination", "--optional", "--log", "--parallel"),
-        Set.of("--destination", "--optional"), Set.of("--json"));
+    CliArgs args = CliArgs.parse("verify", argv,
+        Set.of("--destination", "--optional", "--log", "--parallel", "--timeout", "--progress"),
+        Set.of("--destination", "--optional"), Set.of("--json", "--quarantine-damaged"));
     RepairCommand.noPositionals(args, USAGE);
     int parallel = args.intValue("--parallel", 8, 1, 256);
-    Targets targets = RepairCommand.prepare(args, console);
+    CommandOptions options = CommandOptions.parse(args, console);
     LogLocation logLocation = LogLocation.parse(args, console.env());
+    Targets targets = RepairCommand.prepare(args, console, logLocation);
     List<PushReceipt> current = new ArrayList<>();
     long started = System.nanoTime();
     // Every transaction of the log, not only the most recent finished ones the default keeps in memory.
-    try (TransactionLog log = logLocation.openWriter(Integer.MAX_VALUE);
+    try (TransactionLog log = logLocation.openWriter(Integer.MAX_VALUE, options.quarantine());
          DualPushAsyncClient client = targets.addTo(new DualPushClientBuilder().transactionLog(log)
-             .repair(RepairOptions.builder().enabled(false).build())).buildAsyncClient()) {
+             .repair(RepairOptions.builder().enabled(false).build()), options.timeout()).buildAsyncClient()) {
       Set<String> keys = new HashSet<>();
       for (PushReceipt r : client.recent(Integer.MAX_VALUE)) {
         if (r.state() != TransactionState.SUPERSEDED && keys.add(r.key())) {
@@ -46,7 +48,8 @@ final class VerifyCommand {
         }
       }
       long total = current.stream().mapToLong(PushReceipt::size).sum();
-      try (Progress progress = new Progress("verified", current.size(), total, console.err(), console.terminal())) {
+      try (Progress progress = new Progress("verified", current.size(), total, console.err(), console.terminal(),
+          options.progressSeconds(), List.of())) {
         Semaphore window = new Semaphore(parallel);
         List<CompletableFuture<?>> all = new ArrayList<>();
         for (PushReceipt r : current) {

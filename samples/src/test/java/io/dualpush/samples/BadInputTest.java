@@ -101,7 +101,7 @@ class BadInputTest {
   }
 
   @Test
-  @DisplayName("a file whose relative path is too long to be a key is named before anything is written")
+  @DisplayName("a file whose relative path is too long to be a key is skipped by name, the rest pushed, exit 2")
   void keyTooLong() throws IOException {
     Path deep = source;
     for (int i = 0; i < 5; i++) {
@@ -109,8 +109,13 @@ class BadInputTest {
     }
     Files.createDirectories(deep);
     Files.writeString(deep.resolve("x.csv"), "x");
-    assertRefused(Cli.run("push", source.toString(), "--destination", "primary=" + primary, "--log",
-        log.toString()), "SOURCE_DIR", "x.csv", "1024");
+    Cli r = Cli.run("push", source.toString(), "--destination", "primary=" + primary, "--log", log.toString(),
+        "--json");
+    assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
+    assertThat(r.json().get("skipped").asInt()).isEqualTo(1);
+    assertThat(r.json().get("skippedEntries").get(0).toString()).contains("x.csv", "1024");
+    assertThat(r.json().get("verified").asInt()).isEqualTo(1);
+    assertThat(primary.resolve("a.csv")).hasContent("a");
   }
 
   @Test
