@@ -9,6 +9,7 @@ import io.dualpush.DestinationException;
 import io.dualpush.DualPushClientBuilder;
 import io.dualpush.PushFailedException;
 import io.dualpush.PushReceipt;
+import io.dualpush.RepairOptions;
 import io.dualpush.RetryOptions;
 import io.dualpush.spi.Destination;
 import io.dualpush.spi.HealthStatus;
@@ -53,7 +54,8 @@ class FailureCauseTest {
         .destination("disk", disk)
         .transactionLog(f.log)
         .clock(f.clock)
-        .repair(Fixture.repair(3))
+        // No background repair: its writes would race the tests' pushes for the breaker's one trial call.
+        .repair(RepairOptions.builder().enabled(false).build())
         .retry(RetryOptions.builder().maxAttempts(attempts).initialDelay(Duration.ofMillis(1)).maxDelay(Duration.ofMillis(2)).build())
         .circuitBreaker(CircuitBreakerOptions.builder().failureThreshold(failureThreshold).openDelay(OPEN_DELAY).build())
         .buildClient();

@@ -107,6 +107,8 @@ class StuckDestinationTest {
       + "fail fast saying the destination is stuck; once the calls return their threads serve again")
   void abandonedThreadsAreBounded() {
     int threads = 2;
+    // Threads of an earlier test's client, released at its end, may still be on their way out.
+    await().atMost(BOUND).until(() -> liveThreads(THREADS) == 0);
     start(false, threads);
     stuck.hangUninterruptibly();
 
