@@ -61,6 +61,8 @@ public final class PushEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PushEngine.class);
   /** How long an unfinished dedupe claim blocks others before it is presumed dead. */
   private static final Duration CLAIM_TTL = Duration.ofMinutes(15);
+  /** How long close() waits, once work has drained, for the engine's threads to stop. */
+  private static final Duration THREADS_GRACE = Duration.ofSeconds(5);
 
   private final EngineConfig config;
   private final List<Slot> slots;
@@ -94,8 +96,9 @@ public final class PushEngine implements AutoCloseable {
     List<LogEntry.Target> t = new ArrayList<>();
     int required = 0;
     for (EngineConfig.Target target : config.destinations()) {
+      // A timed-out call's failure is delivered on the push threads: the timer must stay free for deadlines.
       Slot slot = new Slot(target.options(), target.destination(), config.retry(), config.circuitBreaker(),
-          config.ioThreads(), watchdog);
+          config.ioThreads(), watchdog, timer, config.clock(), hashing);
       s.add(slot);
       byId.put(slot.id(), slot);
       t.add(new LogEntry.Target(slot.id(), target.options().required()));
@@ -352,8 +355,13 @@ public final class PushEngine implements AutoCloseable {
       if (slot == null) {
         continue;
       }
-      checks.add(slot.supply(() -> {
-        verifyCopy(slot, record, copy, mode);
+      // Only the reading is bounded by the destination's timeout; what it found is recorded after.
+      checks.add(slot.call(() -> readDigest(slot, record.key(), mode)).handle((actual, error) -> {
+        if (error != null) {
+          LOG.warn("Cannot verify the copy of '{}' at {}: {}", record.key(), slot.id(), slot.describeFailure(error));
+        } else {
+          recordVerified(slot, record, copy, actual);
+        }
         return null;
       }));
     }
@@ -361,15 +369,8 @@ public final class PushEngine implements AutoCloseable {
         .thenApply(v -> PushReceipt.of(config.log().read(transactionId).orElse(record), false));
   }
 
-  private void verifyCopy(Slot slot, TransactionRecord record, CopyRecord copy, VerifyMode mode) {
+  private void recordVerified(Slot slot, TransactionRecord record, CopyRecord copy, Optional<String> actual) {
     LogEntry.Started started = record.start();
-    Optional<String> actual;
-    try {
-      actual = readDigest(slot, started.key(), mode);
-    } catch (RuntimeException e) {
-      LOG.warn("Cannot verify the copy of '{}' at {}: {}", started.key(), slot.id(), slot.describeFailure(e));
-      return;
-    }
     Instant now = config.clock().instant();
     if (actual.isEmpty()) {
       if (copy.status() != CopyStatus.FAILED || copy.mismatch()) {
@@ -631,7 +632,7 @@ public final class PushEngine implements AutoCloseable {
   public Map<String, io.dualpush.spi.HealthStatus> health() {
     Map<String, CompletableFuture<io.dualpush.spi.HealthStatus>> probes = new LinkedHashMap<>();
     for (Slot slot : slots) {
-      probes.put(slot.id(), slot.supply(slot.destination::probe));
+      probes.put(slot.id(), slot.call(slot.destination::probe));
     }
     Map<String, io.dualpush.spi.HealthStatus> out = new LinkedHashMap<>();
     probes.forEach((id, f) -> out.put(id, f.exceptionally(e -> io.dualpush.spi.HealthStatus.unhealthy(Duration.ZERO,
@@ -659,16 +660,18 @@ public final class PushEngine implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     hashing.shutdownNow();
-    for (Slot slot : slots) {
-      slot.pool.shutdownNow();
-    }
     repairScheduler.shutdownNow();
     timer.shutdownNow();
+    for (Slot slot : slots) {
+      slot.shutdown();
+    }
+    // One bound for all threads; calls abandoned at their deadline are never waited for (daemon threads).
+    long threadsDeadline = System.nanoTime() + THREADS_GRACE.toNanos();
     try {
       for (Slot slot : slots) {
-        slot.pool.awaitTermination(5, TimeUnit.SECONDS);
+        slot.awaitTermination(threadsDeadline);
       }
-      hashing.awaitTermination(5, TimeUnit.SECONDS);
+      hashing.awaitTermination(remaining(threadsDeadline), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -1,41 +1,32 @@
 package io.dualpush.internal;
 
 import java.time.Duration;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Enforces per-attempt timeouts by interrupting the thread running an attempt once its deadline
- * passes. One timer scan every few milliseconds replaces a scheduled task per attempt, which at tens
- * of thousands of writes a second made the scheduler's queue the bottleneck.
+ * Notices calls that run past their deadline: one timer scan every few milliseconds over the calls
+ * it watches, instead of a scheduled task per call, which at tens of thousands of writes a second
+ * made the scheduler's queue the bottleneck. What happens to an overdue call is the call's business
+ * ({@link Overdue#expire()}); the watchdog only guarantees that {@code expire()} runs at most once
+ * per {@link #watch}, on the timer's thread, soon after the deadline. Thread-safe.
  */
 final class Watchdog {
+  private static final Logger LOG = LoggerFactory.getLogger(Watchdog.class);
   static final Duration RESOLUTION = Duration.ofMillis(5);
 
-  private final Map<Thread, Attempt> running = new ConcurrentHashMap<>();
+  private final Set<Overdue> watched = ConcurrentHashMap.newKeySet();
 
-  /** Thrown when an attempt ran past its deadline and was interrupted. */
-  static final class AttemptTimedOutException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
+  /** Something with a deadline on {@link System#nanoTime()}'s scale. */
+  interface Overdue {
+    long deadlineNanos();
 
-    AttemptTimedOutException(Duration timeout) {
-      super("attempt timed out after " + timeout.toMillis() + " ms", null, false, false);
-    }
-  }
-
-  private static final class Attempt {
-    final Thread thread;
-    final long deadline;
-    boolean timedOut;
-    boolean done;
-
-    Attempt(Thread thread, long deadline) {
-      this.thread = thread;
-      this.deadline = deadline;
-    }
+    /** Called once, on the timer's thread, when the deadline has passed; must not block. */
+    void expire();
   }
 
   Watchdog(ScheduledExecutorService timer) {
@@ -43,45 +34,24 @@ final class Watchdog {
     timer.scheduleWithFixedDelay(this::scan, every, every, TimeUnit.NANOSECONDS);
   }
 
-  /** Runs {@code call} on this thread, interrupting it when it runs past {@code timeout}. */
-  <T> T call(Duration timeout, Supplier<T> call) {
-    Thread self = Thread.currentThread();
-    Attempt attempt = new Attempt(self, System.nanoTime() + timeout.toNanos());
-    running.put(self, attempt);
-    RuntimeException failure = null;
-    T result = null;
-    try {
-      result = call.get();
-    } catch (RuntimeException e) {
-      failure = e;
-    } finally {
-      running.remove(self);
-      synchronized (attempt) {
-        attempt.done = true;
-        if (attempt.timedOut) {
-          // The interrupt was ours, not the pool's: clear it so the thread's next task is unaffected.
-          Thread.interrupted();
-        }
-      }
-    }
-    if (attempt.timedOut) {
-      throw new AttemptTimedOutException(timeout);
-    }
-    if (failure != null) {
-      throw failure;
-    }
-    return result;
+  void watch(Overdue call) {
+    watched.add(call);
+  }
+
+  void unwatch(Overdue call) {
+    watched.remove(call);
   }
 
   private void scan() {
     long now = System.nanoTime();
-    for (Attempt a : running.values()) {
-      if (now - a.deadline >= 0) {
-        synchronized (a) {
-          if (!a.done && !a.timedOut) {
-            a.timedOut = true;
-            a.thread.interrupt();
-          }
+    for (Overdue call : watched) {
+      // Removing first makes expire() once-only even if unwatch() races with the scan.
+      if (now - call.deadlineNanos() >= 0 && watched.remove(call)) {
+        try {
+          call.expire();
+        } catch (RuntimeException e) {
+          // A scan that threw would cancel every later scan: no timeout would ever fire again.
+          LOG.error("Expiring an overdue call failed", e);
         }
       }
     }

@@ -19,9 +19,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Wraps any {@link Destination} and injects faults into it: fail the next N calls, fail at a rate,
- * add latency, hang until released, corrupt the bytes of the next N writes, or partition it (every
- * call fails as if the region were unreachable) until healed. Faults apply to writes; a partition
- * and latency apply to every call. Thread-safe; settings may change while calls run.
+ * add latency, hang until released (interruptibly, or ignoring interrupts as a thread stuck in the
+ * kernel does), corrupt the bytes of the next N writes, or partition it (every call fails as if the
+ * region were unreachable) until healed. Faults apply to writes; a partition, latency and an
+ * uninterruptible hang apply to every call. Thread-safe; settings may change while calls run.
  *
  * <pre>{@code
  * FaultInjectingDestination secondary = FaultInjectingDestination.wrap(new InMemoryDestination("dr"));
@@ -40,6 +41,8 @@ public final class FaultInjectingDestination implements Destination {
   private volatile Duration latency = Duration.ZERO;
   private volatile boolean partitioned;
   private volatile CountDownLatch hang;
+  private volatile boolean hangUninterruptibly;
+  private final AtomicInteger hung = new AtomicInteger();
   private final AtomicLong puts = new AtomicLong();
   private final AtomicLong injectedFailures = new AtomicLong();
 
@@ -80,20 +83,53 @@ public final class FaultInjectingDestination implements Destination {
     return this;
   }
 
-  /** Writes block until {@link #release()} (or until interrupted, as a timeout does). */
-  public FaultInjectingDestination hang() {
-    this.hang = new CountDownLatch(1);
+  /**
+   * Writes block until {@link #release()} or until their thread is interrupted (they then fail
+   * with a transient error), as a write blocked on a socket does. See {@link #hangUninterruptibly()}
+   * for a stall that an interrupt cannot end.
+   */
+  public synchronized FaultInjectingDestination hang() {
+    hangUninterruptibly = false;
+    if (hang == null) {
+      hang = new CountDownLatch(1);
+    }
     return this;
   }
 
-  /** Lets hung writes go on and stops hanging new ones. */
-  public FaultInjectingDestination release() {
+  /**
+   * Every call ({@code put}, {@code head}, {@code get}, {@code delete}, {@code probe}) blocks until
+   * {@link #release()} and ignores interrupts while it waits, as a thread blocked in the kernel on
+   * a frozen file system ({@code fsfreeze}) or a dead NFS mount does: only the release lets it
+   * return. An interrupt received while blocked stays set on the thread when the call returns, so
+   * the caller still sees it. Calls then go on normally.
+   *
+   * <pre>{@code
+   * stuck.hangUninterruptibly();   // the next calls stall, whatever interrupts them
+   * stuck.release();               // the stalled calls return; new calls run normally
+   * }</pre>
+   */
+  public synchronized FaultInjectingDestination hangUninterruptibly() {
+    hangUninterruptibly = true;
+    if (hang == null) {
+      hang = new CountDownLatch(1);
+    }
+    return this;
+  }
+
+  /** Lets hung calls go on and stops hanging new ones. */
+  public synchronized FaultInjectingDestination release() {
     CountDownLatch h = hang;
     hang = null;
+    hangUninterruptibly = false;
     if (h != null) {
       h.countDown();
     }
     return this;
+  }
+
+  /** Calls blocked right now by {@link #hang()} or {@link #hangUninterruptibly()}. */
+  public int hungCalls() {
+    return hung.get();
   }
 
   /** The next {@code n} writes store the payload with one byte flipped. */
@@ -138,12 +174,15 @@ public final class FaultInjectingDestination implements Destination {
     puts.incrementAndGet();
     before();
     CountDownLatch h = hang;
-    if (h != null) {
+    if (h != null && !stallUninterruptibly(h)) {
+      hung.incrementAndGet();
       try {
         h.await();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new DestinationException(name, true, "write to " + name + " interrupted while hung", e);
+      } finally {
+        hung.decrementAndGet();
       }
     }
     if (failNext.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
@@ -168,24 +207,28 @@ public final class FaultInjectingDestination implements Destination {
 
   @Override
   public Optional<ObjectInfo> head(String key) {
+    stallUninterruptibly(hang);
     before();
     return delegate.head(key);
   }
 
   @Override
   public Optional<InputStream> get(String key) {
+    stallUninterruptibly(hang);
     before();
     return delegate.get(key);
   }
 
   @Override
   public boolean delete(String key) {
+    stallUninterruptibly(hang);
     before();
     return delegate.delete(key);
   }
 
   @Override
   public HealthStatus probe() {
+    stallUninterruptibly(hang);
     if (partitioned) {
       return HealthStatus.unhealthy(Duration.ZERO, "partitioned (injected)");
     }
@@ -200,6 +243,34 @@ public final class FaultInjectingDestination implements Destination {
   @Override
   public boolean supportsFencing() {
     return delegate.supportsFencing();
+  }
+
+  /**
+   * Blocks until {@code h} is released when an uninterruptible hang is set, re-asserting any
+   * interrupt afterwards (as {@code Uninterruptibles.awaitUninterruptibly} does); returns whether it
+   * did.
+   */
+  private boolean stallUninterruptibly(CountDownLatch h) {
+    if (h == null || !hangUninterruptibly) {
+      return false;
+    }
+    boolean interrupted = false;
+    hung.incrementAndGet();
+    try {
+      while (true) {
+        try {
+          h.await();
+          return true;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      hung.decrementAndGet();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   private void before() {

@@ -216,6 +216,50 @@ class FaultInjectingDestinationTest {
       assertThat(failure(put).isTransient()).isTrue();
       assertThat(store.size()).isZero();
     }
+
+    @Test
+    @DisplayName("an uninterruptible hang ignores interrupts until released, then the write completes with the interrupt still set")
+    void uninterruptibleHang() throws Exception {
+      faulty.hangUninterruptibly();
+      AtomicReference<Boolean> interruptedAfter = new AtomicReference<>();
+      Future<PutResult> put = background.submit(() -> {
+        worker.set(Thread.currentThread());
+        try {
+          return faulty.put(write("u.txt", bytes("stuck")));
+        } finally {
+          interruptedAfter.set(Thread.interrupted());
+        }
+      });
+      awaitWorkerBlocked();
+      worker.get().interrupt();
+      // The interrupt is consumed (the flag cleared) and the thread waits again, still in the write.
+      await().atMost(BOUND).until(() -> worker.get().getState() == Thread.State.WAITING && !worker.get().isInterrupted());
+      assertThat(put).isNotDone();
+      assertThat(faulty.hungCalls()).isEqualTo(1);
+      faulty.release();
+      assertThat(put.get(BOUND.toSeconds(), TimeUnit.SECONDS).written()).isTrue();
+      assertThat(interruptedAfter.get()).as("interrupt re-asserted").isTrue();
+      assertThat(faulty.hungCalls()).isZero();
+      assertThat(faulty.put(write("u2.txt", bytes("free"))).written()).isTrue();
+    }
+
+    @Test
+    @DisplayName("an uninterruptible hang stalls reads and probes too, as a frozen file system does")
+    void uninterruptibleHangStallsEveryCall() throws Exception {
+      faulty.put(write("r.txt", bytes("r")));
+      faulty.hangUninterruptibly();
+      Future<Boolean> head = background.submit(() -> {
+        worker.set(Thread.currentThread());
+        return faulty.head("r.txt").isPresent() && faulty.probe().healthy();
+      });
+      awaitWorkerBlocked();
+      worker.get().interrupt();
+      await().atMost(BOUND).until(() -> worker.get().getState() == Thread.State.WAITING && !worker.get().isInterrupted());
+      assertThat(head).isNotDone();
+      assertThat(faulty.hungCalls()).isEqualTo(1);
+      faulty.release();
+      assertThat(head.get(BOUND.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    }
   }
 
   @Nested

@@ -1,0 +1,159 @@
+package io.dualpush.internal;
+
+import io.dualpush.CircuitBreakerOptions;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One destination's circuit breaker, on the engine's injected {@link Clock} so that tests moving a
+ * manual clock, and operators reading its state, see the same time the rest of the engine does.
+ *
+ * <p>Closed, it lets every call through and counts consecutive failures; after
+ * {@link CircuitBreakerOptions#failureThreshold()} of them it opens, remembering when and the
+ * failure that opened it. Open, it refuses every call with a {@link CircuitOpenException} naming
+ * that cause, until {@link CircuitBreakerOptions#openDelay()} has passed on the clock; it is then
+ * half-open and lets one trial call through (others are refused while it runs): success closes it,
+ * failure opens it again from now. {@link #reset()} closes it at once.
+ *
+ * <p>Every call let through by {@link #acquire()} must be followed by exactly one
+ * {@link #onSuccess()} or {@link #onFailure}; a call abandoned at its deadline is a failure. A
+ * success reported while open (a call let through before the breaker opened) changes nothing.
+ *
+ * <p>Thread-safe: every method synchronizes on the breaker; none blocks.
+ */
+final class CircuitBreaker {
+  /** Where the breaker stands. */
+  enum State { CLOSED, OPEN, HALF_OPEN }
+
+  /**
+   * The breaker at one instant: its state and since when, the consecutive failures counted, and
+   * for an open or half-open breaker the failure that opened it (its description, never a secret,
+   * and its exception).
+   */
+  record Snapshot(State state, Instant since, int consecutiveFailures, String openingCause,
+      Optional<Throwable> openingException) {}
+
+  private final String destinationId;
+  private final int failureThreshold;
+  private final Duration openDelay;
+  private final Clock clock;
+
+  private State state = State.CLOSED;
+  private Instant since;
+  private int failures;
+  private int failuresWhenOpened;
+  private String openingCause = "";
+  private @Nullable Throwable openingException;
+  private boolean trialRunning;
+
+  CircuitBreaker(String destinationId, CircuitBreakerOptions options, Clock clock) {
+    this.destinationId = destinationId;
+    this.failureThreshold = options.failureThreshold();
+    this.openDelay = options.openDelay();
+    this.clock = clock;
+    this.since = clock.instant();
+  }
+
+  /** Lets one call through, or refuses it with a {@link CircuitOpenException}. */
+  synchronized void acquire() {
+    halfOpenIfDue();
+    switch (state) {
+      case CLOSED -> {
+        return;
+      }
+      case HALF_OPEN -> {
+        if (!trialRunning) {
+          trialRunning = true;
+          return;
+        }
+        throw refusal();
+      }
+      default -> throw refusal();
+    }
+  }
+
+  /** A call let through succeeded. */
+  synchronized void onSuccess() {
+    switch (state) {
+      case CLOSED -> failures = 0;
+      case HALF_OPEN -> close();
+      default -> {
+        // Let through before the breaker opened: the failures since are the fresher news.
+      }
+    }
+  }
+
+  /**
+   * A call let through failed with {@code error}, described (for the refusals' messages) as
+   * {@code description}, which must hold no secret.
+   */
+  synchronized void onFailure(Throwable error, String description) {
+    failures++;
+    switch (state) {
+      case CLOSED -> {
+        if (failures >= failureThreshold) {
+          open(error, description);
+        }
+      }
+      case HALF_OPEN -> open(error, description);
+      default -> {
+        // Already open: the cause that opened it stays the one reported.
+      }
+    }
+  }
+
+  /** Closes the breaker now, whatever its state, forgetting the failures counted. */
+  synchronized void reset() {
+    close();
+  }
+
+  synchronized Snapshot snapshot() {
+    halfOpenIfDue();
+    return new Snapshot(state, since, failures, openingCause, Optional.ofNullable(openingException));
+  }
+
+  synchronized boolean isOpen() {
+    halfOpenIfDue();
+    return state == State.OPEN;
+  }
+
+  private void halfOpenIfDue() {
+    if (state == State.OPEN) {
+      Instant due = since.plus(openDelay);
+      if (!clock.instant().isBefore(due)) {
+        state = State.HALF_OPEN;
+        since = due;
+        trialRunning = false;
+      }
+    }
+  }
+
+  private void open(Throwable error, String description) {
+    state = State.OPEN;
+    since = clock.instant();
+    failuresWhenOpened = failures;
+    openingCause = description;
+    openingException = error;
+    trialRunning = false;
+  }
+
+  private void close() {
+    state = State.CLOSED;
+    since = clock.instant();
+    failures = 0;
+    failuresWhenOpened = 0;
+    openingCause = "";
+    openingException = null;
+    trialRunning = false;
+  }
+
+  private CircuitOpenException refusal() {
+    // A half-open breaker was last opened openDelay before it turned half-open.
+    Instant openedAt = state == State.HALF_OPEN ? since.minus(openDelay) : since;
+    return new CircuitOpenException(destinationId, openedAt, failuresWhenOpened, openingCause, openingException,
+        state == State.HALF_OPEN);
+  }
+}
