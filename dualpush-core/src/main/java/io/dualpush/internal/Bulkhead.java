@@ -235,6 +235,11 @@ final class Bulkhead {
       running.decrementAndGet();
       if (failure != null) {
         result.completeExceptionally(failure);
+        if (failure instanceof VirtualMachineError fatal) {
+          // Recorded as the call's failure, and still the JVM's: the host's uncaught-exception
+          // handler (a CLI that exits on OutOfMemoryError, say) must see it too.
+          throw fatal;
+        }
       } else {
         result.complete(value);
       }

@@ -368,6 +368,23 @@ class FilesystemEdgesIT {
     }
   }
 
+  @Nested
+  @DisplayName("the environment")
+  class Environment {
+    @Test
+    @DisplayName("running out of memory is one line naming it and exit 3, never a raw stack trace or exit 0")
+    void outOfMemory() throws Exception {
+      for (int i = 0; i < 1000; i++) {
+        write(source, "d/f" + i + ".txt", "file " + i);
+      }
+      JarCli r = JarCli.run(List.of("-Xmx6m"), Map.of(), 300, push());
+      org.junit.jupiter.api.Assumptions.assumeTrue(r.code() != 0,
+          "this JVM pushed 1,001 files in a 6 MiB heap without running out of memory");
+      assertThat(r.code()).as(r.toString()).isEqualTo(3);
+      assertThat(r.err()).contains("dualpush: out of memory").doesNotContain("\tat ").doesNotContain("Exception in thread");
+    }
+  }
+
   static void writeRandom(Path file, long size) throws IOException {
     Random random = new Random(9);
     byte[] chunk = new byte[1 << 20];
