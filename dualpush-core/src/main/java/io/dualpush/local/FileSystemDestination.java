@@ -18,7 +18,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
@@ -48,6 +50,14 @@ import java.util.concurrent.TimeUnit;
  * (the file could change again within that tick), so it is trusted only once a later head() has
  * re-hashed the file in a later tick.
  *
+ * <p>It never writes, reads or deletes through a symbolic link that leads out of its directory: a
+ * key's directories (and those it creates on the way) must resolve under the directory's real
+ * path, or a put fails permanently naming the link, and head, get and delete see no object. A link
+ * that stays inside is followed. A key whose final path is itself a link holds no object (head and
+ * get see none, delete leaves the link); a put replaces the link by its rename, never writing
+ * through it. These checks guard against links present in the tree, not against another process
+ * swapping a checked directory for a link during a put.
+ *
  * <p>Thread-safe; concurrent writers of one key leave one of the writes whole.
  *
  * <pre>{@code
@@ -57,6 +67,7 @@ import java.util.concurrent.TimeUnit;
 public final class FileSystemDestination implements Destination {
   private static final String INTERNAL = ".dualpush";
   private static final int BUFFER = 64 * 1024;
+  private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
 
   private final Path root;
   private final Path tmp;
@@ -120,7 +131,7 @@ public final class FileSystemDestination implements Destination {
     }
     Path temp = null;
     try {
-      Files.createDirectories(tmp);
+      requireContained(request.key(), tmp);
       temp = tmp.resolve(UUID.randomUUID() + ".part");
       String md5;
       long size;
@@ -143,7 +154,9 @@ public final class FileSystemDestination implements Destination {
       }
       // The identity of our bytes, to tell after the rename whether the final path still holds them.
       Object ours = Files.readAttributes(temp, BasicFileAttributes.class).fileKey();
-      Files.createDirectories(target.getParent());
+      // Checked last, just before the rename, so a link found on the way stops the write.
+      requireContained(request.key(), target.getParent());
+      // rename(2) replaces a link at the final path itself; it never writes through it.
       move(temp, target);
       temp = null;
       fsyncDirectory(target.getParent());
@@ -160,6 +173,98 @@ public final class FileSystemDestination implements Destination {
           // a leftover temp file is harmless: it is never at a final path
         }
       }
+    }
+  }
+
+  /**
+   * Creates {@code dir} and its missing ancestors under the root, or fails permanently when one of
+   * them leads out of it. Unlike {@link Files#createDirectories}, which follows links, it checks each
+   * existing directory before creating anything inside it, so nothing is created outside either.
+   */
+  private void requireContained(String key, Path dir) throws IOException {
+    Path escape = firstEscape(dir, true);
+    if (escape != null) {
+      throw escaped(key, escape);
+    }
+  }
+
+  /**
+   * The first path from the root down to {@code dir} whose real path is not under the root (a link
+   * leading out, or one leading nowhere), or null when all of them stay inside. With {@code create},
+   * missing directories are created on the way, each checked after its creation.
+   *
+   * @throws NoSuchFileException without {@code create}, when a directory on the way is missing
+   */
+  private Path firstEscape(Path dir, boolean create) throws IOException {
+    try {
+      Path real = dir.toRealPath();
+      if (real.startsWith(root) && (!create || Files.isDirectory(real))) {
+        // The common case: one resolution proves the whole chain stays inside.
+        return null;
+      }
+    } catch (NoSuchFileException e) {
+      if (!create) {
+        throw e;
+      }
+    }
+    Path p = root;
+    for (Path name : root.relativize(dir)) {
+      p = p.resolve(name);
+      if (create && !Files.exists(p, NOFOLLOW)) {
+        try {
+          Files.createDirectory(p);
+        } catch (FileAlreadyExistsException e) {
+          // A concurrent put created it; it is checked below like any other.
+        }
+      }
+      try {
+        if (!p.toRealPath().startsWith(root)) {
+          return p;
+        }
+      } catch (NoSuchFileException e) {
+        if (Files.isSymbolicLink(p)) {
+          return p;
+        }
+        throw e;
+      }
+      if (create && !Files.isDirectory(p)) {
+        // An object where a directory of the key would be: no retry can make room for it.
+        throw new NotDirectoryException(p.toString());
+      }
+    }
+    return null;
+  }
+
+  /** A permanent failure naming the key and the link through which it would leave the directory. */
+  private DestinationException escaped(String key, Path link) {
+    String what;
+    try {
+      what = "a symbolic link to '" + Files.readSymbolicLink(link) + "'";
+    } catch (IOException | UnsupportedOperationException e) {
+      what = "a path";
+    }
+    try {
+      what += " that resolves to '" + link.toRealPath() + "'";
+    } catch (IOException e) {
+      what += " that leads nowhere";
+    }
+    return new DestinationException(describe(), false, "Cannot write '" + key + "' in " + describe() + ": '"
+        + link + "' is " + what + ", outside the destination directory; dualpush never writes through such a link.");
+  }
+
+  /**
+   * Whether {@code target}'s directory lies under the root and {@code target} is not itself a link,
+   * i.e. whether it may be read or deleted as the object under its key.
+   */
+  private boolean readable(Path target) throws IOException {
+    if (!Files.isDirectory(target.getParent())) {
+      // Missing, or an object where a directory of the key would be: either way nothing is stored.
+      return false;
+    }
+    try {
+      return firstEscape(target.getParent(), false) == null && !Files.isSymbolicLink(target);
+    } catch (NoSuchFileException e) {
+      return false;
     }
   }
 
@@ -188,7 +293,7 @@ public final class FileSystemDestination implements Destination {
     request.fencingToken().ifPresent(t -> p.setProperty("fencingToken", Long.toString(t)));
     request.metadata().forEach((k, v) -> p.setProperty("meta." + k, v));
     Path sidecar = metaOf(request.key());
-    Files.createDirectories(sidecar.getParent());
+    requireContained(request.key(), sidecar.getParent());
     Path temp = tmp.resolve(UUID.randomUUID() + ".meta");
     try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW)) {
       p.store(out, null);
@@ -203,14 +308,14 @@ public final class FileSystemDestination implements Destination {
    * modification time can.
    */
   private static String stamp(Path file) throws IOException {
-    BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+    BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, NOFOLLOW);
     return a.size() + "/" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "/"
         + changeTime(file, a).to(TimeUnit.NANOSECONDS) + "/" + a.fileKey();
   }
 
   private static FileTime changeTime(Path file, BasicFileAttributes a) throws IOException {
     try {
-      return (FileTime) Files.getAttribute(file, "unix:ctime");
+      return (FileTime) Files.getAttribute(file, "unix:ctime", NOFOLLOW);
     } catch (UnsupportedOperationException | IllegalArgumentException e) {
       return a.lastModifiedTime();
     }
@@ -223,7 +328,7 @@ public final class FileSystemDestination implements Destination {
    * tell.
    */
   private boolean sidecarNewerThanLastChange(String key, Path target) throws IOException {
-    BasicFileAttributes a = Files.readAttributes(target, BasicFileAttributes.class);
+    BasicFileAttributes a = Files.readAttributes(target, BasicFileAttributes.class, NOFOLLOW);
     return Files.getLastModifiedTime(metaOf(key)).compareTo(changeTime(target, a)) > 0;
   }
 
@@ -231,11 +336,15 @@ public final class FileSystemDestination implements Destination {
   public Optional<ObjectInfo> head(String key) {
     Path target = pathOf(key);
     try {
-      if (!Files.isRegularFile(target)) {
+      if (!readable(target)) {
         return Optional.empty();
       }
-      long size = Files.size(target);
-      FileTime mtime = Files.getLastModifiedTime(target);
+      BasicFileAttributes attributes = Files.readAttributes(target, BasicFileAttributes.class, NOFOLLOW);
+      if (!attributes.isRegularFile()) {
+        return Optional.empty();
+      }
+      long size = attributes.size();
+      FileTime mtime = attributes.lastModifiedTime();
       Properties p = readSidecar(key);
       boolean stampMatches = p != null && stamp(target).equals(p.getProperty("stamp"));
       String md5;
@@ -248,7 +357,7 @@ public final class FileSystemDestination implements Destination {
         if (stampMatches) {
           touch(metaOf(key));
         }
-        try (InputStream in = Files.newInputStream(target)) {
+        try (InputStream in = openNoFollow(target)) {
           md5 = Md5.of(in).base64();
         }
         if (stampMatches && !md5.equals(p.getProperty("md5")) && stamp(target).equals(p.getProperty("stamp"))) {
@@ -266,10 +375,34 @@ public final class FileSystemDestination implements Destination {
         }
       }
       return Optional.of(new ObjectInfo(key, size, Optional.of(md5), Optional.empty(), mtime.toInstant(), metadata));
-    } catch (NoSuchFileException e) {
+    } catch (NoSuchFileException | LinkAtFinalPath e) {
       return Optional.empty();
     } catch (IOException e) {
       throw classify("read '" + key + "'", e);
+    }
+  }
+
+  /**
+   * Opens {@code target} for reading without following a link at the final path (O_NOFOLLOW), so a
+   * link swapped in after {@link #readable} was checked is not read through either.
+   */
+  private static InputStream openNoFollow(Path target) throws IOException {
+    try {
+      return Files.newInputStream(target, NOFOLLOW);
+    } catch (FileSystemException e) {
+      if (!(e instanceof NoSuchFileException) && Files.isSymbolicLink(target)) {
+        throw new LinkAtFinalPath(target);
+      }
+      throw e;
+    }
+  }
+
+  /** The final path became a link between the check and the open: there is no object to read. */
+  private static final class LinkAtFinalPath extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    LinkAtFinalPath(Path target) {
+      super(target + " is a symbolic link");
     }
   }
 
@@ -288,11 +421,15 @@ public final class FileSystemDestination implements Destination {
 
   private Properties readSidecar(String key) throws IOException {
     Path sidecar = metaOf(key);
-    try (InputStream in = Files.newInputStream(sidecar)) {
+    if (!readable(sidecar)) {
+      // A sidecar reached through a link that leaves the directory vouches for nothing.
+      return null;
+    }
+    try (InputStream in = openNoFollow(sidecar)) {
       Properties p = new Properties();
       p.load(in);
       return p;
-    } catch (NoSuchFileException e) {
+    } catch (NoSuchFileException | LinkAtFinalPath e) {
       return null;
     } catch (IllegalArgumentException e) {
       return null;
@@ -303,8 +440,11 @@ public final class FileSystemDestination implements Destination {
   public Optional<InputStream> get(String key) {
     Path target = pathOf(key);
     try {
-      return Optional.of(Files.newInputStream(target));
-    } catch (NoSuchFileException e) {
+      if (!readable(target)) {
+        return Optional.empty();
+      }
+      return Optional.of(openNoFollow(target));
+    } catch (NoSuchFileException | LinkAtFinalPath e) {
       return Optional.empty();
     } catch (IOException e) {
       throw classify("read '" + key + "'", e);
@@ -315,7 +455,13 @@ public final class FileSystemDestination implements Destination {
   public boolean delete(String key) {
     Path target = pathOf(key);
     try {
-      Files.deleteIfExists(metaOf(key));
+      if (!readable(target)) {
+        // Nothing dualpush stored is there: a link is left alone, and nothing outside is touched.
+        return false;
+      }
+      if (readable(metaOf(key))) {
+        Files.deleteIfExists(metaOf(key));
+      }
       return Files.deleteIfExists(target);
     } catch (IOException e) {
       throw classify("delete '" + key + "'", e);
@@ -329,7 +475,10 @@ public final class FileSystemDestination implements Destination {
       if (!Files.isDirectory(root)) {
         return HealthStatus.unhealthy(since(start), "directory missing: " + root);
       }
-      Files.createDirectories(tmp);
+      Path escape = firstEscape(tmp, true);
+      if (escape != null) {
+        return HealthStatus.unhealthy(since(start), "internal directory leads outside " + root + ": " + escape);
+      }
       Path probe = Files.createTempFile(tmp, "probe", ".tmp");
       Files.delete(probe);
       return HealthStatus.healthy(since(start));

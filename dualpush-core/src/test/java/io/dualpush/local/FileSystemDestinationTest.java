@@ -167,6 +167,20 @@ class FileSystemDestinationTest {
     }
 
     @Test
+    @DisplayName("a key below an existing object cannot be put (permanently) and is no object to head, get and delete")
+    void keyBelowAnObject() {
+      destination.put(request("a", utf8("an object, not a directory")));
+      Throwable thrown = catchThrowable(() -> destination.put(request("a/b", utf8("x"))));
+      assertThat(thrown).isInstanceOf(DestinationException.class).hasMessageContaining("a/b");
+      assertThat(((DestinationException) thrown).isTransient()).isFalse();
+      assertThat(destination.head("a/b")).isEmpty();
+      assertThat(destination.head("a/b/c")).isEmpty();
+      assertThat(destination.get("a/b")).isEmpty();
+      assertThat(destination.delete("a/b")).isFalse();
+      assertThat(dir.resolve("a")).hasContent("an object, not a directory");
+    }
+
+    @Test
     @DisplayName("returns the MD5 of the bytes it stored, even when the request claimed another")
     void reportsStoredDigest() {
       byte[] actual = utf8("what the stream gave");
@@ -249,6 +263,126 @@ class FileSystemDestinationTest {
       Map<String, String> before = tree(tmp);
       assertRefused(() -> destination.put(request("k".repeat(1025), utf8("x"))), "key");
       assertThat(tree(tmp)).isEqualTo(before);
+    }
+  }
+
+  @Nested
+  @DisplayName("symbolic links (regression: a link DIR/a -> /elsewhere let key a/b.txt be written to /elsewhere/b.txt)")
+  class SymbolicLinks {
+    private Path outside;
+
+    @BeforeEach
+    void setUpOutside() throws IOException {
+      outside = Files.createDirectory(tmp.resolve("elsewhere")).toRealPath();
+    }
+
+    private DestinationException refusedWrite(String key) {
+      Throwable thrown = catchThrowable(() -> destination.put(request(key, utf8("escaped"))));
+      assertThat(thrown).isInstanceOf(DestinationException.class);
+      DestinationException e = (DestinationException) thrown;
+      assertThat(e.isTransient()).as("a link cannot be retried away: %s", e.getMessage()).isFalse();
+      assertThat(e.getMessage()).contains("'" + key + "'");
+      return e;
+    }
+
+    @Test
+    @DisplayName("put through a directory link that leads out fails permanently, naming the key and the link, and writes nothing outside")
+    void putThroughEscapingDirectoryLink() throws IOException {
+      Path link = Files.createSymbolicLink(dir.resolve("a"), outside);
+      Map<String, String> before = tree(outside);
+
+      assertThat(refusedWrite("a/b.txt").getMessage()).contains(link.toString()).contains(outside.toString());
+      assertThat(refusedWrite("a/x/y/deep.txt").getMessage()).contains(link.toString());
+
+      assertThat(tree(outside)).as("nothing written or created under %s", outside).isEqualTo(before);
+      assertThat(tempFiles()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("put through a link deeper down that leads out is refused too, and creates no directory outside")
+    void putThroughDeeperEscapingLink() throws IOException {
+      Files.createDirectories(dir.resolve("x/y"));
+      Path link = Files.createSymbolicLink(dir.resolve("x/y/out"), outside);
+      assertThat(refusedWrite("x/y/out/new/dir/b.txt").getMessage()).contains(link.toString());
+      assertThat(outside).isEmptyDirectory();
+    }
+
+    @Test
+    @DisplayName("put through a dangling directory link fails permanently and creates nothing where it points")
+    void putThroughDanglingLink() throws IOException {
+      Path nowhere = tmp.resolve("nowhere");
+      Path link = Files.createSymbolicLink(dir.resolve("d"), nowhere);
+      assertThat(refusedWrite("d/b.txt").getMessage()).contains(link.toString());
+      assertThat(nowhere).doesNotExist();
+    }
+
+    @Test
+    @DisplayName("head, get and delete through a directory link that leads out see no object and delete nothing")
+    void readAndDeleteThroughEscapingLink() throws IOException {
+      Files.createSymbolicLink(dir.resolve("a"), outside);
+      Path victim = Files.writeString(outside.resolve("b.txt"), "not dualpush's");
+
+      assertThat(destination.head("a/b.txt")).isEmpty();
+      assertThat(destination.get("a/b.txt")).isEmpty();
+      assertThat(destination.delete("a/b.txt")).isFalse();
+      assertThat(victim).hasContent("not dualpush's");
+    }
+
+    @Test
+    @DisplayName("a final path that is a link is no object to head, get and delete, and put replaces the link without writing through it")
+    void finalPathLink() throws IOException {
+      Path secret = Files.writeString(outside.resolve("secret.txt"), "secret");
+      Path link = Files.createSymbolicLink(dir.resolve("c.txt"), secret);
+
+      assertThat(destination.head("c.txt")).isEmpty();
+      assertThat(destination.get("c.txt")).isEmpty();
+      assertThat(destination.delete("c.txt")).isFalse();
+      assertThat(Files.isSymbolicLink(link)).as("delete leaves a link alone").isTrue();
+
+      byte[] bytes = utf8("new object");
+      assertThat(destination.put(request("c.txt", bytes)).written()).isTrue();
+
+      assertThat(secret).hasContent("secret");
+      assertThat(Files.isSymbolicLink(link)).as("the link was replaced by the object").isFalse();
+      assertThat(link).hasBinaryContent(bytes);
+      assertThat(destination.head("c.txt").orElseThrow().md5()).contains(Md5.of(bytes));
+    }
+
+    @Test
+    @DisplayName("a final path that is a link to a file inside the destination is not read through either")
+    void finalPathLinkInside() throws IOException {
+      destination.put(request("real.txt", utf8("real")));
+      Files.createSymbolicLink(dir.resolve("alias.txt"), dir.resolve("real.txt"));
+      assertThat(destination.head("alias.txt")).isEmpty();
+      assertThat(destination.get("alias.txt")).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a directory link that stays inside the destination is followed")
+    void linkInsideIsFollowed() throws IOException {
+      Path real = Files.createDirectory(dir.resolve("real"));
+      Files.createSymbolicLink(dir.resolve("alias"), real);
+      Files.createSymbolicLink(dir.resolve("relative"), Path.of("real"));
+      byte[] bytes = utf8("through a link that stays home");
+
+      assertThat(destination.put(request("alias/b.txt", bytes)).written()).isTrue();
+      assertThat(destination.put(request("relative/sub/c.txt", bytes)).written()).isTrue();
+
+      assertThat(real.resolve("b.txt")).hasBinaryContent(bytes);
+      assertThat(real.resolve("sub/c.txt")).hasBinaryContent(bytes);
+      assertThat(destination.head("alias/b.txt").orElseThrow().md5()).contains(Md5.of(bytes));
+      assertThat(destination.head("real/sub/c.txt").orElseThrow().md5()).contains(Md5.of(bytes));
+    }
+
+    @Test
+    @DisplayName("an internal directory (.dualpush) that is a link leading out is refused, writing nothing outside")
+    void internalDirectoryLink() throws IOException {
+      Path link = Files.createSymbolicLink(dir.resolve(".dualpush"), outside);
+      assertThat(refusedWrite("k.txt").getMessage()).contains(link.toString());
+      assertThat(outside).isEmptyDirectory();
+      assertThat(dir.resolve("k.txt")).doesNotExist();
+      assertThat(destination.probe().healthy()).isFalse();
+      assertThat(outside).isEmptyDirectory();
     }
   }
 
