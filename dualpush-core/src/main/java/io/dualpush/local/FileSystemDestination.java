@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -28,8 +29,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -46,6 +50,10 @@ import java.util.concurrent.TimeUnit;
  * MD5 is computed from the bytes as they are written and kept in a sidecar with the file's size,
  * modification and change time and identity; when the file changes behind dualpush's back the
  * sidecar no longer matches and {@link #head} re-hashes the file instead of trusting it. A sidecar
+ * is named by the SHA-256 of its key, {@code DIR/.dualpush/meta/<2 hex>/<64 hex>}, so its name fits
+ * any file system's name limit and never collides with another key's; it holds its key, and one
+ * holding another key is ignored. A missing or ignored sidecar (including those of the earlier
+ * {@code <key>.meta} layout, which are no longer read) only makes head() re-hash the file. A sidecar
  * written in the same tick of the file system's clock as the file's last change proves nothing
  * (the file could change again within that tick), so it is trusted only once a later head() has
  * re-hashed the file in a later tick.
@@ -118,8 +126,16 @@ public final class FileSystemDestination implements Destination {
     return p;
   }
 
+  /** The sidecar of {@code key}: a fixed-length name, whatever the key's length or shape. */
   private Path metaOf(String key) {
-    return meta.resolve(key + ".meta");
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+      String hex = HexFormat.of().formatHex(digest);
+      // A level of 256 directories keeps any one directory small when a destination holds millions of keys.
+      return meta.resolve(hex.substring(0, 2)).resolve(hex);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform provides SHA-256", e);
+    }
   }
 
   @Override
@@ -284,6 +300,7 @@ public final class FileSystemDestination implements Destination {
       return;
     }
     Properties p = new Properties();
+    p.setProperty("key", request.key());
     p.setProperty("md5", md5);
     p.setProperty("size", Long.toString(size));
     p.setProperty("stamp", stamp);
@@ -428,7 +445,8 @@ public final class FileSystemDestination implements Destination {
     try (InputStream in = openNoFollow(sidecar)) {
       Properties p = new Properties();
       p.load(in);
-      return p;
+      // Names are hashes: a sidecar of another key (a collision, or a file copied in) vouches for nothing.
+      return key.equals(p.getProperty("key")) ? p : null;
     } catch (NoSuchFileException | LinkAtFinalPath e) {
       return null;
     } catch (IllegalArgumentException e) {

@@ -21,11 +21,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
@@ -91,6 +95,16 @@ class FileSystemDestinationTest {
   private static List<Path> regularFiles(Path root) throws IOException {
     try (Stream<Path> paths = Files.walk(root)) {
       return paths.filter(Files::isRegularFile).collect(Collectors.toList());
+    }
+  }
+
+  /** Where the sidecar of {@code key} lives: DIR/.dualpush/meta/(2 hex)/(SHA-256 hex of the UTF-8 key). */
+  private Path sidecarOf(String key) {
+    try {
+      String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(utf8(key)));
+      return dir.resolve(".dualpush/meta").resolve(hex.substring(0, 2)).resolve(hex);
+    } catch (NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
     }
   }
 
@@ -163,7 +177,7 @@ class FileSystemDestinationTest {
       assertThat(destination.head("k/v.txt")).isEmpty();
       assertThat(destination.get("k/v.txt")).isEmpty();
       assertThat(destination.delete("k/v.txt")).isFalse();
-      assertThat(regularFiles(dir)).noneMatch(p -> p.toString().endsWith("v.txt.meta"));
+      assertThat(sidecarOf("k/v.txt")).doesNotExist();
     }
 
     @Test
@@ -387,6 +401,113 @@ class FileSystemDestinationTest {
   }
 
   @Nested
+  @DisplayName("bookkeeping (sidecars)")
+  class Bookkeeping {
+
+    /** Puts {@code key} with metadata and checks everything the engine relies on reads it back. */
+    private void assertRoundTrip(String key, byte[] bytes) throws IOException {
+      Map<String, String> metadata = Map.of("owner", "team-a");
+      PutResult put = destination.put(request(key, bytes, metadata, () -> new ByteArrayInputStream(bytes)));
+      assertThat(put.written()).as("put %s", key).isTrue();
+      assertThat(destination.pathOf(key)).hasBinaryContent(bytes);
+      ObjectInfo info = destination.head(key).orElseThrow();
+      assertThat(info.md5()).as("head %s", key).contains(Md5.of(bytes));
+      assertThat(info.size()).isEqualTo(bytes.length);
+      // Metadata is only reported from a sidecar that matches the file: this proves it was written and found.
+      assertThat(info.metadata()).as("metadata of %s", key).containsEntry("owner", "team-a");
+      try (InputStream in = destination.get(key).orElseThrow()) {
+        assertThat(in.readAllBytes()).isEqualTo(bytes);
+      }
+      assertThat(destination.put(request(key, bytes)).written()).as("re-put of %s", key).isFalse();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ascii", "three-byte", "two-byte"})
+    @DisplayName("a key whose last segment is 255 bytes (the file name limit) round-trips put, head, get and re-put "
+        + "(regression: its sidecar name '<segment>.meta' was longer than the limit)")
+    void longestFileName(String kind) throws IOException {
+      String segment = switch (kind) {
+        case "ascii" -> "a".repeat(255);
+        case "three-byte" -> "日".repeat(85);
+        default -> "é".repeat(127) + "a";
+      };
+      assertThat(utf8(segment)).hasSize(255);
+      String key = "long/" + segment;
+      assertRoundTrip(key, utf8("payload of " + kind));
+      assertThat(sidecarOf(key)).exists();
+      assertThat(destination.delete(key)).isTrue();
+      assertThat(sidecarOf(key)).doesNotExist();
+    }
+
+    @Test
+    @DisplayName("keys 'b' and 'b.meta/c' are both stored with their own digests, in either order "
+        + "(regression: their sidecars 'b.meta' and 'b.meta/c.meta' collided, so one push never converged)")
+    void keysWhoseOldSidecarsCollided() throws IOException {
+      assertRoundTrip("b", utf8("object b"));
+      assertRoundTrip("b.meta/c", utf8("object b.meta/c"));
+      assertRoundTrip("d.meta/c", utf8("object d.meta/c"));
+      assertRoundTrip("d", utf8("object d"));
+      assertThat(destination.head("b").orElseThrow().md5()).contains(Md5.of(utf8("object b")));
+      assertThat(destination.head("b.meta/c").orElseThrow().md5()).contains(Md5.of(utf8("object b.meta/c")));
+      assertThat(destination.head("d").orElseThrow().md5()).contains(Md5.of(utf8("object d")));
+      assertThat(destination.head("d.meta/c").orElseThrow().md5()).contains(Md5.of(utf8("object d.meta/c")));
+    }
+
+    @Test
+    @DisplayName("sidecar names have a fixed length whatever the key: two hex digits, then 64")
+    void fixedLengthNames() throws IOException {
+      destination.put(request("x", utf8("1")));
+      destination.put(request("deep/" + "y".repeat(200) + "/z.csv", utf8("2")));
+      Path meta = dir.resolve(".dualpush/meta");
+      assertThat(regularFiles(meta)).hasSize(2).allSatisfy(p -> {
+        assertThat(p.getFileName().toString()).matches("[0-9a-f]{64}");
+        assertThat(p.getParent().getFileName().toString()).isEqualTo(p.getFileName().toString().substring(0, 2));
+        assertThat(p.getParent().getParent()).isEqualTo(meta);
+      });
+    }
+
+    @Test
+    @DisplayName("a sidecar that names another key is ignored: head re-hashes and reports no metadata")
+    void sidecarOfAnotherKeyIgnored() throws IOException {
+      byte[] bytes = utf8("mine");
+      destination.put(request("mine.txt", bytes, Map.of("owner", "x"), () -> new ByteArrayInputStream(bytes)));
+      Path sidecar = sidecarOf("mine.txt");
+      Properties p = new Properties();
+      try (InputStream in = Files.newInputStream(sidecar)) {
+        p.load(in);
+      }
+      assertThat(p.getProperty("key")).isEqualTo("mine.txt");
+      p.setProperty("key", "someone-else.txt");
+      p.setProperty("md5", Md5.of(utf8("forged")));
+      try (var out = Files.newOutputStream(sidecar)) {
+        p.store(out, null);
+      }
+      ObjectInfo info = destination.head("mine.txt").orElseThrow();
+      assertThat(info.md5()).contains(Md5.of(bytes));
+      assertThat(info.metadata()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a sidecar of the old layout (DIR/.dualpush/meta/<key>.meta) is ignored: head re-hashes")
+    void oldLayoutIgnored() throws IOException {
+      byte[] bytes = utf8("current");
+      destination.put(request("k.txt", bytes));
+      Path current = sidecarOf("k.txt");
+      Properties p = new Properties();
+      try (InputStream in = Files.newInputStream(current)) {
+        p.load(in);
+      }
+      p.remove("key");
+      p.setProperty("md5", Md5.of(utf8("stale")));
+      try (var out = Files.newOutputStream(dir.resolve(".dualpush/meta/k.txt.meta"))) {
+        p.store(out, null);
+      }
+      Files.delete(current);
+      assertThat(destination.head("k.txt").orElseThrow().md5()).contains(Md5.of(bytes));
+    }
+  }
+
+  @Nested
   @DisplayName("re-putting identical content")
   class Idempotence {
 
@@ -474,7 +595,7 @@ class FileSystemDestinationTest {
     void unchangedFileKeepsItsDigest() {
       byte[] bytes = utf8("stable");
       destination.put(request("a/b.csv", bytes, Map.of("owner", "x"), () -> new ByteArrayInputStream(bytes)));
-      Path sidecar = dir.resolve(".dualpush/meta/a/b.csv.meta");
+      Path sidecar = sidecarOf("a/b.csv");
       assertThat(sidecar).exists();
       // While the sidecar cannot prove the file unchanged, head() re-hashes and touches it; after
       // that it trusts it, and a head() no longer touches anything.
