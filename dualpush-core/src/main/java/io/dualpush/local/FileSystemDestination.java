@@ -18,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -32,6 +34,7 @@ import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
@@ -39,6 +42,9 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A destination in a local directory: key {@code a/b.csv} is stored at {@code DIR/a/b.csv} exactly,
@@ -53,7 +59,11 @@ import java.util.concurrent.TimeUnit;
  * is named by the SHA-256 of its key, {@code DIR/.dualpush/meta/<2 hex>/<64 hex>}, so its name fits
  * any file system's name limit and never collides with another key's; it holds its key, and one
  * holding another key is ignored. A missing or ignored sidecar (including those of the earlier
- * {@code <key>.meta} layout, which are no longer read) only makes head() re-hash the file. A sidecar
+ * {@code <key>.meta} layout, which are no longer read) only makes head() re-hash the file.
+ *
+ * <p>Temporary files a crashed put left behind are deleted by the first put of each instance once
+ * they have not been modified for an hour (a put in progress, in this process or another, keeps
+ * its file fresh); nothing else is ever removed from {@code DIR/.dualpush/tmp}. A sidecar
  * written in the same tick of the file system's clock as the file's last change proves nothing
  * (the file could change again within that tick), so it is trusted only once a later head() has
  * re-hashed the file in a later tick.
@@ -76,10 +86,20 @@ public final class FileSystemDestination implements Destination {
   private static final String INTERNAL = ".dualpush";
   private static final int BUFFER = 64 * 1024;
   private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+  private static final Logger LOG = LoggerFactory.getLogger(FileSystemDestination.class);
+  /**
+   * How long a temporary file must have gone unmodified before it counts as abandoned. A put in
+   * progress, here or in another process sharing the directory, modifies its file with every
+   * buffer it writes, so only a source stalled for this long could lose its file; that put then
+   * fails its rename and is retried, and no torn object is ever visible. An hour also covers clock
+   * differences between the machines of a network file system.
+   */
+  static final Duration ABANDONED_AFTER = Duration.ofHours(1);
 
   private final Path root;
   private final Path tmp;
   private final Path meta;
+  private final AtomicBoolean swept = new AtomicBoolean();
 
   /**
    * @throws InvalidInputException naming {@code directory} when it does not exist, is not a
@@ -148,6 +168,7 @@ public final class FileSystemDestination implements Destination {
     Path temp = null;
     try {
       requireContained(request.key(), tmp);
+      sweepAbandonedTemporaryFiles();
       temp = tmp.resolve(UUID.randomUUID() + ".part");
       String md5;
       long size;
@@ -189,6 +210,41 @@ public final class FileSystemDestination implements Destination {
           // a leftover temp file is harmless: it is never at a final path
         }
       }
+    }
+  }
+
+  /**
+   * Deletes, once per instance, the temporary files (names ending in {@code .part}, {@code .meta} or
+   * {@code .tmp}, the only ones this class creates) that have not been modified for
+   * {@link #ABANDONED_AFTER}. Done on the first put rather than in the constructor, which writes
+   * nothing; failures only leave files for the next instance to sweep.
+   */
+  private void sweepAbandonedTemporaryFiles() {
+    if (!swept.compareAndSet(false, true)) {
+      return;
+    }
+    FileTime cutoff = FileTime.from(Instant.now().minus(ABANDONED_AFTER));
+    int deleted = 0;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(tmp)) {
+      for (Path f : files) {
+        String name = f.getFileName().toString();
+        if (!name.endsWith(".part") && !name.endsWith(".meta") && !name.endsWith(".tmp")) {
+          continue;
+        }
+        try {
+          BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class, NOFOLLOW);
+          if (a.isRegularFile() && a.lastModifiedTime().compareTo(cutoff) < 0 && Files.deleteIfExists(f)) {
+            deleted++;
+          }
+        } catch (IOException e) {
+          // Gone meanwhile, or not ours to delete: leave it.
+        }
+      }
+    } catch (IOException | DirectoryIteratorException e) {
+      LOG.debug("Cannot sweep abandoned temporary files in {}: {}", tmp, e.toString());
+    }
+    if (deleted > 0) {
+      LOG.info("Deleted {} temporary file(s) left in {} by puts that stopped over {} ago", deleted, tmp, ABANDONED_AFTER);
     }
   }
 

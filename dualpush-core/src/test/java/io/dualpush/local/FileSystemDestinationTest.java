@@ -736,6 +736,47 @@ class FileSystemDestinationTest {
     }
   }
 
+  @Nested
+  @DisplayName("temporary files left by a crash (regression: .part files piled up in DIR/.dualpush/tmp forever)")
+  class AbandonedTemporaryFiles {
+
+    private Path file(Path tmpDir, String name, Duration age) throws IOException {
+      Path f = Files.writeString(tmpDir.resolve(name), "partial write of a crashed put");
+      Files.setLastModifiedTime(f, FileTime.from(java.time.Instant.now().minus(age)));
+      return f;
+    }
+
+    @Test
+    @DisplayName("are deleted by the first put once unmodified for over an hour; fresh ones, being possibly another "
+        + "process's write in progress, are kept")
+    void sweptByFirstPut() throws IOException {
+      Path tmpDir = Files.createDirectories(dir.resolve(".dualpush/tmp"));
+      Path oldPart = file(tmpDir, "3f0c-crashed.part", Duration.ofHours(2));
+      Path oldMeta = file(tmpDir, "3f0d-crashed.meta", Duration.ofDays(3));
+      Path freshPart = file(tmpDir, "77aa-in-progress.part", Duration.ofMinutes(5));
+      Path notOurs = file(tmpDir, "notes.txt", Duration.ofDays(3));
+
+      FileSystemDestination restarted = new FileSystemDestination(dir);
+      assertThat(oldPart).as("construction writes nothing").exists();
+
+      restarted.put(request("a.txt", utf8("after the crash")));
+
+      assertThat(oldPart).doesNotExist();
+      assertThat(oldMeta).doesNotExist();
+      assertThat(freshPart).exists();
+      assertThat(notOurs).as("a name dualpush never gives is left alone").exists();
+    }
+
+    @Test
+    @DisplayName("one just under the hour is kept")
+    void justUnderTheAgeKept() throws IOException {
+      Path tmpDir = Files.createDirectories(dir.resolve(".dualpush/tmp"));
+      Path part = file(tmpDir, "slow.part", Duration.ofMinutes(55));
+      new FileSystemDestination(dir).put(request("a.txt", utf8("x")));
+      assertThat(part).exists();
+    }
+  }
+
   @Test
   @DisplayName("probe is healthy on a writable directory and unhealthy once it is gone, leaving no probe file")
   void probe() throws IOException {
