@@ -131,6 +131,28 @@ public final class FileSystemDestination implements Destination {
     return root;
   }
 
+  /**
+   * True when {@code other} is this instance, or a {@code FileSystemDestination} whose directory is
+   * this one, inside it or contains it, as {@link LocalDirectories#relation} judges it: by device
+   * and inode, so a symbolic link or a bind mount to the same directory is recognised. When the
+   * directories can no longer be examined, their real paths as resolved at construction are
+   * compared. Thread-safe.
+   */
+  @Override
+  public boolean overlaps(Destination other) {
+    if (other == this) {
+      return true;
+    }
+    if (!(other instanceof FileSystemDestination that)) {
+      return false;
+    }
+    try {
+      return LocalDirectories.relation(root, that.root) != LocalDirectories.Relation.APART;
+    } catch (IOException e) {
+      return root.startsWith(that.root) || that.root.startsWith(root);
+    }
+  }
+
   /** Where the object under {@code key} is stored. */
   public Path pathOf(String key) {
     ObjectKeys.validate(key);

@@ -508,6 +508,48 @@ class FileSystemDestinationTest {
   }
 
   @Nested
+  @DisplayName("overlaps")
+  class Overlaps {
+
+    @Test
+    @DisplayName("itself, another instance on the same directory, and one reached through a symbolic link")
+    void sameDirectory() throws IOException {
+      Path link = Files.createSymbolicLink(tmp.resolve("link"), dir);
+      assertThat(destination.overlaps(destination)).isTrue();
+      assertThat(destination.overlaps(new FileSystemDestination(dir))).isTrue();
+      assertThat(destination.overlaps(new FileSystemDestination(link))).isTrue();
+      assertThat(new FileSystemDestination(link).overlaps(destination)).isTrue();
+    }
+
+    @Test
+    @DisplayName("a destination inside its directory, and one whose directory contains it")
+    void nested() throws IOException {
+      FileSystemDestination inner = new FileSystemDestination(Files.createDirectories(dir.resolve("a/b")));
+      FileSystemDestination outer = new FileSystemDestination(tmp);
+      assertThat(destination.overlaps(inner)).isTrue();
+      assertThat(inner.overlaps(destination)).isTrue();
+      assertThat(destination.overlaps(outer)).isTrue();
+    }
+
+    @Test
+    @DisplayName("not a sibling directory, even one whose name starts with the same letters")
+    void apart() throws IOException {
+      FileSystemDestination sibling = new FileSystemDestination(Files.createDirectory(tmp.resolve("dest2")));
+      assertThat(destination.overlaps(sibling)).isFalse();
+      assertThat(sibling.overlaps(destination)).isFalse();
+    }
+
+    @Test
+    @DisplayName("the same directory through a bind mount (root only; skipped otherwise)")
+    void bindMount() throws IOException {
+      Path alias = Files.createDirectory(tmp.resolve("alias"));
+      try (BindMount m = BindMount.of(dir, alias)) {
+        assertThat(destination.overlaps(new FileSystemDestination(alias))).isTrue();
+      }
+    }
+  }
+
+  @Nested
   @DisplayName("re-putting identical content")
   class Idempotence {
 
