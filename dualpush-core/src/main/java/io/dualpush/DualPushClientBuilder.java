@@ -284,8 +284,20 @@ public final class DualPushClientBuilder {
     if (logDirectory == null) {
       return;
     }
+    FileSystemDestination logView = null;
     for (Map.Entry<String, EngineConfig.Target> t : targets) {
-      if (!(t.getValue().destination() instanceof FileSystemDestination local)) {
+      Destination d = t.getValue().destination();
+      if (!(d instanceof FileSystemDestination local)) {
+        // A wrapper (fault injection, metrics) that forwards overlaps() is asked about the log's
+        // directory as if it were a local destination; constructing that view writes nothing.
+        if (logView == null) {
+          logView = viewOf(logDirectory);
+        }
+        if (logView != null && (d.overlaps(logView) || logView.overlaps(d))) {
+          throw new InvalidInputException("transactionLog", "'transactionLog' directory " + logDirectory.toAbsolutePath()
+              + " overlaps the storage of destination '" + t.getKey() + "' (" + d.describe() + ")"
+              + ": a pushed object could replace a log segment and lose the log; keep the log outside every destination");
+        }
         continue;
       }
       LocalDirectories.Relation relation;
@@ -301,6 +313,15 @@ public final class DualPushClientBuilder {
             + " " + relation.phrase() + " the directory of destination '" + t.getKey() + "' (" + local.directory() + ")"
             + ": a pushed object could replace a log segment and lose the log; keep the log outside every destination");
       }
+    }
+  }
+
+  /** The log's directory seen as a local destination, or null when it cannot be one (then the log cannot open either). */
+  private static FileSystemDestination viewOf(Path logDirectory) {
+    try {
+      return new FileSystemDestination(logDirectory);
+    } catch (InvalidInputException e) {
+      return null;
     }
   }
 
