@@ -56,17 +56,19 @@ import org.slf4j.LoggerFactory;
  * MD5 is computed from the bytes as they are written and kept in a sidecar with the file's size,
  * modification and change time and identity; when the file changes behind dualpush's back the
  * sidecar no longer matches and {@link #head} re-hashes the file instead of trusting it. A sidecar
- * is named by the SHA-256 of its key, {@code DIR/.dualpush/meta/<2 hex>/<64 hex>}, so its name fits
- * any file system's name limit and never collides with another key's; it holds its key, and one
- * holding another key is ignored. A missing or ignored sidecar (including those of the earlier
- * {@code <key>.meta} layout, which are no longer read) only makes head() re-hash the file.
- *
- * <p>Temporary files a crashed put left behind are deleted by the first put of each instance once
- * they have not been modified for an hour (a put in progress, in this process or another, keeps
- * its file fresh); nothing else is ever removed from {@code DIR/.dualpush/tmp}. A sidecar
  * written in the same tick of the file system's clock as the file's last change proves nothing
  * (the file could change again within that tick), so it is trusted only once a later head() has
  * re-hashed the file in a later tick.
+ *
+ * <p>A sidecar is named by the SHA-256 of its key, {@code DIR/.dualpush/meta/<2 hex>/<64 hex>}, so
+ * its name fits any file system's name limit and never collides with another key's; it holds its
+ * key, and one holding another key is ignored. A missing or ignored sidecar (including those of
+ * the earlier {@code <key>.meta} layout, which are no longer read) only makes head() re-hash the
+ * file.
+ *
+ * <p>Temporary files a crashed put left behind are deleted by the first put of each instance once
+ * they have not been modified for an hour (a put in progress, in this process or another, keeps
+ * its file fresh); nothing else is ever removed from {@code DIR/.dualpush/tmp}.
  *
  * <p>It never writes, reads or deletes through a symbolic link that leads out of its directory: a
  * key's directories (and those it creates on the way) must resolve under the directory's real
