@@ -191,6 +191,12 @@ public final class FileSystemDestination implements Destination {
     }
     Path temp = null;
     try {
+      // Refused before the payload is streamed when a link already on the way leads out; checked
+      // again, creating what is missing, just before the rename.
+      Path knownEscape = escapeSoFar(target.getParent());
+      if (knownEscape != null) {
+        throw escaped(request.key(), knownEscape);
+      }
       requireContained(request.key(), tmp);
       sweepAbandonedTemporaryFiles();
       temp = tmp.resolve(UUID.randomUUID() + ".part");
@@ -290,6 +296,7 @@ public final class FileSystemDestination implements Destination {
    * missing directories are created on the way, each checked after its creation.
    *
    * @throws NoSuchFileException without {@code create}, when a directory on the way is missing
+   *     (after every existing one above it was found inside)
    */
   private Path firstEscape(Path dir, boolean create) throws IOException {
     try {
@@ -299,14 +306,15 @@ public final class FileSystemDestination implements Destination {
         return null;
       }
     } catch (NoSuchFileException e) {
-      if (!create) {
-        throw e;
-      }
+      // Walked below, to tell a link leading out (or nowhere) from a directory not created yet.
     }
     Path p = root;
     for (Path name : root.relativize(dir)) {
       p = p.resolve(name);
-      if (create && !Files.exists(p, NOFOLLOW)) {
+      if (!Files.exists(p, NOFOLLOW)) {
+        if (!create) {
+          throw new NoSuchFileException(p.toString());
+        }
         try {
           Files.createDirectory(p);
         } catch (FileAlreadyExistsException e) {
@@ -329,6 +337,15 @@ public final class FileSystemDestination implements Destination {
       }
     }
     return null;
+  }
+
+  /** The first path leading out among the existing directories on the way to {@code dir}, creating nothing. */
+  private Path escapeSoFar(Path dir) throws IOException {
+    try {
+      return firstEscape(dir, false);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
   }
 
   /** A permanent failure naming the key and the link through which it would leave the directory. */

@@ -307,6 +307,13 @@ class FileSystemDestinationTest {
 
       assertThat(refusedWrite("a/b.txt").getMessage()).contains(link.toString()).contains(outside.toString());
       assertThat(refusedWrite("a/x/y/deep.txt").getMessage()).contains(link.toString());
+      AtomicBoolean opened = new AtomicBoolean();
+      Throwable unstreamed = catchThrowable(() -> destination.put(request("a/c.txt", utf8("big"), Map.of(), () -> {
+        opened.set(true);
+        return new ByteArrayInputStream(utf8("big"));
+      })));
+      assertThat(unstreamed).isInstanceOf(DestinationException.class);
+      assertThat(opened).as("refused before the payload was streamed").isFalse();
 
       assertThat(tree(outside)).as("nothing written or created under %s", outside).isEqualTo(before);
       assertThat(tempFiles()).isEmpty();
