@@ -305,8 +305,9 @@ public final class FileSystemDestination implements Destination {
         // The common case: one resolution proves the whole chain stays inside.
         return null;
       }
-    } catch (NoSuchFileException e) {
-      // Walked below, to tell a link leading out (or nowhere) from a directory not created yet.
+    } catch (FileSystemException e) {
+      // Walked below, to tell a link leading out (or nowhere) from a directory not created yet or
+      // an object where a directory would be; an error that remains surfaces there.
     }
     Path p = root;
     for (Path name : root.relativize(dir)) {

@@ -187,6 +187,9 @@ class FileSystemDestinationTest {
       Throwable thrown = catchThrowable(() -> destination.put(request("a/b", utf8("x"))));
       assertThat(thrown).isInstanceOf(DestinationException.class).hasMessageContaining("a/b");
       assertThat(((DestinationException) thrown).isTransient()).isFalse();
+      Throwable deeper = catchThrowable(() -> destination.put(request("a/b/c", utf8("x"))));
+      assertThat(deeper).isInstanceOf(DestinationException.class).hasMessageContaining("a/b/c");
+      assertThat(((DestinationException) deeper).isTransient()).as(deeper.getMessage()).isFalse();
       assertThat(destination.head("a/b")).isEmpty();
       assertThat(destination.head("a/b/c")).isEmpty();
       assertThat(destination.get("a/b")).isEmpty();
