@@ -3,9 +3,10 @@ package io.dualpush;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The rules every object key follows, on every destination: relative, '/'-separated, no empty,
- * {@code .} or {@code ..} segment, no backslash or control character, valid Unicode, at most
- * {@value #MAX_KEY_BYTES} bytes of UTF-8. Keys under {@code .dualpush/} are reserved.
+ * The rules every object key follows, on every destination: relative (not starting with {@code /}
+ * or a drive root such as {@code C:/}; a colon elsewhere, as in {@code a:b.txt}, is allowed),
+ * '/'-separated, no empty, {@code .} or {@code ..} segment, no backslash or control character,
+ * valid Unicode, at most {@value #MAX_KEY_BYTES} bytes of UTF-8. Keys under {@code .dualpush/} are reserved.
  */
 public final class ObjectKeys {
   /** The longest key accepted, in UTF-8 bytes (Azure's blob name limit). */
@@ -29,7 +30,7 @@ public final class ObjectKeys {
       throw new InvalidInputException("key",
           "'key' is " + bytes + " bytes long; at most " + MAX_KEY_BYTES + " are allowed.");
     }
-    if (key.startsWith("/") || (key.length() > 1 && key.charAt(1) == ':')) {
+    if (key.startsWith("/") || isDrivePath(key)) {
       throw new InvalidInputException("key", "'key' must be relative, not absolute: '" + shorten(key) + "'.");
     }
     for (int i = 0; i < key.length(); i++) {
@@ -59,6 +60,17 @@ public final class ObjectKeys {
       throw new InvalidInputException("key", "'key' cannot be under the reserved prefix '.dualpush/'.");
     }
     return key;
+  }
+
+  /**
+   * Whether {@code key} starts with a Windows drive root, {@code X:/} or {@code X:\}. A colon
+   * elsewhere (or a drive letter without a separator, {@code a:b.txt}) is an ordinary character in a
+   * blob or file name.
+   */
+  private static boolean isDrivePath(String key) {
+    char first = key.length() > 2 ? key.charAt(0) : 0;
+    boolean letter = (first >= 'a' && first <= 'z') || (first >= 'A' && first <= 'Z');
+    return letter && key.charAt(1) == ':' && (key.charAt(2) == '/' || key.charAt(2) == '\\');
   }
 
   private static String shorten(String key) {

@@ -7,7 +7,14 @@ import static org.awaitility.Awaitility.await;
 
 import io.dualpush.local.FileSystemDestination;
 import io.dualpush.local.FileTransactionLog;
+import io.dualpush.local.BindMount;
 import io.dualpush.local.InProcessDedupeStore;
+import io.dualpush.spi.Destination;
+import io.dualpush.spi.HealthStatus;
+import io.dualpush.spi.ObjectInfo;
+import io.dualpush.spi.PutResult;
+import io.dualpush.spi.WriteRequest;
+import java.io.InputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -184,6 +192,190 @@ class DualPushClientBuilderTest {
             .hasMessageContaining("already open");
         assertThat(tree(tmp)).isEqualTo(filesBefore);
         assertThat(dualpushThreads()).isSubsetOf(threadsBefore);
+      }
+    }
+  }
+
+  /** A destination that stores nothing, with the SPI's default (identity) notion of overlap. */
+  static final class StubDestination implements Destination {
+    @Override
+    public PutResult put(WriteRequest request) {
+      return new PutResult(true, request.md5(), Optional.empty());
+    }
+
+    @Override
+    public Optional<ObjectInfo> head(String key) {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<InputStream> get(String key) {
+      return Optional.empty();
+    }
+
+    @Override
+    public boolean delete(String key) {
+      return false;
+    }
+
+    @Override
+    public HealthStatus probe() {
+      return HealthStatus.healthy(Duration.ZERO);
+    }
+
+    @Override
+    public String describe() {
+      return "stub";
+    }
+  }
+
+  @Nested
+  @DisplayName("build() refuses overlapping storage, naming the field and both places, before anything is opened")
+  class BuildRefusesOverlap {
+
+    @Test
+    @DisplayName("the same Destination instance under two ids (regression: it was accepted)")
+    void sameInstanceTwice() {
+      Destination stub = new StubDestination();
+      DualPushClientBuilder b = new DualPushClientBuilder()
+          .destination("primary", stub)
+          .destination("secondary", stub)
+          .transactionLog(logDir);
+      InvalidInputException e = assertBuildRefused(b, "destination");
+      assertThat(e.getMessage()).contains("'primary'").contains("'secondary'").contains("same");
+    }
+
+    @Test
+    @DisplayName("one directory under two ids, through two instances (regression: it was accepted)")
+    void sameDirectoryTwice() {
+      DualPushClientBuilder b = new DualPushClientBuilder()
+          .destination("primary", primary)
+          .destination("secondary", new FileSystemDestination(primaryDir))
+          .transactionLog(logDir);
+      InvalidInputException e = assertBuildRefused(b, "destination");
+      assertThat(e.getMessage()).contains("'primary'").contains("'secondary'").contains(primary.directory().toString())
+          .contains("same directory");
+    }
+
+    @Test
+    @DisplayName("one directory under two ids, one reached through a symbolic link")
+    void sameDirectoryThroughSymlink() throws IOException {
+      Path link = Files.createSymbolicLink(tmp.resolve("link-to-primary"), primaryDir);
+      DualPushClientBuilder b = new DualPushClientBuilder()
+          .destination("primary", primary)
+          .destination("secondary", new FileSystemDestination(link))
+          .transactionLog(logDir);
+      assertThat(assertBuildRefused(b, "destination").getMessage()).contains("'primary'").contains("'secondary'");
+    }
+
+    @Test
+    @DisplayName("a destination directory inside another, directly or through a symlinked subdirectory")
+    void nestedDirectories() throws IOException {
+      Path inner = Files.createDirectories(primaryDir.resolve("copies/dr"));
+      DualPushClientBuilder b = new DualPushClientBuilder()
+          .destination("primary", primary)
+          .destination("secondary", new FileSystemDestination(inner))
+          .transactionLog(logDir);
+      assertThat(assertBuildRefused(b, "destination").getMessage()).contains("'primary'").contains("'secondary'")
+          .contains("inside");
+      Path looksApart = Files.createSymbolicLink(tmp.resolve("looks-apart"), inner);
+      DualPushClientBuilder reversed = new DualPushClientBuilder()
+          .destination("dr", new FileSystemDestination(looksApart))
+          .destination("primary", primary)
+          .transactionLog(logDir);
+      assertThat(assertBuildRefused(reversed, "destination").getMessage()).contains("'dr'").contains("'primary'");
+    }
+
+    @Test
+    @DisplayName("one directory under two ids, one reached through a bind mount (root only; skipped otherwise)")
+    void sameDirectoryThroughBindMount() throws IOException {
+      Path alias = Files.createDirectory(tmp.resolve("alias"));
+      try (BindMount m = BindMount.of(primaryDir, alias)) {
+        DualPushClientBuilder b = new DualPushClientBuilder()
+            .destination("primary", primary)
+            .destination("secondary", new FileSystemDestination(alias))
+            .transactionLog(logDir);
+        assertThat(assertBuildRefused(b, "destination").getMessage()).contains("'primary'").contains("'secondary'");
+      }
+    }
+
+    @Test
+    @DisplayName("a transaction log directory inside a destination's directory (regression: a pushed key at the "
+        + "log's relative path replaced the live segment and the whole log was lost silently)")
+    void logInsideDestination() throws IOException {
+      Path inside = Files.createDirectories(primaryDir.resolve("log"));
+      DualPushClientBuilder b = new DualPushClientBuilder()
+          .transactionLog(inside)
+          .destination("primary", primary)
+          .destination("secondary", secondary);
+      InvalidInputException e = assertBuildRefused(b, "transactionLog");
+      assertThat(e.getMessage()).contains(inside.toString()).contains("'primary'")
+          .contains(primary.directory().toString()).contains("inside");
+    }
+
+    @Test
+    @DisplayName("a transaction log directory that is a destination's directory, or contains it")
+    void logSameOrContaining() {
+      DualPushClientBuilder same = new DualPushClientBuilder()
+          .destination("primary", primary)
+          .destination("secondary", secondary)
+          .transactionLog(secondaryDir);
+      assertThat(assertBuildRefused(same, "transactionLog").getMessage()).contains("'secondary'").contains("same directory");
+      DualPushClientBuilder containing = new DualPushClientBuilder()
+          .destination("primary", primary)
+          .transactionLog(tmp);
+      assertThat(assertBuildRefused(containing, "transactionLog").getMessage()).contains("'primary'").contains("contains");
+    }
+
+    @Test
+    @DisplayName("a transaction log directory reached through a symbolic link into a destination")
+    void logThroughSymlink() throws IOException {
+      Files.createDirectories(primaryDir.resolve("hidden/log"));
+      Path link = Files.createSymbolicLink(tmp.resolve("log-link"), primaryDir.resolve("hidden/log"));
+      DualPushClientBuilder b = new DualPushClientBuilder().destination("primary", primary).transactionLog(link);
+      assertThat(assertBuildRefused(b, "transactionLog").getMessage()).contains("'primary'");
+    }
+
+    @Test
+    @DisplayName("a transaction log directory that is a destination's, through a bind mount (root only; skipped otherwise)")
+    void logThroughBindMount() throws IOException {
+      Path alias = Files.createDirectory(tmp.resolve("alias"));
+      try (BindMount m = BindMount.of(primaryDir, alias)) {
+        DualPushClientBuilder b = new DualPushClientBuilder().destination("primary", primary).transactionLog(alias);
+        assertThat(assertBuildRefused(b, "transactionLog").getMessage()).contains("'primary'");
+      }
+    }
+
+    @Test
+    @DisplayName("a FileTransactionLog instance whose directory is inside a destination's")
+    void logInstanceInsideDestination() throws IOException {
+      Path inside = Files.createDirectories(secondaryDir.resolve("txlog"));
+      try (FileTransactionLog log = FileTransactionLog.open(inside)) {
+        DualPushClientBuilder b = new DualPushClientBuilder()
+            .destination("primary", primary)
+            .destination("secondary", secondary)
+            .transactionLog(log);
+        assertThat(assertBuildRefused(b, "transactionLog").getMessage()).contains("'secondary'")
+            .contains(log.directory().toString());
+      }
+    }
+  }
+
+  @Nested
+  @DisplayName("build() accepts storage that does not overlap")
+  class AcceptsApart {
+
+    @Test
+    @DisplayName("sibling directories whose names share a prefix, and a log beside them")
+    void siblingsWithCommonPrefix() throws IOException {
+      Path primary2 = Files.createDirectory(tmp.resolve("primary2"));
+      Path log2 = Files.createDirectory(tmp.resolve("primary-log"));
+      try (DualPushClient client = new DualPushClientBuilder()
+          .destination("primary", primary)
+          .destination("primary2", new FileSystemDestination(primary2))
+          .transactionLog(log2)
+          .buildClient()) {
+        assertThat(client.push("a.txt", "x".getBytes(StandardCharsets.UTF_8)).state()).isEqualTo(TransactionState.VERIFIED);
       }
     }
   }

@@ -28,6 +28,8 @@ import io.dualpush.spi.PutResult;
 import io.dualpush.spi.WriteRequest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -117,6 +119,8 @@ public final class AzureBlobDestination implements Destination {
   private final String account;
   private final String containerName;
   private final String description;
+  /** The container's URL in one spelling, to tell two destinations on one container apart from two containers. */
+  private final String containerIdentity;
   private final ExecutorService stagers;
 
   /** A destination with {@link AzureBlobOptions#ofDefaults()}. */
@@ -130,6 +134,7 @@ public final class AzureBlobDestination implements Destination {
     this.account = container.getAccountName();
     this.containerName = container.getBlobContainerName();
     this.description = "azure:" + account + "/" + containerName;
+    this.containerIdentity = containerIdentity(container.getBlobContainerUrl());
     int pool = POOLS.incrementAndGet();
     AtomicInteger threads = new AtomicInteger();
     // Idle threads end after a while, so a destination that is dropped leaks nothing.
@@ -622,6 +627,42 @@ public final class AzureBlobDestination implements Destination {
   @Override
   public boolean supportsFencing() {
     return true;
+  }
+
+  /**
+   * True when {@code other} is this instance or an {@code AzureBlobDestination} on the same
+   * container: the same {@link BlobContainerClient#getBlobContainerUrl() container URL} (scheme,
+   * host, port, and for an emulator the account in the path, then the container), compared without
+   * regard to case, the default port or repeated and trailing slashes. The same container reached
+   * under two host names (a custom domain or private endpoint beside the account's own, or
+   * {@code localhost} beside {@code 127.0.0.1}) is not recognised. No network call; thread-safe.
+   */
+  @Override
+  public boolean overlaps(Destination other) {
+    return other == this || other instanceof AzureBlobDestination that && containerIdentity.equals(that.containerIdentity);
+  }
+
+  /**
+   * One spelling of a container URL. Account and container names are lower case in Azure, so the
+   * whole URL can be; the SDK keeps an endpoint's case and turns an explicit default port into
+   * {@code :443//container}.
+   */
+  static String containerIdentity(String url) {
+    try {
+      URI u = new URI(url);
+      String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+      int port = u.getPort();
+      if (port == 443 && scheme.equals("https") || port == 80 && scheme.equals("http")) {
+        port = -1;
+      }
+      String path = u.getRawPath() == null ? "" : u.getRawPath().replaceAll("/{2,}", "/");
+      if (path.endsWith("/")) {
+        path = path.substring(0, path.length() - 1);
+      }
+      return (scheme + "://" + u.getHost() + (port < 0 ? "" : ":" + port) + path).toLowerCase(Locale.ROOT);
+    } catch (URISyntaxException | RuntimeException e) {
+      return url.toLowerCase(Locale.ROOT);
+    }
   }
 
   @Override

@@ -14,11 +14,16 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
@@ -26,13 +31,20 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A destination in a local directory: key {@code a/b.csv} is stored at {@code DIR/a/b.csv} exactly,
@@ -48,6 +60,24 @@ import java.util.concurrent.TimeUnit;
  * (the file could change again within that tick), so it is trusted only once a later head() has
  * re-hashed the file in a later tick.
  *
+ * <p>A sidecar is named by the SHA-256 of its key, {@code DIR/.dualpush/meta/<2 hex>/<64 hex>}, so
+ * its name fits any file system's name limit and never collides with another key's; it holds its
+ * key, and one holding another key is ignored. A missing or ignored sidecar (including those of
+ * the earlier {@code <key>.meta} layout, which are no longer read) only makes head() re-hash the
+ * file.
+ *
+ * <p>Temporary files a crashed put left behind are deleted by the first put of each instance once
+ * they have not been modified for an hour (a put in progress, in this process or another, keeps
+ * its file fresh); nothing else is ever removed from {@code DIR/.dualpush/tmp}.
+ *
+ * <p>It never writes, reads or deletes through a symbolic link that leads out of its directory: a
+ * key's directories (and those it creates on the way) must resolve under the directory's real
+ * path, or a put fails permanently naming the link, and head, get and delete see no object. A link
+ * that stays inside is followed. A key whose final path is itself a link holds no object (head and
+ * get see none, delete leaves the link); a put replaces the link by its rename, never writing
+ * through it. These checks guard against links present in the tree, not against another process
+ * swapping a checked directory for a link during a put.
+ *
  * <p>Thread-safe; concurrent writers of one key leave one of the writes whole.
  *
  * <pre>{@code
@@ -57,10 +87,21 @@ import java.util.concurrent.TimeUnit;
 public final class FileSystemDestination implements Destination {
   private static final String INTERNAL = ".dualpush";
   private static final int BUFFER = 64 * 1024;
+  private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+  private static final Logger LOG = LoggerFactory.getLogger(FileSystemDestination.class);
+  /**
+   * How long a temporary file must have gone unmodified before it counts as abandoned. A put in
+   * progress, here or in another process sharing the directory, modifies its file with every
+   * buffer it writes, so only a source stalled for this long could lose its file; that put then
+   * fails its rename and is retried, and no torn object is ever visible. An hour also covers clock
+   * differences between the machines of a network file system.
+   */
+  static final Duration ABANDONED_AFTER = Duration.ofHours(1);
 
   private final Path root;
   private final Path tmp;
   private final Path meta;
+  private final AtomicBoolean swept = new AtomicBoolean();
 
   /**
    * @throws InvalidInputException naming {@code directory} when it does not exist, is not a
@@ -92,6 +133,28 @@ public final class FileSystemDestination implements Destination {
     return root;
   }
 
+  /**
+   * True when {@code other} is this instance, or a {@code FileSystemDestination} whose directory is
+   * this one, inside it or contains it, as {@link LocalDirectories#relation} judges it: by device
+   * and inode, so a symbolic link or a bind mount to the same directory is recognised. When the
+   * directories can no longer be examined, their real paths as resolved at construction are
+   * compared. Thread-safe.
+   */
+  @Override
+  public boolean overlaps(Destination other) {
+    if (other == this) {
+      return true;
+    }
+    if (!(other instanceof FileSystemDestination that)) {
+      return false;
+    }
+    try {
+      return LocalDirectories.relation(root, that.root) != LocalDirectories.Relation.APART;
+    } catch (IOException e) {
+      return root.startsWith(that.root) || that.root.startsWith(root);
+    }
+  }
+
   /** Where the object under {@code key} is stored. */
   public Path pathOf(String key) {
     ObjectKeys.validate(key);
@@ -107,8 +170,16 @@ public final class FileSystemDestination implements Destination {
     return p;
   }
 
+  /** The sidecar of {@code key}: a fixed-length name, whatever the key's length or shape. */
   private Path metaOf(String key) {
-    return meta.resolve(key + ".meta");
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+      String hex = HexFormat.of().formatHex(digest);
+      // A level of 256 directories keeps any one directory small when a destination holds millions of keys.
+      return meta.resolve(hex.substring(0, 2)).resolve(hex);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform provides SHA-256", e);
+    }
   }
 
   @Override
@@ -120,7 +191,14 @@ public final class FileSystemDestination implements Destination {
     }
     Path temp = null;
     try {
-      Files.createDirectories(tmp);
+      // Refused before the payload is streamed when a link already on the way leads out; checked
+      // again, creating what is missing, just before the rename.
+      Path knownEscape = escapeSoFar(target.getParent());
+      if (knownEscape != null) {
+        throw escaped(request.key(), knownEscape);
+      }
+      requireContained(request.key(), tmp);
+      sweepAbandonedTemporaryFiles();
       temp = tmp.resolve(UUID.randomUUID() + ".part");
       String md5;
       long size;
@@ -143,7 +221,9 @@ public final class FileSystemDestination implements Destination {
       }
       // The identity of our bytes, to tell after the rename whether the final path still holds them.
       Object ours = Files.readAttributes(temp, BasicFileAttributes.class).fileKey();
-      Files.createDirectories(target.getParent());
+      // Checked last, just before the rename, so a link found on the way stops the write.
+      requireContained(request.key(), target.getParent());
+      // rename(2) replaces a link at the final path itself; it never writes through it.
       move(temp, target);
       temp = null;
       fsyncDirectory(target.getParent());
@@ -163,6 +243,145 @@ public final class FileSystemDestination implements Destination {
     }
   }
 
+  /**
+   * Deletes, once per instance, the temporary files (names ending in {@code .part}, {@code .meta} or
+   * {@code .tmp}, the only ones this class creates) that have not been modified for
+   * {@link #ABANDONED_AFTER}. Done on the first put rather than in the constructor, which writes
+   * nothing; failures only leave files for the next instance to sweep.
+   */
+  private void sweepAbandonedTemporaryFiles() {
+    if (!swept.compareAndSet(false, true)) {
+      return;
+    }
+    FileTime cutoff = FileTime.from(Instant.now().minus(ABANDONED_AFTER));
+    int deleted = 0;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(tmp)) {
+      for (Path f : files) {
+        String name = f.getFileName().toString();
+        if (!name.endsWith(".part") && !name.endsWith(".meta") && !name.endsWith(".tmp")) {
+          continue;
+        }
+        try {
+          BasicFileAttributes a = Files.readAttributes(f, BasicFileAttributes.class, NOFOLLOW);
+          if (a.isRegularFile() && a.lastModifiedTime().compareTo(cutoff) < 0 && Files.deleteIfExists(f)) {
+            deleted++;
+          }
+        } catch (IOException e) {
+          // Gone meanwhile, or not ours to delete: leave it.
+        }
+      }
+    } catch (IOException | DirectoryIteratorException e) {
+      LOG.debug("Cannot sweep abandoned temporary files in {}: {}", tmp, e.toString());
+    }
+    if (deleted > 0) {
+      LOG.info("Deleted {} temporary file(s) left in {} by puts that stopped over {} ago", deleted, tmp, ABANDONED_AFTER);
+    }
+  }
+
+  /**
+   * Creates {@code dir} and its missing ancestors under the root, or fails permanently when one of
+   * them leads out of it. Unlike {@link Files#createDirectories}, which follows links, it checks each
+   * existing directory before creating anything inside it, so nothing is created outside either.
+   */
+  private void requireContained(String key, Path dir) throws IOException {
+    Path escape = firstEscape(dir, true);
+    if (escape != null) {
+      throw escaped(key, escape);
+    }
+  }
+
+  /**
+   * The first path from the root down to {@code dir} whose real path is not under the root (a link
+   * leading out, or one leading nowhere), or null when all of them stay inside. With {@code create},
+   * missing directories are created on the way, each checked after its creation.
+   *
+   * @throws NoSuchFileException without {@code create}, when a directory on the way is missing
+   *     (after every existing one above it was found inside)
+   */
+  private Path firstEscape(Path dir, boolean create) throws IOException {
+    try {
+      Path real = dir.toRealPath();
+      if (real.startsWith(root) && (!create || Files.isDirectory(real))) {
+        // The common case: one resolution proves the whole chain stays inside.
+        return null;
+      }
+    } catch (FileSystemException e) {
+      // Walked below, to tell a link leading out (or nowhere) from a directory not created yet or
+      // an object where a directory would be; an error that remains surfaces there.
+    }
+    Path p = root;
+    for (Path name : root.relativize(dir)) {
+      p = p.resolve(name);
+      if (!Files.exists(p, NOFOLLOW)) {
+        if (!create) {
+          throw new NoSuchFileException(p.toString());
+        }
+        try {
+          Files.createDirectory(p);
+        } catch (FileAlreadyExistsException e) {
+          // A concurrent put created it; it is checked below like any other.
+        }
+      }
+      try {
+        if (!p.toRealPath().startsWith(root)) {
+          return p;
+        }
+      } catch (NoSuchFileException e) {
+        if (Files.isSymbolicLink(p)) {
+          return p;
+        }
+        throw e;
+      }
+      if (create && !Files.isDirectory(p)) {
+        // An object where a directory of the key would be: no retry can make room for it.
+        throw new NotDirectoryException(p.toString());
+      }
+    }
+    return null;
+  }
+
+  /** The first path leading out among the existing directories on the way to {@code dir}, creating nothing. */
+  private Path escapeSoFar(Path dir) throws IOException {
+    try {
+      return firstEscape(dir, false);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  /** A permanent failure naming the key and the link through which it would leave the directory. */
+  private DestinationException escaped(String key, Path link) {
+    String what;
+    try {
+      what = "a symbolic link to '" + Files.readSymbolicLink(link) + "'";
+    } catch (IOException | UnsupportedOperationException e) {
+      what = "a path";
+    }
+    try {
+      what += " that resolves to '" + link.toRealPath() + "'";
+    } catch (IOException e) {
+      what += " that leads nowhere";
+    }
+    return new DestinationException(describe(), false, "Cannot write '" + key + "' in " + describe() + ": '"
+        + link + "' is " + what + ", outside the destination directory; dualpush never writes through such a link.");
+  }
+
+  /**
+   * Whether {@code target}'s directory lies under the root and {@code target} is not itself a link,
+   * i.e. whether it may be read or deleted as the object under its key.
+   */
+  private boolean readable(Path target) throws IOException {
+    if (!Files.isDirectory(target.getParent())) {
+      // Missing, or an object where a directory of the key would be: either way nothing is stored.
+      return false;
+    }
+    try {
+      return firstEscape(target.getParent(), false) == null && !Files.isSymbolicLink(target);
+    } catch (NoSuchFileException e) {
+      return false;
+    }
+  }
+
   private static void move(Path from, Path to) throws IOException {
     try {
       Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -179,6 +398,7 @@ public final class FileSystemDestination implements Destination {
       return;
     }
     Properties p = new Properties();
+    p.setProperty("key", request.key());
     p.setProperty("md5", md5);
     p.setProperty("size", Long.toString(size));
     p.setProperty("stamp", stamp);
@@ -188,7 +408,7 @@ public final class FileSystemDestination implements Destination {
     request.fencingToken().ifPresent(t -> p.setProperty("fencingToken", Long.toString(t)));
     request.metadata().forEach((k, v) -> p.setProperty("meta." + k, v));
     Path sidecar = metaOf(request.key());
-    Files.createDirectories(sidecar.getParent());
+    requireContained(request.key(), sidecar.getParent());
     Path temp = tmp.resolve(UUID.randomUUID() + ".meta");
     try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW)) {
       p.store(out, null);
@@ -203,14 +423,14 @@ public final class FileSystemDestination implements Destination {
    * modification time can.
    */
   private static String stamp(Path file) throws IOException {
-    BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+    BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, NOFOLLOW);
     return a.size() + "/" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "/"
         + changeTime(file, a).to(TimeUnit.NANOSECONDS) + "/" + a.fileKey();
   }
 
   private static FileTime changeTime(Path file, BasicFileAttributes a) throws IOException {
     try {
-      return (FileTime) Files.getAttribute(file, "unix:ctime");
+      return (FileTime) Files.getAttribute(file, "unix:ctime", NOFOLLOW);
     } catch (UnsupportedOperationException | IllegalArgumentException e) {
       return a.lastModifiedTime();
     }
@@ -223,7 +443,7 @@ public final class FileSystemDestination implements Destination {
    * tell.
    */
   private boolean sidecarNewerThanLastChange(String key, Path target) throws IOException {
-    BasicFileAttributes a = Files.readAttributes(target, BasicFileAttributes.class);
+    BasicFileAttributes a = Files.readAttributes(target, BasicFileAttributes.class, NOFOLLOW);
     return Files.getLastModifiedTime(metaOf(key)).compareTo(changeTime(target, a)) > 0;
   }
 
@@ -231,11 +451,15 @@ public final class FileSystemDestination implements Destination {
   public Optional<ObjectInfo> head(String key) {
     Path target = pathOf(key);
     try {
-      if (!Files.isRegularFile(target)) {
+      if (!readable(target)) {
         return Optional.empty();
       }
-      long size = Files.size(target);
-      FileTime mtime = Files.getLastModifiedTime(target);
+      BasicFileAttributes attributes = Files.readAttributes(target, BasicFileAttributes.class, NOFOLLOW);
+      if (!attributes.isRegularFile()) {
+        return Optional.empty();
+      }
+      long size = attributes.size();
+      FileTime mtime = attributes.lastModifiedTime();
       Properties p = readSidecar(key);
       boolean stampMatches = p != null && stamp(target).equals(p.getProperty("stamp"));
       String md5;
@@ -248,7 +472,7 @@ public final class FileSystemDestination implements Destination {
         if (stampMatches) {
           touch(metaOf(key));
         }
-        try (InputStream in = Files.newInputStream(target)) {
+        try (InputStream in = openNoFollow(target)) {
           md5 = Md5.of(in).base64();
         }
         if (stampMatches && !md5.equals(p.getProperty("md5")) && stamp(target).equals(p.getProperty("stamp"))) {
@@ -266,10 +490,34 @@ public final class FileSystemDestination implements Destination {
         }
       }
       return Optional.of(new ObjectInfo(key, size, Optional.of(md5), Optional.empty(), mtime.toInstant(), metadata));
-    } catch (NoSuchFileException e) {
+    } catch (NoSuchFileException | LinkAtFinalPath e) {
       return Optional.empty();
     } catch (IOException e) {
       throw classify("read '" + key + "'", e);
+    }
+  }
+
+  /**
+   * Opens {@code target} for reading without following a link at the final path (O_NOFOLLOW), so a
+   * link swapped in after {@link #readable} was checked is not read through either.
+   */
+  private static InputStream openNoFollow(Path target) throws IOException {
+    try {
+      return Files.newInputStream(target, NOFOLLOW);
+    } catch (FileSystemException e) {
+      if (!(e instanceof NoSuchFileException) && Files.isSymbolicLink(target)) {
+        throw new LinkAtFinalPath(target);
+      }
+      throw e;
+    }
+  }
+
+  /** The final path became a link between the check and the open: there is no object to read. */
+  private static final class LinkAtFinalPath extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    LinkAtFinalPath(Path target) {
+      super(target + " is a symbolic link");
     }
   }
 
@@ -288,11 +536,16 @@ public final class FileSystemDestination implements Destination {
 
   private Properties readSidecar(String key) throws IOException {
     Path sidecar = metaOf(key);
-    try (InputStream in = Files.newInputStream(sidecar)) {
+    if (!readable(sidecar)) {
+      // A sidecar reached through a link that leaves the directory vouches for nothing.
+      return null;
+    }
+    try (InputStream in = openNoFollow(sidecar)) {
       Properties p = new Properties();
       p.load(in);
-      return p;
-    } catch (NoSuchFileException e) {
+      // Names are hashes: a sidecar of another key (a collision, or a file copied in) vouches for nothing.
+      return key.equals(p.getProperty("key")) ? p : null;
+    } catch (NoSuchFileException | LinkAtFinalPath e) {
       return null;
     } catch (IllegalArgumentException e) {
       return null;
@@ -303,8 +556,11 @@ public final class FileSystemDestination implements Destination {
   public Optional<InputStream> get(String key) {
     Path target = pathOf(key);
     try {
-      return Optional.of(Files.newInputStream(target));
-    } catch (NoSuchFileException e) {
+      if (!readable(target)) {
+        return Optional.empty();
+      }
+      return Optional.of(openNoFollow(target));
+    } catch (NoSuchFileException | LinkAtFinalPath e) {
       return Optional.empty();
     } catch (IOException e) {
       throw classify("read '" + key + "'", e);
@@ -315,7 +571,13 @@ public final class FileSystemDestination implements Destination {
   public boolean delete(String key) {
     Path target = pathOf(key);
     try {
-      Files.deleteIfExists(metaOf(key));
+      if (!readable(target)) {
+        // Nothing dualpush stored is there: a link is left alone, and nothing outside is touched.
+        return false;
+      }
+      if (readable(metaOf(key))) {
+        Files.deleteIfExists(metaOf(key));
+      }
       return Files.deleteIfExists(target);
     } catch (IOException e) {
       throw classify("delete '" + key + "'", e);
@@ -329,7 +591,10 @@ public final class FileSystemDestination implements Destination {
       if (!Files.isDirectory(root)) {
         return HealthStatus.unhealthy(since(start), "directory missing: " + root);
       }
-      Files.createDirectories(tmp);
+      Path escape = firstEscape(tmp, true);
+      if (escape != null) {
+        return HealthStatus.unhealthy(since(start), "internal directory leads outside " + root + ": " + escape);
+      }
       Path probe = Files.createTempFile(tmp, "probe", ".tmp");
       Files.delete(probe);
       return HealthStatus.healthy(since(start));

@@ -44,4 +44,20 @@ public interface Destination {
   default boolean supportsFencing() {
     return false;
   }
+
+  /**
+   * Whether writes to this destination could land in {@code other}'s storage, or the reverse: the
+   * same instance, the same directory or container reached under another name, or one nested in
+   * the other. Two such destinations are not independent copies (a push to both races with itself,
+   * and losing one loses both), so {@code DualPushClientBuilder} refuses them when it builds.
+   *
+   * <p>The builder asks both ways round ({@code a.overlaps(b) || b.overlaps(a)}), so an
+   * implementation need only recognise the kinds of destination it knows; a wrapper asks what it
+   * wraps. The default recognises only the same instance. Implementations answer from their
+   * configuration and local file metadata, never from a network call, never throw, and are
+   * thread-safe.
+   */
+  default boolean overlaps(Destination other) {
+    return this == other;
+  }
 }

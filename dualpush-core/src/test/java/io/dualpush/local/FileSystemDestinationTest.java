@@ -21,11 +21,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
@@ -91,6 +95,16 @@ class FileSystemDestinationTest {
   private static List<Path> regularFiles(Path root) throws IOException {
     try (Stream<Path> paths = Files.walk(root)) {
       return paths.filter(Files::isRegularFile).collect(Collectors.toList());
+    }
+  }
+
+  /** Where the sidecar of {@code key} lives: DIR/.dualpush/meta/(2 hex)/(SHA-256 hex of the UTF-8 key). */
+  private Path sidecarOf(String key) {
+    try {
+      String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(utf8(key)));
+      return dir.resolve(".dualpush/meta").resolve(hex.substring(0, 2)).resolve(hex);
+    } catch (NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
     }
   }
 
@@ -163,7 +177,24 @@ class FileSystemDestinationTest {
       assertThat(destination.head("k/v.txt")).isEmpty();
       assertThat(destination.get("k/v.txt")).isEmpty();
       assertThat(destination.delete("k/v.txt")).isFalse();
-      assertThat(regularFiles(dir)).noneMatch(p -> p.toString().endsWith("v.txt.meta"));
+      assertThat(sidecarOf("k/v.txt")).doesNotExist();
+    }
+
+    @Test
+    @DisplayName("a key below an existing object cannot be put (permanently) and is no object to head, get and delete")
+    void keyBelowAnObject() {
+      destination.put(request("a", utf8("an object, not a directory")));
+      Throwable thrown = catchThrowable(() -> destination.put(request("a/b", utf8("x"))));
+      assertThat(thrown).isInstanceOf(DestinationException.class).hasMessageContaining("a/b");
+      assertThat(((DestinationException) thrown).isTransient()).isFalse();
+      Throwable deeper = catchThrowable(() -> destination.put(request("a/b/c", utf8("x"))));
+      assertThat(deeper).isInstanceOf(DestinationException.class).hasMessageContaining("a/b/c");
+      assertThat(((DestinationException) deeper).isTransient()).as(deeper.getMessage()).isFalse();
+      assertThat(destination.head("a/b")).isEmpty();
+      assertThat(destination.head("a/b/c")).isEmpty();
+      assertThat(destination.get("a/b")).isEmpty();
+      assertThat(destination.delete("a/b")).isFalse();
+      assertThat(dir.resolve("a")).hasContent("an object, not a directory");
     }
 
     @Test
@@ -249,6 +280,282 @@ class FileSystemDestinationTest {
       Map<String, String> before = tree(tmp);
       assertRefused(() -> destination.put(request("k".repeat(1025), utf8("x"))), "key");
       assertThat(tree(tmp)).isEqualTo(before);
+    }
+  }
+
+  @Nested
+  @DisplayName("symbolic links (regression: a link DIR/a -> /elsewhere let key a/b.txt be written to /elsewhere/b.txt)")
+  class SymbolicLinks {
+    private Path outside;
+
+    @BeforeEach
+    void setUpOutside() throws IOException {
+      outside = Files.createDirectory(tmp.resolve("elsewhere")).toRealPath();
+    }
+
+    private DestinationException refusedWrite(String key) {
+      Throwable thrown = catchThrowable(() -> destination.put(request(key, utf8("escaped"))));
+      assertThat(thrown).isInstanceOf(DestinationException.class);
+      DestinationException e = (DestinationException) thrown;
+      assertThat(e.isTransient()).as("a link cannot be retried away: %s", e.getMessage()).isFalse();
+      assertThat(e.getMessage()).contains("'" + key + "'");
+      return e;
+    }
+
+    @Test
+    @DisplayName("put through a directory link that leads out fails permanently, naming the key and the link, and writes nothing outside")
+    void putThroughEscapingDirectoryLink() throws IOException {
+      Path link = Files.createSymbolicLink(dir.resolve("a"), outside);
+      Map<String, String> before = tree(outside);
+
+      assertThat(refusedWrite("a/b.txt").getMessage()).contains(link.toString()).contains(outside.toString());
+      assertThat(refusedWrite("a/x/y/deep.txt").getMessage()).contains(link.toString());
+      AtomicBoolean opened = new AtomicBoolean();
+      Throwable unstreamed = catchThrowable(() -> destination.put(request("a/c.txt", utf8("big"), Map.of(), () -> {
+        opened.set(true);
+        return new ByteArrayInputStream(utf8("big"));
+      })));
+      assertThat(unstreamed).isInstanceOf(DestinationException.class);
+      assertThat(opened).as("refused before the payload was streamed").isFalse();
+
+      assertThat(tree(outside)).as("nothing written or created under %s", outside).isEqualTo(before);
+      assertThat(tempFiles()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("put through a link deeper down that leads out is refused too, and creates no directory outside")
+    void putThroughDeeperEscapingLink() throws IOException {
+      Files.createDirectories(dir.resolve("x/y"));
+      Path link = Files.createSymbolicLink(dir.resolve("x/y/out"), outside);
+      assertThat(refusedWrite("x/y/out/new/dir/b.txt").getMessage()).contains(link.toString());
+      assertThat(outside).isEmptyDirectory();
+    }
+
+    @Test
+    @DisplayName("put through a dangling directory link fails permanently and creates nothing where it points")
+    void putThroughDanglingLink() throws IOException {
+      Path nowhere = tmp.resolve("nowhere");
+      Path link = Files.createSymbolicLink(dir.resolve("d"), nowhere);
+      assertThat(refusedWrite("d/b.txt").getMessage()).contains(link.toString());
+      assertThat(nowhere).doesNotExist();
+    }
+
+    @Test
+    @DisplayName("head, get and delete through a directory link that leads out see no object and delete nothing")
+    void readAndDeleteThroughEscapingLink() throws IOException {
+      Files.createSymbolicLink(dir.resolve("a"), outside);
+      Path victim = Files.writeString(outside.resolve("b.txt"), "not dualpush's");
+
+      assertThat(destination.head("a/b.txt")).isEmpty();
+      assertThat(destination.get("a/b.txt")).isEmpty();
+      assertThat(destination.delete("a/b.txt")).isFalse();
+      assertThat(victim).hasContent("not dualpush's");
+    }
+
+    @Test
+    @DisplayName("a final path that is a link is no object to head, get and delete, and put replaces the link without writing through it")
+    void finalPathLink() throws IOException {
+      Path secret = Files.writeString(outside.resolve("secret.txt"), "secret");
+      Path link = Files.createSymbolicLink(dir.resolve("c.txt"), secret);
+
+      assertThat(destination.head("c.txt")).isEmpty();
+      assertThat(destination.get("c.txt")).isEmpty();
+      assertThat(destination.delete("c.txt")).isFalse();
+      assertThat(Files.isSymbolicLink(link)).as("delete leaves a link alone").isTrue();
+
+      byte[] bytes = utf8("new object");
+      assertThat(destination.put(request("c.txt", bytes)).written()).isTrue();
+
+      assertThat(secret).hasContent("secret");
+      assertThat(Files.isSymbolicLink(link)).as("the link was replaced by the object").isFalse();
+      assertThat(link).hasBinaryContent(bytes);
+      assertThat(destination.head("c.txt").orElseThrow().md5()).contains(Md5.of(bytes));
+    }
+
+    @Test
+    @DisplayName("a final path that is a link to a file inside the destination is not read through either")
+    void finalPathLinkInside() throws IOException {
+      destination.put(request("real.txt", utf8("real")));
+      Files.createSymbolicLink(dir.resolve("alias.txt"), dir.resolve("real.txt"));
+      assertThat(destination.head("alias.txt")).isEmpty();
+      assertThat(destination.get("alias.txt")).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a directory link that stays inside the destination is followed")
+    void linkInsideIsFollowed() throws IOException {
+      Path real = Files.createDirectory(dir.resolve("real"));
+      Files.createSymbolicLink(dir.resolve("alias"), real);
+      Files.createSymbolicLink(dir.resolve("relative"), Path.of("real"));
+      byte[] bytes = utf8("through a link that stays home");
+
+      assertThat(destination.put(request("alias/b.txt", bytes)).written()).isTrue();
+      assertThat(destination.put(request("relative/sub/c.txt", bytes)).written()).isTrue();
+
+      assertThat(real.resolve("b.txt")).hasBinaryContent(bytes);
+      assertThat(real.resolve("sub/c.txt")).hasBinaryContent(bytes);
+      assertThat(destination.head("alias/b.txt").orElseThrow().md5()).contains(Md5.of(bytes));
+      assertThat(destination.head("real/sub/c.txt").orElseThrow().md5()).contains(Md5.of(bytes));
+    }
+
+    @Test
+    @DisplayName("an internal directory (.dualpush) that is a link leading out is refused, writing nothing outside")
+    void internalDirectoryLink() throws IOException {
+      Path link = Files.createSymbolicLink(dir.resolve(".dualpush"), outside);
+      assertThat(refusedWrite("k.txt").getMessage()).contains(link.toString());
+      assertThat(outside).isEmptyDirectory();
+      assertThat(dir.resolve("k.txt")).doesNotExist();
+      assertThat(destination.probe().healthy()).isFalse();
+      assertThat(outside).isEmptyDirectory();
+    }
+  }
+
+  @Nested
+  @DisplayName("bookkeeping (sidecars)")
+  class Bookkeeping {
+
+    /** Puts {@code key} with metadata and checks everything the engine relies on reads it back. */
+    private void assertRoundTrip(String key, byte[] bytes) throws IOException {
+      Map<String, String> metadata = Map.of("owner", "team-a");
+      PutResult put = destination.put(request(key, bytes, metadata, () -> new ByteArrayInputStream(bytes)));
+      assertThat(put.written()).as("put %s", key).isTrue();
+      assertThat(destination.pathOf(key)).hasBinaryContent(bytes);
+      ObjectInfo info = destination.head(key).orElseThrow();
+      assertThat(info.md5()).as("head %s", key).contains(Md5.of(bytes));
+      assertThat(info.size()).isEqualTo(bytes.length);
+      // Metadata is only reported from a sidecar that matches the file: this proves it was written and found.
+      assertThat(info.metadata()).as("metadata of %s", key).containsEntry("owner", "team-a");
+      try (InputStream in = destination.get(key).orElseThrow()) {
+        assertThat(in.readAllBytes()).isEqualTo(bytes);
+      }
+      assertThat(destination.put(request(key, bytes)).written()).as("re-put of %s", key).isFalse();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ascii", "three-byte", "two-byte"})
+    @DisplayName("a key whose last segment is 255 bytes (the file name limit) round-trips put, head, get and re-put "
+        + "(regression: its sidecar name '<segment>.meta' was longer than the limit)")
+    void longestFileName(String kind) throws IOException {
+      String segment = switch (kind) {
+        case "ascii" -> "a".repeat(255);
+        case "three-byte" -> "日".repeat(85);
+        default -> "é".repeat(127) + "a";
+      };
+      assertThat(utf8(segment)).hasSize(255);
+      String key = "long/" + segment;
+      assertRoundTrip(key, utf8("payload of " + kind));
+      assertThat(sidecarOf(key)).exists();
+      assertThat(destination.delete(key)).isTrue();
+      assertThat(sidecarOf(key)).doesNotExist();
+    }
+
+    @Test
+    @DisplayName("keys 'b' and 'b.meta/c' are both stored with their own digests, in either order "
+        + "(regression: their sidecars 'b.meta' and 'b.meta/c.meta' collided, so one push never converged)")
+    void keysWhoseOldSidecarsCollided() throws IOException {
+      assertRoundTrip("b", utf8("object b"));
+      assertRoundTrip("b.meta/c", utf8("object b.meta/c"));
+      assertRoundTrip("d.meta/c", utf8("object d.meta/c"));
+      assertRoundTrip("d", utf8("object d"));
+      assertThat(destination.head("b").orElseThrow().md5()).contains(Md5.of(utf8("object b")));
+      assertThat(destination.head("b.meta/c").orElseThrow().md5()).contains(Md5.of(utf8("object b.meta/c")));
+      assertThat(destination.head("d").orElseThrow().md5()).contains(Md5.of(utf8("object d")));
+      assertThat(destination.head("d.meta/c").orElseThrow().md5()).contains(Md5.of(utf8("object d.meta/c")));
+    }
+
+    @Test
+    @DisplayName("sidecar names have a fixed length whatever the key: two hex digits, then 64")
+    void fixedLengthNames() throws IOException {
+      destination.put(request("x", utf8("1")));
+      destination.put(request("deep/" + "y".repeat(200) + "/z.csv", utf8("2")));
+      Path meta = dir.resolve(".dualpush/meta");
+      assertThat(regularFiles(meta)).hasSize(2).allSatisfy(p -> {
+        assertThat(p.getFileName().toString()).matches("[0-9a-f]{64}");
+        assertThat(p.getParent().getFileName().toString()).isEqualTo(p.getFileName().toString().substring(0, 2));
+        assertThat(p.getParent().getParent()).isEqualTo(meta);
+      });
+    }
+
+    @Test
+    @DisplayName("a sidecar that names another key is ignored: head re-hashes and reports no metadata")
+    void sidecarOfAnotherKeyIgnored() throws IOException {
+      byte[] bytes = utf8("mine");
+      destination.put(request("mine.txt", bytes, Map.of("owner", "x"), () -> new ByteArrayInputStream(bytes)));
+      Path sidecar = sidecarOf("mine.txt");
+      Properties p = new Properties();
+      try (InputStream in = Files.newInputStream(sidecar)) {
+        p.load(in);
+      }
+      assertThat(p.getProperty("key")).isEqualTo("mine.txt");
+      p.setProperty("key", "someone-else.txt");
+      p.setProperty("md5", Md5.of(utf8("forged")));
+      try (var out = Files.newOutputStream(sidecar)) {
+        p.store(out, null);
+      }
+      ObjectInfo info = destination.head("mine.txt").orElseThrow();
+      assertThat(info.md5()).contains(Md5.of(bytes));
+      assertThat(info.metadata()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a sidecar of the old layout (DIR/.dualpush/meta/<key>.meta) is ignored: head re-hashes")
+    void oldLayoutIgnored() throws IOException {
+      byte[] bytes = utf8("current");
+      destination.put(request("k.txt", bytes));
+      Path current = sidecarOf("k.txt");
+      Properties p = new Properties();
+      try (InputStream in = Files.newInputStream(current)) {
+        p.load(in);
+      }
+      p.remove("key");
+      p.setProperty("md5", Md5.of(utf8("stale")));
+      try (var out = Files.newOutputStream(dir.resolve(".dualpush/meta/k.txt.meta"))) {
+        p.store(out, null);
+      }
+      Files.delete(current);
+      assertThat(destination.head("k.txt").orElseThrow().md5()).contains(Md5.of(bytes));
+    }
+  }
+
+  @Nested
+  @DisplayName("overlaps")
+  class Overlaps {
+
+    @Test
+    @DisplayName("itself, another instance on the same directory, and one reached through a symbolic link")
+    void sameDirectory() throws IOException {
+      Path link = Files.createSymbolicLink(tmp.resolve("link"), dir);
+      assertThat(destination.overlaps(destination)).isTrue();
+      assertThat(destination.overlaps(new FileSystemDestination(dir))).isTrue();
+      assertThat(destination.overlaps(new FileSystemDestination(link))).isTrue();
+      assertThat(new FileSystemDestination(link).overlaps(destination)).isTrue();
+    }
+
+    @Test
+    @DisplayName("a destination inside its directory, and one whose directory contains it")
+    void nested() throws IOException {
+      FileSystemDestination inner = new FileSystemDestination(Files.createDirectories(dir.resolve("a/b")));
+      FileSystemDestination outer = new FileSystemDestination(tmp);
+      assertThat(destination.overlaps(inner)).isTrue();
+      assertThat(inner.overlaps(destination)).isTrue();
+      assertThat(destination.overlaps(outer)).isTrue();
+    }
+
+    @Test
+    @DisplayName("not a sibling directory, even one whose name starts with the same letters")
+    void apart() throws IOException {
+      FileSystemDestination sibling = new FileSystemDestination(Files.createDirectory(tmp.resolve("dest2")));
+      assertThat(destination.overlaps(sibling)).isFalse();
+      assertThat(sibling.overlaps(destination)).isFalse();
+    }
+
+    @Test
+    @DisplayName("the same directory through a bind mount (root only; skipped otherwise)")
+    void bindMount() throws IOException {
+      Path alias = Files.createDirectory(tmp.resolve("alias"));
+      try (BindMount m = BindMount.of(dir, alias)) {
+        assertThat(destination.overlaps(new FileSystemDestination(alias))).isTrue();
+      }
     }
   }
 
@@ -340,7 +647,7 @@ class FileSystemDestinationTest {
     void unchangedFileKeepsItsDigest() {
       byte[] bytes = utf8("stable");
       destination.put(request("a/b.csv", bytes, Map.of("owner", "x"), () -> new ByteArrayInputStream(bytes)));
-      Path sidecar = dir.resolve(".dualpush/meta/a/b.csv.meta");
+      Path sidecar = sidecarOf("a/b.csv");
       assertThat(sidecar).exists();
       // While the sidecar cannot prove the file unchanged, head() re-hashes and touches it; after
       // that it trusts it, and a head() no longer touches anything.
@@ -478,6 +785,47 @@ class FileSystemDestinationTest {
       assertThat(stillInterrupted).as("the interrupt is not swallowed").isTrue();
       assertThat(dir.resolve("a/b.csv")).hasBinaryContent(old);
       assertThat(tempFiles()).isEmpty();
+    }
+  }
+
+  @Nested
+  @DisplayName("temporary files left by a crash (regression: .part files piled up in DIR/.dualpush/tmp forever)")
+  class AbandonedTemporaryFiles {
+
+    private Path file(Path tmpDir, String name, Duration age) throws IOException {
+      Path f = Files.writeString(tmpDir.resolve(name), "partial write of a crashed put");
+      Files.setLastModifiedTime(f, FileTime.from(java.time.Instant.now().minus(age)));
+      return f;
+    }
+
+    @Test
+    @DisplayName("are deleted by the first put once unmodified for over an hour; fresh ones, being possibly another "
+        + "process's write in progress, are kept")
+    void sweptByFirstPut() throws IOException {
+      Path tmpDir = Files.createDirectories(dir.resolve(".dualpush/tmp"));
+      Path oldPart = file(tmpDir, "3f0c-crashed.part", Duration.ofHours(2));
+      Path oldMeta = file(tmpDir, "3f0d-crashed.meta", Duration.ofDays(3));
+      Path freshPart = file(tmpDir, "77aa-in-progress.part", Duration.ofMinutes(5));
+      Path notOurs = file(tmpDir, "notes.txt", Duration.ofDays(3));
+
+      FileSystemDestination restarted = new FileSystemDestination(dir);
+      assertThat(oldPart).as("construction writes nothing").exists();
+
+      restarted.put(request("a.txt", utf8("after the crash")));
+
+      assertThat(oldPart).doesNotExist();
+      assertThat(oldMeta).doesNotExist();
+      assertThat(freshPart).exists();
+      assertThat(notOurs).as("a name dualpush never gives is left alone").exists();
+    }
+
+    @Test
+    @DisplayName("one just under the hour is kept")
+    void justUnderTheAgeKept() throws IOException {
+      Path tmpDir = Files.createDirectories(dir.resolve(".dualpush/tmp"));
+      Path part = file(tmpDir, "slow.part", Duration.ofMinutes(55));
+      new FileSystemDestination(dir).put(request("a.txt", utf8("x")));
+      assertThat(part).exists();
     }
   }
 

@@ -273,6 +273,21 @@ public final class FaultInjectingDestination implements Destination {
     }
   }
 
+  /**
+   * Whether the wrapped destination overlaps {@code other}, asked both ways round, with a
+   * {@code FaultInjectingDestination} on the other side unwrapped too: a wrapper stores nothing of
+   * its own, so two wrappers of one directory overlap as the directory does. Injected faults do not
+   * apply. Thread-safe.
+   */
+  @Override
+  public boolean overlaps(Destination other) {
+    Destination unwrapped = other;
+    while (unwrapped instanceof FaultInjectingDestination f) {
+      unwrapped = f.delegate;
+    }
+    return other == this || delegate.overlaps(unwrapped) || unwrapped.overlaps(delegate);
+  }
+
   private void before() {
     Duration d = latency;
     if (!d.isZero()) {

@@ -5,11 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.dualpush.DestinationException;
+import io.dualpush.DualPushClientBuilder;
+import io.dualpush.InvalidInputException;
+import io.dualpush.local.FileSystemDestination;
 import io.dualpush.spi.Md5;
 import io.dualpush.spi.PutResult;
 import io.dualpush.spi.WriteRequest;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -23,6 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 @DisplayName("FaultInjectingDestination injects each fault it offers, and only that")
 class FaultInjectingDestinationTest {
@@ -335,5 +342,66 @@ class FaultInjectingDestinationTest {
     assertThat(faulty.describe()).isEqualTo(store.describe());
     assertThat(faulty.supportsFencing()).isEqualTo(store.supportsFencing());
     assertThat(faulty.delegate()).isSameAs(store);
+  }
+
+  @Nested
+  @DisplayName("overlaps as the destination it wraps")
+  class Overlaps {
+
+    @Test
+    @DisplayName("itself, what it wraps (either way round), and another wrapper of the same destination")
+    void sameDestination() {
+      assertThat(faulty.overlaps(faulty)).isTrue();
+      assertThat(faulty.overlaps(store)).isTrue();
+      assertThat(store.overlaps(faulty)).as("the plain destination does not know wrappers").isFalse();
+      assertThat(faulty.overlaps(FaultInjectingDestination.wrap(store))).isTrue();
+      assertThat(faulty.overlaps(FaultInjectingDestination.wrap(FaultInjectingDestination.wrap(store)))).isTrue();
+    }
+
+    @Test
+    @DisplayName("not another in-memory destination")
+    void otherDestination() {
+      InMemoryDestination other = new InMemoryDestination("other", new ManualClock());
+      assertThat(faulty.overlaps(other)).isFalse();
+      assertThat(faulty.overlaps(FaultInjectingDestination.wrap(other))).isFalse();
+    }
+
+    @Test
+    @DisplayName("two wrappers of one directory, and a wrapper of a directory inside another destination's")
+    void directories(@TempDir Path tmp) throws IOException {
+      Path dir = Files.createDirectory(tmp.resolve("dir"));
+      FileSystemDestination local = new FileSystemDestination(dir);
+      assertThat(FaultInjectingDestination.wrap(local).overlaps(FaultInjectingDestination.wrap(new FileSystemDestination(dir))))
+          .isTrue();
+      FileSystemDestination inner = new FileSystemDestination(Files.createDirectory(dir.resolve("inner")));
+      assertThat(FaultInjectingDestination.wrap(inner).overlaps(local)).isTrue();
+      FileSystemDestination apart = new FileSystemDestination(Files.createDirectory(tmp.resolve("apart")));
+      assertThat(FaultInjectingDestination.wrap(apart).overlaps(local)).isFalse();
+    }
+
+    @Test
+    @DisplayName("so build() refuses a wrapped directory twice, and a log inside a wrapped directory, writing nothing")
+    void builderSeesThroughIt(@TempDir Path tmp) throws IOException {
+      Path dir = Files.createDirectory(tmp.resolve("dir"));
+      Path log = Files.createDirectory(tmp.resolve("log"));
+      FileSystemDestination local = new FileSystemDestination(dir);
+      DualPushClientBuilder twice = new DualPushClientBuilder()
+          .destination("primary", local)
+          .destination("secondary", FaultInjectingDestination.wrap(new FileSystemDestination(dir)))
+          .transactionLog(log);
+      assertThatThrownBy(twice::buildClient).isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("'primary'").hasMessageContaining("'secondary'")
+          .satisfies(e -> assertThat(((InvalidInputException) e).field()).isEqualTo("destination"));
+
+      Path inside = Files.createDirectory(dir.resolve("log"));
+      DualPushClientBuilder logInside = new DualPushClientBuilder()
+          .destination("primary", FaultInjectingDestination.wrap(local))
+          .transactionLog(inside);
+      assertThatThrownBy(logInside::buildClient).isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("'primary'").hasMessageContaining(inside.toString())
+          .satisfies(e -> assertThat(((InvalidInputException) e).field()).isEqualTo("transactionLog"));
+      assertThat(inside).isEmptyDirectory();
+      assertThat(log).isEmptyDirectory();
+    }
   }
 }
