@@ -2,6 +2,8 @@ package io.dualpush.local;
 
 import io.dualpush.DualPushException;
 import io.dualpush.InvalidInputException;
+import io.dualpush.TransactionLogCorruptedException;
+import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogEntryCodec;
 import io.dualpush.spi.SegmentCompaction;
@@ -80,8 +82,10 @@ import org.slf4j.LoggerFactory;
  *       Survives a crash of this process, <b>not</b> of the machine or its power: NOT crash-safe.
  * </ul>
  * If an fsync (or write) fails, every append of that batch fails and the log refuses all further
- * appends: after a failed fsync the state of the page cache is unknown, so only a reopen, which
- * re-reads what is really on disk, can continue.
+ * appends, each with a {@link TransactionLogUnavailableException} whose cause is that first
+ * {@link IOException}: after a failed fsync the state of the page cache is unknown, so only a
+ * reopen, which re-reads what is really on disk, can continue. Nothing more is written, not even by
+ * {@link #close()}.
  *
  * <h2>Recovery</h2>
  * On open every segment is replayed in order into a {@link TransactionIndex}. A torn tail of the
@@ -89,8 +93,8 @@ import org.slf4j.LoggerFactory;
  * process died while appending) is truncated with a warning naming the segment and offset. A
  * damaged record followed by a valid one, in any segment, or any damage in a segment that is not
  * the last (a segment is fsynced whole before the next is created, so it cannot be torn), stops the
- * open with a {@link DualPushException} naming the segment and offset: skipping it would silently
- * lose transactions. With {@link Builder#quarantineDamagedSegments(boolean)} the damaged segment is
+ * open with a {@link TransactionLogCorruptedException} naming the segment and offset: skipping it
+ * would silently lose transactions. With {@link Builder#quarantineDamagedSegments(boolean)} the damaged segment is
  * instead moved to {@code DIR/quarantine/} with an ERROR log and the log opens with what remains:
  * the transactions recorded in that segment may be lost or seen in an older state.
  *
@@ -246,7 +250,9 @@ public final class FileTransactionLog implements TransactionLog {
      * Opens (creating if needed) the log.
      *
      * @throws InvalidInputException naming {@code directory} when it is missing or not a directory
-     * @throws DualPushException when another process holds the log, or the log is damaged
+     * @throws TransactionLogCorruptedException when the log is damaged (see the class documentation)
+     * @throws TransactionLogUnavailableException when reading or repairing the files fails with an I/O error
+     * @throws DualPushException when another process holds the log
      */
     public FileTransactionLog open() {
       return FileTransactionLog.openWriter(this);
@@ -284,10 +290,23 @@ public final class FileTransactionLog implements TransactionLog {
   private static final class DamagedSegment extends Exception {
     private static final long serialVersionUID = 1L;
     final transient Path segment;
+    final long offset;
+    final String reason;
 
-    DamagedSegment(Path segment, String message) {
-      super(message, null, false, false);
+    DamagedSegment(Path segment, long offset, String reason) {
+      super("Transaction log segment " + segment + " is damaged at offset " + offset + " (" + reason + ")", null,
+          false, false);
       this.segment = segment;
+      this.offset = offset;
+      this.reason = reason;
+    }
+
+    /** The public exception, whose message ends with what to do (naming the builder option). */
+    TransactionLogCorruptedException toException(Path directory) {
+      return new TransactionLogCorruptedException(getMessage() + ". Restore the segment or move it aside, or open "
+          + "with quarantineDamagedSegments(true) to move it to " + directory.resolve(QUARANTINE)
+          + " and open with the rest (the transactions recorded in it may be lost or seen in an older state).",
+          directory.toString(), segment.getFileName().toString(), offset, reason);
     }
   }
 
@@ -312,6 +331,8 @@ public final class FileTransactionLog implements TransactionLog {
   private final FileLock lock;
   /** For tests: the next fsync fails with this. */
   volatile IOException injectedSyncFailure;
+  /** For tests: the next write of the buffer writes about half of it, then fails with this (a disk filling up). */
+  volatile IOException injectedWriteFailure;
 
   // Guarded by queueLock: the group-commit queue and the log's lifecycle.
   private final Object queueLock = new Object();
@@ -348,7 +369,9 @@ public final class FileTransactionLog implements TransactionLog {
    * group commit, 64 MiB segments, no quarantine.
    *
    * @throws InvalidInputException naming {@code directory} when it is missing or not a directory
-   * @throws DualPushException when another process holds the log, or the log is damaged
+   * @throws TransactionLogCorruptedException when the log is damaged (see the class documentation)
+   * @throws TransactionLogUnavailableException when reading or repairing the files fails with an I/O error
+   * @throws DualPushException when another process holds the log
    */
   public static FileTransactionLog open(Path directory) {
     return builder(directory).open();
@@ -383,7 +406,7 @@ public final class FileTransactionLog implements TransactionLog {
       return log;
     } catch (IOException e) {
       abandon(log, lockChannel, held);
-      throw new DualPushException("Cannot open transaction log in " + dir + ": " + e.getMessage(), e);
+      throw unavailable("Cannot open transaction log in " + dir + ": " + e, dir, e);
     } catch (RuntimeException e) {
       abandon(log, lockChannel, held);
       throw e;
@@ -407,13 +430,17 @@ public final class FileTransactionLog implements TransactionLog {
     try {
       return dir.toRealPath();
     } catch (IOException e) {
-      throw new DualPushException("Cannot open transaction log in " + dir + ": " + e.getMessage(), e);
+      throw unavailable("Cannot open transaction log in " + dir + ": " + e, dir, e);
     }
   }
 
   /**
    * Reads the log in {@code directory} without locking it, repairing a torn tail or changing any
    * file; appends fail. For status tools that run beside a live process.
+   *
+   * @throws InvalidInputException naming {@code directory} when it is missing, not a directory or holds no log
+   * @throws TransactionLogCorruptedException when the log is damaged, as a writer's open would find it
+   * @throws TransactionLogUnavailableException when reading fails with an I/O error
    */
   public static FileTransactionLog openReadOnly(Path directory) {
     Path dir = checkDirectory(directory);
@@ -432,17 +459,17 @@ public final class FileTransactionLog implements TransactionLog {
           try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             log.replay(ch, s, i == files.size() - 1);
           } catch (DamagedSegment d) {
-            throw new DualPushException(d.getMessage());
+            throw d.toException(dir);
           }
         }
         return log;
       } catch (NoSuchFileException e) {
         // A writer beside us compacted a segment between listing and reading it: list again.
         if (attempt >= 5) {
-          throw new DualPushException("Cannot read transaction log in " + dir + ": " + e.getMessage(), e);
+          throw unavailable("Cannot read transaction log in " + dir + ": " + e, dir, e);
         }
       } catch (IOException e) {
-        throw new DualPushException("Cannot read transaction log in " + dir + ": " + e.getMessage(), e);
+        throw unavailable("Cannot read transaction log in " + dir + ": " + e, dir, e);
       }
     }
   }
@@ -514,13 +541,13 @@ public final class FileTransactionLog implements TransactionLog {
         break;
       } catch (DamagedSegment d) {
         if (!quarantine) {
-          throw new DualPushException(d.getMessage());
+          throw d.toException(directory);
         }
         Path target = quarantineTarget(d.segment);
         Files.createDirectories(target.getParent());
         Files.move(d.segment, target, StandardCopyOption.ATOMIC_MOVE);
         syncDirectory(directory);
-        LOG.error("Transaction log: {} Moved the segment to {} and opening with the remaining segments; "
+        LOG.error("Transaction log: {}. Moved the segment to {} and opening with the remaining segments; "
             + "transactions recorded in it may be lost or seen in an older state.", d.getMessage(), target);
       }
     }
@@ -746,8 +773,19 @@ public final class FileTransactionLog implements TransactionLog {
   }
 
   private static DamagedSegment corrupt(Path segment, long offset, String why) {
-    return new DamagedSegment(segment, "Transaction log segment " + segment + " is damaged at offset " + offset + " ("
-        + why + "). Restore the segment or move it aside (or open with quarantineDamagedSegments).");
+    return new DamagedSegment(segment, offset, why);
+  }
+
+  /**
+   * A failure of the file system under the log (an {@link IOException}: disk full, read-only
+   * remount, I/O error) as {@link TransactionLogUnavailableException}, so that callers can tell it
+   * from bad input; anything else as a plain {@link DualPushException}.
+   */
+  private static DualPushException unavailable(String message, Path directory, Throwable cause) {
+    if (cause instanceof IOException) {
+      return new TransactionLogUnavailableException(message, directory.toString(), cause);
+    }
+    return new DualPushException(message, cause);
   }
 
   private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
@@ -842,6 +880,14 @@ public final class FileTransactionLog implements TransactionLog {
 
   // ------------------------------------------------------------------ appending
 
+  /**
+   * {@inheritDoc}
+   *
+   * @throws TransactionLogUnavailableException when a write or fsync fails (disk full, read-only
+   *     file system, I/O error), and on every later append until the log is reopened; its cause is
+   *     the first failure
+   * @throws DualPushException when the log is closed or was opened read-only
+   */
   @Override
   public void append(LogEntry entry) {
     Objects.requireNonNull(entry, "entry");
@@ -871,7 +917,7 @@ public final class FileTransactionLog implements TransactionLog {
       if (cause instanceof DualPushException d) {
         throw d;
       }
-      throw new DualPushException("Cannot append to transaction log " + directory + ": " + cause, cause);
+      throw unavailable("Cannot append to transaction log " + directory + ": " + cause, directory, cause);
     }
   }
 
@@ -881,8 +927,8 @@ public final class FileTransactionLog implements TransactionLog {
     }
     Throwable f = failure;
     if (f != null) {
-      throw new DualPushException("Transaction log " + directory + " refuses appends after a failed write or fsync ("
-          + f.getMessage() + "); reopen it to continue from what is on disk", f);
+      throw unavailable("Transaction log " + directory + " refuses appends after a failed write or fsync (" + f
+          + "); reopen it to continue from what is on disk", directory, f);
     }
   }
 
@@ -1045,6 +1091,17 @@ public final class FileTransactionLog implements TransactionLog {
 
   private void flushBuffer() throws IOException {
     writeBuffer.flip();
+    IOException injected = injectedWriteFailure;
+    if (injected != null && writeBuffer.remaining() > 1) {
+      injectedWriteFailure = null;
+      ByteBuffer part = writeBuffer.duplicate();
+      part.limit(part.position() + part.remaining() / 2);
+      while (part.hasRemaining()) {
+        channel.write(part);
+      }
+      writeBuffer.position(part.position());
+      throw injected;
+    }
     while (writeBuffer.hasRemaining()) {
       channel.write(writeBuffer);
     }
@@ -1121,7 +1178,7 @@ public final class FileTransactionLog implements TransactionLog {
       try {
         compact();
       } catch (IOException e) {
-        throw new DualPushException("Cannot compact transaction log " + directory + ": " + e.getMessage(), e);
+        throw unavailable("Cannot compact transaction log " + directory + ": " + e, directory, e);
       }
     }
   }
@@ -1168,7 +1225,12 @@ public final class FileTransactionLog implements TransactionLog {
       closed = true;
       if (channel != null) {
         try {
-          flushBuffer();
+          // After a failed write the buffer holds records whose appends failed, half written:
+          // writing them again would put whole frames after a torn one, which the next open must
+          // refuse as damage instead of truncating.
+          if (failure == null) {
+            flushBuffer();
+          }
           channel.force(true);
         } catch (IOException e) {
           LOG.warn("Transaction log {}: final fsync failed: {}", directory, e.toString());

@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.dualpush.CopyStatus;
 import io.dualpush.DualPushException;
+import io.dualpush.TransactionLogCorruptedException;
+import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.TransactionState;
 import io.dualpush.spi.LogEntries;
 import io.dualpush.spi.LogEntry;
@@ -309,12 +311,18 @@ class FileTransactionLogTest {
 
       Throwable thrown = catchThrowable(() -> FileTransactionLog.open(dir));
 
-      assertThat(thrown).isInstanceOf(DualPushException.class)
+      assertThat(thrown).isInstanceOf(TransactionLogCorruptedException.class)
           .hasMessageContaining(logFile().toString())
-          .hasMessageContaining("offset " + frameStart);
+          .hasMessageContaining("offset " + frameStart)
+          .hasMessageContaining("quarantineDamagedSegments(true)");
+      TransactionLogCorruptedException corrupted = (TransactionLogCorruptedException) thrown;
+      assertThat(corrupted.log()).isEqualTo(dir.toString());
+      assertThat(corrupted.segment()).isEqualTo(logFile().getFileName().toString());
+      assertThat(corrupted.offset()).isEqualTo(frameStart);
+      assertThat(corrupted.reason()).isNotBlank().doesNotContain("quarantine");
       assertThat(Files.readAllBytes(logFile())).as("the damaged log is left as it was").isEqualTo(before);
       assertThatThrownBy(() -> FileTransactionLog.openReadOnly(dir))
-          .isInstanceOf(DualPushException.class).hasMessageContaining("offset " + frameStart);
+          .isInstanceOf(TransactionLogCorruptedException.class).hasMessageContaining("offset " + frameStart);
       // The failed open released the directory: once the damage is undone, the log opens.
       flipByte(frameStart + delta);
       try (FileTransactionLog log = FileTransactionLog.open(dir)) {
@@ -647,15 +655,41 @@ class FileTransactionLogTest {
       try (FileTransactionLog log = FileTransactionLog.builder(dir).durability(mode).open()) {
         log.append(LogEntries.started("before", "k/before", at(0)));
         log.injectedSyncFailure = new IOException("injected: EIO");
+        IOException injected = log.injectedSyncFailure;
+        // An environment failure, told apart from bad input by its type, with the IOException as its cause.
         assertThatThrownBy(() -> log.append(LogEntries.started("lost", "k/lost", at(1))))
-            .isInstanceOf(DualPushException.class).hasMessageContaining("EIO");
+            .isInstanceOf(TransactionLogUnavailableException.class).hasMessageContaining("EIO").hasCause(injected);
         assertThat(log.read("lost")).isEmpty();
         assertThatThrownBy(() -> log.append(LogEntries.started("refused", "k/refused", at(2))))
-            .isInstanceOf(DualPushException.class).hasMessageContaining("refuses appends");
+            .isInstanceOf(TransactionLogUnavailableException.class).hasMessageContaining("refuses appends")
+            .hasMessageContaining("EIO").hasCause(injected);
       }
       try (FileTransactionLog log = FileTransactionLog.open(dir)) {
         assertThat(log.read("before")).isPresent();
         assertThat(log.read("refused")).isEmpty();
+        log.append(LogEntries.started("again", "k/again", at(3)));
+      }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(value = FileTransactionLog.Durability.class)
+    @DisplayName("after a write that failed part way (disk full), close writes nothing more and the next open "
+        + "drops only the torn record")
+    void nothingWrittenAfterAFailedWrite(FileTransactionLog.Durability mode) throws IOException {
+      long sizeAfterFailure;
+      try (FileTransactionLog log = FileTransactionLog.builder(dir).durability(mode).open()) {
+        log.append(LogEntries.started("before", "k/before", at(0)));
+        long before = Files.size(logFile());
+        log.injectedWriteFailure = new IOException("injected: No space left on device");
+        assertThatThrownBy(() -> log.append(LogEntries.started("lost", "k/lost", at(1))))
+            .isInstanceOf(TransactionLogUnavailableException.class).hasMessageContaining("No space left");
+        sizeAfterFailure = Files.size(logFile());
+        assertThat(sizeAfterFailure).as("part of the record was written").isGreaterThan(before);
+      }
+      assertThat(Files.size(logFile())).as("close wrote nothing after the failed write").isEqualTo(sizeAfterFailure);
+      try (FileTransactionLog log = FileTransactionLog.open(dir)) {
+        assertThat(log.read("before")).isPresent();
+        assertThat(log.read("lost")).isEmpty();
         log.append(LogEntries.started("again", "k/again", at(3)));
       }
     }
