@@ -6,6 +6,7 @@ import io.dualpush.TransactionLogCorruptedException;
 import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogEntryCodec;
+import io.dualpush.spi.LogOpenWarning;
 import io.dualpush.spi.SegmentCompaction;
 import io.dualpush.spi.TransactionIndex;
 import io.dualpush.spi.TransactionLog;
@@ -96,7 +97,11 @@ import org.slf4j.LoggerFactory;
  * open with a {@link TransactionLogCorruptedException} naming the segment and offset: skipping it
  * would silently lose transactions. With {@link Builder#quarantineDamagedSegments(boolean)} the damaged segment is
  * instead moved to {@code DIR/quarantine/} with an ERROR log and the log opens with what remains:
- * the transactions recorded in that segment may be lost or seen in an older state.
+ * the transactions recorded in that segment may be lost or seen in an older state. What an open
+ * truncated or moved aside is also listed by {@link #openWarnings()}, for tools that report from
+ * the log. A read-only open changes nothing: it reads a torn tail again a moment later (a writer
+ * beside it may be appending that very record), replays whatever completed, and lists a tail that
+ * is still torn, since the record cut off there may be the newest state of some transaction.
  *
  * <h2>Compaction</h2>
  * On every roll-over and on {@link #checkpoint()}, apart from the {@link Builder#retainSegments}
@@ -145,6 +150,17 @@ public final class FileTransactionLog implements TransactionLog {
   public static final long DEFAULT_SEGMENT_SIZE = 64L * 1024 * 1024;
   /** Default most records one group commit covers. */
   public static final int DEFAULT_MAX_BATCH_RECORDS = 1024;
+  /** How long a read-only open waits before reading a torn-looking tail again. */
+  static final Duration TAIL_PAUSE = Duration.ofMillis(50);
+  /** How many times a read-only open reads a tail again while it keeps changing. */
+  static final int TAIL_REREADS = 4;
+
+  /** How a read-only open waits before reading a torn-looking tail again; tests replace it. */
+  interface TailPause {
+    void pause(Duration duration) throws InterruptedException;
+  }
+
+  static volatile TailPause tailPause = d -> Thread.sleep(d.toMillis());
   /**
    * Directories this JVM holds open. Checked before the lock file is even opened: on POSIX systems
    * closing any channel to a file drops every lock this process holds on it, so a refused second
@@ -265,6 +281,8 @@ public final class FileTransactionLog implements TransactionLog {
     final Path path;
     long size;
     long records;
+    /** The file's size when it was last scanned; beyond {@link #size} when it ends in a torn record. */
+    long seen;
 
     Segment(long base, Path path) {
       this.base = base;
@@ -331,6 +349,8 @@ public final class FileTransactionLog implements TransactionLog {
   private final FileLock lock;
   /** For tests: the next fsync fails with this. */
   volatile IOException injectedSyncFailure;
+  /** What the open found and worked around; set once, before the log is handed out. */
+  private volatile List<LogOpenWarning> openWarnings = List.of();
   /** For tests: the next write of the buffer writes about half of it, then fails with this (a disk filling up). */
   volatile IOException injectedWriteFailure;
 
@@ -452,16 +472,22 @@ public final class FileTransactionLog implements TransactionLog {
         }
         FileTransactionLog log = new FileTransactionLog(dir, null, true, builder(dir), null, null);
         log.index = new TransactionIndex(Integer.MAX_VALUE);
+        List<LogOpenWarning> found = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
           Path file = files.get(i);
           Segment s = new Segment(baseOf(file), file);
           log.segments.put(s.base, s);
+          boolean last = i == files.size() - 1;
           try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            log.replay(ch, s, i == files.size() - 1);
+            long valid = log.replay(ch, s, last);
+            if (valid < s.seen) {
+              log.followTail(ch, s, valid).ifPresent(found::add);
+            }
           } catch (DamagedSegment d) {
             throw d.toException(dir);
           }
         }
+        log.openWarnings = List.copyOf(found);
         return log;
       } catch (NoSuchFileException e) {
         // A writer beside us compacted a segment between listing and reading it: list again.
@@ -471,6 +497,82 @@ public final class FileTransactionLog implements TransactionLog {
       } catch (IOException e) {
         throw unavailable("Cannot read transaction log in " + dir + ": " + e, dir, e);
       }
+    }
+  }
+
+  /**
+   * Read-only: the last segment ends, at {@code torn}, in bytes that are not a whole record. A
+   * writer beside us may be appending that record right now, so it is read again after a pause (up
+   * to {@link #TAIL_REREADS} times while it keeps changing) and whatever completed is replayed. A
+   * tail still torn and unchanged is reported as torn, saying whether a writer holds the log; one
+   * that kept changing as an append in progress. Empty once the segment ends in a whole record.
+   */
+  private Optional<LogOpenWarning> followTail(FileChannel ch, Segment s, long torn) throws IOException, DamagedSegment {
+    String name = s.path.getFileName().toString();
+    for (int reread = 0; reread < TAIL_REREADS; reread++) {
+      long seen = s.seen;
+      try {
+        tailPause.pause(TAIL_PAUSE);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Optional.of(new LogOpenWarning(LogOpenWarning.Kind.TORN_TAIL_IGNORED, name, torn, "Transaction log segment "
+            + s.path + " ends in " + (seen - torn) + " bytes at offset " + torn + " that are not a whole record (not "
+            + "re-read: interrupted); this read-only view ends before them, so a later state of some transaction may "
+            + "not be seen."));
+      }
+      if (ch.size() == seen) {
+        return Optional.of(new LogOpenWarning(LogOpenWarning.Kind.TORN_TAIL_IGNORED, name, torn, "Transaction log segment "
+            + s.path + " ends in " + (seen - torn) + " bytes at offset " + torn + " that are not a whole record, "
+            + "unchanged when read again " + TAIL_PAUSE.toMillis() + " ms later, so not an append in progress. This "
+            + "read-only view ends before them: whatever record was being written there (a later state of some "
+            + "transaction) is not seen, so a state shown may be out of date. " + writerPresence(directory)));
+      }
+      torn = scan(ch, s, true, entry -> applyDurable(entry, s), torn);
+      s.size = torn;
+      if (torn >= s.seen) {
+        return Optional.empty(); // it was an append in progress, and it is whole now
+      }
+    }
+    return Optional.of(new LogOpenWarning(LogOpenWarning.Kind.APPEND_IN_PROGRESS, name, torn, "Transaction log segment "
+        + s.path + " kept growing while it was read and still ended in a partial record at offset " + torn + " after "
+        + TAIL_REREADS + " re-reads: a writer is appending. This read-only view ends before that record."));
+  }
+
+  /**
+   * Whether a writer holds the log, told without touching its lock (taking even a shared lock for a
+   * moment could make a writer starting at that instant fail, and closing a channel to the lock
+   * file drops this process's own lock): this JVM's open logs, else Linux's {@code /proc/locks}
+   * (matched by the lock file's inode).
+   */
+  private static String writerPresence(Path dir) {
+    Path lockFile = dir.resolve(".lock");
+    try {
+      if (HELD.contains(dir.toRealPath())) {
+        return "A writer in this process holds the log: its last write most likely failed part way (a full disk?) "
+            + "and it refuses appends until reopened, which truncates the tail.";
+      }
+      if (!Files.exists(lockFile)) {
+        return "No writer holds the log: the next writer's open truncates the tail.";
+      }
+      Object inode = Files.getAttribute(lockFile, "unix:ino");
+      Path locks = Path.of("/proc/locks");
+      if (inode == null || !Files.isReadable(locks)) {
+        return "Whether a writer holds the log cannot be told here.";
+      }
+      String suffix = ":" + inode;
+      for (String line : Files.readAllLines(locks)) {
+        for (String field : line.trim().split("\\s+")) {
+          // MAJOR:MINOR:INODE; the line's own "N:" has a single colon.
+          if (field.endsWith(suffix) && field.indexOf(':') != field.lastIndexOf(':')) {
+            return "A writer holds the log (" + lockFile + " is locked): its last write most likely failed part way "
+                + "(a full disk?) and it refuses appends until reopened, which truncates the tail.";
+          }
+        }
+      }
+      return "No writer holds the log (" + lockFile + " is not locked): a process died while appending; the next "
+          + "writer's open truncates the tail.";
+    } catch (IOException | RuntimeException e) {
+      return "Whether a writer holds the log cannot be told here (" + e + ").";
     }
   }
 
@@ -517,10 +619,13 @@ public final class FileTransactionLog implements TransactionLog {
   // ------------------------------------------------------------------ recovery
 
   private void recover(boolean quarantine, int terminalRetention) throws IOException {
+    List<LogOpenWarning> quarantined = new ArrayList<>(); // survives the replay that follows a quarantine
+    List<LogOpenWarning> found;
     while (true) {
       segments.clear();
       compaction.clear();
       index = new TransactionIndex(terminalRetention);
+      found = new ArrayList<>();
       List<Path> files = segmentFiles(directory);
       try {
         for (int i = 0; i < files.size(); i++) {
@@ -530,11 +635,17 @@ public final class FileTransactionLog implements TransactionLog {
           boolean last = i == files.size() - 1;
           try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long valid = replay(ch, s, last);
-            if (valid < ch.size()) {
+            long size = ch.size();
+            if (valid < size) {
+              String message = "Transaction log segment " + file + ": truncated a torn tail of " + (size - valid)
+                  + " bytes at offset " + valid + " (a record being appended when the process stopped; it was "
+                  + "never acknowledged)";
               LOG.warn("Transaction log segment {}: truncating a torn tail of {} bytes at offset {}", file,
-                  ch.size() - valid, valid);
+                  size - valid, valid);
               ch.truncate(valid);
               ch.force(true);
+              found.add(new LogOpenWarning(LogOpenWarning.Kind.TORN_TAIL_DROPPED, file.getFileName().toString(), valid,
+                  message));
             }
           }
         }
@@ -549,8 +660,13 @@ public final class FileTransactionLog implements TransactionLog {
         syncDirectory(directory);
         LOG.error("Transaction log: {}. Moved the segment to {} and opening with the remaining segments; "
             + "transactions recorded in it may be lost or seen in an older state.", d.getMessage(), target);
+        quarantined.add(new LogOpenWarning(LogOpenWarning.Kind.SEGMENT_QUARANTINED, d.segment.getFileName().toString(),
+            d.offset, d.getMessage() + "; moved it to " + target + " (quarantineDamagedSegments): transactions recorded "
+            + "in it may be lost or seen in an older state"));
       }
     }
+    quarantined.addAll(found);
+    openWarnings = List.copyOf(quarantined);
     if (segments.isEmpty()) {
       Segment first = new Segment(0, segmentPath(directory, 0));
       segments.put(first.base, first);
@@ -581,7 +697,7 @@ public final class FileTransactionLog implements TransactionLog {
   private long replay(FileChannel ch, Segment segment, boolean last) throws IOException, DamagedSegment {
     long end;
     if (ch.size() < PIPELINE_THRESHOLD) {
-      end = scan(ch, segment, last, entry -> applyDurable(entry, segment));
+      end = scan(ch, segment, last, entry -> applyDurable(entry, segment), 0);
     } else {
       end = replayPipelined(ch, segment, last);
     }
@@ -607,7 +723,7 @@ public final class FileTransactionLog implements TransactionLog {
             chunk[0] = new LogEntry[PIPELINE_CHUNK];
             filled[0] = 0;
           }
-        });
+        }, 0);
         if (filled[0] > 0) {
           putUninterruptibly(chunks, Arrays.copyOf(chunk[0], filled[0]));
         }
@@ -663,16 +779,18 @@ public final class FileTransactionLog implements TransactionLog {
   }
 
   /**
-   * Reads, checks and decodes every whole frame of one segment, handing each entry to
-   * {@code sink} in order and counting it; returns the offset after the last good frame.
+   * Reads, checks and decodes every whole frame of one segment from offset {@code from} (0, or where
+   * an earlier scan of it stopped), handing each entry to {@code sink} in order and counting it;
+   * returns the offset after the last good frame. Notes the size it saw in {@link Segment#seen}.
    */
-  private static long scan(FileChannel ch, Segment segment, boolean last, java.util.function.Consumer<LogEntry> sink)
-      throws IOException, DamagedSegment {
+  private static long scan(FileChannel ch, Segment segment, boolean last, java.util.function.Consumer<LogEntry> sink,
+      long from) throws IOException, DamagedSegment {
     long size = ch.size();
-    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(READ_BUFFER, Math.max(size, HEADER)));
+    segment.seen = size;
+    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(READ_BUFFER, Math.max(size - from, HEADER)));
     CRC32C crc = new CRC32C();
-    long bufStart = 0; // file offset of buf[0]
-    long pos = 0;
+    long bufStart = from; // file offset of buf[0]
+    long pos = from;
     int filled = 0;
     while (pos < size) {
       int at = (int) (pos - bufStart);
@@ -1181,6 +1299,25 @@ public final class FileTransactionLog implements TransactionLog {
         throw unavailable("Cannot compact transaction log " + directory + ": " + e, directory, e);
       }
     }
+  }
+
+  /**
+   * What this open found and worked around, in the order found (see {@link LogOpenWarning.Kind}):
+   * <ul>
+   *   <li>a writer's open: each torn tail it truncated ({@code TORN_TAIL_DROPPED}), each segment
+   *       it moved to {@code quarantine/} ({@code SEGMENT_QUARANTINED});</li>
+   *   <li>a read-only open, which changes nothing: a torn tail of the last segment that was still
+   *       there, unchanged, when read again a moment (50 ms) later
+   *       ({@code TORN_TAIL_IGNORED}, saying whether a writer holds the log: beside a live writer
+   *       that means its last write failed part way), or one that kept changing as a writer
+   *       appended ({@code APPEND_IN_PROGRESS}). A tail that completes while it is re-read is
+   *       simply read, with no warning.</li>
+   * </ul>
+   * Immutable; thread-safe.
+   */
+  @Override
+  public List<LogOpenWarning> openWarnings() {
+    return openWarnings;
   }
 
   /** The log's directory. */

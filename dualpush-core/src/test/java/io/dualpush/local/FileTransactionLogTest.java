@@ -13,6 +13,7 @@ import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.TransactionState;
 import io.dualpush.spi.LogEntries;
 import io.dualpush.spi.LogEntry;
+import io.dualpush.spi.LogOpenWarning;
 import io.dualpush.spi.TransactionRecord;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -295,6 +296,184 @@ class FileTransactionLogTest {
       }
       assertThat(Files.readAllBytes(logFile())).isEqualTo(before);
       assertThat(before.length).isEqualTo(frames.get(frames.size() - 1) + 3);
+    }
+  }
+
+  @Nested
+  @DisplayName("openWarnings tells a reader what the open found and worked around")
+  class OpenWarnings {
+
+    /** What verify records when it finds the primary's object gone. */
+    private LogEntry objectMissing(String txn) {
+      return new LogEntry.CopyUpdated(txn, at(7), "primary", CopyStatus.FAILED, "", "object missing", false);
+    }
+
+    /**
+     * Writes t1, verified on both copies, then verify's "object missing" for its primary, and cuts
+     * that last record short by 4 bytes, as a crash in the middle of appending it would. Returns the
+     * whole last frame and the offset where it starts.
+     */
+    private Map.Entry<byte[], Long> verifiedThenTornObjectMissing() throws IOException {
+      long tornAt;
+      try (FileTransactionLog log = FileTransactionLog.open(dir)) {
+        log.append(LogEntries.started("t1", "a/one.csv", at(0)));
+        LogEntries.verifiedBoth("t1", at(1)).forEach(log::append);
+        tornAt = Files.size(logFile());
+        log.append(objectMissing("t1"));
+      }
+      byte[] whole = Files.readAllBytes(logFile());
+      truncateTo(whole.length - 4);
+      return Map.entry(Arrays.copyOfRange(whole, Math.toIntExact(tornAt), whole.length), tornAt);
+    }
+
+    /** Runs {@code body} with the read-only open's pause before re-reading a tail replaced by {@code pause}. */
+    private void withTailPause(FileTransactionLog.TailPause pause, Runnable body) {
+      FileTransactionLog.TailPause original = FileTransactionLog.tailPause;
+      FileTransactionLog.tailPause = pause;
+      try {
+        body.run();
+      } finally {
+        FileTransactionLog.tailPause = original;
+      }
+    }
+
+    @Test
+    @DisplayName("a clean open, writer or read-only, has none, and the list cannot be changed")
+    void cleanOpen() throws IOException {
+      writeThreeTransactions();
+      try (FileTransactionLog log = FileTransactionLog.open(dir);
+          FileTransactionLog reader = FileTransactionLog.openReadOnly(dir)) {
+        assertThat(log.openWarnings()).isEmpty();
+        assertThat(reader.openWarnings()).isEmpty();
+        assertThatThrownBy(() -> log.openWarnings().add(new LogOpenWarning(LogOpenWarning.Kind.GAP_ACCEPTED, "s", 0, "m")))
+            .isInstanceOf(UnsupportedOperationException.class);
+      }
+    }
+
+    @Test
+    @DisplayName("a writer's open lists the torn tail it truncated, naming segment and offset; the next open has none")
+    void writerListsTheTruncation() throws IOException {
+      List<Long> frames = writeThreeTransactions();
+      long end = frames.get(frames.size() - 1);
+      appendBytes(new byte[] {0, 0, 0, 90, 1, 2, 3});
+      try (FileTransactionLog log = FileTransactionLog.open(dir)) {
+        assertThat(log.openWarnings()).singleElement().satisfies(w -> {
+          assertThat(w.kind()).isEqualTo(LogOpenWarning.Kind.TORN_TAIL_DROPPED);
+          assertThat(w.segment()).isEqualTo(logFile().getFileName().toString());
+          assertThat(w.offset()).isEqualTo(end);
+          assertThat(w.message()).contains(logFile().toString()).contains("offset " + end).contains("7 bytes");
+        });
+      }
+      try (FileTransactionLog log = FileTransactionLog.open(dir)) {
+        assertThat(log.openWarnings()).isEmpty();
+      }
+    }
+
+    @Test
+    @DisplayName("a read-only open reports a torn tail it leaves in place, so a copy whose 'object missing' was torn "
+        + "off is not shown VERIFIED silently")
+    void readOnlyReportsATornTail() throws IOException {
+      long tornAt = verifiedThenTornObjectMissing().getValue();
+      byte[] before = Files.readAllBytes(logFile());
+      AtomicInteger pauses = new AtomicInteger();
+      withTailPause(d -> pauses.incrementAndGet(), () -> {
+        try (FileTransactionLog reader = FileTransactionLog.openReadOnly(dir)) {
+          // What is readable says VERIFIED; the warning says a later record was not read.
+          assertThat(reader.read("t1").orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
+          assertThat(reader.openWarnings()).singleElement().satisfies(w -> {
+            assertThat(w.kind()).isEqualTo(LogOpenWarning.Kind.TORN_TAIL_IGNORED);
+            assertThat(w.segment()).isEqualTo(logFile().getFileName().toString());
+            assertThat(w.offset()).isEqualTo(tornAt);
+            assertThat(w.message()).contains("offset " + tornAt).contains("not an append in progress")
+                .contains("No writer holds the log");
+          });
+        }
+      });
+      assertThat(pauses).as("read again once, found unchanged").hasValue(1);
+      assertThat(Files.readAllBytes(logFile())).as("read-only changes nothing").isEqualTo(before);
+    }
+
+    @Test
+    @DisplayName("a read-only open beside a live writer whose last write failed part way says a writer holds the log")
+    void tornTailBesideALiveWriter() throws IOException {
+      try (FileTransactionLog writer = FileTransactionLog.open(dir)) {
+        writer.append(LogEntries.started("t1", "a/one.csv", at(0)));
+        long tornAt = Files.size(logFile());
+        writer.injectedWriteFailure = new IOException("injected: No space left on device");
+        assertThatThrownBy(() -> writer.append(objectMissing("t1"))).isInstanceOf(TransactionLogUnavailableException.class);
+        withTailPause(d -> { }, () -> {
+          try (FileTransactionLog reader = FileTransactionLog.openReadOnly(dir)) {
+            assertThat(reader.openWarnings()).singleElement().satisfies(w -> {
+              assertThat(w.kind()).isEqualTo(LogOpenWarning.Kind.TORN_TAIL_IGNORED);
+              assertThat(w.offset()).isEqualTo(tornAt);
+              assertThat(w.message()).contains("A writer in this process holds the log");
+            });
+          }
+        });
+      }
+    }
+
+    @Test
+    @DisplayName("a read-only open tells a writer in another process by the lock on .lock (Linux's /proc/locks)")
+    void tornTailBesideAWriterElsewhere() throws IOException {
+      org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/locks")), "needs /proc/locks");
+      verifiedThenTornObjectMissing();
+      // Locked as another process's writer would, without this JVM's own bookkeeping of open logs.
+      try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.WRITE);
+          java.nio.channels.FileLock held = lockFile.lock()) {
+        withTailPause(d -> { }, () -> {
+          try (FileTransactionLog reader = FileTransactionLog.openReadOnly(dir)) {
+            assertThat(reader.openWarnings()).singleElement().satisfies(w -> assertThat(w.message())
+                .contains("A writer holds the log").contains(dir.resolve(".lock").toString()));
+          }
+        });
+      }
+    }
+
+    @Test
+    @DisplayName("a tail a writer completes while the read-only open reads it is read whole, with no warning")
+    void appendCompletedWhileReading() throws IOException {
+      Map.Entry<byte[], Long> torn = verifiedThenTornObjectMissing();
+      byte[] frame = torn.getKey();
+      withTailPause(d -> {
+        try {
+          appendBytes(Arrays.copyOfRange(frame, frame.length - 4, frame.length)); // the append finishes
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }, () -> {
+        try (FileTransactionLog reader = FileTransactionLog.openReadOnly(dir)) {
+          assertThat(reader.openWarnings()).isEmpty();
+          TransactionRecord t1 = reader.read("t1").orElseThrow();
+          assertThat(t1.state()).isNotEqualTo(TransactionState.VERIFIED);
+          assertThat(t1.copy("primary").orElseThrow().error()).isEqualTo("object missing");
+        }
+      });
+    }
+
+    @Test
+    @DisplayName("a tail that keeps growing without completing is reported as an append in progress")
+    void appendInProgress() throws IOException {
+      long tornAt = verifiedThenTornObjectMissing().getValue();
+      AtomicInteger pauses = new AtomicInteger();
+      withTailPause(d -> {
+        pauses.incrementAndGet();
+        try {
+          appendBytes(new byte[] {0}); // grows, but never into the record it claims to be
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }, () -> {
+        try (FileTransactionLog reader = FileTransactionLog.openReadOnly(dir)) {
+          assertThat(reader.read("t1").orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
+          assertThat(reader.openWarnings()).singleElement().satisfies(w -> {
+            assertThat(w.kind()).isEqualTo(LogOpenWarning.Kind.APPEND_IN_PROGRESS);
+            assertThat(w.offset()).isEqualTo(tornAt);
+            assertThat(w.message()).contains("a writer is appending");
+          });
+        }
+      });
+      assertThat(pauses).hasValue(FileTransactionLog.TAIL_REREADS);
     }
   }
 
@@ -794,10 +973,17 @@ class FileTransactionLogTest {
         assertThat(first).doesNotExist();
         assertThat(log.read("t79")).isPresent(); // from the last segment
         assertThat(log.read("t0")).isEmpty(); // only in the quarantined one
+        assertThat(log.openWarnings()).singleElement().satisfies(w -> {
+          assertThat(w.kind()).isEqualTo(LogOpenWarning.Kind.SEGMENT_QUARANTINED);
+          assertThat(w.segment()).isEqualTo(first.getFileName().toString());
+          assertThat(w.offset()).isZero(); // the first frame holds the flipped byte
+          assertThat(w.message()).contains("quarantine");
+        });
         log.append(LogEntries.started("after", "k/after", at(500)));
       }
       try (FileTransactionLog log = openSmall()) {
         assertThat(log.read("after")).isPresent();
+        assertThat(log.openWarnings()).isEmpty();
       }
     }
   }
