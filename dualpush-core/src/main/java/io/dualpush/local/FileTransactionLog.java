@@ -3,6 +3,7 @@ package io.dualpush.local;
 import io.dualpush.DualPushException;
 import io.dualpush.InvalidInputException;
 import io.dualpush.TransactionLogCorruptedException;
+import io.dualpush.TransactionLogGapException;
 import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogEntryCodec;
@@ -16,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -54,6 +56,7 @@ import org.slf4j.LoggerFactory;
  * DIR/segment-00000000000000001234.wal       records from sequence 1234 (the 20-digit name is the
  *                                            sequence number of the segment's first record)
  * DIR/quarantine/segment-....wal             damaged segments moved aside (only when asked to)
+ * DIR/quarantine/gap-FIRST-LAST.accepted     records FIRST..LAST are missing and the loss was accepted
  * </pre>
  * A segment is a plain run of records, with no header; each record is framed as
  * <pre>
@@ -97,9 +100,21 @@ import org.slf4j.LoggerFactory;
  * open with a {@link TransactionLogCorruptedException} naming the segment and offset: skipping it
  * would silently lose transactions. With {@link Builder#quarantineDamagedSegments(boolean)} the damaged segment is
  * instead moved to {@code DIR/quarantine/} with an ERROR log and the log opens with what remains:
- * the transactions recorded in that segment may be lost or seen in an older state. What an open
- * truncated or moved aside is also listed by {@link #openWarnings()}, for tools that report from
- * the log. A read-only open changes nothing: it reads a torn tail again a moment later (a writer
+ * the transactions recorded in that segment may be lost or seen in an older state.
+ *
+ * <p>Segment names are sequence numbers: every frame counts one, and a new segment is named
+ * {@code base + records} of the one before it, so a segment missing between two present ones
+ * (deleted by hand, lost in a restore) shows. Compaction only ever deletes the oldest segments, so
+ * such a gap is never the log's own doing, and replaying around it could silently revert a key to
+ * an older version: the open (read-only too) stops with a {@link TransactionLogGapException}
+ * naming the neighbouring segments and the missing records. With
+ * {@link Builder#quarantineDamagedSegments(boolean)} the loss is accepted instead, with an ERROR
+ * log, and recorded in {@code DIR/quarantine/gap-<first>-<last>.accepted} (so is the gap a
+ * quarantined middle segment leaves), which later opens honour. A missing <em>oldest</em> segment
+ * cannot be told from compaction and is not detected.
+ *
+ * <p>What an open truncated, moved aside or accepted is also listed by {@link #openWarnings()},
+ * for tools that report from the log. A read-only open changes nothing: it reads a torn tail again a moment later (a writer
  * beside it may be appending that very record), replays whatever completed, and lists a tail that
  * is still torn, since the record cut off there may be the newest state of some transaction.
  *
@@ -139,6 +154,8 @@ public final class FileTransactionLog implements TransactionLog {
   static final String LEGACY_FILE_NAME = "transactions.log";
   static final String QUARANTINE = "quarantine";
   private static final Pattern SEGMENT_NAME = Pattern.compile("segment-(\\d{20})\\.wal");
+  /** A gap whose loss was accepted: {@code quarantine/gap-<first>-<last>.accepted}, sequence numbers inclusive. */
+  private static final Pattern GAP_MARKER = Pattern.compile("gap-(\\d{20})-(\\d{20})\\.accepted");
   private static final int HEADER = 8;
   private static final int MAX_ENTRY = 16 * 1024 * 1024;
   private static final int READ_BUFFER = 4 * 1024 * 1024;
@@ -230,7 +247,15 @@ public final class FileTransactionLog implements TransactionLog {
       return this;
     }
 
-    /** Whether a damaged segment is moved to {@code DIR/quarantine/} (possible loss) instead of failing the open. */
+    /**
+     * Whether the open works around damage instead of failing (default false), at the price of
+     * possible loss: a damaged segment is moved to {@code DIR/quarantine/}, and segments missing
+     * between two present ones are accepted as lost, recorded in {@code DIR/quarantine/} so that
+     * later opens, with this option or without, open past that gap (listing it in
+     * {@link FileTransactionLog#openWarnings()}) instead of refusing. Each is logged as an ERROR and
+     * listed in {@link FileTransactionLog#openWarnings()}; the transactions recorded there may be
+     * lost or seen in an older state.
+     */
     public Builder quarantineDamagedSegments(boolean quarantine) {
       this.quarantine = quarantine;
       return this;
@@ -266,7 +291,9 @@ public final class FileTransactionLog implements TransactionLog {
      * Opens (creating if needed) the log.
      *
      * @throws InvalidInputException naming {@code directory} when it is missing or not a directory
-     * @throws TransactionLogCorruptedException when the log is damaged (see the class documentation)
+     * @throws TransactionLogCorruptedException when the log is damaged, or segments are missing between
+     *     two present ones ({@link TransactionLogGapException}), and {@link #quarantineDamagedSegments}
+     *     does not allow working around it
      * @throws TransactionLogUnavailableException when reading or repairing the files fails with an I/O error
      * @throws DualPushException when another process holds the log
      */
@@ -389,7 +416,8 @@ public final class FileTransactionLog implements TransactionLog {
    * group commit, 64 MiB segments, no quarantine.
    *
    * @throws InvalidInputException naming {@code directory} when it is missing or not a directory
-   * @throws TransactionLogCorruptedException when the log is damaged (see the class documentation)
+   * @throws TransactionLogCorruptedException when the log is damaged, or segments are missing between
+   *     two present ones ({@link TransactionLogGapException})
    * @throws TransactionLogUnavailableException when reading or repairing the files fails with an I/O error
    * @throws DualPushException when another process holds the log
    */
@@ -459,7 +487,8 @@ public final class FileTransactionLog implements TransactionLog {
    * file; appends fail. For status tools that run beside a live process.
    *
    * @throws InvalidInputException naming {@code directory} when it is missing, not a directory or holds no log
-   * @throws TransactionLogCorruptedException when the log is damaged, as a writer's open would find it
+   * @throws TransactionLogCorruptedException when the log is damaged, or segments are missing between
+   *     two present ones and no earlier open accepted that loss ({@link TransactionLogGapException})
    * @throws TransactionLogUnavailableException when reading fails with an I/O error
    */
   public static FileTransactionLog openReadOnly(Path directory) {
@@ -476,6 +505,9 @@ public final class FileTransactionLog implements TransactionLog {
         for (int i = 0; i < files.size(); i++) {
           Path file = files.get(i);
           Segment s = new Segment(baseOf(file), file);
+          if (i > 0) {
+            checkContinuity(dir, log.segments.lastEntry().getValue(), s, false).ifPresent(found::add);
+          }
           log.segments.put(s.base, s);
           boolean last = i == files.size() - 1;
           try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -489,6 +521,12 @@ public final class FileTransactionLog implements TransactionLog {
         }
         log.openWarnings = List.copyOf(found);
         return log;
+      } catch (TransactionLogGapException e) {
+        // A listing is no snapshot: beside a writer that rolled over twice while we listed, a segment
+        // created in between can be missed. A real gap is still there when listed again.
+        if (attempt >= 5) {
+          throw e;
+        }
       } catch (NoSuchFileException e) {
         // A writer beside us compacted a segment between listing and reading it: list again.
         if (attempt >= 5) {
@@ -631,6 +669,9 @@ public final class FileTransactionLog implements TransactionLog {
         for (int i = 0; i < files.size(); i++) {
           Path file = files.get(i);
           Segment s = new Segment(baseOf(file), file);
+          if (i > 0) {
+            checkContinuity(directory, segments.lastEntry().getValue(), s, quarantine).ifPresent(found::add);
+          }
           segments.put(s.base, s);
           boolean last = i == files.size() - 1;
           try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
@@ -678,6 +719,108 @@ public final class FileTransactionLog implements TransactionLog {
     if (active.size == 0) {
       syncDirectory(directory);
     }
+  }
+
+  /**
+   * Checks that {@code next} starts at the sequence number where {@code previous} ends. Every frame
+   * in a segment, appended, restated or copied forward, counts one, and a roll-over names the new
+   * segment {@code base + records} of the one it follows, so a mismatch is never the log's doing:
+   * compaction deletes only the oldest segments (what remains is a suffix), a quarantine leaves a
+   * gap it accepts, and a torn tail is only ever cut off the last segment. A gap means records lost
+   * from the middle of the log: replaying around it could revert a key to an older version, so it
+   * stops the open unless the loss was accepted (a marker in {@code quarantine/}, written when
+   * {@code accept} is set). An overlap stops it in any case.
+   *
+   * @return a warning for an accepted gap
+   */
+  private static Optional<LogOpenWarning> checkContinuity(Path dir, Segment previous, Segment next, boolean accept)
+      throws IOException {
+    long expected = previous.base + previous.records;
+    if (next.base == expected) {
+      return Optional.empty();
+    }
+    String before = previous.path.getFileName().toString();
+    String after = next.path.getFileName().toString();
+    if (next.base < expected) {
+      String reason = after + " starts at record " + next.base + " but " + before + " holds records up to "
+          + (expected - 1);
+      throw new TransactionLogCorruptedException("Transaction log " + dir + ": segments overlap (" + reason + "); one "
+          + "of them does not belong to this log as it stands (restored from an older copy?). Move the one that does "
+          + "not belong out of " + dir + ".", dir.toString(), after, 0, reason);
+    }
+    long first = expected;
+    long last = next.base - 1;
+    String reason = "records " + first + ".." + last + " are missing";
+    String facts = before + " is followed by " + after + ": " + reason;
+    Path quarantineDir = dir.resolve(QUARANTINE);
+    if (gapAccepted(quarantineDir, first, last)) {
+      return Optional.of(new LogOpenWarning(LogOpenWarning.Kind.GAP_ACCEPTED, after, 0, "Transaction log " + dir + ": "
+          + facts + ". The loss was accepted (recorded in " + quarantineDir + "): transactions recorded there may be "
+          + "lost or seen in an older state."));
+    }
+    if (!accept) {
+      throw new TransactionLogGapException("Transaction log " + dir + ": " + facts + " (a segment was deleted or lost; "
+          + "compaction only ever deletes the oldest segments). Replaying around them could silently revert a key to "
+          + "an older version, so the log does not open. Restore the missing segment, or open with "
+          + "quarantineDamagedSegments(true) to accept the loss (it is recorded in " + quarantineDir + ").",
+          dir.toString(), before, after, first, last, reason);
+    }
+    Path marker = recordAcceptedGap(dir, first, last, facts + "; accepted by an open with quarantineDamagedSegments(true)");
+    LOG.error("Transaction log {}: {}. Accepting the loss (quarantineDamagedSegments) and recording it in {}: "
+        + "transactions recorded there may be lost or seen in an older state.", dir, facts, marker);
+    return Optional.of(new LogOpenWarning(LogOpenWarning.Kind.GAP_ACCEPTED, after, 0, "Transaction log " + dir + ": "
+        + facts + ". Accepted the loss now (quarantineDamagedSegments), recorded in " + marker + ": transactions "
+        + "recorded there may be lost or seen in an older state."));
+  }
+
+  /** Whether the accepted gaps recorded in {@code quarantineDir} cover every record of {@code [first, last]}. */
+  private static boolean gapAccepted(Path quarantineDir, long first, long last) throws IOException {
+    if (!Files.isDirectory(quarantineDir)) {
+      return false;
+    }
+    List<long[]> ranges = new ArrayList<>();
+    try (Stream<Path> list = Files.list(quarantineDir)) {
+      list.forEach(p -> {
+        Matcher m = GAP_MARKER.matcher(p.getFileName().toString());
+        if (m.matches()) {
+          ranges.add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))});
+        }
+      });
+    }
+    ranges.sort((a, b) -> Long.compare(a[0], b[0]));
+    long need = first;
+    for (long[] r : ranges) {
+      if (r[0] > need) {
+        break;
+      }
+      need = Math.max(need, r[1] + 1);
+      if (need > last) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Records, durably, that the loss of records {@code [first, last]} was accepted, so that later
+   * opens (also without quarantine, also read-only) open past that gap, listing it, instead of
+   * refusing. The name says the range; the text is for people.
+   */
+  private static Path recordAcceptedGap(Path dir, long first, long last, String why) throws IOException {
+    Path quarantineDir = dir.resolve(QUARANTINE);
+    Files.createDirectories(quarantineDir);
+    Path marker = quarantineDir.resolve(String.format("gap-%020d-%020d.accepted", first, last));
+    try (FileChannel ch = FileChannel.open(marker, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      ByteBuffer text = ByteBuffer.wrap((why + "\n").getBytes(StandardCharsets.UTF_8));
+      while (text.hasRemaining()) {
+        ch.write(text);
+      }
+      ch.force(true);
+    }
+    syncDirectory(quarantineDir);
+    syncDirectory(dir);
+    return marker;
   }
 
   private Path quarantineTarget(Path segment) {
@@ -947,7 +1090,6 @@ public final class FileTransactionLog implements TransactionLog {
         deleted.add(base);
       }
       if (plan.copyForward().isEmpty()) {
-        syncDirectory(directory);
         return deleted.size();
       }
       for (LogEntry e : plan.entriesToCopy()) {
@@ -962,7 +1104,6 @@ public final class FileTransactionLog implements TransactionLog {
         delete(segments.get(base));
         deleted.add(base);
       }
-      syncDirectory(directory);
       LOG.debug("Transaction log {}: copied {} unfinished transaction(s) forward, deleted {} segment(s)", directory,
           plan.copyForward().size(), deleted.size());
       return deleted.size();
@@ -971,9 +1112,15 @@ public final class FileTransactionLog implements TransactionLog {
     }
   }
 
+  /**
+   * Deletes one segment and makes that durable before the next is deleted: deletions must reach the
+   * disk oldest first too, or a crash could leave an older segment without a newer one, a gap the
+   * next open would refuse.
+   */
   private void delete(Segment s) throws IOException {
     segments.remove(s.base);
     Files.deleteIfExists(s.path);
+    syncDirectory(directory);
     LOG.debug("Transaction log {}: compacted {}", directory, s.path.getFileName());
   }
 
@@ -1304,6 +1451,8 @@ public final class FileTransactionLog implements TransactionLog {
   /**
    * What this open found and worked around, in the order found (see {@link LogOpenWarning.Kind}):
    * <ul>
+   *   <li>any open: each gap whose loss was accepted ({@code GAP_ACCEPTED}), now or by an earlier
+   *       open with {@link Builder#quarantineDamagedSegments(boolean)};</li>
    *   <li>a writer's open: each torn tail it truncated ({@code TORN_TAIL_DROPPED}), each segment
    *       it moved to {@code quarantine/} ({@code SEGMENT_QUARANTINED});</li>
    *   <li>a read-only open, which changes nothing: a torn tail of the last segment that was still

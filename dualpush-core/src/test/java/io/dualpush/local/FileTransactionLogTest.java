@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import io.dualpush.CopyStatus;
 import io.dualpush.DualPushException;
 import io.dualpush.TransactionLogCorruptedException;
+import io.dualpush.TransactionLogGapException;
 import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.TransactionState;
 import io.dualpush.spi.LogEntries;
@@ -984,6 +985,171 @@ class FileTransactionLogTest {
       try (FileTransactionLog log = openSmall()) {
         assertThat(log.read("after")).isPresent();
         assertThat(log.openWarnings()).isEmpty();
+      }
+    }
+  }
+
+  @Nested
+  @DisplayName("a segment missing between two others stops the open, naming the gap and its neighbours")
+  class MissingSegments {
+
+    /** The base sequence number in a segment's name. */
+    private long base(Path segment) {
+      return Long.parseLong(segment.getFileName().toString().substring(8, 28));
+    }
+
+    /**
+     * Writes key k/x as transaction "old" in the first segment and again, as "new", in a middle
+     * segment (not the first, not the last) whose file it returns; 6 or more segments in all.
+     */
+    private Path keyRewrittenInAMiddleSegment() throws IOException {
+      Path holder;
+      try (FileTransactionLog log = openSmall()) {
+        log.append(LogEntries.started("old", "k/x", at(0)));
+        appendOpen(log, "a", 40);
+        log.append(LogEntries.started("new", "k/x", at(100)));
+        List<Path> now = log.segments();
+        holder = now.get(now.size() - 1);
+        appendOpen(log, "b", 60);
+        assertThat(log.latest("k/x").orElseThrow().transactionId()).isEqualTo("new");
+      }
+      List<Path> files = segmentFiles();
+      assertThat(files).hasSizeGreaterThanOrEqualTo(6);
+      assertThat(files.indexOf(holder)).isBetween(1, files.size() - 2);
+      return holder;
+    }
+
+    private void assertGap(Throwable thrown, Path before, Path after, long first, long last) {
+      assertThat(thrown).isInstanceOf(TransactionLogGapException.class)
+          .hasMessageContaining(before.getFileName() + " is followed by " + after.getFileName())
+          .hasMessageContaining("records " + first + ".." + last + " are missing")
+          .hasMessageContaining("older version")
+          .hasMessageContaining("quarantineDamagedSegments(true)");
+      TransactionLogGapException gap = (TransactionLogGapException) thrown;
+      assertThat(gap.log()).isEqualTo(dir.toString());
+      assertThat(gap.previousSegment()).isEqualTo(before.getFileName().toString());
+      assertThat(gap.segment()).isEqualTo(after.getFileName().toString());
+      assertThat(gap.offset()).isZero();
+      assertThat(gap.firstMissing()).isEqualTo(first);
+      assertThat(gap.lastMissing()).isEqualTo(last);
+      assertThat(gap.reason()).isEqualTo("records " + first + ".." + last + " are missing");
+    }
+
+    @Test
+    @DisplayName("a deleted middle segment: the writer's and the read-only open both refuse, so the key is never "
+        + "reported at its older version, and nothing is changed")
+    void deletedMiddleSegment() throws IOException {
+      Path holder = keyRewrittenInAMiddleSegment();
+      List<Path> files = segmentFiles();
+      int at = files.indexOf(holder);
+      Path before = files.get(at - 1);
+      Path after = files.get(at + 1);
+      Files.delete(holder);
+      List<Path> left = segmentFiles();
+
+      assertGap(catchThrowable(() -> openSmall()), before, after, base(holder), base(after) - 1);
+      assertGap(catchThrowable(() -> FileTransactionLog.openReadOnly(dir)), before, after, base(holder), base(after) - 1);
+      assertThat(segmentFiles()).isEqualTo(left);
+      assertThat(dir.resolve("quarantine")).doesNotExist();
+      // The refused open released the directory: restoring nothing, the next open refuses again.
+      assertThatThrownBy(() -> FileTransactionLog.open(dir)).isInstanceOf(TransactionLogGapException.class);
+    }
+
+    @Test
+    @DisplayName("quarantineDamagedSegments accepts the gap loudly and durably; later opens list it, and a new gap is "
+        + "refused again")
+    void acceptedGap() throws IOException {
+      Path holder = keyRewrittenInAMiddleSegment();
+      List<Path> files = segmentFiles();
+      Path after = files.get(files.indexOf(holder) + 1);
+      Files.delete(holder);
+      String range = "records " + base(holder) + ".." + (base(after) - 1) + " are missing";
+
+      Captured<FileTransactionLog> opened = capturingStderr(() ->
+          FileTransactionLog.builder(dir).segmentSize(4096).quarantineDamagedSegments(true).open());
+      try (FileTransactionLog log = opened.value()) {
+        assertThat(opened.stderr()).contains("ERROR").contains(range);
+        assertThat(log.openWarnings()).singleElement().satisfies(w -> {
+          assertThat(w.kind()).isEqualTo(LogOpenWarning.Kind.GAP_ACCEPTED);
+          assertThat(w.segment()).isEqualTo(after.getFileName().toString());
+          assertThat(w.message()).contains(range);
+        });
+        // The loss the user accepted: the key is back at its older version, and the warning says why.
+        assertThat(log.latest("k/x").orElseThrow().transactionId()).isEqualTo("old");
+      }
+      try (FileTransactionLog log = openSmall(); FileTransactionLog reader = FileTransactionLog.openReadOnly(dir)) {
+        assertThat(log.openWarnings()).extracting(LogOpenWarning::kind).containsExactly(LogOpenWarning.Kind.GAP_ACCEPTED);
+        assertThat(reader.openWarnings()).singleElement().satisfies(w -> assertThat(w.message()).contains(range));
+      }
+      // Another segment lost later is a new gap, which the accepted one does not cover.
+      List<Path> now = segmentFiles();
+      int at = now.size() - 2;
+      assertThat(at).isGreaterThan(now.indexOf(after));
+      Files.delete(now.get(at));
+      assertGap(catchThrowable(() -> openSmall()), now.get(at - 1), now.get(at + 1), base(now.get(at)),
+          base(now.get(at + 1)) - 1);
+    }
+
+    @Test
+    @DisplayName("a damaged middle segment quarantined once leaves a gap that later opens accept, listing it")
+    void quarantinedMiddleSegment() throws IOException {
+      Path holder = keyRewrittenInAMiddleSegment();
+      byte[] bytes = Files.readAllBytes(holder);
+      bytes[20] ^= 0x55;
+      Files.write(holder, bytes);
+      assertThatThrownBy(() -> openSmall()).isInstanceOf(TransactionLogCorruptedException.class)
+          .isNotInstanceOf(TransactionLogGapException.class);
+
+      try (FileTransactionLog log = FileTransactionLog.builder(dir).segmentSize(4096).quarantineDamagedSegments(true).open()) {
+        assertThat(log.openWarnings()).extracting(LogOpenWarning::kind)
+            .containsExactly(LogOpenWarning.Kind.SEGMENT_QUARANTINED, LogOpenWarning.Kind.GAP_ACCEPTED);
+      }
+      assertThat(dir.resolve("quarantine").resolve(holder.getFileName())).exists();
+      for (int i = 0; i < 2; i++) { // the writer's open, and the read-only one
+        try (FileTransactionLog log = i == 0 ? openSmall() : FileTransactionLog.openReadOnly(dir)) {
+          assertThat(log.openWarnings()).singleElement().satisfies(w -> {
+            assertThat(w.kind()).isEqualTo(LogOpenWarning.Kind.GAP_ACCEPTED);
+            assertThat(w.message()).contains("records " + base(holder) + "..");
+          });
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("segments that overlap (one restored from elsewhere) stop the open, naming both")
+    void overlappingSegments() throws IOException {
+      keyRewrittenInAMiddleSegment();
+      List<Path> files = segmentFiles();
+      Path moved = files.get(2);
+      Path renamed = moved.resolveSibling(String.format("segment-%020d.wal", base(moved) - 1));
+      Files.move(moved, renamed);
+      Throwable thrown = catchThrowable(() -> openSmall());
+      assertThat(thrown).isInstanceOf(TransactionLogCorruptedException.class)
+          .hasMessageContaining(renamed.getFileName().toString()).hasMessageContaining(files.get(1).getFileName().toString())
+          .hasMessageContaining("overlap");
+      assertThat(((TransactionLogCorruptedException) thrown).segment()).isEqualTo(renamed.getFileName().toString());
+      assertThatThrownBy(() -> FileTransactionLog.openReadOnly(dir)).isInstanceOf(TransactionLogCorruptedException.class);
+    }
+
+    @Test
+    @DisplayName("compaction, copying forward or not, only ever leaves a suffix: reopening finds no gap")
+    void compactionLeavesNoGap() throws IOException {
+      for (boolean copying : new boolean[] {false, true}) {
+        try (FileTransactionLog log = FileTransactionLog.builder(dir).segmentSize(4096).retainSegments(1)
+            .compactAfterSegments(copying ? 0 : 2).open()) {
+          appendOpen(log, "open-" + copying + "-", 5);
+          for (int round = 0; round < 8; round++) {
+            appendVerified(log, "v-" + copying + "-" + round + "-", 20);
+            log.checkpoint();
+          }
+        }
+        List<Path> files = segmentFiles();
+        assertThat(base(files.get(0))).as("older segments were compacted away").isPositive();
+        try (FileTransactionLog log = FileTransactionLog.open(dir); FileTransactionLog reader = FileTransactionLog.openReadOnly(dir)) {
+          assertThat(log.openWarnings()).isEmpty();
+          assertThat(reader.openWarnings()).isEmpty();
+          assertThat(log.open()).hasSize(copying ? 10 : 5);
+        }
       }
     }
   }
