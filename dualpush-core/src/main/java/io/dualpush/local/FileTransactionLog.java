@@ -98,9 +98,10 @@ import org.slf4j.LoggerFactory;
  * damaged record followed by a valid one, in any segment, or any damage in a segment that is not
  * the last (a segment is fsynced whole before the next is created, so it cannot be torn), stops the
  * open with a {@link TransactionLogCorruptedException} naming the segment and offset: skipping it
- * would silently lose transactions. With {@link Builder#quarantineDamagedSegments(boolean)} the damaged segment is
- * instead moved to {@code DIR/quarantine/} with an ERROR log and the log opens with what remains:
- * the transactions recorded in that segment may be lost or seen in an older state.
+ * would silently lose transactions. With {@link Builder#quarantineDamagedSegments(boolean)} the
+ * damaged segment is instead moved to {@code DIR/quarantine/} with an ERROR log and the log opens
+ * with what remains: the transactions recorded in that segment may be lost or seen in an older
+ * state.
  *
  * <p>Segment names are sequence numbers: every frame counts one, and a new segment is named
  * {@code base + records} of the one before it, so a segment missing between two present ones
@@ -114,9 +115,10 @@ import org.slf4j.LoggerFactory;
  * cannot be told from compaction and is not detected.
  *
  * <p>What an open truncated, moved aside or accepted is also listed by {@link #openWarnings()},
- * for tools that report from the log. A read-only open changes nothing: it reads a torn tail again a moment later (a writer
- * beside it may be appending that very record), replays whatever completed, and lists a tail that
- * is still torn, since the record cut off there may be the newest state of some transaction.
+ * for tools that report from the log. A read-only open changes nothing: it reads a torn tail
+ * again a moment later (a writer beside it may be appending that very record), replays whatever
+ * completed, and lists a tail that is still torn, since the record cut off there may be the newest
+ * state of some transaction.
  *
  * <h2>Compaction</h2>
  * On every roll-over and on {@link #checkpoint()}, apart from the {@link Builder#retainSegments}
@@ -679,8 +681,8 @@ public final class FileTransactionLog implements TransactionLog {
             long size = ch.size();
             if (valid < size) {
               String message = "Transaction log segment " + file + ": truncated a torn tail of " + (size - valid)
-                  + " bytes at offset " + valid + " (a record being appended when the process stopped; it was "
-                  + "never acknowledged)";
+                  + " bytes at offset " + valid + " (a record being written when the process stopped or a write "
+                  + "failed; its append had not returned)";
               LOG.warn("Transaction log segment {}: truncating a torn tail of {} bytes at offset {}", file,
                   size - valid, valid);
               ch.truncate(valid);
