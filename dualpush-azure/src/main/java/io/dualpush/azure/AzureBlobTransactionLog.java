@@ -18,8 +18,11 @@ import com.azure.storage.blob.specialized.BlobLeaseClient;
 import com.azure.storage.blob.specialized.BlobLeaseClientBuilder;
 import io.dualpush.DualPushException;
 import io.dualpush.InvalidInputException;
+import io.dualpush.TransactionLogCorruptedException;
+import io.dualpush.TransactionLogGapException;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogEntryCodec;
+import io.dualpush.spi.LogOpenWarning;
 import io.dualpush.spi.SegmentCompaction;
 import io.dualpush.spi.TransactionIndex;
 import io.dualpush.spi.TransactionLog;
@@ -109,8 +112,13 @@ import org.slf4j.LoggerFactory;
  * partial frame is dropped with a warning naming blob and offset, the segment is marked with its
  * valid length (blob metadata {@value #VALID_LENGTH}) and writing continues in a new segment. A
  * whole frame with a bad checksum or an impossible length, or an incomplete frame in a segment that
- * is not the last, stops the open with a {@link DualPushException} naming blob and offset: skipping
- * it would silently lose transactions.
+ * is not the last, stops the open with a {@link TransactionLogCorruptedException} naming blob and
+ * offset: skipping it would silently lose transactions. Segments are numbered one after another
+ * and compaction deletes only the oldest, so a number missing between two present segments (a blob
+ * deleted or lost by something else) stops the open, read-only too, with a
+ * {@link TransactionLogGapException} naming both neighbours and the missing numbers: replaying
+ * around it could silently revert a key to an older version. A torn tail dropped (or, read-only,
+ * left unread) is listed by {@link #openWarnings()}.
  *
  * <h2>Compaction</h2>
  * On every roll-over and on {@link #checkpoint()}, apart from the {@link Builder#retainSegments}
@@ -315,6 +323,8 @@ public final class AzureBlobTransactionLog implements TransactionLog {
   private final SegmentCompaction compaction;
   private TransactionIndex index = new TransactionIndex();
   private @Nullable Segment active;
+  /** What the open found and worked around; set once, before the log is handed out. */
+  private volatile List<LogOpenWarning> warnings = List.of();
   /** A block of the active segment whose outcome is unknown: the next append or checkpoint finds out first. */
   private @Nullable Uncertain uncertain;
 
@@ -513,6 +523,12 @@ public final class AzureBlobTransactionLog implements TransactionLog {
           continue;
         }
         throw failure("replay", e);
+      } catch (TransactionLogGapException e) {
+        // A listing spans pages and is no snapshot beside a writer; a real gap is still there when listed again.
+        if (readOnly && attempt < 3) {
+          continue;
+        }
+        throw e;
       } catch (DualPushException e) {
         throw e;
       } catch (RuntimeException e) {
@@ -524,6 +540,7 @@ public final class AzureBlobTransactionLog implements TransactionLog {
   private void replayAll(int terminalRetention) {
     segments.clear();
     compaction.clear();
+    warnings = List.of();
     index = new TransactionIndex(terminalRetention);
     Map<Long, BlobItem> listed = new TreeMap<>();
     ListBlobsOptions options = new ListBlobsOptions().setPrefix(prefix + "/segment-")
@@ -540,6 +557,9 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     for (Iterator<Map.Entry<Long, BlobItem>> it = listed.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<Long, BlobItem> e = it.next();
       boolean isLast = !it.hasNext();
+      if (last != null && e.getKey() != last.number + 1) {
+        throw gap(last, e.getKey(), e.getValue().getName());
+      }
       Segment s = new Segment(e.getKey(), container.getBlobClient(e.getValue().getName()).getAppendBlobClient());
       segments.put(s.number, s);
       long length = e.getValue().getProperties().getContentLength() == null ? 0 : e.getValue().getProperties().getContentLength();
@@ -558,11 +578,23 @@ public final class AzureBlobTransactionLog implements TransactionLog {
       last = s;
     }
     if (readOnly) {
+      if (last != null && tornAt >= 0) {
+        // Append blocks are atomic, so this is no append in progress: a tool or a restore cut the blob.
+        warnings = List.of(new LogOpenWarning(LogOpenWarning.Kind.TORN_TAIL_IGNORED, last.blob.getBlobName(), tornAt,
+            "Transaction log " + description + ": blob '" + last.blob.getBlobName() + "' ends in " + (last.size - tornAt)
+            + " bytes at offset " + tornAt + " that are not a whole record (append blocks are atomic, so not an append in "
+            + "progress: a tool or a restore cut the blob). This read-only view ends before them, so a state shown may "
+            + "be out of date; the next writer's open drops them."));
+      }
       return;
     }
     if (last != null && tornAt >= 0) {
       LOG.warn("Transaction log {}: dropping a torn tail of {} bytes at offset {} of blob '{}'; further records go to a "
           + "new segment", description, last.size - tornAt, tornAt, last.blob.getBlobName());
+      warnings = List.of(new LogOpenWarning(LogOpenWarning.Kind.TORN_TAIL_DROPPED, last.blob.getBlobName(), tornAt,
+          "Transaction log " + description + ": dropped a torn tail of " + (last.size - tornAt) + " bytes at offset "
+          + tornAt + " of blob '" + last.blob.getBlobName() + "' (marked with its valid length); further records go to a "
+          + "new segment"));
       Map<String, String> metadata = new HashMap<>();
       metadata.put(VALID_LENGTH, Long.toString(tornAt));
       last.blob.setMetadata(metadata);
@@ -640,9 +672,28 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     return pos;
   }
 
-  private DualPushException corrupt(Segment s, long offset, String why) {
-    return new DualPushException("Transaction log " + description + ": blob '" + s.blob.getBlobName()
-        + "' is damaged at offset " + offset + " (" + why + "). Refusing to skip records; restore the blob or move it aside.");
+  private TransactionLogCorruptedException corrupt(Segment s, long offset, String why) {
+    return new TransactionLogCorruptedException("Transaction log " + description + ": blob '" + s.blob.getBlobName()
+        + "' is damaged at offset " + offset + " (" + why + "). Refusing to skip records; restore the blob or move it aside.",
+        description, s.blob.getBlobName(), offset, why);
+  }
+
+  /**
+   * Segments are numbered one after another (a roll-over, and the new segment after a torn tail,
+   * take the last number plus one) and compaction deletes only the oldest, so a number missing
+   * between two present segments is a segment deleted or lost by something else: replaying around
+   * it could silently revert a key to an older version.
+   */
+  private TransactionLogGapException gap(Segment before, long number, String blobName) {
+    long first = before.number + 1;
+    long lastMissing = number - 1;
+    String reason = (first == lastMissing ? "segment " + first + " is" : "segments " + first + ".." + lastMissing + " are")
+        + " missing";
+    String facts = "blob '" + before.blob.getBlobName() + "' is followed by '" + blobName + "': " + reason;
+    return new TransactionLogGapException("Transaction log " + description + ": " + facts + " (deleted or lost; "
+        + "compaction only ever deletes the oldest segments). Replaying around them could silently revert a key to an "
+        + "older version, so the log does not open. Restore the missing segment blobs.", description,
+        before.blob.getBlobName(), blobName, first, lastMissing, reason);
   }
 
   private Segment createSegment(long number) {
@@ -1140,6 +1191,17 @@ public final class AzureBlobTransactionLog implements TransactionLog {
   }
 
   // ------------------------------------------------------------------ queries
+
+  /**
+   * What this open found and worked around: a torn tail of the last segment, which a writer's open
+   * drops ({@code TORN_TAIL_DROPPED}) and a read-only open leaves in place and does not read
+   * ({@code TORN_TAIL_IGNORED}). Append blocks are atomic, so neither is ever an append in progress.
+   * Immutable; thread-safe.
+   */
+  @Override
+  public List<LogOpenWarning> openWarnings() {
+    return warnings;
+  }
 
   @Override
   public Optional<TransactionRecord> read(String transactionId) {

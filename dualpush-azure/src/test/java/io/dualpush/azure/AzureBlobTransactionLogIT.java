@@ -2,6 +2,7 @@ package io.dualpush.azure;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClient;
@@ -10,8 +11,11 @@ import com.azure.storage.blob.specialized.AppendBlobClient;
 import io.dualpush.CopyStatus;
 import io.dualpush.DualPushException;
 import io.dualpush.InvalidInputException;
+import io.dualpush.TransactionLogCorruptedException;
+import io.dualpush.TransactionLogGapException;
 import io.dualpush.TransactionState;
 import io.dualpush.spi.LogEntry;
+import io.dualpush.spi.LogOpenWarning;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
 import io.dualpush.testkit.AzuriteExtension;
@@ -175,10 +179,62 @@ class AzureBlobTransactionLogIT extends TransactionLogContract {
         return c;
       });
       assertThatThrownBy(() -> builder().open())
-          .isInstanceOf(DualPushException.class)
+          .isInstanceOf(TransactionLogCorruptedException.class)
           .hasMessageContaining(segment)
           .hasMessageContaining("offset 0")
-          .hasMessageContaining("checksum");
+          .hasMessageContaining("checksum")
+          .satisfies(e -> {
+            TransactionLogCorruptedException c = (TransactionLogCorruptedException) e;
+            assertThat(c.segment()).isEqualTo(segment);
+            assertThat(c.offset()).isZero();
+            assertThat(c.reason()).isEqualTo("checksum mismatch");
+          });
+    }
+
+    @Test
+    @DisplayName("a deleted middle segment stops the writer's and the read-only open, naming the gap and its "
+        + "neighbours, so a key is never reported at its older version")
+    void deletedMiddleSegment() {
+      log.close();
+      log = builder().segmentSize(1024).retainSegments(0).compactAfterSegments(Integer.MAX_VALUE).open();
+      begin("old", "gap/x.csv", at(0));
+      for (int i = 0; i < 30; i++) {
+        begin("a" + i, "gap/a" + i + ".csv", at(1));
+      }
+      String newer = begin("new", "gap/x.csv", at(2));
+      List<String> names = ((AzureBlobTransactionLog) log).segmentNames();
+      String holder = names.get(names.size() - 1);
+      for (int i = 0; i < 40; i++) {
+        begin("b" + i, "gap/b" + i + ".csv", at(3));
+      }
+      names = ((AzureBlobTransactionLog) log).segmentNames();
+      int at = names.indexOf(holder);
+      assertThat(names).hasSizeGreaterThanOrEqualTo(4);
+      assertThat(at).isBetween(1, names.size() - 2);
+      assertThat(log.latest("gap/x.csv").orElseThrow().transactionId()).isEqualTo(newer);
+      log.close();
+      log = null;
+      container.getBlobClient(holder).delete();
+      long missing = Long.parseLong(holder.substring(holder.length() - 24, holder.length() - 4));
+
+      for (int attempt = 0; attempt < 2; attempt++) { // the refused writer released its lease: refused again, the same way
+        assertGap(catchThrowable(() -> builder().open()), names.get(at - 1), names.get(at + 1), missing);
+      }
+      assertGap(catchThrowable(() -> AzureBlobTransactionLog.openReadOnly(container, prefix)), names.get(at - 1),
+          names.get(at + 1), missing);
+    }
+
+    private void assertGap(Throwable thrown, String before, String after, long missing) {
+      assertThat(thrown).isInstanceOf(TransactionLogGapException.class)
+          .hasMessageContaining("'" + before + "' is followed by '" + after + "'")
+          .hasMessageContaining("segment " + missing + " is missing")
+          .hasMessageContaining("older version");
+      TransactionLogGapException gap = (TransactionLogGapException) thrown;
+      assertThat(gap.previousSegment()).isEqualTo(before);
+      assertThat(gap.segment()).isEqualTo(after);
+      assertThat(gap.firstMissing()).isEqualTo(missing);
+      assertThat(gap.lastMissing()).isEqualTo(missing);
+      assertThat(gap.log()).endsWith(prefix);
     }
 
     @Test
@@ -189,8 +245,19 @@ class AzureBlobTransactionLogIT extends TransactionLogContract {
       List<String> names = ((AzureBlobTransactionLog) log).segmentNames();
       log.close();
       log = null;
-      rewrite(names.get(names.size() - 1), content -> Arrays.copyOf(content, content.length - 5));
+      String torn = names.get(names.size() - 1);
+      rewrite(torn, content -> Arrays.copyOf(content, content.length - 5));
+      try (AzureBlobTransactionLog reader = AzureBlobTransactionLog.openReadOnly(container, prefix)) {
+        assertThat(reader.openWarnings()).singleElement().satisfies(w -> {
+          assertThat(w.kind()).isEqualTo(LogOpenWarning.Kind.TORN_TAIL_IGNORED);
+          assertThat(w.segment()).isEqualTo(torn);
+        });
+      }
       log = builder().open();
+      assertThat(log.openWarnings()).singleElement().satisfies(w -> {
+        assertThat(w.kind()).isEqualTo(LogOpenWarning.Kind.TORN_TAIL_DROPPED);
+        assertThat(w.segment()).isEqualTo(torn);
+      });
       assertThat(((AzureBlobTransactionLog) log).segmentNames()).hasSize(names.size() + 1);
       String after = begin("after", "damage/after.csv", at(2));
       restart();

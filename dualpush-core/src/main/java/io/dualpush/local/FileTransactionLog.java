@@ -2,8 +2,12 @@ package io.dualpush.local;
 
 import io.dualpush.DualPushException;
 import io.dualpush.InvalidInputException;
+import io.dualpush.TransactionLogCorruptedException;
+import io.dualpush.TransactionLogGapException;
+import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogEntryCodec;
+import io.dualpush.spi.LogOpenWarning;
 import io.dualpush.spi.SegmentCompaction;
 import io.dualpush.spi.TransactionIndex;
 import io.dualpush.spi.TransactionLog;
@@ -13,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -51,6 +56,7 @@ import org.slf4j.LoggerFactory;
  * DIR/segment-00000000000000001234.wal       records from sequence 1234 (the 20-digit name is the
  *                                            sequence number of the segment's first record)
  * DIR/quarantine/segment-....wal             damaged segments moved aside (only when asked to)
+ * DIR/quarantine/gap-FIRST-LAST.accepted     records FIRST..LAST are missing and the loss was accepted
  * </pre>
  * A segment is a plain run of records, with no header; each record is framed as
  * <pre>
@@ -80,8 +86,10 @@ import org.slf4j.LoggerFactory;
  *       Survives a crash of this process, <b>not</b> of the machine or its power: NOT crash-safe.
  * </ul>
  * If an fsync (or write) fails, every append of that batch fails and the log refuses all further
- * appends: after a failed fsync the state of the page cache is unknown, so only a reopen, which
- * re-reads what is really on disk, can continue.
+ * appends, each with a {@link TransactionLogUnavailableException} whose cause is that first
+ * {@link IOException}: after a failed fsync the state of the page cache is unknown, so only a
+ * reopen, which re-reads what is really on disk, can continue. Nothing more is written, not even by
+ * {@link #close()}.
  *
  * <h2>Recovery</h2>
  * On open every segment is replayed in order into a {@link TransactionIndex}. A torn tail of the
@@ -89,10 +97,28 @@ import org.slf4j.LoggerFactory;
  * process died while appending) is truncated with a warning naming the segment and offset. A
  * damaged record followed by a valid one, in any segment, or any damage in a segment that is not
  * the last (a segment is fsynced whole before the next is created, so it cannot be torn), stops the
- * open with a {@link DualPushException} naming the segment and offset: skipping it would silently
- * lose transactions. With {@link Builder#quarantineDamagedSegments(boolean)} the damaged segment is
- * instead moved to {@code DIR/quarantine/} with an ERROR log and the log opens with what remains:
- * the transactions recorded in that segment may be lost or seen in an older state.
+ * open with a {@link TransactionLogCorruptedException} naming the segment and offset: skipping it
+ * would silently lose transactions. With {@link Builder#quarantineDamagedSegments(boolean)} the
+ * damaged segment is instead moved to {@code DIR/quarantine/} with an ERROR log and the log opens
+ * with what remains: the transactions recorded in that segment may be lost or seen in an older
+ * state.
+ *
+ * <p>Segment names are sequence numbers: every frame counts one, and a new segment is named
+ * {@code base + records} of the one before it, so a segment missing between two present ones
+ * (deleted by hand, lost in a restore) shows. Compaction only ever deletes the oldest segments, so
+ * such a gap is never the log's own doing, and replaying around it could silently revert a key to
+ * an older version: the open (read-only too) stops with a {@link TransactionLogGapException}
+ * naming the neighbouring segments and the missing records. With
+ * {@link Builder#quarantineDamagedSegments(boolean)} the loss is accepted instead, with an ERROR
+ * log, and recorded in {@code DIR/quarantine/gap-<first>-<last>.accepted} (so is the gap a
+ * quarantined middle segment leaves), which later opens honour. A missing <em>oldest</em> segment
+ * cannot be told from compaction and is not detected.
+ *
+ * <p>What an open truncated, moved aside or accepted is also listed by {@link #openWarnings()},
+ * for tools that report from the log. A read-only open changes nothing: it reads a torn tail
+ * again a moment later (a writer beside it may be appending that very record), replays whatever
+ * completed, and lists a tail that is still torn, since the record cut off there may be the newest
+ * state of some transaction.
  *
  * <h2>Compaction</h2>
  * On every roll-over and on {@link #checkpoint()}, apart from the {@link Builder#retainSegments}
@@ -130,6 +156,8 @@ public final class FileTransactionLog implements TransactionLog {
   static final String LEGACY_FILE_NAME = "transactions.log";
   static final String QUARANTINE = "quarantine";
   private static final Pattern SEGMENT_NAME = Pattern.compile("segment-(\\d{20})\\.wal");
+  /** A gap whose loss was accepted: {@code quarantine/gap-<first>-<last>.accepted}, sequence numbers inclusive. */
+  private static final Pattern GAP_MARKER = Pattern.compile("gap-(\\d{20})-(\\d{20})\\.accepted");
   private static final int HEADER = 8;
   private static final int MAX_ENTRY = 16 * 1024 * 1024;
   private static final int READ_BUFFER = 4 * 1024 * 1024;
@@ -141,6 +169,17 @@ public final class FileTransactionLog implements TransactionLog {
   public static final long DEFAULT_SEGMENT_SIZE = 64L * 1024 * 1024;
   /** Default most records one group commit covers. */
   public static final int DEFAULT_MAX_BATCH_RECORDS = 1024;
+  /** How long a read-only open waits before reading a torn-looking tail again. */
+  static final Duration TAIL_PAUSE = Duration.ofMillis(50);
+  /** How many times a read-only open reads a tail again while it keeps changing. */
+  static final int TAIL_REREADS = 4;
+
+  /** How a read-only open waits before reading a torn-looking tail again; tests replace it. */
+  interface TailPause {
+    void pause(Duration duration) throws InterruptedException;
+  }
+
+  static volatile TailPause tailPause = d -> Thread.sleep(d.toMillis());
   /**
    * Directories this JVM holds open. Checked before the lock file is even opened: on POSIX systems
    * closing any channel to a file drops every lock this process holds on it, so a refused second
@@ -210,7 +249,15 @@ public final class FileTransactionLog implements TransactionLog {
       return this;
     }
 
-    /** Whether a damaged segment is moved to {@code DIR/quarantine/} (possible loss) instead of failing the open. */
+    /**
+     * Whether the open works around damage instead of failing (default false), at the price of
+     * possible loss: a damaged segment is moved to {@code DIR/quarantine/}, and segments missing
+     * between two present ones are accepted as lost, recorded in {@code DIR/quarantine/} so that
+     * later opens, with this option or without, open past that gap (listing it in
+     * {@link FileTransactionLog#openWarnings()}) instead of refusing. Each is logged as an ERROR and
+     * listed in {@link FileTransactionLog#openWarnings()}; the transactions recorded there may be
+     * lost or seen in an older state.
+     */
     public Builder quarantineDamagedSegments(boolean quarantine) {
       this.quarantine = quarantine;
       return this;
@@ -246,7 +293,11 @@ public final class FileTransactionLog implements TransactionLog {
      * Opens (creating if needed) the log.
      *
      * @throws InvalidInputException naming {@code directory} when it is missing or not a directory
-     * @throws DualPushException when another process holds the log, or the log is damaged
+     * @throws TransactionLogCorruptedException when the log is damaged, or segments are missing between
+     *     two present ones ({@link TransactionLogGapException}), and {@link #quarantineDamagedSegments}
+     *     does not allow working around it
+     * @throws TransactionLogUnavailableException when reading or repairing the files fails with an I/O error
+     * @throws DualPushException when another process holds the log
      */
     public FileTransactionLog open() {
       return FileTransactionLog.openWriter(this);
@@ -259,6 +310,8 @@ public final class FileTransactionLog implements TransactionLog {
     final Path path;
     long size;
     long records;
+    /** The file's size when it was last scanned; beyond {@link #size} when it ends in a torn record. */
+    long seen;
 
     Segment(long base, Path path) {
       this.base = base;
@@ -284,10 +337,23 @@ public final class FileTransactionLog implements TransactionLog {
   private static final class DamagedSegment extends Exception {
     private static final long serialVersionUID = 1L;
     final transient Path segment;
+    final long offset;
+    final String reason;
 
-    DamagedSegment(Path segment, String message) {
-      super(message, null, false, false);
+    DamagedSegment(Path segment, long offset, String reason) {
+      super("Transaction log segment " + segment + " is damaged at offset " + offset + " (" + reason + ")", null,
+          false, false);
       this.segment = segment;
+      this.offset = offset;
+      this.reason = reason;
+    }
+
+    /** The public exception, whose message ends with what to do (naming the builder option). */
+    TransactionLogCorruptedException toException(Path directory) {
+      return new TransactionLogCorruptedException(getMessage() + ". Restore the segment or move it aside, or open "
+          + "with quarantineDamagedSegments(true) to move it to " + directory.resolve(QUARANTINE)
+          + " and open with the rest (the transactions recorded in it may be lost or seen in an older state).",
+          directory.toString(), segment.getFileName().toString(), offset, reason);
     }
   }
 
@@ -312,6 +378,10 @@ public final class FileTransactionLog implements TransactionLog {
   private final FileLock lock;
   /** For tests: the next fsync fails with this. */
   volatile IOException injectedSyncFailure;
+  /** What the open found and worked around; set once, before the log is handed out. */
+  private volatile List<LogOpenWarning> openWarnings = List.of();
+  /** For tests: the next write of the buffer writes about half of it, then fails with this (a disk filling up). */
+  volatile IOException injectedWriteFailure;
 
   // Guarded by queueLock: the group-commit queue and the log's lifecycle.
   private final Object queueLock = new Object();
@@ -348,7 +418,10 @@ public final class FileTransactionLog implements TransactionLog {
    * group commit, 64 MiB segments, no quarantine.
    *
    * @throws InvalidInputException naming {@code directory} when it is missing or not a directory
-   * @throws DualPushException when another process holds the log, or the log is damaged
+   * @throws TransactionLogCorruptedException when the log is damaged, or segments are missing between
+   *     two present ones ({@link TransactionLogGapException})
+   * @throws TransactionLogUnavailableException when reading or repairing the files fails with an I/O error
+   * @throws DualPushException when another process holds the log
    */
   public static FileTransactionLog open(Path directory) {
     return builder(directory).open();
@@ -383,7 +456,7 @@ public final class FileTransactionLog implements TransactionLog {
       return log;
     } catch (IOException e) {
       abandon(log, lockChannel, held);
-      throw new DualPushException("Cannot open transaction log in " + dir + ": " + e.getMessage(), e);
+      throw unavailable("Cannot open transaction log in " + dir + ": " + e, dir, e);
     } catch (RuntimeException e) {
       abandon(log, lockChannel, held);
       throw e;
@@ -407,13 +480,18 @@ public final class FileTransactionLog implements TransactionLog {
     try {
       return dir.toRealPath();
     } catch (IOException e) {
-      throw new DualPushException("Cannot open transaction log in " + dir + ": " + e.getMessage(), e);
+      throw unavailable("Cannot open transaction log in " + dir + ": " + e, dir, e);
     }
   }
 
   /**
    * Reads the log in {@code directory} without locking it, repairing a torn tail or changing any
    * file; appends fail. For status tools that run beside a live process.
+   *
+   * @throws InvalidInputException naming {@code directory} when it is missing, not a directory or holds no log
+   * @throws TransactionLogCorruptedException when the log is damaged, or segments are missing between
+   *     two present ones and no earlier open accepted that loss ({@link TransactionLogGapException})
+   * @throws TransactionLogUnavailableException when reading fails with an I/O error
    */
   public static FileTransactionLog openReadOnly(Path directory) {
     Path dir = checkDirectory(directory);
@@ -425,25 +503,116 @@ public final class FileTransactionLog implements TransactionLog {
         }
         FileTransactionLog log = new FileTransactionLog(dir, null, true, builder(dir), null, null);
         log.index = new TransactionIndex(Integer.MAX_VALUE);
+        List<LogOpenWarning> found = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
           Path file = files.get(i);
           Segment s = new Segment(baseOf(file), file);
+          if (i > 0) {
+            checkContinuity(dir, log.segments.lastEntry().getValue(), s, false).ifPresent(found::add);
+          }
           log.segments.put(s.base, s);
+          boolean last = i == files.size() - 1;
           try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            log.replay(ch, s, i == files.size() - 1);
+            long valid = log.replay(ch, s, last);
+            if (valid < s.seen) {
+              log.followTail(ch, s, valid).ifPresent(found::add);
+            }
           } catch (DamagedSegment d) {
-            throw new DualPushException(d.getMessage());
+            throw d.toException(dir);
           }
         }
+        log.openWarnings = List.copyOf(found);
         return log;
+      } catch (TransactionLogGapException e) {
+        // A listing is no snapshot: beside a writer that rolled over twice while we listed, a segment
+        // created in between can be missed. A real gap is still there when listed again.
+        if (attempt >= 5) {
+          throw e;
+        }
       } catch (NoSuchFileException e) {
         // A writer beside us compacted a segment between listing and reading it: list again.
         if (attempt >= 5) {
-          throw new DualPushException("Cannot read transaction log in " + dir + ": " + e.getMessage(), e);
+          throw unavailable("Cannot read transaction log in " + dir + ": " + e, dir, e);
         }
       } catch (IOException e) {
-        throw new DualPushException("Cannot read transaction log in " + dir + ": " + e.getMessage(), e);
+        throw unavailable("Cannot read transaction log in " + dir + ": " + e, dir, e);
       }
+    }
+  }
+
+  /**
+   * Read-only: the last segment ends, at {@code torn}, in bytes that are not a whole record. A
+   * writer beside us may be appending that record right now, so it is read again after a pause (up
+   * to {@link #TAIL_REREADS} times while it keeps changing) and whatever completed is replayed. A
+   * tail still torn and unchanged is reported as torn, saying whether a writer holds the log; one
+   * that kept changing as an append in progress. Empty once the segment ends in a whole record.
+   */
+  private Optional<LogOpenWarning> followTail(FileChannel ch, Segment s, long torn) throws IOException, DamagedSegment {
+    String name = s.path.getFileName().toString();
+    for (int reread = 0; reread < TAIL_REREADS; reread++) {
+      long seen = s.seen;
+      try {
+        tailPause.pause(TAIL_PAUSE);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Optional.of(new LogOpenWarning(LogOpenWarning.Kind.TORN_TAIL_IGNORED, name, torn, "Transaction log segment "
+            + s.path + " ends in " + (seen - torn) + " bytes at offset " + torn + " that are not a whole record (not "
+            + "re-read: interrupted); this read-only view ends before them, so a later state of some transaction may "
+            + "not be seen."));
+      }
+      if (ch.size() == seen) {
+        return Optional.of(new LogOpenWarning(LogOpenWarning.Kind.TORN_TAIL_IGNORED, name, torn, "Transaction log segment "
+            + s.path + " ends in " + (seen - torn) + " bytes at offset " + torn + " that are not a whole record, "
+            + "unchanged when read again " + TAIL_PAUSE.toMillis() + " ms later, so not an append in progress. This "
+            + "read-only view ends before them: whatever record was being written there (a later state of some "
+            + "transaction) is not seen, so a state shown may be out of date. " + writerPresence(directory)));
+      }
+      torn = scan(ch, s, true, entry -> applyDurable(entry, s), torn);
+      s.size = torn;
+      if (torn >= s.seen) {
+        return Optional.empty(); // it was an append in progress, and it is whole now
+      }
+    }
+    return Optional.of(new LogOpenWarning(LogOpenWarning.Kind.APPEND_IN_PROGRESS, name, torn, "Transaction log segment "
+        + s.path + " kept growing while it was read and still ended in a partial record at offset " + torn + " after "
+        + TAIL_REREADS + " re-reads: a writer is appending. This read-only view ends before that record."));
+  }
+
+  /**
+   * Whether a writer holds the log, told without touching its lock (taking even a shared lock for a
+   * moment could make a writer starting at that instant fail, and closing a channel to the lock
+   * file drops this process's own lock): this JVM's open logs, else Linux's {@code /proc/locks}
+   * (matched by the lock file's inode).
+   */
+  private static String writerPresence(Path dir) {
+    Path lockFile = dir.resolve(".lock");
+    try {
+      if (HELD.contains(dir.toRealPath())) {
+        return "A writer in this process holds the log: its last write most likely failed part way (a full disk?) "
+            + "and it refuses appends until reopened, which truncates the tail.";
+      }
+      if (!Files.exists(lockFile)) {
+        return "No writer holds the log: the next writer's open truncates the tail.";
+      }
+      Object inode = Files.getAttribute(lockFile, "unix:ino");
+      Path locks = Path.of("/proc/locks");
+      if (inode == null || !Files.isReadable(locks)) {
+        return "Whether a writer holds the log cannot be told here.";
+      }
+      String suffix = ":" + inode;
+      for (String line : Files.readAllLines(locks)) {
+        for (String field : line.trim().split("\\s+")) {
+          // MAJOR:MINOR:INODE; the line's own "N:" has a single colon.
+          if (field.endsWith(suffix) && field.indexOf(':') != field.lastIndexOf(':')) {
+            return "A writer holds the log (" + lockFile + " is locked): its last write most likely failed part way "
+                + "(a full disk?) and it refuses appends until reopened, which truncates the tail.";
+          }
+        }
+      }
+      return "No writer holds the log (" + lockFile + " is not locked): a process died while appending; the next "
+          + "writer's open truncates the tail.";
+    } catch (IOException | RuntimeException e) {
+      return "Whether a writer holds the log cannot be told here (" + e + ").";
     }
   }
 
@@ -490,40 +659,57 @@ public final class FileTransactionLog implements TransactionLog {
   // ------------------------------------------------------------------ recovery
 
   private void recover(boolean quarantine, int terminalRetention) throws IOException {
+    List<LogOpenWarning> quarantined = new ArrayList<>(); // survives the replay that follows a quarantine
+    List<LogOpenWarning> found;
     while (true) {
       segments.clear();
       compaction.clear();
       index = new TransactionIndex(terminalRetention);
+      found = new ArrayList<>();
       List<Path> files = segmentFiles(directory);
       try {
         for (int i = 0; i < files.size(); i++) {
           Path file = files.get(i);
           Segment s = new Segment(baseOf(file), file);
+          if (i > 0) {
+            checkContinuity(directory, segments.lastEntry().getValue(), s, quarantine).ifPresent(found::add);
+          }
           segments.put(s.base, s);
           boolean last = i == files.size() - 1;
           try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long valid = replay(ch, s, last);
-            if (valid < ch.size()) {
+            long size = ch.size();
+            if (valid < size) {
+              String message = "Transaction log segment " + file + ": truncated a torn tail of " + (size - valid)
+                  + " bytes at offset " + valid + " (a record being written when the process stopped or a write "
+                  + "failed; its append had not returned)";
               LOG.warn("Transaction log segment {}: truncating a torn tail of {} bytes at offset {}", file,
-                  ch.size() - valid, valid);
+                  size - valid, valid);
               ch.truncate(valid);
               ch.force(true);
+              found.add(new LogOpenWarning(LogOpenWarning.Kind.TORN_TAIL_DROPPED, file.getFileName().toString(), valid,
+                  message));
             }
           }
         }
         break;
       } catch (DamagedSegment d) {
         if (!quarantine) {
-          throw new DualPushException(d.getMessage());
+          throw d.toException(directory);
         }
         Path target = quarantineTarget(d.segment);
         Files.createDirectories(target.getParent());
         Files.move(d.segment, target, StandardCopyOption.ATOMIC_MOVE);
         syncDirectory(directory);
-        LOG.error("Transaction log: {} Moved the segment to {} and opening with the remaining segments; "
+        LOG.error("Transaction log: {}. Moved the segment to {} and opening with the remaining segments; "
             + "transactions recorded in it may be lost or seen in an older state.", d.getMessage(), target);
+        quarantined.add(new LogOpenWarning(LogOpenWarning.Kind.SEGMENT_QUARANTINED, d.segment.getFileName().toString(),
+            d.offset, d.getMessage() + "; moved it to " + target + " (quarantineDamagedSegments): transactions recorded "
+            + "in it may be lost or seen in an older state"));
       }
     }
+    quarantined.addAll(found);
+    openWarnings = List.copyOf(quarantined);
     if (segments.isEmpty()) {
       Segment first = new Segment(0, segmentPath(directory, 0));
       segments.put(first.base, first);
@@ -535,6 +721,108 @@ public final class FileTransactionLog implements TransactionLog {
     if (active.size == 0) {
       syncDirectory(directory);
     }
+  }
+
+  /**
+   * Checks that {@code next} starts at the sequence number where {@code previous} ends. Every frame
+   * in a segment, appended, restated or copied forward, counts one, and a roll-over names the new
+   * segment {@code base + records} of the one it follows, so a mismatch is never the log's doing:
+   * compaction deletes only the oldest segments (what remains is a suffix), a quarantine leaves a
+   * gap it accepts, and a torn tail is only ever cut off the last segment. A gap means records lost
+   * from the middle of the log: replaying around it could revert a key to an older version, so it
+   * stops the open unless the loss was accepted (a marker in {@code quarantine/}, written when
+   * {@code accept} is set). An overlap stops it in any case.
+   *
+   * @return a warning for an accepted gap
+   */
+  private static Optional<LogOpenWarning> checkContinuity(Path dir, Segment previous, Segment next, boolean accept)
+      throws IOException {
+    long expected = previous.base + previous.records;
+    if (next.base == expected) {
+      return Optional.empty();
+    }
+    String before = previous.path.getFileName().toString();
+    String after = next.path.getFileName().toString();
+    if (next.base < expected) {
+      String reason = after + " starts at record " + next.base + " but " + before + " holds records up to "
+          + (expected - 1);
+      throw new TransactionLogCorruptedException("Transaction log " + dir + ": segments overlap (" + reason + "); one "
+          + "of them does not belong to this log as it stands (restored from an older copy?). Move the one that does "
+          + "not belong out of " + dir + ".", dir.toString(), after, 0, reason);
+    }
+    long first = expected;
+    long last = next.base - 1;
+    String reason = "records " + first + ".." + last + " are missing";
+    String facts = before + " is followed by " + after + ": " + reason;
+    Path quarantineDir = dir.resolve(QUARANTINE);
+    if (gapAccepted(quarantineDir, first, last)) {
+      return Optional.of(new LogOpenWarning(LogOpenWarning.Kind.GAP_ACCEPTED, after, 0, "Transaction log " + dir + ": "
+          + facts + ". The loss was accepted (recorded in " + quarantineDir + "): transactions recorded there may be "
+          + "lost or seen in an older state."));
+    }
+    if (!accept) {
+      throw new TransactionLogGapException("Transaction log " + dir + ": " + facts + " (a segment was deleted or lost; "
+          + "compaction only ever deletes the oldest segments). Replaying around them could silently revert a key to "
+          + "an older version, so the log does not open. Restore the missing segment, or open with "
+          + "quarantineDamagedSegments(true) to accept the loss (it is recorded in " + quarantineDir + ").",
+          dir.toString(), before, after, first, last, reason);
+    }
+    Path marker = recordAcceptedGap(dir, first, last, facts + "; accepted by an open with quarantineDamagedSegments(true)");
+    LOG.error("Transaction log {}: {}. Accepting the loss (quarantineDamagedSegments) and recording it in {}: "
+        + "transactions recorded there may be lost or seen in an older state.", dir, facts, marker);
+    return Optional.of(new LogOpenWarning(LogOpenWarning.Kind.GAP_ACCEPTED, after, 0, "Transaction log " + dir + ": "
+        + facts + ". Accepted the loss now (quarantineDamagedSegments), recorded in " + marker + ": transactions "
+        + "recorded there may be lost or seen in an older state."));
+  }
+
+  /** Whether the accepted gaps recorded in {@code quarantineDir} cover every record of {@code [first, last]}. */
+  private static boolean gapAccepted(Path quarantineDir, long first, long last) throws IOException {
+    if (!Files.isDirectory(quarantineDir)) {
+      return false;
+    }
+    List<long[]> ranges = new ArrayList<>();
+    try (Stream<Path> list = Files.list(quarantineDir)) {
+      list.forEach(p -> {
+        Matcher m = GAP_MARKER.matcher(p.getFileName().toString());
+        if (m.matches()) {
+          ranges.add(new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))});
+        }
+      });
+    }
+    ranges.sort((a, b) -> Long.compare(a[0], b[0]));
+    long need = first;
+    for (long[] r : ranges) {
+      if (r[0] > need) {
+        break;
+      }
+      need = Math.max(need, r[1] + 1);
+      if (need > last) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Records, durably, that the loss of records {@code [first, last]} was accepted, so that later
+   * opens (also without quarantine, also read-only) open past that gap, listing it, instead of
+   * refusing. The name says the range; the text is for people.
+   */
+  private static Path recordAcceptedGap(Path dir, long first, long last, String why) throws IOException {
+    Path quarantineDir = dir.resolve(QUARANTINE);
+    Files.createDirectories(quarantineDir);
+    Path marker = quarantineDir.resolve(String.format("gap-%020d-%020d.accepted", first, last));
+    try (FileChannel ch = FileChannel.open(marker, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      ByteBuffer text = ByteBuffer.wrap((why + "\n").getBytes(StandardCharsets.UTF_8));
+      while (text.hasRemaining()) {
+        ch.write(text);
+      }
+      ch.force(true);
+    }
+    syncDirectory(quarantineDir);
+    syncDirectory(dir);
+    return marker;
   }
 
   private Path quarantineTarget(Path segment) {
@@ -554,7 +842,7 @@ public final class FileTransactionLog implements TransactionLog {
   private long replay(FileChannel ch, Segment segment, boolean last) throws IOException, DamagedSegment {
     long end;
     if (ch.size() < PIPELINE_THRESHOLD) {
-      end = scan(ch, segment, last, entry -> applyDurable(entry, segment));
+      end = scan(ch, segment, last, entry -> applyDurable(entry, segment), 0);
     } else {
       end = replayPipelined(ch, segment, last);
     }
@@ -580,7 +868,7 @@ public final class FileTransactionLog implements TransactionLog {
             chunk[0] = new LogEntry[PIPELINE_CHUNK];
             filled[0] = 0;
           }
-        });
+        }, 0);
         if (filled[0] > 0) {
           putUninterruptibly(chunks, Arrays.copyOf(chunk[0], filled[0]));
         }
@@ -636,16 +924,18 @@ public final class FileTransactionLog implements TransactionLog {
   }
 
   /**
-   * Reads, checks and decodes every whole frame of one segment, handing each entry to
-   * {@code sink} in order and counting it; returns the offset after the last good frame.
+   * Reads, checks and decodes every whole frame of one segment from offset {@code from} (0, or where
+   * an earlier scan of it stopped), handing each entry to {@code sink} in order and counting it;
+   * returns the offset after the last good frame. Notes the size it saw in {@link Segment#seen}.
    */
-  private static long scan(FileChannel ch, Segment segment, boolean last, java.util.function.Consumer<LogEntry> sink)
-      throws IOException, DamagedSegment {
+  private static long scan(FileChannel ch, Segment segment, boolean last, java.util.function.Consumer<LogEntry> sink,
+      long from) throws IOException, DamagedSegment {
     long size = ch.size();
-    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(READ_BUFFER, Math.max(size, HEADER)));
+    segment.seen = size;
+    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(READ_BUFFER, Math.max(size - from, HEADER)));
     CRC32C crc = new CRC32C();
-    long bufStart = 0; // file offset of buf[0]
-    long pos = 0;
+    long bufStart = from; // file offset of buf[0]
+    long pos = from;
     int filled = 0;
     while (pos < size) {
       int at = (int) (pos - bufStart);
@@ -746,8 +1036,19 @@ public final class FileTransactionLog implements TransactionLog {
   }
 
   private static DamagedSegment corrupt(Path segment, long offset, String why) {
-    return new DamagedSegment(segment, "Transaction log segment " + segment + " is damaged at offset " + offset + " ("
-        + why + "). Restore the segment or move it aside (or open with quarantineDamagedSegments).");
+    return new DamagedSegment(segment, offset, why);
+  }
+
+  /**
+   * A failure of the file system under the log (an {@link IOException}: disk full, read-only
+   * remount, I/O error) as {@link TransactionLogUnavailableException}, so that callers can tell it
+   * from bad input; anything else as a plain {@link DualPushException}.
+   */
+  private static DualPushException unavailable(String message, Path directory, Throwable cause) {
+    if (cause instanceof IOException) {
+      return new TransactionLogUnavailableException(message, directory.toString(), cause);
+    }
+    return new DualPushException(message, cause);
   }
 
   private static void readFully(FileChannel ch, ByteBuffer buf, long pos) throws IOException {
@@ -791,7 +1092,6 @@ public final class FileTransactionLog implements TransactionLog {
         deleted.add(base);
       }
       if (plan.copyForward().isEmpty()) {
-        syncDirectory(directory);
         return deleted.size();
       }
       for (LogEntry e : plan.entriesToCopy()) {
@@ -806,7 +1106,6 @@ public final class FileTransactionLog implements TransactionLog {
         delete(segments.get(base));
         deleted.add(base);
       }
-      syncDirectory(directory);
       LOG.debug("Transaction log {}: copied {} unfinished transaction(s) forward, deleted {} segment(s)", directory,
           plan.copyForward().size(), deleted.size());
       return deleted.size();
@@ -815,9 +1114,15 @@ public final class FileTransactionLog implements TransactionLog {
     }
   }
 
+  /**
+   * Deletes one segment and makes that durable before the next is deleted: deletions must reach the
+   * disk oldest first too, or a crash could leave an older segment without a newer one, a gap the
+   * next open would refuse.
+   */
   private void delete(Segment s) throws IOException {
     segments.remove(s.base);
     Files.deleteIfExists(s.path);
+    syncDirectory(directory);
     LOG.debug("Transaction log {}: compacted {}", directory, s.path.getFileName());
   }
 
@@ -842,6 +1147,14 @@ public final class FileTransactionLog implements TransactionLog {
 
   // ------------------------------------------------------------------ appending
 
+  /**
+   * {@inheritDoc}
+   *
+   * @throws TransactionLogUnavailableException when a write or fsync fails (disk full, read-only
+   *     file system, I/O error), and on every later append until the log is reopened; its cause is
+   *     the first failure
+   * @throws DualPushException when the log is closed or was opened read-only
+   */
   @Override
   public void append(LogEntry entry) {
     Objects.requireNonNull(entry, "entry");
@@ -871,7 +1184,7 @@ public final class FileTransactionLog implements TransactionLog {
       if (cause instanceof DualPushException d) {
         throw d;
       }
-      throw new DualPushException("Cannot append to transaction log " + directory + ": " + cause, cause);
+      throw unavailable("Cannot append to transaction log " + directory + ": " + cause, directory, cause);
     }
   }
 
@@ -881,8 +1194,8 @@ public final class FileTransactionLog implements TransactionLog {
     }
     Throwable f = failure;
     if (f != null) {
-      throw new DualPushException("Transaction log " + directory + " refuses appends after a failed write or fsync ("
-          + f.getMessage() + "); reopen it to continue from what is on disk", f);
+      throw unavailable("Transaction log " + directory + " refuses appends after a failed write or fsync (" + f
+          + "); reopen it to continue from what is on disk", directory, f);
     }
   }
 
@@ -1045,6 +1358,17 @@ public final class FileTransactionLog implements TransactionLog {
 
   private void flushBuffer() throws IOException {
     writeBuffer.flip();
+    IOException injected = injectedWriteFailure;
+    if (injected != null && writeBuffer.remaining() > 1) {
+      injectedWriteFailure = null;
+      ByteBuffer part = writeBuffer.duplicate();
+      part.limit(part.position() + part.remaining() / 2);
+      while (part.hasRemaining()) {
+        channel.write(part);
+      }
+      writeBuffer.position(part.position());
+      throw injected;
+    }
     while (writeBuffer.hasRemaining()) {
       channel.write(writeBuffer);
     }
@@ -1121,9 +1445,30 @@ public final class FileTransactionLog implements TransactionLog {
       try {
         compact();
       } catch (IOException e) {
-        throw new DualPushException("Cannot compact transaction log " + directory + ": " + e.getMessage(), e);
+        throw unavailable("Cannot compact transaction log " + directory + ": " + e, directory, e);
       }
     }
+  }
+
+  /**
+   * What this open found and worked around, in the order found (see {@link LogOpenWarning.Kind}):
+   * <ul>
+   *   <li>any open: each gap whose loss was accepted ({@code GAP_ACCEPTED}), now or by an earlier
+   *       open with {@link Builder#quarantineDamagedSegments(boolean)};</li>
+   *   <li>a writer's open: each torn tail it truncated ({@code TORN_TAIL_DROPPED}), each segment
+   *       it moved to {@code quarantine/} ({@code SEGMENT_QUARANTINED});</li>
+   *   <li>a read-only open, which changes nothing: a torn tail of the last segment that was still
+   *       there, unchanged, when read again a moment (50 ms) later
+   *       ({@code TORN_TAIL_IGNORED}, saying whether a writer holds the log: beside a live writer
+   *       that means its last write failed part way), or one that kept changing as a writer
+   *       appended ({@code APPEND_IN_PROGRESS}). A tail that completes while it is re-read is
+   *       simply read, with no warning.</li>
+   * </ul>
+   * Immutable; thread-safe.
+   */
+  @Override
+  public List<LogOpenWarning> openWarnings() {
+    return openWarnings;
   }
 
   /** The log's directory. */
@@ -1168,7 +1513,12 @@ public final class FileTransactionLog implements TransactionLog {
       closed = true;
       if (channel != null) {
         try {
-          flushBuffer();
+          // After a failed write the buffer holds records whose appends failed, half written:
+          // writing them again would put whole frames after a torn one, which the next open must
+          // refuse as damage instead of truncating.
+          if (failure == null) {
+            flushBuffer();
+          }
           channel.force(true);
         } catch (IOException e) {
           LOG.warn("Transaction log {}: final fsync failed: {}", directory, e.toString());

@@ -37,6 +37,17 @@ public interface TransactionLog extends AutoCloseable {
   /** Lets the log drop what only terminal transactions need; a no-op where nothing can be dropped. */
   void checkpoint();
 
+  /**
+   * What the open of this log found and worked around, in the order found: a torn tail dropped or
+   * left unread, a damaged segment moved aside, an accepted gap. Empty when the log opened cleanly
+   * (and for logs that cannot be damaged, such as in-memory ones). A reader that reports states
+   * from the log should show these: a state may be older than a record that was lost or not read.
+   * The list is immutable and fixed once the log is open; safe to call from any thread.
+   */
+  default List<LogOpenWarning> openWarnings() {
+    return List.of();
+  }
+
   /** Flushes and releases the log; later calls fail. */
   @Override
   void close();

@@ -8,9 +8,13 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.dualpush.CopyStatus;
 import io.dualpush.DualPushException;
+import io.dualpush.TransactionLogCorruptedException;
+import io.dualpush.TransactionLogGapException;
+import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.TransactionState;
 import io.dualpush.spi.LogEntries;
 import io.dualpush.spi.LogEntry;
+import io.dualpush.spi.LogOpenWarning;
 import io.dualpush.spi.TransactionRecord;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -297,6 +301,184 @@ class FileTransactionLogTest {
   }
 
   @Nested
+  @DisplayName("openWarnings tells a reader what the open found and worked around")
+  class OpenWarnings {
+
+    /** What verify records when it finds the primary's object gone. */
+    private LogEntry objectMissing(String txn) {
+      return new LogEntry.CopyUpdated(txn, at(7), "primary", CopyStatus.FAILED, "", "object missing", false);
+    }
+
+    /**
+     * Writes t1, verified on both copies, then verify's "object missing" for its primary, and cuts
+     * that last record short by 4 bytes, as a crash in the middle of appending it would. Returns the
+     * whole last frame and the offset where it starts.
+     */
+    private Map.Entry<byte[], Long> verifiedThenTornObjectMissing() throws IOException {
+      long tornAt;
+      try (FileTransactionLog log = FileTransactionLog.open(dir)) {
+        log.append(LogEntries.started("t1", "a/one.csv", at(0)));
+        LogEntries.verifiedBoth("t1", at(1)).forEach(log::append);
+        tornAt = Files.size(logFile());
+        log.append(objectMissing("t1"));
+      }
+      byte[] whole = Files.readAllBytes(logFile());
+      truncateTo(whole.length - 4);
+      return Map.entry(Arrays.copyOfRange(whole, Math.toIntExact(tornAt), whole.length), tornAt);
+    }
+
+    /** Runs {@code body} with the read-only open's pause before re-reading a tail replaced by {@code pause}. */
+    private void withTailPause(FileTransactionLog.TailPause pause, Runnable body) {
+      FileTransactionLog.TailPause original = FileTransactionLog.tailPause;
+      FileTransactionLog.tailPause = pause;
+      try {
+        body.run();
+      } finally {
+        FileTransactionLog.tailPause = original;
+      }
+    }
+
+    @Test
+    @DisplayName("a clean open, writer or read-only, has none, and the list cannot be changed")
+    void cleanOpen() throws IOException {
+      writeThreeTransactions();
+      try (FileTransactionLog log = FileTransactionLog.open(dir);
+          FileTransactionLog reader = FileTransactionLog.openReadOnly(dir)) {
+        assertThat(log.openWarnings()).isEmpty();
+        assertThat(reader.openWarnings()).isEmpty();
+        assertThatThrownBy(() -> log.openWarnings().add(new LogOpenWarning(LogOpenWarning.Kind.GAP_ACCEPTED, "s", 0, "m")))
+            .isInstanceOf(UnsupportedOperationException.class);
+      }
+    }
+
+    @Test
+    @DisplayName("a writer's open lists the torn tail it truncated, naming segment and offset; the next open has none")
+    void writerListsTheTruncation() throws IOException {
+      List<Long> frames = writeThreeTransactions();
+      long end = frames.get(frames.size() - 1);
+      appendBytes(new byte[] {0, 0, 0, 90, 1, 2, 3});
+      try (FileTransactionLog log = FileTransactionLog.open(dir)) {
+        assertThat(log.openWarnings()).singleElement().satisfies(w -> {
+          assertThat(w.kind()).isEqualTo(LogOpenWarning.Kind.TORN_TAIL_DROPPED);
+          assertThat(w.segment()).isEqualTo(logFile().getFileName().toString());
+          assertThat(w.offset()).isEqualTo(end);
+          assertThat(w.message()).contains(logFile().toString()).contains("offset " + end).contains("7 bytes");
+        });
+      }
+      try (FileTransactionLog log = FileTransactionLog.open(dir)) {
+        assertThat(log.openWarnings()).isEmpty();
+      }
+    }
+
+    @Test
+    @DisplayName("a read-only open reports a torn tail it leaves in place, so a copy whose 'object missing' was torn "
+        + "off is not shown VERIFIED silently")
+    void readOnlyReportsATornTail() throws IOException {
+      long tornAt = verifiedThenTornObjectMissing().getValue();
+      byte[] before = Files.readAllBytes(logFile());
+      AtomicInteger pauses = new AtomicInteger();
+      withTailPause(d -> pauses.incrementAndGet(), () -> {
+        try (FileTransactionLog reader = FileTransactionLog.openReadOnly(dir)) {
+          // What is readable says VERIFIED; the warning says a later record was not read.
+          assertThat(reader.read("t1").orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
+          assertThat(reader.openWarnings()).singleElement().satisfies(w -> {
+            assertThat(w.kind()).isEqualTo(LogOpenWarning.Kind.TORN_TAIL_IGNORED);
+            assertThat(w.segment()).isEqualTo(logFile().getFileName().toString());
+            assertThat(w.offset()).isEqualTo(tornAt);
+            assertThat(w.message()).contains("offset " + tornAt).contains("not an append in progress")
+                .contains("No writer holds the log");
+          });
+        }
+      });
+      assertThat(pauses).as("read again once, found unchanged").hasValue(1);
+      assertThat(Files.readAllBytes(logFile())).as("read-only changes nothing").isEqualTo(before);
+    }
+
+    @Test
+    @DisplayName("a read-only open beside a live writer whose last write failed part way says a writer holds the log")
+    void tornTailBesideALiveWriter() throws IOException {
+      try (FileTransactionLog writer = FileTransactionLog.open(dir)) {
+        writer.append(LogEntries.started("t1", "a/one.csv", at(0)));
+        long tornAt = Files.size(logFile());
+        writer.injectedWriteFailure = new IOException("injected: No space left on device");
+        assertThatThrownBy(() -> writer.append(objectMissing("t1"))).isInstanceOf(TransactionLogUnavailableException.class);
+        withTailPause(d -> { }, () -> {
+          try (FileTransactionLog reader = FileTransactionLog.openReadOnly(dir)) {
+            assertThat(reader.openWarnings()).singleElement().satisfies(w -> {
+              assertThat(w.kind()).isEqualTo(LogOpenWarning.Kind.TORN_TAIL_IGNORED);
+              assertThat(w.offset()).isEqualTo(tornAt);
+              assertThat(w.message()).contains("A writer in this process holds the log");
+            });
+          }
+        });
+      }
+    }
+
+    @Test
+    @DisplayName("a read-only open tells a writer in another process by the lock on .lock (Linux's /proc/locks)")
+    void tornTailBesideAWriterElsewhere() throws IOException {
+      org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/locks")), "needs /proc/locks");
+      verifiedThenTornObjectMissing();
+      // Locked as another process's writer would, without this JVM's own bookkeeping of open logs.
+      try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.WRITE);
+          java.nio.channels.FileLock held = lockFile.lock()) {
+        withTailPause(d -> { }, () -> {
+          try (FileTransactionLog reader = FileTransactionLog.openReadOnly(dir)) {
+            assertThat(reader.openWarnings()).singleElement().satisfies(w -> assertThat(w.message())
+                .contains("A writer holds the log").contains(dir.resolve(".lock").toString()));
+          }
+        });
+      }
+    }
+
+    @Test
+    @DisplayName("a tail a writer completes while the read-only open reads it is read whole, with no warning")
+    void appendCompletedWhileReading() throws IOException {
+      Map.Entry<byte[], Long> torn = verifiedThenTornObjectMissing();
+      byte[] frame = torn.getKey();
+      withTailPause(d -> {
+        try {
+          appendBytes(Arrays.copyOfRange(frame, frame.length - 4, frame.length)); // the append finishes
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }, () -> {
+        try (FileTransactionLog reader = FileTransactionLog.openReadOnly(dir)) {
+          assertThat(reader.openWarnings()).isEmpty();
+          TransactionRecord t1 = reader.read("t1").orElseThrow();
+          assertThat(t1.state()).isNotEqualTo(TransactionState.VERIFIED);
+          assertThat(t1.copy("primary").orElseThrow().error()).isEqualTo("object missing");
+        }
+      });
+    }
+
+    @Test
+    @DisplayName("a tail that keeps growing without completing is reported as an append in progress")
+    void appendInProgress() throws IOException {
+      long tornAt = verifiedThenTornObjectMissing().getValue();
+      AtomicInteger pauses = new AtomicInteger();
+      withTailPause(d -> {
+        pauses.incrementAndGet();
+        try {
+          appendBytes(new byte[] {0}); // grows, but never into the record it claims to be
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }, () -> {
+        try (FileTransactionLog reader = FileTransactionLog.openReadOnly(dir)) {
+          assertThat(reader.read("t1").orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
+          assertThat(reader.openWarnings()).singleElement().satisfies(w -> {
+            assertThat(w.kind()).isEqualTo(LogOpenWarning.Kind.APPEND_IN_PROGRESS);
+            assertThat(w.offset()).isEqualTo(tornAt);
+            assertThat(w.message()).contains("a writer is appending");
+          });
+        }
+      });
+      assertThat(pauses).hasValue(FileTransactionLog.TAIL_REREADS);
+    }
+  }
+
+  @Nested
   @DisplayName("damage in the middle stops the open loudly, naming file and offset, and changes nothing")
   class MidFileCorruption {
 
@@ -309,12 +491,18 @@ class FileTransactionLogTest {
 
       Throwable thrown = catchThrowable(() -> FileTransactionLog.open(dir));
 
-      assertThat(thrown).isInstanceOf(DualPushException.class)
+      assertThat(thrown).isInstanceOf(TransactionLogCorruptedException.class)
           .hasMessageContaining(logFile().toString())
-          .hasMessageContaining("offset " + frameStart);
+          .hasMessageContaining("offset " + frameStart)
+          .hasMessageContaining("quarantineDamagedSegments(true)");
+      TransactionLogCorruptedException corrupted = (TransactionLogCorruptedException) thrown;
+      assertThat(corrupted.log()).isEqualTo(dir.toString());
+      assertThat(corrupted.segment()).isEqualTo(logFile().getFileName().toString());
+      assertThat(corrupted.offset()).isEqualTo(frameStart);
+      assertThat(corrupted.reason()).isNotBlank().doesNotContain("quarantine");
       assertThat(Files.readAllBytes(logFile())).as("the damaged log is left as it was").isEqualTo(before);
       assertThatThrownBy(() -> FileTransactionLog.openReadOnly(dir))
-          .isInstanceOf(DualPushException.class).hasMessageContaining("offset " + frameStart);
+          .isInstanceOf(TransactionLogCorruptedException.class).hasMessageContaining("offset " + frameStart);
       // The failed open released the directory: once the damage is undone, the log opens.
       flipByte(frameStart + delta);
       try (FileTransactionLog log = FileTransactionLog.open(dir)) {
@@ -647,15 +835,41 @@ class FileTransactionLogTest {
       try (FileTransactionLog log = FileTransactionLog.builder(dir).durability(mode).open()) {
         log.append(LogEntries.started("before", "k/before", at(0)));
         log.injectedSyncFailure = new IOException("injected: EIO");
+        IOException injected = log.injectedSyncFailure;
+        // An environment failure, told apart from bad input by its type, with the IOException as its cause.
         assertThatThrownBy(() -> log.append(LogEntries.started("lost", "k/lost", at(1))))
-            .isInstanceOf(DualPushException.class).hasMessageContaining("EIO");
+            .isInstanceOf(TransactionLogUnavailableException.class).hasMessageContaining("EIO").hasCause(injected);
         assertThat(log.read("lost")).isEmpty();
         assertThatThrownBy(() -> log.append(LogEntries.started("refused", "k/refused", at(2))))
-            .isInstanceOf(DualPushException.class).hasMessageContaining("refuses appends");
+            .isInstanceOf(TransactionLogUnavailableException.class).hasMessageContaining("refuses appends")
+            .hasMessageContaining("EIO").hasCause(injected);
       }
       try (FileTransactionLog log = FileTransactionLog.open(dir)) {
         assertThat(log.read("before")).isPresent();
         assertThat(log.read("refused")).isEmpty();
+        log.append(LogEntries.started("again", "k/again", at(3)));
+      }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(value = FileTransactionLog.Durability.class)
+    @DisplayName("after a write that failed part way (disk full), close writes nothing more and the next open "
+        + "drops only the torn record")
+    void nothingWrittenAfterAFailedWrite(FileTransactionLog.Durability mode) throws IOException {
+      long sizeAfterFailure;
+      try (FileTransactionLog log = FileTransactionLog.builder(dir).durability(mode).open()) {
+        log.append(LogEntries.started("before", "k/before", at(0)));
+        long before = Files.size(logFile());
+        log.injectedWriteFailure = new IOException("injected: No space left on device");
+        assertThatThrownBy(() -> log.append(LogEntries.started("lost", "k/lost", at(1))))
+            .isInstanceOf(TransactionLogUnavailableException.class).hasMessageContaining("No space left");
+        sizeAfterFailure = Files.size(logFile());
+        assertThat(sizeAfterFailure).as("part of the record was written").isGreaterThan(before);
+      }
+      assertThat(Files.size(logFile())).as("close wrote nothing after the failed write").isEqualTo(sizeAfterFailure);
+      try (FileTransactionLog log = FileTransactionLog.open(dir)) {
+        assertThat(log.read("before")).isPresent();
+        assertThat(log.read("lost")).isEmpty();
         log.append(LogEntries.started("again", "k/again", at(3)));
       }
     }
@@ -760,10 +974,182 @@ class FileTransactionLogTest {
         assertThat(first).doesNotExist();
         assertThat(log.read("t79")).isPresent(); // from the last segment
         assertThat(log.read("t0")).isEmpty(); // only in the quarantined one
+        assertThat(log.openWarnings()).singleElement().satisfies(w -> {
+          assertThat(w.kind()).isEqualTo(LogOpenWarning.Kind.SEGMENT_QUARANTINED);
+          assertThat(w.segment()).isEqualTo(first.getFileName().toString());
+          assertThat(w.offset()).isZero(); // the first frame holds the flipped byte
+          assertThat(w.message()).contains("quarantine");
+        });
         log.append(LogEntries.started("after", "k/after", at(500)));
       }
       try (FileTransactionLog log = openSmall()) {
         assertThat(log.read("after")).isPresent();
+        assertThat(log.openWarnings()).isEmpty();
+      }
+    }
+  }
+
+  @Nested
+  @DisplayName("a segment missing between two others stops the open, naming the gap and its neighbours")
+  class MissingSegments {
+
+    /** The base sequence number in a segment's name. */
+    private long base(Path segment) {
+      return Long.parseLong(segment.getFileName().toString().substring(8, 28));
+    }
+
+    /**
+     * Writes key k/x as transaction "old" in the first segment and again, as "new", in a middle
+     * segment (not the first, not the last) whose file it returns; 6 or more segments in all.
+     */
+    private Path keyRewrittenInAMiddleSegment() throws IOException {
+      Path holder;
+      try (FileTransactionLog log = openSmall()) {
+        log.append(LogEntries.started("old", "k/x", at(0)));
+        appendOpen(log, "a", 40);
+        log.append(LogEntries.started("new", "k/x", at(100)));
+        List<Path> now = log.segments();
+        holder = now.get(now.size() - 1);
+        appendOpen(log, "b", 60);
+        assertThat(log.latest("k/x").orElseThrow().transactionId()).isEqualTo("new");
+      }
+      List<Path> files = segmentFiles();
+      assertThat(files).hasSizeGreaterThanOrEqualTo(6);
+      assertThat(files.indexOf(holder)).isBetween(1, files.size() - 2);
+      return holder;
+    }
+
+    private void assertGap(Throwable thrown, Path before, Path after, long first, long last) {
+      assertThat(thrown).isInstanceOf(TransactionLogGapException.class)
+          .hasMessageContaining(before.getFileName() + " is followed by " + after.getFileName())
+          .hasMessageContaining("records " + first + ".." + last + " are missing")
+          .hasMessageContaining("older version")
+          .hasMessageContaining("quarantineDamagedSegments(true)");
+      TransactionLogGapException gap = (TransactionLogGapException) thrown;
+      assertThat(gap.log()).isEqualTo(dir.toString());
+      assertThat(gap.previousSegment()).isEqualTo(before.getFileName().toString());
+      assertThat(gap.segment()).isEqualTo(after.getFileName().toString());
+      assertThat(gap.offset()).isZero();
+      assertThat(gap.firstMissing()).isEqualTo(first);
+      assertThat(gap.lastMissing()).isEqualTo(last);
+      assertThat(gap.reason()).isEqualTo("records " + first + ".." + last + " are missing");
+    }
+
+    @Test
+    @DisplayName("a deleted middle segment: the writer's and the read-only open both refuse, so the key is never "
+        + "reported at its older version, and nothing is changed")
+    void deletedMiddleSegment() throws IOException {
+      Path holder = keyRewrittenInAMiddleSegment();
+      List<Path> files = segmentFiles();
+      int at = files.indexOf(holder);
+      Path before = files.get(at - 1);
+      Path after = files.get(at + 1);
+      Files.delete(holder);
+      List<Path> left = segmentFiles();
+
+      assertGap(catchThrowable(() -> openSmall()), before, after, base(holder), base(after) - 1);
+      assertGap(catchThrowable(() -> FileTransactionLog.openReadOnly(dir)), before, after, base(holder), base(after) - 1);
+      assertThat(segmentFiles()).isEqualTo(left);
+      assertThat(dir.resolve("quarantine")).doesNotExist();
+      // The refused open released the directory: restoring nothing, the next open refuses again.
+      assertThatThrownBy(() -> FileTransactionLog.open(dir)).isInstanceOf(TransactionLogGapException.class);
+    }
+
+    @Test
+    @DisplayName("quarantineDamagedSegments accepts the gap loudly and durably; later opens list it, and a new gap is "
+        + "refused again")
+    void acceptedGap() throws IOException {
+      Path holder = keyRewrittenInAMiddleSegment();
+      List<Path> files = segmentFiles();
+      Path after = files.get(files.indexOf(holder) + 1);
+      Files.delete(holder);
+      String range = "records " + base(holder) + ".." + (base(after) - 1) + " are missing";
+
+      Captured<FileTransactionLog> opened = capturingStderr(() ->
+          FileTransactionLog.builder(dir).segmentSize(4096).quarantineDamagedSegments(true).open());
+      try (FileTransactionLog log = opened.value()) {
+        assertThat(opened.stderr()).contains("ERROR").contains(range);
+        assertThat(log.openWarnings()).singleElement().satisfies(w -> {
+          assertThat(w.kind()).isEqualTo(LogOpenWarning.Kind.GAP_ACCEPTED);
+          assertThat(w.segment()).isEqualTo(after.getFileName().toString());
+          assertThat(w.message()).contains(range);
+        });
+        // The loss the user accepted: the key is back at its older version, and the warning says why.
+        assertThat(log.latest("k/x").orElseThrow().transactionId()).isEqualTo("old");
+      }
+      try (FileTransactionLog log = openSmall(); FileTransactionLog reader = FileTransactionLog.openReadOnly(dir)) {
+        assertThat(log.openWarnings()).extracting(LogOpenWarning::kind).containsExactly(LogOpenWarning.Kind.GAP_ACCEPTED);
+        assertThat(reader.openWarnings()).singleElement().satisfies(w -> assertThat(w.message()).contains(range));
+      }
+      // Another segment lost later is a new gap, which the accepted one does not cover.
+      List<Path> now = segmentFiles();
+      int at = now.size() - 2;
+      assertThat(at).isGreaterThan(now.indexOf(after));
+      Files.delete(now.get(at));
+      assertGap(catchThrowable(() -> openSmall()), now.get(at - 1), now.get(at + 1), base(now.get(at)),
+          base(now.get(at + 1)) - 1);
+    }
+
+    @Test
+    @DisplayName("a damaged middle segment quarantined once leaves a gap that later opens accept, listing it")
+    void quarantinedMiddleSegment() throws IOException {
+      Path holder = keyRewrittenInAMiddleSegment();
+      byte[] bytes = Files.readAllBytes(holder);
+      bytes[20] ^= 0x55;
+      Files.write(holder, bytes);
+      assertThatThrownBy(() -> openSmall()).isInstanceOf(TransactionLogCorruptedException.class)
+          .isNotInstanceOf(TransactionLogGapException.class);
+
+      try (FileTransactionLog log = FileTransactionLog.builder(dir).segmentSize(4096).quarantineDamagedSegments(true).open()) {
+        assertThat(log.openWarnings()).extracting(LogOpenWarning::kind)
+            .containsExactly(LogOpenWarning.Kind.SEGMENT_QUARANTINED, LogOpenWarning.Kind.GAP_ACCEPTED);
+      }
+      assertThat(dir.resolve("quarantine").resolve(holder.getFileName())).exists();
+      for (int i = 0; i < 2; i++) { // the writer's open, and the read-only one
+        try (FileTransactionLog log = i == 0 ? openSmall() : FileTransactionLog.openReadOnly(dir)) {
+          assertThat(log.openWarnings()).singleElement().satisfies(w -> {
+            assertThat(w.kind()).isEqualTo(LogOpenWarning.Kind.GAP_ACCEPTED);
+            assertThat(w.message()).contains("records " + base(holder) + "..");
+          });
+        }
+      }
+    }
+
+    @Test
+    @DisplayName("segments that overlap (one restored from elsewhere) stop the open, naming both")
+    void overlappingSegments() throws IOException {
+      keyRewrittenInAMiddleSegment();
+      List<Path> files = segmentFiles();
+      Path moved = files.get(2);
+      Path renamed = moved.resolveSibling(String.format("segment-%020d.wal", base(moved) - 1));
+      Files.move(moved, renamed);
+      Throwable thrown = catchThrowable(() -> openSmall());
+      assertThat(thrown).isInstanceOf(TransactionLogCorruptedException.class)
+          .hasMessageContaining(renamed.getFileName().toString()).hasMessageContaining(files.get(1).getFileName().toString())
+          .hasMessageContaining("overlap");
+      assertThat(((TransactionLogCorruptedException) thrown).segment()).isEqualTo(renamed.getFileName().toString());
+      assertThatThrownBy(() -> FileTransactionLog.openReadOnly(dir)).isInstanceOf(TransactionLogCorruptedException.class);
+    }
+
+    @Test
+    @DisplayName("compaction, copying forward or not, only ever leaves a suffix: reopening finds no gap")
+    void compactionLeavesNoGap() throws IOException {
+      for (boolean copying : new boolean[] {false, true}) {
+        try (FileTransactionLog log = FileTransactionLog.builder(dir).segmentSize(4096).retainSegments(1)
+            .compactAfterSegments(copying ? 0 : 2).open()) {
+          appendOpen(log, "open-" + copying + "-", 5);
+          for (int round = 0; round < 8; round++) {
+            appendVerified(log, "v-" + copying + "-" + round + "-", 20);
+            log.checkpoint();
+          }
+        }
+        List<Path> files = segmentFiles();
+        assertThat(base(files.get(0))).as("older segments were compacted away").isPositive();
+        try (FileTransactionLog log = FileTransactionLog.open(dir); FileTransactionLog reader = FileTransactionLog.openReadOnly(dir)) {
+          assertThat(log.openWarnings()).isEmpty();
+          assertThat(reader.openWarnings()).isEmpty();
+          assertThat(log.open()).hasSize(copying ? 10 : 5);
+        }
       }
     }
   }

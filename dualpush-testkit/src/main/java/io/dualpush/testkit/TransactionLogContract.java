@@ -8,6 +8,7 @@ import io.dualpush.DualPushException;
 import io.dualpush.TransactionState;
 import io.dualpush.spi.CopyRecord;
 import io.dualpush.spi.LogEntry;
+import io.dualpush.spi.LogOpenWarning;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
 import java.time.Instant;
@@ -300,6 +301,7 @@ public abstract class TransactionLogContract {
 
       restart();
 
+      assertThat(log.openWarnings()).as("a log reopened after a clean close found nothing to work around").isEmpty();
       for (Map.Entry<String, TransactionRecord> e : before.entrySet()) {
         assertThat(log.read(e.getKey())).as("transaction %s after reopen", e.getKey()).hasValue(e.getValue());
       }
@@ -451,12 +453,16 @@ public abstract class TransactionLogContract {
       log = null;
       truncateTail(old, 3);
       log = reopen(old);
+      // A log that stores bytes says it dropped a torn tail; nothing else happened.
+      assertThat(log.openWarnings()).extracting(LogOpenWarning::kind)
+          .allMatch(k -> k == LogOpenWarning.Kind.TORN_TAIL_DROPPED);
       assertThat(log.read(torn)).as("the torn record's transaction").isEmpty();
       assertThat(log.read(first)).hasValue(firstBefore);
       assertThat(log.read(second).orElseThrow().copy("primary").orElseThrow().status()).isEqualTo(CopyStatus.VERIFIED);
       String after = begin("after", "torn/after.csv", at(5));
       verifyBoth(second, at(6));
       restart();
+      assertThat(log.openWarnings()).as("the torn tail is gone").isEmpty();
       assertThat(log.read(after)).isPresent();
       assertThat(log.read(second).orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);
       assertThat(log.read(torn)).isEmpty();
