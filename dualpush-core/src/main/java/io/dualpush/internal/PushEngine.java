@@ -229,6 +229,7 @@ public final class PushEngine implements AutoCloseable {
         CopyStatus s = error == null ? status : CopyStatus.FAILED;
         if (error != null) {
           LOG.error("Recording the copy of {} at {} failed", started.transactionId(), slot.id(), error);
+          flight.recordFailed(Slot.unwrap(error));
         }
         boolean decidedNow = flight.settle(slot, s);
         boolean last = flight.allSettled();
@@ -258,7 +259,14 @@ public final class PushEngine implements AutoCloseable {
         config.dedupe().markDone(started.messageId(),
             started.transactionId() + "|" + started.md5() + "|" + started.size(), config.dedupeTtl());
       }
-      if (flight.ackHolds()) {
+      Throwable unrecorded = flight.recordFailure();
+      if (unrecorded != null) {
+        // A copy's outcome is not in the log (it cannot be written): nothing may be acknowledged on
+        // it, and the caller learns the log's failure itself rather than a copy status it caused.
+        emit(DualPushEvent.Type.PUSH_NOT_ACKNOWLEDGED, started.transactionId(), started.key(), "", started.size(),
+            flight.elapsed(), "transaction log failed: " + unrecorded.getMessage());
+        flight.ack.completeExceptionally(unrecorded);
+      } else if (flight.ackHolds()) {
         emit(DualPushEvent.Type.PUSH_ACKNOWLEDGED, started.transactionId(), started.key(), "", started.size(), flight.elapsed(), receipt.state().name());
         flight.ack.complete(receipt);
       } else {
@@ -750,8 +758,21 @@ public final class PushEngine implements AutoCloseable {
     private int verifiedRequired;
     private boolean decided;
 
+    private Throwable recordFailure;
+
     Flight(Semaphore permits) {
       this.permits = permits;
+    }
+
+    /** Recording a copy's outcome in the log failed with {@code t}; the first such failure is kept. */
+    synchronized void recordFailed(Throwable t) {
+      if (recordFailure == null) {
+        recordFailure = t;
+      }
+    }
+
+    synchronized Throwable recordFailure() {
+      return recordFailure;
     }
 
     synchronized void begin(LogEntry.Started started, List<Slot> slots, int requiredCopies) {

@@ -2,6 +2,8 @@ package io.dualpush.samples;
 
 import io.dualpush.DualPushException;
 import io.dualpush.InvalidInputException;
+import io.dualpush.TransactionLogCorruptedException;
+import io.dualpush.TransactionLogGapException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
@@ -86,6 +88,16 @@ public final class Main {
     } catch (UsageException | InvalidInputException e) {
       console.err().println("dualpush: " + oneLine(e.getMessage()));
       return EXIT_USAGE;
+    } catch (TransactionLogGapException e) {
+      console.err().println("dualpush: the transaction log " + e.log() + " is missing segments: " + e.reason()
+          + " (before " + e.segment() + "). Restore them; or, to accept that the transactions they held are lost"
+          + " to the log (a re-push restores them), run push, repair or verify with --quarantine-damaged.");
+      return EXIT_ENVIRONMENT;
+    } catch (TransactionLogCorruptedException e) {
+      console.err().println("dualpush: the transaction log " + e.log() + " is damaged: " + e.segment() + " at offset "
+          + e.offset() + ": " + e.reason() + ". Restore the segment; or run push, repair or verify with"
+          + " --quarantine-damaged to move it aside (its transactions are lost to the log; a re-push restores them).");
+      return EXIT_ENVIRONMENT;
     } catch (EnvironmentFailure e) {
       console.err().println("dualpush: " + oneLine(e.getMessage()));
       return EXIT_ENVIRONMENT;

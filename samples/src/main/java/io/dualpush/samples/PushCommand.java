@@ -7,6 +7,7 @@ import io.dualpush.DualPushEvent;
 import io.dualpush.PushContent;
 import io.dualpush.PushFailedException;
 import io.dualpush.PushRequest;
+import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
 import java.io.IOException;
@@ -176,6 +177,7 @@ final class PushCommand {
         }
       }
     }
+    Report.warnings(log, report);
     Throwable stopped = abort.get();
     if (stopped != null) {
       report.warn("the run stopped before the whole tree was pushed: " + EnvironmentFailure.describe(stopped), true);
@@ -233,10 +235,10 @@ final class PushCommand {
     return EnvironmentFailure.describe(cause);
   }
 
-  /** Failures that are not about one file: the run cannot go on. */
+  /** Failures that are not about one file (the log cannot be written, the JVM is out of memory): the run cannot go on. */
   static boolean isEnvironmental(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof Error) {
+      if (c instanceof VirtualMachineError || c instanceof TransactionLogUnavailableException) {
         return true;
       }
     }

@@ -64,6 +64,7 @@ final class RepairCommand {
   /** Reports from the log the command wrote through (still open): no second replay of the log. */
   static int print(CliArgs args, Console console, String command, TransactionLog log, int attempted, long nanos) {
     Report report = new Report(command, Report.current(log));
+    Report.warnings(log, report);
     if (args.flag("--json")) {
       LinkedHashMap<String, Object> extra = new LinkedHashMap<>();
       extra.put(command.equals("repair") ? "repaired" : "checked", attempted);

@@ -3,6 +3,7 @@ package io.dualpush.samples;
 import io.dualpush.CopyStatus;
 import io.dualpush.TransactionState;
 import io.dualpush.spi.CopyRecord;
+import io.dualpush.spi.LogOpenWarning;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
 import java.io.PrintStream;
@@ -134,6 +135,16 @@ final class Report {
   synchronized void warn(String warning, boolean inDoubt) {
     warnings.add(warning);
     this.inDoubt |= inDoubt;
+  }
+
+  /**
+   * The log's warnings from its open: a torn tail a read-only reader could not drop leaves the counts
+   * in doubt (a later record may be the part torn off), the rest are said and stand.
+   */
+  static void warnings(TransactionLog log, Report report) {
+    for (LogOpenWarning w : log.openWarnings()) {
+      report.warn(w.message(), w.kind() == LogOpenWarning.Kind.TORN_TAIL_IGNORED);
+    }
   }
 
   /** Skipped entries are listed but do not change the exit code ({@code --allow-skipped}). */

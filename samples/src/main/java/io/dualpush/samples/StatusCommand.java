@@ -22,6 +22,7 @@ final class StatusCommand {
     Report report;
     try (TransactionLog log = Targets.existingLog(args, console.env())) {
       report = new Report("status", Report.current(log));
+      Report.warnings(log, report);
     }
     if (args.flag("--json")) {
       console.out().println(Json.write(report.toJson(new LinkedHashMap<>())));

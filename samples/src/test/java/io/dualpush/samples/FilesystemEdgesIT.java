@@ -343,8 +343,18 @@ class FilesystemEdgesIT {
             "secondary=" + frozen, "--log", log.toString(),
             new String[] {"--json", "--timeout", "2", "--progress", "1"});
 
-        JarCli r = JarCli.run(List.of(), Map.of(), 240, argv);
+        Process p = JarCli.start(List.of(), Map.of(), argv);
+        // The run reports and decides its exit code while the file system is still frozen; the
+        // process itself can only end once the kernel lets go of the threads stuck in it (a thread
+        // in uninterruptible sleep holds its process), so thaw only once the report is out.
+        long deadline = System.nanoTime() + 180_000_000_000L;
+        while (!JarCli.outSoFar(p).contains("\"exitCode\"") && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        boolean reportedWhileFrozen = JarCli.outSoFar(p).contains("\"exitCode\"");
         mounts.thaw(frozen);
+        JarCli r = JarCli.finish(p, 120);
+        assertThat(reportedWhileFrozen).as("the report came out while the file system was frozen: " + r).isTrue();
 
         assertThat(r.code()).as(r.toString()).isEqualTo(2);
         JsonNode json = r.json();
@@ -365,6 +375,98 @@ class FilesystemEdgesIT {
       return s.anyMatch(p -> p.getFileName().toString().endsWith(".part"));
     } catch (java.nio.file.NoSuchFileException e) {
       return false;
+    }
+  }
+
+  @Nested
+  @DisplayName("the transaction log")
+  class Log {
+    /** A log of several small segments, written through the library, with the CLI's destinations. */
+    private void pushThroughSmallSegments(int files) throws IOException {
+      Files.createDirectories(log);
+      try (io.dualpush.local.FileTransactionLog l = io.dualpush.local.FileTransactionLog.builder(log)
+              .segmentSize(4096).retainSegments(1000).open();
+          io.dualpush.DualPushClient client = new io.dualpush.DualPushClientBuilder().transactionLog(l)
+              .destination("primary", new io.dualpush.local.FileSystemDestination(primary))
+              .destination("secondary", new io.dualpush.local.FileSystemDestination(secondary)).buildClient()) {
+        for (int i = 0; i < files; i++) {
+          client.push(io.dualpush.PushRequest.builder("k/" + i, io.dualpush.PushContent.ofBytes(("v" + i).getBytes()))
+              .build());
+        }
+      }
+    }
+
+    private List<Path> segments() throws IOException {
+      try (Stream<Path> s = Files.list(log)) {
+        return s.filter(p -> p.getFileName().toString().endsWith(".wal")).sorted().toList();
+      }
+    }
+
+    @Test
+    @DisplayName("status warns of a torn tail, which may hide a later record, and does not exit 0")
+    void tornTailIsReported() throws Exception {
+      JarCli pushed = JarCli.run(push());
+      assertThat(pushed.code()).as(pushed.toString()).isZero();
+      Path last = segments().get(segments().size() - 1);
+      long size = Files.size(last);
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(last,
+          java.nio.file.StandardOpenOption.WRITE)) {
+        ch.truncate(size - 5);
+      }
+
+      JarCli status = JarCli.run("status", "--log", log.toString(), "--json");
+
+      assertThat(status.code()).as(status.toString()).isEqualTo(2);
+      assertThat(status.json().get("warnings").toString()).contains(last.getFileName().toString());
+      JarCli text = JarCli.run("status", "--log", log.toString());
+      assertThat(text.out()).startsWith("warning: ");
+    }
+
+    @Test
+    @DisplayName("a deleted middle segment stops status and push loudly (exit 3); --quarantine-damaged accepts the gap")
+    void deletedMiddleSegment() throws Exception {
+      pushThroughSmallSegments(60);
+      List<Path> segs = segments();
+      assertThat(segs).hasSizeGreaterThan(3);
+      Path missing = segs.get(segs.size() / 2);
+      Files.delete(missing);
+
+      JarCli status = JarCli.run("status", "--log", log.toString());
+      assertThat(status.code()).as(status.toString()).isEqualTo(3);
+      assertThat(status.err()).contains("missing segments", "--quarantine-damaged");
+      assertThat(status.out()).isEmpty();
+
+      JarCli refused = JarCli.run(push());
+      assertThat(refused.code()).as(refused.toString()).isEqualTo(3);
+      assertThat(refused.err()).contains("missing segments");
+
+      JarCli accepted = JarCli.run(push("--quarantine-damaged"));
+      assertThat(accepted.code()).as(accepted.toString()).isZero();
+      JarCli after = JarCli.run("status", "--log", log.toString());
+      assertThat(after.out()).contains("warning: ");
+    }
+
+    @Test
+    @DisplayName("a log on a full disk stops the run naming the cause, exit 3, the report still printed (root)")
+    void logOnFullDisk() throws Exception {
+      Mounts.assumeRoot();
+      try (Mounts mounts = new Mounts()) {
+        Path small = tmp.resolve("smalllog");
+        mounts.tmpfs(small, "64k");
+        for (int i = 0; i < 400; i++) {
+          write(source, "d/f" + i + ".txt", "file " + i);
+        }
+        String[] argv = args("push", source.toString(), "--destination", "primary=" + primary, "--destination",
+            "secondary=" + secondary, "--log", small.resolve("log").toString(), new String[] {"--json"});
+
+        JarCli r = JarCli.run(argv);
+
+        assertThat(r.code()).as(r.toString()).isEqualTo(3);
+        assertThat(r.err().lines().filter(l -> l.startsWith("dualpush: the run stopped:")))
+            .singleElement().asString().contains("No space left on device");
+        assertThat(r.err()).doesNotContain("Exception in thread");
+        assertThat(r.json().get("stopped").asText()).contains("No space left on device");
+      }
     }
   }
 

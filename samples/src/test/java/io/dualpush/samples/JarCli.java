@@ -59,6 +59,11 @@ record JarCli(int code, String out, String err) {
 
   private static final Map<Process, Path[]> OUTPUTS = new java.util.concurrent.ConcurrentHashMap<>();
 
+  /** What the child printed to stdout so far. */
+  static String outSoFar(Process p) throws IOException {
+    return Files.readString(OUTPUTS.get(p)[0], StandardCharsets.UTF_8);
+  }
+
   /** What the child printed to stderr so far. */
   static String errSoFar(Process p) throws IOException {
     return Files.readString(OUTPUTS.get(p)[1], StandardCharsets.UTF_8);
