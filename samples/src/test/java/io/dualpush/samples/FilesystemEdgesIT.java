@@ -308,6 +308,53 @@ class FilesystemEdgesIT {
     }
 
     @Test
+    @DisplayName("bit rot under a pushed copy: re-push trusts what it recorded (unchanged), verify finds it, repair "
+        + "mends it (root: an ext4 image changed beneath its file system)")
+    void bitRotIsFoundByVerifyNotByRepush() throws Exception {
+      Mounts.assumeRoot();
+      try (Mounts mounts = new Mounts()) {
+        Path disk = tmp.resolve("disk");
+        mounts.ext4(tmp.resolve("disk.img"), 16, disk);
+        writeRandom(source.resolve("data.bin"), 100_000);
+        String[] argv = args("push", source.toString(), "--destination", "primary=" + primary, "--destination",
+            "secondary=" + disk, "--log", log.toString(), new String[0]);
+        assertThat(JarCli.run(argv).code()).isZero();
+        Path copy = disk.resolve("data.bin");
+        String before = md5(copy);
+        sh("sync");
+        // The copy's first block on the device, from the file system's own map of the file.
+        String map = Mounts.sh("filefrag -v '" + copy + "'");
+        java.util.regex.Matcher unit = java.util.regex.Pattern.compile("blocks of (\\d+) bytes").matcher(map);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("0:\\s+0\\.\\.\\s+\\d+:\\s+(\\d+)\\.\\.").matcher(map);
+        assertThat(unit.find() && m.find()).as(map).isTrue();
+        long offset = Long.parseLong(m.group(1)) * Long.parseLong(unit.group(1)) + 10;
+        try (java.io.RandomAccessFile image = new java.io.RandomAccessFile(tmp.resolve("disk.img").toFile(), "rw")) {
+          image.seek(offset);
+          int b = image.read();
+          image.seek(offset);
+          image.write(b ^ 0xff);
+        }
+        sh("sync && echo 3 > /proc/sys/vm/drop_caches");
+        assertThat(md5(copy)).as("the bytes rotted beneath the file system at " + offset + ": " + map).isNotEqualTo(before);
+
+        JarCli repush = JarCli.run(argv);
+        assertThat(repush.code()).as("what re-push proves: the copy is as recorded, not its bytes").isZero();
+        assertThat(repush.out()).contains("copies written 0, unchanged 4");
+
+        String[] verify = args("verify", "--destination", "primary=" + primary, "--destination", "secondary=" + disk,
+            "--log", log.toString(), new String[0]);
+        JarCli verified = JarCli.run(verify);
+        assertThat(verified.code()).as(verified.toString()).isEqualTo(2);
+        assertThat(verified.out()).contains("data.bin", "differs from source MD5");
+
+        JarCli repaired = JarCli.run(args("repair", "--destination", "primary=" + primary, "--destination",
+            "secondary=" + disk, "--log", log.toString(), new String[0]));
+        assertThat(repaired.code()).as(repaired.toString()).isZero();
+        assertThat(md5(copy)).isEqualTo(md5(source.resolve("data.bin")));
+      }
+    }
+
+    @Test
     @DisplayName("a full disk is named in the output, text and JSON (root: a 512 KiB tmpfs)")
     void fullDiskIsNamed() throws Exception {
       Mounts.assumeRoot();
@@ -496,6 +543,12 @@ class FilesystemEdgesIT {
         random.nextBytes(chunk);
         os.write(chunk, 0, (int) Math.min(chunk.length, size - done));
       }
+    }
+  }
+
+  static String md5(Path p) throws IOException {
+    try (java.io.InputStream in = Files.newInputStream(p)) {
+      return io.dualpush.spi.Md5.of(in).base64();
     }
   }
 
