@@ -17,6 +17,7 @@ import com.azure.storage.blob.specialized.AppendBlobClient;
 import com.azure.storage.blob.specialized.BlobLeaseClient;
 import com.azure.storage.blob.specialized.BlobLeaseClientBuilder;
 import io.dualpush.DualPushException;
+import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.InvalidInputException;
 import io.dualpush.TransactionLogCorruptedException;
 import io.dualpush.TransactionLogGapException;
@@ -865,7 +866,8 @@ public final class AzureBlobTransactionLog implements TransactionLog {
       if (cause instanceof DualPushException d) {
         throw d;
       }
-      throw new DualPushException("Cannot append to transaction log " + description + ": " + cause, cause);
+      throw new TransactionLogUnavailableException("Cannot append to transaction log " + description + ": " + cause,
+          description, cause);
     }
   }
 
@@ -884,8 +886,8 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     }
     Throwable f = failure;
     if (f != null) {
-      throw new DualPushException("Transaction log " + description + " refuses appends (" + f.getMessage()
-          + "); reopen it to continue from what is stored", f);
+      throw new TransactionLogUnavailableException("Transaction log " + description + " refuses appends ("
+          + f.getMessage() + "); reopen it to continue from what is stored", description, f);
     }
   }
 
@@ -1159,7 +1161,10 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     return status == 408 || status == 429 || status >= 500;
   }
 
-  /** A DualPushException for a failed call, saying whether retrying later may help; never a secret. */
+  /**
+   * A {@link TransactionLogUnavailableException} for a failed call (the log's storage failed it: an
+   * environment failure, not bad input), saying whether retrying later may help; never a secret.
+   */
   private DualPushException failure(String operation, RuntimeException e) {
     if (e instanceof DualPushException d) {
       return d;
@@ -1178,16 +1183,16 @@ public final class AzureBlobTransactionLog implements TransactionLog {
       } else {
         hint = " (permanent)";
       }
-      return new DualPushException(what + detail + hint, Scrub.of(e));
+      return new TransactionLogUnavailableException(what + detail + hint, description, Scrub.of(e));
     }
     Throwable root = e;
     for (int depth = 0; root.getCause() != null && root.getCause() != root && depth < 20; depth++) {
       root = root.getCause();
     }
     boolean io = root instanceof IOException || e instanceof UncheckedIOException;
-    return new DualPushException(what + root.getClass().getSimpleName()
+    return new TransactionLogUnavailableException(what + root.getClass().getSimpleName()
         + (root.getMessage() == null ? "" : ": " + Scrub.text(root.getMessage()))
-        + (io ? " (transient: the service could not be reached; retry later)" : ""), Scrub.of(e));
+        + (io ? " (transient: the service could not be reached; retry later)" : ""), description, Scrub.of(e));
   }
 
   // ------------------------------------------------------------------ queries

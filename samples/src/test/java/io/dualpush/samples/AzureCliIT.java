@@ -105,11 +105,23 @@ class AzureCliIT {
   }
 
   @Test
-  @DisplayName("the same with the transaction log in the Azure container (azure-env:VAR/CONTAINER/PREFIX)")
+  @DisplayName("the same with the transaction log in an Azure container of its own (azure-env:VAR/CONTAINER/PREFIX)")
   void azureLog() {
-    String log = "azure-env:" + VAR + "/" + container + "/dualpush-log/nightly";
+    String logs = container + "log";
+    service.createBlobContainer(logs);
+    String log = "azure-env:" + VAR + "/" + logs + "/dualpush-log/nightly";
     pushVerifyStatus(log);
-    assertThat(service.getBlobContainerClient(container).getBlobClient("dualpush-log/nightly/writer.lock").exists()).isTrue();
+    assertThat(service.getBlobContainerClient(logs).getBlobClient("dualpush-log/nightly/writer.lock").exists()).isTrue();
+  }
+
+  @Test
+  @DisplayName("a log in the container of an Azure destination is refused: a pushed key under its prefix would replace it")
+  void logInDestinationContainer() {
+    String log = "azure-env:" + VAR + "/" + container + "/dualpush-log/nightly";
+    Cli r = Cli.runWithEnv(env, args("push", log));
+    assertThat(r.code()).as(r.err()).isEqualTo(1);
+    assertThat(r.err()).contains("--log", "container of --destination dr");
+    assertThat(service.getBlobContainerClient(container).listBlobs().stream()).isEmpty();
   }
 
   @Test
