@@ -131,11 +131,11 @@ public final class Harness {
         + "destinations and a file log; %s; started %s%n", files, heap, jars, now());
     List<TreeBench.Step> steps = new TreeBench(dir, files, heap).run(jars, intOption(o, "rounds", 1));
     System.out.println();
-    System.out.println("| jar | step | exit | seconds | files/s | peak RSS (MiB) |");
-    System.out.println("|---|---|---|---|---|---|");
+    System.out.println("| jar | step | exit | seconds | files/s | peak RSS (MiB) | what it reported |");
+    System.out.println("|---|---|---|---|---|---|---|");
     for (TreeBench.Step s : steps) {
-      System.out.printf(Locale.ROOT, "| %s | %s | %d | %.1f | %,.0f | %,d |%n", s.jar(), s.command(), s.exit(), s.seconds(),
-          files / s.seconds(), s.peakKib() / 1024);
+      System.out.printf(Locale.ROOT, "| %s | %s | %d | %.1f | %,.0f | %,d | %s |%n", s.jar(), s.command(), s.exit(),
+          s.seconds(), files / s.seconds(), s.peakKib() / 1024, s.summary());
     }
   }
 
