@@ -271,7 +271,8 @@ public final class PushEngine implements AutoCloseable {
         flight.ack.complete(receipt);
       } else {
         emit(DualPushEvent.Type.PUSH_NOT_ACKNOWLEDGED, started.transactionId(), started.key(), "", started.size(), flight.elapsed(), receipt.describeCopies());
-        alert(Alert.Type.PUSH_FAILURE, "Push of '" + started.key() + "' is " + receipt.state() + ": " + receipt.describeCopies(),
+        alert(Alert.Type.PUSH_FAILURE, "Push of '" + started.key() + "' failed: " + flight.verifiedRequired() + " of "
+            + flight.requiredCopies() + " required copies verified (" + receipt.state() + "): " + receipt.describeCopies(),
             started.transactionId(), "");
         flight.ack.completeExceptionally(new PushFailedException(receipt));
       }
@@ -804,6 +805,14 @@ public final class PushEngine implements AutoCloseable {
 
     synchronized boolean ackHolds() {
       return verifiedRequired >= requiredCopies;
+    }
+
+    synchronized int verifiedRequired() {
+      return verifiedRequired;
+    }
+
+    synchronized int requiredCopies() {
+      return requiredCopies;
     }
 
     synchronized boolean allVerified() {
