@@ -1,11 +1,14 @@
 package io.dualpush.internal;
 
+import io.dualpush.CircuitBreakerState;
 import io.dualpush.CopyStatus;
+import io.dualpush.DestinationHealth;
 import io.dualpush.DualPushEvent;
 import io.dualpush.DualPushException;
 import io.dualpush.DualPushListener;
 import io.dualpush.DualPushStats;
 import io.dualpush.DuplicateInProgressException;
+import io.dualpush.InvalidInputException;
 import io.dualpush.PushContent;
 import io.dualpush.PushFailedException;
 import io.dualpush.PushReceipt;
@@ -17,6 +20,7 @@ import io.dualpush.spi.Alert;
 import io.dualpush.spi.ContentOpener;
 import io.dualpush.spi.CopyRecord;
 import io.dualpush.spi.DedupeClaim;
+import io.dualpush.spi.HealthStatus;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.Md5;
 import io.dualpush.spi.ObjectInfo;
@@ -31,6 +35,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -637,16 +642,51 @@ public final class PushEngine implements AutoCloseable {
     return new DualPushStats(open.size(), lag, dead, config.maxInFlight() - permits.availablePermits());
   }
 
-  /** Health of every destination, by id, probed now in parallel. */
-  public Map<String, io.dualpush.spi.HealthStatus> health() {
-    Map<String, CompletableFuture<io.dualpush.spi.HealthStatus>> probes = new LinkedHashMap<>();
+  /**
+   * Health of every destination, by id, probed now in parallel: the probe, the circuit breaker's
+   * state read after it, and the calls stuck there. Each probe is bounded by its destination's
+   * timeout, including time spent queued behind other calls, so this returns within the longest
+   * timeout.
+   */
+  public Map<String, DestinationHealth> health() {
+    Map<Slot, CompletableFuture<HealthStatus>> probes = new LinkedHashMap<>();
     for (Slot slot : slots) {
-      probes.put(slot.id(), slot.call(slot.destination::probe));
+      Duration timeout = slot.options.timeout();
+      probes.put(slot, slot.call(slot.destination::probe)
+          .exceptionally(e -> HealthStatus.unhealthy(Duration.ZERO, "probe failed: " + probeFailure(e)))
+          .completeOnTimeout(HealthStatus.unhealthy(timeout, "probe did not finish within " + timeout.toMillis() + " ms"),
+              timeout.toNanos(), TimeUnit.NANOSECONDS));
     }
-    Map<String, io.dualpush.spi.HealthStatus> out = new LinkedHashMap<>();
-    probes.forEach((id, f) -> out.put(id, f.exceptionally(e -> io.dualpush.spi.HealthStatus.unhealthy(Duration.ZERO,
-        "probe failed: " + e.getClass().getSimpleName())).join()));
-    return out;
+    Map<String, DestinationHealth> out = new LinkedHashMap<>();
+    probes.forEach((slot, probe) -> out.put(slot.id(),
+        new DestinationHealth(slot.id(), probe.join(), slot.breakerState(), slot.stuckCalls())));
+    return Collections.unmodifiableMap(out);
+  }
+
+  /** Why a probe failed, in words that cannot hold a secret: the engine's own, or the exception's type. */
+  private static String probeFailure(Throwable e) {
+    Throwable t = Slot.unwrap(e);
+    if (t instanceof CallTimedOutException || t instanceof DestinationStuckException) {
+      return t.getMessage();
+    }
+    return t.getClass().getSimpleName();
+  }
+
+  /**
+   * Closes the circuit breaker of {@code destinationId} now; repairs waiting on it are due at the
+   * repair scheduler's next scan.
+   *
+   * @throws InvalidInputException naming {@code destinationId} when no destination has that id
+   */
+  public void resetCircuitBreaker(String destinationId) {
+    Slot slot = byId.get(destinationId);
+    if (slot == null) {
+      throw new InvalidInputException("destinationId", "'destinationId' names no destination of this client: '"
+          + destinationId + "'; destinations: " + String.join(", ", byId.keySet()) + ".");
+    }
+    CircuitBreakerState before = slot.breakerState();
+    slot.resetBreaker();
+    LOG.info("Circuit breaker of {} reset by hand (was {} since {})", destinationId, before.state(), before.since());
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.dualpush.internal;
 
 import io.dualpush.CircuitBreakerOptions;
+import io.dualpush.CircuitBreakerState;
 import io.dualpush.DestinationException;
 import io.dualpush.DestinationOptions;
 import io.dualpush.RetryOptions;
@@ -12,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -81,6 +83,13 @@ final class Slot {
   /** The breaker's state now, for health and the operator. */
   CircuitBreaker.Snapshot breaker() {
     return breaker.snapshot();
+  }
+
+  /** The breaker's state now, as the public API reports it. */
+  CircuitBreakerState breakerState() {
+    CircuitBreaker.Snapshot s = breaker.snapshot();
+    return new CircuitBreakerState(CircuitBreakerState.State.valueOf(s.state().name()), s.since(),
+        s.consecutiveFailures(), s.openingCause().isEmpty() ? Optional.empty() : Optional.of(s.openingCause()));
   }
 
   boolean circuitOpen() {

@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.dualpush.CopyStatus;
+import io.dualpush.DestinationHealth;
 import io.dualpush.DestinationOptions;
 import io.dualpush.PushFailedException;
 import io.dualpush.PushReceipt;
 import io.dualpush.PushRequest;
 import io.dualpush.TransactionState;
 import io.dualpush.VerifyMode;
-import io.dualpush.spi.HealthStatus;
 import io.dualpush.testkit.FaultInjectingDestination;
 import io.dualpush.testkit.InMemoryDestination;
 import java.nio.charset.StandardCharsets;
@@ -157,7 +157,7 @@ class StuckDestinationTest {
     stuck.hangUninterruptibly();
 
     assertThat(CompletableFuture.supplyAsync(() -> f.client.health())).succeedsWithin(BOUND)
-        .satisfies((Map<String, HealthStatus> health) -> {
+        .satisfies((Map<String, DestinationHealth> health) -> {
           assertThat(health.get("stuck").healthy()).isFalse();
           assertThat(health.get("primary").healthy()).isTrue();
         });
