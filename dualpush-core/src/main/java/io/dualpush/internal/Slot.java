@@ -92,8 +92,23 @@ final class Slot {
         s.consecutiveFailures(), s.openingCause().isEmpty() ? Optional.empty() : Optional.of(s.openingCause()));
   }
 
-  boolean circuitOpen() {
-    return breaker.isOpen();
+  /**
+   * Whether a write submitted now would reach the destination rather than be refused without a
+   * call (its breaker open, or half-open with its trial running; the destination stuck). Only a
+   * hint: the answer may change before the write runs.
+   */
+  boolean acceptsWrites() {
+    return !breaker.refusesNow() && !bulkhead.isStuck();
+  }
+
+  /** Whether the breaker is half-open: the next write is its one trial call. */
+  boolean breakerHalfOpen() {
+    return breaker.isHalfOpen();
+  }
+
+  /** See {@link CircuitBreaker#closings()}. */
+  long breakerClosings() {
+    return breaker.closings();
   }
 
   /** Closes the breaker now. */
@@ -236,6 +251,18 @@ final class Slot {
       return d.isTransient();
     }
     return t instanceof IOException || t instanceof UncheckedIOException;
+  }
+
+  /**
+   * Whether a failed write never reached the destination: every attempt it had was refused (by
+   * the open breaker, the destination being stuck, the client closing) before any call was made.
+   */
+  static boolean neverReached(Throwable e) {
+    Throwable t = unwrap(e);
+    if (t instanceof CopyFailedException c) {
+      return c.attempts() == 0 && c.refusal().isPresent();
+    }
+    return isRefusal(t);
   }
 
   /** A call that was never made: refused by an open breaker, a stuck destination, a closed client. */

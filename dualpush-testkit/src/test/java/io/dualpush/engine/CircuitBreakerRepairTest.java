@@ -97,6 +97,116 @@ class CircuitBreakerRepairTest {
   }
 
   @Nested
+  @DisplayName("after a region outage")
+  class RegionOutage {
+    @Test
+    @DisplayName("no transaction is dead-lettered unless its destination was really tried maxRetries times, "
+        + "and every one ends verified once the region is back")
+    void refusedRoundsDoNotDeadLetter() {
+      int maxRetries = 3;
+      start(maxRetries, 5, OPEN_DELAY);
+      f.secondary.partition();
+      List<String> ids = pushDuringOutage(300);
+      Map<String, Integer> pushCalls = new HashMap<>();
+      for (String id : ids) {
+        pushCalls.put(id, secondary.puts(record(id).key()));
+      }
+      // Most pushes never reached the secondary: its breaker opened after the first few failed.
+      assertThat(secondary.puts()).isLessThan(20);
+
+      // Twenty minutes of outage, a minute at a time: long enough for every transaction's rounds
+      // to be due several times over.
+      int beforeOutage = secondary.puts();
+      for (int minute = 0; minute < 20; minute++) {
+        f.clock.advance(Duration.ofMinutes(1));
+        settle();
+      }
+      // Repair went on trying, one half-open probe at a time, and gave up on nothing.
+      assertThat(secondary.puts()).isGreaterThan(beforeOutage);
+      assertThat(f.client.stats().deadLettered()).isZero();
+      f.secondary.heal();
+      for (int minute = 0; minute < 60 && !allVerifiedOrDead(ids); minute++) {
+        f.clock.advance(Duration.ofMinutes(1));
+        settle();
+      }
+
+      for (String id : ids) {
+        TransactionRecord r = record(id);
+        int repairCalls = secondary.puts(r.key()) - pushCalls.get(id);
+        assertThat(r.repairRounds()).as("%s: repair rounds counted vs writes that reached the secondary", r.key())
+            .isLessThanOrEqualTo(repairCalls);
+        if (r.state() == TransactionState.DEAD_LETTERED) {
+          assertThat(repairCalls).as("%s was dead-lettered: %s", r.key(), r.deadLetterReason().orElse(""))
+              .isGreaterThanOrEqualTo(maxRetries);
+        }
+      }
+      assertThat(ids).allSatisfy(id -> assertThat(record(id).state()).as(record(id).key()).isEqualTo(TransactionState.VERIFIED));
+    }
+
+    private boolean allVerifiedOrDead(List<String> ids) {
+      return ids.stream().map(id -> record(id).state())
+          .allMatch(s -> s == TransactionState.VERIFIED || s == TransactionState.DEAD_LETTERED);
+    }
+
+    @Test
+    @DisplayName("once the region is healed, moving the clock past the open delay lets the half-open probe through, "
+        + "and its success makes every waiting repair due at once")
+    void probeReleasesWaitingRepairs() {
+      start(5, 5, OPEN_DELAY);
+      f.secondary.partition();
+      List<String> ids = pushDuringOutage(20);
+      // The first repairs are due: the breaker has been open longer than its delay, so one of them is
+      // the probe, which fails; the breaker opens again and the rest wait.
+      f.clock.advance(Fixture.REPAIR_DELAY);
+      settle();
+      assertThat(ids).allSatisfy(id -> assertThat(record(id).state()).isEqualTo(TransactionState.PARTIALLY_COMPLETED));
+
+      f.secondary.heal();
+      f.clock.advance(OPEN_DELAY);
+
+      // No more clock: the probe succeeds and everything waiting follows, without a backoff.
+      await().atMost(BOUND).untilAsserted(() -> assertThat(ids)
+          .allSatisfy(id -> assertThat(record(id).state()).isEqualTo(TransactionState.VERIFIED)));
+    }
+  }
+
+  @Nested
+  @DisplayName("a repair round refused by the open breaker")
+  class RefusedRound {
+    @Test
+    @DisplayName("is not recorded, does not move the transaction toward dead letter, and keeps the copy's first cause")
+    void refusedRoundIsNotRecorded() {
+      start(2, 1, Duration.ofHours(2));
+      f.secondary.partition();
+      List<String> ids = pushDuringOutage(5);
+      Map<String, String> errors = new HashMap<>();
+      for (String id : ids) {
+        errors.put(id, record(id).copy("secondary").orElseThrow().error());
+      }
+      assertThat(errors.get(ids.get(0))).contains("unreachable");
+      int entries = f.log.entries().size();
+      int calls = secondary.puts();
+
+      // Every round is due several times over, and every one would be refused: the breaker stays open.
+      for (Duration step : List.of(Duration.ofMinutes(2), Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofMinutes(30))) {
+        f.clock.advance(step);
+        settle();
+      }
+
+      assertThat(secondary.puts()).isEqualTo(calls);
+      assertThat(f.log.entries()).hasSize(entries)
+          .noneMatch(e -> e instanceof LogEntry.RepairAttempted || e instanceof LogEntry.DeadLettered);
+      for (String id : ids) {
+        TransactionRecord r = record(id);
+        assertThat(r.state()).isEqualTo(TransactionState.PARTIALLY_COMPLETED);
+        assertThat(r.repairRounds()).isZero();
+        assertThat(r.copy("secondary").orElseThrow().status()).isEqualTo(CopyStatus.FAILED);
+        assertThat(r.copy("secondary").orElseThrow().error()).isEqualTo(errors.get(id));
+      }
+    }
+  }
+
+  @Nested
   @DisplayName("health() and resetCircuitBreaker")
   class HealthAndReset {
     @Test
@@ -138,6 +248,30 @@ class CircuitBreakerRepairTest {
       assertThat(back.circuitBreaker().since()).isEqualTo(openedAt.plus(OPEN_DELAY));
       assertThat(back.circuitBreaker().openingCause()).hasValueSatisfying(c -> assertThat(c).contains("unreachable"));
       assertThat(back.healthy()).isTrue();
+    }
+
+    @Test
+    @DisplayName("resetting the breaker closes it and makes every waiting repair due at once, without moving the clock")
+    void resetReleasesWaitingRepairs() {
+      start(5, 5, Duration.ofHours(1));
+      f.secondary.partition();
+      List<String> ids = pushDuringOutage(10);
+      f.clock.advance(Fixture.REPAIR_DELAY);
+      settle();
+      int calls = secondary.puts();
+      assertThat(f.client.health().get("secondary").circuitBreaker().state()).isEqualTo(CircuitBreakerState.State.OPEN);
+
+      f.secondary.heal();
+      f.client.resetCircuitBreaker("secondary");
+
+      assertThat(f.client.health().get("secondary").circuitBreaker())
+          .satisfies(b -> {
+            assertThat(b.state()).isEqualTo(CircuitBreakerState.State.CLOSED);
+            assertThat(b.openingCause()).isEmpty();
+          });
+      await().atMost(BOUND).untilAsserted(() -> assertThat(ids)
+          .allSatisfy(id -> assertThat(record(id).state()).isEqualTo(TransactionState.VERIFIED)));
+      assertThat(secondary.puts()).isGreaterThanOrEqualTo(calls + ids.size());
     }
 
     @Test
