@@ -73,6 +73,8 @@ public record TransactionRecord(
    * required copy being unsettled); an optional copy still writing never makes a push whose
    * required copy failed look in progress. {@code COMPLETED} means every required copy is verified;
    * {@code QUORUM_ACKNOWLEDGED} that the quorum holds while some required copy is not verified.
+   *
+   * @return the state the copies, the ack policy and the marks add up to
    */
   public TransactionState state() {
     if (superseded) {
