@@ -4,7 +4,10 @@ import java.time.Duration;
 
 /**
  * A circuit breaker per destination: after {@code failureThreshold} consecutive failed writes it
- * opens and fails writes at once for {@code openDelay}, then lets one trial through. Immutable.
+ * opens and fails writes at once for {@code openDelay}, measured on the client's clock, then lets
+ * one trial through. Repair waits for that trial rather than counting refusals as attempts; its
+ * state shows in {@link DualPushClient#health()} and {@link DualPushClient#resetCircuitBreaker}
+ * closes it at once. Immutable.
  */
 public final class CircuitBreakerOptions {
   private static final CircuitBreakerOptions DEFAULTS = builder().build();

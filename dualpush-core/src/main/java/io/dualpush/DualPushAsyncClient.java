@@ -1,7 +1,6 @@
 package io.dualpush;
 
 import io.dualpush.internal.PushEngine;
-import io.dualpush.spi.HealthStatus;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -77,9 +76,33 @@ public final class DualPushAsyncClient implements AutoCloseable {
     return engine.stats();
   }
 
-  /** Probes every destination now; by destination id. */
-  public Map<String, HealthStatus> health() {
+  /**
+   * Probes every destination now, in parallel, and reports each one's health by destination id
+   * (in the order they were added): the probe's outcome, its circuit breaker's state (since when,
+   * and the failure that opened it), and the calls stuck there. Blocks for at most the longest
+   * destination {@code timeout}: a probe that does not finish within its destination's timeout,
+   * queued or running, is reported unhealthy. The map is unmodifiable. Thread-safe.
+   *
+   * @return each destination's health, by destination id
+   */
+  public Map<String, DestinationHealth> health() {
     return engine.health();
+  }
+
+  /**
+   * Closes the circuit breaker of one destination now, whatever its state, forgetting the failures
+   * it counted: the next write there goes through, and repairs waiting on the breaker are due at
+   * the repair scheduler's next scan ({@link RepairOptions#scanInterval()}), whatever their
+   * backoff. Use it when the destination is known to be back before the breaker's open delay has
+   * passed. Thread-safe; does not block.
+   *
+   * @param destinationId the id of the destination, as given to the builder
+   * @throws InvalidInputException naming {@code destinationId} when it is null or no destination
+   *     of this client has that id
+   */
+  public void resetCircuitBreaker(String destinationId) {
+    InvalidInputException.requireNonNull(destinationId, "destinationId");
+    engine.resetCircuitBreaker(destinationId);
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.dualpush;
 
-import io.dualpush.spi.HealthStatus;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -74,8 +73,27 @@ public final class DualPushClient implements AutoCloseable {
     return async.stats();
   }
 
-  public Map<String, HealthStatus> health() {
+  /**
+   * Probes every destination now, in parallel; see {@link DualPushAsyncClient#health()}. Blocks for
+   * at most the longest destination timeout. Thread-safe.
+   *
+   * @return each destination's health (probe, circuit breaker, stuck calls), by destination id;
+   *     unmodifiable
+   */
+  public Map<String, DestinationHealth> health() {
     return async.health();
+  }
+
+  /**
+   * Closes one destination's circuit breaker now and lets the repairs waiting on it go; see
+   * {@link DualPushAsyncClient#resetCircuitBreaker(String)}. Thread-safe; does not block.
+   *
+   * @param destinationId the id of the destination, as given to the builder
+   * @throws InvalidInputException naming {@code destinationId} when it is null or no destination
+   *     of this client has that id
+   */
+  public void resetCircuitBreaker(String destinationId) {
+    async.resetCircuitBreaker(destinationId);
   }
 
   /** The async client this one wraps. */

@@ -7,7 +7,10 @@ import java.time.Duration;
  * rounds per transaction, the n-th after {@code initialDelay * 2^(n-1)} (capped at
  * {@code maxDelay}, varied by {@code jitter}), measured on the client's clock; the repairer looks
  * for due work every {@code scanInterval}. After the last round the transaction is dead-lettered
- * and a {@link io.dualpush.spi.Alert.Severity#HIGH} alert is raised. Immutable.
+ * and a {@link io.dualpush.spi.Alert.Severity#HIGH} alert is raised. Only rounds that reached a
+ * destination count: a round whose every write was refused without a call (an open circuit
+ * breaker, a stuck destination) is not an attempt, and the transaction waits for the destination
+ * instead (see {@link CircuitBreakerState.State#OPEN}). Immutable.
  */
 public final class RepairOptions {
   private static final RepairOptions DEFAULTS = builder().build();

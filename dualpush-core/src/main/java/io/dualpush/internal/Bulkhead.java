@@ -88,6 +88,14 @@ final class Bulkhead {
     return call.result;
   }
 
+  /**
+   * Whether a call submitted now would be refused as stuck: as many calls as the bulkhead has
+   * threads are abandoned and have not returned.
+   */
+  boolean isStuck() {
+    return refusal() != null;
+  }
+
   /** Calls abandoned at their deadline that have not returned yet. */
   synchronized int abandonedCalls() {
     return abandoned.size();

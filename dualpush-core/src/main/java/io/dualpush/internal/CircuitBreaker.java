@@ -48,6 +48,7 @@ final class CircuitBreaker {
   private String openingCause = "";
   private @Nullable Throwable openingException;
   private boolean trialRunning;
+  private long closings;
 
   CircuitBreaker(String destinationId, CircuitBreakerOptions options, Clock clock) {
     this.destinationId = destinationId;
@@ -107,7 +108,35 @@ final class CircuitBreaker {
 
   /** Closes the breaker now, whatever its state, forgetting the failures counted. */
   synchronized void reset() {
+    if (state == State.CLOSED) {
+      // Still news for work waiting on a stuck destination, say: a reset always counts as a closing.
+      closings++;
+    }
     close();
+  }
+
+  /**
+   * Whether {@link #acquire()} would refuse a call now: the breaker is open, or half-open with its
+   * one trial call running. Work that would only be refused can wait instead of being tried.
+   */
+  synchronized boolean refusesNow() {
+    halfOpenIfDue();
+    return state == State.OPEN || (state == State.HALF_OPEN && trialRunning);
+  }
+
+  /** Whether the breaker is half-open now, with or without its trial call running. */
+  synchronized boolean isHalfOpen() {
+    halfOpenIfDue();
+    return state == State.HALF_OPEN;
+  }
+
+  /**
+   * How many times the breaker has closed after being open or half-open (its trial call
+   * succeeded), or been {@linkplain #reset() reset}: a change tells work held back by the breaker
+   * that it may go now.
+   */
+  synchronized long closings() {
+    return closings;
   }
 
   synchronized Snapshot snapshot() {
@@ -141,6 +170,9 @@ final class CircuitBreaker {
   }
 
   private void close() {
+    if (state != State.CLOSED) {
+      closings++;
+    }
     state = State.CLOSED;
     since = clock.instant();
     failures = 0;

@@ -1,11 +1,14 @@
 package io.dualpush.internal;
 
+import io.dualpush.CircuitBreakerState;
 import io.dualpush.CopyStatus;
+import io.dualpush.DestinationHealth;
 import io.dualpush.DualPushEvent;
 import io.dualpush.DualPushException;
 import io.dualpush.DualPushListener;
 import io.dualpush.DualPushStats;
 import io.dualpush.DuplicateInProgressException;
+import io.dualpush.InvalidInputException;
 import io.dualpush.PushContent;
 import io.dualpush.PushFailedException;
 import io.dualpush.PushReceipt;
@@ -17,6 +20,7 @@ import io.dualpush.spi.Alert;
 import io.dualpush.spi.ContentOpener;
 import io.dualpush.spi.CopyRecord;
 import io.dualpush.spi.DedupeClaim;
+import io.dualpush.spi.HealthStatus;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.Md5;
 import io.dualpush.spi.ObjectInfo;
@@ -31,6 +35,10 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -78,6 +86,12 @@ public final class PushEngine implements AutoCloseable {
   private final AtomicLong retainedBytes = new AtomicLong();
   private final Set<String> repairing = ConcurrentHashMap.newKeySet();
   private final Set<String> dueNow = ConcurrentHashMap.newKeySet();
+  /** Transactions whose every copy to repair is at a destination refusing calls: due when one takes them. */
+  private final Set<String> waiting = ConcurrentHashMap.newKeySet();
+  /** Destinations whose half-open breaker's one trial call a repair round is carrying. */
+  private final Set<String> probing = ConcurrentHashMap.newKeySet();
+  /** Each destination's {@link Slot#breakerClosings()} at the last scan; the repair thread's own. */
+  private final Map<String, Long> closingsSeen = new HashMap<>();
   private final String processTag;
   private final AtomicLong sequence = new AtomicLong();
   private volatile boolean closed;
@@ -271,7 +285,8 @@ public final class PushEngine implements AutoCloseable {
         flight.ack.complete(receipt);
       } else {
         emit(DualPushEvent.Type.PUSH_NOT_ACKNOWLEDGED, started.transactionId(), started.key(), "", started.size(), flight.elapsed(), receipt.describeCopies());
-        alert(Alert.Type.PUSH_FAILURE, "Push of '" + started.key() + "' is " + receipt.state() + ": " + receipt.describeCopies(),
+        alert(Alert.Type.PUSH_FAILURE, "Push of '" + started.key() + "' failed: " + flight.verifiedRequired() + " of "
+            + flight.requiredCopies() + " required copies verified (" + receipt.state() + "): " + receipt.describeCopies(),
             started.transactionId(), "");
         flight.ack.completeExceptionally(new PushFailedException(receipt));
       }
@@ -303,6 +318,7 @@ public final class PushEngine implements AutoCloseable {
   }
 
   private void forget(String id) {
+    waiting.remove(id);
     Retained r = retained.remove(id);
     if (r != null) {
       retainedBytes.addAndGet(-r.bytes());
@@ -311,10 +327,28 @@ public final class PushEngine implements AutoCloseable {
 
   /** Writes one copy, checks its digest against the source and logs the outcome. */
   private CompletableFuture<CopyStatus> writeCopy(Slot slot, LogEntry.Started started, ContentOpener opener, boolean replace) {
+    return write(slot, started, opener, replace, true).thenApply(Optional::orElseThrow);
+  }
+
+  /**
+   * {@link #writeCopy}, except that when {@code recordRefusal} is false a write that never reached
+   * the destination (refused by its open breaker, the destination stuck, the client closing) is
+   * neither logged nor counted, and completes empty: a repair refused that way leaves the copy's
+   * recorded failure, its first cause, as it was.
+   */
+  private CompletableFuture<Optional<CopyStatus>> write(Slot slot, LogEntry.Started started, ContentOpener opener,
+      boolean replace, boolean recordRefusal) {
     WriteRequest request = new WriteRequest(started.key(), started.size(), started.md5(), started.contentType(),
         started.metadata(), started.transactionId(), started.datasetId(), OptionalLong.empty(), opener, replace);
     long t0 = System.nanoTime();
-    return slot.put(request).handle((result, error) -> recordCopy(slot, started, result, error, Duration.ofNanos(System.nanoTime() - t0)));
+    return slot.put(request).handle((result, error) -> {
+      if (error != null && !recordRefusal && Slot.neverReached(error)) {
+        LOG.debug("Repair of '{}' ({}) at {} refused without a call: {}", started.key(), started.transactionId(), slot.id(),
+            slot.describeFailure(error));
+        return Optional.empty();
+      }
+      return Optional.of(recordCopy(slot, started, result, error, Duration.ofNanos(System.nanoTime() - t0)));
+    });
   }
 
   private CopyStatus recordCopy(Slot slot, LogEntry.Started started, PutResult result, Throwable error, Duration elapsed) {
@@ -470,27 +504,51 @@ public final class PushEngine implements AutoCloseable {
     });
   }
 
-  /** Runs on the repair thread: starts due rounds and dead-letters what ran out of retries. */
+  /**
+   * Runs on the repair thread: starts due rounds and dead-letters what ran out of retries.
+   *
+   * <p>A round whose every copy is at a destination that would refuse it without a call (its
+   * breaker open, or half-open with its trial call running; the destination stuck) is not started:
+   * the transaction waits, with no log record and no backoff, and goes as soon as one of those
+   * destinations takes a call again. While a breaker is half-open, one round (for the transaction
+   * tried least) carries its trial call, and the others wait for its outcome. When a breaker closes
+   * (its trial succeeded, or it was reset), every open transaction with a copy to repair there is
+   * due at once, whatever its backoff.
+   */
   private void repairTick() {
     if (closed) {
       return;
     }
     try {
       Instant now = config.clock().instant();
-      for (TransactionRecord r : config.log().open()) {
+      Set<String> recovered = recoveredDestinations();
+      List<TransactionRecord> open = new ArrayList<>(config.log().open());
+      // The least tried first: a half-open breaker's one trial, when it fails, is charged to the
+      // transaction with the most rounds left, never to the same one over and over.
+      open.sort(Comparator.comparingInt(TransactionRecord::repairRounds));
+      Set<String> openIds = new HashSet<>();
+      for (TransactionRecord r : open) {
         String id = r.transactionId();
+        openIds.add(id);
         if (closed) {
           return;
         }
         if (live.containsKey(id) || repairing.contains(id)) {
           continue;
         }
-        boolean due = dueNow.remove(id) || !now.isBefore(dueAt(r));
+        List<Slot> targets = repairTargets(r);
+        boolean released = waiting.contains(id) || targets.stream().anyMatch(t -> recovered.contains(t.id()));
+        boolean due = dueNow.remove(id) || released || !now.isBefore(dueAt(r));
         if (!due) {
           continue;
         }
         if (r.repairRounds() >= config.repair().maxRetries()) {
+          waiting.remove(id);
           deadLetter(r);
+          continue;
+        }
+        if (!targets.isEmpty() && targets.stream().noneMatch(this::takesRepairs)) {
+          waiting.add(id);
           continue;
         }
         if (!repairing.add(id)) {
@@ -501,7 +559,15 @@ public final class PushEngine implements AutoCloseable {
           dueNow.add(id);
           return;
         }
+        waiting.remove(id);
+        List<String> trials = new ArrayList<>();
+        for (Slot t : targets) {
+          if (t.breakerHalfOpen() && probing.add(t.id())) {
+            trials.add(t.id());
+          }
+        }
         repairRound(r).whenComplete((x, e) -> {
+          probing.removeAll(trials);
           repairing.remove(id);
           permits.release();
           if (e != null) {
@@ -509,9 +575,45 @@ public final class PushEngine implements AutoCloseable {
           }
         });
       }
+      // Transactions that left the open set some other way (verified by hand, superseded).
+      waiting.retainAll(openIds);
     } catch (RuntimeException e) {
       LOG.error("Repair scan failed; will try again", e);
     }
+  }
+
+  /** Destinations whose breaker closed (a trial succeeded, or a reset) since the last scan. Repair thread only. */
+  private Set<String> recoveredDestinations() {
+    Set<String> recovered = new HashSet<>();
+    for (Slot slot : slots) {
+      long closings = slot.breakerClosings();
+      Long seen = closingsSeen.put(slot.id(), closings);
+      if (seen != null && seen != closings) {
+        recovered.add(slot.id());
+        LOG.info("Circuit breaker of {} closed: repairs waiting on it are due now", slot.id());
+      }
+    }
+    return recovered;
+  }
+
+  /** The destinations a repair round of {@code r} would write to: those of its copies not verified. */
+  private List<Slot> repairTargets(TransactionRecord r) {
+    List<Slot> targets = new ArrayList<>(2);
+    for (CopyRecord copy : r.copies()) {
+      Slot slot = byId.get(copy.destinationId());
+      if (copy.status() != CopyStatus.VERIFIED && slot != null) {
+        targets.add(slot);
+      }
+    }
+    return targets;
+  }
+
+  /**
+   * Whether a repair write to {@code slot} would reach it now: not refused by its breaker or as
+   * stuck, and, while half-open, not behind another round already carrying the trial call.
+   */
+  private boolean takesRepairs(Slot slot) {
+    return slot.acceptsWrites() && !(probing.contains(slot.id()) && slot.breakerHalfOpen());
   }
 
   /** When the next round of {@code r} is due: exponential backoff with a stable per-round jitter. */
@@ -539,13 +641,18 @@ public final class PushEngine implements AutoCloseable {
     alert(Alert.Type.DEAD_LETTER, "Push of '" + r.key() + "' dead-lettered: " + reason, r.transactionId(), "");
   }
 
-  /** One repair round: every copy not verified is re-checked or rewritten from the best source. */
+  /**
+   * One repair round: every copy not verified is re-checked or rewritten from the best source.
+   * The round counts toward {@link io.dualpush.RepairOptions#maxRetries()} (a
+   * {@link LogEntry.RepairAttempted} record, after its writes) only when it reached a destination:
+   * a round whose every write was refused without a call is not an attempt, leaves the log as it
+   * was, and waits (see {@link #repairTick()}). A round that verified every copy needs no record.
+   */
   private CompletableFuture<PushReceipt> repairRound(TransactionRecord record) {
     String id = record.transactionId();
     int round = record.repairRounds() + 1;
-    config.log().append(new LogEntry.RepairAttempted(id, config.clock().instant(), round));
     emit(DualPushEvent.Type.REPAIR_STARTED, id, record.key(), "", record.size(), Duration.ZERO, "round " + round);
-    List<CompletableFuture<CopyStatus>> copies = new ArrayList<>();
+    List<CompletableFuture<Boolean>> copies = new ArrayList<>();
     for (CopyRecord copy : record.copies()) {
       Slot slot = byId.get(copy.destinationId());
       if (copy.status() == CopyStatus.VERIFIED || slot == null) {
@@ -554,7 +661,21 @@ public final class PushEngine implements AutoCloseable {
       copies.add(repairCopy(slot, record, sources(record, slot), copy.mismatch()));
     }
     return CompletableFuture.allOf(copies.toArray(CompletableFuture[]::new)).handle((v, e) -> {
+      // A copy whose outcome is unknown (its future failed) is presumed tried: never a free round.
+      boolean tried = copies.isEmpty() || copies.stream().anyMatch(c -> c.isCompletedExceptionally() || c.join());
       TransactionRecord after = config.log().read(id).orElse(record);
+      if (!tried) {
+        waiting.add(id);
+        LOG.info("Repair of {} ('{}') not attempted: every destination to repair refused it without a call; waiting",
+            id, record.key());
+        emit(DualPushEvent.Type.REPAIR_FINISHED, id, record.key(), "", record.size(), Duration.ZERO,
+            "not attempted: refused without a call; waiting");
+        return PushReceipt.of(after, false);
+      }
+      if (!after.state().isTerminal()) {
+        config.log().append(new LogEntry.RepairAttempted(id, config.clock().instant(), round));
+        after = config.log().read(id).orElse(after);
+      }
       if (after.state().isTerminal()) {
         forget(id);
       }
@@ -589,25 +710,30 @@ public final class PushEngine implements AutoCloseable {
   /**
    * Rewrites one copy, trying each source in turn while the destination takes the write but the
    * digest comes out wrong (a changed source file, a copy corrupted since it was verified).
+   * Completes with whether the repair was tried: false only when its first write was refused
+   * without reaching the destination (and nothing was logged).
    */
-  private CompletableFuture<CopyStatus> repairCopy(Slot slot, TransactionRecord record, List<Source> sources, boolean replace) {
+  private CompletableFuture<Boolean> repairCopy(Slot slot, TransactionRecord record, List<Source> sources, boolean replace) {
     LogEntry.Started started = record.start();
     if (sources.isEmpty()) {
       String why = "no source left to repair from: payload not retained and no verified copy";
       config.log().append(new LogEntry.CopyUpdated(record.transactionId(), config.clock().instant(), slot.id(),
           CopyStatus.FAILED, "", why, false));
-      return CompletableFuture.completedFuture(CopyStatus.FAILED);
+      return CompletableFuture.completedFuture(true);
     }
     Source source = sources.get(0);
     LOG.info("Repairing copy of '{}' ({}) at {} from {}", started.key(), record.transactionId(), slot.id(), source.label());
     // A copy found to differ from its own reported digest must be rewritten even though the digest "matches".
-    return writeCopy(slot, started, source.opener(), replace).thenCompose(status -> {
+    return write(slot, started, source.opener(), replace, false).thenCompose(written -> {
+      if (written.isEmpty()) {
+        return CompletableFuture.completedFuture(false);
+      }
       boolean mismatch = config.log().read(record.transactionId()).flatMap(r -> r.copy(slot.id()))
           .map(CopyRecord::mismatch).orElse(false);
-      if (status == CopyStatus.FAILED && mismatch && sources.size() > 1) {
-        return repairCopy(slot, record, sources.subList(1, sources.size()), true);
+      if (written.get() == CopyStatus.FAILED && mismatch && sources.size() > 1) {
+        return repairCopy(slot, record, sources.subList(1, sources.size()), true).thenApply(x -> true);
       }
-      return CompletableFuture.completedFuture(status);
+      return CompletableFuture.completedFuture(true);
     });
   }
 
@@ -636,16 +762,51 @@ public final class PushEngine implements AutoCloseable {
     return new DualPushStats(open.size(), lag, dead, config.maxInFlight() - permits.availablePermits());
   }
 
-  /** Health of every destination, by id, probed now in parallel. */
-  public Map<String, io.dualpush.spi.HealthStatus> health() {
-    Map<String, CompletableFuture<io.dualpush.spi.HealthStatus>> probes = new LinkedHashMap<>();
+  /**
+   * Health of every destination, by id, probed now in parallel: the probe, the circuit breaker's
+   * state read after it, and the calls stuck there. Each probe is bounded by its destination's
+   * timeout, including time spent queued behind other calls, so this returns within the longest
+   * timeout.
+   */
+  public Map<String, DestinationHealth> health() {
+    Map<Slot, CompletableFuture<HealthStatus>> probes = new LinkedHashMap<>();
     for (Slot slot : slots) {
-      probes.put(slot.id(), slot.call(slot.destination::probe));
+      Duration timeout = slot.options.timeout();
+      probes.put(slot, slot.call(slot.destination::probe)
+          .exceptionally(e -> HealthStatus.unhealthy(Duration.ZERO, "probe failed: " + probeFailure(e)))
+          .completeOnTimeout(HealthStatus.unhealthy(timeout, "probe did not finish within " + timeout.toMillis() + " ms"),
+              timeout.toNanos(), TimeUnit.NANOSECONDS));
     }
-    Map<String, io.dualpush.spi.HealthStatus> out = new LinkedHashMap<>();
-    probes.forEach((id, f) -> out.put(id, f.exceptionally(e -> io.dualpush.spi.HealthStatus.unhealthy(Duration.ZERO,
-        "probe failed: " + e.getClass().getSimpleName())).join()));
-    return out;
+    Map<String, DestinationHealth> out = new LinkedHashMap<>();
+    probes.forEach((slot, probe) -> out.put(slot.id(),
+        new DestinationHealth(slot.id(), probe.join(), slot.breakerState(), slot.stuckCalls())));
+    return Collections.unmodifiableMap(out);
+  }
+
+  /** Why a probe failed, in words that cannot hold a secret: the engine's own, or the exception's type. */
+  private static String probeFailure(Throwable e) {
+    Throwable t = Slot.unwrap(e);
+    if (t instanceof CallTimedOutException || t instanceof DestinationStuckException) {
+      return t.getMessage();
+    }
+    return t.getClass().getSimpleName();
+  }
+
+  /**
+   * Closes the circuit breaker of {@code destinationId} now; repairs waiting on it are due at the
+   * repair scheduler's next scan.
+   *
+   * @throws InvalidInputException naming {@code destinationId} when no destination has that id
+   */
+  public void resetCircuitBreaker(String destinationId) {
+    Slot slot = byId.get(destinationId);
+    if (slot == null) {
+      throw new InvalidInputException("destinationId", "'destinationId' names no destination of this client: '"
+          + destinationId + "'; destinations: " + String.join(", ", byId.keySet()) + ".");
+    }
+    CircuitBreakerState before = slot.breakerState();
+    slot.resetBreaker();
+    LOG.info("Circuit breaker of {} reset by hand (was {} since {})", destinationId, before.state(), before.since());
   }
 
   @Override
@@ -804,6 +965,14 @@ public final class PushEngine implements AutoCloseable {
 
     synchronized boolean ackHolds() {
       return verifiedRequired >= requiredCopies;
+    }
+
+    synchronized int verifiedRequired() {
+      return verifiedRequired;
+    }
+
+    synchronized int requiredCopies() {
+      return requiredCopies;
     }
 
     synchronized boolean allVerified() {

@@ -1,6 +1,7 @@
 package io.dualpush.internal;
 
 import io.dualpush.CircuitBreakerOptions;
+import io.dualpush.CircuitBreakerState;
 import io.dualpush.DestinationException;
 import io.dualpush.DestinationOptions;
 import io.dualpush.RetryOptions;
@@ -12,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -83,8 +85,30 @@ final class Slot {
     return breaker.snapshot();
   }
 
-  boolean circuitOpen() {
-    return breaker.isOpen();
+  /** The breaker's state now, as the public API reports it. */
+  CircuitBreakerState breakerState() {
+    CircuitBreaker.Snapshot s = breaker.snapshot();
+    return new CircuitBreakerState(CircuitBreakerState.State.valueOf(s.state().name()), s.since(),
+        s.consecutiveFailures(), s.openingCause().isEmpty() ? Optional.empty() : Optional.of(s.openingCause()));
+  }
+
+  /**
+   * Whether a write submitted now would reach the destination rather than be refused without a
+   * call (its breaker open, or half-open with its trial running; the destination stuck). Only a
+   * hint: the answer may change before the write runs.
+   */
+  boolean acceptsWrites() {
+    return !breaker.refusesNow() && !bulkhead.isStuck();
+  }
+
+  /** Whether the breaker is half-open: the next write is its one trial call. */
+  boolean breakerHalfOpen() {
+    return breaker.isHalfOpen();
+  }
+
+  /** See {@link CircuitBreaker#closings()}. */
+  long breakerClosings() {
+    return breaker.closings();
   }
 
   /** Closes the breaker now. */
@@ -227,6 +251,18 @@ final class Slot {
       return d.isTransient();
     }
     return t instanceof IOException || t instanceof UncheckedIOException;
+  }
+
+  /**
+   * Whether a failed write never reached the destination: every attempt it had was refused (by
+   * the open breaker, the destination being stuck, the client closing) before any call was made.
+   */
+  static boolean neverReached(Throwable e) {
+    Throwable t = unwrap(e);
+    if (t instanceof CopyFailedException c) {
+      return c.attempts() == 0 && c.refusal().isPresent();
+    }
+    return isRefusal(t);
   }
 
   /** A call that was never made: refused by an open breaker, a stuck destination, a closed client. */

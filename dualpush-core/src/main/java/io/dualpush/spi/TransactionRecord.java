@@ -67,7 +67,15 @@ public record TransactionRecord(
     return Optional.empty();
   }
 
-  /** The state derived from the copies (see {@link TransactionState}). */
+  /**
+   * The state derived from the copies (see {@link TransactionState}): {@code IN_PROGRESS} only
+   * while the ack policy recorded at start is undecided (it does not hold yet and still can, a
+   * required copy being unsettled); an optional copy still writing never makes a push whose
+   * required copy failed look in progress. {@code COMPLETED} means every required copy is verified;
+   * {@code QUORUM_ACKNOWLEDGED} that the quorum holds while some required copy is not verified.
+   *
+   * @return the state the copies, the ack policy and the marks add up to
+   */
   public TransactionState state() {
     if (superseded) {
       return TransactionState.SUPERSEDED;
@@ -76,17 +84,22 @@ public record TransactionRecord(
       return TransactionState.DEAD_LETTERED;
     }
     int verified = 0;
+    int required = 0;
     int verifiedRequired = 0;
-    boolean unsettled = false;
+    int failedRequired = 0;
     boolean mismatch = false;
     for (CopyRecord c : copies) {
-      if (c.status() == CopyStatus.VERIFIED) {
+      boolean isVerified = c.status() == CopyStatus.VERIFIED;
+      if (isVerified) {
         verified++;
-        if (c.required()) {
+      }
+      if (c.required()) {
+        required++;
+        if (isVerified) {
           verifiedRequired++;
+        } else if (c.status() == CopyStatus.FAILED) {
+          failedRequired++;
         }
-      } else if (!c.status().isSettled()) {
-        unsettled = true;
       }
       mismatch |= c.mismatch();
     }
@@ -97,9 +110,10 @@ public record TransactionRecord(
       return TransactionState.INCONSISTENT;
     }
     if (verifiedRequired >= start.requiredCopies()) {
-      return TransactionState.COMPLETED;
+      return verifiedRequired == required ? TransactionState.COMPLETED : TransactionState.QUORUM_ACKNOWLEDGED;
     }
-    if (unsettled) {
+    // Not enough required copies verified: undecided while the unsettled ones could still make it.
+    if (required - failedRequired >= start.requiredCopies()) {
       return TransactionState.IN_PROGRESS;
     }
     return verified > 0 ? TransactionState.PARTIALLY_COMPLETED : TransactionState.FAILED;

@@ -202,4 +202,45 @@ class CircuitBreakerTest {
       assertThatThrownBy(breaker::acquire).hasMessageContaining("since " + clock.instant() + " after 4 failures");
     }
   }
+
+  @Nested
+  @DisplayName("for work that waits on it")
+  class Waiting {
+    @Test
+    @DisplayName("refusesNow() says whether acquire() would refuse: open, or half-open with the trial running")
+    void refusesNow() {
+      assertThat(breaker.refusesNow()).isFalse();
+      fail("a");
+      fail("b");
+      fail("c");
+      assertThat(breaker.refusesNow()).isTrue();
+      assertThat(breaker.isHalfOpen()).isFalse();
+      clock.advance(OPEN_DELAY);
+      assertThat(breaker.isHalfOpen()).isTrue();
+      assertThat(breaker.refusesNow()).isFalse();
+      breaker.acquire();
+      assertThat(breaker.refusesNow()).isTrue();
+      breaker.onSuccess();
+      assertThat(breaker.refusesNow()).isFalse();
+    }
+
+    @Test
+    @DisplayName("closings() moves when a trial closes it and on every reset, not on a failed trial or a plain success")
+    void closings() {
+      succeed();
+      assertThat(breaker.closings()).isZero();
+      fail("a");
+      fail("b");
+      fail("c");
+      clock.advance(OPEN_DELAY);
+      breaker.acquire();
+      breaker.onFailure(new IOException("still down"), "transient: still down");
+      assertThat(breaker.closings()).isZero();
+      clock.advance(OPEN_DELAY);
+      succeed();
+      assertThat(breaker.closings()).isEqualTo(1);
+      breaker.reset();
+      assertThat(breaker.closings()).isEqualTo(2);
+    }
+  }
 }

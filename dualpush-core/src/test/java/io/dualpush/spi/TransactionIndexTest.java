@@ -342,5 +342,50 @@ class TransactionIndexTest {
       assertThat(state(index, "t1")).isEqualTo(TransactionState.PARTIALLY_COMPLETED);
       assertThat(index.get("t1").orElseThrow().ackPolicyHolds()).isFalse();
     }
+
+    private LogEntry.Started quorumOfOne() {
+      return new LogEntry.Started("t1", at(0), "k", 1, "md5", "", "", "application/octet-stream", Map.of(),
+          List.of(new LogEntry.Target("primary", true), new LogEntry.Target("secondary", true),
+              new LogEntry.Target("edge", false)), 1, "");
+    }
+
+    @Test
+    @DisplayName("is PARTIALLY_COMPLETED, not IN_PROGRESS, when a required copy failed while an optional one is still writing")
+    void requiredFailedOptionalWriting() {
+      TransactionIndex index = indexOf(List.of(withOptional(),
+          copy("t1", "primary", CopyStatus.VERIFIED, at(1)), copy("t1", "secondary", CopyStatus.FAILED, at(1)),
+          copy("t1", "edge", CopyStatus.IN_PROGRESS, at(1))));
+      assertThat(state(index, "t1")).isEqualTo(TransactionState.PARTIALLY_COMPLETED);
+    }
+
+    @Test
+    @DisplayName("is FAILED when no copy is verified and a required one failed, even while others are still writing")
+    void failedWhileOthersWrite() {
+      TransactionIndex index = indexOf(List.of(withOptional(), copy("t1", "primary", CopyStatus.FAILED, at(1))));
+      assertThat(state(index, "t1")).isEqualTo(TransactionState.FAILED);
+    }
+
+    @Test
+    @DisplayName("is IN_PROGRESS while the ack policy can still hold: a required copy is unsettled and none has failed it")
+    void inProgressWhileUndecided() {
+      TransactionIndex index = indexOf(List.of(withOptional(), copy("t1", "primary", CopyStatus.VERIFIED, at(1)),
+          copy("t1", "edge", CopyStatus.FAILED, at(1))));
+      assertThat(state(index, "t1")).isEqualTo(TransactionState.IN_PROGRESS);
+    }
+
+    @Test
+    @DisplayName("is QUORUM_ACKNOWLEDGED, never COMPLETED, when a quorum is verified but a required copy is not")
+    void quorumAcknowledged() {
+      TransactionIndex writing = indexOf(List.of(quorumOfOne(), copy("t1", "primary", CopyStatus.VERIFIED, at(1))));
+      assertThat(state(writing, "t1")).isEqualTo(TransactionState.QUORUM_ACKNOWLEDGED);
+      TransactionIndex failed = indexOf(List.of(quorumOfOne(), copy("t1", "primary", CopyStatus.VERIFIED, at(1)),
+          copy("t1", "secondary", CopyStatus.FAILED, at(1))));
+      assertThat(state(failed, "t1")).isEqualTo(TransactionState.QUORUM_ACKNOWLEDGED);
+      assertThat(failed.get("t1").orElseThrow().ackPolicyHolds()).isTrue();
+      assertThat(failed.isOpen("t1")).isTrue();
+      TransactionIndex both = indexOf(List.of(quorumOfOne(), copy("t1", "primary", CopyStatus.VERIFIED, at(1)),
+          copy("t1", "secondary", CopyStatus.VERIFIED, at(1))));
+      assertThat(state(both, "t1")).isEqualTo(TransactionState.COMPLETED);
+    }
   }
 }

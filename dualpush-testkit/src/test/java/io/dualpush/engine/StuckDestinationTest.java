@@ -3,19 +3,22 @@ package io.dualpush.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.dualpush.CircuitBreakerOptions;
 import io.dualpush.CopyStatus;
+import io.dualpush.DestinationHealth;
 import io.dualpush.DestinationOptions;
 import io.dualpush.PushFailedException;
 import io.dualpush.PushReceipt;
 import io.dualpush.PushRequest;
 import io.dualpush.TransactionState;
 import io.dualpush.VerifyMode;
-import io.dualpush.spi.HealthStatus;
+import io.dualpush.spi.LogEntry;
 import io.dualpush.testkit.FaultInjectingDestination;
 import io.dualpush.testkit.InMemoryDestination;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -157,7 +160,7 @@ class StuckDestinationTest {
     stuck.hangUninterruptibly();
 
     assertThat(CompletableFuture.supplyAsync(() -> f.client.health())).succeedsWithin(BOUND)
-        .satisfies((Map<String, HealthStatus> health) -> {
+        .satisfies((Map<String, DestinationHealth> health) -> {
           assertThat(health.get("stuck").healthy()).isFalse();
           assertThat(health.get("primary").healthy()).isTrue();
         });
@@ -165,5 +168,37 @@ class StuckDestinationTest {
       assertThat(CompletableFuture.supplyAsync(() -> f.client.verify(pushed.transactionId(), mode))).succeedsWithin(BOUND)
           .satisfies(r -> assertThat(r.copy("primary").orElseThrow().status()).isEqualTo(CopyStatus.VERIFIED));
     }
+  }
+
+  @Test
+  @DisplayName("a repair round refused because the destination is stuck is not an attempt: nothing is logged, nothing "
+      + "moves toward dead letter, and once the stuck calls return the waiting repairs go without the clock moving")
+  void stuckRepairsWait() {
+    f.start(false, b -> b.repair(Fixture.repair(2)).ioThreads(2).circuitBreaker(CircuitBreakerOptions.disabled())
+        .destination(DestinationOptions.builder("stuck").required(false).timeout(TIMEOUT).build(), stuck));
+    stuck.hangUninterruptibly();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ids.add(f.client.push("gold/g" + i + ".csv", bytes("g" + i)).transactionId());
+    }
+    await().atMost(BOUND).until(() -> ids.stream().allMatch(id -> stuckCopy(id) == CopyStatus.FAILED));
+    // Every write that got a thread is blocked, and the destination now refuses calls as stuck.
+    assertThat(ids).anySatisfy(id -> assertThat(stuckError(id)).contains("destination stuck"));
+    long calls = stuck.putCount();
+    Map<String, String> errors = new HashMap<>();
+    ids.forEach(id -> errors.put(id, stuckError(id)));
+
+    for (int round = 0; round < 4; round++) {
+      f.nextRound();
+      await().pollDelay(Duration.ofMillis(20)).during(Duration.ofMillis(40)).atMost(BOUND)
+          .until(() -> f.client.stats().inFlightPushes() == 0);
+    }
+
+    assertThat(stuck.putCount()).isEqualTo(calls);
+    assertThat(f.log.entries()).noneMatch(e -> e instanceof LogEntry.RepairAttempted || e instanceof LogEntry.DeadLettered);
+    ids.forEach(id -> assertThat(stuckError(id)).isEqualTo(errors.get(id)));
+
+    stuck.release();
+    await().atMost(BOUND).until(() -> ids.stream().allMatch(id -> f.client.receipt(id).orElseThrow().isVerified()));
   }
 }
