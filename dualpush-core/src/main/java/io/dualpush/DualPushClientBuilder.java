@@ -89,8 +89,16 @@ public final class DualPushClientBuilder {
 
   /**
    * A {@link FileTransactionLog} in {@code directory}, opened on build and closed with the client.
-   * {@link #buildClient()} refuses a directory that is, is inside or contains a
+   * {@link #buildClient()} creates the directory, and any missing parents, when it does not exist
+   * yet, after every other check has passed (a refused configuration writes nothing); it refuses,
+   * naming {@code transactionLog}, a path that exists but is not a directory, a directory it
+   * cannot create, and a directory that is, is inside or contains a
    * {@link FileSystemDestination}'s directory, where a pushed object could replace a log segment.
+   *
+   * @param directory where the log's segments live; relative paths are taken from the working directory
+   * @return this builder
+   * @throws InvalidInputException naming {@code transactionLog} when {@code directory} is null or a
+   *     log was already set
    */
   public DualPushClientBuilder transactionLog(Path directory) {
     InvalidInputException.requireNonNull(directory, "transactionLog");
@@ -222,12 +230,17 @@ public final class DualPushClientBuilder {
       throw new InvalidInputException("transactionLog", "'transactionLog' must be set: a directory for the "
           + "embedded file log, or a TransactionLog; without it no push would survive a crash");
     }
-    if (transactionLogDirectory != null && !Files.isDirectory(transactionLogDirectory)) {
-      throw new InvalidInputException("transactionLog", "'transactionLog' directory does not exist or is not a "
-          + "directory: " + transactionLogDirectory.toAbsolutePath());
+    if (transactionLogDirectory != null && Files.exists(transactionLogDirectory)
+        && !Files.isDirectory(transactionLogDirectory)) {
+      throw new InvalidInputException("transactionLog", "'transactionLog' exists and is not a directory: "
+          + transactionLogDirectory.toAbsolutePath());
     }
     // Before the log is opened: opening it writes into its directory, which may be a destination's.
+    // A missing log directory is judged where it would be created.
     checkNoOverlap();
+    if (transactionLogDirectory != null && !Files.isDirectory(transactionLogDirectory)) {
+      createLogDirectory(transactionLogDirectory);
+    }
     Clock c = clock != null ? clock : Clock.systemUTC();
     TransactionLog log = transactionLog != null ? transactionLog : FileTransactionLog.open(transactionLogDirectory);
     EngineConfig config = new EngineConfig(
@@ -313,6 +326,37 @@ public final class DualPushClientBuilder {
             + " " + relation.phrase() + " the directory of destination '" + t.getKey() + "' (" + local.directory() + ")"
             + ": a pushed object could replace a log segment and lose the log; keep the log outside every destination");
       }
+    }
+  }
+
+  /**
+   * Creates the log's directory and its missing parents (as the pipeline CLI does for {@code --log}).
+   * A wrapping destination can only be compared with an existing directory, so the overlap check runs
+   * again once it exists; if that refuses, the directories just created are removed again.
+   */
+  private void createLogDirectory(Path directory) {
+    Path abs = directory.toAbsolutePath().normalize();
+    Path firstCreated = abs;
+    while (firstCreated.getParent() != null && !Files.exists(firstCreated.getParent())) {
+      firstCreated = firstCreated.getParent();
+    }
+    try {
+      Files.createDirectories(abs);
+    } catch (IOException e) {
+      throw new InvalidInputException("transactionLog", "'transactionLog' directory " + abs
+          + " does not exist and cannot be created: " + e);
+    }
+    try {
+      checkNoOverlap();
+    } catch (InvalidInputException e) {
+      for (Path p = abs; p != null && p.startsWith(firstCreated); p = p.getParent()) {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+          break; // Not empty any more, or not ours to remove: leave it.
+        }
+      }
+      throw e;
     }
   }
 
