@@ -22,7 +22,11 @@ public enum TransactionState {
   /** A later push of the same key replaced this one before it finished; nothing more is done. Terminal. */
   SUPERSEDED;
 
-  /** Whether nothing more will happen to this transaction without a new request. */
+  /**
+   * Whether nothing more will happen to this transaction without a new request.
+   *
+   * @return true for {@link #VERIFIED}, {@link #DEAD_LETTERED} and {@link #SUPERSEDED}
+   */
   public boolean isTerminal() {
     return this == VERIFIED || this == DEAD_LETTERED || this == SUPERSEDED;
   }
