@@ -13,12 +13,23 @@ public final class AckPolicy {
     this.quorum = quorum;
   }
 
-  /** Every required destination must hold a verified copy. */
+  /**
+   * Every required destination must hold a verified copy.
+   *
+   * @return the shared all-required policy, the builder's default
+   */
   public static AckPolicy allRequired() {
     return ALL_REQUIRED;
   }
 
-  /** At least {@code count} required destinations must hold a verified copy. */
+  /**
+   * At least {@code count} required destinations must hold a verified copy.
+   *
+   * @param count how many required destinations must hold a verified copy; at least 1, and at most the number
+   *     of required destinations (checked by {@code buildClient()})
+   * @return a quorum policy for {@code count} copies
+   * @throws InvalidInputException naming {@code quorum} when {@code count} is below 1
+   */
   public static AckPolicy quorum(int count) {
     if (count < 1) {
       throw new InvalidInputException("quorum", "'quorum' must be at least 1; got " + count + ".");
@@ -26,12 +37,21 @@ public final class AckPolicy {
     return new AckPolicy(count);
   }
 
-  /** Whether this is {@link #allRequired()}. */
+  /**
+   * Whether this is {@link #allRequired()}.
+   *
+   * @return true for {@link #allRequired()}, false for a quorum
+   */
   public boolean isAllRequired() {
     return quorum == 0;
   }
 
-  /** The number of verified required copies needed, given how many required destinations there are. */
+  /**
+   * The number of verified required copies needed, given how many required destinations there are.
+   *
+   * @param requiredDestinations how many required destinations the client has
+   * @return {@code requiredDestinations} for {@link #allRequired()}, the quorum otherwise
+   */
   public int requiredCopies(int requiredDestinations) {
     return quorum == 0 ? requiredDestinations : quorum;
   }

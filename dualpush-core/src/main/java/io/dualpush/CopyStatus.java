@@ -13,7 +13,11 @@ public enum CopyStatus {
   /** The write failed, or the stored digest differs from the source (see {@code mismatch}). */
   FAILED;
 
-  /** Whether no further write is under way or due for this copy in the current attempt. */
+  /**
+   * Whether no further write is under way or due for this copy in the current attempt.
+   *
+   * @return true for {@link #VERIFIED} and {@link #FAILED}
+   */
   public boolean isSettled() {
     return this == VERIFIED || this == FAILED;
   }

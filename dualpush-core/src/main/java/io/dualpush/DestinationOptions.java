@@ -32,32 +32,73 @@ public final class DestinationOptions {
     this.timeout = b.timeout;
   }
 
-  /** A required destination with default priority, region and timeout. */
+  /**
+   * A required destination with default priority, region and timeout.
+   *
+   * @param id the destination's id: 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or digit
+   * @return the options
+   * @throws InvalidInputException naming {@code id} when it is null or malformed
+   */
   public static DestinationOptions of(String id) {
     return builder(id).build();
   }
 
+  /**
+   * Starts options for the destination {@code id}: required, priority 1, no region, a {@link
+   * #DEFAULT_TIMEOUT} per write.
+   *
+   * @param id the destination's id: 1 to 63 letters, digits, '.', '_' or '-', starting with a letter or
+   *     digit; it names the destination in receipts, the log and messages
+   * @return a new builder
+   * @throws InvalidInputException naming {@code id} when it is null or malformed
+   */
   public static Builder builder(String id) {
     return new Builder(id);
   }
 
+  /**
+   * The destination's id, unique within one client; it names the destination in receipts, the log and
+   * messages.
+   *
+   * @return the id
+   */
   public String id() {
     return id;
   }
 
-  /** The region label, e.g. {@code eastus2}; empty when not given. */
+  /**
+   * The region label, e.g. {@code eastus2}; empty when not given.
+   *
+   * @return the region, or an empty string
+   */
   public String region() {
     return region;
   }
 
+  /**
+   * The read priority: readers try lower numbers first.
+   *
+   * @return the priority, 0 or more (default 1)
+   */
   public int priority() {
     return priority;
   }
 
+  /**
+   * Whether the destination counts for the ack policy; an optional one never fails a push and is repaired in
+   * the background.
+   *
+   * @return true when required (the default)
+   */
   public boolean required() {
     return required;
   }
 
+  /**
+   * How long one write attempt at this destination may take before it fails as timed out.
+   *
+   * @return the timeout, positive
+   */
   public Duration timeout() {
     return timeout;
   }
@@ -85,11 +126,25 @@ public final class DestinationOptions {
       this.id = id;
     }
 
+    /**
+     * Sets the region label, shown in receipts and health output.
+     *
+     * @param region a label such as {@code eastus2}; empty for none
+     * @return this builder
+     * @throws InvalidInputException naming {@code region} when it is null
+     */
     public Builder region(String region) {
       this.region = InvalidInputException.requireNonNull(region, "region");
       return this;
     }
 
+    /**
+     * Sets the read priority; readers try lower numbers first.
+     *
+     * @param priority 0 or more (default 1)
+     * @return this builder
+     * @throws InvalidInputException naming {@code priority} when it is negative
+     */
     public Builder priority(int priority) {
       if (priority < 0) {
         throw new InvalidInputException("priority", "'priority' cannot be negative; got " + priority + ".");
@@ -98,11 +153,26 @@ public final class DestinationOptions {
       return this;
     }
 
+    /**
+     * Sets whether this destination counts for the ack policy. An optional destination never fails a push;
+     * its failures are repaired in the background.
+     *
+     * @param required true (the default) to require a verified copy here
+     * @return this builder
+     */
     public Builder required(boolean required) {
       this.required = required;
       return this;
     }
 
+    /**
+     * Sets how long one write attempt may take; at the deadline the attempt fails as timed out, whether or
+     * not its thread returns.
+     *
+     * @param timeout a positive duration (default 60 s)
+     * @return this builder
+     * @throws InvalidInputException naming {@code timeout} when it is null, zero or negative
+     */
     public Builder timeout(Duration timeout) {
       InvalidInputException.requireNonNull(timeout, "timeout");
       if (timeout.isNegative() || timeout.isZero()) {
@@ -112,6 +182,11 @@ public final class DestinationOptions {
       return this;
     }
 
+    /**
+     * Snapshots the settings.
+     *
+     * @return the immutable options
+     */
     public DestinationOptions build() {
       return new DestinationOptions(this);
     }

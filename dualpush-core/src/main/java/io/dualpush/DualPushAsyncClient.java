@@ -33,37 +33,69 @@ public final class DualPushAsyncClient implements AutoCloseable {
   /**
    * Pushes one object. Blocks only while the client already has its maximum of pushes in flight
    * (backpressure); hashing and writing happen on the client's threads.
+   *
+   * @param request the key, content and metadata to push; validated before anything is written
+   * @return completes with the receipt when the ack policy holds, or exceptionally with {@link
+   *     PushFailedException} carrying the receipt when it does not, or {@link InvalidInputException} for
+   *     a bad request
    */
   public CompletableFuture<PushReceipt> push(PushRequest request) {
     InvalidInputException.requireNonNull(request, "request");
     return engine.push(request);
   }
 
-  /** Checks every copy of a transaction against the source MD5 in the log and records the result. */
+  /**
+   * Checks every copy of a transaction against the source MD5 in the log and records the result.
+   *
+   * @param transactionId the transaction to verify, as in {@link PushReceipt#transactionId()}
+   * @param mode how deeply to check: the stored digest only, or every byte re-read and re-hashed
+   * @return completes with the receipt after the check, each copy VERIFIED or FAILED; exceptionally with
+   *     {@link TransactionNotFoundException} when the log does not hold the transaction
+   */
   public CompletableFuture<PushReceipt> verify(String transactionId, VerifyMode mode) {
     InvalidInputException.requireNonNull(transactionId, "transactionId");
     InvalidInputException.requireNonNull(mode, "mode");
     return engine.verify(transactionId, mode);
   }
 
-  /** Repairs the failed copies of a transaction now, reviving it if it was dead-lettered. */
+  /**
+   * Repairs the failed copies of a transaction now, reviving it if it was dead-lettered.
+   *
+   * @param transactionId the transaction whose failed copies to write again
+   * @return completes with the receipt once the repair round has settled
+   */
   public CompletableFuture<PushReceipt> retryFailed(String transactionId) {
     InvalidInputException.requireNonNull(transactionId, "transactionId");
     return engine.retryFailed(transactionId);
   }
 
-  /** Retries every open or dead-lettered transaction now. */
+  /**
+   * Retries every open or dead-lettered transaction now.
+   *
+   * @return completes with one receipt per transaction that was retried
+   */
   public CompletableFuture<List<PushReceipt>> repairAll() {
     return engine.repairAll();
   }
 
-  /** Where a transaction stands now, if the log still holds it. */
+  /**
+   * Where a transaction stands now, if the log still holds it.
+   *
+   * @param transactionId the transaction to look up
+   * @return its receipt, or empty when the log does not hold it (never pushed, or compacted away)
+   */
   public Optional<PushReceipt> receipt(String transactionId) {
     InvalidInputException.requireNonNull(transactionId, "transactionId");
     return engine.receipt(transactionId);
   }
 
-  /** Up to {@code limit} transactions, newest first. */
+  /**
+   * Up to {@code limit} transactions, newest first.
+   *
+   * @param limit the most receipts to return, 0 or more
+   * @return the receipts, newest first
+   * @throws InvalidInputException naming {@code limit} when it is negative
+   */
   public List<PushReceipt> recent(int limit) {
     if (limit < 0) {
       throw new InvalidInputException("limit", "'limit' cannot be negative; got " + limit + ".");
@@ -71,7 +103,11 @@ public final class DualPushAsyncClient implements AutoCloseable {
     return engine.recent(limit);
   }
 
-  /** Backlog, lag and abandoned counts. */
+  /**
+   * Backlog, lag and abandoned counts.
+   *
+   * @return a snapshot of the counters, consistent as of this call
+   */
   public DualPushStats stats() {
     return engine.stats();
   }

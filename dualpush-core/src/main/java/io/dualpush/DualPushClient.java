@@ -30,6 +30,8 @@ public final class DualPushClient implements AutoCloseable {
   /**
    * Pushes one object and waits until the ack policy is decided.
    *
+   * @param request the key, content and metadata to push
+   * @return the receipt: every copy's status, the MD5 and the transaction id
    * @throws PushFailedException when it does not hold; the receipt says which copies exist, and
    *     the failed ones are repaired in the background
    * @throws InvalidInputException for a bad request, before anything is written
@@ -38,37 +40,93 @@ public final class DualPushClient implements AutoCloseable {
     return join(async.push(request));
   }
 
+  /**
+   * Pushes {@code bytes} under {@code key} with no metadata and waits until the ack policy is decided; the
+   * bytes are not copied, so do not change them while the push runs.
+   *
+   * @param key the object's key, such as {@code gold/sales.csv} (relative, {@code /}-separated)
+   * @param bytes the object's content
+   * @return the receipt: every copy's status, the MD5 and the transaction id
+   * @throws PushFailedException when the ack policy does not hold; the failed copies are repaired in the
+   *     background
+   * @throws InvalidInputException for a bad key, before anything is written
+   */
   public PushReceipt push(String key, byte[] bytes) {
     return push(PushRequest.of(key, bytes));
   }
 
+  /**
+   * Pushes the file's content under {@code key} and waits until the ack policy is decided. The file's path is
+   * recorded in the log, so a repair after a restart can re-read it.
+   *
+   * @param key the object's key, such as {@code gold/sales.csv} (relative, {@code /}-separated)
+   * @param file a regular file; it should not change until its copies are verified
+   * @return the receipt: every copy's status, the MD5 and the transaction id
+   * @throws PushFailedException when the ack policy does not hold; the failed copies are repaired in the
+   *     background
+   * @throws InvalidInputException for a bad key or a missing file, before anything is written
+   */
   public PushReceipt push(String key, java.nio.file.Path file) {
     return push(PushRequest.of(key, PushContent.ofFile(file)));
   }
 
-  /** See {@link DualPushAsyncClient#verify}. */
+  /**
+   * See {@link DualPushAsyncClient#verify}.
+   *
+   * @param transactionId the transaction to verify
+   * @param mode how deeply to check
+   * @return the receipt after the check
+   */
   public PushReceipt verify(String transactionId, VerifyMode mode) {
     return join(async.verify(transactionId, mode));
   }
 
-  /** See {@link DualPushAsyncClient#retryFailed}. */
+  /**
+   * See {@link DualPushAsyncClient#retryFailed}.
+   *
+   * @param transactionId the transaction whose failed copies to write again
+   * @return the receipt once the repair round has settled
+   */
   public PushReceipt retryFailed(String transactionId) {
     return join(async.retryFailed(transactionId));
   }
 
-  /** See {@link DualPushAsyncClient#repairAll}. */
+  /**
+   * See {@link DualPushAsyncClient#repairAll}.
+   *
+   * @return one receipt per transaction that was retried
+   */
   public List<PushReceipt> repairAll() {
     return join(async.repairAll());
   }
 
+  /**
+   * Where a transaction stands now, if the log still holds it. Does not block on the destinations.
+   *
+   * @param transactionId the transaction to look up
+   * @return its receipt, or empty when the log does not hold it
+   */
   public Optional<PushReceipt> receipt(String transactionId) {
     return async.receipt(transactionId);
   }
 
+  /**
+   * The most recent transactions from the log, newest first; what {@code status} tools list.
+   *
+   * @param limit the most receipts to return, 0 or more
+   * @return the receipts, newest first
+   * @throws InvalidInputException naming {@code limit} when it is negative
+   */
   public List<PushReceipt> recent(int limit) {
     return async.recent(limit);
   }
 
+  /**
+   * Counters for monitoring: backlog of open transactions, repair lag, dead-lettered and abandoned copies
+   * (guarantee G5).
+   *
+   * @return a snapshot of the counters
+   */
   public DualPushStats stats() {
     return async.stats();
   }

@@ -57,12 +57,22 @@ public final class DualPushClientBuilder {
   private Long retainedPayloadBytes;
   private Duration closeTimeout;
 
+  /**
+   * A builder with nothing set; at least one destination and a transaction log are needed before {@link
+   * #buildClient()}.
+   */
   public DualPushClientBuilder() {}
 
   /**
    * Adds a destination; ids must be unique. Order is kept (it is the order of receipts).
    * {@link #buildClient()} refuses destinations that {@linkplain Destination#overlaps overlap} (the
    * same instance, directory or container twice, or one directory inside another).
+   *
+   * @param options the destination's id, region, priority, whether it is required, and its write timeout
+   * @param destination where the copies go; the caller keeps ownership (the client never closes it)
+   * @return this builder
+   * @throws InvalidInputException naming {@code destination} when either argument is null or the id was
+   *     already added
    */
   public DualPushClientBuilder destination(DestinationOptions options, Destination destination) {
     InvalidInputException.requireNonNull(options, "options");
@@ -74,12 +84,27 @@ public final class DualPushClientBuilder {
     return this;
   }
 
-  /** Adds a required destination with default options. */
+  /**
+   * Adds a required destination with default options.
+   *
+   * @param id the destination's id (see {@link DestinationOptions#builder(String)})
+   * @param destination where the copies go; the caller keeps ownership
+   * @return this builder
+   * @throws InvalidInputException naming {@code destination} or {@code id} when an argument is null,
+   *     malformed or the id was already added
+   */
   public DualPushClientBuilder destination(String id, Destination destination) {
     return destination(DestinationOptions.of(id), destination);
   }
 
-  /** The transaction log to use; the caller keeps ownership and closes it after the client. */
+  /**
+   * The transaction log to use; the caller keeps ownership and closes it after the client.
+   *
+   * @param log an open transaction log; appends must be durable on return
+   * @return this builder
+   * @throws InvalidInputException naming {@code transactionLog} when {@code log} is null or a log was already
+   *     set
+   */
   public DualPushClientBuilder transactionLog(TransactionLog log) {
     InvalidInputException.requireNonNull(log, "transactionLog");
     checkUnset(transactionLog == null && transactionLogDirectory == null, "transactionLog", transactionLog != null ? transactionLog : transactionLogDirectory);
@@ -89,8 +114,16 @@ public final class DualPushClientBuilder {
 
   /**
    * A {@link FileTransactionLog} in {@code directory}, opened on build and closed with the client.
-   * {@link #buildClient()} refuses a directory that is, is inside or contains a
+   * {@link #buildClient()} creates the directory, and any missing parents, when it does not exist
+   * yet, after every other check has passed (a refused configuration writes nothing); it refuses,
+   * naming {@code transactionLog}, a path that exists but is not a directory, a directory it
+   * cannot create, and a directory that is, is inside or contains a
    * {@link FileSystemDestination}'s directory, where a pushed object could replace a log segment.
+   *
+   * @param directory where the log's segments live; relative paths are taken from the working directory
+   * @return this builder
+   * @throws InvalidInputException naming {@code transactionLog} when {@code directory} is null or a
+   *     log was already set
    */
   public DualPushClientBuilder transactionLog(Path directory) {
     InvalidInputException.requireNonNull(directory, "transactionLog");
@@ -99,7 +132,13 @@ public final class DualPushClientBuilder {
     return this;
   }
 
-  /** Where message ids are remembered; default an {@link InProcessDedupeStore}. */
+  /**
+   * Where message ids are remembered; default an {@link InProcessDedupeStore}.
+   *
+   * @param store a shared store when several processes push the same messages; the caller keeps ownership
+   * @return this builder
+   * @throws InvalidInputException naming {@code dedupeStore} when it is null or already set
+   */
   public DualPushClientBuilder dedupeStore(DedupeStore store) {
     InvalidInputException.requireNonNull(store, "dedupeStore");
     checkUnset(dedupeStore == null, "dedupeStore", dedupeStore);
@@ -107,14 +146,27 @@ public final class DualPushClientBuilder {
     return this;
   }
 
-  /** How long a processed message id is remembered; default 7 days. */
+  /**
+   * How long a processed message id is remembered; default 7 days.
+   *
+   * @param ttl a positive duration; a message id seen again after it is processed again
+   * @return this builder
+   * @throws InvalidInputException naming {@code dedupeTtl} when it is null, not positive or already set
+   */
   public DualPushClientBuilder dedupeTtl(Duration ttl) {
     checkUnset(dedupeTtl == null, "dedupeTtl", dedupeTtl);
     this.dedupeTtl = Durations.positive(ttl, "dedupeTtl");
     return this;
   }
 
-  /** Where alerts go; default: logged through SLF4J at a level matching the severity. */
+  /**
+   * Where alerts go; default: logged through SLF4J at a level matching the severity.
+   *
+   * @param sink receives every alert, such as a dead-lettered transaction or an inconsistent copy; it must
+   *     not block for long
+   * @return this builder
+   * @throws InvalidInputException naming {@code alertSink} when it is null or already set
+   */
   public DualPushClientBuilder alertSink(AlertSink sink) {
     InvalidInputException.requireNonNull(sink, "alertSink");
     checkUnset(alertSink == null, "alertSink", alertSink);
@@ -122,12 +174,27 @@ public final class DualPushClientBuilder {
     return this;
   }
 
-  /** Adds a listener for engine events. */
+  /**
+   * Adds a listener for engine events.
+   *
+   * @param listener called on the engine's threads for each {@link DualPushEvent}; it must be quick and must
+   *     not throw
+   * @return this builder
+   * @throws InvalidInputException naming {@code listener} when it is null
+   */
   public DualPushClientBuilder listener(DualPushListener listener) {
     listeners.add(InvalidInputException.requireNonNull(listener, "listener"));
     return this;
   }
 
+  /**
+   * When a push is acknowledged; default {@link AckPolicy#allRequired()}. {@link #buildClient()} refuses a
+   * quorum larger than the number of required destinations.
+   *
+   * @param policy the ack policy
+   * @return this builder
+   * @throws InvalidInputException naming {@code ackPolicy} when it is null or already set
+   */
   public DualPushClientBuilder ackPolicy(AckPolicy policy) {
     InvalidInputException.requireNonNull(policy, "ackPolicy");
     checkUnset(ackPolicy == null, "ackPolicy", ackPolicy);
@@ -135,6 +202,14 @@ public final class DualPushClientBuilder {
     return this;
   }
 
+  /**
+   * How each destination's failed writes are retried within one push; default {@link
+   * RetryOptions#ofDefaults()}.
+   *
+   * @param options the retry options
+   * @return this builder
+   * @throws InvalidInputException naming {@code retry} when it is null or already set
+   */
   public DualPushClientBuilder retry(RetryOptions options) {
     InvalidInputException.requireNonNull(options, "retry");
     checkUnset(retry == null, "retry", retry);
@@ -142,6 +217,13 @@ public final class DualPushClientBuilder {
     return this;
   }
 
+  /**
+   * The circuit breaker each destination gets; default {@link CircuitBreakerOptions#ofDefaults()}.
+   *
+   * @param options the breaker options
+   * @return this builder
+   * @throws InvalidInputException naming {@code circuitBreaker} when it is null or already set
+   */
   public DualPushClientBuilder circuitBreaker(CircuitBreakerOptions options) {
     InvalidInputException.requireNonNull(options, "circuitBreaker");
     checkUnset(circuitBreaker == null, "circuitBreaker", circuitBreaker);
@@ -149,6 +231,14 @@ public final class DualPushClientBuilder {
     return this;
   }
 
+  /**
+   * How failed copies are repaired in the background, and when a transaction is dead-lettered; default {@link
+   * RepairOptions#ofDefaults()}.
+   *
+   * @param options the repair options
+   * @return this builder
+   * @throws InvalidInputException naming {@code repair} when it is null or already set
+   */
   public DualPushClientBuilder repair(RepairOptions options) {
     InvalidInputException.requireNonNull(options, "repair");
     checkUnset(repair == null, "repair", repair);
@@ -156,7 +246,13 @@ public final class DualPushClientBuilder {
     return this;
   }
 
-  /** The clock for log timestamps, TTLs and repair schedules; default the system UTC clock. */
+  /**
+   * The clock for log timestamps, TTLs and repair schedules; default the system UTC clock.
+   *
+   * @param clock the wall clock; tests pass a controllable one
+   * @return this builder
+   * @throws InvalidInputException naming {@code clock} when it is null or already set
+   */
   public DualPushClientBuilder clock(Clock clock) {
     InvalidInputException.requireNonNull(clock, "clock");
     checkUnset(this.clock == null, "clock", this.clock);
@@ -164,7 +260,13 @@ public final class DualPushClientBuilder {
     return this;
   }
 
-  /** Threads for destination I/O and for hashing; default 16. */
+  /**
+   * Threads for destination I/O and for hashing; default 16.
+   *
+   * @param threads at least 1
+   * @return this builder
+   * @throws InvalidInputException naming {@code ioThreads} when it is below 1 or already set
+   */
   public DualPushClientBuilder ioThreads(int threads) {
     if (threads < 1) {
       throw new InvalidInputException("ioThreads", "'ioThreads' must be at least 1; got " + threads + ".");
@@ -174,7 +276,13 @@ public final class DualPushClientBuilder {
     return this;
   }
 
-  /** Pushes accepted and not yet settled before {@code push} blocks (backpressure); default 256. */
+  /**
+   * Pushes accepted and not yet settled before {@code push} blocks (backpressure); default 256.
+   *
+   * @param pushes at least 1
+   * @return this builder
+   * @throws InvalidInputException naming {@code maxInFlight} when it is below 1 or already set
+   */
   public DualPushClientBuilder maxInFlight(int pushes) {
     if (pushes < 1) {
       throw new InvalidInputException("maxInFlight", "'maxInFlight' must be at least 1; got " + pushes + ".");
@@ -184,7 +292,13 @@ public final class DualPushClientBuilder {
     return this;
   }
 
-  /** In-memory payload bytes kept for repairing failed copies; default 64 MiB. */
+  /**
+   * In-memory payload bytes kept for repairing failed copies; default 64 MiB.
+   *
+   * @param bytes 0 or more; 0 repairs from the source file or a verified copy only
+   * @return this builder
+   * @throws InvalidInputException naming {@code retainedPayloadBytes} when it is negative or already set
+   */
   public DualPushClientBuilder retainedPayloadBytes(long bytes) {
     if (bytes < 0) {
       throw new InvalidInputException("retainedPayloadBytes", "'retainedPayloadBytes' cannot be negative; got " + bytes + ".");
@@ -194,17 +308,40 @@ public final class DualPushClientBuilder {
     return this;
   }
 
-  /** How long {@code close()} waits for pushes in flight; default 2 minutes. */
+  /**
+   * How long {@code close()} waits for pushes in flight; default 2 minutes.
+   *
+   * @param timeout a positive duration; pushes still in flight after it are left to recovery on the next
+   *     start
+   * @return this builder
+   * @throws InvalidInputException naming {@code closeTimeout} when it is null, not positive or already set
+   */
   public DualPushClientBuilder closeTimeout(Duration timeout) {
     checkUnset(closeTimeout == null, "closeTimeout", closeTimeout);
     this.closeTimeout = Durations.positive(timeout, "closeTimeout");
     return this;
   }
 
+  /**
+   * Validates the configuration, opens the file log when {@link #transactionLog(Path)} was used, runs
+   * recovery (every open transaction in the log is resumed) and starts the engine. Nothing is written before
+   * every check has passed.
+   *
+   * @return a started, blocking client; close it to release its threads
+   * @throws InvalidInputException naming the field at fault for a bad or inconsistent configuration
+   * @throws DualPushException when the transaction log cannot be opened or recovered
+   */
   public DualPushClient buildClient() {
     return new DualPushClient(buildAsyncClient());
   }
 
+  /**
+   * Like {@link #buildClient()}, for the {@code CompletableFuture} flavour.
+   *
+   * @return a started client; close it to release its threads
+   * @throws InvalidInputException naming the field at fault for a bad or inconsistent configuration
+   * @throws DualPushException when the transaction log cannot be opened or recovered
+   */
   public DualPushAsyncClient buildAsyncClient() {
     if (destinations.isEmpty()) {
       throw new InvalidInputException("destination", "at least one 'destination' must be added");
@@ -222,12 +359,17 @@ public final class DualPushClientBuilder {
       throw new InvalidInputException("transactionLog", "'transactionLog' must be set: a directory for the "
           + "embedded file log, or a TransactionLog; without it no push would survive a crash");
     }
-    if (transactionLogDirectory != null && !Files.isDirectory(transactionLogDirectory)) {
-      throw new InvalidInputException("transactionLog", "'transactionLog' directory does not exist or is not a "
-          + "directory: " + transactionLogDirectory.toAbsolutePath());
+    if (transactionLogDirectory != null && Files.exists(transactionLogDirectory)
+        && !Files.isDirectory(transactionLogDirectory)) {
+      throw new InvalidInputException("transactionLog", "'transactionLog' exists and is not a directory: "
+          + transactionLogDirectory.toAbsolutePath());
     }
     // Before the log is opened: opening it writes into its directory, which may be a destination's.
+    // A missing log directory is judged where it would be created.
     checkNoOverlap();
+    if (transactionLogDirectory != null && !Files.isDirectory(transactionLogDirectory)) {
+      createLogDirectory(transactionLogDirectory);
+    }
     Clock c = clock != null ? clock : Clock.systemUTC();
     TransactionLog log = transactionLog != null ? transactionLog : FileTransactionLog.open(transactionLogDirectory);
     EngineConfig config = new EngineConfig(
@@ -313,6 +455,37 @@ public final class DualPushClientBuilder {
             + " " + relation.phrase() + " the directory of destination '" + t.getKey() + "' (" + local.directory() + ")"
             + ": a pushed object could replace a log segment and lose the log; keep the log outside every destination");
       }
+    }
+  }
+
+  /**
+   * Creates the log's directory and its missing parents (as the pipeline CLI does for {@code --log}).
+   * A wrapping destination can only be compared with an existing directory, so the overlap check runs
+   * again once it exists; if that refuses, the directories just created are removed again.
+   */
+  private void createLogDirectory(Path directory) {
+    Path abs = directory.toAbsolutePath().normalize();
+    Path firstCreated = abs;
+    while (firstCreated.getParent() != null && !Files.exists(firstCreated.getParent())) {
+      firstCreated = firstCreated.getParent();
+    }
+    try {
+      Files.createDirectories(abs);
+    } catch (IOException e) {
+      throw new InvalidInputException("transactionLog", "'transactionLog' directory " + abs
+          + " does not exist and cannot be created: " + e);
+    }
+    try {
+      checkNoOverlap();
+    } catch (InvalidInputException e) {
+      for (Path p = abs; p != null && p.startsWith(firstCreated); p = p.getParent()) {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+          break; // Not empty any more, or not ours to remove: leave it.
+        }
+      }
+      throw e;
     }
   }
 

@@ -6,5 +6,11 @@ package io.dualpush;
  */
 @FunctionalInterface
 public interface DualPushListener {
+  /**
+   * Called on an engine thread for each event; keep it quick, and do not throw (a thrown exception is logged
+   * and ignored).
+   *
+   * @param event what happened
+   */
   void onEvent(DualPushEvent event);
 }

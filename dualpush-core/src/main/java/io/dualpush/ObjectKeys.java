@@ -17,6 +17,10 @@ public final class ObjectKeys {
   /**
    * Returns {@code key} when it is valid, else throws {@link InvalidInputException} naming the field
    * {@code key} and the rule it broke.
+   *
+   * @param key the key to check
+   * @return {@code key}, unchanged
+   * @throws InvalidInputException naming {@code key} and the rule it broke
    */
   public static String validate(String key) {
     if (key == null) {

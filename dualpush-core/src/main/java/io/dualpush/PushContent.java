@@ -28,7 +28,13 @@ public final class PushContent {
     this.bytes = bytes;
   }
 
-  /** In-memory bytes; the array must not change until the push completes (it is not copied). */
+  /**
+   * In-memory bytes; the array must not change until the push completes (it is not copied).
+   *
+   * @param bytes the payload
+   * @return content that reads {@code bytes}
+   * @throws InvalidInputException naming {@code content} when {@code bytes} is null
+   */
   public static PushContent ofBytes(byte[] bytes) {
     InvalidInputException.requireNonNull(bytes, "content");
     return new PushContent(() -> new ByteArrayInputStream(bytes), Optional.empty(), bytes);
@@ -37,6 +43,11 @@ public final class PushContent {
   /**
    * A file, streamed. Its path is recorded in the transaction log, so after a crash the push can be
    * finished from the file itself as long as its MD5 still matches.
+   *
+   * @param file a readable regular file
+   * @return content that streams the file, recorded by its absolute path
+   * @throws InvalidInputException naming {@code content} when the file is missing, not regular or not
+   *     readable
    */
   public static PushContent ofFile(Path file) {
     InvalidInputException.requireNonNull(file, "content");
@@ -50,28 +61,51 @@ public final class PushContent {
     return new PushContent(() -> Files.newInputStream(absolute), Optional.of(absolute), null);
   }
 
-  /** A stream that {@code opener} can open again from the first byte, any number of times. */
+  /**
+   * A stream that {@code opener} can open again from the first byte, any number of times.
+   *
+   * @param opener opens the payload from its first byte each time it is called
+   * @return content read through {@code opener}
+   * @throws InvalidInputException naming {@code content} when {@code opener} is null
+   */
   public static PushContent ofStream(ContentOpener opener) {
     InvalidInputException.requireNonNull(opener, "content");
     return new PushContent(opener, Optional.empty(), null);
   }
 
-  /** Opens the payload from its first byte. */
+  /**
+   * Opens the payload from its first byte.
+   *
+   * @return a new stream positioned at the first byte; the caller closes it
+   * @throws IOException when the payload cannot be opened
+   */
   public InputStream open() throws IOException {
     return opener.open();
   }
 
-  /** The opener, for handing to destinations. */
+  /**
+   * The opener, for handing to destinations.
+   *
+   * @return the opener, which can be called any number of times
+   */
   public ContentOpener opener() {
     return opener;
   }
 
-  /** The file, when the content is one. */
+  /**
+   * The file, when the content is one.
+   *
+   * @return the absolute path of the file, or empty for bytes and streams
+   */
   public Optional<Path> file() {
     return file;
   }
 
-  /** The bytes, when the content is in memory. */
+  /**
+   * The bytes, when the content is in memory.
+   *
+   * @return the bytes (not a copy), or empty for files and streams
+   */
   public Optional<byte[]> bytes() {
     return Optional.ofNullable(bytes);
   }

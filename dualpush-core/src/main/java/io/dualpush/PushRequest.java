@@ -36,40 +36,92 @@ public final class PushRequest {
     this.metadata = Map.copyOf(b.metadata);
   }
 
+  /**
+   * A request with no dataset id, message id or metadata, and content type {@code application/octet-stream}.
+   *
+   * @param key the object's key (see {@link ObjectKeys})
+   * @param content the payload
+   * @return the request
+   * @throws InvalidInputException naming {@code key} or {@code content} when either is refused
+   */
   public static PushRequest of(String key, PushContent content) {
     return builder(key, content).build();
   }
 
+  /**
+   * A request for in-memory bytes, with no dataset id, message id or metadata.
+   *
+   * @param key the object's key (see {@link ObjectKeys})
+   * @param bytes the payload; not copied, so it must not change until the push completes
+   * @return the request
+   * @throws InvalidInputException naming {@code key} or {@code content} when either is refused
+   */
   public static PushRequest of(String key, byte[] bytes) {
     return builder(key, PushContent.ofBytes(bytes)).build();
   }
 
+  /**
+   * Starts a request; the key and content are validated here, the rest as each setter is called.
+   *
+   * @param key the object's key (see {@link ObjectKeys})
+   * @param content the payload
+   * @return a new builder
+   * @throws InvalidInputException naming {@code key} or {@code content} when either is refused
+   */
   public static Builder builder(String key, PushContent content) {
     return new Builder(key, content);
   }
 
+  /**
+   * The object's key, the same at every destination.
+   *
+   * @return the validated key
+   */
   public String key() {
     return key;
   }
 
+  /**
+   * The payload.
+   *
+   * @return the content
+   */
   public PushContent content() {
     return content;
   }
 
-  /** The dataset id, if given. */
+  /**
+   * The dataset id, if given.
+   *
+   * @return the dataset id, or empty
+   */
   public Optional<String> datasetId() {
     return datasetId.isEmpty() ? Optional.empty() : Optional.of(datasetId);
   }
 
-  /** The message id used for exactly-once processing, if given. */
+  /**
+   * The message id used for exactly-once processing, if given.
+   *
+   * @return the message id, or empty
+   */
   public Optional<String> messageId() {
     return messageId.isEmpty() ? Optional.empty() : Optional.of(messageId);
   }
 
+  /**
+   * The MIME type stored with every copy.
+   *
+   * @return the content type; {@code application/octet-stream} unless set
+   */
   public String contentType() {
     return contentType;
   }
 
+  /**
+   * User metadata stored with every copy, in the order given.
+   *
+   * @return an unmodifiable map of names to values
+   */
   public Map<String, String> metadata() {
     return metadata;
   }
@@ -88,17 +140,38 @@ public final class PushRequest {
       this.content = InvalidInputException.requireNonNull(content, "content");
     }
 
+    /**
+     * Sets the dataset this object belongs to; recorded in the log and in each copy's metadata.
+     *
+     * @param datasetId 1 to 512 printable ASCII characters without spaces
+     * @return this builder
+     * @throws InvalidInputException naming {@code datasetId} when it is null or malformed
+     */
     public Builder datasetId(String datasetId) {
       this.datasetId = id(datasetId, "datasetId");
       return this;
     }
 
-    /** An id that makes the push exactly-once within the dedupe TTL. */
+    /**
+     * An id that makes the push exactly-once within the dedupe TTL.
+     *
+     * @param messageId 1 to 512 printable ASCII characters without spaces, such as the id of the queue
+     *     message that asked for the push
+     * @return this builder
+     * @throws InvalidInputException naming {@code messageId} when it is null or malformed
+     */
     public Builder messageId(String messageId) {
       this.messageId = id(messageId, "messageId");
       return this;
     }
 
+    /**
+     * Sets the MIME type stored with every copy.
+     *
+     * @param contentType 1 to 255 printable ASCII characters, such as {@code text/csv}
+     * @return this builder
+     * @throws InvalidInputException naming {@code contentType} when it is null or malformed
+     */
     public Builder contentType(String contentType) {
       InvalidInputException.requireNonNull(contentType, "contentType");
       if (contentType.isBlank() || contentType.length() > 255 || !contentType.chars().allMatch(c -> c > 31 && c < 127)) {
@@ -109,6 +182,16 @@ public final class PushRequest {
       return this;
     }
 
+    /**
+     * Adds one metadata entry, replacing an earlier value of the same name. Names follow Azure's rule so that
+     * every destination can store them; names starting with {@code dualpush_} are reserved.
+     *
+     * @param name a letter or '_' followed by up to 63 letters, digits or '_'
+     * @param value printable ASCII; all names and values together are at most 8 KiB
+     * @return this builder
+     * @throws InvalidInputException naming {@code metadata} when the entry is refused; the builder is then
+     *     unchanged
+     */
     public Builder metadata(String name, String value) {
       InvalidInputException.requireNonNull(name, "metadata");
       InvalidInputException.requireNonNull(value, "metadata");
@@ -132,6 +215,13 @@ public final class PushRequest {
       return this;
     }
 
+    /**
+     * Adds every entry of {@code entries}, all or nothing: one refused entry adds none of them.
+     *
+     * @param entries metadata names and values, as for {@link #metadata(String, String)}
+     * @return this builder
+     * @throws InvalidInputException naming {@code metadata} when an entry is refused
+     */
     public Builder metadata(Map<String, String> entries) {
       InvalidInputException.requireNonNull(entries, "metadata");
       Map<String, String> before = new LinkedHashMap<>(metadata);
@@ -146,6 +236,11 @@ public final class PushRequest {
       return this;
     }
 
+    /**
+     * Snapshots the request.
+     *
+     * @return the immutable request
+     */
     public PushRequest build() {
       return new PushRequest(this);
     }

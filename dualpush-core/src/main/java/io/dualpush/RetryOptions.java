@@ -27,32 +27,65 @@ public final class RetryOptions {
     this.jitter = b.jitter;
   }
 
-  /** 3 attempts, 100 ms doubling up to 5 s, 25 % jitter. */
+  /**
+   * 3 attempts, 100 ms doubling up to 5 s, 25 % jitter.
+   *
+   * @return the default options
+   */
   public static RetryOptions ofDefaults() {
     return DEFAULTS;
   }
 
-  /** One attempt, no retry. */
+  /**
+   * A single attempt, no retry.
+   *
+   * @return options with {@code maxAttempts} 1
+   */
   public static RetryOptions none() {
     return builder().maxAttempts(1).build();
   }
 
+  /**
+   * Starts from the defaults of {@link #ofDefaults()}.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
+  /**
+   * How many attempts one write gets in all, the first included.
+   *
+   * @return at least 1
+   */
   public int maxAttempts() {
     return maxAttempts;
   }
 
+  /**
+   * The delay before the second attempt; each later delay doubles.
+   *
+   * @return the initial delay, positive
+   */
   public Duration initialDelay() {
     return initialDelay;
   }
 
+  /**
+   * The longest delay between two attempts.
+   *
+   * @return the cap, positive
+   */
   public Duration maxDelay() {
     return maxDelay;
   }
 
+  /**
+   * How much each delay is varied at random, as a fraction of it.
+   *
+   * @return a fraction from 0 to 1
+   */
   public double jitter() {
     return jitter;
   }
@@ -72,6 +105,13 @@ public final class RetryOptions {
 
     private Builder() {}
 
+    /**
+     * Sets how many attempts one write gets in all.
+     *
+     * @param maxAttempts at least 1 (default 3)
+     * @return this builder
+     * @throws InvalidInputException naming {@code maxAttempts} when it is below 1
+     */
     public Builder maxAttempts(int maxAttempts) {
       if (maxAttempts < 1) {
         throw new InvalidInputException("maxAttempts", "'maxAttempts' must be at least 1; got " + maxAttempts + ".");
@@ -80,16 +120,37 @@ public final class RetryOptions {
       return this;
     }
 
+    /**
+     * Sets the delay before the second attempt.
+     *
+     * @param initialDelay a positive duration (default 100 ms)
+     * @return this builder
+     * @throws InvalidInputException naming {@code initialDelay} when it is null or not positive
+     */
     public Builder initialDelay(Duration initialDelay) {
       this.initialDelay = Durations.positive(initialDelay, "initialDelay");
       return this;
     }
 
+    /**
+     * Sets the longest delay between two attempts.
+     *
+     * @param maxDelay a positive duration (default 5 s)
+     * @return this builder
+     * @throws InvalidInputException naming {@code maxDelay} when it is null or not positive
+     */
     public Builder maxDelay(Duration maxDelay) {
       this.maxDelay = Durations.positive(maxDelay, "maxDelay");
       return this;
     }
 
+    /**
+     * Sets how much each delay is varied at random.
+     *
+     * @param jitter a fraction from 0 to 1 (default 0.25)
+     * @return this builder
+     * @throws InvalidInputException naming {@code jitter} when it is outside 0 to 1
+     */
     public Builder jitter(double jitter) {
       if (!(jitter >= 0 && jitter <= 1)) {
         throw new InvalidInputException("jitter", "'jitter' must be between 0 and 1; got " + jitter + ".");
@@ -98,6 +159,11 @@ public final class RetryOptions {
       return this;
     }
 
+    /**
+     * Snapshots the settings.
+     *
+     * @return the immutable options
+     */
     public RetryOptions build() {
       if (maxDelay.compareTo(initialDelay) < 0) {
         throw new InvalidInputException("maxDelay", "'maxDelay' (" + maxDelay

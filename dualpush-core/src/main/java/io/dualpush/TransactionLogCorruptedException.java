@@ -21,9 +21,13 @@ import java.util.Objects;
  */
 public class TransactionLogCorruptedException extends DualPushException {
   private static final long serialVersionUID = 1L;
+  /** The log's description, as {@link #log()} returns it. */
   private final String log;
+  /** The damaged segment, as {@link #segment()} returns it. */
   private final String segment;
+  /** Where the damage starts, as {@link #offset()} returns it. */
   private final long offset;
+  /** What was found, as {@link #reason()} returns it. */
   private final String reason;
 
   /**
@@ -41,7 +45,11 @@ public class TransactionLogCorruptedException extends DualPushException {
     this.reason = Objects.requireNonNull(reason, "reason");
   }
 
-  /** The log, as its implementation describes it: a directory, or {@code azure:ACCOUNT/CONTAINER/PREFIX}. */
+  /**
+   * The log, as its implementation describes it: a directory, or {@code azure:ACCOUNT/CONTAINER/PREFIX}.
+   *
+   * @return the log's description
+   */
   public String log() {
     return log;
   }
@@ -49,17 +57,27 @@ public class TransactionLogCorruptedException extends DualPushException {
   /**
    * The segment the damage is in: its file name ({@code segment-<20 digits>.wal}) for the file log,
    * its blob name for the Azure log. For missing segments, the segment that follows the gap.
+   *
+   * @return the segment's name
    */
   public String segment() {
     return segment;
   }
 
-  /** The byte offset in {@link #segment()} where the damage starts; 0 for missing segments. */
+  /**
+   * The byte offset in {@link #segment()} where the damage starts; 0 for missing segments.
+   *
+   * @return the offset in bytes, 0 or more
+   */
   public long offset() {
     return offset;
   }
 
-  /** What was found, without advice: {@code checksum mismatch}, {@code records 57..106 are missing}, ... */
+  /**
+   * What was found, without advice: {@code checksum mismatch}, {@code records 57..106 are missing}, ...
+   *
+   * @return the finding, such as {@code checksum mismatch}
+   */
   public String reason() {
     return reason;
   }

@@ -16,8 +16,11 @@ import java.util.Objects;
  */
 public class TransactionLogGapException extends TransactionLogCorruptedException {
   private static final long serialVersionUID = 1L;
+  /** The segment before the gap, as {@link #previousSegment()} returns it. */
   private final String previousSegment;
+  /** The first missing number, as {@link #firstMissing()} returns it. */
   private final long firstMissing;
+  /** The last missing number, as {@link #lastMissing()} returns it. */
   private final long lastMissing;
 
   /**
@@ -40,17 +43,29 @@ public class TransactionLogGapException extends TransactionLogCorruptedException
     this.lastMissing = lastMissing;
   }
 
-  /** The segment the log holds just before the gap (a file or blob name, like {@link #segment()}). */
+  /**
+   * The segment the log holds just before the gap (a file or blob name, like {@link #segment()}).
+   *
+   * @return the segment's name
+   */
   public String previousSegment() {
     return previousSegment;
   }
 
-  /** The first missing number: a record sequence number for the file log, a segment number for the Azure log. */
+  /**
+   * The first missing number: a record sequence number for the file log, a segment number for the Azure log.
+   *
+   * @return the first missing number
+   */
   public long firstMissing() {
     return firstMissing;
   }
 
-  /** The last missing number, inclusive; at least {@link #firstMissing()}. */
+  /**
+   * The last missing number, inclusive; at least {@link #firstMissing()}.
+   *
+   * @return the last missing number
+   */
   public long lastMissing() {
     return lastMissing;
   }

@@ -20,6 +20,7 @@ import java.util.Objects;
  */
 public class TransactionLogUnavailableException extends DualPushException {
   private static final long serialVersionUID = 1L;
+  /** The log's description, as {@link #log()} returns it. */
   private final String log;
 
   /**
@@ -32,7 +33,11 @@ public class TransactionLogUnavailableException extends DualPushException {
     this.log = Objects.requireNonNull(log, "log");
   }
 
-  /** The log, as its implementation describes it: a directory, or {@code azure:ACCOUNT/CONTAINER/PREFIX}. */
+  /**
+   * The log, as its implementation describes it: a directory, or {@code azure:ACCOUNT/CONTAINER/PREFIX}.
+   *
+   * @return the log's description
+   */
   public String log() {
     return log;
   }

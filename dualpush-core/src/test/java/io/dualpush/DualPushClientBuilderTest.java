@@ -162,22 +162,33 @@ class DualPushClientBuilderTest {
     }
 
     @Test
-    @DisplayName("a transaction log directory that does not exist, naming 'transactionLog' and not creating it")
-    void missingLogDirectory() {
-      Path missing = tmp.resolve("no-such-dir");
-      DualPushClientBuilder b = new DualPushClientBuilder().destination("primary", primary).transactionLog(missing);
-      InvalidInputException e = assertBuildRefused(b, "transactionLog");
-      assertThat(e.getMessage()).contains(missing.toString());
-      assertThat(missing).doesNotExist();
-    }
-
-    @Test
     @DisplayName("a transaction log 'directory' that is a regular file, naming 'transactionLog'")
     void logDirectoryIsAFile() throws IOException {
       Path file = Files.writeString(tmp.resolve("a-file"), "not a directory");
       DualPushClientBuilder b = new DualPushClientBuilder().destination("primary", primary).transactionLog(file);
-      assertBuildRefused(b, "transactionLog");
+      InvalidInputException e = assertBuildRefused(b, "transactionLog");
+      assertThat(e.getMessage()).contains("not a directory").contains(file.toString());
       assertThat(file).hasContent("not a directory");
+    }
+
+    @Test
+    @DisplayName("a transaction log directory that cannot be created (a file where a parent should be), naming 'transactionLog'")
+    void logDirectoryCannotBeCreated() throws IOException {
+      Path file = Files.writeString(tmp.resolve("a-file"), "not a directory");
+      Path below = file.resolve("log");
+      DualPushClientBuilder b = new DualPushClientBuilder().destination("primary", primary).transactionLog(below);
+      InvalidInputException e = assertBuildRefused(b, "transactionLog");
+      assertThat(e.getMessage()).contains("cannot be created").contains(below.toString());
+      assertThat(file).hasContent("not a directory");
+    }
+
+    @Test
+    @DisplayName("a transaction log directory inside a destination's is refused before it is created")
+    void missingLogDirectoryInsideDestinationNotCreated() {
+      Path inside = primaryDir.resolve("new").resolve("log");
+      DualPushClientBuilder b = new DualPushClientBuilder().destination("primary", primary).transactionLog(inside);
+      assertBuildRefused(b, "transactionLog");
+      assertThat(primaryDir.resolve("new")).doesNotExist();
     }
 
     @Test
@@ -495,6 +506,20 @@ class DualPushClientBuilderTest {
           .untilAsserted(() -> assertThat(dualpushThreads()).isSubsetOf(threadsBefore));
       // The lock is released: the directory can be opened again.
       FileTransactionLog.open(logDir).close();
+    }
+
+    @Test
+    @DisplayName("creates a missing transaction log directory, parents included, and logs the push there")
+    void createsMissingLogDirectory() {
+      Path missing = tmp.resolve("state").resolve("log");
+      try (DualPushClient client = new DualPushClientBuilder().destination("primary", primary)
+          .transactionLog(missing).buildClient()) {
+        assertThat(client.push("a.csv", new byte[] {1}).state()).isEqualTo(TransactionState.VERIFIED);
+      }
+      assertThat(missing).isDirectory();
+      try (FileTransactionLog log = FileTransactionLog.open(missing)) {
+        assertThat(log.recent(10)).hasSize(1);
+      }
     }
   }
 }

@@ -123,11 +123,25 @@ public final class AzureBlobDestination implements Destination {
   private final String containerIdentity;
   private final ExecutorService stagers;
 
-  /** A destination with {@link AzureBlobOptions#ofDefaults()}. */
+  /**
+   * A destination with {@link AzureBlobOptions#ofDefaults()}.
+   *
+   * @param container the caller's own client for an existing container, already signed in; its credential and
+   *     HTTP pipeline are used as they are
+   * @throws InvalidInputException naming {@code container} when it is null
+   */
   public AzureBlobDestination(BlobContainerClient container) {
     this(container, AzureBlobOptions.ofDefaults());
   }
 
+  /**
+   * A destination storing blobs in {@code container}, uploading as {@code options} say. Builds no connection:
+   * the first request is the first call.
+   *
+   * @param container the caller's own client for an existing container, already signed in
+   * @param options block size, blocks in flight and single-shot threshold
+   * @throws InvalidInputException naming {@code container} or {@code options} when either is null
+   */
   public AzureBlobDestination(BlobContainerClient container, AzureBlobOptions options) {
     this.container = InvalidInputException.requireNonNull(container, "container");
     this.options = InvalidInputException.requireNonNull(options, "options");
@@ -147,7 +161,11 @@ public final class AzureBlobDestination implements Destination {
     this.stagers = executor;
   }
 
-  /** The options uploads follow. */
+  /**
+   * The options uploads follow.
+   *
+   * @return the options
+   */
   public AzureBlobOptions options() {
     return options;
   }
@@ -568,7 +586,12 @@ public final class AzureBlobDestination implements Destination {
     });
   }
 
-  /** The fencing token the blob under {@code key} holds, if any. */
+  /**
+   * The fencing token the blob under {@code key} holds, if any.
+   *
+   * @param key the object key
+   * @return the token in the blob's metadata, or empty when the blob has none or does not exist
+   */
   public OptionalLong fencingToken(String key) {
     ObjectKeys.validate(key);
     BlockBlobClient blob = container.getBlobClient(key).getBlockBlobClient();

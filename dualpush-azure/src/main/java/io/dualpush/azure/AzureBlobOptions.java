@@ -31,26 +31,47 @@ public final class AzureBlobOptions {
     this.singleShotThreshold = b.singleShotThreshold;
   }
 
-  /** 4 MiB blocks, 4 in flight, single-shot below 4 MiB. */
+  /**
+   * 4 MiB blocks, 4 in flight, single-shot below 4 MiB.
+   *
+   * @return the default options
+   */
   public static AzureBlobOptions ofDefaults() {
     return DEFAULTS;
   }
 
+  /**
+   * Starts from the defaults of {@link #ofDefaults()}.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Bytes per staged block. */
+  /**
+   * Bytes per staged block.
+   *
+   * @return the block size in bytes
+   */
   public long blockSize() {
     return blockSize;
   }
 
-  /** Blocks of one upload in flight at once. */
+  /**
+   * Blocks of one upload in flight at once.
+   *
+   * @return the number of blocks in flight
+   */
   public int maxConcurrency() {
     return maxConcurrency;
   }
 
-  /** Objects smaller than this go up in one request; larger ones in staged blocks. */
+  /**
+   * Objects smaller than this go up in one request; larger ones in staged blocks.
+   *
+   * @return the threshold in bytes; 0 stages every object in blocks
+   */
   public long singleShotThreshold() {
     return singleShotThreshold;
   }
@@ -72,7 +93,13 @@ public final class AzureBlobOptions {
 
     private Builder() {}
 
-    /** Bytes per staged block, 64 KiB to 256 MiB; default 4 MiB. */
+    /**
+     * Bytes per staged block, 64 KiB to 256 MiB; default 4 MiB.
+     *
+     * @param bytes 64 KiB to 256 MiB
+     * @return this builder
+     * @throws InvalidInputException naming {@code blockSize} when it is out of range or was already set
+     */
     public Builder blockSize(long bytes) {
       once(blockSizeSet, "blockSize", blockSize);
       if (bytes < MIN_BLOCK_SIZE || bytes > MAX_BUFFER) {
@@ -84,7 +111,13 @@ public final class AzureBlobOptions {
       return this;
     }
 
-    /** Blocks of one upload in flight at once, 1 to 64; default 4. */
+    /**
+     * Blocks of one upload in flight at once, 1 to 64; default 4.
+     *
+     * @param blocks 1 to 64
+     * @return this builder
+     * @throws InvalidInputException naming {@code maxConcurrency} when it is out of range or was already set
+     */
     public Builder maxConcurrency(int blocks) {
       once(maxConcurrencySet, "maxConcurrency", maxConcurrency);
       if (blocks < 1 || blocks > 64) {
@@ -95,7 +128,14 @@ public final class AzureBlobOptions {
       return this;
     }
 
-    /** Objects smaller than this go up in one request, 0 (never) to 256 MiB; default 4 MiB. */
+    /**
+     * Objects smaller than this go up in one request, 0 (never) to 256 MiB; default 4 MiB.
+     *
+     * @param bytes 0 to 256 MiB
+     * @return this builder
+     * @throws InvalidInputException naming {@code singleShotThreshold} when it is out of range or was already
+     *     set
+     */
     public Builder singleShotThreshold(long bytes) {
       once(singleShotThresholdSet, "singleShotThreshold", singleShotThreshold);
       if (bytes < 0 || bytes > MAX_BUFFER) {
@@ -107,6 +147,12 @@ public final class AzureBlobOptions {
       return this;
     }
 
+    /**
+     * Snapshots the settings. Memory per upload is bounded by {@code blockSize * maxConcurrency}, or the
+     * threshold for a single-shot upload.
+     *
+     * @return the immutable options
+     */
     public AzureBlobOptions build() {
       return new AzureBlobOptions(this);
     }

@@ -206,7 +206,13 @@ public final class AzureBlobTransactionLog implements TransactionLog {
       this.prefix = p;
     }
 
-    /** Size in bytes at which a segment rolls over; at least 1 KiB (small sizes are for tests). */
+    /**
+     * Size in bytes at which a segment rolls over; at least 1 KiB (small sizes are for tests).
+     *
+     * @param bytes at least 1024 (default {@link #DEFAULT_SEGMENT_SIZE})
+     * @return this builder
+     * @throws InvalidInputException naming {@code segmentSize} when it is below 1024
+     */
     public Builder segmentSize(long bytes) {
       if (bytes < 1024) {
         throw new InvalidInputException("segmentSize", "'segmentSize' must be at least 1024 bytes; got " + bytes);
@@ -229,13 +235,22 @@ public final class AzureBlobTransactionLog implements TransactionLog {
      * Whether {@link #open()} breaks a lease another writer holds instead of failing. Only for a
      * restarted job that knows the previous holder is dead (killed): two live writers would fence
      * each other's appends off.
+     *
+     * @param takeOver true to break a lease another writer holds
+     * @return this builder
      */
     public Builder takeOver(boolean takeOver) {
       this.takeOver = takeOver;
       return this;
     }
 
-    /** Terminal transactions kept in memory for {@code read} and {@code recent}. */
+    /**
+     * Terminal transactions kept in memory for {@code read} and {@code recent}.
+     *
+     * @param transactions 0 or more
+     * @return this builder
+     * @throws InvalidInputException naming {@code terminalRetention} when it is negative
+     */
     public Builder terminalRetention(int transactions) {
       this.terminalRetention = InvalidInputException.requireNonNegative(transactions, "terminalRetention");
       return this;
@@ -245,6 +260,10 @@ public final class AzureBlobTransactionLog implements TransactionLog {
      * How many of the most recent older segments compaction always keeps, so that the history of
      * recently finished transactions survives a restart (default 2; 0 keeps only what unfinished
      * transactions need).
+     *
+     * @param segments 0 or more
+     * @return this builder
+     * @throws InvalidInputException naming {@code retainSegments} when it is negative
      */
     public Builder retainSegments(int segments) {
       this.retainSegments = InvalidInputException.requireNonNegative(segments, "retainSegments");
@@ -255,6 +274,10 @@ public final class AzureBlobTransactionLog implements TransactionLog {
      * Beyond the retained ones, how many older segments that unfinished (open or dead-lettered)
      * transactions still need may stay before compaction copies those transactions forward and
      * deletes the segments (default 2). 0 copies forward at every compaction.
+     *
+     * @param segments 0 or more
+     * @return this builder
+     * @throws InvalidInputException naming {@code compactAfterSegments} when it is negative
      */
     public Builder compactAfterSegments(int segments) {
       this.compactAfterSegments = InvalidInputException.requireNonNegative(segments, "compactAfterSegments");
@@ -264,6 +287,7 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     /**
      * Takes the writer's lease, replays the log and starts the writer.
      *
+     * @return the open log, holding the writer's lease (renewed in the background) until it is closed
      * @throws DualPushException when another writer holds the log, the log is damaged, or the
      *     storage cannot be reached
      */
@@ -271,7 +295,11 @@ public final class AzureBlobTransactionLog implements TransactionLog {
       return openWriter(this);
     }
 
-    /** Reads the log without the lease and without changing any blob; appends fail. */
+    /**
+     * Reads the log without the lease and without changing any blob; appends fail.
+     *
+     * @return a log that reads the blobs as they were at open; its appends fail
+     */
     public AzureBlobTransactionLog openReadOnly() {
       AzureBlobTransactionLog log = new AzureBlobTransactionLog(this, true);
       log.recover(terminalRetention);
@@ -350,17 +378,36 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     this.compaction = new SegmentCompaction(options.retainSegments, options.compactAfterSegments);
   }
 
-  /** Options for a log under {@code prefix} of {@code container} (the user's client; its credential is used as is). */
+  /**
+   * Options for a log under {@code prefix} of {@code container} (the user's client; its credential is used as is).
+   *
+   * @param container the caller's own client for an existing container, already signed in
+   * @param prefix the blob name prefix the log lives under, such as {@code dualpush/nightly}
+   * @return a builder with the defaults
+   * @throws InvalidInputException naming {@code container} or {@code prefix} when either is refused
+   */
   public static Builder builder(BlobContainerClient container, String prefix) {
     return new Builder(container, prefix);
   }
 
-  /** Opens the log under {@code prefix} with the defaults. */
+  /**
+   * Opens the log under {@code prefix} with the defaults.
+   *
+   * @param container the caller's own client for an existing container, already signed in
+   * @param prefix the blob name prefix the log lives under
+   * @return the open log, holding the writer's lease until it is closed
+   */
   public static AzureBlobTransactionLog open(BlobContainerClient container, String prefix) {
     return builder(container, prefix).open();
   }
 
-  /** Reads the log under {@code prefix} without taking the lease; appends fail. For status tools. */
+  /**
+   * Reads the log under {@code prefix} without taking the lease; appends fail. For status tools.
+   *
+   * @param container the caller's own client for an existing container
+   * @param prefix the blob name prefix the log lives under
+   * @return a log that reads the blobs as they were at open; its appends fail
+   */
   public static AzureBlobTransactionLog openReadOnly(BlobContainerClient container, String prefix) {
     return builder(container, prefix).openReadOnly();
   }
@@ -379,7 +426,11 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     }
   }
 
-  /** {@code azure:ACCOUNT/CONTAINER/PREFIX}. */
+  /**
+   * {@code azure:ACCOUNT/CONTAINER/PREFIX}.
+   *
+   * @return the description, without any credential
+   */
   public String describe() {
     return description;
   }

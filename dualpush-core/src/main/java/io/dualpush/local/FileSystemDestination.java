@@ -104,6 +104,10 @@ public final class FileSystemDestination implements Destination {
   private final AtomicBoolean swept = new AtomicBoolean();
 
   /**
+   * A destination storing objects under {@code directory}, which must exist already: a mistyped path must not
+   * scatter copies somewhere new.
+   *
+   * @param directory an existing, writable directory
    * @throws InvalidInputException naming {@code directory} when it does not exist, is not a
    *     directory or is not writable; nothing is created
    */
@@ -128,7 +132,11 @@ public final class FileSystemDestination implements Destination {
     this.meta = root.resolve(INTERNAL).resolve("meta");
   }
 
-  /** The directory objects are stored in. */
+  /**
+   * The directory objects are stored in.
+   *
+   * @return the absolute, normalised directory
+   */
   public Path directory() {
     return root;
   }
@@ -155,7 +163,13 @@ public final class FileSystemDestination implements Destination {
     }
   }
 
-  /** Where the object under {@code key} is stored. */
+  /**
+   * Where the object under {@code key} is stored.
+   *
+   * @param key an object key
+   * @return the file that holds, or would hold, the object
+   * @throws InvalidInputException naming {@code key} when it is not a valid key
+   */
   public Path pathOf(String key) {
     ObjectKeys.validate(key);
     Path p;

@@ -213,12 +213,26 @@ public final class FileTransactionLog implements TransactionLog {
       this.directory = directory;
     }
 
+    /**
+     * When an append returns: after the fsync that covers it ({@code GROUP_COMMIT}, the default, or {@code
+     * FSYNC_PER_RECORD}), or after the write to the page cache ({@code OS_BUFFERED}, not crash-safe).
+     *
+     * @param durability the durability mode
+     * @return this builder
+     * @throws InvalidInputException naming {@code durability} when it is null
+     */
     public Builder durability(Durability durability) {
       this.durability = InvalidInputException.requireNonNull(durability, "durability");
       return this;
     }
 
-    /** Size in bytes at which a segment rolls over; at least 4 KiB. */
+    /**
+     * Size in bytes at which a segment rolls over; at least 4 KiB.
+     *
+     * @param bytes at least 4096 (default 64 MiB)
+     * @return this builder
+     * @throws InvalidInputException naming {@code segmentSize} when it is below 4096
+     */
     public Builder segmentSize(long bytes) {
       if (bytes < 4096) {
         throw new InvalidInputException("segmentSize", "'segmentSize' must be at least 4096 bytes; got " + bytes);
@@ -230,6 +244,10 @@ public final class FileTransactionLog implements TransactionLog {
     /**
      * How long the group-commit writer waits, after the first record of a batch, for more to join
      * it (zero by default: a batch is whatever queued up while the previous fsync ran).
+     *
+     * @param window from zero to 1 s
+     * @return this builder
+     * @throws InvalidInputException naming {@code groupCommitWindow} when it is null, negative or over 1 s
      */
     public Builder groupCommitWindow(Duration window) {
       InvalidInputException.requireNonNull(window, "groupCommitWindow");
@@ -240,7 +258,13 @@ public final class FileTransactionLog implements TransactionLog {
       return this;
     }
 
-    /** Most records one group commit covers; at least 1. */
+    /**
+     * Most records one group commit covers; at least 1.
+     *
+     * @param records at least 1
+     * @return this builder
+     * @throws InvalidInputException naming {@code maxBatchRecords} when it is below 1
+     */
     public Builder maxBatchRecords(int records) {
       if (records < 1) {
         throw new InvalidInputException("maxBatchRecords", "'maxBatchRecords' must be at least 1; got " + records);
@@ -257,13 +281,22 @@ public final class FileTransactionLog implements TransactionLog {
      * {@link FileTransactionLog#openWarnings()}) instead of refusing. Each is logged as an ERROR and
      * listed in {@link FileTransactionLog#openWarnings()}; the transactions recorded there may be
      * lost or seen in an older state.
+     *
+     * @param quarantine true to work around damage, losing what it held
+     * @return this builder
      */
     public Builder quarantineDamagedSegments(boolean quarantine) {
       this.quarantine = quarantine;
       return this;
     }
 
-    /** Terminal transactions kept in memory for {@code read} and {@code recent}. */
+    /**
+     * Terminal transactions kept in memory for {@code read} and {@code recent}.
+     *
+     * @param transactions 0 or more (default {@link TransactionIndex#DEFAULT_TERMINAL_RETENTION})
+     * @return this builder
+     * @throws InvalidInputException naming {@code terminalRetention} when it is negative
+     */
     public Builder terminalRetention(int transactions) {
       this.terminalRetention = InvalidInputException.requireNonNegative(transactions, "terminalRetention");
       return this;
@@ -273,6 +306,10 @@ public final class FileTransactionLog implements TransactionLog {
      * How many of the most recent older segments compaction always keeps, so that the history of
      * recently finished transactions survives a restart (default 2; 0 keeps only what unfinished
      * transactions need).
+     *
+     * @param segments 0 or more
+     * @return this builder
+     * @throws InvalidInputException naming {@code retainSegments} when it is negative
      */
     public Builder retainSegments(int segments) {
       this.retainSegments = InvalidInputException.requireNonNegative(segments, "retainSegments");
@@ -283,6 +320,10 @@ public final class FileTransactionLog implements TransactionLog {
      * Beyond the retained ones, how many older segments that unfinished (open or dead-lettered)
      * transactions still need may stay before compaction copies those transactions forward and
      * deletes the segments (default 2). 0 copies forward at every compaction.
+     *
+     * @param segments 0 or more
+     * @return this builder
+     * @throws InvalidInputException naming {@code compactAfterSegments} when it is negative
      */
     public Builder compactAfterSegments(int segments) {
       this.compactAfterSegments = InvalidInputException.requireNonNegative(segments, "compactAfterSegments");
@@ -292,6 +333,7 @@ public final class FileTransactionLog implements TransactionLog {
     /**
      * Opens (creating if needed) the log.
      *
+     * @return the open log, which holds the directory's lock until it is closed
      * @throws InvalidInputException naming {@code directory} when it is missing or not a directory
      * @throws TransactionLogCorruptedException when the log is damaged, or segments are missing between
      *     two present ones ({@link TransactionLogGapException}), and {@link #quarantineDamagedSegments}
@@ -408,7 +450,12 @@ public final class FileTransactionLog implements TransactionLog {
         ? new Thread(this::writerLoop, "dualpush-wal-writer " + directory.getFileName()) : null;
   }
 
-  /** Options for a log in {@code directory}, which must exist. */
+  /**
+   * Options for a log in {@code directory}, which must exist.
+   *
+   * @param directory an existing directory, empty for a new log
+   * @return a builder with the defaults of {@link #open(Path)}
+   */
   public static Builder builder(Path directory) {
     return new Builder(directory);
   }
@@ -417,6 +464,8 @@ public final class FileTransactionLog implements TransactionLog {
    * Opens (creating if needed) the log in {@code directory}, which must exist, with the defaults:
    * group commit, 64 MiB segments, no quarantine.
    *
+   * @param directory an existing directory, empty for a new log
+   * @return the open log, which holds the directory's lock until it is closed
    * @throws InvalidInputException naming {@code directory} when it is missing or not a directory
    * @throws TransactionLogCorruptedException when the log is damaged, or segments are missing between
    *     two present ones ({@link TransactionLogGapException})
@@ -488,6 +537,8 @@ public final class FileTransactionLog implements TransactionLog {
    * Reads the log in {@code directory} without locking it, repairing a torn tail or changing any
    * file; appends fail. For status tools that run beside a live process.
    *
+   * @param directory a directory holding a log
+   * @return a log that reads the files as they were at open; its appends fail
    * @throws InvalidInputException naming {@code directory} when it is missing, not a directory or holds no log
    * @throws TransactionLogCorruptedException when the log is damaged, or segments are missing between
    *     two present ones and no earlier open accepted that loss ({@link TransactionLogGapException})
@@ -1471,24 +1522,40 @@ public final class FileTransactionLog implements TransactionLog {
     return openWarnings;
   }
 
-  /** The log's directory. */
+  /**
+   * The log's directory.
+   *
+   * @return the directory, as given to the builder
+   */
   public Path directory() {
     return directory;
   }
 
-  /** The segment files, oldest first; the last is the one appends go to. */
+  /**
+   * The segment files, oldest first; the last is the one appends go to.
+   *
+   * @return the segments' paths
+   */
   public List<Path> segments() {
     synchronized (io) {
       return segments.values().stream().map(s -> s.path).toList();
     }
   }
 
-  /** How many fsyncs appends have issued since the log was opened: fewer than appends under group commit. */
+  /**
+   * How many fsyncs appends have issued since the log was opened: fewer than appends under group commit.
+   *
+   * @return the number of fsyncs
+   */
   public long syncCount() {
     return syncs.get();
   }
 
-  /** The durability mode the log was opened with. */
+  /**
+   * The durability mode the log was opened with.
+   *
+   * @return the durability mode
+   */
   public Durability durability() {
     return durability;
   }

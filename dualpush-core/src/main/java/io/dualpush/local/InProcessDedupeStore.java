@@ -22,10 +22,17 @@ public final class InProcessDedupeStore implements DedupeStore {
 
   private record Entry(boolean done, String outcome, Instant expiresAt) {}
 
+  /** A store on the system UTC clock. */
   public InProcessDedupeStore() {
     this(Clock.systemUTC());
   }
 
+  /**
+   * A store whose entries expire by {@code clock}; tests pass a controllable one.
+   *
+   * @param clock the clock claims and entries expire by
+   * @throws InvalidInputException naming {@code clock} when it is null
+   */
   public InProcessDedupeStore(Clock clock) {
     this.clock = InvalidInputException.requireNonNull(clock, "clock");
   }
@@ -60,7 +67,11 @@ public final class InProcessDedupeStore implements DedupeStore {
     }
   }
 
-  /** Number of entries held, expired ones not yet purged included. */
+  /**
+   * Number of entries held, expired ones not yet purged included.
+   *
+   * @return the number of entries
+   */
   public synchronized int size() {
     return entries.size();
   }

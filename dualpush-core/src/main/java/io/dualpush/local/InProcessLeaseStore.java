@@ -20,10 +20,17 @@ public final class InProcessLeaseStore implements LeaseStore {
   private final Map<String, Lease> held = new HashMap<>();
   private final Map<String, Long> lastToken = new HashMap<>();
 
+  /** A store on the system UTC clock. */
   public InProcessLeaseStore() {
     this(Clock.systemUTC());
   }
 
+  /**
+   * A store whose lease expiry follows {@code clock}; tests pass a controllable one.
+   *
+   * @param clock the clock leases expire by
+   * @throws InvalidInputException naming {@code clock} when it is null
+   */
   public InProcessLeaseStore(Clock clock) {
     this.clock = InvalidInputException.requireNonNull(clock, "clock");
   }

@@ -33,7 +33,11 @@ public final class LocalDirectories {
     /** Neither holds the other. */
     APART;
 
-    /** A phrase for messages: "{@code a} <phrase> {@code b}". */
+    /**
+     * Words that put this relation between two paths in a message.
+     *
+     * @return the phrase that reads "{@code a} <i>phrase</i> {@code b}", such as "is inside"
+     */
     public String phrase() {
       return switch (this) {
         case SAME -> "is the same directory as";
@@ -51,6 +55,9 @@ public final class LocalDirectories {
    * existing ancestor's identity plus the rest of its name, so a log directory that {@code push}
    * would create is judged where it would be created.
    *
+   * @param a a directory, existing or not
+   * @param b another directory, existing or not
+   * @return {@code a}'s relation to {@code b}
    * @throws IOException when a path cannot be resolved
    */
   public static Relation relation(Path a, Path b) throws IOException {

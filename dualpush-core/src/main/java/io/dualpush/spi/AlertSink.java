@@ -6,5 +6,10 @@ package io.dualpush.spi;
  */
 @FunctionalInterface
 public interface AlertSink {
+  /**
+   * Delivers one alert. Called on an engine thread; it must return quickly and must not throw.
+   *
+   * @param alert the alert, its message free of secrets
+   */
   void raise(Alert alert);
 }

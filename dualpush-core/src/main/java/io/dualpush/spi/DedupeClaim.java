@@ -6,22 +6,45 @@ import java.util.Optional;
 /**
  * The answer to {@link DedupeStore#claim}.
  *
+ * @param status what the claim found
  * @param outcome what the first processing recorded, present for {@link Status#DUPLICATE}
  */
 public record DedupeClaim(Status status, Optional<String> outcome) {
+  /**
+   * Checks that every component is non-null.
+   *
+   * @param status what the claim found
+   * @param outcome what the first processing recorded, present for {@link Status#DUPLICATE}
+   */
   public DedupeClaim {
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(outcome, "outcome");
   }
 
+  /**
+   * The caller won the claim and processes the message.
+   *
+   * @return a {@link Status#CLAIMED} answer
+   */
   public static DedupeClaim claimed() {
     return new DedupeClaim(Status.CLAIMED, Optional.empty());
   }
 
+  /**
+   * Another caller holds an unexpired claim and is processing the message now.
+   *
+   * @return an {@link Status#IN_PROGRESS} answer
+   */
   public static DedupeClaim inProgress() {
     return new DedupeClaim(Status.IN_PROGRESS, Optional.empty());
   }
 
+  /**
+   * The message was processed already.
+   *
+   * @param outcome what the first processing recorded
+   * @return a {@link Status#DUPLICATE} answer carrying {@code outcome}
+   */
   public static DedupeClaim duplicate(String outcome) {
     return new DedupeClaim(Status.DUPLICATE, Optional.of(outcome));
   }

@@ -12,12 +12,29 @@ import java.time.Duration;
  */
 public interface DedupeStore {
 
-  /** Claims {@code messageId} for processing; an unfinished claim expires after {@code claimTtl}. */
+  /**
+   * Claims {@code messageId} for processing; an unfinished claim expires after {@code claimTtl}.
+   *
+   * @param messageId the message id to claim
+   * @param claimTtl how long an unfinished claim blocks others; after it, the id can be claimed again
+   * @return whether the caller won the claim, the id is being processed elsewhere, or it was processed
+   *     already (with its outcome)
+   */
   DedupeClaim claim(String messageId, Duration claimTtl);
 
-  /** Records that {@code messageId} was processed with {@code outcome}; remembered for {@code ttl}. */
+  /**
+   * Records that {@code messageId} was processed with {@code outcome}; remembered for {@code ttl}.
+   *
+   * @param messageId a message id this caller claimed
+   * @param outcome what a later duplicate is told, such as the transaction id
+   * @param ttl how long the id is remembered as processed
+   */
   void markDone(String messageId, String outcome, Duration ttl);
 
-  /** Gives up a claim so that the id can be claimed again (processing failed). */
+  /**
+   * Gives up a claim so that the id can be claimed again (processing failed).
+   *
+   * @param messageId a message id this caller claimed
+   */
   void release(String messageId);
 }

@@ -19,27 +19,57 @@ import java.util.Optional;
  */
 public interface Destination {
 
-  /** Stores the object, or does nothing when the key already holds the same MD5. */
+  /**
+   * Stores the object, or does nothing when the key already holds the same MD5.
+   *
+   * @param request the key, payload, source MD5, metadata and fencing token of the write
+   * @return the MD5 the destination now holds and whether it wrote anything
+   */
   PutResult put(WriteRequest request);
 
-  /** Size, MD5 and metadata of the object under {@code key}, or empty when there is none. */
+  /**
+   * Size, MD5 and metadata of the object under {@code key}, or empty when there is none.
+   *
+   * @param key the object's key
+   * @return the object's size, MD5, ETag and metadata, or empty when there is none
+   */
   Optional<ObjectInfo> head(String key);
 
-  /** A stream of the object's bytes, or empty when there is none. The caller closes it. */
+  /**
+   * A stream of the object's bytes, or empty when there is none. The caller closes it.
+   *
+   * @param key the object's key
+   * @return an open stream, or empty when there is no object
+   */
   Optional<InputStream> get(String key);
 
-  /** Deletes the object; returns whether there was one. */
+  /**
+   * Deletes the object; returns whether there was one.
+   *
+   * @param key the object's key
+   * @return true when an object was deleted, false when there was none
+   */
   boolean delete(String key);
 
-  /** A cheap check that the destination is reachable and writable. Never throws. */
+  /**
+   * A cheap check that the destination is reachable and writable. Never throws.
+   *
+   * @return healthy with the probe's latency, or unhealthy with a detail free of secrets
+   */
   HealthStatus probe();
 
-  /** Where this destination stores, for logs and health output; never a secret. */
+  /**
+   * Where this destination stores, for logs and health output; never a secret.
+   *
+   * @return a description such as a directory or {@code azure:ACCOUNT/CONTAINER}
+   */
   String describe();
 
   /**
    * Whether writes carrying a fencing token older than the stored one are refused with
    * {@link io.dualpush.StaleFencingTokenException}.
+   *
+   * @return true when the destination enforces fencing tokens
    */
   default boolean supportsFencing() {
     return false;
@@ -56,6 +86,9 @@ public interface Destination {
    * wraps. The default recognises only the same instance. Implementations answer from their
    * configuration and local file metadata, never from a network call, never throw, and are
    * thread-safe.
+   *
+   * @param other another destination
+   * @return true when the two could share storage
    */
   default boolean overlaps(Destination other) {
     return this == other;

@@ -13,12 +13,33 @@ import java.util.Objects;
  */
 public sealed interface LogEntry {
 
+  /**
+   * The transaction this entry belongs to.
+   *
+   * @return the transaction id
+   */
   String transactionId();
 
+  /**
+   * When the entry was appended, on the client's clock.
+   *
+   * @return the instant
+   */
   Instant at();
 
-  /** One destination a transaction writes to. */
+  /**
+   * One destination a transaction writes to.
+   *
+   * @param destinationId the destination's id
+   * @param required whether its copy counts for the ack policy
+   */
   record Target(String destinationId, boolean required) {
+    /**
+     * Checks that the destination id is non-null.
+     *
+     * @param destinationId the destination's id
+     * @param required whether its copy counts for the ack policy
+     */
     public Target {
       Objects.requireNonNull(destinationId, "destinationId");
     }
@@ -28,6 +49,16 @@ public sealed interface LogEntry {
    * A push began: everything needed to finish it after a crash except the payload, which is
    * re-read from {@code sourcePath} (when the push was a file) or from a verified copy.
    *
+   * @param transactionId the new transaction's id
+   * @param at when the push started
+   * @param key the object's key
+   * @param size the payload's size in bytes
+   * @param md5 the source MD5, base64, that every copy must match
+   * @param datasetId the dataset id, or empty
+   * @param messageId the message id for exactly-once pushes, or empty
+   * @param contentType the MIME type to store
+   * @param metadata user metadata to store with every copy
+   * @param targets the destinations to write, in order
    * @param requiredCopies verified required copies needed for the ack policy to hold
    * @param sourcePath absolute path of the pushed file, or empty for bytes and streams
    */
@@ -45,6 +76,22 @@ public sealed interface LogEntry {
       int requiredCopies,
       String sourcePath)
       implements LogEntry {
+    /**
+     * Checks the components and copies the metadata and targets; only absent strings may be empty.
+     *
+     * @param transactionId the new transaction's id
+     * @param at when the push started
+     * @param key the object's key
+     * @param size the payload's size in bytes
+     * @param md5 the source MD5, base64, that every copy must match
+     * @param datasetId the dataset id, or empty
+     * @param messageId the message id for exactly-once pushes, or empty
+     * @param contentType the MIME type to store
+     * @param metadata user metadata to store with every copy
+     * @param targets the destinations to write, in order
+     * @param requiredCopies verified required copies needed for the ack policy to hold
+     * @param sourcePath absolute path of the pushed file, or empty for bytes and streams
+     */
     public Started {
       Objects.requireNonNull(transactionId, "transactionId");
       Objects.requireNonNull(at, "at");
@@ -62,6 +109,10 @@ public sealed interface LogEntry {
   /**
    * A copy's status changed.
    *
+   * @param transactionId the transaction
+   * @param at when the status changed
+   * @param destinationId the destination whose copy changed
+   * @param status the new status
    * @param md5 the digest the destination reported holding, or empty
    * @param error why the copy failed, or empty; never a secret
    * @param mismatch whether the copy failed because its digest differs from the source
@@ -75,6 +126,17 @@ public sealed interface LogEntry {
       String error,
       boolean mismatch)
       implements LogEntry {
+    /**
+     * Checks that every component is non-null.
+     *
+     * @param transactionId the transaction
+     * @param at when the status changed
+     * @param destinationId the destination whose copy changed
+     * @param status the new status
+     * @param md5 the digest the destination reported holding, or empty
+     * @param error why the copy failed, or empty; never a secret
+     * @param mismatch whether the copy failed because its digest differs from the source
+     */
     public CopyUpdated {
       Objects.requireNonNull(transactionId, "transactionId");
       Objects.requireNonNull(at, "at");
@@ -85,16 +147,42 @@ public sealed interface LogEntry {
     }
   }
 
-  /** A background repair round ran (successful or not); {@code round} counts from 1. */
+  /**
+   * A background repair round ran (successful or not); {@code round} counts from 1.
+   *
+   * @param transactionId the transaction
+   * @param at when the round ran
+   * @param round the round number, from 1
+   */
   record RepairAttempted(String transactionId, Instant at, int round) implements LogEntry {
+    /**
+     * Checks that every component is non-null.
+     *
+     * @param transactionId the transaction
+     * @param at when the round ran
+     * @param round the round number, from 1
+     */
     public RepairAttempted {
       Objects.requireNonNull(transactionId, "transactionId");
       Objects.requireNonNull(at, "at");
     }
   }
 
-  /** Repair gave up; an alert was raised. */
+  /**
+   * Repair gave up; an alert was raised.
+   *
+   * @param transactionId the transaction
+   * @param at when repair gave up
+   * @param reason why, for people; never a secret
+   */
   record DeadLettered(String transactionId, Instant at, String reason) implements LogEntry {
+    /**
+     * Checks that every component is non-null.
+     *
+     * @param transactionId the transaction
+     * @param at when repair gave up
+     * @param reason why, for people; never a secret
+     */
     public DeadLettered {
       Objects.requireNonNull(transactionId, "transactionId");
       Objects.requireNonNull(at, "at");
@@ -102,8 +190,19 @@ public sealed interface LogEntry {
     }
   }
 
-  /** Someone asked for a dead-lettered or failed transaction to be retried: repair rounds start over. */
+  /**
+   * Someone asked for a dead-lettered or failed transaction to be retried: repair rounds start over.
+   *
+   * @param transactionId the transaction
+   * @param at when the retry was asked for
+   */
   record Retried(String transactionId, Instant at) implements LogEntry {
+    /**
+     * Checks that every component is non-null.
+     *
+     * @param transactionId the transaction
+     * @param at when the retry was asked for
+     */
     public Retried {
       Objects.requireNonNull(transactionId, "transactionId");
       Objects.requireNonNull(at, "at");

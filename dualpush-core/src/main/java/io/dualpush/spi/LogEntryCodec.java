@@ -29,6 +29,12 @@ public final class LogEntryCodec {
 
   private LogEntryCodec() {}
 
+  /**
+   * Encodes one entry: type byte, {@link #VERSION} byte, then the entry's fields.
+   *
+   * @param entry the entry
+   * @return a new array holding the encoded entry
+   */
   public static byte[] encode(LogEntry entry) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
     try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -79,6 +85,8 @@ public final class LogEntryCodec {
   /**
    * Decodes one entry.
    *
+   * @param bytes exactly one encoded entry
+   * @return the entry
    * @throws IllegalArgumentException when the bytes are not an entry this codec can read
    */
   public static LogEntry decode(byte[] bytes) {
@@ -89,6 +97,10 @@ public final class LogEntryCodec {
    * Decodes one entry from {@code length} bytes of {@code bytes} at {@code offset}, without copying
    * them (a log replaying millions of entries reads them straight out of its read buffer).
    *
+   * @param bytes a buffer holding an encoded entry
+   * @param offset where the entry starts in {@code bytes}
+   * @param length the entry's length in bytes
+   * @return the entry
    * @throws IllegalArgumentException when the bytes are not an entry this codec can read
    */
   public static LogEntry decode(byte[] bytes, int offset, int length) {

@@ -57,6 +57,12 @@ public record LogOpenWarning(Kind kind, String segment, long offset, String mess
   }
 
   /**
+   * Checks the components.
+   *
+   * @param kind what was found
+   * @param segment the segment it was found in
+   * @param offset the byte offset in {@code segment}, 0 or more
+   * @param message a whole sentence for people
    * @throws NullPointerException when {@code kind}, {@code segment} or {@code message} is null
    * @throws IllegalArgumentException when {@code offset} is negative
    */

@@ -20,6 +20,11 @@ public final class Md5 {
   /** A digest and the number of bytes it covers. */
   public record Digest(String base64, long size) {}
 
+  /**
+   * A new MD5 digest; every Java platform has one.
+   *
+   * @return a fresh digest
+   */
   public static MessageDigest newDigest() {
     try {
       return MessageDigest.getInstance("MD5");
@@ -28,11 +33,23 @@ public final class Md5 {
     }
   }
 
+  /**
+   * The MD5 of {@code bytes} in base64, the form Azure's Content-MD5 uses.
+   *
+   * @param bytes the bytes to hash
+   * @return the base64 digest
+   */
   public static String of(byte[] bytes) {
     return Base64.getEncoder().encodeToString(newDigest().digest(bytes));
   }
 
-  /** Reads {@code in} to its end (without closing it) and returns its digest and length. */
+  /**
+   * Reads {@code in} to its end (without closing it) and returns its digest and length.
+   *
+   * @param in the stream to read; left open
+   * @return the base64 digest and the number of bytes read
+   * @throws IOException when reading fails
+   */
   public static Digest of(InputStream in) throws IOException {
     MessageDigest md = newDigest();
     byte[] buf = new byte[BUFFER];
@@ -45,12 +62,22 @@ public final class Md5 {
     return new Digest(Base64.getEncoder().encodeToString(md.digest()), size);
   }
 
-  /** Hex form of a base64 digest, for people and for {@code md5sum}. */
+  /**
+   * Hex form of a base64 digest, for people and for {@code md5sum}.
+   *
+   * @param base64 a base64 MD5 digest
+   * @return 32 lower-case hex digits
+   */
   public static String toHex(String base64) {
     return HexFormat.of().formatHex(Base64.getDecoder().decode(base64));
   }
 
-  /** Wraps {@code in} so that the bytes read through it are hashed on the way. */
+  /**
+   * Wraps {@code in} so that the bytes read through it are hashed on the way.
+   *
+   * @param in the stream to wrap; closing the wrapper closes it
+   * @return a stream that hashes and counts what is read through it
+   */
   public static HashingInputStream hashing(InputStream in) {
     return new HashingInputStream(in);
   }
@@ -104,12 +131,20 @@ public final class Md5 {
       return false;
     }
 
-    /** Bytes read so far. */
+    /**
+     * Bytes read so far.
+     *
+     * @return the number of bytes read through this stream
+     */
     public long count() {
       return count;
     }
 
-    /** The digest of everything read; call once, after the end of the stream. */
+    /**
+     * The digest of everything read; call once, after the end of the stream.
+     *
+     * @return the base64 MD5 of the bytes read
+     */
     public String md5() {
       return Base64.getEncoder().encodeToString(md.digest());
     }

@@ -105,19 +105,32 @@ public final class SegmentCompaction {
    * and the segments to delete once those copies are durable. The lists of segments are oldest first.
    *
    * @param deleteNow segments no unfinished transaction needs: delete them, oldest first
-   * @param copyForward unfinished transactions to rewrite into the active segment (empty when
-   *     nothing needs copying)
-   * @param deleteAfterCopy segments to delete, oldest first, once the copies are durable (empty
-   *     when {@code copyForward} is)
+   * @param copyForward unfinished transactions to rewrite into the active segment (empty when nothing needs
+   *     copying)
+   * @param deleteAfterCopy segments to delete, oldest first, once the copies are durable (empty when {@code
+   *     copyForward} is)
    */
   public record Plan(List<Long> deleteNow, List<TransactionRecord> copyForward, List<Long> deleteAfterCopy) {
+    /**
+     * Copies the lists, so a plan cannot change after it is made.
+     *
+     * @param deleteNow segments no unfinished transaction needs: delete them, oldest first
+     * @param copyForward unfinished transactions to rewrite into the active segment (empty when nothing needs
+     *     copying)
+     * @param deleteAfterCopy segments to delete, oldest first, once the copies are durable (empty when {@code
+     *     copyForward} is)
+     */
     public Plan {
       deleteNow = List.copyOf(deleteNow);
       copyForward = List.copyOf(copyForward);
       deleteAfterCopy = List.copyOf(deleteAfterCopy);
     }
 
-    /** The entries to append to the active segment: each of {@link #copyForward()}'s {@link #stateOf state}. */
+    /**
+     * The entries to append to the active segment: each of {@link #copyForward()}'s {@link #stateOf state}.
+     *
+     * @return the entries, transaction by transaction in {@link #copyForward()}'s order
+     */
     public List<LogEntry> entriesToCopy() {
       List<LogEntry> out = new ArrayList<>();
       for (TransactionRecord r : copyForward) {
@@ -126,7 +139,11 @@ public final class SegmentCompaction {
       return out;
     }
 
-    /** Whether the plan deletes and copies nothing. */
+    /**
+     * Whether the plan deletes and copies nothing.
+     *
+     * @return true when there is nothing to do
+     */
     public boolean isEmpty() {
       return deleteNow.isEmpty() && copyForward.isEmpty() && deleteAfterCopy.isEmpty();
     }
@@ -187,10 +204,20 @@ public final class SegmentCompaction {
     this.compactAfterSegments = InvalidInputException.requireNonNegative(compactAfterSegments, "compactAfterSegments");
   }
 
+  /**
+   * How many of the most recent older segments are kept whatever they hold.
+   *
+   * @return the number of retained segments, 0 or more
+   */
   public int retainSegments() {
     return retainSegments;
   }
 
+  /**
+   * How many further older segments unfinished transactions may pin before they are copied forward.
+   *
+   * @return the threshold, 0 or more
+   */
   public int compactAfterSegments() {
     return compactAfterSegments;
   }
@@ -199,6 +226,9 @@ public final class SegmentCompaction {
    * Notes that {@code segment} holds a durable record of {@code transactionId}, one the index
    * accepted, that is not a start ({@link #recorded(LogEntry, long)} tells starts apart). Cheap when
    * called for every record: a transaction's newest segment is checked first.
+   *
+   * @param transactionId the transaction the record belongs to
+   * @param segment the segment's number
    */
   public void recorded(String transactionId, long segment) {
     track(transactionId, segment);
@@ -208,6 +238,9 @@ public final class SegmentCompaction {
    * Notes that {@code segment} holds {@code entry}, durable: a record the index accepted, or one of
    * the entries {@link #restateBefore} asked for. A start marks the segment as one a replay rebuilds
    * the transaction from.
+   *
+   * @param entry the durable entry
+   * @param segment the segment's number
    */
   public void recorded(LogEntry entry, long segment) {
     Track t = track(entry.transactionId(), segment);
@@ -228,7 +261,12 @@ public final class SegmentCompaction {
     return t;
   }
 
-  /** Notes that {@code plan}'s copies are durable in {@code activeSegment}. */
+  /**
+   * Notes that {@code plan}'s copies are durable in {@code activeSegment}.
+   *
+   * @param plan a plan whose {@link Plan#entriesToCopy()} are now durable
+   * @param activeSegment the segment they were written to
+   */
   public void copiedForward(Plan plan, long activeSegment) {
     for (TransactionRecord r : plan.copyForward()) {
       recorded(r.start(), activeSegment);
@@ -239,6 +277,9 @@ public final class SegmentCompaction {
    * Whether a segment the log still holds has a start of {@code transactionId} (its own or a copy),
    * so that a replay rebuilds the transaction. False once compaction deleted every segment with one,
    * even when later records of it remain: a replay ignores those.
+   *
+   * @param transactionId the transaction
+   * @return true when a segment still held holds a start of it
    */
   public boolean hasStart(String transactionId) {
     Track t = tracks.get(transactionId);
@@ -256,6 +297,10 @@ public final class SegmentCompaction {
    * <p>Once they are durable the log notes each of them with {@link #recorded(LogEntry, long)}, but
    * does not fold them into the index, which already holds that state. A log that writes several
    * entries of one transaction before any is durable restates it before the first only.
+   *
+   * @param entry the entry about to be written
+   * @param index the log's index
+   * @return the entries to write first, oldest first; empty in the common case
    */
   public List<LogEntry> restateBefore(LogEntry entry, TransactionIndex index) {
     if (entry instanceof LogEntry.Started || hasStart(entry.transactionId())) {
@@ -265,7 +310,11 @@ public final class SegmentCompaction {
         .orElse(List.of());
   }
 
-  /** Forgets deleted segments: transactions left with no record in any segment are no longer tracked. */
+  /**
+   * Forgets deleted segments: transactions left with no record in any segment are no longer tracked.
+   *
+   * @param deletedSegments the numbers of the segments deleted
+   */
   public void forget(Collection<Long> deletedSegments) {
     if (deletedSegments.isEmpty()) {
       return;
@@ -299,6 +348,7 @@ public final class SegmentCompaction {
    *
    * @param olderSegments every segment but the active one, oldest first
    * @param index the log's index, from which the unfinished transactions are taken
+   * @return what to delete now, what to copy forward, and what to delete once the copies are durable
    */
   public Plan plan(List<Long> olderSegments, TransactionIndex index) {
     List<Long> candidates = olderSegments.subList(0, Math.max(0, olderSegments.size() - retainSegments));
@@ -344,6 +394,9 @@ public final class SegmentCompaction {
    * schedules from: when no entry above carries it (the last record was a {@link LogEntry.Retried},
    * or copies were updated with out-of-order times), a {@link LogEntry.Retried} at that time ends the
    * list, which changes nothing else in a record with no repair round and no dead letter.
+   *
+   * @param r a transaction's current record
+   * @return the entries, in the order to append them
    */
   public static List<LogEntry> stateOf(TransactionRecord r) {
     List<LogEntry> out = new ArrayList<>();

@@ -37,10 +37,18 @@ public final class TransactionIndex {
    */
   private final Map<String, TransactionRecord> deadLettered = new LinkedHashMap<>();
 
+  /** An empty index keeping the {@link #DEFAULT_TERMINAL_RETENTION} most recent terminal transactions. */
   public TransactionIndex() {
     this(DEFAULT_TERMINAL_RETENTION);
   }
 
+  /**
+   * An empty index keeping the {@code terminalRetention} most recent terminal transactions; open and
+   * dead-lettered ones are always kept.
+   *
+   * @param terminalRetention how many finished transactions to keep for {@code read} and {@code recent}, 0 or
+   *     more
+   */
   public TransactionIndex(int terminalRetention) {
     if (terminalRetention < 0) {
       throw new IllegalArgumentException("terminalRetention must not be negative");
@@ -64,6 +72,9 @@ public final class TransactionIndex {
   /**
    * Folds one entry in. Returns false, changing nothing, for an entry of a transaction the index
    * no longer holds (compacted away) or a second start of a known one.
+   *
+   * @param entry the entry to fold in
+   * @return true when the entry changed the index
    */
   public synchronized boolean apply(LogEntry entry) {
     String id = entry.transactionId();
@@ -122,36 +133,70 @@ public final class TransactionIndex {
     return r != null ? r : terminal.get(id);
   }
 
+  /**
+   * A transaction the index holds, open, dead-lettered or among the retained terminal ones.
+   *
+   * @param transactionId the transaction's id
+   * @return its record, or empty
+   */
   public synchronized Optional<TransactionRecord> get(String transactionId) {
     return Optional.ofNullable(find(transactionId));
   }
 
-  /** Open (non-terminal) transactions, oldest first. */
+  /**
+   * Open (non-terminal) transactions, oldest first.
+   *
+   * @return a new list of the open transactions
+   */
   public synchronized List<TransactionRecord> open() {
     return new ArrayList<>(open.values());
   }
 
-  /** Dead-lettered transactions, oldest first. */
+  /**
+   * Dead-lettered transactions, oldest first.
+   *
+   * @return a new list of the dead-lettered transactions
+   */
   public synchronized List<TransactionRecord> deadLettered() {
     return new ArrayList<>(deadLettered.values());
   }
 
+  /**
+   * How many transactions are open, for backlog counts.
+   *
+   * @return the number of open transactions
+   */
   public synchronized int openCount() {
     return open.size();
   }
 
-  /** The newest transaction of {@code key} the index still holds. */
+  /**
+   * The newest transaction of {@code key} the index still holds.
+   *
+   * @param key an object key
+   * @return its newest transaction, or empty when the index holds none
+   */
   public synchronized Optional<TransactionRecord> latest(String key) {
     String id = latestByKey.get(key);
     return id == null ? Optional.empty() : get(id);
   }
 
-  /** Whether {@code transactionId} is open. */
+  /**
+   * Whether {@code transactionId} is open.
+   *
+   * @param transactionId the transaction's id
+   * @return true when it is held and not terminal
+   */
   public synchronized boolean isOpen(String transactionId) {
     return open.containsKey(transactionId);
   }
 
-  /** Up to {@code limit} transactions, open or terminal, newest first. */
+  /**
+   * Up to {@code limit} transactions, open or terminal, newest first.
+   *
+   * @param limit the most records to return
+   * @return a new list, newest first
+   */
   public synchronized List<TransactionRecord> recent(int limit) {
     List<TransactionRecord> all = new ArrayList<>(open.size() + deadLettered.size() + terminal.size());
     all.addAll(open.values());
@@ -162,7 +207,11 @@ public final class TransactionIndex {
     return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
   }
 
-  /** Ids of every transaction the index holds. */
+  /**
+   * Ids of every transaction the index holds.
+   *
+   * @return a new list of every id held, in no particular order
+   */
   public synchronized List<String> ids() {
     List<String> ids = new ArrayList<>(open.keySet());
     ids.addAll(deadLettered.keySet());

@@ -19,19 +19,42 @@ import java.util.Optional;
  */
 public interface TransactionLog extends AutoCloseable {
 
-  /** Appends one entry; durable on return. Throws {@link io.dualpush.DualPushException} on failure. */
+  /**
+   * Appends one entry; durable on return. Throws {@link io.dualpush.DualPushException} on failure.
+   *
+   * @param entry the entry to append
+   */
   void append(LogEntry entry);
 
-  /** The folded view of a transaction, if the log still holds it. */
+  /**
+   * The folded view of a transaction, if the log still holds it.
+   *
+   * @param transactionId the transaction's id
+   * @return its current record, or empty when the log never held it or has compacted it away
+   */
   Optional<TransactionRecord> read(String transactionId);
 
-  /** The newest transaction of {@code key} the log still holds; earlier ones are superseded. */
+  /**
+   * The newest transaction of {@code key} the log still holds; earlier ones are superseded.
+   *
+   * @param key an object key
+   * @return its newest transaction, or empty
+   */
   Optional<TransactionRecord> latest(String key);
 
-  /** Every open (non-terminal) transaction, oldest first. */
+  /**
+   * Every open (non-terminal) transaction, oldest first.
+   *
+   * @return a new list, oldest first; dead-lettered transactions included
+   */
   List<TransactionRecord> open();
 
-  /** Up to {@code limit} transactions, newest first. */
+  /**
+   * Up to {@code limit} transactions, newest first.
+   *
+   * @param limit the most records to return, 0 or more
+   * @return a new list, newest first
+   */
   List<TransactionRecord> recent(int limit);
 
   /** Lets the log drop what only terminal transactions need; a no-op where nothing can be dropped. */
@@ -43,6 +66,8 @@ public interface TransactionLog extends AutoCloseable {
    * (and for logs that cannot be damaged, such as in-memory ones). A reader that reports states
    * from the log should show these: a state may be older than a record that was lost or not read.
    * The list is immutable and fixed once the log is open; safe to call from any thread.
+   *
+   * @return the warnings, empty when the open found nothing to work around
    */
   default List<LogOpenWarning> openWarnings() {
     return List.of();

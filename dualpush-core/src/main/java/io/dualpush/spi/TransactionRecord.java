@@ -12,6 +12,13 @@ import java.util.Optional;
  * The folded view of one transaction: what was pushed and where each copy stands. Immutable; the
  * {@link #state()} is derived from the copies, the ack quorum recorded at start, and the
  * dead-letter and supersede marks.
+ *
+ * @param start the entry that started the transaction
+ * @param copies one record per destination, in the order of the start's targets
+ * @param repairRounds repair rounds run since the start or the last retry
+ * @param deadLetterReason why repair gave up, present once dead-lettered
+ * @param superseded whether a later push of the same key replaced this one
+ * @param updatedAt when the last entry of the transaction was applied
  */
 public record TransactionRecord(
     LogEntry.Started start,
@@ -21,6 +28,16 @@ public record TransactionRecord(
     boolean superseded,
     Instant updatedAt) {
 
+  /**
+   * Checks the components and copies the list of copies.
+   *
+   * @param start the entry that started the transaction
+   * @param copies one record per destination, in the order of the start's targets
+   * @param repairRounds repair rounds run since the start or the last retry
+   * @param deadLetterReason why repair gave up, present once dead-lettered
+   * @param superseded whether a later push of the same key replaced this one
+   * @param updatedAt when the last entry of the transaction was applied
+   */
   public TransactionRecord {
     Objects.requireNonNull(start, "start");
     copies = List.copyOf(copies);
@@ -28,7 +45,12 @@ public record TransactionRecord(
     Objects.requireNonNull(updatedAt, "updatedAt");
   }
 
-  /** A fresh record: every copy pending. */
+  /**
+   * A fresh record: every copy pending.
+   *
+   * @param start the transaction's start entry
+   * @return a record with one pending copy per target
+   */
   public static TransactionRecord started(LogEntry.Started start) {
     List<CopyRecord> copies = new ArrayList<>();
     for (LogEntry.Target t : start.targets()) {
@@ -37,27 +59,57 @@ public record TransactionRecord(
     return new TransactionRecord(start, copies, 0, Optional.empty(), false, start.at());
   }
 
+  /**
+   * The transaction's id, from its start.
+   *
+   * @return the transaction id
+   */
   public String transactionId() {
     return start.transactionId();
   }
 
+  /**
+   * The object's key, from its start.
+   *
+   * @return the key
+   */
   public String key() {
     return start.key();
   }
 
+  /**
+   * The source MD5 recorded at start, which every copy must match to be verified.
+   *
+   * @return the base64 MD5
+   */
   public String md5() {
     return start.md5();
   }
 
+  /**
+   * The payload's size, from its start.
+   *
+   * @return the size in bytes
+   */
   public long size() {
     return start.size();
   }
 
+  /**
+   * When the push started.
+   *
+   * @return the start entry's time
+   */
   public Instant createdAt() {
     return start.at();
   }
 
-  /** The copy at {@code destinationId}, if the transaction writes there. */
+  /**
+   * The copy at {@code destinationId}, if the transaction writes there.
+   *
+   * @param destinationId a destination's id
+   * @return its copy, or empty
+   */
   public Optional<CopyRecord> copy(String destinationId) {
     for (CopyRecord c : copies) {
       if (c.destinationId().equals(destinationId)) {
@@ -119,7 +171,11 @@ public record TransactionRecord(
     return verified > 0 ? TransactionState.PARTIALLY_COMPLETED : TransactionState.FAILED;
   }
 
-  /** Whether the ack policy recorded at start holds: enough required copies are verified. */
+  /**
+   * Whether the ack policy recorded at start holds: enough required copies are verified.
+   *
+   * @return true when enough required copies are verified
+   */
   public boolean ackPolicyHolds() {
     int verifiedRequired = 0;
     for (CopyRecord c : copies) {
@@ -130,7 +186,13 @@ public record TransactionRecord(
     return verifiedRequired >= start.requiredCopies();
   }
 
-  /** Applies one entry of this transaction and returns the new record. */
+  /**
+   * Applies one entry of this transaction and returns the new record.
+   *
+   * @param entry a later entry of this transaction
+   * @return the record after the entry; this one is unchanged
+   * @throws IllegalArgumentException for a second start or an entry of another transaction
+   */
   public TransactionRecord apply(LogEntry entry) {
     if (!entry.transactionId().equals(transactionId())) {
       throw new IllegalArgumentException("entry of " + entry.transactionId() + " applied to " + transactionId());
@@ -155,7 +217,12 @@ public record TransactionRecord(
     throw new IllegalArgumentException("unknown entry " + entry);
   }
 
-  /** This record marked as replaced by a later push of the same key. */
+  /**
+   * This record marked as replaced by a later push of the same key.
+   *
+   * @param at when the later push started
+   * @return a superseded copy of this record
+   */
   public TransactionRecord supersededAt(Instant at) {
     return new TransactionRecord(start, copies, repairRounds, deadLetterReason, true, at);
   }

@@ -62,52 +62,93 @@ public final class AzuriteExtension implements BeforeAllCallback, AfterAllCallba
     }
   }
 
-  /** The process this extension runs. */
+  /**
+   * The process this extension runs.
+   *
+   * @return the process, shared by the tests this extension serves
+   */
   public AzuriteProcess process() {
     return process;
   }
 
-  /** The label given at construction. */
+  /**
+   * The label given at construction.
+   *
+   * @return the label
+   */
   public String name() {
     return process.name();
   }
 
-  /** The blob port; fixed from the first start on. */
+  /**
+   * The blob port; fixed from the first start on.
+   *
+   * @return the port number
+   */
   public int port() {
     return process.port();
   }
 
-  /** {@code http://127.0.0.1:PORT/devstoreaccount1}. */
+  /**
+   * {@code http://127.0.0.1:PORT/devstoreaccount1}.
+   *
+   * @return the blob endpoint URL
+   */
   public String blobEndpoint() {
     return process.blobEndpoint();
   }
 
-  /** A connection string for the development account; it holds the (public) account key: do not log it. */
+  /**
+   * A connection string for the development account; it holds the (public) account key: do not log it.
+   *
+   * @return the connection string
+   */
   public String connectionString() {
     return process.connectionString();
   }
 
-  /** The account name, {@value #ACCOUNT_NAME}. */
+  /**
+   * The account name, {@value #ACCOUNT_NAME}.
+   *
+   * @return the account name
+   */
   public String accountName() {
     return process.accountName();
   }
 
-  /** The account key, for tests that build a shared-key credential; do not log it. */
+  /**
+   * The account key, for tests that build a shared-key credential; do not log it.
+   *
+   * @return the account key
+   */
   public String accountKey() {
     return process.accountKey();
   }
 
-  /** Where this instance keeps its blobs. */
+  /**
+   * Where this instance keeps its blobs.
+   *
+   * @return the data directory
+   */
   public Path dataDirectory() {
     return process.dataDirectory();
   }
 
-  /** Whether the process is alive. */
+  /**
+   * Whether the process is alive.
+   *
+   * @return true while Azurite runs
+   */
   public boolean isRunning() {
     return process.isRunning();
   }
 
-  /** See {@link AzuriteProcess#start()}. */
+  /**
+   * See {@link AzuriteProcess#start()}.
+   *
+   * @throws IOException when Azurite cannot be installed or started
+   * @throws InterruptedException when interrupted while waiting for it
+   */
   public void start() throws IOException, InterruptedException {
     process.start();
   }

@@ -74,40 +74,68 @@ public final class AzuriteProcess implements AutoCloseable {
     this.name = name;
   }
 
-  /** The label given at construction. */
+  /**
+   * The label given at construction.
+   *
+   * @return the label
+   */
   public String name() {
     return name;
   }
 
-  /** The blob port; fixed from the first start on. */
+  /**
+   * The blob port; fixed from the first start on.
+   *
+   * @return the port number
+   */
   public synchronized int port() {
     requireStartedOnce();
     return port;
   }
 
-  /** {@code http://127.0.0.1:PORT/devstoreaccount1}. */
+  /**
+   * {@code http://127.0.0.1:PORT/devstoreaccount1}.
+   *
+   * @return the blob endpoint URL
+   */
   public synchronized String blobEndpoint() {
     requireStartedOnce();
     return "http://127.0.0.1:" + port + "/" + ACCOUNT_NAME;
   }
 
-  /** A connection string for the development account; it holds the (public) account key: do not log it. */
+  /**
+   * A connection string for the development account; it holds the (public) account key: do not log it.
+   *
+   * @return the connection string
+   */
   public synchronized String connectionString() {
     return "DefaultEndpointsProtocol=http;AccountName=" + ACCOUNT_NAME + ";AccountKey=" + ACCOUNT_KEY
         + ";BlobEndpoint=" + blobEndpoint() + ";";
   }
 
-  /** The account name, {@value #ACCOUNT_NAME}. */
+  /**
+   * The account name, {@value #ACCOUNT_NAME}.
+   *
+   * @return the account name
+   */
   public String accountName() {
     return ACCOUNT_NAME;
   }
 
-  /** The account key, for tests that build a shared-key credential; do not log it. */
+  /**
+   * The account key, for tests that build a shared-key credential; do not log it.
+   *
+   * @return the account key
+   */
   public String accountKey() {
     return ACCOUNT_KEY;
   }
 
-  /** Where this instance keeps its blobs. */
+  /**
+   * Where this instance keeps its blobs.
+   *
+   * @return the data directory
+   */
   public synchronized Path dataDirectory() {
     requireStartedOnce();
     return Objects.requireNonNull(dataDir);
@@ -117,6 +145,8 @@ public final class AzuriteProcess implements AutoCloseable {
    * CPU time the running Azurite (and any process it started) has used so far, when the platform
    * reports it; zero when not running. For benchmarks that must tell the emulator's work from
    * the client's.
+   *
+   * @return the CPU time used, or zero
    */
   public synchronized Duration cpuTime() {
     Process p = process;
@@ -130,7 +160,11 @@ public final class AzuriteProcess implements AutoCloseable {
     return total;
   }
 
-  /** Whether the process is alive. */
+  /**
+   * Whether the process is alive.
+   *
+   * @return true while the process runs
+   */
   public synchronized boolean isRunning() {
     return process != null && process.isAlive();
   }
@@ -138,6 +172,9 @@ public final class AzuriteProcess implements AutoCloseable {
   /**
    * Starts Azurite, on a free port the first time and on the same port and data directory after a
    * {@link #stop()}; returns once the port accepts connections. Does nothing when already running.
+   *
+   * @throws IOException when Azurite cannot be installed under {@code ~/.cache/dualpush/} or does not start
+   * @throws InterruptedException when interrupted while waiting for the port
    */
   public synchronized void start() throws IOException, InterruptedException {
     if (isRunning()) {

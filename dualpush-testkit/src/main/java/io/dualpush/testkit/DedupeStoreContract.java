@@ -36,28 +36,60 @@ public abstract class DedupeStoreContract {
   /** The store under test, fresh for each test. */
   protected DedupeStore store;
 
+  /**
+   * A new, empty store to test; called before each test.
+   *
+   * @return the store
+   */
   protected abstract DedupeStore createStore();
 
-  /** Moves the store's clock forward by {@code d} (a store on real time may sleep). */
+  /**
+   * Moves the store's clock forward by {@code d} (a store on real time may sleep).
+   *
+   * @param d how far to move
+   */
   protected abstract void advance(Duration d);
 
-  /** Releases what {@link #createStore()} made. Does nothing by default. */
+  /**
+   * Releases what {@link #createStore()} made. Does nothing by default.
+   *
+   * @param store the store this test used
+   * @throws Exception when releasing fails; the test then fails
+   */
   protected void closeStore(DedupeStore store) throws Exception {}
 
+  /**
+   * The claim TTL the tests use: 30 s unless overridden (a store on real time may shorten it).
+   *
+   * @return the claim TTL
+   */
   protected Duration claimTtl() {
     return Duration.ofSeconds(30);
   }
 
+  /**
+   * The TTL of a processed id in the tests: 10 minutes unless overridden.
+   *
+   * @return the done TTL
+   */
   protected Duration doneTtl() {
     return Duration.ofMinutes(10);
   }
 
-  /** How far past a TTL the tests advance before expecting expiry; the store's clock resolution. */
+  /**
+   * How far past a TTL the tests advance before expecting expiry; the store's clock resolution.
+   *
+   * @return the margin, 1 ms unless overridden
+   */
   protected Duration expiryMargin() {
     return Duration.ofMillis(1);
   }
 
-  /** Number of threads in the concurrency tests. */
+  /**
+   * Number of threads in the concurrency tests.
+   *
+   * @return the number of threads, 16 unless overridden
+   */
   protected int threads() {
     return 16;
   }
@@ -74,7 +106,12 @@ public abstract class DedupeStoreContract {
     }
   }
 
-  /** A message id unique to the running test. */
+  /**
+   * A message id unique to the running test.
+   *
+   * @param name a name for the id within the test
+   * @return an id unique to the running test
+   */
   protected static String messageId(String name) {
     return "contract-" + name + "-" + UUID.randomUUID();
   }

@@ -51,18 +51,35 @@ public abstract class DestinationContract {
   protected Destination destination;
   private String prefix;
 
-  /** A new destination to test; called before each test. */
+  /**
+   * A new destination to test; called before each test.
+   *
+   * @return a destination holding no object under the keys the tests use
+   */
   protected abstract Destination createDestination();
 
-  /** Releases what {@link #createDestination()} made; called after each test. Does nothing by default. */
+  /**
+   * Releases what {@link #createDestination()} made; called after each test. Does nothing by default.
+   *
+   * @param destination the destination this test used
+   * @throws Exception when releasing fails; the test then fails
+   */
   protected void closeDestination(Destination destination) throws Exception {}
 
-  /** Size of the payload streamed by the large-payload test: 32 MiB unless overridden. */
+  /**
+   * Size of the payload streamed by the large-payload test: 32 MiB unless overridden.
+   *
+   * @return the size in bytes
+   */
   protected long largePayloadSize() {
     return 32L * 1024 * 1024;
   }
 
-  /** Number of threads in the concurrency tests. */
+  /**
+   * Number of threads in the concurrency tests.
+   *
+   * @return the number of threads, 16 unless overridden
+   */
   protected int threads() {
     return 8;
   }
@@ -82,26 +99,57 @@ public abstract class DestinationContract {
 
   // ------------------------------------------------------------------ helpers for subclasses
 
-  /** A key unique to the running test. */
+  /**
+   * A key unique to the running test.
+   *
+   * @param name a name for the key within the test
+   * @return {@code name} under a prefix unique to the running test
+   */
   protected String key(String name) {
     return prefix + name;
   }
 
+  /**
+   * The UTF-8 bytes of {@code s}.
+   *
+   * @param s the text
+   * @return its bytes
+   */
   protected static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  /** A write of {@code content} with its true MD5 and no fencing token. */
+  /**
+   * A write of {@code content} with its true MD5 and no fencing token.
+   *
+   * @param key the object key
+   * @param content the payload
+   * @return the request
+   */
   protected static WriteRequest write(String key, byte[] content) {
     return write(key, content, Map.of(), OptionalLong.empty());
   }
 
+  /**
+   * A write of {@code content} with its true MD5, {@code metadata} and {@code token}.
+   *
+   * @param key the object key
+   * @param content the payload
+   * @param metadata user metadata to store
+   * @param token the fencing token, or empty
+   * @return the request
+   */
   protected static WriteRequest write(String key, byte[] content, Map<String, String> metadata, OptionalLong token) {
     return new WriteRequest(key, content.length, Md5.of(content), "application/octet-stream", metadata,
         "txn-" + UUID.randomUUID(), "contract", token, () -> new ByteArrayInputStream(content));
   }
 
-  /** The whole object under {@code key}, or empty. */
+  /**
+   * The whole object under {@code key}, or empty.
+   *
+   * @param key the object key
+   * @return the bytes read through {@code get}, or empty
+   */
   protected Optional<byte[]> read(String key) {
     Optional<InputStream> in = destination.get(key);
     if (in.isEmpty()) {
@@ -114,7 +162,12 @@ public abstract class DestinationContract {
     }
   }
 
-  /** The digest of the object's bytes as read back, or empty. */
+  /**
+   * The digest of the object's bytes as read back, or empty.
+   *
+   * @param key the object key
+   * @return the base64 MD5 of the bytes {@code get} returns, or empty
+   */
   protected Optional<String> digestOfStoredBytes(String key) {
     Optional<InputStream> in = destination.get(key);
     if (in.isEmpty()) {
@@ -127,7 +180,12 @@ public abstract class DestinationContract {
     }
   }
 
-  /** Asserts the object under {@code key} is exactly {@code expected}, by head and by get. */
+  /**
+   * Asserts the object under {@code key} is exactly {@code expected}, by head and by get.
+   *
+   * @param key the object key
+   * @param expected the bytes it must hold
+   */
   protected void assertHolds(String key, byte[] expected) {
     Optional<ObjectInfo> head = destination.head(key);
     assertThat(head).as("head(%s)", key).isPresent();
@@ -136,6 +194,11 @@ public abstract class DestinationContract {
     assertThat(read(key)).as("bytes of %s", key).hasValueSatisfying(b -> assertThat(b).isEqualTo(expected));
   }
 
+  /**
+   * Asserts there is no object under {@code key}, by head and by get.
+   *
+   * @param key the object key
+   */
   protected void assertAbsent(String key) {
     assertThat(destination.head(key)).as("head(%s)", key).isEmpty();
     Optional<InputStream> in = destination.get(key);
@@ -149,7 +212,12 @@ public abstract class DestinationContract {
     assertThat(in).as("get(%s)", key).isEmpty();
   }
 
-  /** Content that yields {@code good} bytes and then fails, as a dropped upload source would. */
+  /**
+   * Content that yields {@code good} bytes and then fails, as a dropped upload source would.
+   *
+   * @param good how many bytes the stream yields before it fails
+   * @return an opener whose streams fail with an {@code IOException} after {@code good} bytes
+   */
   protected static ContentOpener failingAfter(int good) {
     return () -> new InputStream() {
       private final InputStream data = new GeneratedInputStream(good, 11);

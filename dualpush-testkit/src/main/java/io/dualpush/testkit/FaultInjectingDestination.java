@@ -51,23 +51,47 @@ public final class FaultInjectingDestination implements Destination {
     this.name = delegate.describe();
   }
 
+  /**
+   * Wraps {@code delegate}; with no fault set, every call goes straight through to it, {@code overlaps}
+   * included.
+   *
+   * @param delegate the destination to wrap
+   * @return the wrapper
+   */
   public static FaultInjectingDestination wrap(Destination delegate) {
     return new FaultInjectingDestination(delegate);
   }
 
-  /** The next {@code n} writes fail with a transient error. */
+  /**
+   * The next {@code n} writes fail with a transient error.
+   *
+   * @param n how many writes fail, counted from now
+   * @return this wrapper
+   */
   public FaultInjectingDestination failNext(int n) {
     return failNext(n, true);
   }
 
-  /** The next {@code n} writes fail, transient or permanent. */
+  /**
+   * The next {@code n} writes fail, transient or permanent.
+   *
+   * @param n how many writes fail, counted from now
+   * @param transientFailure true for errors a retry may cure, false for permanent ones
+   * @return this wrapper
+   */
   public FaultInjectingDestination failNext(int n, boolean transientFailure) {
     failNextTransient = transientFailure;
     failNext.set(n);
     return this;
   }
 
-  /** Each write fails (transiently) with probability {@code rate}, drawn from a seeded generator. */
+  /**
+   * Each write fails (transiently) with probability {@code rate}, drawn from a seeded generator.
+   *
+   * @param rate the probability from 0 to 1
+   * @param seed seeds the generator, so a run can be repeated
+   * @return this wrapper
+   */
   public FaultInjectingDestination failAtRate(double rate, long seed) {
     if (rate < 0 || rate > 1) {
       throw new IllegalArgumentException("rate must be within [0, 1]");
@@ -77,7 +101,12 @@ public final class FaultInjectingDestination implements Destination {
     return this;
   }
 
-  /** Every call waits {@code latency} first. */
+  /**
+   * Every call waits {@code latency} first.
+   *
+   * @param latency the delay before each call, zero for none
+   * @return this wrapper
+   */
   public FaultInjectingDestination latency(Duration latency) {
     this.latency = Objects.requireNonNull(latency, "latency");
     return this;
@@ -87,6 +116,8 @@ public final class FaultInjectingDestination implements Destination {
    * Writes block until {@link #release()} or until their thread is interrupted (they then fail
    * with a transient error), as a write blocked on a socket does. See {@link #hangUninterruptibly()}
    * for a stall that an interrupt cannot end.
+   *
+   * @return this wrapper
    */
   public synchronized FaultInjectingDestination hang() {
     hangUninterruptibly = false;
@@ -107,6 +138,8 @@ public final class FaultInjectingDestination implements Destination {
    * stuck.hangUninterruptibly();   // the next calls stall, whatever interrupts them
    * stuck.release();               // the stalled calls return; new calls run normally
    * }</pre>
+   *
+   * @return this wrapper
    */
   public synchronized FaultInjectingDestination hangUninterruptibly() {
     hangUninterruptibly = true;
@@ -116,7 +149,11 @@ public final class FaultInjectingDestination implements Destination {
     return this;
   }
 
-  /** Lets hung calls go on and stops hanging new ones. */
+  /**
+   * Lets hung calls go on and stops hanging new ones.
+   *
+   * @return this wrapper
+   */
   public synchronized FaultInjectingDestination release() {
     CountDownLatch h = hang;
     hang = null;
@@ -127,24 +164,41 @@ public final class FaultInjectingDestination implements Destination {
     return this;
   }
 
-  /** Calls blocked right now by {@link #hang()} or {@link #hangUninterruptibly()}. */
+  /**
+   * Calls blocked right now by {@link #hang()} or {@link #hangUninterruptibly()}.
+   *
+   * @return the number of calls blocked now
+   */
   public int hungCalls() {
     return hung.get();
   }
 
-  /** The next {@code n} writes store the payload with one byte flipped. */
+  /**
+   * The next {@code n} writes store the payload with one byte flipped.
+   *
+   * @param n how many writes are corrupted, counted from now
+   * @return this wrapper
+   */
   public FaultInjectingDestination corruptNext(int n) {
     corruptNext.set(n);
     return this;
   }
 
-  /** Every call fails as if the destination were unreachable, until {@link #heal()}. */
+  /**
+   * Every call fails as if the destination were unreachable, until {@link #heal()}.
+   *
+   * @return this wrapper
+   */
   public FaultInjectingDestination partition() {
     partitioned = true;
     return this;
   }
 
-  /** Ends a partition and clears every pending fault. */
+  /**
+   * Ends a partition and clears every pending fault.
+   *
+   * @return this wrapper
+   */
   public FaultInjectingDestination heal() {
     partitioned = false;
     failNext.set(0);
@@ -155,16 +209,29 @@ public final class FaultInjectingDestination implements Destination {
     return this;
   }
 
-  /** Writes attempted through this wrapper. */
+  /**
+   * Writes attempted through this wrapper.
+   *
+   * @return the number of writes attempted
+   */
   public long putCount() {
     return puts.get();
   }
 
-  /** Failures injected so far. */
+  /**
+   * Failures injected so far.
+   *
+   * @return the number of injected failures
+   */
   public long injectedFailures() {
     return injectedFailures.get();
   }
 
+  /**
+   * The destination this wrapper forwards to.
+   *
+   * @return the wrapped destination
+   */
   public Destination delegate() {
     return delegate;
   }

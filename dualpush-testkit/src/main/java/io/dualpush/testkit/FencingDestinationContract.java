@@ -22,6 +22,14 @@ import org.junit.jupiter.api.Test;
  */
 public abstract class FencingDestinationContract extends DestinationContract {
 
+  /**
+   * A write of {@code content} under {@code key} carrying the fencing token {@code token}.
+   *
+   * @param key the object key
+   * @param content the payload, as UTF-8 text
+   * @param token the fencing token
+   * @return the request
+   */
   protected static WriteRequest fenced(String key, String content, long token) {
     return write(key, bytes(content), Map.of(), OptionalLong.of(token));
   }

@@ -16,6 +16,13 @@ public final class GeneratedInputStream extends InputStream {
   private long position;
   private long state;
 
+  /**
+   * A stream of {@code size} bytes generated from {@code seed}.
+   *
+   * @param size the number of bytes the stream yields before its end, 0 or more
+   * @param seed chooses the bytes; equal seeds give equal streams
+   * @throws IllegalArgumentException when {@code size} is negative
+   */
   public GeneratedInputStream(long size, long seed) {
     if (size < 0) {
       throw new IllegalArgumentException("size must not be negative");

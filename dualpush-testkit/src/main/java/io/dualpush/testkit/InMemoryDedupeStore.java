@@ -24,19 +24,34 @@ public final class InMemoryDedupeStore implements DedupeStore {
   private final InProcessDedupeStore delegate;
   private volatile boolean unavailable;
 
+  /** A store on the system UTC clock. */
   public InMemoryDedupeStore() {
     this(Clock.systemUTC());
   }
 
+  /**
+   * A store whose entries expire by {@code clock}, typically a {@link ManualClock}.
+   *
+   * @param clock the clock claims and entries expire by
+   */
   public InMemoryDedupeStore(Clock clock) {
     this.delegate = new InProcessDedupeStore(Objects.requireNonNull(clock, "'clock' cannot be null."));
   }
 
-  /** While {@code true}, every call fails with a transient {@link DestinationException}. */
+  /**
+   * While {@code true}, every call fails with a transient {@link DestinationException}.
+   *
+   * @param unavailable true to make every later call fail, false to heal
+   */
   public void setUnavailable(boolean unavailable) {
     this.unavailable = unavailable;
   }
 
+  /**
+   * Whether calls currently fail as if the store were down.
+   *
+   * @return true while {@link #setUnavailable(boolean)} holds it down
+   */
   public boolean isUnavailable() {
     return unavailable;
   }
@@ -59,7 +74,11 @@ public final class InMemoryDedupeStore implements DedupeStore {
     delegate.release(messageId);
   }
 
-  /** Entries held, expired ones not yet purged included. */
+  /**
+   * Entries held, expired ones not yet purged included.
+   *
+   * @return the number of entries
+   */
   public int size() {
     return delegate.size();
   }

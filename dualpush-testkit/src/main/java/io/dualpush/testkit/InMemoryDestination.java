@@ -36,10 +36,21 @@ public final class InMemoryDestination implements Destination {
   public record Stored(byte[] bytes, String md5, String etag, Instant lastModified, String transactionId,
       long fencingToken, Map<String, String> metadata) {}
 
+  /**
+   * An empty destination on the system UTC clock.
+   *
+   * @param name how {@link #describe()} names it in messages
+   */
   public InMemoryDestination(String name) {
     this(name, Clock.systemUTC());
   }
 
+  /**
+   * An empty destination whose objects' modification times come from {@code clock}.
+   *
+   * @param name how {@link #describe()} names it in messages
+   * @param clock the clock for modification times
+   */
   public InMemoryDestination(String name, Clock clock) {
     this.name = name;
     this.clock = clock;
@@ -132,12 +143,22 @@ public final class InMemoryDestination implements Destination {
     return true;
   }
 
-  /** The stored object, for assertions. */
+  /**
+   * The stored object, for assertions.
+   *
+   * @param key an object key
+   * @return the stored object, or empty
+   */
   public Optional<Stored> stored(String key) {
     return Optional.ofNullable(objects.get(key));
   }
 
-  /** The stored bytes, for assertions. */
+  /**
+   * The stored bytes, for assertions.
+   *
+   * @param key an object key
+   * @return the bytes held (not a copy), or empty
+   */
   public Optional<byte[]> bytes(String key) {
     return stored(key).map(Stored::bytes);
   }
@@ -145,17 +166,28 @@ public final class InMemoryDestination implements Destination {
   /**
    * Replaces an object's bytes behind dualpush's back (bit rot, a stray tool); the reported MD5
    * stays the old one, as a service's stored Content-MD5 would.
+   *
+   * @param key an object key; nothing happens when it holds no object
+   * @param bytes the new bytes
    */
   public void tamper(String key, byte[] bytes) {
     objects.computeIfPresent(key, (k, s) -> new Stored(bytes, s.md5(), s.etag(), s.lastModified(), s.transactionId(), s.fencingToken(), s.metadata()));
   }
 
-  /** Number of objects held. */
+  /**
+   * Number of objects held.
+   *
+   * @return the number of objects
+   */
   public int size() {
     return objects.size();
   }
 
-  /** Number of writes that stored bytes (re-puts of the same content excluded). */
+  /**
+   * Number of writes that stored bytes (re-puts of the same content excluded).
+   *
+   * @return the number of writes
+   */
   public long writeCount() {
     return writes.get();
   }

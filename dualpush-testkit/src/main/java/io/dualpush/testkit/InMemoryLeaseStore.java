@@ -24,19 +24,34 @@ public final class InMemoryLeaseStore implements LeaseStore {
   private final InProcessLeaseStore delegate;
   private volatile boolean unavailable;
 
+  /** A store on the system UTC clock. */
   public InMemoryLeaseStore() {
     this(Clock.systemUTC());
   }
 
+  /**
+   * A store whose leases expire by {@code clock}, typically a {@link ManualClock}.
+   *
+   * @param clock the clock leases expire by
+   */
   public InMemoryLeaseStore(Clock clock) {
     this.delegate = new InProcessLeaseStore(Objects.requireNonNull(clock, "'clock' cannot be null."));
   }
 
-  /** While {@code true}, every call fails with a transient {@link DestinationException}. */
+  /**
+   * While {@code true}, every call fails with a transient {@link DestinationException}.
+   *
+   * @param unavailable true to make every later call fail, false to heal
+   */
   public void setUnavailable(boolean unavailable) {
     this.unavailable = unavailable;
   }
 
+  /**
+   * Whether calls currently fail as if the store were down.
+   *
+   * @return true while {@link #setUnavailable(boolean)} holds it down
+   */
   public boolean isUnavailable() {
     return unavailable;
   }

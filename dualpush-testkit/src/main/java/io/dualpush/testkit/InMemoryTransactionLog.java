@@ -19,6 +19,7 @@ public final class InMemoryTransactionLog implements TransactionLog {
   private final TransactionIndex index = new TransactionIndex();
   private volatile boolean closed;
 
+  /** An empty log. */
   public InMemoryTransactionLog() {
     this.entries = new ArrayList<>();
   }
@@ -71,7 +72,11 @@ public final class InMemoryTransactionLog implements TransactionLog {
     closed = true;
   }
 
-  /** Every entry appended so far, in order. */
+  /**
+   * Every entry appended so far, in order.
+   *
+   * @return a copy of the entries
+   */
   public synchronized List<LogEntry> entries() {
     return List.copyOf(entries);
   }
@@ -79,6 +84,8 @@ public final class InMemoryTransactionLog implements TransactionLog {
   /**
    * What a process restarting after a crash would see: every appended entry is durable here, so
    * this is {@link #reopen()}, after which this log refuses appends.
+   *
+   * @return the reopened log
    */
   public InMemoryTransactionLog crashAndReopen() {
     closed = true;
@@ -95,7 +102,11 @@ public final class InMemoryTransactionLog implements TransactionLog {
     }
   }
 
-  /** A new log holding the same entries, as a process restarting on the same storage would see. */
+  /**
+   * A new log holding the same entries, as a process restarting on the same storage would see.
+   *
+   * @return the new log, its index rebuilt from the entries
+   */
   public synchronized InMemoryTransactionLog reopen() {
     return new InMemoryTransactionLog(entries);
   }

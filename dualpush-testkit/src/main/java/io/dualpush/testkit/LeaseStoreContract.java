@@ -36,24 +36,51 @@ public abstract class LeaseStoreContract {
   protected LeaseStore store;
   private String name;
 
+  /**
+   * A new store to test; called before each test.
+   *
+   * @return the store
+   */
   protected abstract LeaseStore createStore();
 
-  /** Moves the store's clock forward by {@code d} (a store on real time may sleep). */
+  /**
+   * Moves the store's clock forward by {@code d} (a store on real time may sleep).
+   *
+   * @param d how far to move
+   */
   protected abstract void advance(Duration d);
 
-  /** Releases what {@link #createStore()} made. Does nothing by default. */
+  /**
+   * Releases what {@link #createStore()} made. Does nothing by default.
+   *
+   * @param store the store this test used
+   * @throws Exception when releasing fails; the test then fails
+   */
   protected void closeStore(LeaseStore store) throws Exception {}
 
+  /**
+   * The lease TTL the tests use: 30 s unless overridden (a store on real time may shorten it).
+   *
+   * @return the lease TTL
+   */
   protected Duration ttl() {
     return Duration.ofSeconds(30);
   }
 
-  /** How far past a TTL the tests advance before expecting expiry; the store's clock resolution. */
+  /**
+   * How far past a TTL the tests advance before expecting expiry; the store's clock resolution.
+   *
+   * @return the margin, 1 ms unless overridden
+   */
   protected Duration expiryMargin() {
     return Duration.ofMillis(1);
   }
 
-  /** Number of threads in the concurrency test. */
+  /**
+   * Number of threads in the concurrency test.
+   *
+   * @return the number of threads, 16 unless overridden
+   */
   protected int threads() {
     return 16;
   }
@@ -71,7 +98,11 @@ public abstract class LeaseStoreContract {
     }
   }
 
-  /** The lease name of the running test; unique, so a shared store does not mix tests. */
+  /**
+   * The lease name of the running test; unique, so a shared store does not mix tests.
+   *
+   * @return the name
+   */
   protected String name() {
     return name;
   }

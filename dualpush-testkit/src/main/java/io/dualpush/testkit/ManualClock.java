@@ -25,6 +25,11 @@ public final class ManualClock extends Clock {
     this(Instant.parse("2026-01-01T00:00:00Z"));
   }
 
+  /**
+   * A clock at {@code start}, in UTC, that moves only when told to.
+   *
+   * @param start the first instant it reads
+   */
   public ManualClock(Instant start) {
     this(start, ZoneOffset.UTC);
   }
@@ -34,12 +39,22 @@ public final class ManualClock extends Clock {
     this.zone = zone;
   }
 
-  /** Moves time forward (or back, for a negative span) and returns the new instant. */
+  /**
+   * Moves time forward (or back, for a negative span) and returns the new instant.
+   *
+   * @param by the span to move; negative moves back
+   * @return the new instant
+   */
   public synchronized Instant advance(Duration by) {
     now = now.plus(by);
     return now;
   }
 
+  /**
+   * Sets the time, forward or back.
+   *
+   * @param instant the instant the clock reads from now on
+   */
   public synchronized void set(Instant instant) {
     now = Objects.requireNonNull(instant, "instant");
   }

@@ -23,18 +23,32 @@ public final class RecordingAlertSink implements AlertSink {
     alerts.add(Objects.requireNonNull(alert, "'alert' cannot be null."));
   }
 
-  /** Every alert raised so far, oldest first; a snapshot. */
+  /**
+   * Every alert raised so far, oldest first; a snapshot.
+   *
+   * @return an unmodifiable copy of the alerts
+   */
   public List<Alert> alerts() {
     return List.copyOf(alerts);
   }
 
-  /** The alerts of {@code type}, oldest first; a snapshot. */
+  /**
+   * The alerts of {@code type}, oldest first; a snapshot.
+   *
+   * @param type the alert type to select
+   * @return an unmodifiable list, possibly empty
+   */
   public List<Alert> alertsOfType(Alert.Type type) {
     Objects.requireNonNull(type, "'type' cannot be null.");
     return alerts.stream().filter(a -> a.type() == type).toList();
   }
 
-  /** The alerts of at least {@code severity}, oldest first; a snapshot. */
+  /**
+   * The alerts of at least {@code severity}, oldest first; a snapshot.
+   *
+   * @param severity the lowest severity to select
+   * @return an unmodifiable list, possibly empty
+   */
   public List<Alert> alertsAtLeast(Alert.Severity severity) {
     Objects.requireNonNull(severity, "'severity' cannot be null.");
     return alerts.stream().filter(a -> a.severity().compareTo(severity) >= 0).toList();

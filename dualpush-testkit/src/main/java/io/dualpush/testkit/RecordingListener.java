@@ -23,18 +23,32 @@ public final class RecordingListener implements DualPushListener {
     events.add(Objects.requireNonNull(event, "'event' cannot be null."));
   }
 
-  /** Every event received so far, oldest first; a snapshot. */
+  /**
+   * Every event received so far, oldest first; a snapshot.
+   *
+   * @return an unmodifiable copy of the events
+   */
   public List<DualPushEvent> events() {
     return List.copyOf(events);
   }
 
-  /** The events of {@code type}, oldest first; a snapshot. */
+  /**
+   * The events of {@code type}, oldest first; a snapshot.
+   *
+   * @param type the event type to select
+   * @return an unmodifiable list, possibly empty
+   */
   public List<DualPushEvent> eventsOfType(DualPushEvent.Type type) {
     Objects.requireNonNull(type, "'type' cannot be null.");
     return events.stream().filter(e -> e.type() == type).toList();
   }
 
-  /** The events concerning {@code transactionId}, oldest first; a snapshot. */
+  /**
+   * The events concerning {@code transactionId}, oldest first; a snapshot.
+   *
+   * @param transactionId the transaction to select
+   * @return an unmodifiable list, possibly empty
+   */
   public List<DualPushEvent> eventsOf(String transactionId) {
     Objects.requireNonNull(transactionId, "'transactionId' cannot be null.");
     return events.stream().filter(e -> e.transactionId().equals(transactionId)).toList();

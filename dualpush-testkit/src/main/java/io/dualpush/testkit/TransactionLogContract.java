@@ -45,18 +45,26 @@ public abstract class TransactionLogContract {
   protected static final String MD5 = "1B2M2Y8AsgTpgAmY7PhCfg==";
   /** An instant with nanoseconds, so a log that rounds timestamps fails. */
   protected static final Instant T0 = Instant.parse("2026-11-24T10:00:00.123456789Z");
+  /** The targets of {@link #started}: {@code primary} and {@code secondary}, both required. */
   protected static final List<LogEntry.Target> TWO_REQUIRED =
       List.of(new LogEntry.Target("primary", true), new LogEntry.Target("secondary", true));
 
   /** The log under test; replaced by {@link #restart()}. */
   protected TransactionLog log;
 
-  /** A new, empty log. Called before each test. */
+  /**
+   * A new, empty log. Called before each test.
+   *
+   * @return the log
+   */
   protected abstract TransactionLog createLog();
 
   /**
    * A log over the same storage as {@code closed}, which has just been closed: what a process
    * restarting on that storage would open.
+   *
+   * @param closed the log just closed
+   * @return a log open over the same storage
    */
   protected abstract TransactionLog reopen(TransactionLog closed);
 
@@ -64,6 +72,9 @@ public abstract class TransactionLogContract {
    * Simulates a crash of the process holding {@code log} (kill -9: no close, no flush, nothing
    * beyond what {@link TransactionLog#append} already made durable) and returns a log opened over
    * the same storage, as the restarted process would.
+   *
+   * @param log the log to crash; not closed
+   * @return a log open over the same storage
    */
   protected abstract TransactionLog crashAndReopen(TransactionLog log);
 
@@ -71,10 +82,17 @@ public abstract class TransactionLogContract {
    * Tears the last record of {@code closedLog}'s storage, as a crash in the middle of writing it
    * would: cuts {@code bytes} bytes (fewer than the last record holds) off the end. A log that does
    * not store bytes drops its last entry.
+   *
+   * @param closedLog a closed log
+   * @param bytes how many bytes to cut, at least 1
    */
   protected abstract void truncateTail(TransactionLog closedLog, int bytes);
 
-  /** Number of threads in the concurrency test. */
+  /**
+   * Number of threads in the concurrency test.
+   *
+   * @return the number of threads, 8 unless overridden
+   */
   protected int threads() {
     return 8;
   }
@@ -91,7 +109,11 @@ public abstract class TransactionLogContract {
     }
   }
 
-  /** Closes the log and reopens it over the same storage. */
+  /**
+   * Closes the log and reopens it over the same storage.
+   *
+   * @return the reopened log, also now in {@link #log}
+   */
   protected TransactionLog restart() {
     TransactionLog old = log;
     old.close();
@@ -102,21 +124,47 @@ public abstract class TransactionLogContract {
 
   // ------------------------------------------------------------------ entry factories
 
-  /** The instant {@code seconds} after {@link #T0}. */
+  /**
+   * The instant {@code seconds} after {@link #T0}.
+   *
+   * @param seconds seconds after {@link #T0}
+   * @return the instant
+   */
   protected static Instant at(long seconds) {
     return T0.plusSeconds(seconds);
   }
 
-  /** A fresh transaction id, so a log shared between tests does not mix them. */
+  /**
+   * A fresh transaction id, so a log shared between tests does not mix them.
+   *
+   * @param name a readable stem
+   * @return {@code name} with a random suffix
+   */
   protected static String txn(String name) {
     return name + "-" + UUID.randomUUID().toString().substring(0, 8);
   }
 
+  /**
+   * A minimal start of {@code txn} for {@code key}: 42 bytes, two required targets, both needed to
+   * acknowledge.
+   *
+   * @param txn the transaction id
+   * @param key the object key
+   * @param at when it started
+   * @return the entry
+   */
   protected static LogEntry.Started started(String txn, String key, Instant at) {
     return new LogEntry.Started(txn, at, key, 42, MD5, "", "", "application/octet-stream", Map.of(), TWO_REQUIRED, 2, "");
   }
 
-  /** A start with every field filled in, unicode included. */
+  /**
+   * A start with every field filled in, unicode included.
+   *
+   * @param txn the transaction id
+   * @param key the object key
+   * @param at when it started
+   * @return the entry
+   */
   protected static LogEntry.Started fullStarted(String txn, String key, Instant at) {
     return new LogEntry.Started(txn, at, key, 1L << 40, "rL0Y20zC+Fzt72VPzMSk2A==", "sales", "msg-" + txn, "text/csv",
         Map.of("owner", "équipe a", "_x", ""),
@@ -124,19 +172,40 @@ public abstract class TransactionLogContract {
         2, "/data/in/sales.csv");
   }
 
+  /**
+   * A status change of one copy: VERIFIED ones carry the MD5, FAILED ones an error.
+   *
+   * @param txn the transaction id
+   * @param destination the destination's id
+   * @param status the new status
+   * @param at when it changed
+   * @return the entry
+   */
   protected static LogEntry.CopyUpdated copy(String txn, String destination, CopyStatus status, Instant at) {
     return new LogEntry.CopyUpdated(txn, at, destination, status, status == CopyStatus.VERIFIED ? MD5 : "",
         status == CopyStatus.FAILED ? "boom" : "", false);
   }
 
-  /** Appends a started transaction of {@code key} and returns its id. */
+  /**
+   * Appends a started transaction of {@code key} and returns its id.
+   *
+   * @param name a readable stem for the id
+   * @param key the object key
+   * @param at when it started
+   * @return the new transaction's id
+   */
   protected String begin(String name, String key, Instant at) {
     String id = txn(name);
     log.append(started(id, key, at));
     return id;
   }
 
-  /** Appends the entries that verify both copies of a {@link #started} transaction. */
+  /**
+   * Appends the entries that verify both copies of a {@link #started} transaction.
+   *
+   * @param txn a transaction begun with {@link #begin}
+   * @param at when the copies were verified
+   */
   protected void verifyBoth(String txn, Instant at) {
     log.append(copy(txn, "primary", CopyStatus.VERIFIED, at));
     log.append(copy(txn, "secondary", CopyStatus.VERIFIED, at));
