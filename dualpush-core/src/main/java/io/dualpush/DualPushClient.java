@@ -154,7 +154,11 @@ public final class DualPushClient implements AutoCloseable {
     async.resetCircuitBreaker(destinationId);
   }
 
-  /** The async client this one wraps. */
+  /**
+   * The async client this one wraps; both share one engine, so a push through either is the same.
+   *
+   * @return the wrapped async client
+   */
   public DualPushAsyncClient async() {
     return async;
   }
