@@ -52,7 +52,7 @@ public final class Harness {
   static final double AZURE_SPEEDUP_TARGET = 1.6;
   private static final Set<String> TREE_OPTIONS = Set.of("files", "heap", "jar", "baseline-jar", "rounds", "dir");
   private static final Set<String> JOB_OPTIONS = Set.of("small", "large", "small-parallel", "large-parallel", "sizes",
-      "rounds", "jar", "launcher", "baseline-jar", "java-opts", "plain-java-opts", "dir", "pause");
+      "rounds", "jar", "launcher", "baseline-jar", "java-opts", "plain-java-opts", "dir", "pause", "sides");
   static final double JOB_RATIO_TARGET = 1.0;
 
   private Harness() {}
@@ -164,24 +164,32 @@ public final class Harness {
       List<String> prefix = new java.util.ArrayList<>(List.of(java));
       prefix.addAll(javaOpts);
       prefix.addAll(List.of("-jar", jar.toString()));
-      sides.add(new JobBench.Side("dualpush", prefix, Map.of(), true));
+      sides.add(new JobBench.Side("dualpush", prefix, Map.of(), true, false));
     } else {
-      // The launcher runs the jar it is given in DUALPUSH_JAR with the java of JAVA_HOME.
+      // The launcher runs the jar it is given in DUALPUSH_JAR with the java of JAVA_HOME, and keeps
+      // its class-data archive under XDG_CACHE_HOME: a fresh one, so its first run is seen.
+      Path cache = Path.of(o.getOrDefault("dir", "target/job-bench")).toAbsolutePath().resolve("cache");
+      JobBench.delete(cache);
       sides.add(new JobBench.Side("dualpush", List.of(Path.of(launcher).toAbsolutePath().toString()),
           JobBench.env("JAVA_HOME", System.getProperty("java.home"), "DUALPUSH_JAR", jar.toString(),
-              "DUALPUSH_JAVA_OPTS", String.join(" ", javaOpts)), true));
+              "DUALPUSH_JAVA_OPTS", String.join(" ", javaOpts), "XDG_CACHE_HOME", cache.toString()), true, true));
     }
     if (o.containsKey("baseline-jar")) {
       Path baseline = Path.of(o.get("baseline-jar")).toAbsolutePath();
       List<String> prefix = new java.util.ArrayList<>(List.of(java));
       prefix.addAll(javaOpts);
       prefix.addAll(List.of("-jar", baseline.toString()));
-      sides.add(new JobBench.Side("dualpush baseline", prefix, Map.of(), true));
+      sides.add(new JobBench.Side("dualpush baseline", prefix, Map.of(), true, false));
     }
     List<String> plain = new java.util.ArrayList<>(List.of(java));
     plain.addAll(plainOpts);
     plain.addAll(List.of("-cp", self.toString(), PlainSdkJob.class.getName()));
-    sides.add(new JobBench.Side("plain SDK", plain, Map.of(), false));
+    sides.add(new JobBench.Side("plain SDK", plain, Map.of(), false, false));
+    if (o.containsKey("sides")) {
+      // For experiments: only some sides (dualpush, baseline, plain).
+      List<String> wanted = List.of(o.get("sides").split(","));
+      sides.removeIf(s -> !wanted.contains(s.name().equals("plain SDK") ? "plain" : s.name().equals("dualpush") ? "dualpush" : "baseline"));
+    }
 
     List<JobBench.Workload> workloads = new java.util.ArrayList<>();
     List<String> sizes = List.of(o.getOrDefault("sizes", "4k,1m").split(","));
@@ -217,6 +225,14 @@ public final class Harness {
           s.workload().label(), s.workload().objects(), s.workload().parallel(), s.side(), s.objectsPerSecond(),
           s.minRate(), s.maxRate(), s.objectsPerSecond() / reference.objectsPerSecond(), s.cpuMsPerObject(),
           s.azuriteMsPerObject(), s.startupCpuSeconds(), s.startupWallSeconds());
+    }
+    for (JobBench.Run r : runs) {
+      if (r.round() < 0) {
+        System.out.printf(Locale.ROOT, "%nFirst run of %s (before round 1, not in the figures above: it records the class-data "
+            + "archive as it exits): %s × %,d in %.2f s wall, %.2f s CPU (%.0f objects/s, %.2f ms CPU per object)%n",
+            r.side(), r.workload().label(), r.workload().objects(), r.wallSeconds(), r.cpuSeconds(),
+            r.workload().objects() / r.wallSeconds(), r.cpuSeconds() * 1000 / r.workload().objects());
+      }
     }
     System.out.println();
     for (JobBench.Summary s : summaries) {
@@ -552,7 +568,8 @@ public final class Harness {
                        --launcher PATH|java (samples/bin/dualpush when present, else java -jar)
                        --jar JAR (samples/target/dualpush-samples.jar)  --baseline-jar JAR another build, run with java -jar
                        --java-opts "OPTS" added to the CLI's JVM (e.g. a JFR recording)  --plain-java-opts "OPTS"
-                       --pause SECONDS between runs (2)  --dir DIR data and work files (target/job-bench)""");
+                       --pause SECONDS between runs (2)  --dir DIR data and work files (target/job-bench)
+                       --sides dualpush,baseline,plain (all) for experiments: run only these""");
   }
 
   private static String micros(long nanos) {
