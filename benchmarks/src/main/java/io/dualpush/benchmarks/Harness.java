@@ -226,6 +226,30 @@ public final class Harness {
           s.minRate(), s.maxRate(), s.objectsPerSecond() / reference.objectsPerSecond(), s.cpuMsPerObject(),
           s.azuriteMsPerObject(), s.startupCpuSeconds(), s.startupWallSeconds());
     }
+    System.out.println();
+    System.out.println("Job CPU per object by thread group (ms; each thread's CPU as last seen in /proc/PID/task/*/stat, "
+        + "read every 100 ms; \"unseen\": the total minus the groups, i.e. threads that ended between two looks and the "
+        + "process's exit):");
+    System.out.println();
+    StringBuilder head = new StringBuilder("| workload | side |");
+    StringBuilder rule = new StringBuilder("|---|---|");
+    for (Map.Entry<String, List<String>> g : JobBench.GROUPS) {
+      head.append(' ').append(g.getKey()).append(" |");
+      rule.append("---:|");
+    }
+    System.out.println(head + " other | unseen | total |");
+    System.out.println(rule + "---:|---:|---:|");
+    for (JobBench.Summary s : summaries) {
+      StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "| %s × %,d | %s |", s.workload().label(),
+          s.workload().objects(), s.side()));
+      double seen = 0;
+      for (double v : s.threadMsPerObject().values()) {
+        row.append(String.format(Locale.ROOT, " %.2f |", v));
+        seen += v;
+      }
+      row.append(String.format(Locale.ROOT, " %.2f | %.2f |", s.cpuMsPerObject() - seen, s.cpuMsPerObject()));
+      System.out.println(row);
+    }
     for (JobBench.Run r : runs) {
       if (r.round() < 0) {
         System.out.printf(Locale.ROOT, "%nFirst run of %s (before round 1, not in the figures above: it records the class-data "

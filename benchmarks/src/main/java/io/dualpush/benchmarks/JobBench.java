@@ -53,9 +53,27 @@ final class JobBench {
    */
   record Side(String name, List<String> prefix, Map<String, String> env, boolean cli, boolean firstRun) {}
 
-  /** One run of one side. */
+  /**
+   * One run of one side. {@code threadCpu}: CPU seconds by thread group (see {@link #GROUPS}), as
+   * last seen in {@code /proc} while the child ran; what threads that ended between two looks
+   * used is in no group, so the groups add up to less than {@code cpuSeconds}.
+   */
   record Run(String side, Workload workload, int round, double wallSeconds, double cpuSeconds, double azuriteCpuSeconds,
-      String summary) {}
+      String summary, Map<String, Double> threadCpu) {}
+
+  /**
+   * Thread groups for the CPU split, by the name the JVM gives each thread (the kernel keeps its
+   * first 15 characters), first match wins.
+   */
+  static final List<Map.Entry<String, List<String>>> GROUPS = List.of(
+      Map.entry("JIT", List.of("C1 CompilerThre", "C2 CompilerThre")),
+      Map.entry("GC + VM", List.of("GC Thread", "G1 ", "VM ", "Service Thread", "Sweeper thread", "Monitor Deflati",
+          "Reference Handl", "Finalizer", "Signal Dispatch", "Common-Cleaner", "Notification Th")),
+      Map.entry("HTTP client", List.of("azure-sdk-globa", "HttpClient-", "ForkJoinPool.co", "parallel-", "Thread-")),
+      Map.entry("SDK calls", List.of("dualpush-io-", "pool-")),
+      Map.entry("hash + log append", List.of("dualpush-push-")),
+      Map.entry("log writer", List.of("dualpush-wal-wr")),
+      Map.entry("main + timers", List.of("main", "java", "dualpush-timer", "dualpush-progre", "dualpush-repair")));
 
   static final String ENV_A = "DUALPUSH_BENCH_A";
   static final String ENV_B = "DUALPUSH_BENCH_B";
@@ -134,6 +152,7 @@ final class JobBench {
     double azuriteBefore = cpu(a, b);
     long start = System.nanoTime();
     Process p = pb.start();
+    Map<String, Double> threadCpu = watchThreads(p);
     int exit = p.waitFor();
     double wall = (System.nanoTime() - start) / 1e9;
     double azurite = cpu(a, b) - azuriteBefore;
@@ -153,12 +172,73 @@ final class JobBench {
     String summary = lines.stream()
         .filter(l -> l.startsWith("pushed ") || l.contains(" transaction(s), ") || l.startsWith("plain SDK: "))
         .reduce((x, y) -> x + " / " + y).orElse("");
-    Run r = new Run(side.name(), w, round, wall, cpu, azurite, summary);
+    Run r = new Run(side.name(), w, round, wall, cpu, azurite, summary, threadCpu);
     System.out.printf(Locale.ROOT, "  %-7s %-24s %-16s %6.2f s wall  %7.2f s CPU  Azurite %6.2f s CPU  %s%n",
         round < 0 ? "first" : "round " + (round + 1),
         side.name(), w.label(), wall, cpu, azurite, w.objects() == 0 ? "" : String.format(Locale.ROOT, "%.0f obj/s",
             w.objects() / wall));
     return r;
+  }
+
+  /**
+   * Until {@code p} ends: every 100 ms, the CPU time of each thread of the JVM it runs (its java
+   * descendant, or itself), from {@code /proc/PID/task/TID/stat}; then the last figure of each
+   * thread, summed by {@link #GROUPS} (names outside them under "other"). Empty where there is no
+   * {@code /proc}.
+   */
+  private static Map<String, Double> watchThreads(Process p) throws InterruptedException {
+    Map<Long, Long> ticks = new java.util.HashMap<>();
+    Map<Long, String> names = new java.util.HashMap<>();
+    long java = -1;
+    while (p.isAlive()) {
+      if (java < 0) {
+        java = p.toHandle().descendants()
+            .filter(h -> h.info().command().map(c -> c.endsWith("/java")).orElse(false))
+            .mapToLong(ProcessHandle::pid).findFirst().orElse(-1);
+      }
+      if (java >= 0) {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(java), "task"))) {
+          for (Path t : (Iterable<Path>) tasks::iterator) {
+            try {
+              String stat = Files.readString(t.resolve("stat"));
+              int open = stat.indexOf('(');
+              int close = stat.lastIndexOf(')');
+              String[] f = stat.substring(close + 2).split(" ");
+              long tid = Long.parseLong(t.getFileName().toString());
+              // fields 14 and 15 of stat (utime, stime); f[0] is field 3
+              ticks.put(tid, Long.parseLong(f[11]) + Long.parseLong(f[12]));
+              names.put(tid, stat.substring(open + 1, close));
+            } catch (IOException | RuntimeException e) {
+              // the thread ended between the listing and the read
+            }
+          }
+        } catch (IOException | java.io.UncheckedIOException e) {
+          // the process ended
+        }
+      }
+      Thread.sleep(100);
+    }
+    Map<String, Double> groups = new LinkedHashMap<>();
+    for (Map.Entry<Long, Long> e : ticks.entrySet()) {
+      String name = names.get(e.getKey());
+      String group = GROUPS.stream().filter(g -> g.getValue().stream().anyMatch(name::startsWith)).map(Map.Entry::getKey)
+          .findFirst().orElse("other");
+      groups.merge(group, e.getValue() / (double) CLOCK_TICKS, Double::sum);
+    }
+    return groups;
+  }
+
+  /** Clock ticks per second of {@code /proc}'s CPU times; 100 on Linux unless configured otherwise. */
+  private static final long CLOCK_TICKS = clockTicks();
+
+  private static long clockTicks() {
+    try {
+      Process p = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+      return p.waitFor() == 0 ? Long.parseLong(out) : 100;
+    } catch (IOException | InterruptedException | NumberFormatException e) {
+      return 100;
+    }
   }
 
   private static double cpu(AzuriteProcess a, AzuriteProcess b) {
@@ -202,7 +282,8 @@ final class JobBench {
 
   /** Objects/s over the summed wall time of a side's runs of one workload, and CPU per object. */
   record Summary(String side, Workload workload, int runs, double objectsPerSecond, double minRate, double maxRate,
-      double cpuMsPerObject, double azuriteMsPerObject, double startupCpuSeconds, double startupWallSeconds) {}
+      double cpuMsPerObject, double azuriteMsPerObject, double startupCpuSeconds, double startupWallSeconds,
+      Map<String, Double> threadMsPerObject) {}
 
   static List<Summary> summarize(List<Run> runs, List<Workload> workloads, List<Side> sides) {
     List<Summary> out = new ArrayList<>();
@@ -223,8 +304,21 @@ final class JobBench {
             mine.stream().mapToDouble(Run::cpuSeconds).sum() * 1000 / objects,
             mine.stream().mapToDouble(Run::azuriteCpuSeconds).sum() * 1000 / objects,
             startup.stream().mapToDouble(Run::cpuSeconds).average().orElse(0),
-            startup.stream().mapToDouble(Run::wallSeconds).average().orElse(0)));
+            startup.stream().mapToDouble(Run::wallSeconds).average().orElse(0), perObject(mine, objects)));
       }
+    }
+    return out;
+  }
+
+  /** Thread groups' CPU in ms per object over the runs, in {@link #GROUPS} order, then "other". */
+  private static Map<String, Double> perObject(List<Run> runs, double objects) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    for (Map.Entry<String, List<String>> g : GROUPS) {
+      out.put(g.getKey(), 0.0);
+    }
+    out.put("other", 0.0);
+    for (Run r : runs) {
+      r.threadCpu().forEach((k, v) -> out.merge(k, v * 1000 / objects, Double::sum));
     }
     return out;
   }
