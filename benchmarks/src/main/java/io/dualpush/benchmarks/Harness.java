@@ -30,6 +30,8 @@ import java.util.Set;
  *     [--azure-warmup N] [--dir DIR]
  * java -jar benchmarks/target/dualpush-benchmarks.jar tree [--files N] [--heap 256m] [--jar JAR]
  *     [--baseline-jar JAR] [--rounds R] [--dir DIR]
+ * java -jar benchmarks/target/dualpush-benchmarks.jar job [--sizes 4k,1m] [--small N] [--large N] [--rounds R]
+ *     [--launcher PATH|java] [--jar JAR] [--baseline-jar JAR] [--java-opts OPTS] [--dir DIR]
  * </pre>
  */
 public final class Harness {
@@ -49,6 +51,9 @@ public final class Harness {
       "dir");
   static final double AZURE_SPEEDUP_TARGET = 1.6;
   private static final Set<String> TREE_OPTIONS = Set.of("files", "heap", "jar", "baseline-jar", "rounds", "dir");
+  private static final Set<String> JOB_OPTIONS = Set.of("small", "large", "small-parallel", "large-parallel", "sizes",
+      "rounds", "jar", "launcher", "baseline-jar", "java-opts", "plain-java-opts", "dir", "pause", "sides");
+  static final double JOB_RATIO_TARGET = 1.0;
 
   private Harness() {}
 
@@ -99,6 +104,10 @@ public final class Harness {
         check(options, TREE_OPTIONS);
         tree(options);
       }
+      case "job" -> {
+        check(options, JOB_OPTIONS);
+        job(options);
+      }
       case "all" -> {
         check(options, union(OVERHEAD_OPTIONS, PARALLELISM_OPTIONS));
         String started = now();
@@ -137,6 +146,131 @@ public final class Harness {
       System.out.printf(Locale.ROOT, "| %s | %s | %d | %.1f | %,.0f | %,d | %s |%n", s.jar(), s.command(), s.exit(),
           s.seconds(), files / s.seconds(), s.peakKib() / 1024, s.summary());
     }
+  }
+
+  // ------------------------------------------------------------------ job
+
+  private static void job(Map<String, String> o) throws Exception {
+    // The harness's own Azure calls (creating and counting containers) must not log per request.
+    System.setProperty("org.slf4j.simpleLogger.log.com.azure", "error");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path jar = Path.of(o.getOrDefault("jar", "samples/target/dualpush-samples.jar")).toAbsolutePath();
+    Path self = Path.of(Harness.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    List<String> javaOpts = words(o.getOrDefault("java-opts", ""));
+    List<String> plainOpts = words(o.getOrDefault("plain-java-opts", ""));
+    String launcher = o.getOrDefault("launcher", Files.isExecutable(Path.of("samples/bin/dualpush")) ? "samples/bin/dualpush" : "java");
+    List<JobBench.Side> sides = new java.util.ArrayList<>();
+    if (launcher.equals("java")) {
+      List<String> prefix = new java.util.ArrayList<>(List.of(java));
+      prefix.addAll(javaOpts);
+      prefix.addAll(List.of("-jar", jar.toString()));
+      sides.add(new JobBench.Side("dualpush", prefix, Map.of(), true, false));
+    } else {
+      // The launcher runs the jar it is given in DUALPUSH_JAR with the java of JAVA_HOME, and keeps
+      // its class-data archive under XDG_CACHE_HOME: a fresh one, so its first run is seen.
+      Path cache = Path.of(o.getOrDefault("dir", "target/job-bench")).toAbsolutePath().resolve("cache");
+      JobBench.delete(cache);
+      sides.add(new JobBench.Side("dualpush", List.of(Path.of(launcher).toAbsolutePath().toString()),
+          JobBench.env("JAVA_HOME", System.getProperty("java.home"), "DUALPUSH_JAR", jar.toString(),
+              "DUALPUSH_JAVA_OPTS", String.join(" ", javaOpts), "XDG_CACHE_HOME", cache.toString()), true, true));
+    }
+    if (o.containsKey("baseline-jar")) {
+      Path baseline = Path.of(o.get("baseline-jar")).toAbsolutePath();
+      List<String> prefix = new java.util.ArrayList<>(List.of(java));
+      prefix.addAll(javaOpts);
+      prefix.addAll(List.of("-jar", baseline.toString()));
+      sides.add(new JobBench.Side("dualpush baseline", prefix, Map.of(), true, false));
+    }
+    List<String> plain = new java.util.ArrayList<>(List.of(java));
+    plain.addAll(plainOpts);
+    plain.addAll(List.of("-cp", self.toString(), PlainSdkJob.class.getName()));
+    sides.add(new JobBench.Side("plain SDK", plain, Map.of(), false, false));
+    if (o.containsKey("sides")) {
+      // For experiments: only some sides (dualpush, baseline, plain).
+      List<String> wanted = List.of(o.get("sides").split(","));
+      sides.removeIf(s -> !wanted.contains(s.name().equals("plain SDK") ? "plain" : s.name().equals("dualpush") ? "dualpush" : "baseline"));
+    }
+
+    List<JobBench.Workload> workloads = new java.util.ArrayList<>();
+    List<String> sizes = List.of(o.getOrDefault("sizes", "4k,1m").split(","));
+    if (sizes.contains("4k")) {
+      workloads.add(new JobBench.Workload("4 KiB", 4 * 1024, intOption(o, "small", 3000), intOption(o, "small-parallel", 8)));
+    }
+    if (sizes.contains("1m")) {
+      workloads.add(new JobBench.Workload("1 MiB", 1024 * 1024, intOption(o, "large", 600), intOption(o, "large-parallel", 4)));
+    }
+    int rounds = intOption(o, "rounds", 3);
+    Path dir = Files.createDirectories(Path.of(o.getOrDefault("dir", "target/job-bench"))).toAbsolutePath();
+    String started = now();
+    System.out.printf(Locale.ROOT, "job: the pipeline CLI (launcher %s, jar %s%s) against the plain SDK job, each a child JVM "
+            + "per run, on two Azurite instances per workload; %d round(s), the first side rotating; started %s%n",
+        launcher, jar, javaOpts.isEmpty() ? "" : ", java options " + javaOpts, rounds, started);
+    for (JobBench.Side s : sides) {
+      System.out.println("  side " + s.name() + ": " + String.join(" ", s.prefix()) + " ...");
+    }
+    double pause = o.containsKey("pause") ? Double.parseDouble(o.get("pause")) : 2;
+    List<JobBench.Run> runs = new JobBench(dir, rounds, pause).run(workloads, sides);
+    List<JobBench.Summary> summaries = JobBench.summarize(runs, workloads, sides);
+    System.out.println();
+    System.out.printf(Locale.ROOT, "Measured %s on %d CPU(s), Java %s, %s; load average at end %s%n", started,
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), os(), load());
+    System.out.println();
+    System.out.println("| workload | side | objects/s (per run) | ratio to plain SDK | job CPU per object | Azurite CPU per object "
+        + "| start-up: CPU / wall |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|");
+    for (JobBench.Summary s : summaries) {
+      JobBench.Summary reference = summaries.stream()
+          .filter(x -> x.workload().equals(s.workload()) && x.side().equals("plain SDK")).findFirst().orElse(s);
+      System.out.printf(Locale.ROOT, "| %s × %,d, concurrency %d | %s | %,.0f (%,.0f–%,.0f) | %.2f | %.2f ms | %.2f ms | %.2f s / %.2f s |%n",
+          s.workload().label(), s.workload().objects(), s.workload().parallel(), s.side(), s.objectsPerSecond(),
+          s.minRate(), s.maxRate(), s.objectsPerSecond() / reference.objectsPerSecond(), s.cpuMsPerObject(),
+          s.azuriteMsPerObject(), s.startupCpuSeconds(), s.startupWallSeconds());
+    }
+    System.out.println();
+    System.out.println("Job CPU per object by thread group (ms; each thread's CPU as last seen in /proc/PID/task/*/stat, "
+        + "read every 100 ms; \"unseen\": the total minus the groups, i.e. threads that ended between two looks and the "
+        + "process's exit):");
+    System.out.println();
+    StringBuilder head = new StringBuilder("| workload | side |");
+    StringBuilder rule = new StringBuilder("|---|---|");
+    for (Map.Entry<String, List<String>> g : JobBench.GROUPS) {
+      head.append(' ').append(g.getKey()).append(" |");
+      rule.append("---:|");
+    }
+    System.out.println(head + " other | unseen | total |");
+    System.out.println(rule + "---:|---:|---:|");
+    for (JobBench.Summary s : summaries) {
+      StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "| %s × %,d | %s |", s.workload().label(),
+          s.workload().objects(), s.side()));
+      double seen = 0;
+      for (double v : s.threadMsPerObject().values()) {
+        row.append(String.format(Locale.ROOT, " %.2f |", v));
+        seen += v;
+      }
+      row.append(String.format(Locale.ROOT, " %.2f | %.2f |", s.cpuMsPerObject() - seen, s.cpuMsPerObject()));
+      System.out.println(row);
+    }
+    for (JobBench.Run r : runs) {
+      if (r.round() < 0) {
+        System.out.printf(Locale.ROOT, "%nFirst run of %s (before round 1, not in the figures above: it records the class-data "
+            + "archive as it exits): %s × %,d in %.2f s wall, %.2f s CPU (%.0f objects/s, %.2f ms CPU per object)%n",
+            r.side(), r.workload().label(), r.workload().objects(), r.wallSeconds(), r.cpuSeconds(),
+            r.workload().objects() / r.wallSeconds(), r.cpuSeconds() * 1000 / r.workload().objects());
+      }
+    }
+    System.out.println();
+    for (JobBench.Summary s : summaries) {
+      if (s.side().equals("dualpush")) {
+        double ratio = summaries.stream().filter(x -> x.workload().equals(s.workload()) && x.side().equals("plain SDK"))
+            .mapToDouble(x -> s.objectsPerSecond() / x.objectsPerSecond()).findFirst().orElse(0);
+        System.out.printf(Locale.ROOT, "%s: dualpush / plain SDK = %.2f (target >= %.1f -> %s)%n", s.workload().label(), ratio,
+            JOB_RATIO_TARGET, ratio >= JOB_RATIO_TARGET ? "MET" : "NOT MET");
+      }
+    }
+  }
+
+  private static List<String> words(String s) {
+    return s.isBlank() ? List.of() : List.of(s.trim().split("\\s+"));
   }
 
   // ------------------------------------------------------------------ overhead
@@ -450,7 +584,16 @@ public final class Harness {
           tree         the pipeline CLI (java -jar, fixed heap) on a tree of tiny files: push, status, verify,
                        re-push; wall time and peak RSS (not in `all`)
                        --files N (100000)  --heap SIZE (256m)  --jar JAR (samples/target/dualpush-samples.jar)
-                       --baseline-jar JAR run alternately with --jar  --rounds R (1)  --dir DIR (target/tree-bench)""");
+                       --baseline-jar JAR run alternately with --jar  --rounds R (1)  --dir DIR (target/tree-bench)
+          job          the pipeline CLI's push (a child JVM per run, as users run it) against the seed design as a plain
+                       SDK job (a child JVM: parallel single-shot uploads, no log), on two Azurite instances (not in `all`)
+                       --sizes 4k,1m  --small N 4 KiB objects (3000)  --small-parallel N (8)  --large N 1 MiB objects (600)
+                       --large-parallel N (4)  --rounds R (3, the first side rotating)
+                       --launcher PATH|java (samples/bin/dualpush when present, else java -jar)
+                       --jar JAR (samples/target/dualpush-samples.jar)  --baseline-jar JAR another build, run with java -jar
+                       --java-opts "OPTS" added to the CLI's JVM (e.g. a JFR recording)  --plain-java-opts "OPTS"
+                       --pause SECONDS between runs (2)  --dir DIR data and work files (target/job-bench)
+                       --sides dualpush,baseline,plain (all) for experiments: run only these""");
   }
 
   private static String micros(long nanos) {

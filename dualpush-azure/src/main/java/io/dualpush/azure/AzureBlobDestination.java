@@ -275,7 +275,7 @@ public final class AzureBlobDestination implements Destination {
         byte[] bytes = head;
         String md5 = in.md5();
         byte[] digest = Base64.getDecoder().decode(md5);
-        BlockBlobSimpleUploadOptions upload = new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(bytes))
+        BlockBlobSimpleUploadOptions upload = new BlockBlobSimpleUploadOptions(body(bytes))
             .setHeaders(headers(request, digest))
             .setMetadata(metadata)
             .setContentMd5(digest)
@@ -313,7 +313,7 @@ public final class AzureBlobDestination implements Destination {
         return Optional.empty();
       }
     }
-    BlockBlobSimpleUploadOptions upload = new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(bytes))
+    BlockBlobSimpleUploadOptions upload = new BlockBlobSimpleUploadOptions(body(bytes))
         .setHeaders(headers(request, digest))
         .setMetadata(metadata)
         .setContentMd5(digest)
@@ -330,6 +330,16 @@ public final class AzureBlobDestination implements Destination {
       }
       throw e;
     }
+  }
+
+  /**
+   * A request body the HTTP client takes in one piece. The SDK hands a body made with
+   * {@code BinaryData.fromBytes} to the JDK HTTP client as a reactive stream of 8 KiB slices, each
+   * under a write-timeout timer of its own (128 slices and timers for 1 MiB); a {@code ByteBuffer}
+   * body goes as one buffer. Still replayable for the SDK's retries: each attempt reads a duplicate.
+   */
+  private static BinaryData body(byte[] bytes) {
+    return BinaryData.fromByteBuffer(ByteBuffer.wrap(bytes));
   }
 
   private BlobHttpHeaders headers(WriteRequest request, byte[] digest) {

@@ -47,6 +47,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    commonPoolOfAtLeastTwo();
     if (args.length > 0 && args[0].equals("demo") && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       // The demo explains its own failures; engine warnings would only repeat them.
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
@@ -62,6 +63,22 @@ public final class Main {
     int code = run(args, Console.system());
     System.out.flush();
     System.exit(code);
+  }
+
+  /** The system property that sizes the JDK's common fork-join pool. */
+  static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
+  /**
+   * The JDK's HTTP client (under the Azure SDK) completes every response on CompletableFuture's
+   * default executor: the common fork-join pool, or, when that pool has fewer than two threads (a
+   * machine of one or two CPUs), a new thread per response: 6,000 thread starts for 3,000 objects
+   * pushed to two containers, a quarter of the job's CPU and more (docs/benchmarks.md). Asks for two
+   * threads before anything creates the pool; a value the user gives ({@code -D}) is kept.
+   */
+  static void commonPoolOfAtLeastTwo() {
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null && Runtime.getRuntime().availableProcessors() <= 2) {
+      System.setProperty(COMMON_POOL_PARALLELISM, "2");
+    }
   }
 
   /** Runs one command; returns the exit code. Never calls {@code System.exit}. */
