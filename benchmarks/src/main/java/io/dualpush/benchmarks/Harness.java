@@ -50,6 +50,9 @@ public final class Harness {
   private static final Set<String> AZURE_OPTIONS = Set.of("small", "large", "threads", "rounds", "azure-warmup", "rtt-ms",
       "dir");
   static final double AZURE_SPEEDUP_TARGET = 1.6;
+  private static final Set<String> OUTAGE_OPTIONS = Set.of("pushes", "window", "size", "heap", "every", "max-repair-minutes",
+      "dir");
+
   private static final Set<String> TREE_OPTIONS = Set.of("files", "heap", "jar", "baseline-jar", "rounds", "dir");
   private static final Set<String> JOB_OPTIONS = Set.of("small", "large", "small-parallel", "large-parallel", "sizes",
       "rounds", "jar", "launcher", "baseline-jar", "java-opts", "plain-java-opts", "dir", "pause", "sides");
@@ -108,6 +111,10 @@ public final class Harness {
         check(options, JOB_OPTIONS);
         job(options);
       }
+      case "outage" -> {
+        check(options, OUTAGE_OPTIONS);
+        outage(options);
+      }
       case "all" -> {
         check(options, union(OVERHEAD_OPTIONS, PARALLELISM_OPTIONS));
         String started = now();
@@ -123,6 +130,34 @@ public final class Harness {
         System.exit(2);
       }
     }
+  }
+
+  // ------------------------------------------------------------------ outage
+
+  /**
+   * {@link OutageJob} in a child JVM with a fixed heap: its sample lines as they come, then its
+   * result lines. Exits with the child's code, or 1 when the run did not converge.
+   */
+  private static void outage(Map<String, String> o) throws IOException, InterruptedException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String self;
+    try {
+      self = Path.of(Harness.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    } catch (java.net.URISyntaxException e) {
+      throw new IOException(e);
+    }
+    Path dir = Path.of(o.getOrDefault("dir", "target/outage-bench")).toAbsolutePath();
+    JobBench.delete(dir);
+    String heap = o.getOrDefault("heap", "256m");
+    List<String> command = List.of(java, "-Xmx" + heap, "-Dorg.slf4j.simpleLogger.defaultLogLevel=off", "-cp", self,
+        OutageJob.class.getName(), String.valueOf(intOption(o, "pushes", 1_000_000)),
+        String.valueOf(intOption(o, "window", 256)), String.valueOf(intOption(o, "size", 1024)), dir.toString(),
+        String.valueOf(intOption(o, "every", 10)), String.valueOf(intOption(o, "max-repair-minutes", 60)));
+    System.out.printf(Locale.ROOT, "outage: %s; started %s%n", String.join(" ", command), now());
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
+    int code = p.waitFor();
+    System.out.println("outage: the child exited " + code + " at " + now());
+    System.exit(code);
   }
 
   // ------------------------------------------------------------------ tree
@@ -593,7 +628,12 @@ public final class Harness {
                        --jar JAR (samples/target/dualpush-samples.jar)  --baseline-jar JAR another build, run with java -jar
                        --java-opts "OPTS" added to the CLI's JVM (e.g. a JFR recording)  --plain-java-opts "OPTS"
                        --pause SECONDS between runs (2)  --dir DIR data and work files (target/job-bench)
-                       --sides dualpush,baseline,plain (all) for experiments: run only these""");
+                       --sides dualpush,baseline,plain (all) for experiments: run only these
+          outage       one of two required destinations down while --pushes objects go through the async client
+                       (durable file log) in a child JVM of --heap; then it returns and repair must converge.
+                       A line every --every seconds: pushes, open transactions, live heap, repair threads' CPU
+                       --pushes N (1000000)  --window N in flight (256)  --size BYTES (1024)  --heap SIZE (256m)
+                       --every SECONDS (10)  --max-repair-minutes M (60)  --dir DIR (target/outage-bench)""");
   }
 
   private static String micros(long nanos) {
