@@ -20,7 +20,7 @@ import java.util.Set;
  *
  * <pre>
  * java -jar benchmarks/target/dualpush-benchmarks.jar overhead [--seconds N] [--warmup N] [--concurrency C]
- *     [--window W] [--size BYTES] [--io-threads T] [--log bounded|testkit]
+ *     [--window W] [--size BYTES] [--io-threads T] [--log bounded|testkit|file] [--stats-per-second N]
  * java -jar benchmarks/target/dualpush-benchmarks.jar parallelism [--iterations N] [--warmup N] [--latency-ms MS]
  * java -jar benchmarks/target/dualpush-benchmarks.jar all [any of the above]
  * java -jar benchmarks/target/dualpush-benchmarks.jar log-append [--seconds N] [--writers 1,8,64] [--dir DIR]
@@ -42,7 +42,7 @@ public final class Harness {
   static final double OPEN_TARGET_MS = 2000;
 
   private static final Set<String> OVERHEAD_OPTIONS = Set.of("seconds", "warmup", "concurrency", "window", "size", "io-threads", "log",
-      "keep-objects", "retention");
+      "keep-objects", "retention", "stats-per-second");
   private static final Set<String> PARALLELISM_OPTIONS = Set.of("iterations", "par-warmup", "latency-ms");
   private static final Set<String> LOG_APPEND_OPTIONS = Set.of("seconds", "writers", "dir");
   private static final Set<String> LOG_OPEN_OPTIONS = Set.of("records", "dir");
@@ -312,22 +312,28 @@ public final class Harness {
 
   private static Overhead.Config overheadConfig(Map<String, String> o) {
     String log = o.getOrDefault("log", "bounded");
-    if (!log.equals("bounded") && !log.equals("testkit")) {
-      throw new IllegalArgumentException("--log must be 'bounded' or 'testkit'; got '" + log + "'");
+    if (!log.equals("bounded") && !log.equals("testkit") && !log.equals("file")) {
+      throw new IllegalArgumentException("--log must be 'bounded', 'testkit' or 'file'; got '" + log + "'");
     }
     return new Overhead.Config(
         intOption(o, "warmup", 5), intOption(o, "seconds", 10), intOption(o, "concurrency", 16),
         intOption(o, "window", 256), intOption(o, "size", 1024), intOption(o, "io-threads", 2), log,
         intOption(o, "keep-objects", 1000),
-        intOption(o, "retention", io.dualpush.spi.TransactionIndex.DEFAULT_TERMINAL_RETENTION));
+        intOption(o, "retention", 10_000), intOption(o, "stats-per-second", 0));
   }
 
   private static List<Overhead.Result> overhead(Map<String, String> options) throws InterruptedException {
     Overhead.Config c = overheadConfig(options);
     System.out.printf(Locale.ROOT, "overhead: %d-byte objects, distinct keys, 2 required InMemoryDestinations, %s log, "
             + "ioThreads=%d; warm-up %d s, measure %d s per driver%n",
-        c.size(), c.log().equals("testkit") ? "testkit InMemoryTransactionLog" : "bounded in-memory", c.ioThreads(),
-        c.warmupSeconds(), c.seconds());
+        c.size(), switch (c.log()) {
+          case "testkit" -> "testkit InMemoryTransactionLog";
+          case "file" -> "durable FileTransactionLog (fsync)";
+          default -> "bounded in-memory";
+        }, c.ioThreads(), c.warmupSeconds(), c.seconds());
+    if (c.statsPerSecond() > 0) {
+      System.out.printf(Locale.ROOT, "overhead: stats() polled %d times a second throughout%n", c.statsPerSecond());
+    }
     return new Overhead(c).run();
   }
 
@@ -599,7 +605,8 @@ public final class Harness {
         usage: java -jar dualpush-benchmarks.jar <command> [options]
           overhead     pushes/s of small distinct objects to two in-memory destinations, sync and async clients
                        --seconds N (10)  --warmup N (5)  --concurrency C sync threads (16)  --window W async in-flight (256)
-                       --size BYTES (1024)  --io-threads T per destination (2)  --log bounded|testkit (bounded)
+                       --size BYTES (1024)  --io-threads T per destination (2)  --log bounded|testkit|file (bounded)
+                       --stats-per-second N  a thread calling stats() N times a second (0)
                        --keep-objects N kept per destination (1000)  --retention N terminal txns in the bounded log (10000, the default)
           parallelism  p50 push latency to two 20 ms destinations / to one, same run
                        --iterations N (200)  --par-warmup N (20)  --latency-ms MS (20)

@@ -28,7 +28,7 @@ final class Overhead {
    * @param retention terminal transactions the bounded log keeps ({@code TransactionIndex}'s retention)
    */
   record Config(int warmupSeconds, int seconds, int concurrency, int window, int size, int ioThreads, String log,
-      int keepObjects, int retention) {}
+      int keepObjects, int retention, int statsPerSecond) {}
 
   record Result(String driver, String detail, long pushes, double seconds, double pushesPerSecond,
       double minSecondRate, double maxSecondRate, long p50Nanos, long p99Nanos, long p999Nanos,
@@ -53,6 +53,7 @@ final class Overhead {
     Setup s = new Setup();
     try (DualPushClient client = s.builder(Math.max(256, config.concurrency())).buildClient()) {
       Run run = new Run(s);
+      run.pollStats(client::stats);
       List<Thread> threads = new ArrayList<>();
       for (int t = 0; t < config.concurrency(); t++) {
         Thread thread = new Thread(() -> {
@@ -85,6 +86,7 @@ final class Overhead {
     Setup s = new Setup();
     try (DualPushAsyncClient client = s.builder(config.window()).buildAsyncClient()) {
       Run run = new Run(s);
+      run.pollStats(client::stats);
       Semaphore window = new Semaphore(config.window());
       Thread submitter = new Thread(() -> {
         try {
@@ -126,7 +128,24 @@ final class Overhead {
   private final class Setup {
     final InMemoryDestination primary = new InMemoryDestination("primary");
     final InMemoryDestination secondary = new InMemoryDestination("secondary");
-    final TransactionLog log = "testkit".equals(config.log()) ? new InMemoryTransactionLog() : new BoundedInMemoryTransactionLog(config.retention());
+    final TransactionLog log = createLog();
+    private TransactionLog createLog() {
+      switch (config.log()) {
+        case "testkit":
+          return new InMemoryTransactionLog();
+        case "file":
+          // The durable file log (group commit, fsync) in a fresh directory: what stats() polling competes with.
+          try {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("dualpush-overhead-log");
+            dir.toFile().deleteOnExit();
+            return io.dualpush.local.FileTransactionLog.builder(dir).terminalRetention(config.retention()).open();
+          } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        default:
+          return new BoundedInMemoryTransactionLog(config.retention());
+      }
+    }
 
     DualPushClientBuilder builder(int maxInFlight) {
       return new DualPushClientBuilder()
@@ -152,6 +171,27 @@ final class Overhead {
     Run(Setup setup) {
       this.setup = setup;
       new java.util.Random(7).nextBytes(template);
+    }
+
+    /**
+     * A thread calling {@code stats()} {@code statsPerSecond} times a second until the run ends, as a
+     * dashboard polling the client would (none when 0).
+     */
+    void pollStats(java.util.function.Supplier<io.dualpush.DualPushStats> stats) {
+      if (config.statsPerSecond() <= 0) {
+        return;
+      }
+      long period = 1_000_000_000L / config.statsPerSecond();
+      Thread poller = new Thread(() -> {
+        long next = System.nanoTime();
+        while (phase != Phase.DONE) {
+          stats.get();
+          next += period;
+          java.util.concurrent.locks.LockSupport.parkNanos(next - System.nanoTime());
+        }
+      }, "bench-stats-poller");
+      poller.setDaemon(true);
+      poller.start();
     }
 
     /** Distinct key, distinct content: the object's number is written into its first bytes. */
