@@ -76,6 +76,11 @@ class EngineDefectsTest {
         .listener(events::add);
   }
 
+  private DualPushClientBuilder builderClosingFast(Destination primary, Destination secondary) {
+    // A test that fails must not leave its teardown waiting out the default close timeout.
+    return builder(primary, secondary).closeTimeout(Duration.ofSeconds(5));
+  }
+
   private DualPushClient start(DualPushClientBuilder b) {
     DualPushClient c = b.buildClient();
     clients.add(c);
@@ -147,7 +152,7 @@ class EngineDefectsTest {
     @DisplayName("a push chained on a push's completion, on a client thread, with every place in flight taken, does not deadlock")
     void chainedPushDoesNotDeadlock() {
       GatedDestination secondary = new GatedDestination(secondaryStore).holdPuts();
-      DualPushClient client = start(builder(primaryStore, secondary).maxInFlight(1));
+      DualPushClient client = start(builderClosingFast(primaryStore, secondary).maxInFlight(1));
       DualPushAsyncClient async = client.async();
       List<String> threads = new CopyOnWriteArrayList<>();
       CompletableFuture<PushReceipt> chain = async.push(PushRequest.of("gold/first.csv", bytes("first")))
@@ -167,7 +172,7 @@ class EngineDefectsTest {
     void retryFailedDoesNotWaitForAPlace() {
       FaultInjectingDestination flaky = FaultInjectingDestination.wrap(secondaryStore);
       GatedDestination primary = new GatedDestination(primaryStore);
-      DualPushClient client = start(builder(primary, flaky).maxInFlight(1)
+      DualPushClient client = start(builderClosingFast(primary, flaky).maxInFlight(1)
           .repair(RepairOptions.builder().enabled(false).build()));
       flaky.partition();
       String failed = pushFailing(client, "gold/failed.csv");
@@ -190,7 +195,7 @@ class EngineDefectsTest {
     @DisplayName("health() returns a future at once while a probe hangs, and completes when it returns")
     void healthDoesNotBlock() {
       GatedDestination secondary = new GatedDestination(secondaryStore).holdProbes();
-      DualPushClient client = start(builder(primaryStore, secondary));
+      DualPushClient client = start(builderClosingFast(primaryStore, secondary));
 
       CompletableFuture<Map<String, io.dualpush.DestinationHealth>> health = client.async().health();
       await().atMost(BOUND).until(() -> secondary.waiting() == 1);
@@ -207,7 +212,7 @@ class EngineDefectsTest {
     @DisplayName("with a backlog, repair ticks and stats() polling call neither open() nor recent() on the log")
     void ticksAndStatsDoNotListTheLog() {
       FaultInjectingDestination flaky = FaultInjectingDestination.wrap(secondaryStore);
-      DualPushClient client = start(builder(primaryStore, flaky).repair(Fixture.repair(10)));
+      DualPushClient client = start(builderClosingFast(primaryStore, flaky).repair(Fixture.repair(10)));
       flaky.partition();
       for (int i = 0; i < 20; i++) {
         pushFailing(client, "gold/b" + i + ".csv");
@@ -236,7 +241,7 @@ class EngineDefectsTest {
       dedupe.claim("msg-1", Duration.ofMinutes(1));
       // The form written before the typed outcome, still within its TTL.
       dedupe.markDone("msg-1", "txn-compacted|q83vEjRWeJCrze8SNFZ4kA==|12", Duration.ofDays(1));
-      DualPushClient client = start(builder(primaryStore, secondaryStore).dedupeStore(dedupe));
+      DualPushClient client = start(builderClosingFast(primaryStore, secondaryStore).dedupeStore(dedupe));
 
       PushReceipt r = client.push(PushRequest.builder("gold/d.csv", PushContent.ofBytes(bytes("d"))).messageId("msg-1").build());
 
@@ -253,7 +258,7 @@ class EngineDefectsTest {
     @DisplayName("a push with a message id records its outcome in the typed, versioned encoding, and a duplicate reads it back")
     void outcomeIsTyped() {
       InMemoryDedupeStore dedupe = new InMemoryDedupeStore(clock);
-      DualPushClient client = start(builder(primaryStore, secondaryStore).dedupeStore(dedupe));
+      DualPushClient client = start(builderClosingFast(primaryStore, secondaryStore).dedupeStore(dedupe));
       PushRequest request = PushRequest.builder("gold/e.csv", PushContent.ofBytes(bytes("e"))).messageId("msg-2").build();
       PushReceipt first = client.push(request);
 
