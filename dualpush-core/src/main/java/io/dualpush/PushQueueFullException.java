@@ -7,7 +7,9 @@ package io.dualpush;
  */
 public class PushQueueFullException extends DualPushException {
   private static final long serialVersionUID = 1L;
+  /** The limit of pushes in flight that was reached. */
   private final int maxInFlight;
+  /** The limit of pushes waiting that was reached. */
   private final int maxQueued;
 
   /**
