@@ -87,6 +87,26 @@ class VerifierTest {
     }
   }
 
+  @Nested
+  @DisplayName("a verification")
+  class Checked {
+    @Test
+    @DisplayName("of a verified copy that is now missing records it FAILED and raises a verification alert")
+    void missingCopyFails() {
+      io.dualpush.spi.TransactionRecord record = new io.dualpush.spi.TransactionRecord(started, List.of(
+          new io.dualpush.spi.CopyRecord("primary", true, CopyStatus.VERIFIED, "md5", "", false, T0)), 0,
+          Optional.empty(), false, T0);
+
+      verifier.check(record, io.dualpush.VerifyMode.HASH).join();
+
+      assertThat(log.entries).singleElement().isInstanceOfSatisfying(LogEntry.CopyUpdated.class, u -> {
+        assertThat(u.status()).isEqualTo(CopyStatus.FAILED);
+        assertThat(u.error()).isEqualTo("object missing");
+      });
+      assertThat(alerts).singleElement().satisfies(a -> assertThat(a.type()).isEqualTo(Alert.Type.VERIFICATION_FAILURE));
+    }
+  }
+
   /** A destination never called by these tests. */
   private static final class Nowhere implements Destination {
     @Override
