@@ -31,13 +31,15 @@ public final class DualPushAsyncClient implements AutoCloseable {
   }
 
   /**
-   * Pushes one object. Blocks only while the client already has its maximum of pushes in flight
-   * (backpressure); hashing and writing happen on the client's threads.
+   * Pushes one object. Never blocks: when the client already has its maximum of pushes in flight,
+   * the push waits in a bounded queue for a place; hashing and writing happen on the client's
+   * threads, so the call is safe from any thread, including a callback of another push.
    *
    * @param request the key, content and metadata to push; validated before anything is written
    * @return completes with the receipt when the ack policy holds, or exceptionally with {@link
-   *     PushFailedException} carrying the receipt when it does not, or {@link InvalidInputException} for
-   *     a bad request
+   *     PushFailedException} carrying the receipt when it does not, {@link InvalidInputException} for
+   *     a bad request, {@link PushQueueFullException} when the queue of waiting pushes is full, or
+   *     {@link ClientClosedException} when the client closed before the push was decided
    */
   public CompletableFuture<PushReceipt> push(PushRequest request) {
     InvalidInputException.requireNonNull(request, "request");
@@ -62,7 +64,7 @@ public final class DualPushAsyncClient implements AutoCloseable {
    * Repairs the failed copies of a transaction now, reviving it if it was dead-lettered.
    *
    * @param transactionId the transaction whose failed copies to write again
-   * @return completes with the receipt once the repair round has settled
+   * @return completes with the receipt once the repair round has settled; never blocks the caller
    */
   public CompletableFuture<PushReceipt> retryFailed(String transactionId) {
     InvalidInputException.requireNonNull(transactionId, "transactionId");
@@ -70,7 +72,8 @@ public final class DualPushAsyncClient implements AutoCloseable {
   }
 
   /**
-   * Retries every open or dead-lettered transaction now.
+   * Retries every open or dead-lettered transaction now, a few rounds at a time. Never blocks the
+   * caller.
    *
    * @return completes with one receipt per transaction that was retried
    */
@@ -115,13 +118,14 @@ public final class DualPushAsyncClient implements AutoCloseable {
   /**
    * Probes every destination now, in parallel, and reports each one's health by destination id
    * (in the order they were added): the probe's outcome, its circuit breaker's state (since when,
-   * and the failure that opened it), and the calls stuck there. Blocks for at most the longest
-   * destination {@code timeout}: a probe that does not finish within its destination's timeout,
-   * queued or running, is reported unhealthy. The map is unmodifiable. Thread-safe.
+   * and the failure that opened it), and the calls stuck there. Does not block: the future
+   * completes within the longest destination {@code timeout}, as a probe that does not finish
+   * within its destination's timeout, queued or running, is reported unhealthy. The map is
+   * unmodifiable. Thread-safe.
    *
-   * @return each destination's health, by destination id
+   * @return completes with each destination's health, by destination id
    */
-  public Map<String, DestinationHealth> health() {
+  public CompletableFuture<Map<String, DestinationHealth>> health() {
     return engine.health();
   }
 
@@ -143,7 +147,10 @@ public final class DualPushAsyncClient implements AutoCloseable {
 
   /**
    * Stops accepting pushes, waits for those in flight (bounded by the close timeout), stops repair
-   * and releases every thread. Closes the transaction log only if the builder opened it.
+   * and releases every thread. Every future this client returned completes by the time this
+   * returns: pushes still waiting for a place, and whatever did not finish within the close
+   * timeout, fail with {@link ClientClosedException}. Closes the transaction log only if the
+   * builder opened it.
    */
   @Override
   public void close() {

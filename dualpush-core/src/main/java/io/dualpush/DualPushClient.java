@@ -139,7 +139,7 @@ public final class DualPushClient implements AutoCloseable {
    *     unmodifiable
    */
   public Map<String, DestinationHealth> health() {
-    return async.health();
+    return join(async.health());
   }
 
   /**

@@ -277,7 +277,10 @@ public final class DualPushClientBuilder {
   }
 
   /**
-   * Pushes accepted and not yet settled before {@code push} blocks (backpressure); default 256.
+   * Pushes accepted and not yet settled at once; default 256. Further pushes wait in a queue
+   * (a blocking {@code push} waits, an async one returns a pending future) of at most
+   * {@code max(1024, 4 x maxInFlight)}; past that a push fails at once with
+   * {@link PushQueueFullException} (backpressure).
    *
    * @param pushes at least 1
    * @return this builder

@@ -40,14 +40,22 @@ public enum TransactionState {
   /** Repair gave up after its last retry; an alert was raised. Terminal until retried by hand. */
   DEAD_LETTERED,
   /** A later push of the same key replaced this one before it finished; nothing more is done. Terminal. */
-  SUPERSEDED;
+  SUPERSEDED,
+  /**
+   * Only for a duplicate push ({@link PushReceipt#duplicate()}) whose earlier transaction the log
+   * no longer holds: logs compact a transaction away only once it has ended (verified, or
+   * superseded by a later push of its key), so it is known to have ended but not how. The receipt
+   * carries what the dedupe store remembered (transaction id, source MD5, size) and no copies.
+   * Terminal.
+   */
+  FORGOTTEN;
 
   /**
    * Whether nothing more will happen to this transaction without a new request.
    *
-   * @return true for {@link #VERIFIED}, {@link #DEAD_LETTERED} and {@link #SUPERSEDED}
+   * @return true for {@link #VERIFIED}, {@link #DEAD_LETTERED}, {@link #SUPERSEDED} and {@link #FORGOTTEN}
    */
   public boolean isTerminal() {
-    return this == VERIFIED || this == DEAD_LETTERED || this == SUPERSEDED;
+    return this == VERIFIED || this == DEAD_LETTERED || this == SUPERSEDED || this == FORGOTTEN;
   }
 }

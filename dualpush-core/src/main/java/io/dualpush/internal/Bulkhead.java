@@ -68,7 +68,7 @@ final class Bulkhead {
     this.watchdog = watchdog;
     this.completions = completions;
     this.pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-        PushEngine.threads(threadNames));
+        EngineExecutors.threads(threadNames));
     this.pool.allowCoreThreadTimeOut(true);
   }
 

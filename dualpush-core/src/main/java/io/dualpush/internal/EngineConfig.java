@@ -33,6 +33,16 @@ public record EngineConfig(
     long retainedPayloadBytes,
     Duration closeTimeout) {
 
+  /**
+   * How many pushes (and hand-started repairs) may wait for a place in flight before more are
+   * refused: enough that callers blocking on their own threads never meet it in practice, bounded
+   * so that an async caller outrunning the destinations gets backpressure instead of a heap of
+   * queued payloads.
+   */
+  public int maxQueued() {
+    return Math.max(1024, 4 * maxInFlight);
+  }
+
   /** A destination and how to treat it. */
   public record Target(DestinationOptions options, Destination destination) {}
 }

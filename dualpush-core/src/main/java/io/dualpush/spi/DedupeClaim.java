@@ -49,6 +49,27 @@ public record DedupeClaim(Status status, Optional<String> outcome) {
     return new DedupeClaim(Status.DUPLICATE, Optional.of(outcome));
   }
 
+  /**
+   * The message was processed already, by the push that recorded {@code outcome}.
+   *
+   * @param outcome what the first push recorded
+   * @return a {@link Status#DUPLICATE} answer carrying the encoded {@code outcome}
+   */
+  public static DedupeClaim duplicate(DedupeOutcome outcome) {
+    return duplicate(outcome.encode());
+  }
+
+  /**
+   * The outcome as the engine recorded it, read from its stable encoding (or the older
+   * {@code txn|md5|size} form).
+   *
+   * @return the earlier push's outcome; empty when this is no duplicate, or when the outcome was
+   *     not written by the engine
+   */
+  public Optional<DedupeOutcome> pushOutcome() {
+    return outcome.flatMap(DedupeOutcome::decode);
+  }
+
   /** What a claim found. */
   public enum Status {
     /** First: the caller processes the message. */

@@ -32,6 +32,18 @@ public interface DedupeStore {
   void markDone(String messageId, String outcome, Duration ttl);
 
   /**
+   * Records that {@code messageId} was processed by the push {@code outcome} describes, in the
+   * outcome's stable encoding ({@link DedupeOutcome#encode()}); stores need not override it.
+   *
+   * @param messageId a message id this caller claimed
+   * @param outcome the transaction that processed it, with its source MD5 and size
+   * @param ttl how long the id is remembered as processed
+   */
+  default void markDone(String messageId, DedupeOutcome outcome, Duration ttl) {
+    markDone(messageId, outcome.encode(), ttl);
+  }
+
+  /**
    * Gives up a claim so that the id can be claimed again (processing failed).
    *
    * @param messageId a message id this caller claimed

@@ -44,8 +44,8 @@ class SlotTest {
   private static final Duration BOUND = Duration.ofSeconds(20);
   private static final Duration TIMEOUT = Duration.ofMillis(100);
 
-  private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, PushEngine.threads("test-timer"));
-  private final ExecutorService completions = Executors.newCachedThreadPool(PushEngine.threads("test-completions"));
+  private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, EngineExecutors.threads("test-timer"));
+  private final ExecutorService completions = Executors.newCachedThreadPool(EngineExecutors.threads("test-completions"));
   private final Watchdog watchdog = new Watchdog(timer);
   private final CircuitBreakerTest.MovableClock clock = new CircuitBreakerTest.MovableClock(Instant.parse("2026-01-01T00:00:00Z"));
   private final Scripted destination = new Scripted();

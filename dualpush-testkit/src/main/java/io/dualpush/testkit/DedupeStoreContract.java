@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dualpush.spi.DedupeClaim;
 import io.dualpush.spi.DedupeClaim.Status;
+import io.dualpush.spi.DedupeOutcome;
 import io.dualpush.spi.DedupeStore;
 import java.time.Duration;
 import java.util.List;
@@ -137,6 +138,16 @@ public abstract class DedupeStoreContract {
       store.markDone(id, "txn-1|md5|42", doneTtl());
       assertThat(store.claim(id, claimTtl())).isEqualTo(DedupeClaim.duplicate("txn-1|md5|42"));
       assertThat(store.claim(id, claimTtl())).isEqualTo(DedupeClaim.duplicate("txn-1|md5|42"));
+    }
+
+    @Test
+    @DisplayName("the engine's typed outcome comes back whole from a duplicate claim")
+    void typedOutcomeRoundTrips() {
+      String id = messageId("m");
+      DedupeOutcome outcome = new DedupeOutcome("txn-1", "q83vEjRWeJCrze8SNFZ4kA==", 42);
+      store.claim(id, claimTtl());
+      store.markDone(id, outcome, doneTtl());
+      assertThat(store.claim(id, claimTtl()).pushOutcome()).contains(outcome);
     }
 
     @Test

@@ -1,0 +1,50 @@
+package io.dualpush.internal;
+
+import io.dualpush.DualPushEvent;
+import io.dualpush.DualPushListener;
+import io.dualpush.spi.Alert;
+import io.dualpush.spi.AlertSink;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Listeners and the alert sink, called so that a throwing one never breaks the push path: what it
+ * throws is logged and dropped. Thread-safe (the listeners must be too).
+ */
+final class Events {
+  private static final Logger LOG = LoggerFactory.getLogger(Events.class);
+  private final List<DualPushListener> listeners;
+  private final AlertSink alerts;
+  private final Clock clock;
+
+  Events(List<DualPushListener> listeners, AlertSink alerts, Clock clock) {
+    this.listeners = listeners;
+    this.alerts = alerts;
+    this.clock = clock;
+  }
+
+  void emit(DualPushEvent.Type type, String id, String key, String destination, long bytes, Duration elapsed, String detail) {
+    if (listeners.isEmpty()) {
+      return;
+    }
+    DualPushEvent event = new DualPushEvent(type, id, key, destination, bytes, elapsed, detail);
+    for (DualPushListener l : listeners) {
+      try {
+        l.onEvent(event);
+      } catch (RuntimeException e) {
+        LOG.warn("Listener {} threw on {}", l, type, e);
+      }
+    }
+  }
+
+  void alert(Alert.Type type, String message, String transactionId, String destinationId) {
+    try {
+      alerts.raise(new Alert(type, type.defaultSeverity(), message, transactionId, destinationId, clock.instant()));
+    } catch (RuntimeException e) {
+      LOG.warn("Alert sink threw on {}", type, e);
+    }
+  }
+}

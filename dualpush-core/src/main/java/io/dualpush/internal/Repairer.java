@@ -1,0 +1,151 @@
+package io.dualpush.internal;
+
+import io.dualpush.CopyStatus;
+import io.dualpush.DualPushEvent;
+import io.dualpush.PushReceipt;
+import io.dualpush.spi.ContentOpener;
+import io.dualpush.spi.CopyRecord;
+import io.dualpush.spi.LogEntry;
+import io.dualpush.spi.TransactionLog;
+import io.dualpush.spi.TransactionRecord;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One repair round of one transaction, and the sources it repairs from: every copy not verified is
+ * rewritten from the best source — the retained payload, the source file, a verified copy at
+ * another destination — trying the next source while the destination takes the write but the
+ * digest comes out wrong. When to run a round is the {@link RepairScheduler}'s business.
+ * Thread-safe.
+ */
+final class Repairer {
+  private static final Logger LOG = LoggerFactory.getLogger(Repairer.class);
+
+  /**
+   * What a round did. {@code attempted} is false when every write was refused without reaching
+   * its destination: nothing was logged, and the round does not count.
+   */
+  record Round(TransactionRecord after, boolean attempted) {
+    PushReceipt receipt() {
+      return PushReceipt.of(after, false);
+    }
+  }
+
+  private record Source(String label, ContentOpener opener) {}
+
+  private final TransactionLog log;
+  private final Clock clock;
+  private final Events events;
+  private final Map<String, Slot> slots;
+  private final Router router;
+  private final PayloadRetention retention;
+
+  Repairer(TransactionLog log, Clock clock, Events events, Map<String, Slot> slots, Router router,
+      PayloadRetention retention) {
+    this.log = log;
+    this.clock = clock;
+    this.events = events;
+    this.slots = slots;
+    this.router = router;
+    this.retention = retention;
+  }
+
+  /**
+   * Runs one round. It counts toward {@link io.dualpush.RepairOptions#maxRetries()} (a
+   * {@link LogEntry.RepairAttempted} record, after its writes) only when it reached a destination;
+   * a round that verified every copy needs no record.
+   */
+  CompletableFuture<Round> round(TransactionRecord record) {
+    String id = record.transactionId();
+    int round = record.repairRounds() + 1;
+    events.emit(DualPushEvent.Type.REPAIR_STARTED, id, record.key(), "", record.size(), Duration.ZERO, "round " + round);
+    List<CompletableFuture<Boolean>> copies = new ArrayList<>();
+    for (CopyRecord copy : record.copies()) {
+      Slot slot = slots.get(copy.destinationId());
+      if (copy.status() == CopyStatus.VERIFIED || slot == null) {
+        continue;
+      }
+      copies.add(repairCopy(slot, record, sources(record, slot), copy.mismatch()));
+    }
+    return CompletableFuture.allOf(copies.toArray(CompletableFuture[]::new)).handle((v, e) -> {
+      // A copy whose outcome is unknown (its future failed) is presumed tried: never a free round.
+      boolean tried = copies.isEmpty() || copies.stream().anyMatch(c -> c.isCompletedExceptionally() || c.join());
+      TransactionRecord after = log.read(id).orElse(record);
+      if (!tried) {
+        LOG.info("Repair of {} ('{}') not attempted: every destination to repair refused it without a call; waiting",
+            id, record.key());
+        events.emit(DualPushEvent.Type.REPAIR_FINISHED, id, record.key(), "", record.size(), Duration.ZERO,
+            "not attempted: refused without a call; waiting");
+        return new Round(after, false);
+      }
+      if (!after.state().isTerminal()) {
+        log.append(new LogEntry.RepairAttempted(id, clock.instant(), round));
+        after = log.read(id).orElse(after);
+      }
+      events.emit(DualPushEvent.Type.REPAIR_FINISHED, id, record.key(), "", record.size(), Duration.ZERO,
+          after.state().name());
+      return new Round(after, true);
+    });
+  }
+
+  /** Where a copy can be rewritten from, best first: the retained payload, the source file, verified copies. */
+  private List<Source> sources(TransactionRecord record, Slot target) {
+    List<Source> sources = new ArrayList<>();
+    Optional<ContentOpener> kept = retention.opener(record.transactionId());
+    kept.ifPresent(opener -> sources.add(new Source("payload", opener)));
+    String file = record.start().sourcePath();
+    if (!file.isEmpty() && Files.isRegularFile(Path.of(file))) {
+      sources.add(new Source("file " + file, () -> Files.newInputStream(Path.of(file))));
+    }
+    for (CopyRecord copy : record.copies()) {
+      Slot other = slots.get(copy.destinationId());
+      if (copy.status() == CopyStatus.VERIFIED && other != null && other != target) {
+        sources.add(new Source("verified copy at " + other.id(), () -> other.destination.get(record.key())
+            .orElseThrow(() -> new IOException("verified copy at " + other.id() + " has vanished"))));
+      }
+    }
+    return sources;
+  }
+
+  /**
+   * Rewrites one copy, trying each source in turn while the destination takes the write but the
+   * digest comes out wrong (a changed source file, a copy corrupted since it was verified).
+   * Completes with whether the repair was tried: false only when its first write was refused
+   * without reaching the destination (and nothing was logged).
+   */
+  private CompletableFuture<Boolean> repairCopy(Slot slot, TransactionRecord record, List<Source> sources,
+      boolean replace) {
+    LogEntry.Started started = record.start();
+    if (sources.isEmpty()) {
+      String why = "no source left to repair from: payload not retained and no verified copy";
+      log.append(new LogEntry.CopyUpdated(record.transactionId(), clock.instant(), slot.id(), CopyStatus.FAILED, "",
+          why, false));
+      return CompletableFuture.completedFuture(true);
+    }
+    Source source = sources.get(0);
+    LOG.info("Repairing copy of '{}' ({}) at {} from {}", started.key(), record.transactionId(), slot.id(),
+        source.label());
+    // A copy found to differ from its own reported digest must be rewritten even though the digest "matches".
+    return router.write(slot, started, source.opener(), replace, false).thenCompose(written -> {
+      if (written.isEmpty()) {
+        return CompletableFuture.completedFuture(false);
+      }
+      boolean mismatch = log.read(record.transactionId()).flatMap(r -> r.copy(slot.id()))
+          .map(CopyRecord::mismatch).orElse(false);
+      if (written.get() == CopyStatus.FAILED && mismatch && sources.size() > 1) {
+        return repairCopy(slot, record, sources.subList(1, sources.size()), true).thenApply(x -> true);
+      }
+      return CompletableFuture.completedFuture(true);
+    });
+  }
+}

@@ -1,0 +1,82 @@
+package io.dualpush.internal;
+
+import io.dualpush.AckPolicy;
+import io.dualpush.CircuitBreakerOptions;
+import io.dualpush.RepairOptions;
+import io.dualpush.RetryOptions;
+import io.dualpush.spi.LogEntry;
+import io.dualpush.spi.TransactionLog;
+import io.dualpush.spi.TransactionRecord;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Small fakes for the engine's parts: a log that counts its calls, configs, started records. */
+final class EngineTestSupport {
+  private EngineTestSupport() {}
+
+  static EngineConfig config(TransactionLog log, Clock clock, RepairOptions repair) {
+    return new EngineConfig(List.of(), log, false, new io.dualpush.local.InProcessDedupeStore(clock), Duration.ofDays(1),
+        a -> { }, List.of(), AckPolicy.allRequired(), RetryOptions.none(), CircuitBreakerOptions.disabled(), repair,
+        clock, 2, 4, 1024, Duration.ofSeconds(5));
+  }
+
+  static LogEntry.Started started(String id, Instant at, String key) {
+    return new LogEntry.Started(id, at, key, 1, "md5", "", "", "application/octet-stream", Map.of(),
+        List.of(new LogEntry.Target("primary", true)), 1, "");
+  }
+
+  /** A log of records put in by hand; counts every call that reads or lists it. */
+  static final class CountingLog implements TransactionLog {
+    final Map<String, TransactionRecord> records = new ConcurrentHashMap<>();
+    final AtomicInteger reads = new AtomicInteger();
+    final AtomicInteger listings = new AtomicInteger();
+    final AtomicInteger appends = new AtomicInteger();
+    final List<LogEntry> entries = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    void put(TransactionRecord r) {
+      records.put(r.transactionId(), r);
+    }
+
+    @Override
+    public void append(LogEntry entry) {
+      appends.incrementAndGet();
+      entries.add(entry);
+    }
+
+    @Override
+    public Optional<TransactionRecord> read(String transactionId) {
+      reads.incrementAndGet();
+      return Optional.ofNullable(records.get(transactionId));
+    }
+
+    @Override
+    public Optional<TransactionRecord> latest(String key) {
+      reads.incrementAndGet();
+      return Optional.empty();
+    }
+
+    @Override
+    public List<TransactionRecord> open() {
+      listings.incrementAndGet();
+      return List.copyOf(records.values());
+    }
+
+    @Override
+    public List<TransactionRecord> recent(int limit) {
+      listings.incrementAndGet();
+      return List.copyOf(records.values());
+    }
+
+    @Override
+    public void checkpoint() {}
+
+    @Override
+    public void close() {}
+  }
+}
