@@ -8,6 +8,7 @@ import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.log.SegmentCompaction;
 import io.dualpush.log.SegmentInfo;
 import io.dualpush.log.SegmentedTransactionLog;
+import io.dualpush.log.SegmentedTransactionLogBuilder;
 import io.dualpush.log.TransactionIndex;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogOpenWarning;
@@ -36,7 +37,7 @@ import java.util.Optional;
  * <pre>
  * [int32 length L][int32 CRC32C of the next L bytes][byte type][byte version][L-2 bytes payload]
  * </pre>
- * big-endian, where {@code type, version, payload} are exactly {@link LogEntryCodec#encode}'s
+ * big-endian, where {@code type, version, payload} are exactly {@code io.dualpush.log.LogEntryCodec.encode}'s
  * output (the codec's first two bytes are the entry type and format version, so they are covered
  * by the checksum and readers refuse versions they do not know). A single-file log of the previous
  * release ({@code DIR/transactions.log}, the same frames) is adopted as the first segment.
@@ -70,55 +71,32 @@ import java.util.Optional;
  * {@link #close()}.
  *
  * <h2>Recovery</h2>
- * On open every segment is replayed in order into an in-memory index. A torn tail of the
- * <em>last</em> segment (a cut-short, zeroed or garbage record with no whole record after it: the
- * process died while appending) is truncated with a warning naming the segment and offset. A
- * damaged record followed by a valid one, in any segment, or any damage in a segment that is not
- * the last (a segment is fsynced whole before the next is created, so it cannot be torn), stops the
- * open with a {@link TransactionLogCorruptedException} naming the segment and offset: skipping it
- * would silently lose transactions. With {@link Builder#quarantineDamagedSegments(boolean)} the
- * damaged segment is instead moved to {@code DIR/quarantine/} with an ERROR log and the log opens
- * with what remains: the transactions recorded in that segment may be lost or seen in an older
- * state.
- *
- * <p>Segment names are sequence numbers: every frame counts one, and a new segment is named
- * {@code base + records} of the one before it, so a segment missing between two present ones
- * (deleted by hand, lost in a restore) shows. Compaction only ever deletes the oldest segments, so
- * such a gap is never the log's own doing, and replaying around it could silently revert a key to
- * an older version: the open (read-only too) stops with a {@link TransactionLogGapException}
- * naming the neighbouring segments and the missing records. With
- * {@link Builder#quarantineDamagedSegments(boolean)} the loss is accepted instead, with an ERROR
- * log, and recorded in {@code DIR/quarantine/gap-<first>-<last>.accepted} (so is the gap a
- * quarantined middle segment leaves), which later opens honour. A missing <em>oldest</em> segment
- * cannot be told from compaction and is not detected.
- *
- * <p>What an open truncated, moved aside or accepted is also listed by {@link #openWarnings()},
- * for tools that report from the log. A read-only open changes nothing: it reads a torn tail
- * again a moment later (a writer beside it may be appending that very record), replays whatever
- * completed, and lists a tail that is still torn, since the record cut off there may be the newest
- * state of some transaction.
+ * On open every segment is replayed in order. A torn tail of the <em>last</em> segment (a cut-short,
+ * zeroed or garbage record with no whole record after it: the process died while appending) is
+ * truncated with a warning naming segment and offset. Any other damage (a damaged record followed
+ * by a valid one, anything wrong in a segment that is not the last, which was fsynced whole) stops
+ * the open with a {@link TransactionLogCorruptedException} naming segment and offset. Segment names
+ * count records ({@code base + records} of the one before), so a segment missing between two others
+ * stops the open, read-only too, with a {@link TransactionLogGapException}: replaying around it
+ * could revert a key to an older version (a missing <em>oldest</em> segment looks like compaction
+ * and is not detected). With {@link Builder#quarantineDamagedSegments(boolean)} a damaged segment is
+ * moved to {@code DIR/quarantine/} and a gap is accepted and recorded there (later opens honour it),
+ * each with an ERROR log. {@link #openWarnings()} lists what an open worked around. A read-only open
+ * changes nothing: it reads a torn tail again a moment later (a writer may be appending it) and lists
+ * a tail that is still torn.
  *
  * <h2>Compaction</h2>
- * On every roll-over and on {@link #checkpoint()}, apart from the {@link Builder#retainSegments}
- * most recent older segments (recent history, kept whatever it holds), the oldest segments that no
- * unfinished transaction (open, or dead-lettered and waiting for a retry) has a record in are
- * deleted, oldest first, so what remains is always a suffix of the log. When more than
- * {@link Builder#compactAfterSegments} older segments remain because unfinished transactions need
- * them, those transactions' current state is copied forward into the active segment and, once that
- * is durable, the segments they pinned are deleted. This is the rule every segmented log shares
- * ({@code io.dualpush.log.SegmentCompaction}, whose documentation says why it is safe at any crash
- * point). Deleting segments runs on a thread of its own, so appends are acknowledged while it runs;
- * a roll-over waits for the previous compaction's deletions, and {@link #checkpoint()} returns once
- * its own are done. Disk
- * use therefore stays within a few segments plus the state of the unfinished transactions, whatever
- * the load and however long one stays open.
- * Verified and superseded transactions are dropped with their segments; the index keeps the most
- * recent ones in memory until the process ends ({@link Builder#terminalRetention}). A record
- * appended for such a transaction after its start was dropped (a deep verify that finds a copy
- * corrupted reopens a verified transaction) is preceded, in the same segment and the same fsync,
- * by the transaction's current state, so a restart finds the transaction with that record applied.
- * Records of a transaction the index no longer holds, or of a superseded one, are not: a replay
- * ignores them, as it ignores late records a stale writer left behind.
+ * On every roll-over and on {@link #checkpoint()}, the shared rule
+ * ({@code io.dualpush.log.SegmentCompaction}, which says why it is safe at any crash point): the
+ * {@link Builder#retainSegments} most recent older segments are kept; older ones no unfinished
+ * (open or dead-lettered) transaction needs are deleted, oldest first; when unfinished transactions
+ * pin more than {@link Builder#compactAfterSegments}, their state is copied forward and the pinned
+ * segments go too. Disk use stays within a few segments plus the unfinished transactions' state.
+ * Deletions run on a thread of their own, so appends are acknowledged meanwhile; a roll-over waits
+ * for the previous compaction's deletions and {@link #checkpoint()} for its own. A record appended
+ * for a transaction whose start was compacted away is preceded by the transaction's state, in the
+ * same fsync, so a restart finds it; records of transactions the index no longer holds are ignored
+ * on replay, as are late records a stale writer left behind.
  *
  * <p>Only one process may open a directory for writing at a time: {@code DIR/.lock} is locked while
  * the log is open, and a second open (in this JVM or another) fails naming the directory.
@@ -311,7 +289,7 @@ public final class FileTransactionLog implements TransactionLog {
     }
 
     /** The shared log's builder with these settings. */
-    private SegmentedTransactionLog.Builder log(FileSegmentStore store) {
+    private SegmentedTransactionLogBuilder log(FileSegmentStore store) {
       return SegmentedTransactionLog.builder(store)
           .durability(SegmentedTransactionLog.Durability.valueOf(durability.name()))
           .segmentSize(segmentSize)
@@ -441,19 +419,9 @@ public final class FileTransactionLog implements TransactionLog {
 
   /**
    * What this open found and worked around, in the order found (see {@link LogOpenWarning.Kind}):
-   * <ul>
-   *   <li>any open: each gap whose loss was accepted ({@code GAP_ACCEPTED}), now or by an earlier
-   *       open with {@link Builder#quarantineDamagedSegments(boolean)};</li>
-   *   <li>a writer's open: each torn tail it truncated ({@code TORN_TAIL_DROPPED}), each segment
-   *       it moved to {@code quarantine/} ({@code SEGMENT_QUARANTINED});</li>
-   *   <li>a read-only open, which changes nothing: a torn tail of the last segment that was still
-   *       there, unchanged, when read again a moment (50 ms) later
-   *       ({@code TORN_TAIL_IGNORED}, saying whether a writer holds the log: beside a live writer
-   *       that means its last write failed part way), or one that kept changing as a writer
-   *       appended ({@code APPEND_IN_PROGRESS}). A tail that completes while it is re-read is
-   *       simply read, with no warning.</li>
-   * </ul>
-   * Immutable; thread-safe.
+   * accepted gaps (any open); torn tails truncated and segments quarantined (a writer's open); a
+   * torn tail left in place, unchanged when read again 50 ms later, saying whether a writer holds
+   * the log, or a tail a writer kept appending to (a read-only open). Immutable; thread-safe.
    */
   @Override
   public List<LogOpenWarning> openWarnings() {

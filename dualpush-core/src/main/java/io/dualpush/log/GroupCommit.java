@@ -55,7 +55,7 @@ final class GroupCommit {
   GroupCommit(LogCore core, Compactor compactor) {
     this.core = core;
     this.compactor = compactor;
-    SegmentedTransactionLog.Options o = core.options;
+    LogOptions o = core.options;
     this.durability = o.durability;
     this.segmentSize = o.segmentSize;
     this.windowNanos = o.groupCommitWindow.toNanos();

@@ -20,7 +20,7 @@ final class LogCore {
   final SegmentStore store;
   final String description;
   final SegmentStore.Capabilities capabilities;
-  final SegmentedTransactionLog.Options options;
+  final LogOptions options;
   final boolean readOnly;
 
   final Object io = new Object();
@@ -44,7 +44,7 @@ final class LogCore {
   volatile @Nullable WriterClaim claim;
   volatile List<LogOpenWarning> openWarnings = List.of();
 
-  LogCore(SegmentStore store, SegmentedTransactionLog.Options options, boolean readOnly) {
+  LogCore(SegmentStore store, LogOptions options, boolean readOnly) {
     this.store = store;
     this.description = store.description();
     this.capabilities = store.capabilities();

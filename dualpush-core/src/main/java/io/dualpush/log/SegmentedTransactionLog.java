@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * <h2>Records</h2>
  * Each record is a frame {@code [int32 length L][int32 CRC32C of the next L bytes][L bytes of
  * LogEntryCodec.encode]}, big-endian, appended to the newest segment; a segment rolls over once it
- * would exceed {@link Builder#segmentSize} or the store's appends per segment. The largest record
+ * would exceed {@link SegmentedTransactionLogBuilder#segmentSize} or the store's appends per segment. The largest record
  * is a property of the store: what one append can carry ({@link SegmentStore.Capabilities#maxAppendBytes()},
  * 16 MiB for files, 4 MiB for an append blob), less the header; a larger entry is refused at
  * {@link #append} naming {@code entry}.
@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
  * truncation where the store can, otherwise by marking the segment's end and appending to a new
  * segment. Any other damage, or a record this build cannot decode, stops the open with a
  * {@link TransactionLogCorruptedException} naming segment and offset, or, with
- * {@link Builder#quarantineDamagedSegments}, moves the segment aside where the store has a
+ * {@link SegmentedTransactionLogBuilder#quarantineDamagedSegments}, moves the segment aside where the store has a
  * quarantine. A segment missing between two others stops the open with a
  * {@link TransactionLogGapException} unless its loss was accepted. What an open worked around is
  * listed by {@link #openWarnings()}.
@@ -71,8 +71,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Compaction</h2>
  * On every roll-over and on {@link #checkpoint()}, the rule of {@link SegmentCompaction}: older
  * segments that no unfinished transaction needs are deleted, oldest first, keeping the
- * {@link Builder#retainSegments} most recent; when unfinished transactions pin more than
- * {@link Builder#compactAfterSegments}, their state is copied forward and, once durable, the
+ * {@link SegmentedTransactionLogBuilder#retainSegments} most recent; when unfinished transactions pin more than
+ * {@link SegmentedTransactionLogBuilder#compactAfterSegments}, their state is copied forward and, once durable, the
  * segments they pinned are deleted. Copies are written by the writer in log order and share the
  * batch's sync; deletions run on a compaction thread of their own, so appends are acknowledged
  * while a deletion runs (a roll-over waits for the previous compaction's deletions, which bounds
@@ -113,218 +113,6 @@ public final class SegmentedTransactionLog implements TransactionLog {
     void pause(Duration duration) throws InterruptedException;
   }
 
-  /** The builder's settings, snapshotted by {@code open}. */
-  static final class Options {
-    Durability durability = Durability.GROUP_COMMIT;
-    long segmentSize = DEFAULT_SEGMENT_SIZE;
-    Duration groupCommitWindow = Duration.ZERO;
-    int maxBatchRecords = DEFAULT_MAX_BATCH_RECORDS;
-    boolean quarantine;
-    boolean takeOver;
-    int terminalRetention = TransactionIndex.DEFAULT_TERMINAL_RETENTION;
-    int retainSegments = SegmentCompaction.DEFAULT_RETAIN_SEGMENTS;
-    int compactAfterSegments = SegmentCompaction.DEFAULT_COMPACT_AFTER_SEGMENTS;
-    Duration closeTimeout = Duration.ofSeconds(30);
-    TailPause tailPause = d -> Thread.sleep(d.toMillis());
-
-    Options copy() {
-      Options o = new Options();
-      o.durability = durability;
-      o.segmentSize = segmentSize;
-      o.groupCommitWindow = groupCommitWindow;
-      o.maxBatchRecords = maxBatchRecords;
-      o.quarantine = quarantine;
-      o.takeOver = takeOver;
-      o.terminalRetention = terminalRetention;
-      o.retainSegments = retainSegments;
-      o.compactAfterSegments = compactAfterSegments;
-      o.closeTimeout = closeTimeout;
-      o.tailPause = tailPause;
-      return o;
-    }
-  }
-
-  /** Settings of a {@link SegmentedTransactionLog}; {@link #open()} opens it. Not thread-safe. */
-  public static final class Builder {
-    private final SegmentStore store;
-    private final Options options = new Options();
-
-    private Builder(SegmentStore store) {
-      this.store = store;
-    }
-
-    /**
-     * When an append returns (default {@code GROUP_COMMIT}).
-     *
-     * @param durability the mode
-     * @return this builder
-     * @throws InvalidInputException naming {@code durability} when it is null
-     */
-    public Builder durability(Durability durability) {
-      options.durability = InvalidInputException.requireNonNull(durability, "durability");
-      return this;
-    }
-
-    /**
-     * Size in bytes at which a segment rolls over; at least 4 KiB (default 64 MiB).
-     *
-     * @param bytes at least 4096
-     * @return this builder
-     * @throws InvalidInputException naming {@code segmentSize} when it is below 4096
-     */
-    public Builder segmentSize(long bytes) {
-      if (bytes < 4096) {
-        throw new InvalidInputException("segmentSize", "'segmentSize' must be at least 4096 bytes; got " + bytes);
-      }
-      options.segmentSize = bytes;
-      return this;
-    }
-
-    /**
-     * How long the group-commit writer waits, after the first record of a batch, for more (zero by
-     * default: a batch is whatever queued up while the previous sync ran).
-     *
-     * @param window from zero to 1 s
-     * @return this builder
-     * @throws InvalidInputException naming {@code groupCommitWindow} when it is null, negative or over 1 s
-     */
-    public Builder groupCommitWindow(Duration window) {
-      InvalidInputException.requireNonNull(window, "groupCommitWindow");
-      if (window.isNegative() || window.compareTo(Duration.ofSeconds(1)) > 0) {
-        throw new InvalidInputException("groupCommitWindow", "'groupCommitWindow' must be between 0 and 1 s; got "
-            + window);
-      }
-      options.groupCommitWindow = window;
-      return this;
-    }
-
-    /**
-     * Most records one group commit covers; at least 1.
-     *
-     * @param records at least 1
-     * @return this builder
-     * @throws InvalidInputException naming {@code maxBatchRecords} when it is below 1
-     */
-    public Builder maxBatchRecords(int records) {
-      if (records < 1) {
-        throw new InvalidInputException("maxBatchRecords", "'maxBatchRecords' must be at least 1; got " + records);
-      }
-      options.maxBatchRecords = records;
-      return this;
-    }
-
-    /**
-     * Whether the open works around damage, losing what it held: a damaged segment is quarantined,
-     * a gap is accepted and recorded (default false). Only for stores that have a quarantine.
-     *
-     * @param quarantine true to work around damage
-     * @return this builder
-     */
-    public Builder quarantineDamagedSegments(boolean quarantine) {
-      options.quarantine = quarantine;
-      return this;
-    }
-
-    /**
-     * Whether a writer's open breaks a claim another writer holds (default false).
-     *
-     * @param takeOver true to break another writer's claim
-     * @return this builder
-     */
-    public Builder takeOver(boolean takeOver) {
-      options.takeOver = takeOver;
-      return this;
-    }
-
-    /**
-     * Terminal transactions kept in memory for {@code read} and {@code recent}.
-     *
-     * @param transactions 0 or more
-     * @return this builder
-     * @throws InvalidInputException naming {@code terminalRetention} when it is negative
-     */
-    public Builder terminalRetention(int transactions) {
-      options.terminalRetention = InvalidInputException.requireNonNegative(transactions, "terminalRetention");
-      return this;
-    }
-
-    /**
-     * How many of the most recent older segments compaction always keeps (default 2).
-     *
-     * @param segments 0 or more
-     * @return this builder
-     * @throws InvalidInputException naming {@code retainSegments} when it is negative
-     */
-    public Builder retainSegments(int segments) {
-      options.retainSegments = InvalidInputException.requireNonNegative(segments, "retainSegments");
-      return this;
-    }
-
-    /**
-     * How many older segments unfinished transactions may pin before they are copied forward (default 2).
-     *
-     * @param segments 0 or more
-     * @return this builder
-     * @throws InvalidInputException naming {@code compactAfterSegments} when it is negative
-     */
-    public Builder compactAfterSegments(int segments) {
-      options.compactAfterSegments = InvalidInputException.requireNonNegative(segments, "compactAfterSegments");
-      return this;
-    }
-
-    /**
-     * How long {@link SegmentedTransactionLog#close()} waits for queued appends to be written
-     * (default 30 s); appends still queued then fail.
-     *
-     * @param timeout positive
-     * @return this builder
-     * @throws InvalidInputException naming {@code closeTimeout} when it is null, zero or negative
-     */
-    public Builder closeTimeout(Duration timeout) {
-      InvalidInputException.requireNonNull(timeout, "closeTimeout");
-      if (timeout.isZero() || timeout.isNegative()) {
-        throw new InvalidInputException("closeTimeout", "'closeTimeout' must be positive; got " + timeout);
-      }
-      options.closeTimeout = timeout;
-      return this;
-    }
-
-    /**
-     * How a read-only open waits before reading a torn-looking tail again (a sleep by default).
-     *
-     * @param pause the wait
-     * @return this builder
-     * @throws InvalidInputException naming {@code tailPause} when it is null
-     */
-    public Builder tailPause(TailPause pause) {
-      options.tailPause = InvalidInputException.requireNonNull(pause, "tailPause");
-      return this;
-    }
-
-    /**
-     * Claims the store, replays the log and starts the writer.
-     *
-     * @return the open log, holding the claim until closed
-     * @throws TransactionLogCorruptedException when the log is damaged or has a gap that may not be worked around
-     * @throws TransactionLogUnavailableException when the store fails
-     * @throws DualPushException when another writer holds the log
-     */
-    public SegmentedTransactionLog open() {
-      return SegmentedTransactionLog.open(store, options.copy(), false);
-    }
-
-    /**
-     * Reads the log without claiming it or changing anything; appends fail.
-     *
-     * @return a log showing what the store held at open
-     * @throws TransactionLogCorruptedException when the log is damaged or has a gap no open accepted
-     * @throws TransactionLogUnavailableException when the store fails
-     */
-    public SegmentedTransactionLog openReadOnly() {
-      return SegmentedTransactionLog.open(store, options.copy(), true);
-    }
-  }
-
   private final LogCore core;
   private final Compactor compactor;
   private final GroupCommit writer;
@@ -342,11 +130,11 @@ public final class SegmentedTransactionLog implements TransactionLog {
    * @param store where the segments are
    * @return a builder with the defaults
    */
-  public static Builder builder(SegmentStore store) {
-    return new Builder(Objects.requireNonNull(store, "store"));
+  public static SegmentedTransactionLogBuilder builder(SegmentStore store) {
+    return new SegmentedTransactionLogBuilder(Objects.requireNonNull(store, "store"));
   }
 
-  private static SegmentedTransactionLog open(SegmentStore store, Options options, boolean readOnly) {
+  static SegmentedTransactionLog open(SegmentStore store, LogOptions options, boolean readOnly) {
     if (options.quarantine && !store.capabilities().canQuarantine()) {
       throw new InvalidInputException("quarantineDamagedSegments", "'quarantineDamagedSegments' is not supported by "
           + store.description() + ", which has no quarantine");

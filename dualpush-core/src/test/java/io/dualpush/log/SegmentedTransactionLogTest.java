@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class SegmentedTransactionLogTest {
   private static final Duration BOUND = Duration.ofSeconds(20);
 
-  private static SegmentedTransactionLog.Builder small(SegmentStore store) {
+  private static SegmentedTransactionLogBuilder small(SegmentStore store) {
     return SegmentedTransactionLog.builder(store).segmentSize(4096);
   }
 
