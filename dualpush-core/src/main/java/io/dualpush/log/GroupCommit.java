@@ -355,6 +355,11 @@ final class GroupCommit {
     }
     core.active = next;
     planCompaction();
+    // Copies forward must be durable, and the segments they free forgotten, before the rest of the
+    // batch is written: a record of a finished transaction whose start is in one of those segments
+    // is restated only if the compaction already knows the start is going (restateBefore), and an
+    // unrestated record would be ignored by the next replay once the segment is deleted.
+    makeDurable(List.of(), 0, 0);
   }
 
   /**

@@ -11,6 +11,7 @@ import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogOpenWarning;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,6 +20,7 @@ import java.util.Optional;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -30,6 +32,10 @@ import org.junit.jupiter.api.Test;
  * reopened log yields the same transactions in the same states. Extend this and implement
  * {@link #createLog()} and {@link #reopen(TransactionLog)} over the same storage, and the crash
  * tier's hooks {@link #crashAndReopen(TransactionLog)} and {@link #truncateTail(TransactionLog, int)}.
+ * A log that keeps its bytes in a {@code SegmentStore} also overrides {@link #powerLossLogFactory()},
+ * which runs the power-loss tier: thousands of random power cuts on a {@link SimulatedDiskSegmentStore}
+ * ({@link PowerLossTrials}). The crash tier only kills the process, so the page cache survives and a
+ * log that never fsyncs passes it; the power-loss tier loses what was not synced.
  *
  * <pre>{@code
  * class MyLogTest extends TransactionLogContract {
@@ -575,6 +581,52 @@ public abstract class TransactionLogContract {
       log.checkpoint();
       crash();
       assertThat(ids(log.open())).containsExactlyElementsOf(open);
+    }
+  }
+
+  // ------------------------------------------------------------------ the power-loss tier
+
+  /** System property: the seed of the power-loss tier's trials, to replay a failure (random by default). */
+  public static final String SEED_PROPERTY = "dualpush.powerLoss.seed";
+  /** System property: run only this trial of the seed (as a failure message names it). */
+  public static final String TRIAL_PROPERTY = "dualpush.powerLoss.trial";
+  /** System property: how many trials the power-loss tier runs (default {@value #DEFAULT_POWER_LOSS_TRIALS}). */
+  public static final String TRIALS_PROPERTY = "dualpush.powerLoss.trials";
+  /** Trials the power-loss tier runs unless {@link #TRIALS_PROPERTY} says otherwise. */
+  public static final int DEFAULT_POWER_LOSS_TRIALS = 2_000;
+
+  /**
+   * How the power-loss tier builds this log over a {@link SimulatedDiskSegmentStore}; empty (the
+   * default) skips the tier, for a log that keeps no bytes on a disk that can lose power (say why
+   * where you override it). A segmented log returns its builder over the store, configured as in
+   * use (durability mode) with small segments so that trials roll and compact.
+   *
+   * @return the factory, or empty to skip the power-loss tier
+   */
+  protected Optional<PowerLossLogFactory> powerLossLogFactory() {
+    return Optional.empty();
+  }
+
+  @Nested
+  @DisplayName("power-loss tier: a power cut at any instant loses nothing that append returned")
+  class PowerLoss {
+    @Test
+    @DisplayName("thousands of random power cuts amid concurrent appends lose no acknowledged append, invent nothing, "
+        + "and leave a log that opens with at most a torn-tail warning, agrees with itself and takes appends")
+    void randomPowerCuts() {
+      Optional<PowerLossLogFactory> factory = powerLossLogFactory();
+      Assumptions.assumeTrue(factory.isPresent(), () -> TransactionLogContract.this.getClass().getSimpleName()
+          + " builds no log over a simulated disk (powerLossLogFactory() is empty): the power-loss tier does not apply");
+      Long replay = Long.getLong(SEED_PROPERTY);
+      long seed = replay != null ? replay : new SecureRandom().nextLong();
+      Integer trial = Integer.getInteger(TRIAL_PROPERTY);
+      PowerLossTrials.Report report = trial != null ? PowerLossTrials.runOne(factory.get(), seed, trial)
+          : PowerLossTrials.run(factory.get(), seed, Integer.getInteger(TRIALS_PROPERTY, DEFAULT_POWER_LOSS_TRIALS));
+      assertThat(report.violations()).as(report.summary()).isEmpty();
+      if (report.tornWrites() >= 20) {
+        assertThat(report.tailsDropped()).as("torn writes left by cuts, yet no open dropped a torn tail: "
+            + report.summary()).isPositive();
+      }
     }
   }
 }

@@ -1,0 +1,571 @@
+package io.dualpush.testkit;
+
+import io.dualpush.CopyStatus;
+import io.dualpush.TransactionLogCorruptedException;
+import io.dualpush.TransactionState;
+import io.dualpush.spi.LogEntry;
+import io.dualpush.spi.LogOpenWarning;
+import io.dualpush.spi.TransactionLog;
+import io.dualpush.spi.TransactionRecord;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Power-loss trials of a {@link TransactionLog} over a {@link SimulatedDiskSegmentStore}: what the
+ * power-loss tier of {@link TransactionLogContract} runs, and what a test runs to show that a log
+ * fails it. Each trial opens the log on a new disk, lets several threads append (each its own
+ * transactions, in scripts that go through every entry type, supersede keys and reopen verified
+ * transactions), cuts the power at a random instant (in the middle of the Nth store call, or
+ * between calls once the appenders are done), sometimes again while the log recovers, reopens it
+ * over what survived and checks:
+ * <ul>
+ *   <li>every append that returned is present, and each transaction reads exactly as the entries
+ *       appended to it fold (the one append in flight per thread may or may not be there); a
+ *       verified or superseded transaction may be missing only because the log compacted it away
+ *       ({@link Violation.Kind#LOST_ACKNOWLEDGED_APPEND});</li>
+ *   <li>nothing is invented: no transaction that was never appended, no state no prefix of the
+ *       appended entries folds to ({@link Violation.Kind#INVENTED});</li>
+ *   <li>{@code open()} and {@code read()} agree ({@link Violation.Kind#OPEN_READ_DISAGREE});</li>
+ *   <li>the open succeeds: a torn tail is cut with a {@code TORN_TAIL_DROPPED} warning, never
+ *       reported as corruption, and no other warning appears ({@link Violation.Kind#OPEN_FAILED},
+ *       {@link Violation.Kind#CORRUPTION_REPORTED}, {@link Violation.Kind#UNWARNED_TRUNCATION},
+ *       {@link Violation.Kind#UNEXPECTED_WARNING});</li>
+ *   <li>the reopened log accepts appends, which survive a clean reopen
+ *       ({@link Violation.Kind#REFUSES_APPENDS});</li>
+ *   <li>nothing hangs: the dead log's appends fail and its close returns
+ *       ({@link Violation.Kind#HUNG}, with a generous bound that never decides a pass).</li>
+ * </ul>
+ * Trials are seeded: trial {@code i} of seed {@code s} draws the same workload, cut point and cut
+ * every time, so {@link #runOne} replays it (thread interleavings aside, which the scheduler
+ * decides).
+ *
+ * <pre>{@code
+ * PowerLossTrials.Report report = PowerLossTrials.run(factory, seed, 2_000);
+ * assertThat(report.violations()).as(report.summary()).isEmpty();
+ * }</pre>
+ *
+ * <p>Not thread-safe; a run uses its own threads and stops them before returning.
+ */
+public final class PowerLossTrials {
+  /** Threads appending concurrently in each trial. */
+  public static final int APPENDERS = 4;
+  /** Violations whose details a report keeps (all are counted). */
+  static final int DETAILS_KEPT = 20;
+  private static final long HANG_BOUND_SECONDS = 60;
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00.000000001Z");
+  private static final List<LogEntry.Target> TARGETS =
+      List.of(new LogEntry.Target("primary", true), new LogEntry.Target("secondary", true));
+
+  private PowerLossTrials() {}
+
+  /**
+   * One failed check.
+   *
+   * @param kind which check failed
+   * @param trial the trial it failed in, to replay with {@link #runOne}
+   * @param detail what was expected and found, with the power cut that preceded it
+   */
+  public record Violation(Kind kind, int trial, String detail) {
+    /** Which check failed. */
+    public enum Kind {
+      /** An append that returned is missing after the cut, or its transaction reads older. */
+      LOST_ACKNOWLEDGED_APPEND,
+      /** A transaction that was never appended, or a state no prefix of its entries folds to. */
+      INVENTED,
+      /** {@code open()} lists a record {@code read()} does not return, or leaves out an open one. */
+      OPEN_READ_DISAGREE,
+      /** The log did not open over what survived the cut. */
+      OPEN_FAILED,
+      /** The open reported corruption where a power cut can only have left a torn tail. */
+      CORRUPTION_REPORTED,
+      /** The open cut bytes off a segment without a {@code TORN_TAIL_DROPPED} warning. */
+      UNWARNED_TRUNCATION,
+      /** The open warned of something other than a dropped torn tail. */
+      UNEXPECTED_WARNING,
+      /** The reopened log refused an append, or lost it at the next clean reopen. */
+      REFUSES_APPENDS,
+      /** An append or close of the dead log, or an open, did not return within a minute. */
+      HUNG
+    }
+  }
+
+  /**
+   * What a run found.
+   *
+   * @param seed the run's seed
+   * @param trials how many trials ran
+   * @param acknowledged appends that returned before their trial's cut, over all trials
+   * @param cutsInCall cuts that struck in the middle of a store call
+   * @param cutsInRecovery cuts that struck while a reopened log recovered
+   * @param tornWrites cuts after which the newest segment ended inside one append's bytes
+   * @param tailsDropped reopens that cut off a torn tail (with a warning)
+   * @param violationCount every violation found
+   * @param violations the first {@value #DETAILS_KEPT} violations, in the order found
+   */
+  public record Report(long seed, int trials, long acknowledged, long cutsInCall, long cutsInRecovery,
+      long tornWrites, long tailsDropped, long violationCount, List<Violation> violations) {
+    /**
+     * Copies the list of violations.
+     *
+     * @param seed the run's seed
+     * @param trials how many trials ran
+     * @param acknowledged appends that returned before their trial's cut
+     * @param cutsInCall cuts in the middle of a store call
+     * @param cutsInRecovery cuts while a reopened log recovered
+     * @param tornWrites cuts that left a write torn
+     * @param tailsDropped reopens that cut off a torn tail
+     * @param violationCount every violation found
+     * @param violations the first violations found
+     */
+    public Report {
+      violations = List.copyOf(violations);
+    }
+
+    /**
+     * The kinds of violation found, for assertions.
+     *
+     * @return the distinct kinds among the kept violations
+     */
+    public Set<Violation.Kind> kinds() {
+      Set<Violation.Kind> kinds = new LinkedHashSet<>();
+      violations.forEach(v -> kinds.add(v.kind()));
+      return kinds;
+    }
+
+    /**
+     * A paragraph for a failure message: the seed and how to replay, the counts, the violations.
+     *
+     * @return the summary
+     */
+    public String summary() {
+      StringBuilder b = new StringBuilder("power-loss trials, seed ").append(seed).append(" (replay with -D")
+          .append(TransactionLogContract.SEED_PROPERTY).append('=').append(seed).append(", one trial with -D")
+          .append(TransactionLogContract.TRIAL_PROPERTY).append("=N): ").append(trials).append(" trials, ")
+          .append(acknowledged).append(" acknowledged appends, ").append(cutsInCall).append(" cuts inside a store call, ")
+          .append(cutsInRecovery).append(" during recovery, ").append(tornWrites).append(" torn writes, ")
+          .append(tailsDropped).append(" torn tails dropped; ").append(violationCount).append(" violation(s)");
+      for (Violation v : violations) {
+        b.append("\n  trial ").append(v.trial()).append(' ').append(v.kind()).append(": ").append(v.detail());
+      }
+      return b.toString();
+    }
+  }
+
+  /**
+   * Runs {@code trials} trials, 0 to {@code trials - 1}, of seed {@code seed}.
+   *
+   * @param factory builds the log under test over a simulated disk
+   * @param seed the run's seed
+   * @param trials how many trials, 1 or more
+   * @return what the run found
+   */
+  public static Report run(PowerLossLogFactory factory, long seed, int trials) {
+    return run(factory, seed, 0, trials);
+  }
+
+  /**
+   * Replays trial {@code trial} of seed {@code seed} alone.
+   *
+   * @param factory builds the log under test over a simulated disk
+   * @param seed the seed of the run that failed
+   * @param trial the trial that failed
+   * @return what the trial found
+   */
+  public static Report runOne(PowerLossLogFactory factory, long seed, int trial) {
+    return run(factory, seed, trial, 1);
+  }
+
+  private static Report run(PowerLossLogFactory factory, long seed, int first, int count) {
+    Objects.requireNonNull(factory, "factory");
+    if (count < 1) {
+      throw new IllegalArgumentException("trials must be at least 1; got " + count);
+    }
+    AtomicInteger threadNumber = new AtomicInteger();
+    ExecutorService threads = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "dualpush-power-loss-" + threadNumber.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    Run run = new Run(factory, seed, threads);
+    try {
+      for (int trial = first; trial < first + count; trial++) {
+        run.trial(trial);
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+    return new Report(seed, count, run.acknowledged, run.cutsInCall, run.cutsInRecovery, run.tornWrites,
+        run.tailsDropped, run.violationCount, run.violations);
+  }
+
+  /** The state of one run. */
+  private static final class Run {
+    final PowerLossLogFactory factory;
+    final long seed;
+    final ExecutorService threads;
+    final List<Violation> violations = new ArrayList<>();
+    long violationCount;
+    long acknowledged;
+    long cutsInCall;
+    long cutsInRecovery;
+    long tornWrites;
+    long tailsDropped;
+    /** Store calls a workload makes when nothing cuts it short (a running mean); cut points are drawn below it. */
+    long typicalCalls = 64;
+
+    Run(PowerLossLogFactory factory, long seed, ExecutorService threads) {
+      this.factory = factory;
+      this.seed = seed;
+      this.threads = threads;
+    }
+
+    void violation(Violation.Kind kind, int trial, String detail) {
+      violationCount++;
+      if (violations.size() < DETAILS_KEPT) {
+        violations.add(new Violation(kind, trial, detail));
+      }
+    }
+
+    void trial(int trial) {
+      // Spread (seed, trial) first: java.util.Random's first draws of neighbouring seeds are nearly the same.
+      Random random = new Random(new SplittableRandom(seed ^ (trial * 0x9E3779B97F4A7C15L)).nextLong());
+      SimulatedDiskSegmentStore disk = factory.newDisk();
+      TransactionLog log = factory.open(disk);
+      List<Appender> appenders = new ArrayList<>();
+      for (int a = 0; a < APPENDERS; a++) {
+        appenders.add(new Appender(trial, a, new Random(random.nextLong())));
+      }
+      // One trial in five cuts between calls once every append has returned (what a log that
+      // acknowledges before it syncs loses most); the others strike inside a call, drawn over the
+      // calls a workload typically makes.
+      boolean afterWorkload = random.nextInt(5) == 0;
+      long cutAt = 1 + random.nextInt((int) Math.max(8, typicalCalls));
+      Random cutRandom = new Random(random.nextLong());
+      long before = disk.calls();
+      if (!afterWorkload) {
+        disk.cutAtCall(cutAt, cutRandom);
+      }
+      List<Future<?>> running = new ArrayList<>();
+      for (Appender a : appenders) {
+        running.add(threads.submit(() -> a.run(log)));
+      }
+      for (Future<?> f : running) {
+        if (!await(f)) {
+          violation(Violation.Kind.HUNG, trial, "an appender did not return within " + HANG_BOUND_SECONDS + " s; "
+              + disk.lastCut());
+          return;
+        }
+      }
+      if (disk.isDead()) {
+        cutsInCall++;
+      } else {
+        typicalCalls = Math.max(8, (typicalCalls * 7 + (disk.calls() - before)) / 8);
+        disk.powerCut(cutRandom);
+      }
+      SimulatedDiskSegmentStore.PowerCut cut = disk.lastCut();
+      if (cut.tornWrite()) {
+        tornWrites++;
+      }
+      if (!await(threads.submit(() -> closeQuietly(log)))) {
+        violation(Violation.Kind.HUNG, trial, "close() of the log whose process died did not return; " + cut);
+        return;
+      }
+      for (Appender a : appenders) {
+        acknowledged += a.acked;
+      }
+
+      // Reopen over what survived; sometimes the power fails again while the log recovers.
+      SimulatedDiskSegmentStore view = disk.restart();
+      String recovery = "";
+      if (random.nextInt(8) == 0) {
+        view.cutAtCall(1 + random.nextInt(6), new Random(random.nextLong()));
+        try {
+          TransactionLog early = factory.open(view);
+          closeQuietly(early); // recovery made fewer calls than the cut was armed for
+          view.powerCut(new Random(random.nextLong()));
+        } catch (RuntimeException e) {
+          if (!view.isDead()) {
+            violation(kindOf(e), trial, "the reopen failed before the second cut struck: " + e + "; " + cut);
+            return;
+          }
+        }
+        cutsInRecovery++;
+        recovery = "; then, while recovering: " + view.lastCut();
+        view = view.restart();
+      }
+      String cuts = cut + recovery;
+      long dropTails = view.dropTailCount();
+      TransactionLog reopened;
+      try {
+        reopened = factory.open(view);
+      } catch (RuntimeException e) {
+        violation(kindOf(e), trial, "the reopen failed: " + e + "; " + cuts);
+        return;
+      }
+      try {
+        check(trial, reopened, appenders, view.dropTailCount() > dropTails, cuts);
+        appendAfterReopen(trial, reopened, view, cuts);
+      } finally {
+        closeQuietly(reopened);
+      }
+    }
+
+    boolean await(Future<?> f) {
+      try {
+        f.get(HANG_BOUND_SECONDS, TimeUnit.SECONDS);
+        return true;
+      } catch (TimeoutException e) {
+        f.cancel(true);
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("a power-loss trial thread failed", e.getCause());
+      }
+    }
+
+    void check(int trial, TransactionLog log, List<Appender> appenders, boolean truncated, String cuts) {
+      List<LogOpenWarning> warnings = log.openWarnings();
+      boolean warned = false;
+      for (LogOpenWarning w : warnings) {
+        if (w.kind() == LogOpenWarning.Kind.TORN_TAIL_DROPPED) {
+          warned = true;
+        } else {
+          violation(Violation.Kind.UNEXPECTED_WARNING, trial, w + "; " + cuts);
+        }
+      }
+      if (warned) {
+        tailsDropped++;
+      }
+      if (truncated && !warned) {
+        violation(Violation.Kind.UNWARNED_TRUNCATION, trial, "the open cut a tail off without a TORN_TAIL_DROPPED "
+            + "warning (warnings: " + warnings + "); " + cuts);
+      }
+
+      Set<String> attempted = new HashSet<>();
+      for (Appender a : appenders) {
+        attempted.addAll(a.ids);
+        for (String id : a.ids) {
+          Optional<TransactionRecord> actual = log.read(id);
+          String problem = a.mismatch(id, actual);
+          if (problem != null) {
+            boolean lost = a.lostAcknowledged(id, actual);
+            violation(lost ? Violation.Kind.LOST_ACKNOWLEDGED_APPEND : Violation.Kind.INVENTED, trial,
+                problem + "; " + cuts);
+          }
+        }
+      }
+      List<TransactionRecord> open = log.open();
+      Set<String> openIds = new HashSet<>();
+      for (TransactionRecord r : open) {
+        openIds.add(r.transactionId());
+        if (!attempted.contains(r.transactionId())) {
+          violation(Violation.Kind.INVENTED, trial, "open() lists " + r.transactionId() + ", never appended; " + cuts);
+        }
+        Optional<TransactionRecord> read = log.read(r.transactionId());
+        if (!read.equals(Optional.of(r)) || r.state().isTerminal()) {
+          violation(Violation.Kind.OPEN_READ_DISAGREE, trial, "open() lists " + r + " (" + r.state() + ") but read() "
+              + "returns " + read + "; " + cuts);
+        }
+      }
+      for (String id : attempted) {
+        Optional<TransactionRecord> r = log.read(id);
+        if (r.isPresent() && !r.get().state().isTerminal() && !openIds.contains(id)) {
+          violation(Violation.Kind.OPEN_READ_DISAGREE, trial, "read() returns " + id + " " + r.get().state()
+              + " but open() does not list it; " + cuts);
+        }
+      }
+      for (TransactionRecord r : log.recent(attempted.size() + 100)) {
+        if (!attempted.contains(r.transactionId())) {
+          violation(Violation.Kind.INVENTED, trial, "recent() holds " + r.transactionId() + ", never appended; " + cuts);
+        }
+      }
+    }
+
+    void appendAfterReopen(int trial, TransactionLog log, SimulatedDiskSegmentStore view, String cuts) {
+      String id = "after-" + trial;
+      LogEntry.Started start = new LogEntry.Started(id, T0, "power-loss/after/" + trial, 1, "1B2M2Y8AsgTpgAmY7PhCfg==",
+          "", "", "application/octet-stream", Map.of(), TARGETS, 2, "");
+      LogEntry.CopyUpdated copy = new LogEntry.CopyUpdated(id, T0.plusSeconds(1), "primary", CopyStatus.VERIFIED,
+          start.md5(), "", false);
+      InMemoryTransactionLog oracle = new InMemoryTransactionLog();
+      oracle.append(start);
+      oracle.append(copy);
+      TransactionRecord expected = oracle.read(id).orElseThrow();
+      try {
+        log.append(start);
+        log.append(copy);
+      } catch (RuntimeException e) {
+        violation(Violation.Kind.REFUSES_APPENDS, trial, "the reopened log refused an append: " + e + "; " + cuts);
+        return;
+      }
+      if (!log.read(id).equals(Optional.of(expected))) {
+        violation(Violation.Kind.REFUSES_APPENDS, trial, "the reopened log reads " + log.read(id) + " after appending "
+            + expected + "; " + cuts);
+      }
+      if (trial % 8 == 0) {
+        closeQuietly(log);
+        try (TransactionLog again = factory.open(view.restart())) {
+          if (!again.read(id).equals(Optional.of(expected))) {
+            violation(Violation.Kind.REFUSES_APPENDS, trial, "an append after the reopen reads " + again.read(id)
+                + " after a clean close and open, not " + expected + "; " + cuts);
+          }
+        } catch (RuntimeException e) {
+          violation(kindOf(e), trial, "a clean reopen after the recovery failed: " + e + "; " + cuts);
+        }
+      }
+    }
+  }
+
+  private static Violation.Kind kindOf(RuntimeException e) {
+    return e instanceof TransactionLogCorruptedException ? Violation.Kind.CORRUPTION_REPORTED : Violation.Kind.OPEN_FAILED;
+  }
+
+  private static void closeQuietly(TransactionLog log) {
+    try {
+      log.close();
+    } catch (RuntimeException e) {
+      // the process that held it is dead, or it was closed already
+    }
+  }
+
+  /**
+   * One thread's appends in a trial: its own transactions (ids and keys no other thread uses), in
+   * order, until one fails. Keeps every entry it tried, how many returned, and how each of its
+   * transactions folds after each prefix of them (from an {@link InMemoryTransactionLog}), which is
+   * what the reopened log is compared with.
+   */
+  private static final class Appender {
+    final int trial;
+    final int number;
+    final Random random;
+    final List<LogEntry> entries = new ArrayList<>();
+    final Set<String> ids = new LinkedHashSet<>();
+    /** After each prefix of {@link #entries}: this appender's transactions as they fold. */
+    final List<Map<String, TransactionRecord>> folds = new ArrayList<>();
+    volatile int acked;
+    volatile int attempted;
+
+    Appender(int trial, int number, Random random) {
+      this.trial = trial;
+      this.number = number;
+      this.random = random;
+      script();
+    }
+
+    /** Draws this appender's entries and folds every prefix of them. */
+    private void script() {
+      int transactions = 1 + random.nextInt(4);
+      long second = 0;
+      for (int k = 0; k < transactions; k++) {
+        String id = "t" + trial + "-" + number + "-" + k;
+        // Two keys per appender: a third transaction supersedes the first.
+        String key = "power-loss/" + trial + "/" + number + "/" + (k % 2);
+        String md5 = "md5-" + k + "-AAAAAAAAAAAAAAA==";
+        Map<String, String> metadata = Map.of("pad", "x".repeat(random.nextInt(300)));
+        entries.add(new LogEntry.Started(id, T0.plusSeconds(second++), key, k, md5, "", "", "application/octet-stream",
+            metadata, TARGETS, 2, ""));
+        int steps = random.nextInt(8);
+        boolean deadLetter = random.nextBoolean();
+        for (int step = 0; step < steps; step++) {
+          Instant at = T0.plusSeconds(second++);
+          entries.add(switch (step) {
+            case 0 -> new LogEntry.CopyUpdated(id, at, "primary", CopyStatus.IN_PROGRESS, "", "", false);
+            case 1 -> new LogEntry.CopyUpdated(id, at, "primary", CopyStatus.VERIFIED, md5, "", false);
+            case 2 -> new LogEntry.CopyUpdated(id, at, "secondary", CopyStatus.FAILED, "", "boom " + step, false);
+            case 3 -> new LogEntry.RepairAttempted(id, at, 1);
+            case 4 -> deadLetter ? new LogEntry.DeadLettered(id, at, "gave up")
+                : new LogEntry.CopyUpdated(id, at, "secondary", CopyStatus.VERIFIED, md5, "", false);
+            case 5 -> deadLetter ? new LogEntry.Retried(id, at)
+                : new LogEntry.CopyUpdated(id, at, "secondary", CopyStatus.FAILED, "AAAAAAAAAAAAAAAAAAAAAA==",
+                    "digest mismatch", true); // reopens a verified transaction: a restate if it was compacted
+            default -> new LogEntry.CopyUpdated(id, at, "secondary", CopyStatus.COMPLETED, md5, "", false);
+          });
+        }
+      }
+      InMemoryTransactionLog oracle = new InMemoryTransactionLog();
+      folds.add(Map.of());
+      for (LogEntry e : entries) {
+        oracle.append(e);
+        ids.add(e.transactionId());
+        Map<String, TransactionRecord> fold = new HashMap<>();
+        for (String id : ids) {
+          oracle.read(id).ifPresent(r -> fold.put(id, r));
+        }
+        folds.add(fold);
+      }
+      ids.clear(); // filled again as entries are attempted
+    }
+
+    void run(TransactionLog log) {
+      for (LogEntry e : entries) {
+        ids.add(e.transactionId());
+        attempted++;
+        try {
+          log.append(e);
+        } catch (RuntimeException failed) {
+          return; // the process died (or the log refuses): nothing more is appended
+        }
+        acked++;
+      }
+    }
+
+    /** The prefixes of {@link #entries} the log may hold: every acknowledged one, and maybe the one in flight. */
+    private List<Integer> allowed() {
+      return attempted > acked ? List.of(acked, acked + 1) : List.of(acked);
+    }
+
+    /** Null when {@code actual} is what some allowed prefix folds {@code id} to; else what is wrong. */
+    String mismatch(String id, Optional<TransactionRecord> actual) {
+      for (int p : allowed()) {
+        TransactionRecord expected = folds.get(p).get(id);
+        if (Objects.equals(actual.orElse(null), expected)) {
+          return null;
+        }
+        if (actual.isEmpty() && expected != null && compactable(expected)) {
+          return null; // finished: the log may have compacted it away
+        }
+      }
+      return "transaction " + id + " reads " + actual.map(r -> r + " (" + r.state() + ")").orElse("as absent")
+          + " after " + acked + " acknowledged append(s) of thread " + number + (attempted > acked ? " and one in flight" : "")
+          + "; expected " + folds.get(acked).get(id);
+    }
+
+    /** Whether {@code actual} is what an earlier prefix than the acknowledged one folds to: a lost append. */
+    boolean lostAcknowledged(String id, Optional<TransactionRecord> actual) {
+      TransactionRecord acknowledged = folds.get(acked).get(id);
+      if (actual.isEmpty()) {
+        return acknowledged != null;
+      }
+      for (int p = 0; p < acked; p++) {
+        if (actual.get().equals(folds.get(p).get(id))) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private static boolean compactable(TransactionRecord r) {
+      TransactionState s = r.state();
+      return s == TransactionState.VERIFIED || s == TransactionState.SUPERSEDED;
+    }
+  }
+}
