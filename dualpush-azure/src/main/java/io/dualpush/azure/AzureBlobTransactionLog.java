@@ -1,8 +1,6 @@
 package io.dualpush.azure;
 
-import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
-import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.models.AppendBlobRequestConditions;
 import com.azure.storage.blob.models.BlobErrorCode;
@@ -12,10 +10,7 @@ import com.azure.storage.blob.models.BlobProperties;
 import com.azure.storage.blob.models.BlobRange;
 import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.ListBlobsOptions;
-import com.azure.storage.blob.options.BlobBreakLeaseOptions;
 import com.azure.storage.blob.specialized.AppendBlobClient;
-import com.azure.storage.blob.specialized.BlobLeaseClient;
-import com.azure.storage.blob.specialized.BlobLeaseClientBuilder;
 import io.dualpush.DualPushException;
 import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.InvalidInputException;
@@ -30,8 +25,6 @@ import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -46,9 +39,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
@@ -88,21 +83,28 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Throughput and durability</h2>
  * Appends from concurrent threads are queued to one writer thread, which packs whatever is queued
- * (up to 4 MiB) into one {@code Append Block}: while one block is in flight the next batch forms, so
- * throughput is not one round trip per record. {@link #append} returns after the service
- * acknowledged the block holding its record: that is the durability point. A segment rolls to the
- * next before it would pass {@link Builder#segmentSize} or the service's 50,000-block limit.
+ * (up to 4 MiB) into one {@code Append Block}: while one block is in flight the next batch forms,
+ * so throughput is not one round trip per record. The writer thread alone owns the segments: a
+ * {@link #checkpoint()} is queued to it like an append, so no caller ever waits on a lock held
+ * across a call to the service, and {@link #close()} waits a bounded time. {@link #append} returns
+ * after the service acknowledged the block holding its record: that is the durability point. A
+ * segment rolls to the next before it would pass {@link Builder#segmentSize} or the service's
+ * 50,000-block limit.
  *
  * <h2>One writer</h2>
- * Opening for writing takes a 60-second blob lease on {@code PREFIX/writer.lock}, renewed every 15
- * seconds by a daemon thread and released on {@link #close}. A second open while the lease is held
- * fails with a {@link DualPushException} naming account, container and prefix. After a crash the
- * lease runs out within a minute; {@link Builder#takeOver(boolean)} breaks it at once, for a
- * restarted job that knows the previous holder is dead. A holder that cannot renew its lease in
- * time, or finds its lease broken, refuses further appends. The append-position condition is the
- * second fence: a writer whose lease was taken over fails its next append instead of writing
- * behind the new holder's back (it may still have appended in the instant before the new holder's
- * first append, in which case the new holder fails loudly rather than lose that record).
+ * Opening for writing takes a blob lease on {@code PREFIX/writer.lock} ({@link
+ * Builder#leaseDuration}, default 60 s), renewed every quarter of it by a daemon thread and
+ * released on {@link #close}. A second open while the lease is held fails with a {@link
+ * DualPushException} naming account, container and prefix. After a crash the lease runs out within
+ * its duration; {@link Builder#takeOver(boolean)} breaks it at once, for a restarted job that knows
+ * the previous holder is dead. The writer counts its lease from just before the acquire or renew
+ * request was sent (not from the answer) and, {@link Builder#leaseSafetyMargin} before that count
+ * runs out, refuses further appends and compaction: checked before every append block, so it stops
+ * before another writer can take the log over. A holder that finds its lease broken refuses them
+ * too. The append-position condition is the second fence: a writer whose lease was taken over fails
+ * its next append instead of writing behind the new holder's back (it may still have appended in
+ * the instant before the new holder's first append, in which case the new holder fails loudly
+ * rather than lose that record).
  *
  * <h2>Recovery</h2>
  * On open the segments are listed in order, downloaded one at a time and replayed into a
@@ -168,7 +170,7 @@ public final class AzureBlobTransactionLog implements TransactionLog {
   private static final Logger LOG = LoggerFactory.getLogger(AzureBlobTransactionLog.class);
   /** Blob metadata on a segment whose tail was torn: how many bytes of it are whole records. */
   static final String VALID_LENGTH = "dualpush_valid_length";
-  static final String LOCK_BLOB = "writer.lock";
+  static final String LOCK_BLOB = BlobWriterLease.LOCK_BLOB;
   private static final Pattern SEGMENT_NAME = Pattern.compile("segment-(\\d{20})\\.log");
   private static final int HEADER = 8;
   /** The largest append block every service version (and Azurite) accepts. */
@@ -178,8 +180,8 @@ public final class AzureBlobTransactionLog implements TransactionLog {
   static final int MAX_BLOCKS_PER_SEGMENT = 49_000;
   /** Default size at which a segment rolls over. */
   public static final long DEFAULT_SEGMENT_SIZE = 64L * 1024 * 1024;
-  private static final int LEASE_SECONDS = 60;
-  private static final Duration RENEW_EVERY = Duration.ofSeconds(15);
+  /** Default of {@link Builder#closeTimeout}. */
+  public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
   /** Options for a log under one prefix of a container. Not thread-safe; {@link #open()} snapshots it. */
   public static final class Builder {
@@ -191,6 +193,10 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     private int terminalRetention = TransactionIndex.DEFAULT_TERMINAL_RETENTION;
     private int retainSegments = SegmentCompaction.DEFAULT_RETAIN_SEGMENTS;
     private int compactAfterSegments = SegmentCompaction.DEFAULT_COMPACT_AFTER_SEGMENTS;
+    private Duration leaseDuration = BlobWriterLease.MAX_DURATION;
+    private @Nullable Duration leaseSafetyMargin;
+    private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+    private LongSupplier ticker = System::nanoTime;
 
     private Builder(BlobContainerClient container, String prefix) {
       this.container = InvalidInputException.requireNonNull(container, "container");
@@ -285,6 +291,74 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     }
 
     /**
+     * How long the writer's blob lease lasts between renewals (default and most 60 s, least 15 s,
+     * whole seconds: the service's range). It is renewed every quarter of this; after a crash
+     * another writer can open the log without {@link #takeOver(boolean)} once it ran out.
+     *
+     * @param duration 15..60 seconds
+     * @return this builder
+     * @throws InvalidInputException naming {@code leaseDuration} when it is null or out of range, or
+     *     {@code leaseSafetyMargin} when the margin set before is more than half of it
+     */
+    public Builder leaseDuration(Duration duration) {
+      InvalidInputException.requireNonNull(duration, "leaseDuration");
+      // A margin set before must still fit: conflicting settings fail at once, naming the margin.
+      BlobWriterLease.validate(duration, leaseSafetyMargin == null ? BlobWriterLease.defaultMargin(duration)
+          : leaseSafetyMargin);
+      this.leaseDuration = duration;
+      return this;
+    }
+
+    /**
+     * How long before its lease could run out the writer stops appending and compacting (default a
+     * sixth of {@link #leaseDuration}: 10 s of 60 s). The lease is counted from just before the
+     * acquire or renew request was sent; the margin leaves room for an append checked just before
+     * that deadline to reach the service in time, and for the two clocks' rates to differ. A larger
+     * margin is safer on a slow network; it must leave time to retry a failed renewal.
+     *
+     * @param margin positive and at most half of {@link #leaseDuration} (checked again by {@link #open()})
+     * @return this builder
+     * @throws InvalidInputException naming {@code leaseSafetyMargin} when it is null, not positive
+     *     or more than half of the lease duration set so far
+     */
+    public Builder leaseSafetyMargin(Duration margin) {
+      InvalidInputException.requireNonNull(margin, "leaseSafetyMargin");
+      BlobWriterLease.validate(leaseDuration, margin);
+      this.leaseSafetyMargin = margin;
+      return this;
+    }
+
+    /**
+     * How long {@link AzureBlobTransactionLog#close()} waits for the appends queued and in flight
+     * (default 30 s). A call to the service stuck past it is abandoned: see {@code close()}.
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     * @throws InvalidInputException naming {@code closeTimeout} when it is null or not positive
+     */
+    public Builder closeTimeout(Duration timeout) {
+      InvalidInputException.requireNonNull(timeout, "closeTimeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new InvalidInputException("closeTimeout", "'closeTimeout' must be positive; got " + timeout);
+      }
+      this.closeTimeout = timeout;
+      return this;
+    }
+
+    /** For tests: the monotonic clock of the lease, in nanoseconds (default {@link System#nanoTime()}). */
+    Builder ticker(LongSupplier ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** The margin set, or the default for the duration; checked against the duration once both are known. */
+    private Duration margin() {
+      Duration m = leaseSafetyMargin == null ? BlobWriterLease.defaultMargin(leaseDuration) : leaseSafetyMargin;
+      BlobWriterLease.validate(leaseDuration, m);
+      return m;
+    }
+
+    /**
      * Takes the writer's lease, replays the log and starts the writer.
      *
      * @return the open log, holding the writer's lease (renewed in the background) until it is closed
@@ -328,10 +402,18 @@ public final class AzureBlobTransactionLog implements TransactionLog {
    */
   private record Uncertain(byte[] block, int records, Runnable landed) {}
 
-  private static final class Pending {
+  /** Work for the writer thread, completed when it is done. */
+  private abstract static class Task {
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+  }
+
+  /** A checkpoint requested by {@link #checkpoint()}: compaction, run by the writer between batches. */
+  private static final class CheckpointTask extends Task {}
+
+  /** An append waiting for the block that will hold it. */
+  private static final class Pending extends Task {
     final LogEntry entry;
     final byte[] frame;
-    final CompletableFuture<Void> done = new CompletableFuture<>();
 
     Pending(LogEntry entry, byte[] frame) {
       this.entry = entry;
@@ -345,12 +427,21 @@ public final class AzureBlobTransactionLog implements TransactionLog {
   private final boolean readOnly;
   private final long segmentSize;
   private final int maxBlocksPerSegment;
+  private final Duration leaseDuration;
+  private final Duration leaseSafetyMargin;
+  private final Duration closeTimeout;
+  private final LongSupplier ticker;
 
-  // Guarded by io: the segments and everything compaction knows about them.
-  private final Object io = new Object();
+  // Confined to the thread that opens the log until the writer thread starts, then to the writer
+  // thread: the segments and everything compaction knows about them. No lock is held across a call
+  // to the service, so nothing but the writer ever waits for one (a checkpoint is a task queued to
+  // the writer, see checkpoint()).
   private final TreeMap<Long, Segment> segments = new TreeMap<>();
+  /** The segments' names, oldest first, as last changed: for readers other than the writer thread. */
+  private volatile List<String> segmentNames = List.of();
   private final SegmentCompaction compaction;
-  private TransactionIndex index = new TransactionIndex();
+  /** Thread-safe itself; replaced only while opening. */
+  private volatile TransactionIndex index = new TransactionIndex();
   private @Nullable Segment active;
   /** What the open found and worked around; set once, before the log is handed out. */
   private volatile List<LogOpenWarning> warnings = List.of();
@@ -359,14 +450,14 @@ public final class AzureBlobTransactionLog implements TransactionLog {
 
   // Guarded by queueLock: the queue and the lifecycle.
   private final Object queueLock = new Object();
-  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private final ArrayDeque<Task> queue = new ArrayDeque<>();
   private boolean closing;
   private volatile boolean closed;
   private volatile @Nullable Throwable failure;
   private @Nullable Thread writer;
-  private @Nullable Thread renewer;
-  private @Nullable BlobLeaseClient lease;
-  private volatile long leaseRenewedNanos;
+  /** The batch the writer is committing, so that a close that gives up on it can fail its appends. */
+  private volatile List<Pending> inFlight = List.of();
+  private volatile @Nullable BlobWriterLease lease;
 
   private AzureBlobTransactionLog(Builder options, boolean readOnly) {
     this.container = options.container;
@@ -376,6 +467,10 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     this.segmentSize = options.segmentSize;
     this.maxBlocksPerSegment = options.maxBlocksPerSegment;
     this.compaction = new SegmentCompaction(options.retainSegments, options.compactAfterSegments);
+    this.leaseDuration = options.leaseDuration;
+    this.leaseSafetyMargin = options.margin();
+    this.closeTimeout = options.closeTimeout;
+    this.ticker = options.ticker;
   }
 
   /**
@@ -443,69 +538,7 @@ public final class AzureBlobTransactionLog implements TransactionLog {
   // ------------------------------------------------------------------ the lease
 
   private void acquireLease(boolean takeOver) {
-    BlobClient lock = container.getBlobClient(prefix + "/" + LOCK_BLOB);
-    try {
-      lock.upload(BinaryData.fromBytes(new byte[0]), false);
-    } catch (BlobStorageException e) {
-      if (e.getStatusCode() != 409 && e.getStatusCode() != 412) {
-        throw failure("create the lock blob of", e);
-      }
-    } catch (RuntimeException e) {
-      throw failure("create the lock blob of", e);
-    }
-    BlobLeaseClient client = new BlobLeaseClientBuilder().blobClient(lock).leaseId(UUID.randomUUID().toString()).buildClient();
-    try {
-      try {
-        client.acquireLease(LEASE_SECONDS);
-      } catch (BlobStorageException e) {
-        if (e.getStatusCode() != 409 || !takeOver) {
-          throw e;
-        }
-        LOG.warn("Transaction log {}: breaking the lease of a previous writer (takeOver)", description);
-        client.breakLeaseWithResponse(new BlobBreakLeaseOptions().setBreakPeriod(Duration.ZERO), null, Context.NONE);
-        client.acquireLease(LEASE_SECONDS);
-      }
-    } catch (BlobStorageException e) {
-      if (e.getStatusCode() == 409) {
-        throw new DualPushException("Transaction log " + description + " (container '" + container.getBlobContainerName()
-            + "', prefix '" + prefix + "') is already open for writing by another process or client: its lease on '"
-            + prefix + "/" + LOCK_BLOB + "' is held. Only one writer may use a log; after a crash the lease expires within "
-            + LEASE_SECONDS + " s, or open with takeOver(true) if the previous writer is known to be dead.", Scrub.of(e));
-      }
-      throw failure("take the writer's lease of", e);
-    } catch (RuntimeException e) {
-      throw failure("take the writer's lease of", e);
-    }
-    lease = client;
-    leaseRenewedNanos = System.nanoTime();
-  }
-
-  private void renewLoop() {
-    BlobLeaseClient client = Objects.requireNonNull(lease);
-    while (!closed) {
-      try {
-        Thread.sleep(RENEW_EVERY.toMillis());
-      } catch (InterruptedException e) {
-        return;
-      }
-      if (closed) {
-        return;
-      }
-      try {
-        client.renewLease();
-        leaseRenewedNanos = System.nanoTime();
-      } catch (BlobStorageException e) {
-        if (e.getStatusCode() == 409 || e.getStatusCode() == 412) {
-          lost(new DualPushException("Transaction log " + description + " lost its writer's lease (HTTP "
-              + e.getStatusCode() + " " + e.getErrorCode() + "): another writer took the log over", Scrub.of(e)));
-          return;
-        }
-        LOG.warn("Transaction log {}: cannot renew the writer's lease (HTTP {}); retrying", description, e.getStatusCode());
-      } catch (RuntimeException e) {
-        LOG.warn("Transaction log {}: cannot renew the writer's lease ({}); retrying", description,
-            Scrub.text(String.valueOf(e.getMessage())));
-      }
-    }
+    lease = BlobWriterLease.acquire(container, prefix, description, takeOver, leaseDuration, leaseSafetyMargin, ticker);
   }
 
   private void lost(DualPushException e) {
@@ -515,21 +548,17 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     }
   }
 
-  /** Whether the lease may have run out by our own clock: then another writer may hold it. */
+  /** Whether the lease may have run out by our own clock (see {@link BlobWriterLease}): then another writer may hold it. */
   private boolean leaseMayHaveExpired() {
-    return lease != null && System.nanoTime() - leaseRenewedNanos > Duration.ofSeconds(LEASE_SECONDS - 10).toNanos();
+    BlobWriterLease l = lease;
+    return l != null && l.mayHaveExpired();
   }
 
   private void releaseLease() {
-    BlobLeaseClient client = lease;
+    BlobWriterLease l = lease;
     lease = null;
-    if (client != null) {
-      try {
-        client.releaseLease();
-      } catch (RuntimeException e) {
-        LOG.warn("Transaction log {}: cannot release the writer's lease ({}); it expires within {} s", description,
-            Scrub.text(String.valueOf(e.getMessage())), LEASE_SECONDS);
-      }
+    if (l != null) {
+      l.release();
     }
   }
 
@@ -538,21 +567,13 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     w.setDaemon(true);
     writer = w;
     w.start();
-    Thread r = new Thread(this::renewLoop, "dualpush-azure-log-lease " + prefix);
-    r.setDaemon(true);
-    renewer = r;
-    r.start();
+    Objects.requireNonNull(lease).startRenewing("dualpush-azure-log-lease " + prefix, this::lost);
   }
 
   private void stopRenewer() {
-    Thread r = renewer;
-    if (r != null) {
-      r.interrupt();
-      try {
-        r.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    BlobWriterLease l = lease;
+    if (l != null) {
+      l.stop();
     }
   }
 
@@ -566,9 +587,7 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     // A concurrent writer may compact a segment between our listing and our download: list again.
     for (int attempt = 1; ; attempt++) {
       try {
-        synchronized (io) {
-          replayAll(terminalRetention);
-        }
+        replayAll(terminalRetention);
         return;
       } catch (BlobStorageException e) {
         if (readOnly && e.getStatusCode() == 404 && attempt < 3) {
@@ -629,6 +648,7 @@ public final class AzureBlobTransactionLog implements TransactionLog {
       }
       last = s;
     }
+    segmentsChanged();
     if (readOnly) {
       if (last != null && tornAt >= 0) {
         // Append blocks are atomic, so this is no append in progress: a tool or a restore cut the blob.
@@ -760,6 +780,7 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     }
     Segment s = new Segment(number, blob);
     segments.put(number, s);
+    segmentsChanged();
     return s;
   }
 
@@ -778,7 +799,7 @@ public final class AzureBlobTransactionLog implements TransactionLog {
    * Compacts by the rule of {@link SegmentCompaction}; returns how many segments were deleted. The
    * copies go into the active segment as framed records in append blocks; the segments they stand
    * in for are deleted only once every block is acknowledged. A failed copy deletes nothing and may
-   * leave its block {@link #uncertain}. Holding {@code io}, with no block uncertain.
+   * leave its block {@link #uncertain}. On the writer thread, with no block uncertain.
    */
   private int compact() {
     Segment s = Objects.requireNonNull(active);
@@ -814,28 +835,23 @@ public final class AzureBlobTransactionLog implements TransactionLog {
       throw new DualPushException("Transaction log " + description + " deletes no segment: it refuses appends ("
           + f.getMessage() + ")", f);
     }
-    BlobLeaseClient client = lease;
-    if (client == null) {
+    BlobWriterLease l = lease;
+    if (l == null) {
       throw new DualPushException("Transaction log " + description + " deletes no segment: it holds no writer's lease");
     }
-    if (leaseMayHaveExpired()) {
+    if (l.mayHaveExpired()) {
       DualPushException e = new DualPushException("Transaction log " + description + " deletes no segment: it could not "
           + "renew its writer's lease in time; another writer may hold the log now");
       lost(e);
       throw e;
     }
     try {
-      client.renewLease();
-      leaseRenewedNanos = System.nanoTime();
-    } catch (BlobStorageException e) {
-      if (e.getStatusCode() == 409 || e.getStatusCode() == 412) {
-        DualPushException d = new DualPushException("Transaction log " + description + " deletes no segment: it lost its "
-            + "writer's lease (HTTP " + e.getStatusCode() + " " + e.getErrorCode() + "); another writer took the log over",
-            Scrub.of(e));
-        lost(d);
-        throw d;
-      }
-      throw e;
+      l.renew();
+    } catch (BlobWriterLease.LostException e) {
+      DualPushException d = new DualPushException("Transaction log " + description + " deletes no segment: "
+          + e.getMessage(), e);
+      lost(d);
+      throw d;
     }
   }
 
@@ -875,17 +891,21 @@ public final class AzureBlobTransactionLog implements TransactionLog {
       }
     } finally {
       compaction.forget(done);
+      segmentsChanged();
     }
     return done.size();
   }
 
   /** The names of the segment blobs, oldest first (for tests and tools). */
   List<String> segmentNames() {
-    synchronized (io) {
-      List<String> names = new ArrayList<>();
-      segments.values().forEach(s -> names.add(s.blob.getBlobName()));
-      return names;
-    }
+    return segmentNames;
+  }
+
+  /** Publishes the segments' names after a change; on the thread that owns {@link #segments}. */
+  private void segmentsChanged() {
+    List<String> names = new ArrayList<>(segments.size());
+    segments.values().forEach(s -> names.add(s.blob.getBlobName()));
+    segmentNames = List.copyOf(names);
   }
 
   // ------------------------------------------------------------------ appending
@@ -945,6 +965,7 @@ public final class AzureBlobTransactionLog implements TransactionLog {
   private void writerLoop() {
     List<Pending> batch = new ArrayList<>();
     while (true) {
+      @Nullable CheckpointTask checkpoint = null;
       synchronized (queueLock) {
         while (queue.isEmpty() && !closing) {
           try {
@@ -958,34 +979,44 @@ public final class AzureBlobTransactionLog implements TransactionLog {
         if (queue.isEmpty() || closed) {
           return;
         }
-        int bytes = 0;
-        while (!queue.isEmpty() && bytes + queue.peek().frame.length <= MAX_BLOCK) {
-          Pending p = queue.poll();
-          bytes += p.frame.length;
-          batch.add(p);
+        if (queue.peek() instanceof CheckpointTask c) {
+          queue.poll();
+          checkpoint = c;
+        } else {
+          int bytes = 0;
+          while (queue.peek() instanceof Pending p && bytes + p.frame.length <= MAX_BLOCK) {
+            queue.poll();
+            bytes += p.frame.length;
+            batch.add(p);
+          }
         }
       }
+      if (checkpoint != null) {
+        runCheckpoint(checkpoint);
+        continue;
+      }
       try {
-        synchronized (io) {
-          commit(batch);
-        }
+        inFlight = List.copyOf(batch);
+        commit(batch);
       } catch (Throwable e) {
         failure = e;
         failAll(batch, e);
         LOG.error("Transaction log {}: the writer thread failed; refusing further appends", description, e);
         synchronized (queueLock) {
-          List<Pending> rest = new ArrayList<>(queue);
+          List<Task> rest = new ArrayList<>(queue);
           queue.clear();
           failAll(rest, e);
         }
         return;
+      } finally {
+        inFlight = List.of();
       }
       batch.clear();
     }
   }
 
-  private static void failAll(List<Pending> batch, Throwable e) {
-    for (Pending p : batch) {
+  private static void failAll(List<? extends Task> batch, Throwable e) {
+    for (Task p : batch) {
       p.done.completeExceptionally(e);
     }
   }
@@ -996,7 +1027,7 @@ public final class AzureBlobTransactionLog implements TransactionLog {
    * ({@link SegmentCompaction#restateBefore}); should that make the block larger than
    * {@link #MAX_BLOCK}, the batch goes in several blocks, each append completing once the block
    * holding its record is acknowledged, and the state never in a later block than its record.
-   * Holding {@code io}.
+   * On the writer thread.
    */
   private void commit(List<Pending> batch) {
     Throwable f = failure;
@@ -1108,6 +1139,18 @@ public final class AzureBlobTransactionLog implements TransactionLog {
    * {@link #uncertain}, with {@code landed}, for the next append or checkpoint to resolve first.
    */
   private void appendBlock(Segment s, byte[] block, int records, Runnable landed) {
+    // Checked before every block, not only once per batch: a batch of several blocks, or the copies
+    // of a compaction, may take long enough for the lease to run out (or the log to be closed).
+    Throwable f = failure;
+    if (f != null) {
+      throw new DualPushException("Transaction log " + description + " refuses appends (" + f.getMessage() + ")", f);
+    }
+    if (leaseMayHaveExpired()) {
+      DualPushException e = new DualPushException("Transaction log " + description + " could not renew its writer's "
+          + "lease in time; another writer may hold the log now");
+      lost(e);
+      throw e;
+    }
     long expected = s.size;
     try {
       s.blob.appendBlockWithResponse(new ByteArrayInputStream(block), block.length, null,
@@ -1208,42 +1251,12 @@ public final class AzureBlobTransactionLog implements TransactionLog {
   }
 
   private static boolean isTransient(BlobStorageException e) {
-    int status = e.getStatusCode();
-    return status == 408 || status == 429 || status >= 500;
+    return AzureLogErrors.isTransient(e);
   }
 
-  /**
-   * A {@link TransactionLogUnavailableException} for a failed call (the log's storage failed it: an
-   * environment failure, not bad input), saying whether retrying later may help; never a secret.
-   */
+  /** See {@link AzureLogErrors#failure}. */
   private DualPushException failure(String operation, RuntimeException e) {
-    if (e instanceof DualPushException d) {
-      return d;
-    }
-    String what = "Cannot " + operation + " transaction log " + description + ": ";
-    if (e instanceof BlobStorageException b) {
-      int status = b.getStatusCode();
-      String detail = "HTTP " + status + (b.getErrorCode() == null ? "" : " " + b.getErrorCode());
-      String hint;
-      if (isTransient(b)) {
-        hint = " (transient: throttled, timed out or unavailable; retry later)";
-      } else if (status == 404 && BlobErrorCode.CONTAINER_NOT_FOUND.equals(b.getErrorCode())) {
-        hint = " (permanent: container '" + container.getBlobContainerName() + "' does not exist)";
-      } else if (status == 401 || status == 403) {
-        hint = " (permanent: authentication or authorization failed; check the client's credential)";
-      } else {
-        hint = " (permanent)";
-      }
-      return new TransactionLogUnavailableException(what + detail + hint, description, Scrub.of(e));
-    }
-    Throwable root = e;
-    for (int depth = 0; root.getCause() != null && root.getCause() != root && depth < 20; depth++) {
-      root = root.getCause();
-    }
-    boolean io = root instanceof IOException || e instanceof UncheckedIOException;
-    return new TransactionLogUnavailableException(what + root.getClass().getSimpleName()
-        + (root.getMessage() == null ? "" : ": " + Scrub.text(root.getMessage()))
-        + (io ? " (transient: the service could not be reached; retry later)" : ""), description, Scrub.of(e));
+    return AzureLogErrors.failure(description, container.getBlobContainerName(), operation, e);
   }
 
   // ------------------------------------------------------------------ queries
@@ -1284,32 +1297,75 @@ public final class AzureBlobTransactionLog implements TransactionLog {
    * {@link DualPushException} saying why, once this writer may no longer hold the log: after it was
    * fenced off or failed, when its lease may have run out, or when renewing the lease shows another
    * writer took it over. A no-op on a read-only or closed log.
+   *
+   * <p>The compaction runs on the writer thread, after the appends queued before it; the caller
+   * waits for it (interruptibly) without holding any lock, and a {@link #close()} that gives up on
+   * a stuck writer fails it.
    */
   @Override
   public void checkpoint() {
     if (readOnly || closed) {
       return;
     }
-    synchronized (io) {
-      Throwable f = failure;
-      if (f != null) {
-        throw new DualPushException("Transaction log " + description + " deletes no segment: it refuses appends ("
-            + f.getMessage() + "); reopen it to continue from what is stored", f);
+    CheckpointTask task = new CheckpointTask();
+    synchronized (queueLock) {
+      if (closing) {
+        return;
       }
-      try {
-        if (uncertain != null) {
-          resolveUncertain(); // the copies go after whatever the last append left
-        }
-        int deleted = compact();
-        if (deleted > 0) {
-          LOG.debug("Transaction log {}: checkpoint deleted {} segments", description, deleted);
-        }
-      } catch (RuntimeException e) {
-        throw failure("compact", e);
+      queue.add(task);
+      queueLock.notifyAll();
+    }
+    try {
+      task.done.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new DualPushException("Transaction log " + description + ": interrupted while waiting for a checkpoint "
+          + "(it may still run)", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof DualPushException d) {
+        throw d;
       }
+      throw new TransactionLogUnavailableException("Cannot compact transaction log " + description + ": " + cause,
+          description, Objects.requireNonNull(cause));
     }
   }
 
+  /** Compacts for {@link #checkpoint()} on the writer thread, which owns the segments; completes {@code task}. */
+  private void runCheckpoint(CheckpointTask task) {
+    Throwable f = failure;
+    if (f != null) {
+      task.done.completeExceptionally(new DualPushException("Transaction log " + description + " deletes no segment: "
+          + "it refuses appends (" + f.getMessage() + "); reopen it to continue from what is stored", f));
+      return;
+    }
+    try {
+      if (uncertain != null) {
+        resolveUncertain(); // the copies go after whatever the last append left
+      }
+      int deleted = compact();
+      if (deleted > 0) {
+        LOG.debug("Transaction log {}: checkpoint deleted {} segments", description, deleted);
+      }
+      task.done.complete(null);
+    } catch (RuntimeException e) {
+      task.done.completeExceptionally(failure("compact", e));
+    }
+  }
+
+  /**
+   * Completes the appends already queued, releases the writer's lease and stops the log's threads.
+   *
+   * <p>Waits at most {@link Builder#closeTimeout} for the writer. A call to the service that is
+   * still running then (a network that stopped answering, a client configured without timeouts) is
+   * abandoned: the appends waiting for it and those queued behind it fail with a
+   * {@link TransactionLogUnavailableException} saying so, and an abandoned block may or may not land
+   * in the log (as after any failed append). The lease is then not released but left to expire, as
+   * after a crash, so that no other writer opens the log while the stuck call may still land before
+   * the lease runs out; should it land later, the other writer's next append is refused loudly by
+   * the append-position condition rather than interleave. The writer thread is interrupted and,
+   * being a daemon, never keeps the JVM alive.
+   */
   @Override
   public void close() {
     Thread w;
@@ -1321,16 +1377,40 @@ public final class AzureBlobTransactionLog implements TransactionLog {
       queueLock.notifyAll();
       w = writer;
     }
+    boolean stopped = true;
     if (w != null) {
       try {
-        w.join();
+        w.join(Math.max(1, closeTimeout.toMillis()));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      stopped = !w.isAlive();
     }
-    closed = true;
+    if (stopped) {
+      closed = true;
+      releaseLease();
+      return;
+    }
+    TransactionLogUnavailableException abandoned = new TransactionLogUnavailableException("Transaction log "
+        + description + " was closed while a call to the service had not answered within the close timeout ("
+        + closeTimeout + "); the appends waiting for it fail, and a block in flight may or may not be in the log",
+        description, new TimeoutException("closeTimeout " + closeTimeout));
+    if (failure == null) {
+      failure = abandoned; // the writer appends nothing more should the stuck call return
+    }
+    synchronized (queueLock) {
+      closed = true;
+      List<Task> rest = new ArrayList<>(queue);
+      queue.clear();
+      failAll(rest, abandoned);
+      queueLock.notifyAll();
+    }
+    failAll(inFlight, abandoned);
+    w.interrupt();
     stopRenewer();
-    releaseLease();
+    lease = null;
+    LOG.warn("Transaction log {}: closed with a call to the service stuck for more than {}; its appends failed, the "
+        + "writer's lease is left to expire", description, closeTimeout);
   }
 
   /**
@@ -1341,7 +1421,7 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     synchronized (queueLock) {
       closed = true;
       closing = true;
-      List<Pending> rest = new ArrayList<>(queue);
+      List<Task> rest = new ArrayList<>(queue);
       queue.clear();
       failAll(rest, new DualPushException("Transaction log " + description + " crashed (simulated)"));
       queueLock.notifyAll();
