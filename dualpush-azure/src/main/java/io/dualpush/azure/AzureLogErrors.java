@@ -6,6 +6,7 @@ import io.dualpush.DualPushException;
 import io.dualpush.TransactionLogUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.concurrent.TimeoutException;
 
 /**
  * How a failed call of an Azure-backed log becomes a {@link DualPushException}: transient (408,
@@ -56,7 +57,9 @@ final class AzureLogErrors {
     for (int depth = 0; root.getCause() != null && root.getCause() != root && depth < 20; depth++) {
       root = root.getCause();
     }
-    boolean io = root instanceof IOException || e instanceof UncheckedIOException;
+    // A call that timed out (the client's timeout, or the store's own bound on an append) is as
+    // transient as one that could not connect.
+    boolean io = root instanceof IOException || root instanceof TimeoutException || e instanceof UncheckedIOException;
     return new TransactionLogUnavailableException(what + root.getClass().getSimpleName()
         + (root.getMessage() == null ? "" : ": " + Scrub.text(root.getMessage()))
         + (io ? " (transient: the service could not be reached; retry later)" : ""), description, Scrub.of(e));

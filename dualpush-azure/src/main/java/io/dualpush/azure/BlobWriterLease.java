@@ -161,6 +161,14 @@ final class BlobWriterLease {
   }
 
   /**
+   * How long until {@link #mayHaveExpired()} turns true: the most a write may still take to be
+   * safe under this lease. Zero once it has.
+   */
+  Duration remaining() {
+    return Duration.ofNanos(Math.max(0, holdNanos - (ticker.getAsLong() - grantedFromNanos)));
+  }
+
+  /**
    * Renews the lease; the clock restarts from just before the request was sent.
    *
    * @throws LostException when the service says the lease is no longer ours (taken over or broken)
