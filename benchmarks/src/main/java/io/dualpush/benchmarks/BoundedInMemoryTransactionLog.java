@@ -2,7 +2,7 @@ package io.dualpush.benchmarks;
 
 import io.dualpush.DualPushException;
 import io.dualpush.spi.LogEntry;
-import io.dualpush.spi.TransactionIndex;
+import io.dualpush.log.TransactionIndex;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
 import java.util.List;

@@ -284,7 +284,7 @@ public final class Harness {
         intOption(o, "warmup", 5), intOption(o, "seconds", 10), intOption(o, "concurrency", 16),
         intOption(o, "window", 256), intOption(o, "size", 1024), intOption(o, "io-threads", 2), log,
         intOption(o, "keep-objects", 1000),
-        intOption(o, "retention", io.dualpush.spi.TransactionIndex.DEFAULT_TERMINAL_RETENTION));
+        intOption(o, "retention", io.dualpush.log.TransactionIndex.DEFAULT_TERMINAL_RETENTION));
   }
 
   private static List<Overhead.Result> overhead(Map<String, String> options) throws InterruptedException {

@@ -1000,7 +1000,7 @@ public final class PushEngine implements AutoCloseable {
       Instant now = Instant.now();
       for (Map.Entry<String, CopyStatus> e : settled.entrySet()) {
         boolean verified = e.getValue() == CopyStatus.VERIFIED;
-        record = record.apply(new LogEntry.CopyUpdated(started.transactionId(), now, e.getKey(), e.getValue(),
+        record = io.dualpush.log.TransactionFold.apply(record, new LogEntry.CopyUpdated(started.transactionId(), now, e.getKey(), e.getValue(),
             verified ? started.md5() : "", verified ? "" : "failed", false));
       }
       return record;

@@ -8,7 +8,7 @@ import java.util.Objects;
 
 /**
  * One durable record in a {@link TransactionLog}. A transaction's state is the fold of its entries
- * ({@link TransactionIndex}); entries are never rewritten. Strings that are absent are empty,
+ * (the log's index); entries are never rewritten. Strings that are absent are empty,
  * never null.
  */
 public sealed interface LogEntry {

@@ -187,37 +187,6 @@ public record TransactionRecord(
   }
 
   /**
-   * Applies one entry of this transaction and returns the new record.
-   *
-   * @param entry a later entry of this transaction
-   * @return the record after the entry; this one is unchanged
-   * @throws IllegalArgumentException for a second start or an entry of another transaction
-   */
-  public TransactionRecord apply(LogEntry entry) {
-    if (!entry.transactionId().equals(transactionId())) {
-      throw new IllegalArgumentException("entry of " + entry.transactionId() + " applied to " + transactionId());
-    }
-    if (entry instanceof LogEntry.CopyUpdated u) {
-      List<CopyRecord> next = new ArrayList<>(copies.size());
-      for (CopyRecord c : copies) {
-        next.add(c.destinationId().equals(u.destinationId())
-            ? new CopyRecord(c.destinationId(), c.required(), u.status(), u.md5(), u.error(), u.mismatch(), u.at())
-            : c);
-      }
-      return new TransactionRecord(start, next, repairRounds, deadLetterReason, superseded, u.at());
-    } else if (entry instanceof LogEntry.RepairAttempted r) {
-      return new TransactionRecord(start, copies, Math.max(repairRounds, r.round()), deadLetterReason, superseded, r.at());
-    } else if (entry instanceof LogEntry.DeadLettered d) {
-      return new TransactionRecord(start, copies, repairRounds, Optional.of(d.reason()), superseded, d.at());
-    } else if (entry instanceof LogEntry.Retried r) {
-      return new TransactionRecord(start, copies, 0, Optional.empty(), superseded, r.at());
-    } else if (entry instanceof LogEntry.Started) {
-      throw new IllegalArgumentException("transaction " + transactionId() + " started twice");
-    }
-    throw new IllegalArgumentException("unknown entry " + entry);
-  }
-
-  /**
    * This record marked as replaced by a later push of the same key.
    *
    * @param at when the later push started

@@ -400,7 +400,7 @@ class FileTransactionLogTest {
       try (FileTransactionLog writer = FileTransactionLog.open(dir)) {
         writer.append(LogEntries.started("t1", "a/one.csv", at(0)));
         long tornAt = Files.size(logFile());
-        writer.injectedWriteFailure = new IOException("injected: No space left on device");
+        writer.store.injectedWriteFailure = new IOException("injected: No space left on device");
         assertThatThrownBy(() -> writer.append(objectMissing("t1"))).isInstanceOf(TransactionLogUnavailableException.class);
         withTailPause(d -> { }, () -> {
           try (FileTransactionLog reader = FileTransactionLog.openReadOnly(dir)) {
@@ -834,8 +834,8 @@ class FileTransactionLogTest {
     void fsyncFailure(FileTransactionLog.Durability mode) {
       try (FileTransactionLog log = FileTransactionLog.builder(dir).durability(mode).open()) {
         log.append(LogEntries.started("before", "k/before", at(0)));
-        log.injectedSyncFailure = new IOException("injected: EIO");
-        IOException injected = log.injectedSyncFailure;
+        log.store.injectedSyncFailure = new IOException("injected: EIO");
+        IOException injected = log.store.injectedSyncFailure;
         // An environment failure, told apart from bad input by its type, with the IOException as its cause.
         assertThatThrownBy(() -> log.append(LogEntries.started("lost", "k/lost", at(1))))
             .isInstanceOf(TransactionLogUnavailableException.class).hasMessageContaining("EIO").hasCause(injected);
@@ -860,7 +860,7 @@ class FileTransactionLogTest {
       try (FileTransactionLog log = FileTransactionLog.builder(dir).durability(mode).open()) {
         log.append(LogEntries.started("before", "k/before", at(0)));
         long before = Files.size(logFile());
-        log.injectedWriteFailure = new IOException("injected: No space left on device");
+        log.store.injectedWriteFailure = new IOException("injected: No space left on device");
         assertThatThrownBy(() -> log.append(LogEntries.started("lost", "k/lost", at(1))))
             .isInstanceOf(TransactionLogUnavailableException.class).hasMessageContaining("No space left");
         sizeAfterFailure = Files.size(logFile());
@@ -1364,7 +1364,9 @@ class FileTransactionLogTest {
         }
         assertThat(log.segments().get(0).getFileName().toString()).isNotEqualTo("segment-00000000000000000000.wal");
       }
-      assertThat(maxSegments).isLessThanOrEqualTo(3);
+      // 2 retained + the active one, and the one the compaction thread may be deleting right then:
+      // deletions run off the commit path, and a roll-over waits only for the previous one's.
+      assertThat(maxSegments).isLessThanOrEqualTo(4);
       try (FileTransactionLog log = FileTransactionLog.open(dir)) {
         assertThat(log.open()).isEmpty();
         assertThat(log.read("p66665").orElseThrow().state()).isEqualTo(TransactionState.VERIFIED);

@@ -4,7 +4,7 @@ import com.azure.storage.blob.models.ListBlobsOptions;
 import io.dualpush.InvalidInputException;
 import io.dualpush.azure.AzureBlobTransactionLog;
 import io.dualpush.local.FileTransactionLog;
-import io.dualpush.spi.TransactionIndex;
+import io.dualpush.log.TransactionIndex;
 import io.dualpush.spi.TransactionLog;
 import java.io.IOException;
 import java.nio.file.Files;

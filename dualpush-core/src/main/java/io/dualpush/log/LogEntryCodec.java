@@ -1,6 +1,7 @@
-package io.dualpush.spi;
+package io.dualpush.log;
 
 import io.dualpush.CopyStatus;
+import io.dualpush.spi.LogEntry;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -15,7 +16,17 @@ import java.util.Map;
 /**
  * A compact binary form of {@link LogEntry}, for logs that store bytes. The first byte is the entry
  * type, the second the format version; readers refuse versions they do not know rather than guess.
- * Framing and checksums are the log's business.
+ * Framing and checksums are the log's business. For store adapters and in-memory logs; not API.
+ *
+ * <h2>A pinned format</h2>
+ * Every type and enum in a record is written as an explicit code chosen here, never as an
+ * {@code ordinal()}: reordering or adding a constant of a public enum must not change what bytes
+ * mean in logs already written. The codes of version 1 are today's: entry types 1..5 (see
+ * {@link #typeCode}), copy statuses 0..4 in the order {@code PENDING, IN_PROGRESS, COMPLETED,
+ * VERIFIED, FAILED} (see {@link #copyStatusCode}), which were the ordinals when the format was
+ * first written, so logs of every earlier release read unchanged. An unknown code is corruption,
+ * reported with the code and the field. Golden-bytes tests pin the encoding of every record type;
+ * changing it means a new {@link #VERSION}, with the old one still read.
  */
 public final class LogEntryCodec {
   /** The format version this codec writes. */
@@ -61,7 +72,7 @@ public final class LogEntryCodec {
       } else if (entry instanceof LogEntry.CopyUpdated u) {
         header(out, COPY_UPDATED, u);
         str(out, u.destinationId());
-        out.writeByte(u.status().ordinal());
+        out.writeByte(copyStatusCode(u.status()));
         str(out, u.md5());
         str(out, u.error());
         out.writeBoolean(u.mismatch());
@@ -140,16 +151,14 @@ public final class LogEntryCodec {
       }
       case COPY_UPDATED -> {
         String dest = in.str();
-        int status = in.u8();
-        if (status >= COPY_STATUSES.length) {
-          throw new IllegalArgumentException("unknown copy status " + status);
-        }
-        entry = new LogEntry.CopyUpdated(txn, at, dest, COPY_STATUSES[status], in.str(), in.str(), in.bool());
+        CopyStatus status = copyStatus(in.u8(), txn);
+        entry = new LogEntry.CopyUpdated(txn, at, dest, status, in.str(), in.str(), in.bool());
       }
       case REPAIR_ATTEMPTED -> entry = new LogEntry.RepairAttempted(txn, at, in.i32());
       case DEAD_LETTERED -> entry = new LogEntry.DeadLettered(txn, at, in.str());
       case RETRIED -> entry = new LogEntry.Retried(txn, at);
-      default -> throw new IllegalArgumentException("unknown log entry type " + type);
+      default -> throw new IllegalArgumentException("unknown log entry type code " + type + " (damaged, or written by a "
+          + "newer release)");
     }
     if (in.pos != in.end) {
       throw new IllegalArgumentException("log entry has " + (in.end - in.pos) + " trailing bytes");
@@ -157,7 +166,75 @@ public final class LogEntryCodec {
     return entry;
   }
 
-  private static final CopyStatus[] COPY_STATUSES = CopyStatus.values();
+  /**
+   * The pinned code of an entry's type, its first byte.
+   *
+   * @param entry an entry
+   * @return its type code, 1 to 5
+   */
+  public static int typeCode(LogEntry entry) {
+    // A switch over the sealed type would be nicer; Java 17 has no pattern switch without preview.
+    if (entry instanceof LogEntry.Started) {
+      return STARTED;
+    } else if (entry instanceof LogEntry.CopyUpdated) {
+      return COPY_UPDATED;
+    } else if (entry instanceof LogEntry.RepairAttempted) {
+      return REPAIR_ATTEMPTED;
+    } else if (entry instanceof LogEntry.DeadLettered) {
+      return DEAD_LETTERED;
+    } else if (entry instanceof LogEntry.Retried) {
+      return RETRIED;
+    }
+    throw new IllegalArgumentException("unknown entry type " + entry.getClass());
+  }
+
+  /**
+   * The pinned code of a copy status in a record. A switch without a default, so adding a constant
+   * to {@link CopyStatus} fails the build here until it is given a new code.
+   *
+   * @param status a copy status
+   * @return its code, 0 to 4
+   */
+  public static int copyStatusCode(CopyStatus status) {
+    return switch (status) {
+      case PENDING -> 0;
+      case IN_PROGRESS -> 1;
+      case COMPLETED -> 2;
+      case VERIFIED -> 3;
+      case FAILED -> 4;
+    };
+  }
+
+  /**
+   * The copy status a code stands for.
+   *
+   * @param code a code from a record
+   * @param transactionId the record's transaction, for the message
+   * @return the status
+   * @throws IllegalArgumentException when the code is unknown (damage, or a record written by a newer release)
+   */
+  static CopyStatus copyStatus(int code, String transactionId) {
+    return switch (code) {
+      case 0 -> CopyStatus.PENDING;
+      case 1 -> CopyStatus.IN_PROGRESS;
+      case 2 -> CopyStatus.COMPLETED;
+      case 3 -> CopyStatus.VERIFIED;
+      case 4 -> CopyStatus.FAILED;
+      default -> throw new IllegalArgumentException("unknown copy status code " + code + " in a CopyUpdated record of "
+          + "transaction " + transactionId + " (damaged, or written by a newer release)");
+    };
+  }
+
+  /**
+   * The copy status a code stands for.
+   *
+   * @param code a code from a record
+   * @return the status
+   * @throws IllegalArgumentException when the code is unknown
+   */
+  public static CopyStatus copyStatus(int code) {
+    return copyStatus(code, "?");
+  }
 
   /** A big-endian cursor over part of a byte array, as {@link DataOutputStream} wrote it. */
   private static final class Reader {

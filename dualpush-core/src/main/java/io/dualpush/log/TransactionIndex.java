@@ -1,6 +1,10 @@
-package io.dualpush.spi;
+package io.dualpush.log;
 
 import io.dualpush.TransactionState;
+import io.dualpush.spi.LogEntry;
+import io.dualpush.spi.TransactionLog;
+import io.dualpush.spi.TransactionRecord;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -8,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListSet;
 
 /**
  * The in-memory fold of a log's entries that every {@link TransactionLog} implementation can reuse:
@@ -18,6 +23,8 @@ import java.util.Optional;
  * the newer content is what the key must hold, so the older is never repaired or verified over it. Because
  * this is derived from the order of entries, a replay rebuilds exactly the same view.
  *
+ * <p>For store adapters, in-memory logs and benchmarks; not API: it may change in any release.
+ *
  * <p>Thread-safe.
  */
 public final class TransactionIndex {
@@ -27,9 +34,30 @@ public final class TransactionIndex {
   private final int terminalRetention;
   private final Map<String, TransactionRecord> open = new LinkedHashMap<>();
   private final Map<String, String> latestByKey = new HashMap<>();
-  /** Arrival order of each held transaction: ties of {@code createdAt} sort by it. */
-  private final Map<String, Long> arrival = new HashMap<>();
+  /** Every held transaction's place in {@link #byRecency}; guarded by this. */
+  private final Map<String, Held> held = new HashMap<>();
+  /**
+   * Every held transaction, newest first (by {@code createdAt}, then arrival): what {@link #recent}
+   * walks without this index's lock, so that polling it never holds up the writer folding records.
+   */
+  private final ConcurrentSkipListSet<Held> byRecency = new ConcurrentSkipListSet<>(NEWEST_FIRST);
   private long arrivals;
+
+  /** A held transaction's fixed sort key and its current record, which {@link #apply} replaces. */
+  private static final class Held {
+    final Instant createdAt;
+    final long arrival;
+    volatile TransactionRecord record;
+
+    Held(TransactionRecord record, long arrival) {
+      this.createdAt = record.createdAt();
+      this.arrival = arrival;
+      this.record = record;
+    }
+  }
+
+  private static final Comparator<Held> NEWEST_FIRST =
+      Comparator.comparing((Held h) -> h.createdAt).thenComparingLong(h -> h.arrival).reversed();
   private final LinkedHashMap<String, TransactionRecord> terminal;
   /**
    * Dead-lettered transactions, kept whatever the retention: they still need someone to retry
@@ -61,7 +89,10 @@ public final class TransactionIndex {
       protected boolean removeEldestEntry(Map.Entry<String, TransactionRecord> eldest) {
         if (size() > TransactionIndex.this.terminalRetention) {
           latestByKey.remove(eldest.getValue().key(), eldest.getKey());
-          arrival.remove(eldest.getKey());
+          Held h = held.remove(eldest.getKey());
+          if (h != null) {
+            byRecency.remove(h);
+          }
           return true;
         }
         return false;
@@ -89,23 +120,26 @@ public final class TransactionIndex {
           old = deadLettered.remove(previous);
         }
         if (old != null) {
-          terminal.put(previous, old.supersededAt(s.at()));
+          terminal.put(previous, track(previous, old.supersededAt(s.at())));
         } else {
           TransactionRecord done = terminal.get(previous);
           if (done != null && !done.superseded()) {
-            terminal.put(previous, done.supersededAt(s.at()));
+            terminal.put(previous, track(previous, done.supersededAt(s.at())));
           }
         }
       }
-      open.put(id, TransactionRecord.started(s));
-      arrival.put(id, ++arrivals);
+      TransactionRecord record = TransactionRecord.started(s);
+      Held h = new Held(record, ++arrivals);
+      held.put(id, h);
+      open.put(id, record);
+      byRecency.add(h);
       return true;
     }
     TransactionRecord current = find(id);
     if (current == null) {
       return false;
     }
-    TransactionRecord next = current.apply(entry);
+    TransactionRecord next = track(id, TransactionFold.apply(current, entry));
     TransactionState state = next.state();
     if (!state.isTerminal()) {
       if (!open.containsKey(id)) {
@@ -123,6 +157,15 @@ public final class TransactionIndex {
       terminal.put(id, next);
     }
     return true;
+  }
+
+  /** Notes {@code record} as the current one of {@code id} for {@link #recent}; returns it. */
+  private TransactionRecord track(String id, TransactionRecord record) {
+    Held h = held.get(id);
+    if (h != null) {
+      h.record = record;
+    }
+    return record;
   }
 
   private TransactionRecord find(String id) {
@@ -192,19 +235,27 @@ public final class TransactionIndex {
   }
 
   /**
-   * Up to {@code limit} transactions, open or terminal, newest first.
+   * Up to {@code limit} transactions, open or terminal, newest first (by start time, then by the
+   * order the index learnt of them). Costs O(limit) and takes no lock the writer needs: it walks a
+   * structure kept in that order, so a caller polling it (stats, a status page) never stalls the
+   * log's group commit. A record folded in while it walks may or may not be seen in its newest
+   * state.
    *
-   * @param limit the most records to return
+   * @param limit the most records to return, 0 or more
    * @return a new list, newest first
    */
-  public synchronized List<TransactionRecord> recent(int limit) {
-    List<TransactionRecord> all = new ArrayList<>(open.size() + deadLettered.size() + terminal.size());
-    all.addAll(open.values());
-    all.addAll(deadLettered.values());
-    all.addAll(terminal.values());
-    all.sort(Comparator.comparing(TransactionRecord::createdAt)
-        .thenComparing(r -> arrival.getOrDefault(r.transactionId(), 0L)).reversed());
-    return all.size() > limit ? new ArrayList<>(all.subList(0, limit)) : all;
+  public List<TransactionRecord> recent(int limit) {
+    List<TransactionRecord> out = new ArrayList<>(Math.min(Math.max(limit, 0), 1024));
+    if (limit <= 0) {
+      return out;
+    }
+    for (Held h : byRecency) {
+      out.add(h.record);
+      if (out.size() == limit) {
+        break;
+      }
+    }
+    return out;
   }
 
   /**

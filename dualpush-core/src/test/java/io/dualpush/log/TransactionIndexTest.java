@@ -1,4 +1,4 @@
-package io.dualpush.spi;
+package io.dualpush.log;
 
 import static io.dualpush.spi.LogEntries.at;
 import static io.dualpush.spi.LogEntries.copy;
@@ -9,6 +9,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dualpush.CopyStatus;
 import io.dualpush.TransactionState;
+import io.dualpush.spi.LogEntry;
+import io.dualpush.spi.TransactionRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -386,6 +388,56 @@ class TransactionIndexTest {
       TransactionIndex both = indexOf(List.of(quorumOfOne(), copy("t1", "primary", CopyStatus.VERIFIED, at(1)),
           copy("t1", "secondary", CopyStatus.VERIFIED, at(1))));
       assertThat(state(both, "t1")).isEqualTo(TransactionState.COMPLETED);
+    }
+  }
+
+  @Nested
+  @DisplayName("recent")
+  class Recent {
+
+    @Test
+    @DisplayName("lists the newest first by start time, then by arrival, and only as many as asked")
+    void order() {
+      TransactionIndex index = new TransactionIndex();
+      index.apply(started("b", "k/b", at(5)));
+      index.apply(started("a", "k/a", at(1)));
+      index.apply(started("c", "k/c", at(5)));
+      index.apply(copy("a", "primary", CopyStatus.VERIFIED, at(6)));
+      assertThat(ids(index.recent(2))).containsExactly("c", "b");
+      assertThat(ids(index.recent(10))).containsExactly("c", "b", "a");
+      assertThat(index.recent(10).get(2).copy("primary").orElseThrow().status()).isEqualTo(CopyStatus.VERIFIED);
+      assertThat(index.recent(0)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("regression: does not wait for the lock the writer folding records holds, so polling stats never "
+        + "stalls group commit")
+    void withoutTheWritersLock() throws Exception {
+      TransactionIndex index = new TransactionIndex();
+      for (int i = 0; i < 100; i++) {
+        index.apply(started("t" + i, "k/" + i, at(i)));
+      }
+      java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      Thread writer = new Thread(() -> {
+        synchronized (index) { // what apply() holds while the log's writer folds a batch in
+          held.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }, "folding-writer");
+      writer.start();
+      try {
+        held.await();
+        assertThat(java.util.concurrent.CompletableFuture.supplyAsync(() -> ids(index.recent(3))))
+            .succeedsWithin(java.time.Duration.ofSeconds(10)).isEqualTo(List.of("t99", "t98", "t97"));
+      } finally {
+        release.countDown();
+        writer.join();
+      }
     }
   }
 }

@@ -1,7 +1,11 @@
-package io.dualpush.spi;
+package io.dualpush.log;
 
 import io.dualpush.CopyStatus;
 import io.dualpush.InvalidInputException;
+import io.dualpush.spi.CopyRecord;
+import io.dualpush.spi.LogEntry;
+import io.dualpush.spi.TransactionLog;
+import io.dualpush.spi.TransactionRecord;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -14,7 +18,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The compaction rule of a segmented {@link TransactionLog}, for log implementations to share: it
+ * The compaction rule of the segmented {@link TransactionLog}: it
  * tracks which segments each transaction has records in and plans which segments a log may delete,
  * and which unfinished transactions it must copy forward first.
  *
@@ -66,7 +70,9 @@ import java.util.Set;
  *       still ignored.</li>
  * </ul>
  *
- * <h2>What a log does</h2>
+ * <h2>What the log does</h2>
+ * An internal step of {@link SegmentedTransactionLog}, not a protocol callers follow: its writer
+ * plans and writes copies in log order, its compactor deletes.
  * <ul>
  *   <li>For every record that is durable (appended, or replayed on open, segments in order) and that
  *       {@link TransactionIndex#apply} accepted: {@link #recorded(LogEntry, long)}. Records the index
@@ -85,6 +91,8 @@ import java.util.Set;
  * SegmentCompaction.Plan plan = compaction.plan(olderSegmentIds, index);
  * delete(plan.deleteNow()); compaction.forget(plan.deleteNow());
  * }</pre>
+ *
+ * <p>For store adapters, in-memory logs and benchmarks; not API: it may change in any release.
  *
  * <p>Not thread-safe: the log calls it holding its own lock.
  */

@@ -1,4 +1,4 @@
-package io.dualpush.spi;
+package io.dualpush.log;
 
 import static io.dualpush.spi.LogEntries.at;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -7,6 +7,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.dualpush.CopyStatus;
 import io.dualpush.InvalidInputException;
 import io.dualpush.TransactionState;
+import io.dualpush.spi.LogEntries;
+import io.dualpush.spi.LogEntry;
+import io.dualpush.spi.TransactionRecord;
 import java.util.List;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.DisplayName;

@@ -1,10 +1,12 @@
-package io.dualpush.spi;
+package io.dualpush.log;
 
 import static io.dualpush.spi.LogEntries.at;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dualpush.CopyStatus;
+import io.dualpush.spi.LogEntries;
+import io.dualpush.spi.LogEntry;
 import java.util.Arrays;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
@@ -29,7 +31,7 @@ class LogEntryCodecTest {
   class RoundTrip {
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("io.dualpush.spi.LogEntryCodecTest#everyType")
+    @MethodSource("io.dualpush.log.LogEntryCodecTest#everyType")
     @DisplayName("every entry type, field for field")
     void everyEntryType(LogEntry entry) {
       assertThat(LogEntryCodec.decode(LogEntryCodec.encode(entry))).isEqualTo(entry);

@@ -1,0 +1,426 @@
+package io.dualpush.log;
+
+import io.dualpush.spi.LogEntry;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The writing side of the log: the group-commit queue and its writer thread, the batch write with
+ * restates and roll-overs, and the planning of compaction (which writes copies forward in log
+ * order, sharing the batch's sync). Deleting segments is the {@link Compactor}'s, on its own thread,
+ * so appenders never wait for deletes and their directory syncs.
+ */
+final class GroupCommit {
+  private static final Logger LOG = LoggerFactory.getLogger(SegmentedTransactionLog.class);
+  private static final int MAX_BUFFER = 4 * 1024 * 1024;
+
+  /** One append waiting for the commit that covers it. */
+  static final class Pending {
+    final LogEntry entry;
+    final byte[] frame;
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** The state of its transaction, written just before it ({@link SegmentCompaction#restateBefore}). */
+    List<LogEntry> restated = List.of();
+
+    Pending(LogEntry entry, byte[] frame) {
+      this.entry = entry;
+      this.frame = frame;
+    }
+  }
+
+  private final LogCore core;
+  private final Compactor compactor;
+  private final SegmentedTransactionLog.Durability durability;
+  private final long segmentSize;
+  private final long windowNanos;
+  private final int maxBatchRecords;
+  /** Guarded by {@link LogCore#io}: frames written but not yet handed to the store. */
+  private final ByteBuffer buffer;
+  /** Guarded by {@link LogCore#io}: what to do once the frames written so far are durable. */
+  private final List<Runnable> afterDurable = new ArrayList<>();
+
+  private final Object queueLock = new Object();
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private boolean closing;
+  private final Thread writer;
+
+  GroupCommit(LogCore core, Compactor compactor) {
+    this.core = core;
+    this.compactor = compactor;
+    LogOptions o = core.options;
+    this.durability = o.durability;
+    this.segmentSize = o.segmentSize;
+    this.windowNanos = o.groupCommitWindow.toNanos();
+    this.maxBatchRecords = o.maxBatchRecords;
+    this.buffer = ByteBuffer.allocate(Math.min(core.capabilities.maxAppendBytes(), MAX_BUFFER));
+    this.writer = durability == SegmentedTransactionLog.Durability.GROUP_COMMIT
+        ? new Thread(this::writerLoop, "dualpush-log-writer " + core.description) : null;
+  }
+
+  void start() {
+    if (writer != null) {
+      writer.setDaemon(true);
+      writer.start();
+    }
+  }
+
+  /** Queues (group commit) or commits (the other modes, in the caller's thread) one append. */
+  void submit(Pending p) {
+    if (writer == null) {
+      synchronized (core.io) {
+        checkOpen();
+        commit(List.of(p));
+      }
+      return;
+    }
+    synchronized (queueLock) {
+      checkOpen();
+      queue.add(p);
+      queueLock.notifyAll();
+    }
+  }
+
+  private void checkOpen() {
+    core.checkWritable();
+    synchronized (queueLock) {
+      if (closing) {
+        throw new io.dualpush.DualPushException("Transaction log " + core.description + " is closed");
+      }
+    }
+  }
+
+  /**
+   * Stops taking appends and waits (up to {@code timeoutNanos}) for the writer to commit what is
+   * queued; whatever is still queued then fails. Returns whether the writer ended.
+   */
+  boolean stop(long timeoutNanos) {
+    synchronized (queueLock) {
+      closing = true;
+      queueLock.notifyAll();
+    }
+    if (writer == null) {
+      return true;
+    }
+    long deadline = System.nanoTime() + timeoutNanos;
+    boolean interrupted = false;
+    while (writer.isAlive()) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      try {
+        writer.join(Math.max(1, left / 1_000_000));
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    if (writer.isAlive()) {
+      Throwable why = new IOException("the log was closed while its writer was still writing");
+      core.fail(why);
+      synchronized (queueLock) {
+        failAll(new ArrayList<>(queue), 0, why);
+        queue.clear();
+      }
+      return false;
+    }
+    return true;
+  }
+
+  boolean isClosing() {
+    synchronized (queueLock) {
+      return closing;
+    }
+  }
+
+  private void writerLoop() {
+    List<Pending> batch = new ArrayList<>();
+    while (true) {
+      synchronized (queueLock) {
+        while (queue.isEmpty() && !closing) {
+          try {
+            queueLock.wait();
+          } catch (InterruptedException e) {
+            // Only close() stops the writer, after draining the queue.
+          }
+        }
+        if (queue.isEmpty()) {
+          return; // closing, and everything queued is committed
+        }
+        drain(batch);
+        if (windowNanos > 0 && batch.size() < maxBatchRecords) {
+          long deadline = System.nanoTime() + windowNanos;
+          long left;
+          while (batch.size() < maxBatchRecords && !closing && (left = deadline - System.nanoTime()) > 0) {
+            try {
+              queueLock.wait(left / 1_000_000, (int) (left % 1_000_000));
+            } catch (InterruptedException e) {
+              break;
+            }
+            drain(batch);
+          }
+        }
+      }
+      try {
+        synchronized (core.io) {
+          commit(batch);
+        }
+      } catch (Throwable e) {
+        // Never leave an appender waiting on a writer that is gone.
+        core.fail(e);
+        failAll(batch, 0, e);
+        LOG.error("Transaction log {}: the writer thread failed; refusing further appends", core.description, e);
+        synchronized (queueLock) {
+          List<Pending> rest = new ArrayList<>(queue);
+          queue.clear();
+          failAll(rest, 0, e);
+        }
+        return;
+      }
+      batch.clear();
+    }
+  }
+
+  private void drain(List<Pending> batch) {
+    while (batch.size() < maxBatchRecords && !queue.isEmpty()) {
+      batch.add(queue.poll());
+    }
+  }
+
+  /**
+   * Writes {@code batch} in order, rolling segments as needed, makes it durable (per the mode),
+   * folds it into the index and completes every append. A record of a transaction whose start
+   * compaction deleted is preceded by that transaction's state, in the same segment and the same
+   * sync ({@link SegmentCompaction#restateBefore}). Called holding {@link LogCore#io}.
+   */
+  private void commit(List<Pending> batch) {
+    Throwable failed = core.failure;
+    if (failed != null) {
+      failAll(batch, 0, failed);
+      return;
+    }
+    int from = 0; // first record of the batch not yet durable
+    // Transactions restated in batch[from, i): not durable yet, so the compaction does not know.
+    Set<String> restating = new HashSet<>();
+    try {
+      core.ensureClaim();
+      if (core.active.sealed) {
+        roll(); // a torn tail the store could only mark: never append after it
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        Pending p = batch.get(i);
+        List<byte[]> restate = restate(p, restating);
+        long length = p.frame.length;
+        for (byte[] frame : restate) {
+          length += frame.length;
+        }
+        if (mustRoll(length)) {
+          makeDurable(batch, from, i);
+          from = i;
+          restating.clear();
+          roll();
+          restate = restate(p, restating); // the roll's compaction may have dropped its start
+        }
+        for (byte[] frame : restate) {
+          write(frame);
+        }
+        write(p.frame);
+      }
+      makeDurable(batch, from, batch.size());
+    } catch (IOException | RuntimeException e) {
+      core.fail(e);
+      buffer.clear();
+      afterDurable.clear();
+      LOG.error("Transaction log {}: a write or sync failed; failing {} append(s) and refusing further appends until "
+          + "the log is reopened", core.description, batch.size() - from, e);
+      failAll(batch, from, e);
+    }
+  }
+
+  /** Whether {@code length} more bytes must go to a new segment: by size, or by the store's appends per segment. */
+  private boolean mustRoll(long length) {
+    LogSegment active = core.active;
+    long pending = active.size + buffer.position();
+    if (pending > 0 && pending + length > segmentSize) {
+      return true;
+    }
+    long appendsNeeded = 2 + (buffer.position() + length) / buffer.capacity();
+    return pending > 0 && active.appends + appendsNeeded > core.capabilities.maxAppendsPerSegment();
+  }
+
+  /** The frames of {@code p}'s transaction's state, if it needs restating and is not being restated already. */
+  private List<byte[]> restate(Pending p, Set<String> restating) {
+    String id = p.entry.transactionId();
+    p.restated = restating.contains(id) ? List.of() : core.compaction.restateBefore(p.entry, core.index);
+    if (p.restated.isEmpty()) {
+      return List.of();
+    }
+    restating.add(id);
+    LOG.debug("Transaction log {}: restating transaction {}, whose start was compacted away, before a new record of it",
+        core.description, id);
+    List<byte[]> frames = new ArrayList<>(p.restated.size());
+    for (LogEntry e : p.restated) {
+      frames.add(Frames.encode(e));
+    }
+    return frames;
+  }
+
+  /** Writes one frame at the end of the active segment, through the buffer (not yet durable). */
+  private void write(byte[] frame) throws IOException {
+    if (frame.length > buffer.remaining()) {
+      flush();
+    }
+    LogSegment active = core.active;
+    if (frame.length > buffer.capacity()) {
+      core.store.append(active.current(), active.size, ByteBuffer.wrap(frame));
+      active.size += frame.length;
+      active.appends++;
+    } else {
+      buffer.put(frame);
+    }
+    active.records++;
+  }
+
+  /** Hands the buffered frames to the store as one conditional append. */
+  private void flush() throws IOException {
+    if (buffer.position() == 0) {
+      return;
+    }
+    LogSegment active = core.active;
+    buffer.flip();
+    int length = buffer.remaining();
+    core.store.append(active.current(), active.size, buffer);
+    active.size += length;
+    active.appends++;
+    buffer.clear();
+  }
+
+  /** Makes batch[from, to) and everything written before it durable, folds it in and acknowledges it. */
+  private void makeDurable(List<Pending> batch, int from, int to) throws IOException {
+    if (from == to && afterDurable.isEmpty()) {
+      return;
+    }
+    flush();
+    LogSegment active = core.active;
+    if (durability != SegmentedTransactionLog.Durability.OS_BUFFERED) {
+      core.store.sync(active.current());
+      core.syncs.incrementAndGet();
+    }
+    for (int k = from; k < to; k++) {
+      Pending p = batch.get(k);
+      for (LogEntry e : p.restated) {
+        core.compaction.recorded(e, active.number()); // the index holds this state already
+      }
+      core.applyDurable(p.entry, active);
+      p.done.complete(null);
+    }
+    List<Runnable> actions = new ArrayList<>(afterDurable);
+    afterDurable.clear();
+    actions.forEach(Runnable::run);
+  }
+
+  private static void failAll(List<Pending> batch, int from, Throwable cause) {
+    for (int k = from; k < batch.size(); k++) {
+      batch.get(k).done.completeExceptionally(cause);
+    }
+  }
+
+  /**
+   * Starts a new segment after the active one, whose records are durable, then plans compaction.
+   * Waits first for deletions an earlier compaction queued, so that a store slower to delete than
+   * the log is to fill segments holds back the writer instead of piling up segments. Called holding
+   * {@link LogCore#io}.
+   */
+  private void roll() throws IOException {
+    flush();
+    LogSegment old = core.active;
+    if (durability == SegmentedTransactionLog.Durability.OS_BUFFERED) {
+      core.store.sync(old.current()); // a segment that is not the last must be whole for recovery to trust it
+    }
+    compactor.awaitIdle();
+    core.checkWritableIo();
+    LogSegment next = new LogSegment(core.store.create(core.nextNumber(old)));
+    synchronized (core.segments) {
+      core.segments.put(next.number(), next);
+    }
+    core.active = next;
+    planCompaction();
+  }
+
+  /**
+   * Compaction by the rule of {@link SegmentCompaction}: segments no unfinished transaction needs
+   * are handed to the compactor (forgotten first, so a later record of a transaction whose start is
+   * in one is restated); when unfinished transactions pin too many, their current state is written
+   * into the active segment now, in log order, and once that is durable the segments they pinned
+   * are handed over too. Called holding {@link LogCore#io}.
+   */
+  void planCompaction() throws IOException {
+    LogSegment active = core.active;
+    List<Long> older = new ArrayList<>();
+    for (LogSegment s : core.segments.headMap(active.number(), false).values()) {
+      if (!s.doomed) {
+        older.add(s.number());
+      }
+    }
+    SegmentCompaction.Plan plan = core.compaction.plan(older, core.index);
+    if (plan.isEmpty()) {
+      return;
+    }
+    doom(plan.deleteNow());
+    if (plan.copyForward().isEmpty()) {
+      return;
+    }
+    for (LogEntry e : plan.entriesToCopy()) {
+      write(Frames.encode(e));
+    }
+    long into = active.number();
+    afterDurable.add(() -> {
+      core.compaction.copiedForward(plan, into);
+      doom(plan.deleteAfterCopy());
+      LOG.debug("Transaction log {}: copied {} unfinished transaction(s) forward", core.description,
+          plan.copyForward().size());
+    });
+  }
+
+  /** Compaction on request: plans, makes any copies durable, and leaves the deletions queued. Holding {@link LogCore#io}. */
+  void compactNow() throws IOException {
+    core.ensureClaim();
+    planCompaction();
+    makeDurable(List.of(), 0, 0);
+  }
+
+  private void doom(List<Long> numbers) {
+    if (numbers.isEmpty()) {
+      return;
+    }
+    List<LogSegment> doomed = new ArrayList<>(numbers.size());
+    for (long n : numbers) {
+      LogSegment s = core.segments.get(n);
+      if (s != null) {
+        s.doomed = true;
+        doomed.add(s);
+      }
+    }
+    core.compaction.forget(numbers);
+    compactor.delete(doomed);
+  }
+
+  /** Close: what is buffered goes to the store and the active segment is synced, unless the log failed. */
+  void finish() throws IOException {
+    if (core.failure != null || core.active == null) {
+      return;
+    }
+    flush();
+    core.store.sync(core.active.current());
+  }
+}
