@@ -102,6 +102,8 @@ final class AppendBlobSegmentStore implements SegmentStore {
   private final Duration leaseSafetyMargin;
   private final LongSupplier ticker;
   private volatile @Nullable Claim claim;
+  /** An append call was given up on while it may still land: the lease must then run out, not be released. */
+  private volatile boolean callAbandoned;
 
   /**
    * A store under {@code prefix} of {@code container}.
@@ -225,15 +227,25 @@ final class AppendBlobSegmentStore implements SegmentStore {
       }
     }
 
+    /**
+     * Releases the lease, unless it was lost, or an append call was given up on while it may still
+     * land: then the lease is left to run out, as after a crash, so that no other writer opens the
+     * log before that block could have landed.
+     */
     @Override
     public void close() {
-      if (!closed) {
-        closed = true;
-        if (lost == null) {
-          lease.release();
-        } else {
-          lease.stop();
-        }
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (lost == null && !callAbandoned) {
+        lease.release();
+        return;
+      }
+      lease.stop();
+      if (callAbandoned) {
+        LOG.warn("Transaction log {}: an append call did not answer before the writer's lease could run out; the "
+            + "lease is left to expire instead of being released", description);
       }
     }
 
@@ -347,6 +359,9 @@ final class AppendBlobSegmentStore implements SegmentStore {
       }
       resolveUnknown(segment, blob, expectedOffset, block, e);
     } catch (RuntimeException e) {
+      if (timedOut(e)) {
+        callAbandoned = true; // the request may still be on its way; see Claim.close()
+      }
       resolveUnknown(segment, blob, expectedOffset, block, e); // below HTTP: the block may or may not have landed
     }
   }
@@ -392,6 +407,15 @@ final class AppendBlobSegmentStore implements SegmentStore {
       throw io("append to", failure); // it did not land
     }
     throw fenced(segment, expected, size);
+  }
+
+  private static boolean timedOut(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.util.concurrent.TimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private AppendPositionException fenced(SegmentInfo segment, long expected, long actual) {
@@ -443,7 +467,11 @@ final class AppendBlobSegmentStore implements SegmentStore {
       throw new ClaimLostException("Transaction log " + description + " deletes no segment: it holds no writer's "
           + "lease", null);
     }
-    c.renewNow();
+    try {
+      c.renewNow();
+    } catch (ClaimLostException e) {
+      throw new ClaimLostException("Transaction log " + description + " deletes no segment: " + e.getMessage(), e);
+    }
     try {
       blob(segment.name()).deleteIfExists();
     } catch (RuntimeException e) {
