@@ -53,6 +53,9 @@ class ModulePathTest {
     assertTrue(core.isExported("io.dualpush.local", self));
     assertFalse(core.isExported("io.dualpush.internal"), "the engine must not be exported");
     assertFalse(core.isOpen("io.dualpush.internal"), "the engine must not be open to reflection");
+    assertFalse(core.isExported("io.dualpush.log", self), "the log implementation is not API");
+    assertTrue(core.isExported("io.dualpush.log", AzureBlobDestination.class.getModule()),
+        "the Azure module holds a segment store");
   }
 
   @Test
