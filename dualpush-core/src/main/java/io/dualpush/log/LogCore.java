@@ -1,6 +1,7 @@
 package io.dualpush.log;
 
 import io.dualpush.DualPushException;
+import io.dualpush.LeaseLostException;
 import io.dualpush.TransactionLogCorruptedException;
 import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.spi.LogEntry;
@@ -119,6 +120,10 @@ final class LogCore {
    * so that callers can tell it from bad input; anything else as a plain {@link DualPushException}.
    */
   DualPushException unavailable(String message, Throwable cause) {
+    if (cause instanceof ClaimLostException) {
+      // The writer's claim (a directory lock, a blob lease) is gone: typed, so a caller can stand down.
+      return new LeaseLostException(message, description, cause);
+    }
     if (cause instanceof IOException) {
       return new TransactionLogUnavailableException(message, description, cause);
     }

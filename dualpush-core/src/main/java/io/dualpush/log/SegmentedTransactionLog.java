@@ -4,6 +4,7 @@ import io.dualpush.DualPushException;
 import io.dualpush.InvalidInputException;
 import io.dualpush.TransactionLogCorruptedException;
 import io.dualpush.TransactionLogGapException;
+import io.dualpush.TransactionLogLockedException;
 import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogOpenWarning;
@@ -152,7 +153,7 @@ public final class SegmentedTransactionLog implements TransactionLog {
       return log;
     } catch (ClaimRefusedException e) {
       log.release();
-      throw new DualPushException(e.getMessage(), e);
+      throw new TransactionLogLockedException(e.getMessage(), core.description, e);
     } catch (IOException e) {
       log.release();
       throw core.unavailable("Cannot open transaction log " + core.description + ": " + e, e);

@@ -238,7 +238,8 @@ final class PushCommand {
   /** Failures that are not about one file (the log cannot be written, the JVM is out of memory): the run cannot go on. */
   static boolean isEnvironmental(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof VirtualMachineError || c instanceof TransactionLogUnavailableException) {
+      if (c instanceof VirtualMachineError || c instanceof TransactionLogUnavailableException
+          || c instanceof io.dualpush.LeaseLostException) {
         return true;
       }
     }
