@@ -382,8 +382,8 @@ public final class PowerLossTrials {
         }
         Optional<TransactionRecord> read = log.read(r.transactionId());
         if (!read.equals(Optional.of(r)) || r.state().isTerminal()) {
-          violation(Violation.Kind.OPEN_READ_DISAGREE, trial, "open() lists " + r + " (" + r.state() + ") but read() "
-              + "returns " + read + "; " + cuts);
+          violation(Violation.Kind.OPEN_READ_DISAGREE, trial, "open() lists " + describe(r) + " but read() returns "
+              + read.map(PowerLossTrials::describe).orElse("nothing") + "; " + cuts);
         }
       }
       for (String id : attempted) {
@@ -418,21 +418,50 @@ public final class PowerLossTrials {
         return;
       }
       if (!log.read(id).equals(Optional.of(expected))) {
-        violation(Violation.Kind.REFUSES_APPENDS, trial, "the reopened log reads " + log.read(id) + " after appending "
-            + expected + "; " + cuts);
+        violation(Violation.Kind.REFUSES_APPENDS, trial, "the reopened log reads "
+            + log.read(id).map(PowerLossTrials::describe).orElse("nothing") + " after appending " + describe(expected)
+            + "; " + cuts);
       }
       if (trial % 8 == 0) {
         closeQuietly(log);
         try (TransactionLog again = factory.open(view.restart())) {
           if (!again.read(id).equals(Optional.of(expected))) {
-            violation(Violation.Kind.REFUSES_APPENDS, trial, "an append after the reopen reads " + again.read(id)
-                + " after a clean close and open, not " + expected + "; " + cuts);
+            violation(Violation.Kind.REFUSES_APPENDS, trial, "an append after the reopen reads "
+                + again.read(id).map(PowerLossTrials::describe).orElse("nothing") + " after a clean close and open, not "
+                + describe(expected) + "; " + cuts);
           }
         } catch (RuntimeException e) {
           violation(kindOf(e), trial, "a clean reopen after the recovery failed: " + e + "; " + cuts);
         }
       }
     }
+  }
+
+  /**
+   * A record in a line: what can differ between what was appended and what a log replays (the
+   * start is fixed by the script, so only whether it is there, and its key, are shown).
+   */
+  static String describe(TransactionRecord r) {
+    StringBuilder b = new StringBuilder(r.state().toString()).append('{').append(r.key()).append(';');
+    for (io.dualpush.spi.CopyRecord c : r.copies()) {
+      b.append(' ').append(c.destinationId()).append('=').append(c.status());
+      if (!c.md5().isEmpty()) {
+        b.append(" md5 ").append(c.md5());
+      }
+      if (!c.error().isEmpty()) {
+        b.append(" error '").append(c.error()).append('\'');
+      }
+      if (c.mismatch()) {
+        b.append(" mismatch");
+      }
+      b.append(" at ").append(c.updatedAt()).append(';');
+    }
+    b.append(" rounds ").append(r.repairRounds());
+    r.deadLetterReason().ifPresent(reason -> b.append("; dead-lettered '").append(reason).append('\''));
+    if (r.superseded()) {
+      b.append("; superseded");
+    }
+    return b.append("; updated ").append(r.updatedAt()).append('}').toString();
   }
 
   private static Violation.Kind kindOf(RuntimeException e) {
@@ -544,9 +573,11 @@ public final class PowerLossTrials {
           return null; // finished: the log may have compacted it away
         }
       }
-      return "transaction " + id + " reads " + actual.map(r -> r + " (" + r.state() + ")").orElse("as absent")
+      return "transaction " + id + " reads " + actual.map(PowerLossTrials::describe).orElse("as absent")
           + " after " + acked + " acknowledged append(s) of thread " + number + (attempted > acked ? " and one in flight" : "")
-          + "; expected " + folds.get(acked).get(id);
+          + "; expected " + (folds.get(acked).get(id) == null ? "absent" : describe(folds.get(acked).get(id)))
+          + (attempted > acked && folds.get(acked + 1).get(id) != null ? " or " + describe(folds.get(acked + 1).get(id))
+          : "");
     }
 
     /** Whether {@code actual} is what an earlier prefix than the acknowledged one folds to: a lost append. */

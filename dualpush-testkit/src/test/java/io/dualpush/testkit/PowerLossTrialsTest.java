@@ -202,6 +202,8 @@ class PowerLossTrialsTest {
       assertThat(report.summary()).contains("seed 13").contains("-D" + TransactionLogContract.SEED_PROPERTY + "=13");
       Violation lost = report.violations().stream()
           .filter(v -> v.kind() == Violation.Kind.LOST_ACKNOWLEDGED_APPEND).findFirst().orElseThrow();
+      assertThat(lost.detail()).as("a violation reads in a line or two").contains("after", "acknowledged append(s)",
+          "expected", "PowerCut").hasSizeLessThan(1500);
       PowerLossTrials.Report replay = PowerLossTrials.runOne(toy(Fault.ACKNOWLEDGES_BEFORE_SYNC, true), 13, lost.trial());
       assertThat(replay.trials()).isEqualTo(1);
     }
