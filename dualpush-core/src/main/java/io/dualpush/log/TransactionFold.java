@@ -36,18 +36,27 @@ public final class TransactionFold {
             ? new CopyRecord(c.destinationId(), c.required(), u.status(), u.md5(), u.error(), u.mismatch(), u.at())
             : c);
       }
-      return new TransactionRecord(start, next, record.repairRounds(), record.deadLetterReason(), superseded, u.at());
+      return new TransactionRecord(start, next, record.repairRounds(), record.deadLetterReason(), superseded, later(record, u.at()));
     } else if (entry instanceof LogEntry.RepairAttempted r) {
       return new TransactionRecord(start, record.copies(), Math.max(record.repairRounds(), r.round()),
-          record.deadLetterReason(), superseded, r.at());
+          record.deadLetterReason(), superseded, later(record, r.at()));
     } else if (entry instanceof LogEntry.DeadLettered d) {
       return new TransactionRecord(start, record.copies(), record.repairRounds(), Optional.of(d.reason()), superseded,
-          d.at());
+          later(record, d.at()));
     } else if (entry instanceof LogEntry.Retried r) {
-      return new TransactionRecord(start, record.copies(), 0, Optional.empty(), superseded, r.at());
+      return new TransactionRecord(start, record.copies(), 0, Optional.empty(), superseded, later(record, r.at()));
     } else if (entry instanceof LogEntry.Started) {
       throw new IllegalArgumentException("transaction " + record.transactionId() + " started twice");
     }
     throw new IllegalArgumentException("unknown entry " + entry);
+  }
+
+  /**
+   * A record's time never moves back. Replay can apply an older entry after a newer one: a power cut
+   * that keeps part of a copy-forward leaves restated copies (with their original times) after the
+   * originals they repeat; a wall clock that steps back does the same. Found by the power-loss tier.
+   */
+  private static java.time.Instant later(TransactionRecord record, java.time.Instant at) {
+    return at.isAfter(record.updatedAt()) ? at : record.updatedAt();
   }
 }
