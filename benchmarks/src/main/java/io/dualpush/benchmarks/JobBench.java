@@ -72,7 +72,7 @@ final class JobBench {
       Map.entry("HTTP client", List.of("azure-sdk-globa", "HttpClient-", "ForkJoinPool.co", "parallel-", "Thread-")),
       Map.entry("SDK calls", List.of("dualpush-io-", "pool-")),
       Map.entry("hash + log append", List.of("dualpush-push-")),
-      Map.entry("log writer", List.of("dualpush-wal-wr")),
+      Map.entry("log writer", List.of("dualpush-log-wr", "dualpush-log-co", "dualpush-wal-wr")),
       Map.entry("main + timers", List.of("main", "java", "dualpush-timer", "dualpush-progre", "dualpush-repair")));
 
   static final String ENV_A = "DUALPUSH_BENCH_A";

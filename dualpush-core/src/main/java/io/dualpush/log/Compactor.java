@@ -102,31 +102,40 @@ final class Compactor {
   }
 
   /**
-   * Stops the thread. With {@code finish}, deletions already queued are done first; without (a
-   * simulated crash), they are dropped as a killed process would drop them.
+   * Stops the thread, waiting at most {@code timeoutNanos} in all. With {@code finish}, deletions
+   * already queued are done first; without (a simulated crash, or a close that gave up on the
+   * writer), they are dropped as a killed process would drop them. A thread still stuck in the store
+   * after the timeout is left to end by itself (it is a daemon and deletes nothing more).
    */
-  void stop(boolean finish) {
+  void stop(boolean finish, long timeoutNanos) {
+    long deadline = System.nanoTime() + timeoutNanos;
     Thread t;
+    boolean interrupted = false;
     synchronized (this) {
-      if (finish) {
-        awaitIdle();
-      }
-      stopping = true;
-      notifyAll();
-      t = thread;
-    }
-    if (t != null) {
-      boolean interrupted = false;
-      while (t.isAlive()) {
+      long left;
+      while (finish && (busy || !queue.isEmpty()) && core.failure == null
+          && (left = deadline - System.nanoTime()) > 0) {
         try {
-          t.join();
+          wait(Math.max(1, left / 1_000_000));
         } catch (InterruptedException e) {
           interrupted = true;
         }
       }
-      if (interrupted) {
-        Thread.currentThread().interrupt();
+      stopping = true;
+      queue.clear();
+      notifyAll();
+      t = thread;
+    }
+    long left;
+    while (t != null && t.isAlive() && (left = deadline - System.nanoTime()) > 0) {
+      try {
+        t.join(Math.max(1, left / 1_000_000));
+      } catch (InterruptedException e) {
+        interrupted = true;
       }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 }

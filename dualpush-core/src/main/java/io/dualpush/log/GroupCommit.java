@@ -50,6 +50,8 @@ final class GroupCommit {
   private final Object queueLock = new Object();
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private boolean closing;
+  /** The batch the writer is committing, so a close that gives up on the writer can fail it. */
+  private volatile List<Pending> inFlight = List.of();
   private final Thread writer;
 
   GroupCommit(LogCore core, Compactor compactor) {
@@ -126,12 +128,18 @@ final class GroupCommit {
       Thread.currentThread().interrupt();
     }
     if (writer.isAlive()) {
-      Throwable why = new IOException("the log was closed while its writer was still writing");
+      // The store has not answered for the whole close timeout. Every append still waiting fails
+      // now (its record may or may not land), so no caller waits for good; the writer thread ends
+      // when the store answers or is closed under it.
+      Throwable why = new IOException("the log was closed while its writer was still waiting for " + core.description);
       core.fail(why);
+      failAll(inFlight, 0, why);
       synchronized (queueLock) {
         failAll(new ArrayList<>(queue), 0, why);
         queue.clear();
       }
+      LOG.error("Transaction log {}: closed while its writer was still waiting for the store; failed the appends "
+          + "it had not finished", core.description);
       return false;
     }
     return true;
@@ -171,6 +179,7 @@ final class GroupCommit {
           }
         }
       }
+      inFlight = batch;
       try {
         synchronized (core.io) {
           commit(batch);
@@ -187,7 +196,8 @@ final class GroupCommit {
         }
         return;
       }
-      batch.clear();
+      inFlight = List.of();
+      batch = new ArrayList<>();
     }
   }
 

@@ -84,7 +84,15 @@ final class LogRecovery {
       LogSegment first = new LogSegment(core.store.create(core.firstNumber()));
       core.segments.put(first.number(), first);
     }
-    core.active = core.segments.lastEntry().getValue();
+    LogSegment last = core.segments.lastEntry().getValue();
+    if (last.sealed) {
+      // The store could only mark where the torn tail starts: nothing may be appended after it,
+      // not even compaction's copies, so appends go on in a new segment from the start.
+      LogSegment next = new LogSegment(core.store.create(core.nextNumber(last)));
+      core.segments.put(next.number(), next);
+      last = next;
+    }
+    core.active = last;
   }
 
   private LogOpenWarning dropTornTail(LogSegment s, long valid) throws IOException {

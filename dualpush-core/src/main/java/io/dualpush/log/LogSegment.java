@@ -6,8 +6,8 @@ package io.dualpush.log;
  */
 final class LogSegment {
   final SegmentInfo info;
-  /** Bytes of whole records: where the next append goes. */
-  long size;
+  /** Bytes of whole records: where the next append goes. Volatile for {@code segments()} snapshots. */
+  volatile long size;
   /** Frames in the segment: every record counts one, for record-sequence numbering. */
   long records;
   /** Appends made to it by this writer, against the store's per-segment limit. */

@@ -313,8 +313,14 @@ public final class SegmentedTransactionLog implements TransactionLog {
       release();
       return;
     }
-    writer.stop(core.options.closeTimeout.toNanos());
-    compactor.stop(true);
+    if (!writer.stop(core.options.closeTimeout.toNanos())) {
+      // The writer is stuck in the store holding the I/O lock: nothing more can be written or
+      // synced; releasing the store may unstick it.
+      compactor.stop(false, 0);
+      release();
+      return;
+    }
+    compactor.stop(true, core.options.closeTimeout.toNanos());
     synchronized (core.io) {
       try {
         writer.finish();
@@ -340,7 +346,7 @@ public final class SegmentedTransactionLog implements TransactionLog {
     core.fail(new IOException("simulated crash"));
     if (!core.readOnly) {
       writer.stop(core.options.closeTimeout.toNanos());
-      compactor.stop(false);
+      compactor.stop(false, core.options.closeTimeout.toNanos());
     }
     release();
   }

@@ -25,6 +25,8 @@ final class MemorySegmentStore implements SegmentStore {
   final AtomicInteger deletesDone = new AtomicInteger();
   final AtomicInteger syncs = new AtomicInteger();
   volatile boolean claimLost;
+  /** When set, each append waits for it to open (a store that stops answering). */
+  volatile CountDownLatch appendGate;
   /** When set, deletions fail with it. */
   volatile IOException deleteFailure;
   private boolean claimed;
@@ -111,7 +113,20 @@ final class MemorySegmentStore implements SegmentStore {
   }
 
   @Override
-  public synchronized void append(SegmentInfo segment, long expectedOffset, ByteBuffer bytes) throws IOException {
+  public void append(SegmentInfo segment, long expectedOffset, ByteBuffer bytes) throws IOException {
+    CountDownLatch gate = appendGate;
+    if (gate != null) {
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
+    }
+    appendNow(segment, expectedOffset, bytes);
+  }
+
+  private synchronized void appendNow(SegmentInfo segment, long expectedOffset, ByteBuffer bytes) throws IOException {
     Segment s = get(segment);
     if (s.bytes.size() != expectedOffset) {
       throw new AppendPositionException(s.name + " ends at " + s.bytes.size(), expectedOffset, s.bytes.size());

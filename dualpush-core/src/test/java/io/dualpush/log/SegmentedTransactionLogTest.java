@@ -104,6 +104,33 @@ class SegmentedTransactionLogTest {
   }
 
   @Nested
+  @DisplayName("close")
+  class Close {
+
+    @Test
+    @DisplayName("regression: a store that stops answering does not hold close() or the appender waiting for good")
+    void storeStopsAnswering() {
+      MemorySegmentStore store = MemorySegmentStore.files();
+      CountDownLatch gate = new CountDownLatch(1);
+      SegmentedTransactionLog log = small(store).closeTimeout(Duration.ofMillis(200)).open();
+      try {
+        verified(log, "before");
+        store.appendGate = gate;
+        CompletableFuture<Void> stuck = CompletableFuture.runAsync(() -> log.append(LogEntries.started("stuck",
+            "k/stuck", at(1))));
+        await().atMost(BOUND).until(() -> gate.getCount() == 1 && Thread.getAllStackTraces().keySet().stream()
+            .anyMatch(t -> t.getName().startsWith("dualpush-log-writer") && t.getState() == Thread.State.WAITING));
+        assertThat(CompletableFuture.runAsync(log::close)).as("close").succeedsWithin(BOUND);
+        assertThat(stuck).as("the append the store never answered").failsWithin(BOUND)
+            .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+            .withCauseInstanceOf(TransactionLogUnavailableException.class);
+      } finally {
+        gate.countDown();
+      }
+    }
+  }
+
+  @Nested
   @DisplayName("over a store that cannot truncate (an append blob)")
   class NoTruncate {
 
@@ -161,6 +188,13 @@ class SegmentedTransactionLogTest {
       copy.put(3, store.bytes(3));
       assertThatThrownBy(() -> small(copy).open()).isInstanceOf(TransactionLogGapException.class)
           .hasMessageContaining("segments 2..2 are missing");
+    }
+
+    @Test
+    @DisplayName("quarantine is refused at open, naming the setting, when the store has none")
+    void noQuarantine() {
+      assertThatThrownBy(() -> small(MemorySegmentStore.blobs()).quarantineDamagedSegments(true).open())
+          .isInstanceOf(InvalidInputException.class).hasMessageContaining("quarantineDamagedSegments");
     }
 
     @Test
