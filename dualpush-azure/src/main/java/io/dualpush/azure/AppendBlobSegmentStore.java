@@ -34,6 +34,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -104,6 +105,8 @@ final class AppendBlobSegmentStore implements SegmentStore {
   private volatile @Nullable Claim claim;
   /** An append call was given up on while it may still land: the lease must then run out, not be released. */
   private volatile boolean callAbandoned;
+  /** Append calls under way: a claim closed meanwhile (a close that gave up on its writer) must not release the lease. */
+  private final AtomicInteger appending = new AtomicInteger();
 
   /**
    * A store under {@code prefix} of {@code container}.
@@ -228,9 +231,10 @@ final class AppendBlobSegmentStore implements SegmentStore {
     }
 
     /**
-     * Releases the lease, unless it was lost, or an append call was given up on while it may still
-     * land: then the lease is left to run out, as after a crash, so that no other writer opens the
-     * log before that block could have landed.
+     * Releases the lease, unless it was lost, or an append call is under way or was given up on
+     * while it may still land (the log closed without waiting for a store that stopped answering):
+     * then the lease is left to run out, as after a crash, so that no other writer opens the log
+     * before that block could have landed.
      */
     @Override
     public void close() {
@@ -238,14 +242,16 @@ final class AppendBlobSegmentStore implements SegmentStore {
         return;
       }
       closed = true;
-      if (lost == null && !callAbandoned) {
+      boolean mayStillLand = callAbandoned || appending.get() > 0;
+      if (lost == null && !mayStillLand) {
         lease.release();
         return;
       }
       lease.stop();
-      if (callAbandoned) {
-        LOG.warn("Transaction log {}: an append call did not answer before the writer's lease could run out; the "
-            + "lease is left to expire instead of being released", description);
+      if (mayStillLand) {
+        LOG.warn("Transaction log {}: closed while an append call had not answered; the writer's lease is left to "
+            + "expire instead of being released, so no other writer opens the log while that block may land",
+            description);
       }
     }
 
@@ -338,6 +344,15 @@ final class AppendBlobSegmentStore implements SegmentStore {
   @Override
   public void append(SegmentInfo segment, long expectedOffset, ByteBuffer bytes) throws IOException {
     checkClaim(); // before every block: the lease may run out between two blocks of one batch
+    appending.incrementAndGet();
+    try {
+      appendChecked(segment, expectedOffset, bytes);
+    } finally {
+      appending.decrementAndGet();
+    }
+  }
+
+  private void appendChecked(SegmentInfo segment, long expectedOffset, ByteBuffer bytes) throws IOException {
     byte[] block = new byte[bytes.remaining()];
     bytes.get(block);
     AppendBlobClient blob = blob(segment.name());

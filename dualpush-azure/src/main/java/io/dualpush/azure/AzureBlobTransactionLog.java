@@ -239,10 +239,11 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     }
 
     /**
-     * How long {@link AzureBlobTransactionLog#close()} waits for the appends queued (default 30 s);
-     * those still queued then fail. An append call already sent waits at most until the writer's
-     * lease could run out; if one is abandoned that way, the lease is left to expire instead of
-     * being released, so no other writer opens the log while the block may still land.
+     * How long {@link AzureBlobTransactionLog#close()} waits for the appends queued and in flight
+     * (default 30 s). After it, they fail with a {@link TransactionLogUnavailableException} (a block
+     * already sent may still land, as after any failed append) and, while such a call is under way,
+     * the lease is left to expire instead of being released, so that no other writer opens the log
+     * before the block could land. One append call waits at most until the lease could run out.
      *
      * @param timeout a positive duration
      * @return this builder

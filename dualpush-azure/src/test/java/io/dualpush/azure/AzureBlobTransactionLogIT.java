@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClient;
+import com.azure.storage.blob.models.LeaseStateType;
 import com.azure.storage.blob.models.ListBlobsOptions;
 import com.azure.storage.blob.specialized.AppendBlobClient;
 import io.dualpush.CopyStatus;
@@ -247,9 +248,11 @@ class AzureBlobTransactionLogIT extends TransactionLogContract {
       }
     }
 
+    private final String stuckPrefix = "logs/" + UUID.randomUUID();
+
     private AzureBlobTransactionLog.Builder intercepted() {
-      return AzureBlobTransactionLog.builder(service.container(azurite, container.getBlobContainerName()),
-          "logs/" + UUID.randomUUID()).segmentSize(8192);
+      return AzureBlobTransactionLog.builder(service.container(azurite, container.getBlobContainerName()), stuckPrefix)
+          .segmentSize(8192);
     }
 
     /** Runs {@code call} on a thread of its own; the future gets what it threw, or null. */
@@ -269,8 +272,8 @@ class AzureBlobTransactionLogIT extends TransactionLogContract {
     }
 
     @Test
-    @DisplayName("close() returns while an append is stuck in the network, once the lease could run out, failing "
-        + "that append, the append queued behind it and a checkpoint waiting (defect 6)")
+    @DisplayName("close() returns while an append is stuck in the network, failing that append, the append queued "
+        + "behind it and a checkpoint waiting, and leaves the lease to expire rather than release it (defect 6)")
     void closeDoesNotWaitForAStuckAppend() throws Exception {
       // An append call waits at most until the lease could run out: 15 - 2.5 s.
       AzureBlobTransactionLog stuck = intercepted().closeTimeout(Duration.ofMillis(500))
@@ -287,6 +290,9 @@ class AzureBlobTransactionLogIT extends TransactionLogContract {
       CompletableFuture<Throwable> closing = call("close", stuck::close);
 
       assertThat(closing.get(30, TimeUnit.SECONDS)).isNull();
+      // The stuck block may still land: no other writer may open the log before the lease runs out.
+      assertThat(container.getBlobClient(stuckPrefix + "/" + AzureBlobTransactionLog.LOCK_BLOB).getProperties()
+          .getLeaseState()).isEqualTo(LeaseStateType.LEASED);
       assertThat(first.get(30, TimeUnit.SECONDS)).isInstanceOf(TransactionLogUnavailableException.class);
       assertThat(behind.get(30, TimeUnit.SECONDS)).isInstanceOf(TransactionLogUnavailableException.class);
       assertThat(checkpoint.get(30, TimeUnit.SECONDS)).isInstanceOf(DualPushException.class);
