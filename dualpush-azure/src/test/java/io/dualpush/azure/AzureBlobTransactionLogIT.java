@@ -79,22 +79,6 @@ class AzureBlobTransactionLogIT extends TransactionLogContract {
     return AzureBlobTransactionLog.builder(container, prefix).segmentSize(8192);
   }
 
-  /**
-   * The power-loss tier on the append-blob model the Azure log runs on: the shared segmented log as
-   * this log builds it, over a simulated disk whose appends are durable on return and whose cuts
-   * lose only the append in flight, whole. In-process (no Azurite): what a power cut does to the
-   * service is the model's; what the log does with it is the code under test. Copies forward at
-   * every roll-over, which an append that lands whole or not at all makes safe.
-   */
-  @Override
-  protected java.util.Optional<io.dualpush.testkit.PowerLossLogFactory> powerLossLogFactory() {
-    return java.util.Optional.of(io.dualpush.testkit.PowerLossLogFactory.of(
-        io.dualpush.testkit.SimulatedDiskSegmentStore::appendBlobLike,
-        store -> io.dualpush.log.SegmentedTransactionLog.builder(store)
-            .durability(io.dualpush.log.SegmentedTransactionLog.Durability.GROUP_COMMIT)
-            .segmentSize(4096).retainSegments(0).compactAfterSegments(0).open()));
-  }
-
   @Override
   protected TransactionLog createLog() {
     prefix = "logs/" + UUID.randomUUID();
@@ -138,7 +122,7 @@ class AzureBlobTransactionLogIT extends TransactionLogContract {
     void secondOpenRefused() {
       begin("t", "one/writer.csv", at(0));
       assertThatThrownBy(() -> builder().open())
-          .isInstanceOf(DualPushException.class)
+          .isInstanceOf(io.dualpush.TransactionLogLockedException.class)
           .hasMessageContaining(container.getBlobContainerName())
           .hasMessageContaining(prefix)
           .hasMessageContaining("already open");

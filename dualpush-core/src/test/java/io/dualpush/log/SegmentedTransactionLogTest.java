@@ -236,7 +236,7 @@ class SegmentedTransactionLogTest {
         verified(log, "before");
         int length = store.bytes(0).length;
         store.claimLost = true;
-        assertThatThrownBy(() -> verified(log, "after")).isInstanceOf(TransactionLogUnavailableException.class)
+        assertThatThrownBy(() -> verified(log, "after")).isInstanceOf(io.dualpush.LeaseLostException.class)
             .hasRootCauseInstanceOf(ClaimLostException.class);
         assertThat(store.bytes(0)).hasSize(length);
       }
