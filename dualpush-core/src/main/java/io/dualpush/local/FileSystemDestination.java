@@ -14,14 +14,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
-import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -31,17 +29,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,8 +94,9 @@ public final class FileSystemDestination implements Destination {
 
   private final Path root;
   private final Path tmp;
-  private final Path meta;
   private final AtomicBoolean swept = new AtomicBoolean();
+  private final Containment containment;
+  private final Sidecars sidecars;
 
   /**
    * A destination storing objects under {@code directory}, which must exist already: a mistyped path must not
@@ -129,7 +124,9 @@ public final class FileSystemDestination implements Destination {
       throw new InvalidInputException("directory", "'directory' cannot be resolved: " + abs);
     }
     this.tmp = root.resolve(INTERNAL).resolve("tmp");
-    this.meta = root.resolve(INTERNAL).resolve("meta");
+    Path meta = root.resolve(INTERNAL).resolve("meta");
+    this.containment = new Containment(root, describe());
+    this.sidecars = new Sidecars(meta, tmp, containment);
   }
 
   /**
@@ -184,18 +181,6 @@ public final class FileSystemDestination implements Destination {
     return p;
   }
 
-  /** The sidecar of {@code key}: a fixed-length name, whatever the key's length or shape. */
-  private Path metaOf(String key) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-      String hex = HexFormat.of().formatHex(digest);
-      // A level of 256 directories keeps any one directory small when a destination holds millions of keys.
-      return meta.resolve(hex.substring(0, 2)).resolve(hex);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform provides SHA-256", e);
-    }
-  }
-
   @Override
   public PutResult put(WriteRequest request) {
     Path target = pathOf(request.key());
@@ -207,11 +192,11 @@ public final class FileSystemDestination implements Destination {
     try {
       // Refused before the payload is streamed when a link already on the way leads out; checked
       // again, creating what is missing, just before the rename.
-      Path knownEscape = escapeSoFar(target.getParent());
+      Path knownEscape = containment.escapeSoFar(target.getParent());
       if (knownEscape != null) {
-        throw escaped(request.key(), knownEscape);
+        throw containment.escaped(request.key(), knownEscape);
       }
-      requireContained(request.key(), tmp);
+      containment.requireContained(request.key(), tmp);
       sweepAbandonedTemporaryFiles();
       temp = tmp.resolve(UUID.randomUUID() + ".part");
       String md5;
@@ -236,12 +221,12 @@ public final class FileSystemDestination implements Destination {
       // The identity of our bytes, to tell after the rename whether the final path still holds them.
       Object ours = Files.readAttributes(temp, BasicFileAttributes.class).fileKey();
       // Checked last, just before the rename, so a link found on the way stops the write.
-      requireContained(request.key(), target.getParent());
+      containment.requireContained(request.key(), target.getParent());
       // rename(2) replaces a link at the final path itself; it never writes through it.
       move(temp, target);
       temp = null;
       fsyncDirectory(target.getParent());
-      writeSidecar(request, target, ours, md5, size);
+      sidecars.write(request, target, ours, md5, size);
       return new PutResult(true, md5, Optional.empty());
     } catch (IOException | UncheckedIOException e) {
       IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
@@ -292,115 +277,8 @@ public final class FileSystemDestination implements Destination {
     }
   }
 
-  /**
-   * Creates {@code dir} and its missing ancestors under the root, or fails permanently when one of
-   * them leads out of it. Unlike {@link Files#createDirectories}, which follows links, it checks each
-   * existing directory before creating anything inside it, so nothing is created outside either.
-   */
-  private void requireContained(String key, Path dir) throws IOException {
-    Path escape = firstEscape(dir, true);
-    if (escape != null) {
-      throw escaped(key, escape);
-    }
-  }
-
-  /**
-   * The first path from the root down to {@code dir} whose real path is not under the root (a link
-   * leading out, or one leading nowhere), or null when all of them stay inside. With {@code create},
-   * missing directories are created on the way, each checked after its creation.
-   *
-   * @throws NoSuchFileException without {@code create}, when a directory on the way is missing
-   *     (after every existing one above it was found inside)
-   */
-  private Path firstEscape(Path dir, boolean create) throws IOException {
-    // One lstat per name below the root (itself a real path): resolving the whole path instead
-    // (toRealPath, realpath(3)) costs a readlink and a stat for every name from "/", several times
-    // per put, which doubled the system time of a push of many small files.
-    Path p = root;
-    for (Path name : root.relativize(dir)) {
-      p = p.resolve(name);
-      BasicFileAttributes a;
-      try {
-        a = Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW);
-      } catch (NoSuchFileException e) {
-        if (!create) {
-          throw e;
-        }
-        try {
-          Files.createDirectory(p);
-        } catch (FileAlreadyExistsException x) {
-          // A concurrent put created it; it is checked below like any other.
-        }
-        a = Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW);
-      }
-      if (a.isSymbolicLink()) {
-        // Rare: only a link needs resolving, to tell one that stays inside from one leading out.
-        Path real;
-        try {
-          real = p.toRealPath();
-        } catch (NoSuchFileException e) {
-          return p;
-        }
-        if (!real.startsWith(root)) {
-          return p;
-        }
-        if (create && !Files.isDirectory(real)) {
-          throw new NotDirectoryException(p.toString());
-        }
-      } else if (!a.isDirectory()) {
-        if (create) {
-          // An object where a directory of the key would be: no retry can make room for it.
-          throw new NotDirectoryException(p.toString());
-        }
-        throw new NoSuchFileException(p.toString());
-      }
-    }
-    return null;
-  }
-
-  /** The first path leading out among the existing directories on the way to {@code dir}, creating nothing. */
-  private Path escapeSoFar(Path dir) throws IOException {
-    try {
-      return firstEscape(dir, false);
-    } catch (NoSuchFileException e) {
-      return null;
-    }
-  }
-
-  /** A permanent failure naming the key and the link through which it would leave the directory. */
-  private DestinationException escaped(String key, Path link) {
-    String what;
-    try {
-      what = "a symbolic link to '" + Files.readSymbolicLink(link) + "'";
-    } catch (IOException | UnsupportedOperationException e) {
-      what = "a path";
-    }
-    try {
-      what += " that resolves to '" + link.toRealPath() + "'";
-    } catch (IOException e) {
-      what += " that leads nowhere";
-    }
-    return new DestinationException(describe(), false, "Cannot write '" + key + "' in " + describe() + ": '"
-        + link + "' is " + what + ", outside the destination directory; dualpush never writes through such a link.");
-  }
-
-  /**
-   * Whether {@code target}'s directory lies under the root and {@code target} is not itself a link,
-   * i.e. whether it may be read or deleted as the object under its key.
-   */
-  private boolean readable(Path target) throws IOException {
-    if (!Files.isDirectory(target.getParent())) {
-      // Missing, or an object where a directory of the key would be: either way nothing is stored.
-      return false;
-    }
-    try {
-      return firstEscape(target.getParent(), false) == null && !Files.isSymbolicLink(target);
-    } catch (NoSuchFileException e) {
-      return false;
-    }
-  }
-
-  private static void move(Path from, Path to) throws IOException {
+  /** Renames atomically, replacing what is there (a link itself, never its target); shared with the sidecars. */
+  static void move(Path from, Path to) throws IOException {
     try {
       Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
@@ -408,68 +286,11 @@ public final class FileSystemDestination implements Destination {
     }
   }
 
-  private void writeSidecar(WriteRequest request, Path target, Object ours, String md5, long size) throws IOException {
-    String stamp = stamp(target);
-    if (ours != null && !stamp.endsWith("/" + ours)) {
-      // A concurrent put replaced the file since our rename: a sidecar with our digest and its stamp
-      // would vouch for bytes we did not write. That put writes its own sidecar.
-      return;
-    }
-    Properties p = new Properties();
-    p.setProperty("key", request.key());
-    p.setProperty("md5", md5);
-    p.setProperty("size", Long.toString(size));
-    p.setProperty("stamp", stamp);
-    p.setProperty("contentType", request.contentType());
-    p.setProperty("transactionId", request.transactionId());
-    p.setProperty("datasetId", request.datasetId());
-    request.fencingToken().ifPresent(t -> p.setProperty("fencingToken", Long.toString(t)));
-    request.metadata().forEach((k, v) -> p.setProperty("meta." + k, v));
-    Path sidecar = metaOf(request.key());
-    requireContained(request.key(), sidecar.getParent());
-    Path temp = tmp.resolve(UUID.randomUUID() + ".meta");
-    try (OutputStream out = Files.newOutputStream(temp, StandardOpenOption.CREATE_NEW)) {
-      p.store(out, null);
-    }
-    // Not fsynced: a lost or stale sidecar only makes head() re-hash the file.
-    move(temp, sidecar);
-  }
-
-  /**
-   * What changes whenever the file's bytes may have: its size, modification and (where the platform
-   * has one) change time, and its identity. A change time cannot be set back by hand the way a
-   * modification time can.
-   */
-  private static String stamp(Path file) throws IOException {
-    BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class, NOFOLLOW);
-    return a.size() + "/" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "/"
-        + changeTime(file, a).to(TimeUnit.NANOSECONDS) + "/" + a.fileKey();
-  }
-
-  private static FileTime changeTime(Path file, BasicFileAttributes a) throws IOException {
-    try {
-      return (FileTime) Files.getAttribute(file, "unix:ctime", NOFOLLOW);
-    } catch (UnsupportedOperationException | IllegalArgumentException e) {
-      return a.lastModifiedTime();
-    }
-  }
-
-  /**
-   * Whether the sidecar was written in a later tick of the file system's clock than the file's last
-   * change. If not, the file may have changed again within that same tick after the sidecar's stamp
-   * was taken, leaving the stamp unchanged ("racily clean", as git calls it), so only its bytes can
-   * tell.
-   */
-  private boolean sidecarNewerThanLastChange(String key, Path target) throws IOException {
-    BasicFileAttributes a = Files.readAttributes(target, BasicFileAttributes.class, NOFOLLOW);
-    return Files.getLastModifiedTime(metaOf(key)).compareTo(changeTime(target, a)) > 0;
-  }
-
   @Override
   public Optional<ObjectInfo> head(String key) {
     Path target = pathOf(key);
     try {
-      if (!readable(target)) {
+      if (!containment.readable(target)) {
         return Optional.empty();
       }
       BasicFileAttributes attributes = Files.readAttributes(target, BasicFileAttributes.class, NOFOLLOW);
@@ -478,25 +299,25 @@ public final class FileSystemDestination implements Destination {
       }
       long size = attributes.size();
       FileTime mtime = attributes.lastModifiedTime();
-      Properties p = readSidecar(key);
-      boolean stampMatches = p != null && stamp(target).equals(p.getProperty("stamp"));
+      Properties p = sidecars.read(key);
+      boolean stampMatches = p != null && Sidecars.stamp(target).equals(p.getProperty("stamp"));
       String md5;
-      if (stampMatches && sidecarNewerThanLastChange(key, target)) {
+      if (stampMatches && sidecars.newerThanLastChange(key, target)) {
         md5 = p.getProperty("md5");
       } else {
         // The file is not the one dualpush wrote, the sidecar was lost, or it cannot prove the
         // file unchanged since: trust only the bytes. Touching the sidecar first makes it proof
         // for later calls once the clock has moved on: any change after the touch changes the stamp.
         if (stampMatches) {
-          touch(metaOf(key));
+          Sidecars.touch(sidecars.metaOf(key));
         }
-        try (InputStream in = openNoFollow(target)) {
+        try (InputStream in = Containment.openNoFollow(target)) {
           md5 = Md5.of(in).base64();
         }
-        if (stampMatches && !md5.equals(p.getProperty("md5")) && stamp(target).equals(p.getProperty("stamp"))) {
+        if (stampMatches && !md5.equals(p.getProperty("md5")) && Sidecars.stamp(target).equals(p.getProperty("stamp"))) {
           // Changed within one tick of its write, so the stamp cannot tell: drop the sidecar. (When
           // the stamp moved, a concurrent put replaced the file and its sidecar is not ours to drop.)
-          Files.deleteIfExists(metaOf(key));
+          Files.deleteIfExists(sidecars.metaOf(key));
         }
       }
       Map<String, String> metadata = new HashMap<>();
@@ -508,65 +329,10 @@ public final class FileSystemDestination implements Destination {
         }
       }
       return Optional.of(new ObjectInfo(key, size, Optional.of(md5), Optional.empty(), mtime.toInstant(), metadata));
-    } catch (NoSuchFileException | LinkAtFinalPath e) {
+    } catch (NoSuchFileException | Containment.LinkAtFinalPath e) {
       return Optional.empty();
     } catch (IOException e) {
       throw classify("read '" + key + "'", e);
-    }
-  }
-
-  /**
-   * Opens {@code target} for reading without following a link at the final path (O_NOFOLLOW), so a
-   * link swapped in after {@link #readable} was checked is not read through either.
-   */
-  private static InputStream openNoFollow(Path target) throws IOException {
-    try {
-      return Files.newInputStream(target, NOFOLLOW);
-    } catch (FileSystemException e) {
-      if (!(e instanceof NoSuchFileException) && Files.isSymbolicLink(target)) {
-        throw new LinkAtFinalPath(target);
-      }
-      throw e;
-    }
-  }
-
-  /** The final path became a link between the check and the open: there is no object to read. */
-  private static final class LinkAtFinalPath extends IOException {
-    private static final long serialVersionUID = 1L;
-
-    LinkAtFinalPath(Path target) {
-      super(target + " is a symbolic link");
-    }
-  }
-
-  /**
-   * Moves a sidecar's modification time to the file system's clock by appending an empty comment
-   * line; unlike a rewrite, this cannot clobber a sidecar a concurrent put just replaced, nor bring
-   * back one a concurrent delete removed.
-   */
-  private static void touch(Path sidecar) {
-    try {
-      Files.write(sidecar, new byte[] {'#', '\n'}, StandardOpenOption.APPEND);
-    } catch (IOException e) {
-      // Only an optimisation: head() re-hashes until a sidecar is newer than the file.
-    }
-  }
-
-  private Properties readSidecar(String key) throws IOException {
-    Path sidecar = metaOf(key);
-    if (!readable(sidecar)) {
-      // A sidecar reached through a link that leaves the directory vouches for nothing.
-      return null;
-    }
-    try (InputStream in = openNoFollow(sidecar)) {
-      Properties p = new Properties();
-      p.load(in);
-      // Names are hashes: a sidecar of another key (a collision, or a file copied in) vouches for nothing.
-      return key.equals(p.getProperty("key")) ? p : null;
-    } catch (NoSuchFileException | LinkAtFinalPath e) {
-      return null;
-    } catch (IllegalArgumentException e) {
-      return null;
     }
   }
 
@@ -574,11 +340,11 @@ public final class FileSystemDestination implements Destination {
   public Optional<InputStream> get(String key) {
     Path target = pathOf(key);
     try {
-      if (!readable(target)) {
+      if (!containment.readable(target)) {
         return Optional.empty();
       }
-      return Optional.of(openNoFollow(target));
-    } catch (NoSuchFileException | LinkAtFinalPath e) {
+      return Optional.of(Containment.openNoFollow(target));
+    } catch (NoSuchFileException | Containment.LinkAtFinalPath e) {
       return Optional.empty();
     } catch (IOException e) {
       throw classify("read '" + key + "'", e);
@@ -589,12 +355,12 @@ public final class FileSystemDestination implements Destination {
   public boolean delete(String key) {
     Path target = pathOf(key);
     try {
-      if (!readable(target)) {
+      if (!containment.readable(target)) {
         // Nothing dualpush stored is there: a link is left alone, and nothing outside is touched.
         return false;
       }
-      if (readable(metaOf(key))) {
-        Files.deleteIfExists(metaOf(key));
+      if (containment.readable(sidecars.metaOf(key))) {
+        Files.deleteIfExists(sidecars.metaOf(key));
       }
       return Files.deleteIfExists(target);
     } catch (IOException e) {
@@ -609,7 +375,7 @@ public final class FileSystemDestination implements Destination {
       if (!Files.isDirectory(root)) {
         return HealthStatus.unhealthy(since(start), "directory missing: " + root);
       }
-      Path escape = firstEscape(tmp, true);
+      Path escape = containment.firstEscape(tmp, true);
       if (escape != null) {
         return HealthStatus.unhealthy(since(start), "internal directory leads outside " + root + ": " + escape);
       }
