@@ -13,7 +13,9 @@ import java.util.Optional;
  *   <li>{@link #append} returns only once the entry would survive a crash of this process.</li>
  *   <li>A reopened log yields the same transactions in the same states, except terminal ones it
  *       has compacted away (on {@link #checkpoint()} or by its own policy).</li>
- *   <li>{@link #open()} lists every non-terminal transaction; dead-lettered ones are never dropped.</li>
+ *   <li>{@link #open()} lists every non-terminal transaction. Dead-lettered ones are not in it (they
+ *       wait for a retry, not for repair) but are never dropped: {@link #read} and {@link #recent}
+ *       still return them.</li>
  * </ul>
  * Implementations are thread-safe.
  */
@@ -45,7 +47,8 @@ public interface TransactionLog extends AutoCloseable {
   /**
    * Every open (non-terminal) transaction, oldest first.
    *
-   * @return a new list, oldest first; dead-lettered transactions included
+   * @return a new list, oldest first; dead-lettered transactions are not in it until retried (the
+   *     contract suite checks this)
    */
   List<TransactionRecord> open();
 
