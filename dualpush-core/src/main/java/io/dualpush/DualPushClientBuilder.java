@@ -114,7 +114,7 @@ public final class DualPushClientBuilder {
    * yet, after every other check has passed (a refused configuration writes nothing); it refuses,
    * naming {@code transactionLog}, a path that exists but is not a directory, a directory it
    * cannot create, and a directory that is, is inside or contains a
-   * {@link FileSystemDestination}'s directory, where a pushed object could replace a log segment.
+   * {@link io.dualpush.local.FileSystemDestination}'s directory, where a pushed object could replace a log segment.
    *
    * @param directory where the log's segments live; relative paths are taken from the working directory
    * @return this builder
