@@ -56,8 +56,15 @@ public final class TransactionIndex {
     }
   }
 
-  private static final Comparator<Held> NEWEST_FIRST =
-      Comparator.comparing((Held h) -> h.createdAt).thenComparingLong(h -> h.arrival).reversed();
+  /**
+   * Newest first: later {@code createdAt} first, then later arrival. Written out rather than
+   * chained ({@code comparing().thenComparingLong().reversed()}): it runs on every start and every
+   * retention eviction, and the chained form showed among the top frames of a push's profile.
+   */
+  private static final Comparator<Held> NEWEST_FIRST = (a, b) -> {
+    int c = b.createdAt.compareTo(a.createdAt);
+    return c != 0 ? c : Long.compare(b.arrival, a.arrival);
+  };
   private final LinkedHashMap<String, TransactionRecord> terminal;
   /**
    * Dead-lettered transactions, kept whatever the retention: they still need someone to retry
