@@ -9,20 +9,13 @@ import io.dualpush.PushFailedException;
 import io.dualpush.RepairOptions;
 import io.dualpush.RetryOptions;
 import io.dualpush.TransactionState;
-import io.dualpush.spi.Destination;
-import io.dualpush.spi.HealthStatus;
 import io.dualpush.spi.LogEntry;
-import io.dualpush.spi.ObjectInfo;
-import io.dualpush.spi.PutResult;
 import io.dualpush.spi.TransactionRecord;
-import io.dualpush.spi.WriteRequest;
-import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,7 +48,7 @@ class AcknowledgementTest {
   }
 
   private Slot slot(String id, boolean required) {
-    return new Slot(DestinationOptions.builder(id).required(required).build(), new Unused(), RetryOptions.none(),
+    return new Slot(DestinationOptions.builder(id).required(required).build(), new EngineTestSupport.NeverCalled(), RetryOptions.none(),
         CircuitBreakerOptions.disabled(), 1, watchdog, timer, clock, Runnable::run);
   }
 
@@ -150,36 +143,4 @@ class AcknowledgementTest {
     }
   }
 
-  /** A destination these tests never call. */
-  private static final class Unused implements Destination {
-    @Override
-    public PutResult put(WriteRequest request) {
-      throw new AssertionError("not called");
-    }
-
-    @Override
-    public Optional<ObjectInfo> head(String key) {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<InputStream> get(String key) {
-      return Optional.empty();
-    }
-
-    @Override
-    public boolean delete(String key) {
-      return false;
-    }
-
-    @Override
-    public HealthStatus probe() {
-      return HealthStatus.healthy(Duration.ZERO);
-    }
-
-    @Override
-    public String describe() {
-      return "unused";
-    }
-  }
 }

@@ -31,6 +31,39 @@ final class EngineTestSupport {
         List.of(new LogEntry.Target("primary", true)), 1, "");
   }
 
+  /** A destination the test never writes to: a put fails the test; reads find nothing. */
+  static final class NeverCalled implements io.dualpush.spi.Destination {
+    @Override
+    public io.dualpush.spi.PutResult put(io.dualpush.spi.WriteRequest request) {
+      throw new AssertionError("not called");
+    }
+
+    @Override
+    public Optional<io.dualpush.spi.ObjectInfo> head(String key) {
+      return Optional.empty();
+    }
+
+    @Override
+    public Optional<java.io.InputStream> get(String key) {
+      return Optional.empty();
+    }
+
+    @Override
+    public boolean delete(String key) {
+      return false;
+    }
+
+    @Override
+    public io.dualpush.spi.HealthStatus probe() {
+      return io.dualpush.spi.HealthStatus.healthy(Duration.ZERO);
+    }
+
+    @Override
+    public String describe() {
+      return "never-called";
+    }
+  }
+
   /** A log of records put in by hand; counts every call that reads or lists it. */
   static final class CountingLog implements TransactionLog {
     final Map<String, TransactionRecord> records = new ConcurrentHashMap<>();

@@ -8,13 +8,8 @@ import io.dualpush.DestinationException;
 import io.dualpush.DestinationOptions;
 import io.dualpush.RetryOptions;
 import io.dualpush.spi.Alert;
-import io.dualpush.spi.Destination;
-import io.dualpush.spi.HealthStatus;
 import io.dualpush.spi.LogEntry;
-import io.dualpush.spi.ObjectInfo;
 import io.dualpush.spi.PutResult;
-import io.dualpush.spi.WriteRequest;
-import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,7 +31,7 @@ class VerifierTest {
   private final EngineTestSupport.CountingLog log = new EngineTestSupport.CountingLog();
   private final List<Alert> alerts = new CopyOnWriteArrayList<>();
   private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, EngineExecutors.threads("test-timer"));
-  private final Slot slot = new Slot(DestinationOptions.of("primary"), new Nowhere(), RetryOptions.none(),
+  private final Slot slot = new Slot(DestinationOptions.of("primary"), new EngineTestSupport.NeverCalled(), RetryOptions.none(),
       CircuitBreakerOptions.disabled(), 1, new Watchdog(timer), timer, clock, Runnable::run);
   private final Verifier verifier = new Verifier(log, clock, new Events(List.of(), alerts::add, clock), Map.of("primary", slot));
   private final LogEntry.Started started = EngineTestSupport.started("txn-1", T0, "k");
@@ -107,36 +102,4 @@ class VerifierTest {
     }
   }
 
-  /** A destination never called by these tests. */
-  private static final class Nowhere implements Destination {
-    @Override
-    public PutResult put(WriteRequest request) {
-      throw new AssertionError("not called");
-    }
-
-    @Override
-    public Optional<ObjectInfo> head(String key) {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<InputStream> get(String key) {
-      return Optional.empty();
-    }
-
-    @Override
-    public boolean delete(String key) {
-      return false;
-    }
-
-    @Override
-    public HealthStatus probe() {
-      return HealthStatus.healthy(Duration.ZERO);
-    }
-
-    @Override
-    public String describe() {
-      return "nowhere";
-    }
-  }
 }
