@@ -53,6 +53,68 @@ public interface TransactionLog extends AutoCloseable {
   List<TransactionRecord> open();
 
   /**
+   * One page of the open transactions, oldest first, for callers that must not hold them all at
+   * once (repair of a long outage's backlog). A pass starts at position 0 and continues at each
+   * page's {@link OpenPage#next()} until a page is {@link OpenPage#last()}. Every transaction open
+   * for the whole pass is returned at least once; one that opens or closes during the pass may or
+   * may not be. Positions are opaque to callers and valid for the log instance that returned them.
+   *
+   * <p>The default returns the whole of {@link #open()} as one page at position 0 (it may exceed
+   * {@code limit}) and an empty last page anywhere else; logs that hold many open transactions
+   * override it so that a page costs memory in proportion to {@code limit}.
+   *
+   * @param position 0 to start a pass, or the {@link OpenPage#next()} of the previous page
+   * @param limit the most transactions a page should hold, 1 or more
+   * @return the page; never null
+   */
+  default OpenPage openPage(long position, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1");
+    }
+    if (position < 0) {
+      throw new IllegalArgumentException("position must not be negative");
+    }
+    return position == 0 ? new OpenPage(open(), 1, true) : new OpenPage(List.of(), position, true);
+  }
+
+  /**
+   * How many transactions are open and when the oldest of them started, without listing them.
+   *
+   * <p>The default folds {@link #open()}; logs that hold many open transactions override it.
+   *
+   * @return the count and the oldest start, empty when none is open
+   */
+  default OpenSummary openSummary() {
+    List<TransactionRecord> open = open();
+    java.time.Instant oldest = null;
+    for (TransactionRecord r : open) {
+      if (oldest == null || r.createdAt().isBefore(oldest)) {
+        oldest = r.createdAt();
+      }
+    }
+    return new OpenSummary(open.size(), java.util.Optional.ofNullable(oldest));
+  }
+
+  /**
+   * Every dead-lettered transaction the log holds, oldest first: they wait for a retry.
+   *
+   * <p>The default filters {@link #recent(int)} over everything the log holds; logs override it
+   * with a listing that does not walk terminal transactions.
+   *
+   * @return a new list of the dead-lettered transactions
+   */
+  default List<TransactionRecord> deadLettered() {
+    List<TransactionRecord> out = new java.util.ArrayList<>();
+    for (TransactionRecord r : recent(Integer.MAX_VALUE)) {
+      if (r.state() == io.dualpush.TransactionState.DEAD_LETTERED) {
+        out.add(r);
+      }
+    }
+    java.util.Collections.reverse(out);
+    return out;
+  }
+
+  /**
    * Up to {@code limit} transactions, newest first.
    *
    * @param limit the most records to return, 0 or more
