@@ -22,6 +22,8 @@ import io.dualpush.spi.LogOpenWarning;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
 import io.dualpush.testkit.AzuriteExtension;
+import io.dualpush.testkit.PowerLossLogFactory;
+import io.dualpush.testkit.SimulatedDiskSegmentStore;
 import io.dualpush.testkit.TransactionLogContract;
 import java.io.ByteArrayInputStream;
 import java.time.Duration;
@@ -30,6 +32,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -100,6 +103,20 @@ class AzureBlobTransactionLogIT extends TransactionLogContract {
   protected void truncateTail(TransactionLog closedLog, int bytes) {
     List<String> names = ((AzureBlobTransactionLog) closedLog).segmentNames();
     rewrite(names.get(names.size() - 1), content -> Arrays.copyOf(content, content.length - bytes));
+  }
+
+  /**
+   * The Azure log's own code and settings ({@link AzureBlobTransactionLog.Builder#openOver}: the
+   * shared log with the options its builder sets) over the testkit's simulated append-blob disk,
+   * which is what the service's append blocks are: whole or not at all, durable on return. Small
+   * segments, nothing retained and copying forward at every roll-over, so that trials roll, delete
+   * segments, copy forward and restate amid the cuts. The container is not touched.
+   */
+  @Override
+  protected Optional<PowerLossLogFactory> powerLossLogFactory() {
+    return Optional.of(PowerLossLogFactory.of(SimulatedDiskSegmentStore::appendBlobLike,
+        store -> AzureBlobTransactionLog.builder(container, "power-loss").segmentSize(4096).retainSegments(0)
+            .compactAfterSegments(0).takeOver(true).openOver(store)));
   }
 
   /** Replaces an append blob with {@code change} of its content, as a restore or a tool could. */
