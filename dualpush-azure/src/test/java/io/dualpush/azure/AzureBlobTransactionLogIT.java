@@ -13,10 +13,12 @@ import com.azure.storage.blob.specialized.AppendBlobClient;
 import io.dualpush.CopyStatus;
 import io.dualpush.DualPushException;
 import io.dualpush.InvalidInputException;
+import io.dualpush.LeaseLostException;
 import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.TransactionLogCorruptedException;
 import io.dualpush.TransactionLogGapException;
 import io.dualpush.TransactionState;
+import io.dualpush.log.AppendPositionException;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogOpenWarning;
 import io.dualpush.spi.TransactionLog;
@@ -149,7 +151,8 @@ class AzureBlobTransactionLogIT extends TransactionLogContract {
     }
 
     @Test
-    @DisplayName("a writer whose log was taken over cannot append behind the new writer's back")
+    @DisplayName("a writer whose log was taken over cannot append behind the new writer's back, and learns from the "
+        + "append position that its lease is lost: LeaseLostException, the position failure kept as the first cause")
     void takenOverWriterIsFenced() {
       String id = begin("t", "one/fenced.csv", at(0));
       AzureBlobTransactionLog old = (AzureBlobTransactionLog) log;
@@ -157,10 +160,13 @@ class AzureBlobTransactionLogIT extends TransactionLogContract {
       try {
         fresh.append(copy(id, "primary", CopyStatus.VERIFIED, at(1)));
         assertThatThrownBy(() -> old.append(copy(id, "secondary", CopyStatus.VERIFIED, at(2))))
-            .isInstanceOf(DualPushException.class)
-            .hasMessageContaining("another writer");
+            .isInstanceOf(LeaseLostException.class)
+            .hasMessageContaining("another writer")
+            .hasRootCauseInstanceOf(AppendPositionException.class)
+            .satisfies(e -> assertThat(((LeaseLostException) e).lease()).isEqualTo(old.describe()));
         assertThatThrownBy(() -> old.append(copy(id, "secondary", CopyStatus.VERIFIED, at(2))))
-            .isInstanceOf(DualPushException.class);
+            .as("every later append, with the same first cause").isInstanceOf(LeaseLostException.class)
+            .hasRootCauseInstanceOf(AppendPositionException.class);
       } finally {
         fresh.close();
       }
