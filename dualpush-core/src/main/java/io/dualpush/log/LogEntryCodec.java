@@ -253,7 +253,7 @@ public final class LogEntryCodec {
     }
     String txn = in.str();
     Instant at = Instant.ofEpochSecond(in.i64(), in.i32());
-    int count = in.i32();
+    int count = in.count();
     if (count < 1) {
       throw new IllegalArgumentException("a unit marker of transaction " + txn + " counts " + count + " records");
     }

@@ -311,7 +311,7 @@ final class SegmentScanner {
       this.marker = marker;
       this.start = start;
       this.recordsBefore = recordsBefore;
-      this.entries = new ArrayList<>(marker.count());
+      this.entries = new ArrayList<>(Math.min(marker.count(), 64)); // a count is a claim until its records are read
     }
 
     /** Adds the entry read at {@code pos}; returns whether the unit is whole. */
