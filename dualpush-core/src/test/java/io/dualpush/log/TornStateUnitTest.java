@@ -18,6 +18,8 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Regression: a power cut that kept part of a transaction's state written in one go (a restate
@@ -46,9 +48,14 @@ class TornStateUnitTest {
     return out;
   }
 
-  /** A store holding {@code segments}, the last one cut to {@code length} bytes. */
-  private static MemorySegmentStore cut(TreeMap<Long, byte[]> segments, int length) {
-    MemorySegmentStore store = MemorySegmentStore.files();
+  /** A new store, file-like (truncates torn tails) or append-blob-like (marks them and rolls over). */
+  private static MemorySegmentStore newStore(boolean blobs) {
+    return blobs ? MemorySegmentStore.blobs() : MemorySegmentStore.files();
+  }
+
+  /** A store like {@code kind} holding {@code segments}, the last one cut to {@code length} bytes. */
+  private static MemorySegmentStore cut(TreeMap<Long, byte[]> segments, int length, boolean blobs) {
+    MemorySegmentStore store = newStore(blobs);
     segments.forEach((n, b) -> store.put(n, n.equals(segments.lastKey()) ? Arrays.copyOf(b, length) : b));
     return store;
   }
@@ -67,10 +74,12 @@ class TornStateUnitTest {
   @DisplayName("a restate cut short by a power cut")
   class Restate {
 
-    @Test
+    @ParameterizedTest(name = "on a {0} store")
+    @ValueSource(strings = {"file-like", "append-blob-like"})
     @DisplayName("never brings a verified transaction whose start was compacted away back in an older, open state")
-    void tornRestate() {
-      MemorySegmentStore store = MemorySegmentStore.files();
+    void tornRestate(String kind) {
+      boolean blobs = kind.equals("append-blob-like");
+      MemorySegmentStore store = newStore(blobs);
       TransactionRecord verified;
       long before;
       long segment;
@@ -96,7 +105,7 @@ class TornStateUnitTest {
       int after = whole.get(segment).length;
       assertThat(after - before).as("a restate and the record were written").isGreaterThan(100);
       for (int length = (int) before; length < after; length++) {
-        MemorySegmentStore torn = cut(whole, length);
+        MemorySegmentStore torn = cut(whole, length, blobs);
         try (SegmentedTransactionLog log = open(torn)) {
           Optional<TransactionRecord> read = log.read("done");
           assertThat(read).as("'done' after a cut keeping %d of the %d bytes of the restate and record",
@@ -150,7 +159,7 @@ class TornStateUnitTest {
       disk.put(first, originals);
       int after = disk.get(copies).length;
       for (int length = 0; length < after; length++) {
-        try (SegmentedTransactionLog log = open(cut(disk, length))) {
+        try (SegmentedTransactionLog log = open(cut(disk, length, false))) {
           for (String id : List.of("a", "b")) {
             assertThat(log.read(id)).as("%s after a cut keeping %d of the %d bytes of the new segment", id, length,
                 after).hasValue(acknowledged.get(id));
