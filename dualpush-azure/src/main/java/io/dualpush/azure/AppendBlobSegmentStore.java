@@ -61,7 +61,9 @@ import org.slf4j.LoggerFactory;
  * an SDK retry of a block that had in fact landed, or a second writer, fails with 412
  * {@code AppendPositionConditionNotMet} instead of duplicating or interleaving records. The store
  * then reads the tail back: exactly its block there means the append succeeded; anything else is an
- * {@link AppendPositionException}. After a failure that leaves the outcome unknown (a timeout, a
+ * {@link AppendPositionException}, or, when renewing the lease at once finds that another writer
+ * took the log over, a {@link ClaimLostException} with that position failure as its cause (the log
+ * then reports its lease lost, not storage unavailable). After a failure that leaves the outcome unknown (a timeout, a
  * 5xx, an I/O error) it reads the tail back the same way before returning, as the interface asks,
  * and never appends the same bytes twice. One append call waits at most until the writer's lease
  * could run out: a block answered later could have landed behind a new writer's back, and the
@@ -367,7 +369,7 @@ final class AppendBlobSegmentStore implements SegmentStore {
           LOG.debug("Transaction log {}: a retried block had already landed at offset {}", description, expectedOffset);
           return;
         }
-        throw fenced(segment, expectedOffset, -1);
+        throw fencedOff(segment, expectedOffset, -1);
       }
       if (!AzureLogErrors.isTransient(e)) {
         throw io("append to", e); // refused (authentication, a missing container): nothing landed
@@ -421,7 +423,7 @@ final class AppendBlobSegmentStore implements SegmentStore {
     if (size == expected) {
       throw io("append to", failure); // it did not land
     }
-    throw fenced(segment, expected, size);
+    throw fencedOff(segment, expected, size);
   }
 
   private static boolean timedOut(Throwable e) {
@@ -431,6 +433,34 @@ final class AppendBlobSegmentStore implements SegmentStore {
       }
     }
     return false;
+  }
+
+  /**
+   * The failure of an append whose blob no longer ends where this writer expected. When this store
+   * holds the writer's lease it renews it at once to learn why: a writer that was taken over (the
+   * renewal finds another holder) gets a {@link ClaimLostException} whose cause is the position
+   * failure, which is how it learned of it, so that the log reports the lease lost and stands down
+   * rather than reporting storage unavailable; otherwise (the lease still ours: a tool appended; or
+   * the renewal could not be made) the {@link AppendPositionException} itself.
+   */
+  private IOException fencedOff(SegmentInfo segment, long expected, long actual) {
+    AppendPositionException position = fenced(segment, expected, actual);
+    Claim c = claim;
+    if (c == null) {
+      return position;
+    }
+    try {
+      c.renewNow();
+    } catch (ClaimLostException lost) {
+      ClaimLostException e = new ClaimLostException("Transaction log " + description + ": another writer took the "
+          + "log over and appended to blob '" + segment.name() + "' at offset " + expected + " (" + lost.getMessage()
+          + "). Refusing further appends; reopen to continue from what is stored", position);
+      e.addSuppressed(lost);
+      return e;
+    } catch (IOException renewFailed) {
+      position.addSuppressed(renewFailed);
+    }
+    return position;
   }
 
   private AppendPositionException fenced(SegmentInfo segment, long expected, long actual) {

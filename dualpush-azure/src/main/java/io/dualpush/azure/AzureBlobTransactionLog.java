@@ -7,6 +7,7 @@ import io.dualpush.TransactionLogCorruptedException;
 import io.dualpush.TransactionLogGapException;
 import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.log.SegmentInfo;
+import io.dualpush.log.SegmentStore;
 import io.dualpush.log.SegmentedTransactionLog;
 import io.dualpush.log.SegmentedTransactionLogBuilder;
 import io.dualpush.spi.LogEntry;
@@ -286,13 +287,23 @@ public final class AzureBlobTransactionLog implements TransactionLog {
       return new AzureBlobTransactionLog(store, shared(store).openReadOnly(), true);
     }
 
+    /**
+     * The shared log this builder's {@link #open()} builds, with these settings, over {@code store}
+     * instead of the container: for tests that run the Azure log's code over another store (the
+     * power-loss tier over the testkit's simulated append-blob disk). Takes the store's writer claim
+     * as {@link #open()} takes the lease, breaking it with {@link #takeOver(boolean)}.
+     */
+    SegmentedTransactionLog openOver(SegmentStore store) {
+      return shared(store).takeOver(takeOver).open();
+    }
+
     private AppendBlobSegmentStore store() {
       Duration margin = leaseSafetyMargin == null ? BlobWriterLease.defaultMargin(leaseDuration) : leaseSafetyMargin;
       return new AppendBlobSegmentStore(container, prefix, maxBlocksPerSegment, leaseDuration, margin, ticker);
     }
 
     /** The shared log's builder with these settings (defaults left to it where none was set). */
-    private SegmentedTransactionLogBuilder shared(AppendBlobSegmentStore store) {
+    private SegmentedTransactionLogBuilder shared(SegmentStore store) {
       SegmentedTransactionLogBuilder b = SegmentedTransactionLog.builder(store)
           .durability(SegmentedTransactionLog.Durability.GROUP_COMMIT) // sync is a no-op: an acknowledged block is durable
           .segmentSize(segmentSize)

@@ -206,6 +206,24 @@ class AppendBlobSegmentStoreIT {
     }
 
     @Test
+    @DisplayName("a writer taken over learns it from the append position: a lost claim, the position failure its cause")
+    void takenOver() throws IOException {
+      SegmentInfo s = store.create(1);
+      store.append(s, 0, bytes("abc"));
+      AppendBlobSegmentStore next = storeFor(prefix);
+      WriterClaim taken = next.claim(true);
+      try {
+        next.append(s, 3, bytes("new"));
+        assertThatThrownBy(() -> store.append(s, 3, bytes("old"))).isInstanceOf(ClaimLostException.class)
+            .hasMessageContaining("another writer took the log over").hasMessageContaining(s.name())
+            .cause().isInstanceOf(AppendPositionException.class);
+        assertThat(content(s.name())).isEqualTo("abcnew");
+      } finally {
+        taken.close();
+      }
+    }
+
+    @Test
     @DisplayName("a block that already landed at the expected offset (a retried request) is not appended twice")
     void retriedBlock() throws IOException {
       SegmentInfo s = store.create(1);

@@ -13,15 +13,19 @@ import com.azure.storage.blob.specialized.AppendBlobClient;
 import io.dualpush.CopyStatus;
 import io.dualpush.DualPushException;
 import io.dualpush.InvalidInputException;
+import io.dualpush.LeaseLostException;
 import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.TransactionLogCorruptedException;
 import io.dualpush.TransactionLogGapException;
 import io.dualpush.TransactionState;
+import io.dualpush.log.AppendPositionException;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogOpenWarning;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
 import io.dualpush.testkit.AzuriteExtension;
+import io.dualpush.testkit.PowerLossLogFactory;
+import io.dualpush.testkit.SimulatedDiskSegmentStore;
 import io.dualpush.testkit.TransactionLogContract;
 import java.io.ByteArrayInputStream;
 import java.time.Duration;
@@ -30,6 +34,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -102,6 +107,20 @@ class AzureBlobTransactionLogIT extends TransactionLogContract {
     rewrite(names.get(names.size() - 1), content -> Arrays.copyOf(content, content.length - bytes));
   }
 
+  /**
+   * The Azure log's own code and settings ({@link AzureBlobTransactionLog.Builder#openOver}: the
+   * shared log with the options its builder sets) over the testkit's simulated append-blob disk,
+   * which is what the service's append blocks are: whole or not at all, durable on return. Small
+   * segments, nothing retained and copying forward at every roll-over, so that trials roll, delete
+   * segments, copy forward and restate amid the cuts. The container is not touched.
+   */
+  @Override
+  protected Optional<PowerLossLogFactory> powerLossLogFactory() {
+    return Optional.of(PowerLossLogFactory.of(SimulatedDiskSegmentStore::appendBlobLike,
+        store -> AzureBlobTransactionLog.builder(container, "power-loss").segmentSize(4096).retainSegments(0)
+            .compactAfterSegments(0).takeOver(true).openOver(store)));
+  }
+
   /** Replaces an append blob with {@code change} of its content, as a restore or a tool could. */
   private static void rewrite(String name, java.util.function.UnaryOperator<byte[]> change) {
     AppendBlobClient blob = container.getBlobClient(name).getAppendBlobClient();
@@ -132,7 +151,8 @@ class AzureBlobTransactionLogIT extends TransactionLogContract {
     }
 
     @Test
-    @DisplayName("a writer whose log was taken over cannot append behind the new writer's back")
+    @DisplayName("a writer whose log was taken over cannot append behind the new writer's back, and learns from the "
+        + "append position that its lease is lost: LeaseLostException, the position failure kept as the first cause")
     void takenOverWriterIsFenced() {
       String id = begin("t", "one/fenced.csv", at(0));
       AzureBlobTransactionLog old = (AzureBlobTransactionLog) log;
@@ -140,10 +160,13 @@ class AzureBlobTransactionLogIT extends TransactionLogContract {
       try {
         fresh.append(copy(id, "primary", CopyStatus.VERIFIED, at(1)));
         assertThatThrownBy(() -> old.append(copy(id, "secondary", CopyStatus.VERIFIED, at(2))))
-            .isInstanceOf(DualPushException.class)
-            .hasMessageContaining("another writer");
+            .isInstanceOf(LeaseLostException.class)
+            .hasMessageContaining("another writer")
+            .hasRootCauseInstanceOf(AppendPositionException.class)
+            .satisfies(e -> assertThat(((LeaseLostException) e).lease()).isEqualTo(old.describe()));
         assertThatThrownBy(() -> old.append(copy(id, "secondary", CopyStatus.VERIFIED, at(2))))
-            .isInstanceOf(DualPushException.class);
+            .as("every later append, with the same first cause").isInstanceOf(LeaseLostException.class)
+            .hasRootCauseInstanceOf(AppendPositionException.class);
       } finally {
         fresh.close();
       }

@@ -39,7 +39,10 @@ import java.util.Optional;
  * </pre>
  * big-endian, where {@code type, version, payload} are exactly {@code io.dualpush.log.LogEntryCodec.encode}'s
  * output (the codec's first two bytes are the entry type and format version, so they are covered
- * by the checksum and readers refuse versions they do not know). A single-file log of the previous
+ * by the checksum and readers refuse versions they do not know). A transaction's state that the
+ * log copies forward or restates is written as a unit: a record of type 6 counting the records that
+ * follow, which replay whole or not at all (a unit cut short by a crash is part of the torn tail).
+ * A single-file log of the previous
  * release ({@code DIR/transactions.log}, the same frames) is adopted as the first segment.
  *
  * <p>This class is a builder and facade: the log itself (framing, group commit, replay, the

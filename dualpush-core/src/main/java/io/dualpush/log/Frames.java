@@ -2,6 +2,8 @@ package io.dualpush.log;
 
 import io.dualpush.spi.LogEntry;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -11,6 +13,11 @@ import java.util.zip.CRC32C;
  * </pre>
  * big-endian. The codec's first two bytes (type and version) are inside the checksum. Pinned by
  * golden-bytes tests: changing it would make every existing log unreadable.
+ *
+ * <p>Entries that must replay together (a transaction's state) are written as a <em>unit</em>
+ * ({@link #unit}): a frame holding a unit marker that counts them, then their frames, all in one
+ * segment. A replay applies them only once the last is read, so a power cut that keeps part of
+ * them leaves the state as it was before the unit ({@link SegmentScanner}).
  */
 final class Frames {
   /** Bytes before the body: length and checksum. */
@@ -42,6 +49,22 @@ final class Frames {
    */
   static byte[] encode(LogEntry entry) {
     return frame(LogEntryCodec.encode(entry));
+  }
+
+  /**
+   * The frames of a unit: a marker counting {@code entries}, then each entry's frame.
+   *
+   * @param entries one transaction's entries, oldest first, at least one
+   * @return the frames, in the order to write them
+   */
+  static List<byte[]> unit(List<LogEntry> entries) {
+    LogEntry last = entries.get(entries.size() - 1);
+    List<byte[]> frames = new ArrayList<>(entries.size() + 1);
+    frames.add(frame(LogEntryCodec.encodeUnit(last.transactionId(), last.at(), entries.size())));
+    for (LogEntry e : entries) {
+      frames.add(encode(e));
+    }
+    return frames;
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.dualpush.log;
 
 import io.dualpush.spi.LogEntry;
+import io.dualpush.spi.TransactionRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -278,11 +279,8 @@ final class GroupCommit {
     restating.add(id);
     LOG.debug("Transaction log {}: restating transaction {}, whose start was compacted away, before a new record of it",
         core.description, id);
-    List<byte[]> frames = new ArrayList<>(p.restated.size());
-    for (LogEntry e : p.restated) {
-      frames.add(Frames.encode(e));
-    }
-    return frames;
+    // One unit: a cut that keeps part of it must not bring the transaction back in a state it had left.
+    return Frames.unit(p.restated);
   }
 
   /** Writes one frame at the end of the active segment, through the buffer (not yet durable). */
@@ -395,8 +393,12 @@ final class GroupCommit {
     if (plan.copyForward().isEmpty()) {
       return;
     }
-    for (LogEntry e : plan.entriesToCopy()) {
-      write(Frames.encode(e));
+    // Each transaction's state as one unit: a cut that keeps part of a copy must not fold an older
+    // state of the transaction over the one its originals hold.
+    for (TransactionRecord r : plan.copyForward()) {
+      for (byte[] frame : Frames.unit(SegmentCompaction.stateOf(r))) {
+        write(frame);
+      }
     }
     long into = active.number();
     afterDurable.add(() -> {

@@ -27,6 +27,15 @@ import java.util.Map;
  * first written, so logs of every earlier release read unchanged. An unknown code is corruption,
  * reported with the code and the field. Golden-bytes tests pin the encoding of every record type;
  * changing it means a new {@link #VERSION}, with the old one still read.
+ *
+ * <h2>Units</h2>
+ * Type code 6 is not an entry but a <em>unit marker</em> ({@link #encodeUnit}): the next
+ * {@code count} records, all of the marker's transaction, are one unit, replayed whole or not at
+ * all. The log writes a transaction's state (a copy-forward, a restate) as a unit, so that a power
+ * cut that keeps only part of it cannot fold an older state over a newer one, or bring back a
+ * finished transaction in a state it had left. Adding a code leaves every record of version 1 as
+ * it was, so logs written before it read unchanged; a build that predates it refuses a log holding
+ * one as written by a newer release.
  */
 public final class LogEntryCodec {
   /** The format version this codec writes. */
@@ -37,6 +46,18 @@ public final class LogEntryCodec {
   private static final int REPAIR_ATTEMPTED = 3;
   private static final int DEAD_LETTERED = 4;
   private static final int RETRIED = 5;
+  /** Not an entry: the marker of a unit of the next records ({@link #encodeUnit}). */
+  static final int UNIT = 6;
+
+  /**
+   * A decoded unit marker: the next {@code count} records, all of {@code transactionId}, are one
+   * unit.
+   *
+   * @param transactionId the transaction every record of the unit belongs to
+   * @param at the time of the state the unit holds (its last record's), for diagnosis
+   * @param count how many records follow in the unit
+   */
+  record Unit(String transactionId, Instant at, int count) {}
 
   private LogEntryCodec() {}
 
@@ -128,6 +149,8 @@ public final class LogEntryCodec {
     Instant at = Instant.ofEpochSecond(in.i64(), in.i32());
     LogEntry entry;
     switch (type) {
+      case UNIT -> throw new IllegalArgumentException("a unit marker (type code " + UNIT + ") of transaction " + txn
+          + " is not an entry; read it with decodeUnit");
       case STARTED -> {
         String key = in.str();
         long size = in.i64();
@@ -164,6 +187,80 @@ public final class LogEntryCodec {
       throw new IllegalArgumentException("log entry has " + (in.end - in.pos) + " trailing bytes");
     }
     return entry;
+  }
+
+  /**
+   * Whether the record of {@code length} bytes at {@code offset} is a unit marker rather than an
+   * entry: its type code, the first byte, is {@link #UNIT}.
+   *
+   * @param bytes a buffer holding an encoded record
+   * @param offset where the record starts
+   * @param length the record's length, 1 or more
+   * @return true for a unit marker
+   */
+  static boolean isUnit(byte[] bytes, int offset, int length) {
+    return length > 0 && (bytes[offset] & 0xFF) == UNIT;
+  }
+
+  /**
+   * Encodes a unit marker: type {@link #UNIT}, {@link #VERSION}, the transaction and time as every
+   * record has them, then {@code int32 count}.
+   *
+   * @param transactionId the transaction every record of the unit belongs to
+   * @param at the time of the state the unit holds
+   * @param count how many records follow in the unit, 1 or more
+   * @return a new array holding the marker
+   */
+  static byte[] encodeUnit(String transactionId, Instant at, int count) {
+    if (count < 1) {
+      throw new IllegalArgumentException("a unit holds at least one record, not " + count);
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(48);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeByte(UNIT);
+      out.writeByte(VERSION);
+      str(out, transactionId);
+      out.writeLong(at.getEpochSecond());
+      out.writeInt(at.getNano());
+      out.writeInt(count);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /**
+   * Decodes a unit marker.
+   *
+   * @param bytes a buffer holding an encoded unit marker
+   * @param offset where it starts
+   * @param length its length
+   * @return the marker
+   * @throws IllegalArgumentException when the bytes are not a unit marker this codec can read
+   */
+  static Unit decodeUnit(byte[] bytes, int offset, int length) {
+    if (offset < 0 || length < 0 || offset + length > bytes.length) {
+      throw new IndexOutOfBoundsException("offset " + offset + ", length " + length + " of " + bytes.length + " bytes");
+    }
+    Reader in = new Reader(bytes, offset, offset + length);
+    int type = in.u8();
+    if (type != UNIT) {
+      throw new IllegalArgumentException("type code " + type + " is not a unit marker");
+    }
+    int version = in.u8();
+    if (version != VERSION) {
+      throw new IllegalArgumentException("log entry format version " + version + " is not supported (this build reads " + VERSION + ")");
+    }
+    String txn = in.str();
+    Instant at = Instant.ofEpochSecond(in.i64(), in.i32());
+    int count = in.count();
+    if (count < 1) {
+      throw new IllegalArgumentException("a unit marker of transaction " + txn + " counts " + count + " records");
+    }
+    if (in.pos != in.end) {
+      throw new IllegalArgumentException("unit marker has " + (in.end - in.pos) + " trailing bytes");
+    }
+    return new Unit(txn, at, count);
   }
 
   /**

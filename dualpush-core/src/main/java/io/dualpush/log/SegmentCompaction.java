@@ -48,7 +48,9 @@ import java.util.Set;
  * <h2>Why it is safe at any crash point</h2>
  * <ul>
  *   <li>Nothing a copy stands in for is deleted before the copy is durable: a crash in between
- *       leaves the log as it was plus the copies.</li>
+ *       leaves the log as it was plus the copies. The log writes each transaction's copy, and each
+ *       restate, as one unit that replays whole or not at all: a crash that kept part of a restate
+ *       would otherwise bring a finished transaction back in a state it had left.</li>
  *   <li>A replay that meets both an old start and its copied-forward twin ignores the second start
  *       ({@link TransactionIndex#apply} refuses a second start) and re-applies the same states: the
  *       copies are the state at the time they were written and follow every earlier record of their

@@ -4,7 +4,9 @@ import io.dualpush.spi.LogEntry;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +21,11 @@ import java.util.zip.CRC32C;
  * length at the end of the last segment, which is a torn tail (zeros or stale bytes after a power
  * cut look exactly like that) and never hides a record, since any whole frame after it makes it
  * damage.
+ *
+ * <p>A unit ({@link Frames#unit}) is handed to the sink only once its last record is read. One cut
+ * short at the end of the last segment is part of the torn tail, from its marker on, even though
+ * its records so far are whole: a power cut can keep any prefix of what was written. One cut short
+ * at the end of any other segment is damage (the writer never splits a unit across segments).
  */
 final class SegmentScanner {
   private static final int READ_BUFFER = 4 * 1024 * 1024;
@@ -206,6 +213,8 @@ final class SegmentScanner {
     long bufStart = from; // segment offset of buf[0]
     long pos = from;
     int filled = 0;
+    // A unit being read (Frames#unit): its entries wait until the last one is read.
+    Unit unit = null;
     while (pos < size) {
       int at = (int) (pos - bufStart);
       if (filled - at < Frames.HEADER || filled - at < Frames.HEADER + Math.max(0, buf.getInt(at))) {
@@ -231,30 +240,89 @@ final class SegmentScanner {
         buf.clear();
       }
       if (size - pos < Frames.HEADER || filled - at < Frames.HEADER) {
-        return damaged(reader, segment, pos, size, last, maxAppend, "a partial frame header");
+        return unfinished(unit, segment, damaged(reader, segment, pos, size, last, maxAppend, "a partial frame header"));
       }
       int length = buf.getInt(at);
       if (!Frames.plausible(length, maxAppend)) {
-        return damaged(reader, segment, pos, size, last, maxAppend, "implausible entry length " + length);
+        return unfinished(unit, segment,
+            damaged(reader, segment, pos, size, last, maxAppend, "implausible entry length " + length));
       }
       if (pos + Frames.HEADER + length > size || filled - at < Frames.HEADER + length) {
-        return damaged(reader, segment, pos, size, last, maxAppend, "entry of " + length + " bytes runs past the end");
+        return unfinished(unit, segment,
+            damaged(reader, segment, pos, size, last, maxAppend, "entry of " + length + " bytes runs past the end"));
       }
       if (!Frames.checksumMatches(crc, buf.array(), at + Frames.HEADER, length, buf.getInt(at + 4))) {
-        return damaged(reader, segment, pos, size, last, maxAppend, "checksum mismatch");
+        return unfinished(unit, segment, damaged(reader, segment, pos, size, last, maxAppend, "checksum mismatch"));
       }
-      LogEntry entry;
       try {
-        entry = LogEntryCodec.decode(buf.array(), at + Frames.HEADER, length);
+        if (LogEntryCodec.isUnit(buf.array(), at + Frames.HEADER, length)) {
+          if (unit != null) {
+            throw new Damage(segment.info, pos, "a unit marker inside the unit that starts at offset " + unit.start);
+          }
+          unit = new Unit(LogEntryCodec.decodeUnit(buf.array(), at + Frames.HEADER, length), pos, segment.records);
+        } else {
+          LogEntry entry = LogEntryCodec.decode(buf.array(), at + Frames.HEADER, length);
+          if (unit == null) {
+            sink.accept(entry);
+          } else if (unit.add(entry, segment, pos)) {
+            unit.entries.forEach(sink);
+            unit = null;
+          }
+        }
       } catch (IllegalArgumentException e) {
         // The checksum matched, so these are the bytes a writer wrote: a format this build does not read.
         throw new Damage(segment.info, pos, e.getMessage());
       }
-      sink.accept(entry);
       segment.records++;
       pos += Frames.HEADER + length;
     }
+    if (unit != null) {
+      if (!last) {
+        throw new Damage(segment.info, unit.start, "a unit of " + unit.marker.count() + " records of transaction "
+            + unit.marker.transactionId() + " holds only " + unit.entries.size() + " when the segment ends, and the "
+            + "segment is not the last, so it cannot have been cut short by a crash");
+      }
+      return unfinished(unit, segment, pos);
+    }
     return pos;
+  }
+
+  /**
+   * Where the whole records of a segment end when its scan stopped at {@code end} (a torn tail, or
+   * its end) in the middle of {@code unit}: where the unit starts, since a unit is replayed whole
+   * or not at all, so its records read so far are part of the torn tail (and no longer counted).
+   */
+  private static long unfinished(Unit unit, LogSegment segment, long end) {
+    if (unit == null) {
+      return end;
+    }
+    segment.records = unit.recordsBefore;
+    return unit.start;
+  }
+
+  /** A unit being read: its marker, where it starts, and its entries read so far. */
+  private static final class Unit {
+    final LogEntryCodec.Unit marker;
+    final long start;
+    final long recordsBefore;
+    final List<LogEntry> entries;
+
+    Unit(LogEntryCodec.Unit marker, long start, long recordsBefore) {
+      this.marker = marker;
+      this.start = start;
+      this.recordsBefore = recordsBefore;
+      this.entries = new ArrayList<>(Math.min(marker.count(), 64)); // a count is a claim until its records are read
+    }
+
+    /** Adds the entry read at {@code pos}; returns whether the unit is whole. */
+    boolean add(LogEntry entry, LogSegment segment, long pos) throws Damage {
+      if (!entry.transactionId().equals(marker.transactionId())) {
+        throw new Damage(segment.info, pos, "an entry of transaction " + entry.transactionId() + " inside the unit of "
+            + "transaction " + marker.transactionId() + " that starts at offset " + start);
+      }
+      entries.add(entry);
+      return entries.size() == marker.count();
+    }
   }
 
   /**

@@ -32,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * is a property of the store: what one append can carry ({@link SegmentStore.Capabilities#maxAppendBytes()},
  * 16 MiB for files, 4 MiB for an append blob), less the header; a larger entry is refused at
  * {@link #append} naming {@code entry}.
+ * A transaction's state that the log writes itself (a copy-forward, a restate) is one
+ * <em>unit</em>: a marker record counting the records that follow ({@code LogEntryCodec} type code
+ * 6), then those records, replayed only once all are read, so a power cut that keeps part of it
+ * changes nothing.
  *
  * <h2>Durability</h2>
  * {@link #append} returns once its record is durable by the {@link Durability} mode: after the

@@ -152,4 +152,68 @@ class LogFormatGoldenTest {
       assertThat(segment.records).isEqualTo(1);
     }
   }
+
+  @Nested
+  @DisplayName("the unit marker (type code 6), which makes the next records of a transaction one unit")
+  class UnitMarker {
+    /** A marker of transaction t-1 at T0 + 4 s counting 2 records. */
+    private static final String MARKER = "060100000003742d31000000006b056024075bcd1500000002";
+    private static final String MARKER_FRAME = "00000019067e22c9" + MARKER;
+    private static final String REPAIR_FRAME = "0000001951ac5c71030100000003742d31000000006b056022075bcd1500000003";
+    private static final String RETRIED_FRAME = "00000015e7b90b45050100000003742d31000000006b056024075bcd15";
+    private final List<LogEntry> unitEntries = List.of(new LogEntry.RepairAttempted("t-1", T0.plusSeconds(2), 3),
+        new LogEntry.Retried("t-1", T0.plusSeconds(4)));
+
+    /** Replays one segment holding {@code hex}; returns where its whole records end. */
+    private long replay(String hex, boolean last, List<LogEntry> seen) throws Exception {
+      MemorySegmentStore store = MemorySegmentStore.files();
+      store.put(0, HEX.parseHex(hex));
+      LogSegment segment = new LogSegment(store.list().get(0));
+      try (SegmentReader reader = store.open(segment.info)) {
+        return SegmentScanner.replay(reader, segment, last, store.capabilities().maxAppendBytes(), seen::add);
+      }
+    }
+
+    @Test
+    @DisplayName("is type, version, transaction, time and count, as committed, and decodes back")
+    void encodes() {
+      assertThat(LogEntryCodec.UNIT).as("a code no entry type has").isEqualTo(6);
+      assertThat(HEX.formatHex(LogEntryCodec.encodeUnit("t-1", T0.plusSeconds(4), 2))).isEqualTo(MARKER);
+      assertThat(LogEntryCodec.decodeUnit(HEX.parseHex(MARKER), 0, MARKER.length() / 2))
+          .isEqualTo(new LogEntryCodec.Unit("t-1", T0.plusSeconds(4), 2));
+      assertThat(Frames.unit(unitEntries)).extracting(HEX::formatHex)
+          .containsExactly(MARKER_FRAME, REPAIR_FRAME, RETRIED_FRAME);
+    }
+
+    @Test
+    @DisplayName("is not an entry: decode refuses it, saying so")
+    void notAnEntry() {
+      assertThatThrownBy(() -> LogEntryCodec.decode(HEX.parseHex(MARKER))).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("unit marker");
+    }
+
+    @Test
+    @DisplayName("a whole unit replays its records, in order, counting the marker as a record")
+    void wholeUnit() throws Exception {
+      List<LogEntry> seen = new java.util.ArrayList<>();
+      String hex = MARKER_FRAME + REPAIR_FRAME + RETRIED_FRAME;
+      assertThat(replay(hex, false, seen)).isEqualTo(hex.length() / 2);
+      assertThat(seen).isEqualTo(unitEntries);
+    }
+
+    @Test
+    @DisplayName("a unit cut short at the end of the last segment replays none of it: the torn tail starts at its marker")
+    void cutShortAtTheEnd() throws Exception {
+      List<LogEntry> seen = new java.util.ArrayList<>();
+      assertThat(replay(RETRIED_FRAME + MARKER_FRAME + REPAIR_FRAME, true, seen)).isEqualTo(RETRIED_FRAME.length() / 2);
+      assertThat(seen).containsExactly(new LogEntry.Retried("t-1", T0.plusSeconds(4)));
+    }
+
+    @Test
+    @DisplayName("a unit cut short at the end of a segment that is not the last is damage, at its marker")
+    void cutShortInTheMiddle() {
+      assertThatThrownBy(() -> replay(RETRIED_FRAME + MARKER_FRAME + REPAIR_FRAME, false, new java.util.ArrayList<>()))
+          .isInstanceOf(SegmentScanner.Damage.class).hasMessageContaining("offset " + RETRIED_FRAME.length() / 2);
+    }
+  }
 }

@@ -9,9 +9,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The segmented log keeps the power-loss tier's promises on an append-blob-like disk too (appends
  * durable on return, no truncation, consecutive segment numbers, sync a no-op): what the Azure log
- * runs on. In-process, so it runs here rather than in the Azure module's Azurite tests. Copies
- * forward at every roll-over: an append lands whole or not at all, so a cut cannot keep part of a
- * copy-forward, as it can on a file-like disk (see {@code FileTransactionLogContractTest}).
+ * runs on. In-process; the Azure module's contract IT runs the same tier over the Azure log's own
+ * builder. Copies forward at every roll-over: an append lands whole or not at all, but a restate or
+ * copy-forward can span two appends when the write buffer fills, and each is written as one unit
+ * for that reason too.
  */
 @DisplayName("The segmented log on an append-blob-like simulated disk")
 class AppendBlobDiskPowerLossTest {
