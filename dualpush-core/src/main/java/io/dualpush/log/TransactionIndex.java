@@ -50,6 +50,12 @@ public final class TransactionIndex {
   public static final int DEFAULT_TERMINAL_RETENTION = 10_000;
   /** How many of the latest starts are held as objects by default (a power of two). */
   public static final int DEFAULT_RECENT_RING = 4096;
+  /**
+   * The ring's size for indexes built without one: {@link #DEFAULT_RECENT_RING} unless the system
+   * property {@code io.dualpush.log.recentRing} (a power of two) says otherwise, which the build's
+   * tests use to run whole suites with every open transaction in the arena.
+   */
+  private static final int RING = Integer.getInteger("io.dualpush.log.recentRing", DEFAULT_RECENT_RING);
 
   private static final byte OPEN = 0;
   private static final byte TERMINAL = 1;
@@ -123,7 +129,7 @@ public final class TransactionIndex {
    *     more
    */
   public TransactionIndex(int terminalRetention) {
-    this(terminalRetention, DEFAULT_RECENT_RING);
+    this(terminalRetention, RING);
   }
 
   /**
