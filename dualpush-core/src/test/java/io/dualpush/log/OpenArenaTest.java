@@ -102,6 +102,28 @@ class OpenArenaTest {
     }
 
     @Test
+    @DisplayName("ids shaped like the engine's are packed and come back exactly; near misses are kept as they are")
+    void engineIds() {
+      OpenArena arena = new OpenArena();
+      List<String> ids = List.of("txn-lqz3k2ab-a1b2c3d4-1x2y3", "txn-0-t-0", "txn-01-t-1", "txn-1-t-01", "txn-A-t-1",
+          "txn-1--1", "txn-1-t-", "txn--t-1", "txn-1-a-b-2", "txn-zzzzzzzzzzzz-t-1", "txn-1-t-zzzzzzzzzzzzz",
+          "txn-1-tag", "TXN-1-t-1", "txn-1-ü-1", "txn-");
+      for (String id : ids) {
+        arena.put(TransactionRecord.started(start(id, "k/" + id, T0)), Tracking.untracked());
+      }
+      for (String id : ids) {
+        assertThat(arena.get(id)).as(id).isNotNull()
+            .extracting(TransactionRecord::transactionId).isEqualTo(id);
+        assertThat(arena.byKey("k/" + id).transactionId()).isEqualTo(id);
+      }
+      List<String> listed = new ArrayList<>();
+      arena.ids(listed);
+      assertThat(listed).containsExactlyInAnyOrderElementsOf(ids);
+      assertThat(arena.contains("txn-lqz3k2ab-a1b2c3d4-1x2y4")).isFalse();
+      assertThat(arena.contains("txn-lqz3k2ab-other-1x2y3")).isFalse();
+    }
+
+    @Test
     @DisplayName("many records with keys and ids that share prefixes stay apart, and removal keeps the rest findable")
     void manyRecords() {
       OpenArena arena = new OpenArena();
