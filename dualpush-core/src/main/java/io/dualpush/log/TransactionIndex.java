@@ -339,6 +339,18 @@ public final class TransactionIndex {
    * @return a new list of the open transactions
    */
   public List<TransactionRecord> open() {
+    // The ring first: a transaction that leaves it meanwhile goes to the end of the arena, which the
+    // walk below reaches; the other way round it could be missed by both.
+    List<TransactionRecord> young = new ArrayList<>();
+    synchronized (this) {
+      long last = arrivals;
+      for (long a = Math.max(1, last - ringMask); a <= last; a++) {
+        Held h = ring.get((int) (a & ringMask));
+        if (h != null && h.arrival == a && h.young && h.where == OPEN) {
+          young.add(h.record);
+        }
+      }
+    }
     List<TransactionRecord> out = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     long pos = 0;
@@ -353,13 +365,9 @@ public final class TransactionIndex {
         }
       }
     }
-    synchronized (this) {
-      long last = arrivals;
-      for (long a = Math.max(1, last - ringMask); a <= last; a++) {
-        Held h = ring.get((int) (a & ringMask));
-        if (h != null && h.arrival == a && h.young && h.where == OPEN && seen.add(h.record.transactionId())) {
-          out.add(h.record);
-        }
+    for (TransactionRecord r : young) {
+      if (seen.add(r.transactionId())) {
+        out.add(r);
       }
     }
     return out;
