@@ -197,7 +197,7 @@ public final class TransactionIndex {
       if (old != null && old.young) {
         leaveRing(old);
       }
-      ring.set(slot, h);
+      ring.lazySet(slot, h); // published by the volatile write of arrivals below
       arrivals = arrival;
       return true;
     }
