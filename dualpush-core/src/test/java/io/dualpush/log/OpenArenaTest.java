@@ -289,6 +289,29 @@ class OpenArenaTest {
     }
 
     @Test
+    @DisplayName("recent() ranks encoded transactions with the rest: a small limit from the ring, a large one over "
+        + "everything held, newest first either way")
+    void recentAcrossTheArena() {
+      TransactionIndex index = new TransactionIndex(100, 4);
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        String id = "r" + i;
+        ids.add(id);
+        index.apply(start(id, "recent/" + i, T0.plusSeconds(i)));
+        if (i % 4 == 0) {
+          index.apply(new LogEntry.CopyUpdated(id, T0, "primary", CopyStatus.VERIFIED, MD5, "", false));
+          index.apply(new LogEntry.CopyUpdated(id, T0, "secondary", CopyStatus.VERIFIED, MD5, "", false));
+        }
+      }
+      List<String> newestFirst = new ArrayList<>(ids);
+      java.util.Collections.reverse(newestFirst);
+      assertThat(index.recent(3)).extracting(TransactionRecord::transactionId)
+          .containsExactlyElementsOf(newestFirst.subList(0, 3));
+      assertThat(index.recent(100)).extracting(TransactionRecord::transactionId).containsExactlyElementsOf(newestFirst);
+      assertThat(index.ids()).containsExactlyInAnyOrderElementsOf(ids);
+    }
+
+    @Test
     @DisplayName("tracking follows a transaction into the arena and back out, and deleted segments are forgotten")
     void tracking() {
       TransactionIndex index = new TransactionIndex(100, 1);
