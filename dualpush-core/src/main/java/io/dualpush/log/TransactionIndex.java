@@ -491,10 +491,11 @@ public final class TransactionIndex {
 
   /**
    * Up to {@code limit} transactions, open or terminal, newest first (by start time, then by the
-   * order the index learnt of them). For a limit the ring covers (the usual: a status page, the last
-   * few pushes) it reads the latest starts from the ring, without any lock the writer needs, and
-   * costs O(limit); it then ranks the latest {@code 4 * limit + 64} starts, so a start whose clock is
-   * further out of order than that is ranked among them only. A larger limit walks everything held,
+   * order the index learnt of them). For a limit the ring covers ({@code 4 * limit + 64} at most the
+   * ring's size, or everything still in the ring: a status page, the last few pushes) it reads the
+   * latest starts from the ring, without any lock the writer needs, and costs O(limit); it ranks the
+   * latest {@code 4 * limit + 64} starts, so a start whose clock is further out of order than that is
+   * ranked among them only. A larger limit walks everything held,
    * a page of the arena per lock hold, and costs O(transactions held). A record folded in while it
    * walks may or may not be seen in its newest state.
    *
@@ -506,7 +507,13 @@ public final class TransactionIndex {
       return new ArrayList<>();
     }
     long last = arrivals;
-    long window = Math.min(ringMask + 1L, 4L * limit + 64);
+    long window = 4L * limit + 64;
+    if (window > ringMask + 1L) {
+      if (last > ringMask + 1L) {
+        return recentOfAll(limit); // more to rank than the ring holds, and some of it has left the ring
+      }
+      window = ringMask + 1L;
+    }
     List<Ranked> ranked = new ArrayList<>((int) Math.min(window, 1024));
     for (long a = last; a >= 1 && a > last - window; a--) {
       Held h = ring.get((int) (a & ringMask));

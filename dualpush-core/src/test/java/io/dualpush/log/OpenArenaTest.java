@@ -312,6 +312,17 @@ class OpenArenaTest {
     }
 
     @Test
+    @DisplayName("regression: recent() with a limit whose window the ring cannot hold ranks what left the ring too "
+        + "(a start with a later time that arrived earlier)")
+    void recentBeyondTheRing() {
+      TransactionIndex index = new TransactionIndex(100, 2);
+      index.apply(start("b", "k/b", T0.plusSeconds(5)));
+      index.apply(start("a", "k/a", T0.plusSeconds(1)));
+      index.apply(start("c", "k/c", T0.plusSeconds(5))); // b leaves the ring of two
+      assertThat(index.recent(2)).extracting(TransactionRecord::transactionId).containsExactly("c", "b");
+    }
+
+    @Test
     @DisplayName("tracking follows a transaction into the arena and back out, and deleted segments are forgotten")
     void tracking() {
       TransactionIndex index = new TransactionIndex(100, 1);
