@@ -82,6 +82,11 @@ final class PermitQueue {
     }
   }
 
+  /** Places free now: none while pushes wait for one. */
+  synchronized int available() {
+    return closed ? 0 : available;
+  }
+
   /** Places taken now, for stats. */
   synchronized int inUse() {
     return permits - available;

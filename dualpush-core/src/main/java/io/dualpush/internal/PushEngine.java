@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * (place in flight, dedupe, hash, durable start), {@link Router} (copies in parallel),
  * {@link Verifier} (G4), {@link Acknowledger} (the ack policy's verdict) — then hands what did not
  * verify to the {@link RepairScheduler} ({@link Repairer} runs the rounds, from the
- * {@link PayloadRetention} or a verified copy). {@link Backlog} keeps the stats;
- * {@link EngineExecutors} the threads and the futures handed out. Follow {@link #push} to read one
+ * {@link PayloadRetention} or a verified copy). Stats come from the log's
+ * {@link TransactionLog#openSummary()} and the {@link DeadLetters};
+ * {@link EngineExecutors} keeps the threads and the futures handed out. Follow {@link #push} to read one
  * push. No method blocks its caller except {@link #close()}.
  */
 public final class PushEngine implements AutoCloseable {
@@ -53,7 +54,7 @@ public final class PushEngine implements AutoCloseable {
   private final Map<String, Slot> byId = new LinkedHashMap<>();
   private final int requiredCopies;
   private final PermitQueue places;
-  private final Backlog backlog = new Backlog();
+  private final DeadLetters deadLetters = new DeadLetters();
   private final PayloadRetention retention;
   private final Admission admission;
   private final Router router;
@@ -97,27 +98,24 @@ public final class PushEngine implements AutoCloseable {
     this.router = new Router(slots, verifier);
     this.acknowledger = new Acknowledger(config, events);
     Repairer repairer = new Repairer(log, config.clock(), events, byId, router, retention);
-    this.scheduler = new RepairScheduler(config, slots, places, repairer, backlog, retention, events, executors,
+    this.scheduler = new RepairScheduler(config, slots, places, repairer, deadLetters, retention, events, executors,
         live::containsKey);
   }
 
-  /** Recovery: every open transaction in the log is due for repair now; then repair runs on its schedule. */
+  /**
+   * Recovery: every open transaction in the log is due for repair now (the repair scheduler reads
+   * them a page at a time); then repair runs on its schedule.
+   */
   public void start() {
-    List<TransactionRecord> open = log.open();
-    if (!open.isEmpty()) {
-      LOG.info("Recovering {} open transaction(s) from the transaction log", open.size());
+    long open = log.openSummary().count();
+    if (open > 0) {
+      LOG.info("Recovering {} open transaction(s) from the transaction log", open);
     }
-    for (TransactionRecord r : open) {
-      backlog.opened(r.transactionId(), r.key(), r.createdAt());
+    // Once, before any push; from here on the engine keeps them itself, so stats() never lists them.
+    for (TransactionRecord r : log.deadLettered()) {
+      deadLetters.add(r.transactionId(), r.key());
     }
-    // Once, before any push: the only way the log interface lists dead-lettered transactions.
-    // From here on the engine counts them itself, so stats() never asks the log again.
-    for (TransactionRecord r : log.recent(Integer.MAX_VALUE)) {
-      if (r.state() == TransactionState.DEAD_LETTERED) {
-        backlog.deadLettered(r.transactionId(), r.key(), r.createdAt());
-      }
-    }
-    scheduler.recover(open);
+    scheduler.recover();
     scheduler.start();
   }
 
@@ -136,7 +134,7 @@ public final class PushEngine implements AutoCloseable {
         return CompletableFuture.completedFuture(a.duplicate());
       }
       LogEntry.Started started = Objects.requireNonNull(a.started());
-      backlog.opened(started.transactionId(), started.key(), started.at());
+      deadLetters.pushed(started.key());
       Flight flight = new Flight(started, slots, requiredCopies, places::release);
       live.put(started.transactionId(), flight);
       router.route(flight, Objects.requireNonNull(a.opener()), new Router.Settling() {
@@ -161,7 +159,6 @@ public final class PushEngine implements AutoCloseable {
     // First: the repair scheduler skips transactions still in flight.
     live.remove(id);
     if (flight.allVerified()) {
-      backlog.ended(id);
       return;
     }
     retention.retain(id, Objects.requireNonNull(admitted.opener()), admitted.retainBytes(),
@@ -195,12 +192,11 @@ public final class PushEngine implements AutoCloseable {
     CompletableFuture<PushReceipt> checked = verifier.check(record, mode).thenApply(v -> {
       TransactionRecord after = log.read(transactionId).orElse(record);
       if (after.state() == TransactionState.VERIFIED) {
-        backlog.ended(transactionId);
+        deadLetters.remove(transactionId);
         retention.forget(transactionId);
         scheduler.forget(transactionId);
       } else if (!after.state().isTerminal()) {
-        // Open, perhaps again (a verified copy found missing): it must be counted and repaired.
-        backlog.opened(transactionId, after.key(), after.createdAt());
+        // Open, perhaps again (a verified copy found missing): it must be repaired.
         scheduler.ensureScheduled(after);
       }
       return PushReceipt.of(after, false);
@@ -229,7 +225,7 @@ public final class PushEngine implements AutoCloseable {
       if (record.deadLetterReason().isPresent() || record.repairRounds() > 0) {
         log.append(new LogEntry.Retried(transactionId, config.clock().instant()));
       }
-      backlog.revived(transactionId);
+      deadLetters.remove(transactionId);
       return transactionId;
     }, "repair of " + transactionId).thenCompose(scheduler::runNow);
     return executors.track(round, "repair of " + transactionId);
@@ -247,7 +243,7 @@ public final class PushEngine implements AutoCloseable {
     for (TransactionRecord r : log.open()) {
       ids.add(r.transactionId());
     }
-    ids.addAll(backlog.deadLetteredIds());
+    ids.addAll(deadLetters.ids());
     return executors.track(new RepairAll(ids).run(), "repair of every open transaction");
   }
 
@@ -334,13 +330,16 @@ public final class PushEngine implements AutoCloseable {
   }
 
   /**
-   * The engine's own counts: nothing is asked of the log.
+   * The backlog and its lag from the log's {@link TransactionLog#openSummary()} (a count, never a
+   * listing), the dead letters and places in flight from the engine's own counts.
    *
    * @return backlog, lag, dead letters and places in flight
    */
   public DualPushStats stats() {
-    return new DualPushStats(backlog.open(), backlog.oldestOpenAge(config.clock().instant()),
-        backlog.deadLetteredCount(), places.inUse());
+    io.dualpush.spi.OpenSummary open = log.openSummary();
+    Duration lag = open.oldestStart().map(t -> Duration.between(t, config.clock().instant())).orElse(Duration.ZERO);
+    return new DualPushStats((int) Math.min(Integer.MAX_VALUE, open.count()), lag.isNegative() ? Duration.ZERO : lag,
+        deadLetters.count(), places.inUse());
   }
 
   /**
