@@ -75,7 +75,7 @@ final class Admission {
     AtomicBoolean placed = new AtomicBoolean();
     CompletableFuture<Admitted> admitted = places.acquire().thenCompose(v -> {
       placed.set(true);
-      return executors.supply(() -> begin(request), "push of '" + request.key() + "'");
+      return executors.supply(() -> begin(request), new EngineExecutors.Op("push of", request.key()));
     });
     // The place goes back before the caller sees the outcome, so that a caller chaining the next
     // push on a duplicate or a failure finds it free.

@@ -150,7 +150,7 @@ public final class PushEngine implements AutoCloseable {
       });
       return flight.ack;
     });
-    return executors.track(receipt, "push of '" + request.key() + "'");
+    return executors.track(receipt, new EngineExecutors.Op("push of", request.key()));
   }
 
   /** Every copy of a push settled: it leaves the flight, and what did not verify goes to repair. */
@@ -244,7 +244,8 @@ public final class PushEngine implements AutoCloseable {
       ids.add(r.transactionId());
     }
     ids.addAll(deadLetters.ids());
-    return executors.track(new RepairAll(ids).run(), "repair of every open transaction");
+    // A dependent stage: the caller's future is not the one RepairAll completes.
+    return executors.track(new RepairAll(ids).run().thenApply(r -> r), "repair of every open transaction");
   }
 
   /** Runs {@link #retryFailed} over ids, at most {@link #REPAIR_ALL_WINDOW} at once, in order. */

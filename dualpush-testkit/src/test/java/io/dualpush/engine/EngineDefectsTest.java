@@ -280,7 +280,10 @@ class EngineDefectsTest {
     throw new AssertionError("the push of " + key + " was expected to fail");
   }
 
-  /** Counts the calls that list the log's transactions ({@code open()}, {@code recent()}). */
+  /**
+   * Counts the calls that list the log's transactions ({@code open()}, {@code recent()}); the
+   * bounded calls ({@code openPage}, {@code openSummary}, {@code deadLettered}) go to the delegate.
+   */
   static final class CountingLog implements TransactionLog {
     private final TransactionLog delegate;
     private final AtomicInteger listings = new AtomicInteger();
@@ -318,6 +321,22 @@ class EngineDefectsTest {
     public List<TransactionRecord> recent(int limit) {
       listings.incrementAndGet();
       return delegate.recent(limit);
+    }
+
+    @Override
+    public io.dualpush.spi.OpenPage openPage(long position, int limit) {
+      // A page is bounded by its limit in a log that pages: not a listing of everything.
+      return delegate.openPage(position, limit);
+    }
+
+    @Override
+    public io.dualpush.spi.OpenSummary openSummary() {
+      return delegate.openSummary();
+    }
+
+    @Override
+    public List<TransactionRecord> deadLettered() {
+      return delegate.deadLettered();
     }
 
     @Override
