@@ -2,6 +2,8 @@ package io.dualpush.benchmarks;
 
 import io.dualpush.DualPushException;
 import io.dualpush.spi.LogEntry;
+import io.dualpush.spi.OpenPage;
+import io.dualpush.spi.OpenSummary;
 import io.dualpush.log.TransactionIndex;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
@@ -46,6 +48,21 @@ final class BoundedInMemoryTransactionLog implements TransactionLog {
   @Override
   public List<TransactionRecord> open() {
     return index.open();
+  }
+
+  @Override
+  public OpenPage openPage(long position, int limit) {
+    return index.openPage(position, limit);
+  }
+
+  @Override
+  public OpenSummary openSummary() {
+    return index.openSummary();
+  }
+
+  @Override
+  public List<TransactionRecord> deadLettered() {
+    return index.deadLettered();
   }
 
   @Override

@@ -11,6 +11,8 @@ import io.dualpush.log.SegmentedTransactionLog;
 import io.dualpush.log.SegmentedTransactionLogBuilder;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogOpenWarning;
+import io.dualpush.spi.OpenPage;
+import io.dualpush.spi.OpenSummary;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
 import java.time.Duration;
@@ -381,6 +383,21 @@ public final class AzureBlobTransactionLog implements TransactionLog {
   @Override
   public List<TransactionRecord> open() {
     return log.open();
+  }
+
+  @Override
+  public OpenPage openPage(long position, int limit) {
+    return log.openPage(position, limit);
+  }
+
+  @Override
+  public OpenSummary openSummary() {
+    return log.openSummary();
+  }
+
+  @Override
+  public List<TransactionRecord> deadLettered() {
+    return log.deadLettered();
   }
 
   @Override

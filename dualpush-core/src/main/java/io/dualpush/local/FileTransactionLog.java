@@ -12,6 +12,8 @@ import io.dualpush.log.SegmentedTransactionLogBuilder;
 import io.dualpush.log.TransactionIndex;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogOpenWarning;
+import io.dualpush.spi.OpenPage;
+import io.dualpush.spi.OpenSummary;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
 import java.io.IOException;
@@ -400,6 +402,21 @@ public final class FileTransactionLog implements TransactionLog {
   @Override
   public List<TransactionRecord> open() {
     return log.open();
+  }
+
+  @Override
+  public OpenPage openPage(long position, int limit) {
+    return log.openPage(position, limit);
+  }
+
+  @Override
+  public OpenSummary openSummary() {
+    return log.openSummary();
+  }
+
+  @Override
+  public List<TransactionRecord> deadLettered() {
+    return log.deadLettered();
   }
 
   @Override

@@ -53,6 +53,7 @@ final class LogCore {
     this.readOnly = readOnly;
     this.compaction = new SegmentCompaction(options.retainSegments, options.compactAfterSegments);
     this.index = new TransactionIndex(readOnly ? Integer.MAX_VALUE : options.terminalRetention);
+    this.compaction.attach(index);
   }
 
   /** The largest body one record may have: what one append can carry, less the frame header. */

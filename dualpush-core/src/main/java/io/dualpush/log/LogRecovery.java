@@ -40,8 +40,9 @@ final class LogRecovery {
     List<LogOpenWarning> found;
     while (true) {
       core.segments.clear();
-      core.compaction.clear();
+      // A fresh index, and the tracking with it: the tracking lives beside each transaction it holds.
       core.index = new TransactionIndex(core.options.terminalRetention);
+      core.compaction.attach(core.index);
       found = new ArrayList<>();
       try {
         List<SegmentInfo> infos = sorted(core.store.list());
@@ -126,6 +127,7 @@ final class LogRecovery {
     for (int attempt = 1; ; attempt++) {
       core.segments.clear();
       core.index = new TransactionIndex(Integer.MAX_VALUE);
+      core.compaction.attach(core.index);
       try {
         List<LogOpenWarning> found = new ArrayList<>();
         List<SegmentInfo> infos = sorted(core.store.list());

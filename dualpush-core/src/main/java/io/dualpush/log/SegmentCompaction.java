@@ -7,15 +7,10 @@ import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
+import java.util.Objects;
 
 /**
  * The compaction rule of the segmented {@link TransactionLog}: it
@@ -102,11 +97,13 @@ public final class SegmentCompaction {
   /** Older segments unfinished transactions may pin before they are copied forward, by default. */
   public static final int DEFAULT_COMPACT_AFTER_SEGMENTS = 2;
 
-  private static final long NO_START = Long.MIN_VALUE;
-
   private final int retainSegments;
   private final int compactAfterSegments;
-  private final Map<String, Track> tracks = new HashMap<>();
+  /**
+   * Where the tracking is kept: beside each transaction in the log's index ({@link Tracking}), so that
+   * it costs no object per transaction and ends with the transaction. Set by {@link #attach}.
+   */
+  private TransactionIndex index;
 
   /**
    * What one compaction does: segments to delete at once, unfinished transactions to copy forward,
@@ -157,44 +154,6 @@ public final class SegmentCompaction {
     }
   }
 
-  /**
-   * The segments a transaction has records in, in the order they were first recorded, and the
-   * newest segment that holds a start of it (its own or a copy), {@link #NO_START} when none does.
-   */
-  private static final class Track {
-    long[] segments = new long[1];
-    int count;
-    long start = NO_START;
-
-    boolean has(long segment) {
-      if (count > 0 && segments[count - 1] == segment) {
-        return true;
-      }
-      for (int i = 0; i < count - 1; i++) {
-        if (segments[i] == segment) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    void add(long segment) {
-      if (count == segments.length) {
-        segments = Arrays.copyOf(segments, count * 2);
-      }
-      segments[count++] = segment;
-    }
-
-    boolean hasAny(Set<Long> of) {
-      for (int i = 0; i < count; i++) {
-        if (of.contains(segments[i])) {
-          return true;
-        }
-      }
-      return false;
-    }
-  }
-
   /** The rule with {@link #DEFAULT_RETAIN_SEGMENTS} and {@link #DEFAULT_COMPACT_AFTER_SEGMENTS}. */
   public SegmentCompaction() {
     this(DEFAULT_RETAIN_SEGMENTS, DEFAULT_COMPACT_AFTER_SEGMENTS);
@@ -231,6 +190,27 @@ public final class SegmentCompaction {
   }
 
   /**
+   * Keeps the tracking in {@code index}, the log's index, from now on; a log attaches each new index
+   * it replays into. Only transactions the index holds are tracked: a plan and a restate need no
+   * others (they read the index's unfinished and held transactions), so tracking ends with the
+   * transaction.
+   *
+   * @param index the index whose transactions this tracks
+   * @return this
+   */
+  public SegmentCompaction attach(TransactionIndex index) {
+    this.index = Objects.requireNonNull(index, "index");
+    return this;
+  }
+
+  private TransactionIndex index() {
+    if (index == null) {
+      throw new IllegalStateException("no index attached: call attach(index) first");
+    }
+    return index;
+  }
+
+  /**
    * Notes that {@code segment} holds a durable record of {@code transactionId}, one the index
    * accepted, that is not a start ({@link #recorded(LogEntry, long)} tells starts apart). Cheap when
    * called for every record: a transaction's newest segment is checked first.
@@ -239,7 +219,7 @@ public final class SegmentCompaction {
    * @param segment the segment's number
    */
   public void recorded(String transactionId, long segment) {
-    track(transactionId, segment);
+    index().recorded(transactionId, segment, false);
   }
 
   /**
@@ -251,22 +231,7 @@ public final class SegmentCompaction {
    * @param segment the segment's number
    */
   public void recorded(LogEntry entry, long segment) {
-    Track t = track(entry.transactionId(), segment);
-    if (entry instanceof LogEntry.Started) {
-      t.start = Math.max(t.start, segment);
-    }
-  }
-
-  private Track track(String transactionId, long segment) {
-    Track t = tracks.get(transactionId);
-    if (t == null) {
-      t = new Track();
-      tracks.put(transactionId, t);
-    }
-    if (!t.has(segment)) {
-      t.add(segment);
-    }
-    return t;
+    index().recorded(entry.transactionId(), segment, entry instanceof LogEntry.Started);
   }
 
   /**
@@ -290,8 +255,7 @@ public final class SegmentCompaction {
    * @return true when a segment still held holds a start of it
    */
   public boolean hasStart(String transactionId) {
-    Track t = tracks.get(transactionId);
-    return t != null && t.start != NO_START;
+    return index().hasStart(transactionId);
   }
 
   /**
@@ -311,6 +275,7 @@ public final class SegmentCompaction {
    * @return the entries to write first, oldest first; empty in the common case
    */
   public List<LogEntry> restateBefore(LogEntry entry, TransactionIndex index) {
+    attach(index);
     if (entry instanceof LogEntry.Started || hasStart(entry.transactionId())) {
       return List.of();
     }
@@ -327,28 +292,14 @@ public final class SegmentCompaction {
     if (deletedSegments.isEmpty()) {
       return;
     }
-    Set<Long> gone = new HashSet<>(deletedSegments);
-    for (Iterator<Track> it = tracks.values().iterator(); it.hasNext(); ) {
-      Track t = it.next();
-      int kept = 0;
-      for (int i = 0; i < t.count; i++) {
-        if (!gone.contains(t.segments[i])) {
-          t.segments[kept++] = t.segments[i];
-        }
-      }
-      t.count = kept;
-      if (gone.contains(t.start)) {
-        t.start = NO_START; // oldest first: an older start went before this one
-      }
-      if (kept == 0) {
-        it.remove();
-      }
-    }
+    index().forgetSegments(Tracking.sorted(deletedSegments));
   }
 
   /** Forgets everything, for a log that replays from the start again. */
   public void clear() {
-    tracks.clear();
+    if (index != null) {
+      index.clearTracking();
+    }
   }
 
   /**
@@ -363,20 +314,12 @@ public final class SegmentCompaction {
     if (candidates.isEmpty()) {
       return new Plan(List.of(), List.of(), List.of());
     }
-    List<TransactionRecord> unfinished = new ArrayList<>(index.open());
-    unfinished.addAll(index.deadLettered());
-    Set<Long> needed = new HashSet<>();
-    for (TransactionRecord r : unfinished) {
-      Track t = tracks.get(r.transactionId());
-      if (t != null) {
-        for (int i = 0; i < t.count; i++) {
-          needed.add(t.segments[i]);
-        }
-      }
-    }
-    // Oldest first up to the first needed one: what remains is a suffix of the log.
+    attach(index);
+    // The first candidate an unfinished transaction may have a record in: tracking keeps each one's
+    // oldest segment (at most the true one after a deletion), so compare by number.
+    long oldest = index.oldestUnfinishedSegment();
     int free = 0;
-    while (free < candidates.size() && !needed.contains(candidates.get(free))) {
+    while (free < candidates.size() && (oldest == Tracking.NONE || candidates.get(free) < oldest)) {
       free++;
     }
     List<Long> deleteNow = candidates.subList(0, free);
@@ -384,14 +327,9 @@ public final class SegmentCompaction {
     if (pinned.size() <= compactAfterSegments) {
       return new Plan(deleteNow, List.of(), List.of());
     }
-    Set<Long> doomed = new HashSet<>(pinned);
-    List<TransactionRecord> copy = new ArrayList<>();
-    for (TransactionRecord r : unfinished) {
-      Track t = tracks.get(r.transactionId());
-      if (t != null && t.hasAny(doomed)) {
-        copy.add(r);
-      }
-    }
+    // Every unfinished transaction with a record in a pinned segment: its oldest is at least the
+    // first pinned one, so having one at most the last pinned one is the same thing.
+    List<TransactionRecord> copy = index.unfinishedUpTo(pinned.get(pinned.size() - 1));
     return new Plan(deleteNow, copy, pinned);
   }
 
@@ -435,7 +373,6 @@ public final class SegmentCompaction {
 
   @Override
   public String toString() {
-    return "SegmentCompaction{retain " + retainSegments + ", compact after " + compactAfterSegments + ", tracking "
-        + tracks.size() + " transactions}";
+    return "SegmentCompaction{retain " + retainSegments + ", compact after " + compactAfterSegments + "}";
   }
 }

@@ -8,6 +8,8 @@ import io.dualpush.TransactionLogLockedException;
 import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogOpenWarning;
+import io.dualpush.spi.OpenPage;
+import io.dualpush.spi.OpenSummary;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
 import java.io.IOException;
@@ -209,9 +211,31 @@ public final class SegmentedTransactionLog implements TransactionLog {
     return core.index.latest(key);
   }
 
+  /** {@inheritDoc} Materialises every open transaction: for a long outage's backlog use {@link #openPage}. */
   @Override
   public List<TransactionRecord> open() {
     return core.index.open();
+  }
+
+  /**
+   * {@inheritDoc} A page costs memory in proportion to {@code limit}: the open transactions are held
+   * encoded and only the page's are decoded ({@link TransactionIndex#openPage}).
+   */
+  @Override
+  public OpenPage openPage(long position, int limit) {
+    return core.index.openPage(position, limit);
+  }
+
+  /** {@inheritDoc} Kept as entries fold in: costs about the same however many transactions are open. */
+  @Override
+  public OpenSummary openSummary() {
+    return core.index.openSummary();
+  }
+
+  /** {@inheritDoc} Walks only the dead-lettered transactions. */
+  @Override
+  public List<TransactionRecord> deadLettered() {
+    return core.index.deadLettered();
   }
 
   /** {@inheritDoc} Costs O(limit): it never sorts what the index holds, and never holds up the writer. */

@@ -58,7 +58,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("to delete every older segment but the retained ones when no unfinished transaction needs them")
     void nothingNeeded() {
-      SegmentCompaction c = new SegmentCompaction(2, 2);
+      SegmentCompaction c = new SegmentCompaction(2, 2).attach(index);
       for (long s = 1; s <= 6; s++) {
         verified(c, "v" + s, s);
       }
@@ -71,7 +71,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("nothing while there are no more older segments than retained ones")
     void onlyRetained() {
-      SegmentCompaction c = new SegmentCompaction(2, 0);
+      SegmentCompaction c = new SegmentCompaction(2, 0).attach(index);
       open(c, "o", 1);
       assertThat(c.plan(segments(1, 2), index).isEmpty()).isTrue();
       assertThat(c.plan(List.of(), index).isEmpty()).isTrue();
@@ -80,7 +80,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("to delete oldest first, stopping at the first segment an unfinished transaction needs")
     void neededSegmentStopsTheSuffix() {
-      SegmentCompaction c = new SegmentCompaction(0, 10);
+      SegmentCompaction c = new SegmentCompaction(0, 10).attach(index);
       verified(c, "v1", 1);
       verified(c, "v2", 2);
       open(c, "o3", 3);
@@ -95,7 +95,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("a segment is needed when any record of an unfinished transaction is in it, not only its start")
     void laterRecordPins() {
-      SegmentCompaction c = new SegmentCompaction(0, 10);
+      SegmentCompaction c = new SegmentCompaction(0, 10).attach(index);
       open(c, "o", 3);
       verified(c, "v1", 1);
       record(c, LogEntries.copy("o", "secondary", CopyStatus.FAILED, at(2)), 1);
@@ -106,7 +106,7 @@ class SegmentCompactionTest {
     @DisplayName("to copy forward exactly the unfinished transactions with a record in a pinned segment, "
         + "once more than compactAfterSegments are pinned")
     void copiesForwardTheRightTransactions() {
-      SegmentCompaction c = new SegmentCompaction(1, 2);
+      SegmentCompaction c = new SegmentCompaction(1, 2).attach(index);
       verified(c, "v1", 1);
       open(c, "o2", 2);
       verified(c, "v3", 3);
@@ -125,7 +125,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("no copy while at most compactAfterSegments segments are pinned")
     void noCopyUpToTheLimit() {
-      SegmentCompaction c = new SegmentCompaction(0, 2);
+      SegmentCompaction c = new SegmentCompaction(0, 2).attach(index);
       open(c, "o1", 1);
       verified(c, "v2", 2);
       SegmentCompaction.Plan plan = c.plan(segments(1, 2), index);
@@ -137,7 +137,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("compactAfterSegments 0 copies forward whatever is pinned")
     void copyAlways() {
-      SegmentCompaction c = new SegmentCompaction(0, 0);
+      SegmentCompaction c = new SegmentCompaction(0, 0).attach(index);
       verified(c, "v1", 1);
       open(c, "o2", 2);
       SegmentCompaction.Plan plan = c.plan(segments(1, 2), index);
@@ -149,7 +149,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("never puts a retained segment in a plan, whatever it holds")
     void retainedNeverPlanned() {
-      SegmentCompaction c = new SegmentCompaction(3, 0);
+      SegmentCompaction c = new SegmentCompaction(3, 0).attach(index);
       for (long s = 1; s <= 8; s++) {
         open(c, "o" + s, s);
       }
@@ -162,7 +162,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("dead-lettered transactions count as unfinished: they pin and are copied forward")
     void deadLetteredIsUnfinished() {
-      SegmentCompaction c = new SegmentCompaction(0, 2);
+      SegmentCompaction c = new SegmentCompaction(0, 2).attach(index);
       record(c, LogEntries.started("d", "d/d", at(0)), 1);
       record(c, new LogEntry.DeadLettered("d", at(1), "gave up"), 1);
       verified(c, "v2", 2);
@@ -176,7 +176,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("verified and superseded transactions pin nothing")
     void finishedDoNotPin() {
-      SegmentCompaction c = new SegmentCompaction(0, 0);
+      SegmentCompaction c = new SegmentCompaction(0, 0).attach(index);
       verified(c, "v1", 1);
       record(c, LogEntries.started("old", "k/same", at(0)), 2); // never finished, then superseded
       record(c, LogEntries.started("new", "k/same", at(1)), 3);
@@ -193,7 +193,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("forgotten segments pin nothing any more")
     void forget() {
-      SegmentCompaction c = new SegmentCompaction(0, 5);
+      SegmentCompaction c = new SegmentCompaction(0, 5).attach(index);
       open(c, "o", 1);
       verified(c, "v2", 2);
       assertThat(c.plan(segments(1, 2), index).deleteNow()).isEmpty();
@@ -204,7 +204,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("a transaction copied forward is needed by the segment it was copied into")
     void copiedForward() {
-      SegmentCompaction c = new SegmentCompaction(0, 0);
+      SegmentCompaction c = new SegmentCompaction(0, 0).attach(index);
       open(c, "o", 1);
       SegmentCompaction.Plan plan = c.plan(segments(1, 1), index);
       assertThat(plan.deleteAfterCopy()).containsExactly(1L);
@@ -220,7 +220,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("clear forgets every transaction")
     void clear() {
-      SegmentCompaction c = new SegmentCompaction(0, 5);
+      SegmentCompaction c = new SegmentCompaction(0, 5).attach(index);
       open(c, "o", 1);
       c.clear();
       assertThat(c.plan(segments(1, 1), index).deleteNow()).containsExactly(1L);
@@ -236,7 +236,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("a record of a held transaction whose start segment was deleted is preceded by its state")
     void startDeleted() {
-      SegmentCompaction c = new SegmentCompaction(0, 0);
+      SegmentCompaction c = new SegmentCompaction(0, 0).attach(index);
       verified(c, "v", 1);
       assertThat(c.hasStart("v")).isTrue();
       assertThat(c.restateBefore(mismatch, index)).isEmpty();
@@ -256,7 +256,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("also when later records of it remain: a replay ignores them without the start")
     void onlyStartDeleted() {
-      SegmentCompaction c = new SegmentCompaction(0, 0);
+      SegmentCompaction c = new SegmentCompaction(0, 0).attach(index);
       record(c, LogEntries.started("v", "v/v", at(0)), 1);
       LogEntries.verifiedBoth("v", at(1)).forEach(e -> record(c, e, 2));
       c.forget(List.of(1L));
@@ -267,7 +267,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("once restated, copied forward or started again, the transaction has a start in that segment")
     void restatedCountsAsStart() {
-      SegmentCompaction c = new SegmentCompaction(0, 0);
+      SegmentCompaction c = new SegmentCompaction(0, 0).attach(index);
       verified(c, "v", 1);
       c.forget(List.of(1L));
       c.restateBefore(mismatch, index).forEach(e -> c.recorded(e, 5));
@@ -286,7 +286,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("nothing before a start, or a record of a transaction that is not held, superseded or still started")
     void nothingToRestate() {
-      SegmentCompaction c = new SegmentCompaction(0, 0);
+      SegmentCompaction c = new SegmentCompaction(0, 0).attach(index);
       record(c, LogEntries.started("old", "k/same", at(0)), 1);
       record(c, LogEntries.started("new", "k/same", at(1)), 1);
       verified(c, "v", 2);
@@ -305,7 +305,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("the state of a transaction folds from nothing into the same record")
     void stateOfRebuilds() {
-      SegmentCompaction c = new SegmentCompaction(0, 0);
+      SegmentCompaction c = new SegmentCompaction(0, 0).attach(index);
       record(c, LogEntries.fullStarted("t", at(0)), 1);
       record(c, LogEntries.copy("t", "primary", CopyStatus.VERIFIED, at(1)), 1);
       record(c, new LogEntry.CopyUpdated("t", at(2), "dr", CopyStatus.FAILED, "AAAAAAAAAAAAAAAAAAAAAA==",
@@ -322,7 +322,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("the fold ends at the record's updatedAt after a retry, and after copies updated out of list order")
     void stateOfKeepsUpdatedAt() {
-      SegmentCompaction c = new SegmentCompaction(0, 0);
+      SegmentCompaction c = new SegmentCompaction(0, 0).attach(index);
       record(c, LogEntries.started("r", "k/r", at(0)), 1);
       record(c, LogEntries.copy("r", "primary", CopyStatus.FAILED, at(1)), 1);
       record(c, new LogEntry.RepairAttempted("r", at(2), 3), 1);
@@ -344,7 +344,7 @@ class SegmentCompactionTest {
     @Test
     @DisplayName("folded after the original records, the copies change nothing (a crash before the deletion)")
     void copiesAfterOriginals() {
-      SegmentCompaction c = new SegmentCompaction(0, 0);
+      SegmentCompaction c = new SegmentCompaction(0, 0).attach(index);
       List<LogEntry> original = List.of(LogEntries.started("t", "k/t", at(0)),
           LogEntries.copy("t", "primary", CopyStatus.VERIFIED, at(1)),
           LogEntries.copy("t", "secondary", CopyStatus.FAILED, at(2)));
