@@ -25,7 +25,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +45,8 @@ public final class PushEngine implements AutoCloseable {
   private static final Duration THREADS_GRACE = Duration.ofSeconds(5);
   /** Rounds a repair of everything runs at once, so that it never floods the queue of places in flight. */
   private static final int REPAIR_ALL_WINDOW = 16;
+  /** Open transactions a repair of everything reads from the log at a time. */
+  private static final int REPAIR_ALL_PAGE = 1024;
 
   private final EngineConfig config;
   private final TransactionLog log;
@@ -233,72 +234,111 @@ public final class PushEngine implements AutoCloseable {
 
   /**
    * Retries every open or dead-lettered transaction now, a few at a time; completes when every
-   * round has finished.
+   * round has finished. The open ones are read from the log a page at a time as the rounds go, so
+   * that a large backlog is never listed at once (the receipts returned are one per transaction).
    *
    * @return completes with one receipt per transaction retried
    */
   public CompletableFuture<List<PushReceipt>> repairAll() {
     ensureOpen("repair of every open transaction");
-    List<String> ids = new ArrayList<>();
-    for (TransactionRecord r : log.open()) {
-      ids.add(r.transactionId());
-    }
-    ids.addAll(deadLetters.ids());
     // A dependent stage: the caller's future is not the one RepairAll completes.
-    return executors.track(new RepairAll(ids).run().thenApply(r -> r), "repair of every open transaction");
+    return executors.track(new RepairAll(deadLetters.ids()).run().thenApply(r -> r), "repair of every open transaction");
   }
 
-  /** Runs {@link #retryFailed} over ids, at most {@link #REPAIR_ALL_WINDOW} at once, in order. */
+  /**
+   * Runs {@link #retryFailed} over the dead letters, then over the log's open transactions page by
+   * page, at most {@link #REPAIR_ALL_WINDOW} at once, in order.
+   */
   private final class RepairAll {
-    private final List<String> ids;
-    private final PushReceipt[] receipts;
-    private final AtomicInteger next = new AtomicInteger();
-    private final AtomicInteger left;
+    // Guarded by this: the ids read and not started yet, where the next page starts, the receipts so far.
+    private final java.util.ArrayDeque<String> ids;
+    private long position;
+    private boolean exhausted;
+    private final List<PushReceipt> receipts = new ArrayList<>();
+    private int running;
+    private boolean completed;
+    private @Nullable Throwable failure;
     private final CompletableFuture<List<PushReceipt>> done = new CompletableFuture<>();
-    private volatile @Nullable Throwable failure;
 
-    RepairAll(List<String> ids) {
-      this.ids = ids;
-      this.receipts = new PushReceipt[ids.size()];
-      this.left = new AtomicInteger(ids.size());
+    RepairAll(List<String> deadLettered) {
+      this.ids = new java.util.ArrayDeque<>(deadLettered);
     }
 
     CompletableFuture<List<PushReceipt>> run() {
-      if (ids.isEmpty()) {
-        done.complete(List.of());
-      }
-      for (int w = 0; w < Math.min(REPAIR_ALL_WINDOW, ids.size()); w++) {
+      for (int w = 0; w < REPAIR_ALL_WINDOW; w++) {
         pump();
       }
       return done;
     }
 
-    private void pump() {
-      int i = next.getAndIncrement();
-      if (i >= ids.size()) {
+    /** The next id and its index among the receipts, or null when none is left; reads a page when needed. */
+    private synchronized java.util.Map.@Nullable Entry<Integer, String> next() {
+      if (ids.isEmpty() && !exhausted) {
+        io.dualpush.spi.OpenPage page = log.openPage(position, REPAIR_ALL_PAGE);
+        for (TransactionRecord r : page.transactions()) {
+          ids.add(r.transactionId());
+        }
+        position = page.next();
+        exhausted = page.last();
+      }
+      String id = ids.poll();
+      if (id == null) {
+        return null;
+      }
+      receipts.add(null);
+      running++;
+      return java.util.Map.entry(receipts.size() - 1, id);
+    }
+
+    /** Completes {@code done} once nothing is running and nothing is left; called with the lock held. */
+    private void completeIfDone() {
+      if (completed || running > 0 || !ids.isEmpty() || !exhausted) {
         return;
       }
+      completed = true;
+      if (failure != null) {
+        done.completeExceptionally(failure);
+      } else {
+        done.complete(List.copyOf(receipts));
+      }
+    }
+
+    private void pump() {
+      java.util.Map.Entry<Integer, String> next;
+      try {
+        next = next();
+      } catch (RuntimeException e) {
+        synchronized (this) {
+          failure = failure == null ? e : failure;
+          exhausted = true;
+          ids.clear();
+          completeIfDone();
+        }
+        return;
+      }
+      if (next == null) {
+        synchronized (this) {
+          completeIfDone();
+        }
+        return;
+      }
+      int i = next.getKey();
       CompletableFuture<PushReceipt> one;
       try {
-        one = retryFailed(ids.get(i));
+        one = retryFailed(next.getValue());
       } catch (RuntimeException e) {
         one = CompletableFuture.failedFuture(e);
       }
       // Async: rounds that complete at once (already verified) must not recurse the stack deep.
       one.whenCompleteAsync((r, e) -> {
-        if (e != null && failure == null) {
-          failure = e;
-        }
-        receipts[i] = r;
-        if (left.decrementAndGet() == 0) {
-          if (failure != null) {
-            done.completeExceptionally(failure);
-          } else {
-            done.complete(List.of(receipts));
+        synchronized (this) {
+          if (e != null && failure == null) {
+            failure = e;
           }
-        } else {
-          pump();
+          receipts.set(i, r);
+          running--;
         }
+        pump();
       }, executors.work);
     }
   }

@@ -229,6 +229,27 @@ class EngineDefectsTest {
       assertThat(client.stats().openTransactions()).isEqualTo(20);
       assertThat(client.stats().oldestOpenAge()).isGreaterThanOrEqualTo(Fixture.REPAIR_DELAY.multipliedBy(2));
     }
+
+    @Test
+    @DisplayName("repairAll retries every open and dead-lettered transaction, reading the open ones a page at a time")
+    void repairAllPages() {
+      FaultInjectingDestination flaky = FaultInjectingDestination.wrap(secondaryStore);
+      DualPushClient client = start(builderClosingFast(primaryStore, flaky)
+          .repair(RepairOptions.builder().enabled(false).build()));
+      flaky.partition();
+      // More than one page of the log's open transactions.
+      for (int i = 0; i < 1100; i++) {
+        pushFailing(client, "gold/p" + i + ".csv");
+      }
+      flaky.heal();
+      int listings = log.listings();
+
+      List<PushReceipt> receipts = client.repairAll();
+
+      assertThat(receipts).hasSize(1100).allSatisfy(r -> assertThat(r.state()).isEqualTo(TransactionState.VERIFIED));
+      assertThat(client.stats().openTransactions()).isZero();
+      assertThat(log.listings()).isEqualTo(listings);
+    }
   }
 
   @Nested
