@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * second and the repair threads' CPU per thousand repaired, which show whether the scheduler's
  * work grows with the backlog left. At the end it prints {@code RESULT} lines the harness reads.
  *
- * <p>Arguments: {@code PUSHES WINDOW SIZE DIR EVERY_SECONDS MAX_REPAIR_MINUTES}.
+ * <p>Arguments: {@code PUSHES WINDOW SIZE DIR EVERY_SECONDS MAX_REPAIR_MINUTES [RETAINED_MIB]}; without
+ * the last, the client's default payload retention budget.
  */
 public final class OutageJob {
   private OutageJob() {}
@@ -45,6 +46,7 @@ public final class OutageJob {
     Path dir = Files.createDirectories(Path.of(args[3]));
     long every = Long.parseLong(args[4]) * 1_000_000_000L;
     long maxRepairNanos = Long.parseLong(args[5]) * 60_000_000_000L;
+    long retainedMib = args.length > 6 ? Long.parseLong(args[6]) : -1;
 
     DigestOnlyDestination primary = new DigestOnlyDestination("primary", size);
     DigestOnlyDestination secondaryStore = new DigestOnlyDestination("secondary", size);
@@ -56,12 +58,15 @@ public final class OutageJob {
     AtomicReference<Throwable> unexpected = new AtomicReference<>();
     long start = System.nanoTime();
     boolean converged;
-    try (DualPushAsyncClient client = new DualPushClientBuilder()
+    DualPushClientBuilder builder = new DualPushClientBuilder()
         .destination(DestinationOptions.builder("primary").build(), primary)
         .destination(DestinationOptions.builder("secondary").build(), secondary)
         .transactionLog(dir.resolve("log"))
-        .repair(RepairOptions.builder().initialDelay(Duration.ofMillis(200)).maxDelay(Duration.ofSeconds(5)).build())
-        .buildAsyncClient()) {
+        .repair(RepairOptions.builder().initialDelay(Duration.ofMillis(200)).maxDelay(Duration.ofSeconds(5)).build());
+    if (retainedMib >= 0) {
+      builder.retainedPayloadBytes(retainedMib * 1024 * 1024);
+    }
+    try (DualPushAsyncClient client = builder.buildAsyncClient()) {
       Semaphore permits = new Semaphore(window);
       long nextSample = System.nanoTime() + every;
       for (int i = 0; i < pushes; i++) {

@@ -320,7 +320,8 @@ final class RepairScheduler {
       passActive = true;
       passPosition = 0;
     }
-    int room = queue.room() - (recoveryPass ? 0 : reserve);
+    // Recovery's pass too: pushes start while it runs, and their failures must find room.
+    int room = queue.room() - reserve;
     if (room < Math.max(1, Math.min(PAGE, reserve / 2))) {
       return;
     }
