@@ -51,7 +51,7 @@ public final class Harness {
       "dir");
   static final double AZURE_SPEEDUP_TARGET = 1.6;
   private static final Set<String> OUTAGE_OPTIONS = Set.of("pushes", "window", "size", "heap", "every", "max-repair-minutes",
-      "dir");
+      "retained-mib", "dir");
 
   private static final Set<String> TREE_OPTIONS = Set.of("files", "heap", "jar", "baseline-jar", "rounds", "dir");
   private static final Set<String> JOB_OPTIONS = Set.of("small", "large", "small-parallel", "large-parallel", "sizes",

@@ -129,7 +129,10 @@ public final class PushEngine implements AutoCloseable {
    * @return completes when the ack policy is decided (see {@link Flight})
    */
   public CompletableFuture<PushReceipt> push(PushRequest request) {
-    ensureOpen("push of '" + request.key() + "'");
+    if (closed) {
+      // The operation's name is built only when it is needed, not once per push.
+      throw new ClientClosedException("push of '" + request.key() + "'");
+    }
     CompletableFuture<PushReceipt> receipt = admission.admit(request).thenCompose(a -> {
       if (a.duplicate() != null) {
         return CompletableFuture.completedFuture(a.duplicate());
