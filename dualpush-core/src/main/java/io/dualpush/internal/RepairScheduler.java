@@ -244,7 +244,7 @@ final class RepairScheduler {
         int free = places.available();
         if (free == 0) {
           // The next round to end ticks again, if anything is due by then.
-          more = queue.hasDue(now);
+          moreIfLeft(now);
           return;
         }
         // No more than the places free: what stays due is not polled and put back at every tick.
@@ -265,7 +265,7 @@ final class RepairScheduler {
             for (RepairQueue.Due rest : due.subList(k, due.size())) {
               queue.schedule(rest.id(), now, rest.rounds(), rest.targets());
             }
-            more = true;
+            moreIfLeft(now);
             return;
           }
         }
@@ -279,6 +279,17 @@ final class RepairScheduler {
       }
     } catch (RuntimeException e) {
       LOG.error("Repair tick failed; will try again", e);
+    }
+  }
+
+  /**
+   * The tick stopped for want of a place: the rounds that end tick again if work is left. Rounds
+   * that all ended while this tick ran saw no such mark, so a place free by now ticks at once.
+   */
+  private void moreIfLeft(Instant now) {
+    more = queue.hasDue(now) || (passActive && queue.room() > reserve);
+    if (more && places.available() > 0) {
+      kick();
     }
   }
 
