@@ -40,6 +40,12 @@ final class StringDictionary {
     return next;
   }
 
+  /** The number of {@code s} if held, else -1; never adds. */
+  int find(String s) {
+    Integer n = numbers.get(s);
+    return n == null ? -1 : n;
+  }
+
   String string(int number) {
     return strings.get(number);
   }

@@ -295,6 +295,103 @@ public abstract class TransactionLogContract {
   }
 
   @Nested
+  @DisplayName("open listings: openPage, openSummary, deadLettered")
+  class OpenListings {
+    private boolean overrides(String method, Class<?>... parameters) {
+      try {
+        return log.getClass().getMethod(method, parameters).getDeclaringClass() != TransactionLog.class;
+      } catch (NoSuchMethodException e) {
+        throw new AssertionError(e);
+      }
+    }
+
+    @Test
+    @DisplayName("a pass of openPage while transactions open and close returns every one open throughout, only "
+        + "open ones, in pages no larger than the limit where the log overrides openPage")
+    void pageWhileChanging() {
+      List<String> throughout = new ArrayList<>();
+      List<String> closing = new ArrayList<>();
+      for (int i = 0; i < 90; i++) {
+        String id = begin("p" + i, "page/" + i + ".bin", at(i));
+        (i % 3 == 0 ? throughout : closing).add(id);
+      }
+      boolean bounded = overrides("openPage", long.class, int.class);
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      long position = 0;
+      int pages = 0;
+      int step = 0;
+      while (true) {
+        var page = log.openPage(position, 7);
+        if (bounded) {
+          assertThat(page.transactions()).hasSizeLessThanOrEqualTo(7);
+        }
+        assertThat(page.transactions()).allSatisfy(r -> assertThat(r.state().isTerminal()).isFalse());
+        for (TransactionRecord r : page.transactions()) {
+          seen.add(r.transactionId());
+        }
+        // Meanwhile some open and some close.
+        begin("n" + step, "page/new-" + step + ".bin", at(100 + step));
+        if (step < closing.size()) {
+          verifyBoth(closing.get(step), at(200 + step));
+        }
+        step++;
+        pages++;
+        assertThat(pages).as("pages in one pass").isLessThan(1_000);
+        if (page.last()) {
+          break;
+        }
+        position = page.next();
+      }
+      assertThat(seen).containsAll(throughout);
+      assertThatThrownBy(() -> log.openPage(0, 0)).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> log.openPage(-1, 5)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    @DisplayName("openSummary counts what open() lists and names its oldest start; empty when nothing is open")
+    void summaryMatchesOpen() {
+      assertThat(log.openSummary().count()).isZero();
+      assertThat(log.openSummary().oldestStart()).isEmpty();
+      String late = begin("late", "summary/late.bin", at(50));
+      String early = begin("early", "summary/early.bin", at(10)); // started earlier, appended later
+      String done = begin("done", "summary/done.bin", at(1));
+      verifyBoth(done, at(2));
+      String dead = begin("dead", "summary/dead.bin", at(0));
+      log.append(new LogEntry.DeadLettered(dead, at(3), "gave up"));
+      List<TransactionRecord> open = log.open();
+      assertThat(ids(open)).containsExactlyInAnyOrder(late, early);
+      assertThat(log.openSummary().count()).isEqualTo(open.size());
+      assertThat(log.openSummary().oldestStart()).hasValue(at(10));
+      verifyBoth(early, at(60));
+      assertThat(log.openSummary().count()).isEqualTo(1);
+      assertThat(log.openSummary().oldestStart()).hasValue(at(50));
+      restart();
+      assertThat(log.openSummary().count()).isEqualTo(log.open().size()).isEqualTo(1);
+      assertThat(log.openSummary().oldestStart()).hasValue(at(50));
+    }
+
+    @Test
+    @DisplayName("deadLettered lists the dead-lettered transactions oldest first, none of them in open(); a retried "
+        + "one leaves it, also after a reopen")
+    void deadLetteredOldestFirst() {
+      String first = begin("d1", "dead/1.bin", at(0));
+      String second = begin("d2", "dead/2.bin", at(1));
+      String open = begin("o", "dead/open.bin", at(2));
+      log.append(new LogEntry.DeadLettered(first, at(3), "gave up"));
+      log.append(new LogEntry.DeadLettered(second, at(4), "gave up too"));
+      assertThat(ids(log.deadLettered())).containsExactly(first, second);
+      assertThat(log.deadLettered()).allSatisfy(r -> assertThat(r.state()).isEqualTo(TransactionState.DEAD_LETTERED));
+      assertThat(ids(log.open())).containsExactly(open);
+      log.append(new LogEntry.Retried(first, at(5)));
+      assertThat(ids(log.deadLettered())).containsExactly(second);
+      assertThat(ids(log.open())).containsExactlyInAnyOrder(open, first);
+      restart();
+      assertThat(ids(log.deadLettered())).containsExactly(second);
+      assertThat(ids(log.open())).containsExactlyInAnyOrder(open, first);
+    }
+  }
+
+  @Nested
   @DisplayName("queries")
   class Queries {
     @Test
