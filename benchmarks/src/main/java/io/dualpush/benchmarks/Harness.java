@@ -51,7 +51,7 @@ public final class Harness {
       "dir");
   static final double AZURE_SPEEDUP_TARGET = 1.6;
   private static final Set<String> OUTAGE_OPTIONS = Set.of("pushes", "window", "size", "heap", "every", "max-repair-minutes",
-      "dir");
+      "retained-mib", "dir");
 
   private static final Set<String> TREE_OPTIONS = Set.of("files", "heap", "jar", "baseline-jar", "rounds", "dir");
   private static final Set<String> JOB_OPTIONS = Set.of("small", "large", "small-parallel", "large-parallel", "sizes",
@@ -152,7 +152,8 @@ public final class Harness {
     List<String> command = List.of(java, "-Xmx" + heap, "-Dorg.slf4j.simpleLogger.defaultLogLevel=off", "-cp", self,
         OutageJob.class.getName(), String.valueOf(intOption(o, "pushes", 1_000_000)),
         String.valueOf(intOption(o, "window", 256)), String.valueOf(intOption(o, "size", 1024)), dir.toString(),
-        String.valueOf(intOption(o, "every", 10)), String.valueOf(intOption(o, "max-repair-minutes", 60)));
+        String.valueOf(intOption(o, "every", 10)), String.valueOf(intOption(o, "max-repair-minutes", 60)),
+        String.valueOf(intOption(o, "retained-mib", -1)));
     System.out.printf(Locale.ROOT, "outage: %s; started %s%n", String.join(" ", command), now());
     Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
     int code = p.waitFor();
@@ -640,7 +641,8 @@ public final class Harness {
                        (durable file log) in a child JVM of --heap; then it returns and repair must converge.
                        A line every --every seconds: pushes, open transactions, live heap, repair threads' CPU
                        --pushes N (1000000)  --window N in flight (256)  --size BYTES (1024)  --heap SIZE (256m)
-                       --every SECONDS (10)  --max-repair-minutes M (60)  --dir DIR (target/outage-bench)""");
+                       --every SECONDS (10)  --max-repair-minutes M (60)  --dir DIR (target/outage-bench)
+                       --retained-mib M (the client's default budget of retained payloads)""");
   }
 
   private static String micros(long nanos) {

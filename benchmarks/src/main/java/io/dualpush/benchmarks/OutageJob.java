@@ -29,9 +29,12 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Every {@code --every} seconds it prints one line: phase, pushes done, open transactions, heap
  * used after the last collection (the live set, what "bounded" is about), the repair threads' CPU
- * in that interval, and the process's CPU. At the end it prints {@code RESULT} lines the harness reads.
+ * in that interval, and the process's CPU; in the repair phase also the transactions repaired per
+ * second and the repair threads' CPU per thousand repaired, which show whether the scheduler's
+ * work grows with the backlog left. At the end it prints {@code RESULT} lines the harness reads.
  *
- * <p>Arguments: {@code PUSHES WINDOW SIZE DIR EVERY_SECONDS MAX_REPAIR_MINUTES}.
+ * <p>Arguments: {@code PUSHES WINDOW SIZE DIR EVERY_SECONDS MAX_REPAIR_MINUTES [RETAINED_MIB]}; without
+ * the last, the client's default payload retention budget.
  */
 public final class OutageJob {
   private OutageJob() {}
@@ -43,6 +46,7 @@ public final class OutageJob {
     Path dir = Files.createDirectories(Path.of(args[3]));
     long every = Long.parseLong(args[4]) * 1_000_000_000L;
     long maxRepairNanos = Long.parseLong(args[5]) * 60_000_000_000L;
+    long retainedMib = args.length > 6 ? Long.parseLong(args[6]) : -1;
 
     DigestOnlyDestination primary = new DigestOnlyDestination("primary", size);
     DigestOnlyDestination secondaryStore = new DigestOnlyDestination("secondary", size);
@@ -54,12 +58,15 @@ public final class OutageJob {
     AtomicReference<Throwable> unexpected = new AtomicReference<>();
     long start = System.nanoTime();
     boolean converged;
-    try (DualPushAsyncClient client = new DualPushClientBuilder()
+    DualPushClientBuilder builder = new DualPushClientBuilder()
         .destination(DestinationOptions.builder("primary").build(), primary)
         .destination(DestinationOptions.builder("secondary").build(), secondary)
         .transactionLog(dir.resolve("log"))
-        .repair(RepairOptions.builder().initialDelay(Duration.ofMillis(200)).maxDelay(Duration.ofSeconds(5)).build())
-        .buildAsyncClient()) {
+        .repair(RepairOptions.builder().initialDelay(Duration.ofMillis(200)).maxDelay(Duration.ofSeconds(5)).build());
+    if (retainedMib >= 0) {
+      builder.retainedPayloadBytes(retainedMib * 1024 * 1024);
+    }
+    try (DualPushAsyncClient client = builder.buildAsyncClient()) {
       Semaphore permits = new Semaphore(window);
       long nextSample = System.nanoTime() + every;
       for (int i = 0; i < pushes; i++) {
@@ -90,6 +97,8 @@ public final class OutageJob {
       secondary.heal();
       long healed = System.nanoTime();
       DualPushStats stats = client.stats();
+      long openAtHeal = stats.openTransactions();
+      sampler.lastOpen = openAtHeal;
       while (stats.openTransactions() > 0 && System.nanoTime() - healed < maxRepairNanos) {
         Thread.sleep(Math.max(1, every / 1_000_000));
         stats = client.stats();
@@ -103,6 +112,8 @@ public final class OutageJob {
       System.out.printf(Locale.ROOT, "RESULT push_seconds=%.1f repair_seconds=%.1f open_at_end=%d dead_lettered=%d%n",
           pushSeconds, repairSeconds, stats.openTransactions(), stats.deadLettered());
       System.out.printf(Locale.ROOT, "RESULT primary_good=%d secondary_good=%d%n", verifiedPrimary, verifiedSecondary);
+      System.out.printf(Locale.ROOT, "RESULT open_at_heal=%d repaired_per_s=%.0f%n", openAtHeal,
+          (openAtHeal - stats.openTransactions()) / Math.max(1e-9, repairSeconds));
       System.out.printf(Locale.ROOT, "RESULT live_heap_after_pushes_mib=%.1f max_live_heap_mib=%.1f max_heap_mib=%.1f%n",
           heapAfterPushes / 1048576.0, sampler.maxLive / 1048576.0, Runtime.getRuntime().maxMemory() / 1048576.0);
       converged = unexpected.get() == null && stats.openTransactions() == 0 && verifiedSecondary == pushes
@@ -132,6 +143,7 @@ public final class OutageJob {
     private long lastRepairCpu;
     private long lastProcessCpu = os.getProcessCpuTime();
     private long lastDone;
+    long lastOpen = -1;
     long maxLive;
 
     long liveHeap() {
@@ -164,10 +176,18 @@ public final class OutageJob {
       long repair = repairCpu();
       long process = os.getProcessCpuTime();
       double seconds = Math.max(1e-9, (now - lastAt) / 1e9);
+      double repairMs = Math.max(0, repair - lastRepairCpu) / 1e6;
+      String repaired = "";
+      if (phase.equals("repair") && lastOpen >= 0) {
+        long n = lastOpen - stats.openTransactions();
+        repaired = String.format(Locale.ROOT, " repaired_per_s=%.0f repair_cpu_ms_per_1000=%s", n / seconds,
+            n > 0 ? String.format(Locale.ROOT, "%.1f", repairMs * 1000 / n) : "-");
+      }
       System.out.printf(Locale.ROOT,
-          "SAMPLE t=%.0f phase=%s done=%d rate=%.0f open=%d live_heap_mib=%.1f repair_cpu_ms_per_s=%.1f process_cpu_pct=%.0f%n",
+          "SAMPLE t=%.0f phase=%s done=%d rate=%.0f open=%d live_heap_mib=%.1f repair_cpu_ms_per_s=%.1f process_cpu_pct=%.0f%s%n",
           (now - t0) / 1e9, phase, done, (done - lastDone) / seconds, stats.openTransactions(), live / 1048576.0,
-          Math.max(0, repair - lastRepairCpu) / 1e6 / seconds, (process - lastProcessCpu) / 1e7 / seconds);
+          repairMs / seconds, (process - lastProcessCpu) / 1e7 / seconds, repaired);
+      lastOpen = stats.openTransactions();
       lastAt = now;
       lastRepairCpu = repair;
       lastProcessCpu = process;

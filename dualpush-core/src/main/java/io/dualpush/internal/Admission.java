@@ -73,10 +73,18 @@ final class Admission {
    */
   CompletableFuture<Admitted> admit(PushRequest request) {
     AtomicBoolean placed = new AtomicBoolean();
-    CompletableFuture<Admitted> admitted = places.acquire().thenCompose(v -> {
+    CompletableFuture<Void> place = places.acquire();
+    CompletableFuture<Admitted> admitted;
+    if (place == PermitQueue.TAKEN) {
+      // The common case, a place free at once: straight to the work threads, one stage fewer.
       placed.set(true);
-      return executors.supply(() -> begin(request), "push of '" + request.key() + "'");
-    });
+      admitted = executors.supply(() -> begin(request), new EngineExecutors.Op("push of", request.key()));
+    } else {
+      admitted = place.thenCompose(v -> {
+        placed.set(true);
+        return executors.supply(() -> begin(request), new EngineExecutors.Op("push of", request.key()));
+      });
+    }
     // The place goes back before the caller sees the outcome, so that a caller chaining the next
     // push on a duplicate or a failure finds it free.
     return admitted.handle((a, e) -> {

@@ -34,7 +34,16 @@ final class EngineExecutors {
   final ScheduledThreadPoolExecutor timer;
   final ThreadPoolExecutor work;
   final ScheduledThreadPoolExecutor repair;
-  private final Map<CompletableFuture<?>, String> pending = new ConcurrentHashMap<>();
+  /** Futures handed out and not complete, each with what it is for: a String, or an {@link Op}. */
+  private final Map<CompletableFuture<?>, Object> pending = new ConcurrentHashMap<>();
+
+  /** An operation's name in two parts, joined only if a failure needs it (not once per push). */
+  record Op(String what, String subject) {
+    @Override
+    public String toString() {
+      return what + " '" + subject + "'";
+    }
+  }
   private volatile boolean closing;
 
   EngineExecutors(int workThreads) {
@@ -48,33 +57,35 @@ final class EngineExecutors {
   }
 
   /**
-   * A future for the caller that completes as {@code inner} does, or with a
-   * {@link ClientClosedException} naming {@code operation} if the client closes first.
+   * Registers {@code inner}, a future the engine hands to a caller, until it completes; if the
+   * client closes first, {@link #failPending} completes it with a {@link ClientClosedException}
+   * naming {@code operation}. Returns {@code inner} itself, not a copy: a wrapper per push cost a
+   * future and a completion more on the push path. {@code inner} must be a future no part of the
+   * engine completes by hand (a dependent stage, such as the result of {@code thenCompose}), so that
+   * a caller completing it affects nothing but the caller.
    */
-  <T> CompletableFuture<T> track(CompletableFuture<T> inner, String operation) {
-    CompletableFuture<T> outer = new CompletableFuture<>();
-    pending.put(outer, operation);
-    inner.whenComplete((value, error) -> {
-      if (error != null) {
-        outer.completeExceptionally(error);
-      } else {
-        outer.complete(value);
-      }
-    });
-    outer.whenComplete((v, e) -> pending.remove(outer));
+  <T> CompletableFuture<T> track(CompletableFuture<T> inner, Object operation) {
+    if (inner.isDone()) {
+      return inner;
+    }
+    pending.put(inner, operation);
+    inner.whenComplete((v, e) -> pending.remove(inner));
     if (closing) {
       // Tracked after failPending() ran: nobody else would fail it.
-      fail(outer, operation);
+      fail(inner, operation);
     }
-    return outer;
+    return inner;
   }
 
-  /** Runs {@code body} on the work threads; fails with {@link ClientClosedException} once they are stopped. */
-  <T> CompletableFuture<T> supply(Supplier<T> body, String operation) {
+  /**
+   * Runs {@code body} on the work threads; fails with {@link ClientClosedException} naming
+   * {@code operation} (a String, or an {@link Op}) once they are stopped.
+   */
+  <T> CompletableFuture<T> supply(Supplier<T> body, Object operation) {
     try {
       return CompletableFuture.supplyAsync(body, work);
     } catch (RejectedExecutionException e) {
-      return CompletableFuture.failedFuture(new ClientClosedException(operation));
+      return CompletableFuture.failedFuture(new ClientClosedException(operation.toString()));
     }
   }
 
@@ -86,13 +97,13 @@ final class EngineExecutors {
   /** Completes every tracked future still pending with a {@link ClientClosedException}; later ones too. */
   void failPending() {
     closing = true;
-    for (Map.Entry<CompletableFuture<?>, String> e : new ArrayList<>(pending.entrySet())) {
+    for (Map.Entry<CompletableFuture<?>, Object> e : new ArrayList<>(pending.entrySet())) {
       fail(e.getKey(), e.getValue());
     }
   }
 
-  private static void fail(CompletableFuture<?> f, String operation) {
-    f.completeExceptionally(new ClientClosedException(operation));
+  private static void fail(CompletableFuture<?> f, Object operation) {
+    f.completeExceptionally(new ClientClosedException(operation.toString()));
   }
 
   /** Stops the repair scheduler from starting ticks; the one running finishes. */

@@ -9,9 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
@@ -26,7 +24,11 @@ final class Flight {
   final CompletableFuture<PushReceipt> ack = new CompletableFuture<>();
   private final long startNanos = System.nanoTime();
   final LogEntry.Started started;
-  private final Map<String, CopyStatus> settled = new ConcurrentHashMap<>();
+  /** The destinations, in the engine's order; {@link #settled} holds each one's outcome at the same index. */
+  private final List<Slot> slots;
+  /** Guarded by this; null until the copy settled. An array, not a map: it is written twice per push. */
+  private final CopyStatus[] settled;
+  private int settledCount;
   private final int copies;
   private final int requiredCount;
   private final int requiredCopies;
@@ -38,6 +40,8 @@ final class Flight {
   Flight(LogEntry.Started started, List<Slot> slots, int requiredCopies, Runnable releasePlace) {
     this.started = started;
     this.releasePlace = releasePlace;
+    this.slots = slots;
+    this.settled = new CopyStatus[slots.size()];
     this.copies = slots.size();
     this.requiredCopies = requiredCopies;
     int required = 0;
@@ -66,7 +70,11 @@ final class Flight {
 
   /** Records a settled copy; returns true exactly once, when the ack policy becomes decided. */
   synchronized boolean settle(Slot slot, CopyStatus status) {
-    settled.put(slot.id(), status);
+    int i = slots.indexOf(slot);
+    if (settled[i] == null) {
+      settledCount++;
+    }
+    settled[i] = status;
     if (slot.options.required()) {
       settledRequired++;
       if (status == CopyStatus.VERIFIED) {
@@ -93,18 +101,36 @@ final class Flight {
   }
 
   synchronized boolean allVerified() {
-    return settled.size() == copies && settled.values().stream().allMatch(s -> s == CopyStatus.VERIFIED);
+    if (settledCount != copies) {
+      return false;
+    }
+    for (CopyStatus s : settled) {
+      if (s != CopyStatus.VERIFIED) {
+        return false;
+      }
+    }
+    return true;
   }
 
   synchronized boolean allSettled() {
-    return settled.size() == copies;
+    return settledCount == copies;
+  }
+
+  /** Whether the copy at {@code destinationId} has settled in this flight. */
+  private synchronized boolean settled(String destinationId) {
+    for (int i = 0; i < settled.length; i++) {
+      if (settled[i] != null && slots.get(i).id().equals(destinationId)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The log's view, with copies still being written shown as in progress. */
   PushReceipt receipt(TransactionRecord record) {
     List<CopyRecord> out = new ArrayList<>();
     for (CopyRecord c : record.copies()) {
-      out.add(settled.containsKey(c.destinationId()) || c.status().isSettled() ? c
+      out.add(c.status().isSettled() || settled(c.destinationId()) ? c
           : new CopyRecord(c.destinationId(), c.required(), CopyStatus.IN_PROGRESS, c.md5(), c.error(), c.mismatch(),
               c.updatedAt()));
     }
@@ -116,10 +142,14 @@ final class Flight {
   synchronized TransactionRecord settledRecord() {
     TransactionRecord record = TransactionRecord.started(started);
     Instant now = Instant.now();
-    for (Map.Entry<String, CopyStatus> e : settled.entrySet()) {
-      boolean verified = e.getValue() == CopyStatus.VERIFIED;
-      record = io.dualpush.log.TransactionFold.apply(record, new LogEntry.CopyUpdated(started.transactionId(), now, e.getKey(), e.getValue(),
-          verified ? started.md5() : "", verified ? "" : "failed", false));
+    for (int i = 0; i < settled.length; i++) {
+      CopyStatus status = settled[i];
+      if (status == null) {
+        continue;
+      }
+      boolean verified = status == CopyStatus.VERIFIED;
+      record = io.dualpush.log.TransactionFold.apply(record, new LogEntry.CopyUpdated(started.transactionId(), now,
+          slots.get(i).id(), status, verified ? started.md5() : "", verified ? "" : "failed", false));
     }
     return record;
   }

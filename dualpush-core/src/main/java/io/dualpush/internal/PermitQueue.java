@@ -19,6 +19,12 @@ import java.util.concurrent.TimeUnit;
  * {@code supplyAsync}). Thread-safe.
  */
 final class PermitQueue {
+  /**
+   * What {@link #acquire()} returns when a place was free: one completed future shared by every
+   * such call instead of a new one per push. Callers only chain on it; nothing completes it again.
+   */
+  static final CompletableFuture<Void> TAKEN = CompletableFuture.completedFuture(null);
+
   private final int permits;
   private final int maxQueued;
   // Guarded by this.
@@ -45,7 +51,7 @@ final class PermitQueue {
       }
       if (available > 0) {
         available--;
-        return CompletableFuture.completedFuture(null);
+        return TAKEN;
       }
       if (waiters.size() >= maxQueued) {
         return CompletableFuture.failedFuture(new PushQueueFullException(permits, maxQueued));
@@ -80,6 +86,11 @@ final class PermitQueue {
       // Its waiter was failed by close() meanwhile: the place goes to the next one.
       release();
     }
+  }
+
+  /** Places free now: none while pushes wait for one. */
+  synchronized int available() {
+    return closed ? 0 : available;
   }
 
   /** Places taken now, for stats. */

@@ -25,7 +25,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * (place in flight, dedupe, hash, durable start), {@link Router} (copies in parallel),
  * {@link Verifier} (G4), {@link Acknowledger} (the ack policy's verdict) — then hands what did not
  * verify to the {@link RepairScheduler} ({@link Repairer} runs the rounds, from the
- * {@link PayloadRetention} or a verified copy). {@link Backlog} keeps the stats;
- * {@link EngineExecutors} the threads and the futures handed out. Follow {@link #push} to read one
+ * {@link PayloadRetention} or a verified copy). Stats come from the log's
+ * {@link TransactionLog#openSummary()} and the {@link DeadLetters};
+ * {@link EngineExecutors} keeps the threads and the futures handed out. Follow {@link #push} to read one
  * push. No method blocks its caller except {@link #close()}.
  */
 public final class PushEngine implements AutoCloseable {
@@ -45,6 +45,8 @@ public final class PushEngine implements AutoCloseable {
   private static final Duration THREADS_GRACE = Duration.ofSeconds(5);
   /** Rounds a repair of everything runs at once, so that it never floods the queue of places in flight. */
   private static final int REPAIR_ALL_WINDOW = 16;
+  /** Open transactions a repair of everything reads from the log at a time. */
+  private static final int REPAIR_ALL_PAGE = 1024;
 
   private final EngineConfig config;
   private final TransactionLog log;
@@ -53,7 +55,7 @@ public final class PushEngine implements AutoCloseable {
   private final Map<String, Slot> byId = new LinkedHashMap<>();
   private final int requiredCopies;
   private final PermitQueue places;
-  private final Backlog backlog = new Backlog();
+  private final DeadLetters deadLetters = new DeadLetters();
   private final PayloadRetention retention;
   private final Admission admission;
   private final Router router;
@@ -97,27 +99,24 @@ public final class PushEngine implements AutoCloseable {
     this.router = new Router(slots, verifier);
     this.acknowledger = new Acknowledger(config, events);
     Repairer repairer = new Repairer(log, config.clock(), events, byId, router, retention);
-    this.scheduler = new RepairScheduler(config, slots, places, repairer, backlog, retention, events, executors,
+    this.scheduler = new RepairScheduler(config, slots, places, repairer, deadLetters, retention, events, executors,
         live::containsKey);
   }
 
-  /** Recovery: every open transaction in the log is due for repair now; then repair runs on its schedule. */
+  /**
+   * Recovery: every open transaction in the log is due for repair now (the repair scheduler reads
+   * them a page at a time); then repair runs on its schedule.
+   */
   public void start() {
-    List<TransactionRecord> open = log.open();
-    if (!open.isEmpty()) {
-      LOG.info("Recovering {} open transaction(s) from the transaction log", open.size());
+    long open = log.openSummary().count();
+    if (open > 0) {
+      LOG.info("Recovering {} open transaction(s) from the transaction log", open);
     }
-    for (TransactionRecord r : open) {
-      backlog.opened(r.transactionId(), r.key(), r.createdAt());
+    // Once, before any push; from here on the engine keeps them itself, so stats() never lists them.
+    for (TransactionRecord r : log.deadLettered()) {
+      deadLetters.add(r.transactionId(), r.key());
     }
-    // Once, before any push: the only way the log interface lists dead-lettered transactions.
-    // From here on the engine counts them itself, so stats() never asks the log again.
-    for (TransactionRecord r : log.recent(Integer.MAX_VALUE)) {
-      if (r.state() == TransactionState.DEAD_LETTERED) {
-        backlog.deadLettered(r.transactionId(), r.key(), r.createdAt());
-      }
-    }
-    scheduler.recover(open);
+    scheduler.recover();
     scheduler.start();
   }
 
@@ -130,13 +129,16 @@ public final class PushEngine implements AutoCloseable {
    * @return completes when the ack policy is decided (see {@link Flight})
    */
   public CompletableFuture<PushReceipt> push(PushRequest request) {
-    ensureOpen("push of '" + request.key() + "'");
+    if (closed) {
+      // The operation's name is built only when it is needed, not once per push.
+      throw new ClientClosedException("push of '" + request.key() + "'");
+    }
     CompletableFuture<PushReceipt> receipt = admission.admit(request).thenCompose(a -> {
       if (a.duplicate() != null) {
         return CompletableFuture.completedFuture(a.duplicate());
       }
       LogEntry.Started started = Objects.requireNonNull(a.started());
-      backlog.opened(started.transactionId(), started.key(), started.at());
+      deadLetters.pushed(started.key());
       Flight flight = new Flight(started, slots, requiredCopies, places::release);
       live.put(started.transactionId(), flight);
       router.route(flight, Objects.requireNonNull(a.opener()), new Router.Settling() {
@@ -152,7 +154,7 @@ public final class PushEngine implements AutoCloseable {
       });
       return flight.ack;
     });
-    return executors.track(receipt, "push of '" + request.key() + "'");
+    return executors.track(receipt, new EngineExecutors.Op("push of", request.key()));
   }
 
   /** Every copy of a push settled: it leaves the flight, and what did not verify goes to repair. */
@@ -161,7 +163,6 @@ public final class PushEngine implements AutoCloseable {
     // First: the repair scheduler skips transactions still in flight.
     live.remove(id);
     if (flight.allVerified()) {
-      backlog.ended(id);
       return;
     }
     retention.retain(id, Objects.requireNonNull(admitted.opener()), admitted.retainBytes(),
@@ -195,12 +196,11 @@ public final class PushEngine implements AutoCloseable {
     CompletableFuture<PushReceipt> checked = verifier.check(record, mode).thenApply(v -> {
       TransactionRecord after = log.read(transactionId).orElse(record);
       if (after.state() == TransactionState.VERIFIED) {
-        backlog.ended(transactionId);
+        deadLetters.remove(transactionId);
         retention.forget(transactionId);
         scheduler.forget(transactionId);
       } else if (!after.state().isTerminal()) {
-        // Open, perhaps again (a verified copy found missing): it must be counted and repaired.
-        backlog.opened(transactionId, after.key(), after.createdAt());
+        // Open, perhaps again (a verified copy found missing): it must be repaired.
         scheduler.ensureScheduled(after);
       }
       return PushReceipt.of(after, false);
@@ -229,7 +229,7 @@ public final class PushEngine implements AutoCloseable {
       if (record.deadLetterReason().isPresent() || record.repairRounds() > 0) {
         log.append(new LogEntry.Retried(transactionId, config.clock().instant()));
       }
-      backlog.revived(transactionId);
+      deadLetters.remove(transactionId);
       return transactionId;
     }, "repair of " + transactionId).thenCompose(scheduler::runNow);
     return executors.track(round, "repair of " + transactionId);
@@ -237,71 +237,111 @@ public final class PushEngine implements AutoCloseable {
 
   /**
    * Retries every open or dead-lettered transaction now, a few at a time; completes when every
-   * round has finished.
+   * round has finished. The open ones are read from the log a page at a time as the rounds go, so
+   * that a large backlog is never listed at once (the receipts returned are one per transaction).
    *
    * @return completes with one receipt per transaction retried
    */
   public CompletableFuture<List<PushReceipt>> repairAll() {
     ensureOpen("repair of every open transaction");
-    List<String> ids = new ArrayList<>();
-    for (TransactionRecord r : log.open()) {
-      ids.add(r.transactionId());
-    }
-    ids.addAll(backlog.deadLetteredIds());
-    return executors.track(new RepairAll(ids).run(), "repair of every open transaction");
+    // A dependent stage: the caller's future is not the one RepairAll completes.
+    return executors.track(new RepairAll(deadLetters.ids()).run().thenApply(r -> r), "repair of every open transaction");
   }
 
-  /** Runs {@link #retryFailed} over ids, at most {@link #REPAIR_ALL_WINDOW} at once, in order. */
+  /**
+   * Runs {@link #retryFailed} over the dead letters, then over the log's open transactions page by
+   * page, at most {@link #REPAIR_ALL_WINDOW} at once, in order.
+   */
   private final class RepairAll {
-    private final List<String> ids;
-    private final PushReceipt[] receipts;
-    private final AtomicInteger next = new AtomicInteger();
-    private final AtomicInteger left;
+    // Guarded by this: the ids read and not started yet, where the next page starts, the receipts so far.
+    private final java.util.ArrayDeque<String> ids;
+    private long position;
+    private boolean exhausted;
+    private final List<PushReceipt> receipts = new ArrayList<>();
+    private int running;
+    private boolean completed;
+    private @Nullable Throwable failure;
     private final CompletableFuture<List<PushReceipt>> done = new CompletableFuture<>();
-    private volatile @Nullable Throwable failure;
 
-    RepairAll(List<String> ids) {
-      this.ids = ids;
-      this.receipts = new PushReceipt[ids.size()];
-      this.left = new AtomicInteger(ids.size());
+    RepairAll(List<String> deadLettered) {
+      this.ids = new java.util.ArrayDeque<>(deadLettered);
     }
 
     CompletableFuture<List<PushReceipt>> run() {
-      if (ids.isEmpty()) {
-        done.complete(List.of());
-      }
-      for (int w = 0; w < Math.min(REPAIR_ALL_WINDOW, ids.size()); w++) {
+      for (int w = 0; w < REPAIR_ALL_WINDOW; w++) {
         pump();
       }
       return done;
     }
 
-    private void pump() {
-      int i = next.getAndIncrement();
-      if (i >= ids.size()) {
+    /** The next id and its index among the receipts, or null when none is left; reads a page when needed. */
+    private synchronized java.util.Map.@Nullable Entry<Integer, String> next() {
+      if (ids.isEmpty() && !exhausted) {
+        io.dualpush.spi.OpenPage page = log.openPage(position, REPAIR_ALL_PAGE);
+        for (TransactionRecord r : page.transactions()) {
+          ids.add(r.transactionId());
+        }
+        position = page.next();
+        exhausted = page.last();
+      }
+      String id = ids.poll();
+      if (id == null) {
+        return null;
+      }
+      receipts.add(null);
+      running++;
+      return java.util.Map.entry(receipts.size() - 1, id);
+    }
+
+    /** Completes {@code done} once nothing is running and nothing is left; called with the lock held. */
+    private void completeIfDone() {
+      if (completed || running > 0 || !ids.isEmpty() || !exhausted) {
         return;
       }
+      completed = true;
+      if (failure != null) {
+        done.completeExceptionally(failure);
+      } else {
+        done.complete(List.copyOf(receipts));
+      }
+    }
+
+    private void pump() {
+      java.util.Map.Entry<Integer, String> next;
+      try {
+        next = next();
+      } catch (RuntimeException e) {
+        synchronized (this) {
+          failure = failure == null ? e : failure;
+          exhausted = true;
+          ids.clear();
+          completeIfDone();
+        }
+        return;
+      }
+      if (next == null) {
+        synchronized (this) {
+          completeIfDone();
+        }
+        return;
+      }
+      int i = next.getKey();
       CompletableFuture<PushReceipt> one;
       try {
-        one = retryFailed(ids.get(i));
+        one = retryFailed(next.getValue());
       } catch (RuntimeException e) {
         one = CompletableFuture.failedFuture(e);
       }
       // Async: rounds that complete at once (already verified) must not recurse the stack deep.
       one.whenCompleteAsync((r, e) -> {
-        if (e != null && failure == null) {
-          failure = e;
-        }
-        receipts[i] = r;
-        if (left.decrementAndGet() == 0) {
-          if (failure != null) {
-            done.completeExceptionally(failure);
-          } else {
-            done.complete(List.of(receipts));
+        synchronized (this) {
+          if (e != null && failure == null) {
+            failure = e;
           }
-        } else {
-          pump();
+          receipts.set(i, r);
+          running--;
         }
+        pump();
       }, executors.work);
     }
   }
@@ -334,13 +374,16 @@ public final class PushEngine implements AutoCloseable {
   }
 
   /**
-   * The engine's own counts: nothing is asked of the log.
+   * The backlog and its lag from the log's {@link TransactionLog#openSummary()} (a count, never a
+   * listing), the dead letters and places in flight from the engine's own counts.
    *
    * @return backlog, lag, dead letters and places in flight
    */
   public DualPushStats stats() {
-    return new DualPushStats(backlog.open(), backlog.oldestOpenAge(config.clock().instant()),
-        backlog.deadLetteredCount(), places.inUse());
+    io.dualpush.spi.OpenSummary open = log.openSummary();
+    Duration lag = open.oldestStart().map(t -> Duration.between(t, config.clock().instant())).orElse(Duration.ZERO);
+    return new DualPushStats((int) Math.min(Integer.MAX_VALUE, open.count()), lag.isNegative() ? Duration.ZERO : lag,
+        deadLetters.count(), places.inUse());
   }
 
   /**

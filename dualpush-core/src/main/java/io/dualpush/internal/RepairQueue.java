@@ -22,8 +22,11 @@ import java.util.function.LongPredicate;
  * takes calls again. Each transaction is either scheduled, parked, or absent; scheduling it again
  * replaces what was there.
  *
- * <p>Bounded: at most {@code capacity} transactions are held; past that they stay only in the
- * log, which the scheduler reads them back from once there is room (see {@link #overflowed()}).
+ * <p>Bounded: at most {@code capacity} transactions are held, and at most half of them parked;
+ * past that {@link #schedule} and {@link #park} turn a transaction away and it stays only in the
+ * log, which the scheduler reads it back from in a later pass over the log's open transactions.
+ * Parking is capped so that a destination down for long cannot fill the queue and keep the
+ * repairs of the others out.
  *
  * <p>Entries order by due time, then fewest rounds first (a half-open breaker's one trial is then
  * charged to the transaction with the most rounds left), then arrival. Thread-safe.
@@ -36,8 +39,7 @@ final class RepairQueue {
       .thenComparingLong(Due::seq);
 
   private final int capacity;
-  /** Set when a transaction was turned away for want of room: the log holds some the queue does not. */
-  private boolean overflowed;
+  private final int parkCapacity;
   private final PriorityQueue<Due> heap = new PriorityQueue<>(ORDER);
   private final Map<String, Due> current = new HashMap<>();
   /** Parked ids by destination index; an id parked on several destinations is in each set. */
@@ -47,20 +49,19 @@ final class RepairQueue {
   private record Parked(int rounds, long targets) {}
   private long seq;
 
-  /** A queue of at most {@code capacity} transactions, scheduled and parked together. */
+  /** A queue of at most {@code capacity} transactions, scheduled and parked together, half of them parked at most. */
   RepairQueue(int capacity) {
     this.capacity = capacity;
+    this.parkCapacity = Math.max(1, capacity / 2);
   }
 
   /**
    * Schedules {@code id}'s next round at {@code at}, replacing any earlier schedule or parking.
-   * Returns false, and remembers it ({@link #overflowed()}), when the queue is full and does not
-   * hold {@code id}: the transaction stays open in the log, and is scheduled again from there once
-   * the queue has room.
+   * Returns false when the queue is full and does not hold {@code id}: the transaction stays open
+   * in the log, and the caller must see that a pass over the log reaches it again.
    */
   synchronized boolean schedule(String id, Instant at, int rounds, long targets) {
     if (!current.containsKey(id) && !parkedTargets.containsKey(id) && size() >= capacity) {
-      overflowed = true;
       return false;
     }
     unpark(id);
@@ -71,22 +72,23 @@ final class RepairQueue {
     return true;
   }
 
-  /** Whether a transaction was turned away since {@link #clearOverflow()}. */
-  synchronized boolean overflowed() {
-    return overflowed;
-  }
-
-  synchronized void clearOverflow() {
-    overflowed = false;
-  }
-
   /** Room left before transactions are turned away. */
   synchronized int room() {
     return capacity - size();
   }
 
-  /** Parks {@code id} on the destinations in {@code targets} until one of them takes calls again. */
-  synchronized void park(String id, int rounds, long targets) {
+  /**
+   * Parks {@code id} on the destinations in {@code targets} until one of them takes calls again.
+   * Returns false, holding nothing for {@code id}, when as many transactions as half the capacity
+   * are parked already (or the queue is full): the caller must see that a pass over the log
+   * reaches it again once one of those destinations is back.
+   */
+  synchronized boolean park(String id, int rounds, long targets) {
+    boolean held = current.containsKey(id) || parkedTargets.containsKey(id);
+    if (!parkedTargets.containsKey(id) && (parkedTargets.size() >= parkCapacity || (!held && size() >= capacity))) {
+      current.remove(id);
+      return false;
+    }
     current.remove(id);
     unpark(id);
     parkedTargets.put(id, new Parked(rounds, targets));
@@ -95,6 +97,7 @@ final class RepairQueue {
         parked.computeIfAbsent(i, k -> new LinkedHashSet<>()).add(id);
       }
     }
+    return true;
   }
 
   /** Forgets {@code id} (it ended, or a round for it started elsewhere). */
@@ -124,6 +127,12 @@ final class RepairQueue {
     return out;
   }
 
+  /** Whether an entry is due at {@code now} (or a superseded one is left at the head: a hint, never a miss). */
+  synchronized boolean hasDue(Instant now) {
+    Due head = heap.peek();
+    return head != null && !head.at().isAfter(now);
+  }
+
   /** Makes every id parked on destination {@code index} due at {@code now}; returns how many. */
   synchronized int release(int index, Instant now) {
     Set<String> ids = parked.remove(index);
@@ -137,6 +146,37 @@ final class RepairQueue {
       }
     }
     return ids.size();
+  }
+
+  /**
+   * Makes one id parked on destination {@code index} due at {@code now}, the one with the fewest
+   * rounds (a half-open breaker lets one trial call through: the others stay parked for its
+   * outcome, and a failed trial is charged to the transaction with the most rounds left). Walks the
+   * ids parked there, at most half the capacity, once per half-open period. Returns whether one was.
+   */
+  synchronized boolean releaseOne(int index, Instant now) {
+    Set<String> ids = parked.get(index);
+    if (ids == null) {
+      return false;
+    }
+    String best = null;
+    int fewest = Integer.MAX_VALUE;
+    for (String id : ids) {
+      Parked p = parkedTargets.get(id);
+      if (p != null && p.rounds() < fewest) {
+        best = id;
+        fewest = p.rounds();
+        if (fewest == 0) {
+          break;
+        }
+      }
+    }
+    if (best == null) {
+      return false;
+    }
+    Parked p = parkedTargets.get(best);
+    schedule(best, now, p.rounds(), p.targets());
+    return true;
   }
 
   /**
@@ -167,6 +207,11 @@ final class RepairQueue {
 
   synchronized boolean contains(String id) {
     return current.containsKey(id) || parkedTargets.containsKey(id);
+  }
+
+  /** Transactions parked. */
+  synchronized int parkedCount() {
+    return parkedTargets.size();
   }
 
   /** Transactions scheduled or parked. */

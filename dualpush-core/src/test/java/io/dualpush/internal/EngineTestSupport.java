@@ -64,22 +64,43 @@ final class EngineTestSupport {
     }
   }
 
-  /** A log of records put in by hand; counts every call that reads or lists it. */
+  /**
+   * A log of records put in by hand; counts every call that reads or lists it. With
+   * {@link #folding} set, appends are folded into the records as a real log would (a repair that
+   * verifies a copy ends its transaction). {@link #openPage} pages by the order records were put
+   * in, so that a transaction ending during a pass never makes the pass skip another.
+   */
   static final class CountingLog implements TransactionLog {
     final Map<String, TransactionRecord> records = new ConcurrentHashMap<>();
+    private final Map<String, Long> order = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong puts = new java.util.concurrent.atomic.AtomicLong(1);
     final AtomicInteger reads = new AtomicInteger();
     final AtomicInteger listings = new AtomicInteger();
+    final AtomicInteger pages = new AtomicInteger();
+    /** The most transactions one page returned. */
+    final AtomicInteger largestPage = new AtomicInteger();
     final AtomicInteger appends = new AtomicInteger();
     final List<LogEntry> entries = new java.util.concurrent.CopyOnWriteArrayList<>();
+    volatile boolean folding;
 
     void put(TransactionRecord r) {
+      order.computeIfAbsent(r.transactionId(), k -> puts.getAndIncrement());
       records.put(r.transactionId(), r);
+    }
+
+    /** Open transactions now, without counting a listing. */
+    long openCount() {
+      return records.values().stream().filter(r -> !r.state().isTerminal()
+          && r.state() != io.dualpush.TransactionState.DEAD_LETTERED).count();
     }
 
     @Override
     public void append(LogEntry entry) {
       appends.incrementAndGet();
       entries.add(entry);
+      if (folding) {
+        records.computeIfPresent(entry.transactionId(), (k, r) -> io.dualpush.log.TransactionFold.apply(r, entry));
+      }
     }
 
     @Override
@@ -98,6 +119,30 @@ final class EngineTestSupport {
     public List<TransactionRecord> open() {
       listings.incrementAndGet();
       return List.copyOf(records.values());
+    }
+
+    @Override
+    public io.dualpush.spi.OpenPage openPage(long position, int limit) {
+      pages.incrementAndGet();
+      List<TransactionRecord> out = new java.util.ArrayList<>();
+      List<Map.Entry<String, Long>> byOrder = order.entrySet().stream().filter(e -> e.getValue() >= position)
+          .sorted(Map.Entry.comparingByValue()).toList();
+      long next = position;
+      boolean last = true;
+      for (Map.Entry<String, Long> e : byOrder) {
+        TransactionRecord r = records.get(e.getKey());
+        if (r == null || r.state().isTerminal() || r.state() == io.dualpush.TransactionState.DEAD_LETTERED) {
+          continue;
+        }
+        if (out.size() == limit) {
+          last = false;
+          break;
+        }
+        out.add(r);
+        next = e.getValue() + 1;
+      }
+      largestPage.accumulateAndGet(out.size(), Math::max);
+      return new io.dualpush.spi.OpenPage(out, next, last);
     }
 
     @Override

@@ -106,14 +106,42 @@ class RepairQueueTest {
   void bounded() {
     RepairQueue small = new RepairQueue(2);
     assertThat(small.schedule("a", T0, 0, 1)).isTrue();
-    small.park("b", 0, 1);
+    assertThat(small.park("b", 0, 1)).isTrue();
 
     assertThat(small.schedule("c", T0, 0, 1)).isFalse();
-    assertThat(small.overflowed()).isTrue();
     assertThat(small.schedule("a", T0.plusSeconds(1), 1, 1)).isTrue();
     assertThat(small.size()).isEqualTo(2);
     assertThat(small.pollDue(T0.plusSeconds(1), 10)).extracting(RepairQueue.Due::id).containsExactly("a");
     assertThat(small.room()).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("parks at most half its capacity, so that a destination down for long leaves room for the others")
+  void parkingIsCapped() {
+    RepairQueue small = new RepairQueue(4);
+    assertThat(small.park("a", 0, 1)).isTrue();
+    assertThat(small.park("b", 0, 1)).isTrue();
+    small.schedule("c", T0, 0, 0b10);
+
+    assertThat(small.park("c", 0, 0b10)).as("turned away, and no longer scheduled either").isFalse();
+    assertThat(small.contains("c")).isFalse();
+    assertThat(small.park("a", 1, 1)).as("one parked already may be parked again").isTrue();
+    assertThat(small.schedule("d", T0, 0, 0b10)).isTrue();
+    assertThat(small.room()).isEqualTo(1);
+  }
+
+  @Test
+  @DisplayName("releaseOne makes only the least tried of a destination's parked ids due")
+  void releaseOne() {
+    queue.park("tried", 3, 1);
+    queue.park("fresh", 0, 1);
+    queue.park("once", 1, 1);
+
+    assertThat(queue.releaseOne(0, T0)).isTrue();
+
+    assertThat(queue.pollDue(T0, 10)).extracting(RepairQueue.Due::id).containsExactly("fresh");
+    assertThat(queue.parkedCount()).isEqualTo(2);
+    assertThat(queue.releaseOne(1, T0)).isFalse();
   }
 
   @Test

@@ -229,6 +229,27 @@ class EngineDefectsTest {
       assertThat(client.stats().openTransactions()).isEqualTo(20);
       assertThat(client.stats().oldestOpenAge()).isGreaterThanOrEqualTo(Fixture.REPAIR_DELAY.multipliedBy(2));
     }
+
+    @Test
+    @DisplayName("repairAll retries every open and dead-lettered transaction, reading the open ones a page at a time")
+    void repairAllPages() {
+      FaultInjectingDestination flaky = FaultInjectingDestination.wrap(secondaryStore);
+      DualPushClient client = start(builderClosingFast(primaryStore, flaky)
+          .repair(RepairOptions.builder().enabled(false).build()));
+      flaky.partition();
+      // More than one page of the log's open transactions.
+      for (int i = 0; i < 1100; i++) {
+        pushFailing(client, "gold/p" + i + ".csv");
+      }
+      flaky.heal();
+      int listings = log.listings();
+
+      List<PushReceipt> receipts = client.repairAll();
+
+      assertThat(receipts).hasSize(1100).allSatisfy(r -> assertThat(r.state()).isEqualTo(TransactionState.VERIFIED));
+      assertThat(client.stats().openTransactions()).isZero();
+      assertThat(log.listings()).isEqualTo(listings);
+    }
   }
 
   @Nested
@@ -280,7 +301,10 @@ class EngineDefectsTest {
     throw new AssertionError("the push of " + key + " was expected to fail");
   }
 
-  /** Counts the calls that list the log's transactions ({@code open()}, {@code recent()}). */
+  /**
+   * Counts the calls that list the log's transactions ({@code open()}, {@code recent()}); the
+   * bounded calls ({@code openPage}, {@code openSummary}, {@code deadLettered}) go to the delegate.
+   */
   static final class CountingLog implements TransactionLog {
     private final TransactionLog delegate;
     private final AtomicInteger listings = new AtomicInteger();
@@ -318,6 +342,22 @@ class EngineDefectsTest {
     public List<TransactionRecord> recent(int limit) {
       listings.incrementAndGet();
       return delegate.recent(limit);
+    }
+
+    @Override
+    public io.dualpush.spi.OpenPage openPage(long position, int limit) {
+      // A page is bounded by its limit in a log that pages: not a listing of everything.
+      return delegate.openPage(position, limit);
+    }
+
+    @Override
+    public io.dualpush.spi.OpenSummary openSummary() {
+      return delegate.openSummary();
+    }
+
+    @Override
+    public List<TransactionRecord> deadLettered() {
+      return delegate.deadLettered();
     }
 
     @Override
