@@ -18,7 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,15 +39,44 @@ import reactor.core.publisher.Mono;
  *   <li>plain SDK: per object, {@code upload} to A, then {@code upload} to B, one after the other
  *       (what a job does without dualpush), no log and no verification.</li>
  * </ul>
- * Each size runs {@code rounds} times, alternating which side goes first, after a warm-up of both.
+ * Each size runs {@code rounds} times per side, alternating which side goes first, after a warm-up
+ * of both. Every round is kept on its own, so a side's CPU per object is reported as the median of
+ * its rounds with their spread, and the ratio as the median of the ratios of rounds run back to
+ * back: one noisy round (another process on the machine, a collection) moves neither.
+ *
+ * <p>Client CPU is this JVM's own ({@code getProcessCpuTime}: every thread, JIT and GC included);
+ * the two Azurites are separate processes, counted apart. The dualpush client stays open through
+ * the plain SDK's rounds, as a long-lived client would, so its idle threads are charged there.
  */
 final class AzureBench {
-  /** @param rttMillis delay added to every request of both sides, to stand in for a cross-region round trip */
-  record Config(int smallObjects, int largeObjects, int threads, int rounds, int warmup, int rttMillis, Path dir) {}
+  /**
+   * @param rttMillis delay added to every request of both sides, to stand in for a cross-region round trip
+   * @param sizes object sizes to run, in order
+   * @param sides which sides to run: both, or one alone (to profile it without the other)
+   */
+  record Config(int smallObjects, int largeObjects, int threads, int rounds, int warmup, int rttMillis, Path dir,
+      List<Integer> sizes, Set<String> sides) {
+    Config(int smallObjects, int largeObjects, int threads, int rounds, int warmup, int rttMillis, Path dir) {
+      this(smallObjects, largeObjects, threads, rounds, warmup, rttMillis, dir, List.of(4 * 1024, 1024 * 1024),
+          Set.of(DUALPUSH, SDK));
+    }
+  }
 
-  /** One side at one size, all rounds together. */
+  static final String DUALPUSH = "dualpush";
+  static final String SDK = "plain SDK";
+
+  /** What one side spent in one round. */
+  record Round(String side, int size, int round, long objects, long wallNanos, long clientCpuNanos,
+      long azuriteCpuNanos, long requests, long threadsStarted) {
+    /** CPU time of this JVM per object in this round, in microseconds. */
+    double clientCpuMicrosPerObject() {
+      return clientCpuNanos / 1e3 / objects;
+    }
+  }
+
+  /** One side at one size, all rounds together, with each round's figures kept. */
   record Result(String side, int size, long objects, long nanos, long p50, long p99, long clientCpuNanos,
-      long azuriteCpuNanos, long requests) {
+      long azuriteCpuNanos, long requests, List<Round> rounds) {
     /** HTTP requests sent (retries included) per object, both regions together. */
     double requestsPerObject() {
       return requests / (double) objects;
@@ -54,9 +86,29 @@ final class AzureBench {
       return objects / (nanos / 1e9);
     }
 
-    /** CPU time of this JVM per object (both sides run in it, one at a time). */
+    /** CPU time of this JVM per object over all rounds (both sides run in it, one at a time). */
     double clientCpuMicrosPerObject() {
       return clientCpuNanos / 1e3 / objects;
+    }
+
+    /** The median of the rounds' client CPU per object. */
+    double medianClientCpuMicros() {
+      return median(rounds.stream().mapToDouble(Round::clientCpuMicrosPerObject).toArray());
+    }
+
+    /** The lowest round's client CPU per object. */
+    double minClientCpuMicros() {
+      return rounds.stream().mapToDouble(Round::clientCpuMicrosPerObject).min().orElse(Double.NaN);
+    }
+
+    /** The highest round's client CPU per object. */
+    double maxClientCpuMicros() {
+      return rounds.stream().mapToDouble(Round::clientCpuMicrosPerObject).max().orElse(Double.NaN);
+    }
+
+    /** Threads this JVM started per object: a thread per task or per response shows here. */
+    double threadsStartedPerObject() {
+      return rounds.stream().mapToLong(Round::threadsStarted).sum() / (double) objects;
     }
 
     /** CPU time of both Azurite processes per object. */
@@ -67,6 +119,30 @@ final class AzureBench {
     double mibPerSecond() {
       return objects * (double) size / (1024 * 1024) / (nanos / 1e9);
     }
+  }
+
+  /**
+   * The ratio of {@code a}'s client CPU per object to {@code b}'s, round by round (round {@code i}
+   * of each side ran back to back), as the median and the range of those ratios.
+   */
+  static double[] roundRatios(Result a, Result b) {
+    int n = Math.min(a.rounds().size(), b.rounds().size());
+    double[] ratios = new double[n];
+    for (int i = 0; i < n; i++) {
+      ratios[i] = a.rounds().get(i).clientCpuMicrosPerObject() / b.rounds().get(i).clientCpuMicrosPerObject();
+    }
+    return ratios;
+  }
+
+  /** The median: the middle value, or the mean of the two middle values; NaN for none. */
+  static double median(double[] values) {
+    if (values.length == 0) {
+      return Double.NaN;
+    }
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int mid = sorted.length / 2;
+    return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   }
 
   private final Config config;
@@ -95,35 +171,43 @@ final class AzureBench {
           ca.getBlobClient(key).upload(BinaryData.fromBytes(bytes), true);
           cb.getBlobClient(key).upload(BinaryData.fromBytes(bytes), true);
         };
-        for (int size : new int[] {4 * 1024, 1024 * 1024}) {
+        List<Map.Entry<String, Side>> sides = new ArrayList<>();
+        if (config.sides().contains(DUALPUSH)) {
+          sides.add(Map.entry(DUALPUSH, dualpush));
+        }
+        if (config.sides().contains(SDK)) {
+          sides.add(Map.entry(SDK, sdk));
+        }
+        for (int size : config.sizes()) {
           int objects = size < 64 * 1024 ? config.smallObjects() : config.largeObjects();
           int warm = Math.min(config.warmup(), objects);
-          measure(pool, dualpush, "warm-dp", warm, size, null);
-          measure(pool, sdk, "warm-sdk", warm, size, null);
-          Tally td = new Tally(a, b);
-          Tally ts = new Tally(a, b);
+          for (Map.Entry<String, Side> side : sides) {
+            measure(pool, side.getValue(), "warm-" + label(side.getKey()), warm, size, null);
+          }
+          Map<String, Tally> tallies = new java.util.LinkedHashMap<>();
+          sides.forEach(side -> tallies.put(side.getKey(), new Tally(a, b)));
           for (int round = 0; round < config.rounds(); round++) {
-            if (round % 2 == 0) {
-              round(pool, dualpush, "dp", objects, size, td);
-              round(pool, sdk, "sdk", objects, size, ts);
-            } else {
-              round(pool, sdk, "sdk", objects, size, ts);
-              round(pool, dualpush, "dp", objects, size, td);
+            for (int i = 0; i < sides.size(); i++) {
+              // The first side alternates, so neither always runs right after the other's work.
+              Map.Entry<String, Side> side = sides.get((i + round) % sides.size());
+              Round r = round(pool, side.getValue(), side.getKey(), objects, size, round, tallies.get(side.getKey()));
+              System.out.printf(java.util.Locale.ROOT, "  %d-byte objects, round %d, %-9s: %,.0f obj/s, client CPU "
+                  + "%,.0f µs/object, %.2f threads started/object%n", size, round + 1, side.getKey(),
+                  objects / (r.wallNanos() / 1e9), r.clientCpuMicrosPerObject(), r.threadsStarted() / (double) objects);
             }
           }
           long total = (long) objects * config.rounds();
-          long nd = td.wallNanos;
-          long ns = ts.wallNanos;
-          results.add(td.result("dualpush", size, total));
-          results.add(ts.result("plain SDK", size, total));
-          System.out.printf(java.util.Locale.ROOT, "  %d-byte objects done: dualpush %.0f obj/s, SDK %.0f obj/s%n", size,
-              total / (nd / 1e9), total / (ns / 1e9));
+          tallies.forEach((name, tally) -> results.add(tally.result(name, size, total)));
         }
       } finally {
         pool.shutdownNow();
       }
     }
     return results;
+  }
+
+  private static String label(String side) {
+    return side.equals(DUALPUSH) ? "dp" : "sdk";
   }
 
   /** Every HTTP request either side sends, retries included (the sides run one at a time). */
@@ -186,6 +270,7 @@ final class AzureBench {
   private static final class Tally {
     private static final com.sun.management.OperatingSystemMXBean OS =
         (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
     private final AzuriteProcess a;
     private final AzuriteProcess b;
     final LatencyHistogram latencies = new LatencyHistogram();
@@ -199,28 +284,35 @@ final class AzureBench {
       this.b = b;
     }
 
+    final List<Round> rounds = new ArrayList<>();
+
     long[] cpuNow() {
-      return new long[] {OS.getProcessCpuTime(), a.cpuTime().plus(b.cpuTime()).toNanos(), REQUESTS.get()};
+      return new long[] {OS.getProcessCpuTime(), a.cpuTime().plus(b.cpuTime()).toNanos(), REQUESTS.get(),
+          THREADS.getTotalStartedThreadCount()};
     }
 
-    void add(long wall, long[] before, long[] after) {
+    Round add(String side, int size, int round, long objects, long wall, long[] before, long[] after) {
+      Round r = new Round(side, size, round, objects, wall, after[0] - before[0], after[1] - before[1],
+          after[2] - before[2], after[3] - before[3]);
+      rounds.add(r);
       wallNanos += wall;
-      clientCpuNanos += after[0] - before[0];
-      azuriteCpuNanos += after[1] - before[1];
-      requests += after[2] - before[2];
+      clientCpuNanos += r.clientCpuNanos();
+      azuriteCpuNanos += r.azuriteCpuNanos();
+      requests += r.requests();
+      return r;
     }
 
     Result result(String side, int size, long objects) {
       return new Result(side, size, objects, wallNanos, latencies.percentile(0.50), latencies.percentile(0.99),
-          clientCpuNanos, azuriteCpuNanos, requests);
+          clientCpuNanos, azuriteCpuNanos, requests, List.copyOf(rounds));
     }
   }
 
-  private void round(ExecutorService pool, Side side, String label, int objects, int size, Tally tally)
+  private Round round(ExecutorService pool, Side side, String name, int objects, int size, int round, Tally tally)
       throws Exception {
     long[] before = tally.cpuNow();
-    long wall = measure(pool, side, label, objects, size, tally.latencies);
-    tally.add(wall, before, tally.cpuNow());
+    long wall = measure(pool, side, label(name), objects, size, tally.latencies);
+    return tally.add(name, size, round, objects, wall, before, tally.cpuNow());
   }
 
   /** Writes {@code objects} distinct objects from {@code threads} threads; returns the wall time. */
