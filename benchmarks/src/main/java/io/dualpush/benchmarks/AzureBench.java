@@ -65,9 +65,44 @@ final class AzureBench {
   static final String DUALPUSH = "dualpush";
   static final String SDK = "plain SDK";
 
-  /** What one side spent in one round. */
+  /**
+   * Thread groups for the client CPU split, by the name the thread carries (first match wins):
+   * dualpush's own threads by job, the SDK's and the JDK HTTP client's, the benchmark's callers.
+   */
+  static final List<Map.Entry<String, List<String>>> GROUPS = List.of(
+      Map.entry("callers", List.of("pool-")),
+      Map.entry("dualpush push", List.of("dualpush-push")),
+      Map.entry("dualpush io", List.of("dualpush-io")),
+      Map.entry("dualpush log", List.of("dualpush-log")),
+      Map.entry("dualpush other", List.of("dualpush-")),
+      Map.entry("SDK + HTTP", List.of("azure-sdk-global", "HttpClient-", "reactor-", "parallel-", "boundedElastic-")),
+      Map.entry("JIT + GC + VM", List.of("C1 ", "C2 ", "GC ", "G1 ", "VM ", "Service Thread", "Sweeper", "Monitor Deflation",
+          "Common-Cleaner", "Reference Handler", "Finalizer", "Signal Dispatcher", "Notification Thread")));
+
+  /** The group {@code threadName} is counted in, or "other". */
+  static String group(String threadName) {
+    for (Map.Entry<String, List<String>> g : GROUPS) {
+      for (String prefix : g.getValue()) {
+        if (threadName.startsWith(prefix)) {
+          return g.getKey();
+        }
+      }
+    }
+    return "other";
+  }
+
+  /**
+   * What one side spent in one round. {@code cpuByGroup}: CPU (user + system) of the threads alive
+   * at the round's end, by {@link #GROUPS}; threads that ended during the round (the JDK HTTP
+   * client's per-response threads on a 2-CPU machine) are in no group, but in {@code clientCpuNanos}.
+   */
   record Round(String side, int size, int round, long objects, long wallNanos, long clientCpuNanos,
-      long azuriteCpuNanos, long requests, long threadsStarted) {
+      long azuriteCpuNanos, long requests, long threadsStarted, Map<String, Long> cpuByGroup) {
+    Round(String side, int size, int round, long objects, long wallNanos, long clientCpuNanos,
+        long azuriteCpuNanos, long requests, long threadsStarted) {
+      this(side, size, round, objects, wallNanos, clientCpuNanos, azuriteCpuNanos, requests, threadsStarted, Map.of());
+    }
+
     /** CPU time of this JVM per object in this round, in microseconds. */
     double clientCpuMicrosPerObject() {
       return clientCpuNanos / 1e3 / objects;
@@ -104,6 +139,25 @@ final class AzureBench {
     /** The highest round's client CPU per object. */
     double maxClientCpuMicros() {
       return rounds.stream().mapToDouble(Round::clientCpuMicrosPerObject).max().orElse(Double.NaN);
+    }
+
+    /**
+     * CPU per object by thread group over all rounds, in microseconds, in {@link #GROUPS} order, then
+     * "other", then "ended during a round" (the total minus the groups).
+     */
+    Map<String, Double> cpuMicrosByGroup() {
+      Map<String, Double> out = new java.util.LinkedHashMap<>();
+      GROUPS.forEach(g -> out.put(g.getKey(), 0.0));
+      out.put("other", 0.0);
+      double seen = 0;
+      for (Round r : rounds) {
+        for (Map.Entry<String, Long> e : r.cpuByGroup().entrySet()) {
+          out.merge(e.getKey(), e.getValue() / 1e3 / objects, Double::sum);
+          seen += e.getValue() / 1e3 / objects;
+        }
+      }
+      out.put("ended during a round", clientCpuMicrosPerObject() - seen);
+      return out;
     }
 
     /** Threads this JVM started per object: a thread per task or per response shows here. */
@@ -267,7 +321,7 @@ final class AzureBench {
   }
 
   /** What one side spent over its rounds: wall time, latencies, and CPU in this JVM and in both Azurites. */
-  private static final class Tally {
+  static final class Tally {
     private static final com.sun.management.OperatingSystemMXBean OS =
         (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
@@ -286,14 +340,40 @@ final class AzureBench {
 
     final List<Round> rounds = new ArrayList<>();
 
+    /** CPU time so far of every live thread, by thread id, with its name. */
+    static Map<Long, Map.Entry<String, Long>> threadCpu() {
+      Map<Long, Map.Entry<String, Long>> out = new java.util.HashMap<>();
+      for (java.lang.management.ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+        if (t != null) {
+          long cpu = THREADS.getThreadCpuTime(t.getThreadId());
+          if (cpu >= 0) {
+            out.put(t.getThreadId(), Map.entry(t.getThreadName(), cpu));
+          }
+        }
+      }
+      return out;
+    }
+
+    /** CPU each group's threads used between two {@link #threadCpu()} readings (threads alive at the second). */
+    static Map<String, Long> byGroup(Map<Long, Map.Entry<String, Long>> before, Map<Long, Map.Entry<String, Long>> after) {
+      Map<String, Long> out = new java.util.HashMap<>();
+      after.forEach((id, now) -> {
+        Map.Entry<String, Long> then = before.get(id);
+        long used = now.getValue() - (then == null ? 0 : then.getValue());
+        out.merge(group(now.getKey()), used, Long::sum);
+      });
+      return out;
+    }
+
     long[] cpuNow() {
       return new long[] {OS.getProcessCpuTime(), a.cpuTime().plus(b.cpuTime()).toNanos(), REQUESTS.get(),
           THREADS.getTotalStartedThreadCount()};
     }
 
-    Round add(String side, int size, int round, long objects, long wall, long[] before, long[] after) {
+    Round add(String side, int size, int round, long objects, long wall, long[] before, long[] after,
+        Map<String, Long> cpuByGroup) {
       Round r = new Round(side, size, round, objects, wall, after[0] - before[0], after[1] - before[1],
-          after[2] - before[2], after[3] - before[3]);
+          after[2] - before[2], after[3] - before[3], cpuByGroup);
       rounds.add(r);
       wallNanos += wall;
       clientCpuNanos += r.clientCpuNanos();
@@ -310,9 +390,11 @@ final class AzureBench {
 
   private Round round(ExecutorService pool, Side side, String name, int objects, int size, int round, Tally tally)
       throws Exception {
+    Map<Long, Map.Entry<String, Long>> threadsBefore = Tally.threadCpu();
     long[] before = tally.cpuNow();
     long wall = measure(pool, side, label(name), objects, size, tally.latencies);
-    return tally.add(name, size, round, objects, wall, before, tally.cpuNow());
+    long[] after = tally.cpuNow();
+    return tally.add(name, size, round, objects, wall, before, after, Tally.byGroup(threadsBefore, Tally.threadCpu()));
   }
 
   /** Writes {@code objects} distinct objects from {@code threads} threads; returns the wall time. */

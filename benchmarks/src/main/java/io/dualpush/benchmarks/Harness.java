@@ -508,6 +508,26 @@ public final class Harness {
           r.maxClientCpuMicros(), r.threadsStartedPerObject(), r.azuriteCpuMicrosPerObject());
     }
     System.out.println();
+    System.out.println("Client CPU per object by thread group (µs; each group's threads alive at a round's end, getThreadCpuTime: "
+        + "user + system; \"ended during a round\": the process total minus the groups):");
+    System.out.println();
+    StringBuilder head = new StringBuilder("| size | side |");
+    StringBuilder rule = new StringBuilder("|---|---|");
+    if (!results.isEmpty()) {
+      for (String g : results.get(0).cpuMicrosByGroup().keySet()) {
+        head.append(' ').append(g).append(" |");
+        rule.append("---:|");
+      }
+    }
+    System.out.println(head);
+    System.out.println(rule);
+    for (AzureBench.Result r : results) {
+      StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "| %s | %s |",
+          r.size() >= 1024 * 1024 ? "1 MiB" : "4 KiB", r.side()));
+      r.cpuMicrosByGroup().values().forEach(v -> row.append(String.format(Locale.ROOT, " %,.0f |", v)));
+      System.out.println(row);
+    }
+    System.out.println();
     for (int size : sizes) {
       AzureBench.Result d = results.stream().filter(r -> r.size() == size && r.side().equals(AzureBench.DUALPUSH))
           .findFirst().orElse(null);

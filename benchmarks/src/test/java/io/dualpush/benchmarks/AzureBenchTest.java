@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -53,6 +54,44 @@ class AzureBenchTest {
       assertThat(r.maxClientCpuMicros()).isEqualTo(9000);
       // the mean over all rounds, as the harness reported before, is pulled up by the slow round
       assertThat(r.clientCpuMicrosPerObject()).isCloseTo(5066.7, within(0.1));
+    }
+  }
+
+  @Nested
+  @DisplayName("CPU by thread group")
+  class ByGroup {
+    @Test
+    @DisplayName("names a thread's group by its name's prefix, first match first, else other")
+    void groups() {
+      assertThat(AzureBench.group("dualpush-io-a-3")).isEqualTo("dualpush io");
+      assertThat(AzureBench.group("dualpush-log-writer /tmp/x")).isEqualTo("dualpush log");
+      assertThat(AzureBench.group("dualpush-timer-1")).isEqualTo("dualpush other");
+      assertThat(AzureBench.group("pool-3-thread-1")).isEqualTo("callers");
+      assertThat(AzureBench.group("azure-sdk-global-thread-4")).isEqualTo("SDK + HTTP");
+      assertThat(AzureBench.group("Thread-812")).isEqualTo("other");
+    }
+
+    @Test
+    @DisplayName("counts a thread that was not alive at the round's start from zero, and a thread that ended in none")
+    void deltas() {
+      Map<Long, Map.Entry<String, Long>> before = Map.of(1L, Map.entry("dualpush-io-a-1", 1_000L),
+          2L, Map.entry("Thread-7", 500L));
+      Map<Long, Map.Entry<String, Long>> after = Map.of(1L, Map.entry("dualpush-io-a-1", 4_000L),
+          3L, Map.entry("dualpush-io-b-1", 2_000L));
+      assertThat(AzureBench.Tally.byGroup(before, after)).containsExactlyInAnyOrderEntriesOf(Map.of("dualpush io", 5_000L));
+    }
+
+    @Test
+    @DisplayName("puts what no group saw (threads that ended during a round) in its own column, so the columns add up")
+    void unseen() {
+      AzureBench.Round r = new AzureBench.Round("dualpush", 4096, 0, 100, 1, 300_000, 0, 0, 0,
+          Map.of("dualpush io", 100_000L, "callers", 50_000L));
+      AzureBench.Result result = new AzureBench.Result("dualpush", 4096, 100, 1, 0, 0, 300_000, 0, 0, List.of(r));
+      Map<String, Double> groups = result.cpuMicrosByGroup();
+      assertThat(groups.get("dualpush io")).isEqualTo(1.0);
+      assertThat(groups.get("callers")).isEqualTo(0.5);
+      assertThat(groups.get("ended during a round")).isCloseTo(1.5, within(1e-9));
+      assertThat(groups.values().stream().mapToDouble(Double::doubleValue).sum()).isCloseTo(3.0, within(1e-9));
     }
   }
 
