@@ -13,6 +13,7 @@ import io.dualpush.DualPushClientBuilder;
 import io.dualpush.PushContent;
 import io.dualpush.PushRequest;
 import io.dualpush.azure.AzureBlobDestination;
+import io.dualpush.local.FileTransactionLog;
 import io.dualpush.testkit.AzuriteProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,9 +76,10 @@ final class AzureBench {
       Map.entry("dualpush io", List.of("dualpush-io")),
       Map.entry("dualpush log", List.of("dualpush-log")),
       Map.entry("dualpush other", List.of("dualpush-")),
-      Map.entry("SDK + HTTP", List.of("azure-sdk-global", "HttpClient-", "reactor-", "parallel-", "boundedElastic-")),
-      Map.entry("JIT + GC + VM", List.of("C1 ", "C2 ", "GC ", "G1 ", "VM ", "Service Thread", "Sweeper", "Monitor Deflation",
-          "Common-Cleaner", "Reference Handler", "Finalizer", "Signal Dispatcher", "Notification Thread")));
+      Map.entry("SDK + HTTP", List.of("azure-sdk-global", "HttpClient-", "reactor-", "parallel-", "boundedElastic-")));
+
+  /** The column of what no live Java thread accounts for: the JIT and GC threads (not visible to ThreadMXBean), threads that ended. */
+  static final String UNSEEN = "JIT, GC, ended threads";
 
   /** The group {@code threadName} is counted in, or "other". */
   static String group(String threadName) {
@@ -92,15 +94,16 @@ final class AzureBench {
   }
 
   /**
-   * What one side spent in one round. {@code cpuByGroup}: CPU (user + system) of the threads alive
-   * at the round's end, by {@link #GROUPS}; threads that ended during the round (the JDK HTTP
+   * What one side spent in one round. {@code logSyncs}: fsyncs of dualpush's transaction log.
+   * {@code cpuByGroup}: CPU (user + system) of the Java threads alive at the round's end, by
+   * {@link #GROUPS}; the JIT and GC threads and threads that ended during the round (the JDK HTTP
    * client's per-response threads on a 2-CPU machine) are in no group, but in {@code clientCpuNanos}.
    */
   record Round(String side, int size, int round, long objects, long wallNanos, long clientCpuNanos,
-      long azuriteCpuNanos, long requests, long threadsStarted, Map<String, Long> cpuByGroup) {
+      long azuriteCpuNanos, long requests, long threadsStarted, long logSyncs, Map<String, Long> cpuByGroup) {
     Round(String side, int size, int round, long objects, long wallNanos, long clientCpuNanos,
         long azuriteCpuNanos, long requests, long threadsStarted) {
-      this(side, size, round, objects, wallNanos, clientCpuNanos, azuriteCpuNanos, requests, threadsStarted, Map.of());
+      this(side, size, round, objects, wallNanos, clientCpuNanos, azuriteCpuNanos, requests, threadsStarted, 0, Map.of());
     }
 
     /** CPU time of this JVM per object in this round, in microseconds. */
@@ -143,7 +146,7 @@ final class AzureBench {
 
     /**
      * CPU per object by thread group over all rounds, in microseconds, in {@link #GROUPS} order, then
-     * "other", then "ended during a round" (the total minus the groups).
+     * "other", then {@link #UNSEEN} (the total minus the groups).
      */
     Map<String, Double> cpuMicrosByGroup() {
       Map<String, Double> out = new java.util.LinkedHashMap<>();
@@ -156,8 +159,13 @@ final class AzureBench {
           seen += e.getValue() / 1e3 / objects;
         }
       }
-      out.put("ended during a round", clientCpuMicrosPerObject() - seen);
+      out.put(UNSEEN, clientCpuMicrosPerObject() - seen);
       return out;
+    }
+
+    /** fsyncs of dualpush's transaction log per object. */
+    double logSyncsPerObject() {
+      return rounds.stream().mapToLong(Round::logSyncs).sum() / (double) objects;
     }
 
     /** Threads this JVM started per object: a thread per task or per response shows here. */
@@ -201,6 +209,8 @@ final class AzureBench {
 
   private final Config config;
   private final AtomicInteger sequence = new AtomicInteger();
+  /** fsyncs of dualpush's log so far. */
+  private static volatile java.util.function.LongSupplier logSyncs = () -> 0;
 
   AzureBench(Config config) {
     this.config = config;
@@ -215,11 +225,13 @@ final class AzureBench {
       BlobContainerClient cb = container(b);
       Path logDir = Files.createDirectories(config.dir().resolve("log-" + System.currentTimeMillis()));
       ExecutorService pool = Executors.newFixedThreadPool(config.threads());
-      try (DualPushClient client = new DualPushClientBuilder()
-          .transactionLog(logDir)
+      // The default log of transactionLog(Path), opened here to count its fsyncs.
+      try (FileTransactionLog log = FileTransactionLog.open(logDir); DualPushClient client = new DualPushClientBuilder()
+          .transactionLog(log)
           .destination("a", new AzureBlobDestination(ca))
           .destination("b", new AzureBlobDestination(cb))
           .buildClient()) {
+        logSyncs = log::syncCount;
         Side dualpush = (key, bytes) -> client.push(PushRequest.builder(key, PushContent.ofBytes(bytes)).build());
         Side sdk = (key, bytes) -> {
           ca.getBlobClient(key).upload(BinaryData.fromBytes(bytes), true);
@@ -367,13 +379,13 @@ final class AzureBench {
 
     long[] cpuNow() {
       return new long[] {OS.getProcessCpuTime(), a.cpuTime().plus(b.cpuTime()).toNanos(), REQUESTS.get(),
-          THREADS.getTotalStartedThreadCount()};
+          THREADS.getTotalStartedThreadCount(), logSyncs.getAsLong()};
     }
 
     Round add(String side, int size, int round, long objects, long wall, long[] before, long[] after,
         Map<String, Long> cpuByGroup) {
       Round r = new Round(side, size, round, objects, wall, after[0] - before[0], after[1] - before[1],
-          after[2] - before[2], after[3] - before[3], cpuByGroup);
+          after[2] - before[2], after[3] - before[3], after[4] - before[4], cpuByGroup);
       rounds.add(r);
       wallNanos += wall;
       clientCpuNanos += r.clientCpuNanos();

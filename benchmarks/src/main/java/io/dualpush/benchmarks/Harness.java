@@ -509,7 +509,7 @@ public final class Harness {
     }
     System.out.println();
     System.out.println("Client CPU per object by thread group (µs; each group's threads alive at a round's end, getThreadCpuTime: "
-        + "user + system; \"ended during a round\": the process total minus the groups):");
+        + "user + system; \"" + AzureBench.UNSEEN + "\": the process total minus the groups) and the log's fsyncs per object:");
     System.out.println();
     StringBuilder head = new StringBuilder("| size | side |");
     StringBuilder rule = new StringBuilder("|---|---|");
@@ -519,12 +519,13 @@ public final class Harness {
         rule.append("---:|");
       }
     }
-    System.out.println(head);
-    System.out.println(rule);
+    System.out.println(head + " log fsyncs/object |");
+    System.out.println(rule + "---:|");
     for (AzureBench.Result r : results) {
       StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "| %s | %s |",
           r.size() >= 1024 * 1024 ? "1 MiB" : "4 KiB", r.side()));
       r.cpuMicrosByGroup().values().forEach(v -> row.append(String.format(Locale.ROOT, " %,.0f |", v)));
+      row.append(String.format(Locale.ROOT, " %.2f |", r.logSyncsPerObject()));
       System.out.println(row);
     }
     System.out.println();
