@@ -95,15 +95,18 @@ final class AzureBench {
 
   /**
    * What one side spent in one round. {@code logSyncs}: fsyncs of dualpush's transaction log.
+   * {@code jitMillis}: time the JIT compilers spent in the round (still compiling: the warm-up was short).
    * {@code cpuByGroup}: CPU (user + system) of the Java threads alive at the round's end, by
    * {@link #GROUPS}; the JIT and GC threads and threads that ended during the round (the JDK HTTP
    * client's per-response threads on a 2-CPU machine) are in no group, but in {@code clientCpuNanos}.
    */
   record Round(String side, int size, int round, long objects, long wallNanos, long clientCpuNanos,
-      long azuriteCpuNanos, long requests, long threadsStarted, long logSyncs, Map<String, Long> cpuByGroup) {
+      long azuriteCpuNanos, long requests, long threadsStarted, long logSyncs, long jitMillis,
+      Map<String, Long> cpuByGroup) {
     Round(String side, int size, int round, long objects, long wallNanos, long clientCpuNanos,
         long azuriteCpuNanos, long requests, long threadsStarted) {
-      this(side, size, round, objects, wallNanos, clientCpuNanos, azuriteCpuNanos, requests, threadsStarted, 0, Map.of());
+      this(side, size, round, objects, wallNanos, clientCpuNanos, azuriteCpuNanos, requests, threadsStarted, 0, 0,
+          Map.of());
     }
 
     /** CPU time of this JVM per object in this round, in microseconds. */
@@ -246,9 +249,14 @@ final class AzureBench {
         }
         for (int size : config.sizes()) {
           int objects = size < 64 * 1024 ? config.smallObjects() : config.largeObjects();
-          int warm = Math.min(config.warmup(), objects);
-          for (Map.Entry<String, Side> side : sides) {
-            measure(pool, side.getValue(), "warm-" + label(side.getKey()), warm, size, null);
+          // Small objects warm up for the whole --azure-warmup, whatever a round's size (a warm-up capped at
+          // a round of 1,000 left the JIT compiling through the measured rounds); large ones at most a round.
+          int warm = size < 64 * 1024 ? config.warmup() : Math.min(config.warmup(), objects);
+          // In passes of at most a round, the sides taking turns, so both reach the same state.
+          for (int done = 0; done < warm; done += objects) {
+            for (Map.Entry<String, Side> side : sides) {
+              measure(pool, side.getValue(), "warm-" + label(side.getKey()), Math.min(objects, warm - done), size, null);
+            }
           }
           Map<String, Tally> tallies = new java.util.LinkedHashMap<>();
           sides.forEach(side -> tallies.put(side.getKey(), new Tally(a, b)));
@@ -258,8 +266,9 @@ final class AzureBench {
               Map.Entry<String, Side> side = sides.get((i + round) % sides.size());
               Round r = round(pool, side.getValue(), side.getKey(), objects, size, round, tallies.get(side.getKey()));
               System.out.printf(java.util.Locale.ROOT, "  %d-byte objects, round %d, %-9s: %,.0f obj/s, client CPU "
-                  + "%,.0f µs/object, %.2f threads started/object%n", size, round + 1, side.getKey(),
-                  objects / (r.wallNanos() / 1e9), r.clientCpuMicrosPerObject(), r.threadsStarted() / (double) objects);
+                  + "%,.0f µs/object, %.2f threads started/object, JIT compiling %,d ms%n", size, round + 1, side.getKey(),
+                  objects / (r.wallNanos() / 1e9), r.clientCpuMicrosPerObject(), r.threadsStarted() / (double) objects,
+                  r.jitMillis());
             }
           }
           long total = (long) objects * config.rounds();
@@ -337,6 +346,7 @@ final class AzureBench {
     private static final com.sun.management.OperatingSystemMXBean OS =
         (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final java.lang.management.CompilationMXBean JIT = java.lang.management.ManagementFactory.getCompilationMXBean();
     private final AzuriteProcess a;
     private final AzuriteProcess b;
     final LatencyHistogram latencies = new LatencyHistogram();
@@ -379,13 +389,13 @@ final class AzureBench {
 
     long[] cpuNow() {
       return new long[] {OS.getProcessCpuTime(), a.cpuTime().plus(b.cpuTime()).toNanos(), REQUESTS.get(),
-          THREADS.getTotalStartedThreadCount(), logSyncs.getAsLong()};
+          THREADS.getTotalStartedThreadCount(), logSyncs.getAsLong(), JIT.getTotalCompilationTime()};
     }
 
     Round add(String side, int size, int round, long objects, long wall, long[] before, long[] after,
         Map<String, Long> cpuByGroup) {
       Round r = new Round(side, size, round, objects, wall, after[0] - before[0], after[1] - before[1],
-          after[2] - before[2], after[3] - before[3], after[4] - before[4], cpuByGroup);
+          after[2] - before[2], after[3] - before[3], after[4] - before[4], after[5] - before[5], cpuByGroup);
       rounds.add(r);
       wallNanos += wall;
       clientCpuNanos += r.clientCpuNanos();

@@ -482,7 +482,7 @@ public final class Harness {
       }
     }
     AzureBench.Config c = new AzureBench.Config(intOption(o, "small", 2000), intOption(o, "large", 200),
-        intOption(o, "threads", 8), intOption(o, "rounds", 5), intOption(o, "azure-warmup", 2000),
+        intOption(o, "threads", 8), intOption(o, "rounds", 5), intOption(o, "azure-warmup", 4000),
         o.containsKey("rtt-ms") ? intOption(o, "rtt-ms", 0) : 0, Path.of(o.getOrDefault("dir", "target/azure-bench")).toAbsolutePath(),
         List.copyOf(sizes), Set.copyOf(sides));
     String started = now();
@@ -685,8 +685,8 @@ public final class Harness {
                        instances started from npm (not in `all`)
                        --small N 4 KiB objects (2000)  --large N 1 MiB objects (200)  --threads T each side (8)
                        --rounds R per side, alternating which side goes first; CPU per object is the median of
-                       the rounds (5)  --azure-warmup N objects per size and side before measuring (2000, at most
-                       the objects of that size)  --rtt-ms MS added to every request of both sides, a stand-in
+                       the rounds (5)  --azure-warmup N objects per side before measuring, in passes of a round,
+                       the sides taking turns (4000; for 1 MiB at most a round)  --rtt-ms MS added to every request of both sides, a stand-in
                        for a far region's round trip (0)  --sizes 4k,1m (both)  --sides dualpush,plain (both; one
                        alone to profile it)  --dir DIR (target/azure-bench)
           tree         the pipeline CLI (java -jar, fixed heap) on a tree of tiny files: push, status, verify,

@@ -84,7 +84,7 @@ class AzureBenchTest {
     @Test
     @DisplayName("puts what no group saw (threads that ended during a round) in its own column, so the columns add up")
     void unseen() {
-      AzureBench.Round r = new AzureBench.Round("dualpush", 4096, 0, 100, 1, 300_000, 0, 0, 0, 150,
+      AzureBench.Round r = new AzureBench.Round("dualpush", 4096, 0, 100, 1, 300_000, 0, 0, 0, 150, 0,
           Map.of("dualpush io", 100_000L, "callers", 50_000L));
       AzureBench.Result result = new AzureBench.Result("dualpush", 4096, 100, 1, 0, 0, 300_000, 0, 0, List.of(r));
       Map<String, Double> groups = result.cpuMicrosByGroup();
