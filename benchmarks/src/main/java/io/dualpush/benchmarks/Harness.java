@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,7 +28,7 @@ import java.util.Set;
  * java -jar benchmarks/target/dualpush-benchmarks.jar log-open [--records N] [--dir DIR]
  * java -jar benchmarks/target/dualpush-benchmarks.jar log-steady [--minutes M] [--rate R] [--segment-mib N] [--dir DIR]
  * java -jar benchmarks/target/dualpush-benchmarks.jar azure [--small N] [--large N] [--threads T] [--rounds R]
- *     [--azure-warmup N] [--dir DIR]
+ *     [--azure-warmup N] [--rtt-ms MS] [--sizes 4k,1m] [--sides dualpush,plain] [--dir DIR]
  * java -jar benchmarks/target/dualpush-benchmarks.jar tree [--files N] [--heap 256m] [--jar JAR]
  *     [--baseline-jar JAR] [--rounds R] [--dir DIR]
  * java -jar benchmarks/target/dualpush-benchmarks.jar job [--sizes 4k,1m] [--small N] [--large N] [--rounds R]
@@ -48,8 +49,10 @@ public final class Harness {
   private static final Set<String> LOG_OPEN_OPTIONS = Set.of("records", "dir");
   private static final Set<String> LOG_STEADY_OPTIONS = Set.of("minutes", "rate", "dir", "segment-mib");
   private static final Set<String> AZURE_OPTIONS = Set.of("small", "large", "threads", "rounds", "azure-warmup", "rtt-ms",
-      "dir");
+      "dir", "sizes", "sides");
   static final double AZURE_SPEEDUP_TARGET = 1.6;
+  /** Issue 11: dualpush's client CPU per object at most this multiple of the plain SDK's. */
+  static final double AZURE_CPU_RATIO_TARGET = 1.05;
   private static final Set<String> OUTAGE_OPTIONS = Set.of("pushes", "window", "size", "heap", "every", "max-repair-minutes",
       "retained-mib", "dir");
 
@@ -457,34 +460,95 @@ public final class Harness {
   private static void azure(Map<String, String> o) throws Exception {
     // The JDK client warns once per request that it sets Content-Length itself; the figures matter here.
     System.setProperty("org.slf4j.simpleLogger.log.com.azure", "error");
+    List<Integer> sizes = new java.util.ArrayList<>();
+    for (String size : o.getOrDefault("sizes", "4k,1m").split(",")) {
+      switch (size.strip()) {
+        case "4k" -> sizes.add(4 * 1024);
+        case "1m" -> sizes.add(1024 * 1024);
+        default -> {
+          System.err.println("--sizes must list 4k and/or 1m; got '" + o.get("sizes") + "'");
+          System.exit(2);
+        }
+      }
+    }
+    Set<String> sides = new java.util.LinkedHashSet<>();
+    for (String side : o.getOrDefault("sides", "dualpush,plain").split(",")) {
+      switch (side.strip()) {
+        case "dualpush" -> sides.add(AzureBench.DUALPUSH);
+        case "plain" -> sides.add(AzureBench.SDK);
+        default -> {
+          System.err.println("--sides must list dualpush and/or plain; got '" + o.get("sides") + "'");
+          System.exit(2);
+        }
+      }
+    }
     AzureBench.Config c = new AzureBench.Config(intOption(o, "small", 2000), intOption(o, "large", 200),
-        intOption(o, "threads", 8), intOption(o, "rounds", 2), intOption(o, "azure-warmup", 2000),
-        o.containsKey("rtt-ms") ? intOption(o, "rtt-ms", 0) : 0, Path.of(o.getOrDefault("dir", "target/azure-bench")).toAbsolutePath());
+        intOption(o, "threads", 8), intOption(o, "rounds", 5), intOption(o, "azure-warmup", 4000),
+        o.containsKey("rtt-ms") ? intOption(o, "rtt-ms", 0) : 0, Path.of(o.getOrDefault("dir", "target/azure-bench")).toAbsolutePath(),
+        List.copyOf(sizes), Set.copyOf(sides));
     String started = now();
-    System.out.printf(Locale.ROOT, "azure: two Azurite instances; %d x 4 KiB and %d x 1 MiB distinct objects per side and round, "
-        + "%d threads each side, %d rounds alternating which side goes first, warm-up %d objects; %d ms added to every request; dualpush log in %s%n",
-        c.smallObjects(), c.largeObjects(), c.threads(), c.rounds(), c.warmup(), c.rttMillis(), c.dir());
+    System.out.printf(Locale.ROOT, "azure: two Azurite instances; %d x 4 KiB and %d x 1 MiB distinct objects per side and round "
+        + "(sizes %s, sides %s), %d threads each side, %d rounds alternating which side goes first, warm-up %d objects; "
+        + "%d ms added to every request; dualpush log in %s%n",
+        c.smallObjects(), c.largeObjects(), sizes, sides, c.threads(), c.rounds(), c.warmup(), c.rttMillis(), c.dir());
     List<AzureBench.Result> results = new AzureBench(c).run();
     System.out.println();
     System.out.printf(Locale.ROOT, "Measured %s on %d CPU(s), Java %s, %s; load average at end %s%n", started,
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), os(), load());
     System.out.println();
-    System.out.println("| size | side | objects | objects/s | MiB/s | p50 | p99 | requests/object | client CPU/object "
-        + "| Azurite CPU/object |");
-    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    System.out.println("Client CPU: this JVM's (getProcessCpuTime: all its threads, JIT and GC included), not the Azurites'; "
+        + "per object, the median of the rounds and the lowest and highest round.");
+    System.out.println();
+    System.out.println("| size | side | objects | objects/s | MiB/s | p50 | p99 | requests/object | client CPU/object: median "
+        + "(min–max of rounds) | threads started/object | Azurite CPU/object |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (AzureBench.Result r : results) {
-      System.out.printf(Locale.ROOT, "| %s | %s | %d | %,.0f | %.1f | %s | %s | %.2f | %,.0f µs | %,.0f µs |%n",
+      System.out.printf(Locale.ROOT, "| %s | %s | %d | %,.0f | %.1f | %s | %s | %.2f | %,.0f µs (%,.0f–%,.0f) | %.2f | %,.0f µs |%n",
           r.size() >= 1024 * 1024 ? "1 MiB" : "4 KiB", r.side(), r.objects(), r.objectsPerSecond(), r.mibPerSecond(),
-          millis(r.p50()), millis(r.p99()), r.requestsPerObject(), r.clientCpuMicrosPerObject(),
-          r.azuriteCpuMicrosPerObject());
+          millis(r.p50()), millis(r.p99()), r.requestsPerObject(), r.medianClientCpuMicros(), r.minClientCpuMicros(),
+          r.maxClientCpuMicros(), r.threadsStartedPerObject(), r.azuriteCpuMicrosPerObject());
     }
     System.out.println();
-    for (int i = 0; i + 1 < results.size(); i += 2) {
-      AzureBench.Result d = results.get(i);
-      AzureBench.Result s = results.get(i + 1);
+    System.out.println("Client CPU per object by thread group (µs; each group's threads alive at a round's end, getThreadCpuTime: "
+        + "user + system; \"" + AzureBench.UNSEEN + "\": the process total minus the groups) and the log's fsyncs per object:");
+    System.out.println();
+    StringBuilder head = new StringBuilder("| size | side |");
+    StringBuilder rule = new StringBuilder("|---|---|");
+    if (!results.isEmpty()) {
+      for (String g : results.get(0).cpuMicrosByGroup().keySet()) {
+        head.append(' ').append(g).append(" |");
+        rule.append("---:|");
+      }
+    }
+    System.out.println(head + " log fsyncs/object |");
+    System.out.println(rule + "---:|");
+    for (AzureBench.Result r : results) {
+      StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "| %s | %s |",
+          r.size() >= 1024 * 1024 ? "1 MiB" : "4 KiB", r.side()));
+      r.cpuMicrosByGroup().values().forEach(v -> row.append(String.format(Locale.ROOT, " %,.0f |", v)));
+      row.append(String.format(Locale.ROOT, " %.2f |", r.logSyncsPerObject()));
+      System.out.println(row);
+    }
+    System.out.println();
+    for (int size : sizes) {
+      AzureBench.Result d = results.stream().filter(r -> r.size() == size && r.side().equals(AzureBench.DUALPUSH))
+          .findFirst().orElse(null);
+      AzureBench.Result s = results.stream().filter(r -> r.size() == size && r.side().equals(AzureBench.SDK))
+          .findFirst().orElse(null);
+      if (d == null || s == null) {
+        continue;
+      }
+      String label = size >= 1024 * 1024 ? "1 MiB" : "4 KiB";
       double ratio = d.objectsPerSecond() / s.objectsPerSecond();
       System.out.printf(Locale.ROOT, "%s: dualpush / plain sequential SDK throughput = %.2f (target >= %.1f -> %s)%n",
-          d.size() >= 1024 * 1024 ? "1 MiB" : "4 KiB", ratio, AZURE_SPEEDUP_TARGET, ratio >= AZURE_SPEEDUP_TARGET ? "MET" : "NOT MET");
+          label, ratio, AZURE_SPEEDUP_TARGET, ratio >= AZURE_SPEEDUP_TARGET ? "MET" : "NOT MET");
+      double[] pairs = AzureBench.roundRatios(d, s);
+      double cpu = AzureBench.median(pairs);
+      System.out.printf(Locale.ROOT, "%s: dualpush / plain SDK client CPU per object = %.2f, median of %d back-to-back round "
+              + "pairs (%.2f–%.2f; medians of the sides %.2f) (target <= %.2f -> %s)%n", label, cpu, pairs.length,
+          Arrays.stream(pairs).min().orElse(Double.NaN), Arrays.stream(pairs).max().orElse(Double.NaN),
+          d.medianClientCpuMicros() / s.medianClientCpuMicros(), AZURE_CPU_RATIO_TARGET,
+          cpu <= AZURE_CPU_RATIO_TARGET ? "MET" : "NOT MET");
     }
   }
 
@@ -621,9 +685,11 @@ public final class Harness {
           azure        dualpush (file log, 2 Azure destinations) vs plain SDK upload to A then B, on two Azurite
                        instances started from npm (not in `all`)
                        --small N 4 KiB objects (2000)  --large N 1 MiB objects (200)  --threads T each side (8)
-                       --rounds R (2)  --azure-warmup N objects per size and side before measuring (2000, at most
-                       the objects of that size)  --rtt-ms MS added to every request of both sides, a stand-in
-                       for a far region's round trip (0)  --dir DIR (target/azure-bench)
+                       --rounds R per side, alternating which side goes first; CPU per object is the median of
+                       the rounds (5)  --azure-warmup N objects per side before measuring, in passes of a round,
+                       the sides taking turns (4000; for 1 MiB at most a round)  --rtt-ms MS added to every request of both sides, a stand-in
+                       for a far region's round trip (0)  --sizes 4k,1m (both)  --sides dualpush,plain (both; one
+                       alone to profile it)  --dir DIR (target/azure-bench)
           tree         the pipeline CLI (java -jar, fixed heap) on a tree of tiny files: push, status, verify,
                        re-push; wall time and peak RSS (not in `all`)
                        --files N (100000)  --heap SIZE (256m)  --jar JAR (samples/target/dualpush-samples.jar)

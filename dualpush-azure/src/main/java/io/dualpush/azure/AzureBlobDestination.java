@@ -16,6 +16,7 @@ import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
 import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
 import com.azure.storage.blob.options.BlockBlobStageBlockOptions;
 import com.azure.storage.blob.specialized.BlockBlobClient;
+import com.azure.storage.blob.specialized.SpecializedBlobClientBuilder;
 import io.dualpush.DestinationException;
 import io.dualpush.InvalidInputException;
 import io.dualpush.ObjectKeys;
@@ -122,6 +123,13 @@ public final class AzureBlobDestination implements Destination {
   /** The container's URL in one spelling, to tell two destinations on one container apart from two containers. */
   private final String containerIdentity;
   private final ExecutorService stagers;
+  /**
+   * Per thread, a builder already holding this container's pipeline, endpoint, service version and
+   * encryption settings, so that a put names the key and builds its blob client, instead of building
+   * a {@code BlobClient} and then a fresh {@link SpecializedBlobClientBuilder} (default log options,
+   * the container URL parsed again) for every copy. Builders are not thread-safe, hence one per thread.
+   */
+  private final ThreadLocal<SpecializedBlobClientBuilder> blobs;
 
   /**
    * A destination with {@link AzureBlobOptions#ofDefaults()}.
@@ -159,6 +167,8 @@ public final class AzureBlobDestination implements Destination {
           return t;
         });
     this.stagers = executor;
+    // The blob name given here is replaced by every put's own key before a client is built.
+    this.blobs = ThreadLocal.withInitial(() -> new SpecializedBlobClientBuilder().containerClient(container, "-"));
   }
 
   /**
@@ -175,7 +185,7 @@ public final class AzureBlobDestination implements Destination {
   @Override
   public PutResult put(WriteRequest request) {
     String key = ObjectKeys.validate(request.key());
-    BlockBlobClient blob = container.getBlobClient(key).getBlockBlobClient();
+    BlockBlobClient blob = blobs.get().blobName(key).buildBlockBlobClient();
     OptionalLong token = request.fencingToken();
     if (!request.replaceIdentical() && request.size() < options.singleShotThreshold()) {
       // Most pushes write a key that is not there yet: try that in one round trip (create-only, so
@@ -276,7 +286,7 @@ public final class AzureBlobDestination implements Destination {
         String md5 = in.md5();
         byte[] digest = Base64.getDecoder().decode(md5);
         BlockBlobSimpleUploadOptions upload = new BlockBlobSimpleUploadOptions(body(bytes))
-            .setHeaders(headers(request, digest))
+            .setHeaders(singleShotHeaders(request))
             .setMetadata(metadata)
             .setContentMd5(digest)
             .setRequestConditions(condition);
@@ -314,7 +324,7 @@ public final class AzureBlobDestination implements Destination {
       }
     }
     BlockBlobSimpleUploadOptions upload = new BlockBlobSimpleUploadOptions(body(bytes))
-        .setHeaders(headers(request, digest))
+        .setHeaders(singleShotHeaders(request))
         .setMetadata(metadata)
         .setContentMd5(digest)
         .setRequestConditions(condition);
@@ -342,8 +352,26 @@ public final class AzureBlobDestination implements Destination {
     return BinaryData.fromByteBuffer(ByteBuffer.wrap(bytes));
   }
 
+  /** The blob's properties for a block list commit: the service does not compute a committed blob's MD5, so it is sent. */
   private BlobHttpHeaders headers(WriteRequest request, byte[] digest) {
     return new BlobHttpHeaders().setContentType(request.contentType()).setContentMd5(digest);
+  }
+
+  /** The service's content type for a blob written without one (Put Blob's documented default). */
+  static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
+
+  /**
+   * The blob's properties for a single-shot upload, only those the service would not set by itself:
+   * no {@code x-ms-blob-content-md5}, because the request's own {@code Content-MD5} (the source MD5)
+   * is checked by the service against the body and then stored as the blob's Content-MD5; no
+   * {@code x-ms-blob-content-type} for the default type. Each {@code x-ms-} header is sorted with a
+   * collator when a shared key signs the request, which was a visible share of a 4 KiB put's CPU.
+   *
+   * @return the headers, or null when there is none to send
+   */
+  private static @Nullable BlobHttpHeaders singleShotHeaders(WriteRequest request) {
+    return request.contentType().equals(DEFAULT_CONTENT_TYPE) ? null
+        : new BlobHttpHeaders().setContentType(request.contentType());
   }
 
   /**

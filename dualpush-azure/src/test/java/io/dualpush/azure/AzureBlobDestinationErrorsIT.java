@@ -186,6 +186,92 @@ class AzureBlobDestinationErrorsIT {
   }
 
   @Nested
+  @DisplayName("what a put of a new small object sends")
+  class Requests {
+    /** A container client whose requests are recorded by {@code recorder}. */
+    private BlobContainerClient recording(Recorder recorder) {
+      String name = AzuriteClients.freshContainerName();
+      service.createBlobContainer(name);
+      return new BlobServiceClientBuilder().connectionString(azurite.connectionString())
+          .retryOptions(AzuriteClients.quickRetries()).addPolicy(recorder).buildClient().getBlobContainerClient(name);
+    }
+
+    @Test
+    @DisplayName("one create-only Put Blob carrying the source MD5, and no blob MD5 header: the service stores the MD5 it checked")
+    void onePutWithSourceMd5() {
+      Recorder recorder = new Recorder();
+      BlobContainerClient container = recording(recorder);
+      AzureBlobDestination destination = new AzureBlobDestination(container);
+      byte[] content = bytes("gold partition 0007");
+      PutResult result = destination.put(write("p/one.bin", content));
+
+      assertThat(result.written()).isTrue();
+      assertThat(recorder.requests).hasSize(1);
+      HttpRequest put = recorder.requests.get(0);
+      assertThat(put.getHttpMethod()).isEqualTo(HttpMethod.PUT);
+      assertThat(put.getHeaders().getValue("If-None-Match")).isEqualTo("*");
+      assertThat(put.getHeaders().getValue("Content-MD5")).isEqualTo(Md5.of(content));
+      assertThat(put.getHeaders().get("x-ms-blob-content-md5")).isNull();
+      assertThat(put.getHeaders().getValue("x-ms-blob-content-type")).isEqualTo("text/plain");
+      assertThat(put.getHeaders().getValue("x-ms-meta-dualpush_txn")).isEqualTo("txn-1");
+
+      BlobProperties props = container.getBlobClient("p/one.bin").getProperties();
+      assertThat(Base64.getEncoder().encodeToString(props.getContentMd5())).isEqualTo(Md5.of(content));
+      assertThat(props.getContentType()).isEqualTo("text/plain");
+      assertThat(destination.head("p/one.bin").orElseThrow().md5()).hasValue(Md5.of(content));
+    }
+
+    @Test
+    @DisplayName("the default content type is left to the service, which stores the same type")
+    void defaultContentType() {
+      Recorder recorder = new Recorder();
+      BlobContainerClient container = recording(recorder);
+      AzureBlobDestination destination = new AzureBlobDestination(container);
+      byte[] content = bytes("octets");
+      destination.put(new WriteRequest("p/octets.bin", content.length, Md5.of(content),
+          AzureBlobDestination.DEFAULT_CONTENT_TYPE, Map.of(), "txn-2", "", OptionalLong.empty(),
+          () -> new ByteArrayInputStream(content)));
+
+      assertThat(recorder.requests).hasSize(1);
+      assertThat(recorder.requests.get(0).getHeaders().get("x-ms-blob-content-type")).isNull();
+      BlobProperties props = container.getBlobClient("p/octets.bin").getProperties();
+      assertThat(props.getContentType()).isEqualTo("application/octet-stream");
+      assertThat(Base64.getEncoder().encodeToString(props.getContentMd5())).isEqualTo(Md5.of(content));
+    }
+
+    @Test
+    @DisplayName("keys that need escaping in a URL land under themselves, put after put from one thread")
+    void escapedKeysFromOneThread() {
+      BlobContainerClient container = AzuriteClients.freshContainer(service);
+      AzureBlobDestination destination = new AzureBlobDestination(container);
+      for (String key : java.util.List.of("a b/c+d.txt", "100%/x.bin", "über/ümlaut é.txt", "q?x=1&y#z.bin", "plain.bin")) {
+        byte[] content = bytes("content of " + key);
+        destination.put(write(key, content));
+        assertThat(container.getBlobClient(key).downloadContent().toBytes()).as(key).isEqualTo(content);
+        assertThat(destination.head(key)).as(key).isPresent();
+      }
+      assertThat(container.listBlobs().stream().count()).isEqualTo(5);
+    }
+  }
+
+  /** Keeps every request the client sends, in order. */
+  static final class Recorder implements HttpPipelinePolicy {
+    final java.util.List<HttpRequest> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public Mono<HttpResponse> process(HttpPipelineCallContext context, HttpPipelineNextPolicy next) {
+      requests.add(context.getHttpRequest());
+      return next.process();
+    }
+
+    @Override
+    public HttpResponse processSync(HttpPipelineCallContext context, HttpPipelineNextSyncPolicy next) {
+      requests.add(context.getHttpRequest());
+      return next.processSync();
+    }
+  }
+
+  @Nested
   @DisplayName("failures")
   class Failures {
     @Test
