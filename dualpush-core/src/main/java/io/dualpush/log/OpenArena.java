@@ -248,8 +248,11 @@ final class OpenArena {
     return min;
   }
 
-  /** Every record whose oldest tracked segment is at most {@code last}, in arena order, into {@code into}. */
-  void trackedUpTo(long last, List<TransactionRecord> into) {
+  /**
+   * Every record whose oldest tracked segment is at most {@code last}, in arena order, into
+   * {@code into}; false, stopping, when {@code into} would grow past {@code limit}.
+   */
+  boolean trackedUpTo(long last, List<TransactionRecord> into, int limit) {
     long[] t = Tracking.untracked();
     for (int o = 0; o < orderSize; o++) {
       int slot = order[o];
@@ -262,12 +265,16 @@ final class OpenArena {
         if ((header & 1) != 0) {
           readTracking(in, t);
           if (t[0] != Tracking.NONE && t[0] <= last) {
+            if (into.size() == limit) {
+              return false;
+            }
             into.add(decode((slot << CHUNK_BITS) | off, null));
           }
         }
         off = end;
       }
     }
+    return true;
   }
 
   /** The ids of every record, into {@code into}. */

@@ -99,8 +99,15 @@ public final class SegmentCompaction {
   /** Older segments unfinished transactions may pin before they are copied forward, by default. */
   public static final int DEFAULT_COMPACT_AFTER_SEGMENTS = 2;
 
+  /**
+   * The most unfinished transactions one plan copies forward, by default. Copy-forward is for a few
+   * stragglers pinning old segments; when more are pinned than this, the segments are kept instead.
+   */
+  public static final int DEFAULT_MAX_COPY_FORWARD = 8_192;
+
   private final int retainSegments;
   private final int compactAfterSegments;
+  private final int maxCopyForward;
   /**
    * Where the tracking is kept: beside each transaction in the log's index ({@link Tracking}), so that
    * it costs no object per transaction and ends with the transaction. Set by {@link #attach}.
@@ -169,8 +176,25 @@ public final class SegmentCompaction {
    * @throws InvalidInputException naming the setting when one is negative
    */
   public SegmentCompaction(int retainSegments, int compactAfterSegments) {
+    this(retainSegments, compactAfterSegments, DEFAULT_MAX_COPY_FORWARD);
+  }
+
+  /**
+   * @param retainSegments the most recent older segments always kept (0 keeps only what unfinished
+   *     transactions need)
+   * @param compactAfterSegments beyond the retained ones, how many older segments unfinished
+   *     transactions may pin before they are copied forward (0 copies forward at every compaction)
+   * @param maxCopyForward the most unfinished transactions one plan copies forward; when more are
+   *     pinned, the plan copies none and the pinned segments stay until enough finish (1 or more)
+   * @throws InvalidInputException naming the setting when one is out of range
+   */
+  public SegmentCompaction(int retainSegments, int compactAfterSegments, int maxCopyForward) {
     this.retainSegments = InvalidInputException.requireNonNegative(retainSegments, "retainSegments");
     this.compactAfterSegments = InvalidInputException.requireNonNegative(compactAfterSegments, "compactAfterSegments");
+    if (maxCopyForward < 1) {
+      throw new InvalidInputException("maxCopyForward", "maxCopyForward must be at least 1, not " + maxCopyForward);
+    }
+    this.maxCopyForward = maxCopyForward;
   }
 
   /**
@@ -331,7 +355,13 @@ public final class SegmentCompaction {
     }
     // Every unfinished transaction with a record in a pinned segment: its oldest is at least the
     // first pinned one, so having one at most the last pinned one is the same thing.
-    List<TransactionRecord> copy = index.unfinishedUpTo(pinned.get(pinned.size() - 1));
+    List<TransactionRecord> copy = index.unfinishedUpTo(pinned.get(pinned.size() - 1), maxCopyForward);
+    if (copy == null) {
+      // So many are pinned (a long outage holds every push open) that copying them would rewrite
+      // about as much as it frees, and hold them all as objects at once: keep the segments until
+      // enough of their transactions finish.
+      return new Plan(deleteNow, List.of(), List.of());
+    }
     return new Plan(deleteNow, copy, pinned);
   }
 

@@ -667,20 +667,30 @@ public final class TransactionIndex {
   /**
    * For a compaction plan: every unfinished transaction with a record in a segment up to {@code last}
    * (its oldest tracked segment is at most {@code last}); open ones first, then dead-lettered ones.
+   * Null when there are more than {@code limit}: the plan then copies nothing rather than hold them
+   * all as objects at once.
    */
-  synchronized List<TransactionRecord> unfinishedUpTo(long last) {
+  synchronized List<TransactionRecord> unfinishedUpTo(long last, int limit) {
     List<TransactionRecord> out = new ArrayList<>();
-    arena.trackedUpTo(last, out);
+    if (!arena.trackedUpTo(last, out, limit)) {
+      return null;
+    }
     long newest = arrivals;
     for (long a = Math.max(1, newest - ringMask); a <= newest; a++) {
       Held h = ring.get((int) (a & ringMask));
       if (h != null && h.arrival == a && h.young && h.where == OPEN && h.tracking[0] != Tracking.NONE
           && h.tracking[0] <= last) {
+        if (out.size() == limit) {
+          return null;
+        }
         out.add(h.record);
       }
     }
     for (Held h : deadLettered.values()) {
       if (h.tracking[0] != Tracking.NONE && h.tracking[0] <= last) {
+        if (out.size() == limit) {
+          return null;
+        }
         out.add(h.record);
       }
     }

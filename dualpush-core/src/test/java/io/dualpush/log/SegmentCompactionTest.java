@@ -135,6 +135,36 @@ class SegmentCompactionTest {
     }
 
     @Test
+    @DisplayName("keeps the pinned segments, copying none, when more transactions than maxCopyForward pin them")
+    void tooManyPinnedToCopy() {
+      // A ring of one: all but the newest open transaction are held encoded, as in a long outage.
+      TransactionIndex big = new TransactionIndex(TransactionIndex.DEFAULT_TERMINAL_RETENTION, 1);
+      SegmentCompaction c = new SegmentCompaction(0, 0, 3).attach(big);
+      record(c, big, LogEntries.started("v1", "v/v1", at(0)), 1);
+      LogEntries.verifiedBoth("v1", at(1)).forEach(e -> record(c, big, e, 1));
+      for (int i = 0; i < 4; i++) {
+        record(c, big, LogEntries.started("o" + i, "o/o" + i, at(0)), 2);
+      }
+      SegmentCompaction.Plan plan = c.plan(segments(1, 2), big);
+      assertThat(plan.deleteNow()).containsExactly(1L);
+      assertThat(plan.copyForward()).isEmpty();
+      assertThat(plan.deleteAfterCopy()).isEmpty();
+
+      // One finishes: three are pinned, which is within the bound, so they are copied forward.
+      LogEntries.verifiedBoth("o0", at(2)).forEach(e -> record(c, big, e, 3));
+      SegmentCompaction.Plan next = c.plan(segments(2, 3), big);
+      assertThat(ids(next.copyForward())).containsExactlyInAnyOrder("o1", "o2", "o3");
+      assertThat(next.deleteAfterCopy()).containsExactly(2L, 3L);
+    }
+
+    @Test
+    @DisplayName("refuses a maxCopyForward below 1, naming it")
+    void maxCopyForwardChecked() {
+      assertThatThrownBy(() -> new SegmentCompaction(0, 0, 0)).isInstanceOf(InvalidInputException.class)
+          .hasMessageContaining("maxCopyForward");
+    }
+
+    @Test
     @DisplayName("compactAfterSegments 0 copies forward whatever is pinned")
     void copyAlways() {
       SegmentCompaction c = new SegmentCompaction(0, 0).attach(index);
