@@ -1,14 +1,11 @@
 package io.dualpush.internal;
 
-import io.dualpush.CopyStatus;
 import io.dualpush.DualPushEvent;
 import io.dualpush.PushReceipt;
 import io.dualpush.RepairOptions;
 import io.dualpush.TransactionState;
 import io.dualpush.spi.Alert;
-import io.dualpush.spi.CopyRecord;
 import io.dualpush.spi.LogEntry;
-import io.dualpush.spi.OpenPage;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
 import java.time.Clock;
@@ -24,7 +21,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,18 +33,17 @@ import org.slf4j.LoggerFactory;
  * costs what is due, not the size of the backlog.
  *
  * <p>The queue holds at most {@code capacity} transactions. One that finds it full stays only in
- * the log, and the scheduler remembers which destinations it waits for. Once one of them takes
- * writes, a <em>pass</em> reads the log's open transactions a page per tick
- * ({@link TransactionLog#openPage}) into the room left in the queue, keeping a quarter of it free so
- * that a pass never crowds out the failures of new pushes; a transaction beyond the queue is due
- * when a pass reaches it. A transaction open for the whole of a pass is either taken into the queue
- * or remembered again, so none is ever forgotten; one turned away during a pass is read by the next.
+ * the log; a {@link RepairPass} remembers which destinations it waits for and, once one of them
+ * takes writes, reads the log's open transactions a page per tick ({@link TransactionLog#openPage})
+ * into the room left in the queue, keeping a quarter of it free for the failures of new pushes; a
+ * transaction beyond the queue is due when a pass reaches it.
  *
  * <p>A round whose every copy is at a destination that would refuse it without a call (its
  * breaker open, or half-open with its trial call running; the destination stuck) is not started:
  * the transaction is parked on those destinations, with no log record and no backoff, and goes as
- * soon as one of them takes a call again. While a breaker is half-open, one round (for the
- * transaction tried least) carries its trial call, and the others stay parked for its outcome.
+ * soon as one of them takes a call again ({@link RepairGate} owns this view of the breakers).
+ * While a breaker is half-open, one round (for the transaction tried least) carries its trial
+ * call, and the others stay parked for its outcome.
  * When a breaker closes (its trial succeeded, or it was reset), every transaction with a copy to
  * repair there is due at once, whatever its backoff: those in the queue at the next tick, those
  * only in the log when the pass that follows reaches them. Rounds run within the places in flight
@@ -62,8 +57,6 @@ final class RepairScheduler {
   static final int MAX_PER_TICK = 4096;
   /** Transactions the schedule holds in memory at most; past it they wait in the log. */
   static final int CAPACITY = 32_768;
-  /** The most open transactions one page of a pass reads. */
-  static final int PAGE = 4096;
 
   private final TransactionLog log;
   private final Clock clock;
@@ -78,26 +71,9 @@ final class RepairScheduler {
   private final Predicate<String> inFlight;
 
   private final RepairQueue queue;
-  /** Room a pass leaves free in the queue, for the failures of new pushes. */
-  private final int reserve;
   private final Set<String> repairing = ConcurrentHashMap.newKeySet();
-  /** Destinations whose half-open breaker's one trial call a repair round is carrying. */
-  private final Set<String> probing = ConcurrentHashMap.newKeySet();
-  /** Each destination's {@link Slot#breakerClosings()} at the last tick; the repair thread's own. */
-  private final long[] closingsSeen;
-  /** When each destination's breaker was last seen closing; the repair thread's own. */
-  private final Instant[] closedAt;
-  /**
-   * The destinations (a bit each; every bit for a transaction with none) of open transactions that
-   * only the log holds: turned away by a full queue, or skipped by a pass as their destinations
-   * refused writes. A pass starts once one of them takes writes.
-   */
-  private final AtomicLong missed = new AtomicLong();
-  /** Where the pass under way continues; the repair thread's own, as are the two flags below. */
-  private long passPosition;
-  private boolean passActive;
-  /** The pass under way is recovery's: what it reads is due at once. */
-  private boolean recoveryPass;
+  private final RepairGate gate;
+  private final RepairPass pass;
   /** Set by a tick that left due work behind; a round that ends then starts the next tick at once. */
   private volatile boolean more;
   private final AtomicBoolean kicked = new AtomicBoolean();
@@ -111,7 +87,6 @@ final class RepairScheduler {
   RepairScheduler(EngineConfig config, List<Slot> slots, PermitQueue places, Repairer repairer, DeadLetters deadLetters,
       PayloadRetention retention, Events events, EngineExecutors executors, Predicate<String> inFlight, int capacity) {
     this.queue = new RepairQueue(capacity);
-    this.reserve = capacity / 4;
     this.log = config.log();
     this.clock = config.clock();
     this.options = config.repair();
@@ -123,11 +98,9 @@ final class RepairScheduler {
     this.events = events;
     this.executors = executors;
     this.inFlight = inFlight;
-    this.closingsSeen = new long[slots.size()];
-    this.closedAt = new Instant[slots.size()];
-    for (int i = 0; i < slots.size(); i++) {
-      closingsSeen[i] = -1;
-    }
+    this.gate = new RepairGate(slots, queue);
+    this.pass = new RepairPass(log, queue, gate, capacity / 4,
+        id -> queue.contains(id) || inFlight.test(id) || repairing.contains(id), this::dueAt);
   }
 
   /**
@@ -136,9 +109,7 @@ final class RepairScheduler {
    * in memory at once.
    */
   synchronized void recover() {
-    passActive = true;
-    recoveryPass = true;
-    passPosition = 0;
+    pass.recover();
   }
 
   /** Starts the ticks, when repair is enabled. */
@@ -160,7 +131,7 @@ final class RepairScheduler {
 
   /** Whether a pass over the log is under way, for tests. */
   boolean passing() {
-    return passActive;
+    return pass.active();
   }
 
   /** A push's copies all settled and not all verified: its first round is due after the initial delay. */
@@ -169,9 +140,9 @@ final class RepairScheduler {
       ended(record);
       return;
     }
-    long targets = targets(record);
+    long targets = gate.targets(record);
     if (!queue.schedule(record.transactionId(), dueAt(record), record.repairRounds(), targets)) {
-      miss(targets);
+      pass.miss(targets);
     }
   }
 
@@ -227,18 +198,9 @@ final class RepairScheduler {
     more = false;
     try {
       Instant now = clock.instant();
-      releaseRecovered(now);
-      for (int i : queue.parkedOn()) {
-        if (i < slots.size() && takesRepairs(slots.get(i))) {
-          if (slots.get(i).breakerHalfOpen()) {
-            // One trial: the rest wait for its outcome, parked, without being read again.
-            queue.releaseOne(i, now);
-          } else {
-            queue.release(i, now);
-          }
-        }
-      }
-      refill(now);
+      gate.releaseRecovered(now);
+      gate.releaseParked(now);
+      pass.refill(now);
       int handled = 0;
       while (handled < MAX_PER_TICK && !closed) {
         int free = places.available();
@@ -274,7 +236,7 @@ final class RepairScheduler {
       if (handled >= MAX_PER_TICK) {
         more = true;
         kick();
-      } else if (passActive && queue.room() > reserve) {
+      } else if (pass.wantsTick()) {
         more = true;
       }
     } catch (RuntimeException e) {
@@ -287,7 +249,7 @@ final class RepairScheduler {
    * that all ended while this tick ran saw no such mark, so a place free by now ticks at once.
    */
   private void moreIfLeft(Instant now) {
-    more = queue.hasDue(now) || (passActive && queue.room() > reserve);
+    more = queue.hasDue(now) || pass.wantsTick();
     if (more && places.available() > 0) {
       kick();
     }
@@ -307,91 +269,6 @@ final class RepairScheduler {
       // Closing: no more ticks.
       kicked.set(false);
     }
-  }
-
-  /** A transaction only the log holds now waits for these destinations ({@code 0}: for any). */
-  private void miss(long targets) {
-    long bits = targets == 0 ? -1L : targets;
-    missed.getAndUpdate(m -> m | bits);
-  }
-
-  /**
-   * Reads one page of the log's open transactions into the queue's room, keeping {@link #reserve}
-   * free; starts a pass when transactions only the log holds wait for a destination that takes
-   * writes now. A tick reads one page at most: its cost is bounded by {@link #PAGE}, not the log.
-   */
-  private void refill(Instant now) {
-    if (!passActive) {
-      long waiting = missed.get();
-      if (waiting == 0 || (waiting & takingMask()) == 0) {
-        return;
-      }
-      // Cleared before the pass reads anything: what is turned away from here on is read by the next pass.
-      missed.set(0);
-      passActive = true;
-      passPosition = 0;
-    }
-    // Recovery's pass too: pushes start while it runs, and their failures must find room.
-    int room = queue.room() - reserve;
-    if (room < Math.max(1, Math.min(PAGE, reserve / 2))) {
-      return;
-    }
-    OpenPage page = log.openPage(passPosition, Math.min(PAGE, room));
-    int added = 0;
-    for (TransactionRecord r : page.transactions()) {
-      String id = r.transactionId();
-      if (queue.contains(id) || inFlight.test(id) || repairing.contains(id)) {
-        continue;
-      }
-      long targets = targets(r);
-      if (targets != 0 && !anyTakesRepairs(targets)) {
-        // It would only be parked: the pass that follows its destination's return reads it then.
-        miss(targets);
-        continue;
-      }
-      Instant due = recoveryPass || closedSince(targets, r.updatedAt()) ? now : dueAt(r);
-      if (queue.schedule(id, due, r.repairRounds(), targets)) {
-        added++;
-      } else {
-        miss(targets);
-      }
-    }
-    passPosition = page.next();
-    if (page.last()) {
-      passActive = false;
-      recoveryPass = false;
-    }
-    if (added > 0) {
-      LOG.debug("Repair pass read {} open transaction(s) from the log{}", added, page.last() ? "; pass ended" : "");
-    }
-  }
-
-  /**
-   * The destinations that take repair writes now, a bit each, with every bit past the last
-   * destination set (a transaction with no destination to wait for can always go).
-   */
-  private long takingMask() {
-    long mask = slots.size() >= Long.SIZE ? 0 : -1L << slots.size();
-    for (int i = 0; i < Math.min(slots.size(), Long.SIZE); i++) {
-      if (takesRepairs(slots.get(i))) {
-        mask |= bit(i);
-      }
-    }
-    return mask;
-  }
-
-  private boolean anyTakesRepairs(long targets) {
-    return (targets & takingMask()) != 0;
-  }
-
-  /** Whether a destination in {@code targets} saw its breaker close after {@code at}: the transaction need not wait. */
-  private boolean closedSince(long targets, Instant at) {
-    for (int i = 0; i < Math.min(slots.size(), Long.SIZE); i++) {
-      if ((targets & bit(i)) != 0 && closedAt[i] != null && closedAt[i].isAfter(at)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** Handles one due transaction; false only when no place in flight was free for its round. */
@@ -415,8 +292,8 @@ final class RepairScheduler {
       deadLetter(r);
       return true;
     }
-    List<Slot> targets = repairTargets(r);
-    if (!targets.isEmpty() && targets.stream().noneMatch(this::takesRepairs)) {
+    List<Slot> targets = gate.repairTargets(r);
+    if (!targets.isEmpty() && targets.stream().noneMatch(gate::takesRepairs)) {
       park(r);
       return true;
     }
@@ -427,14 +304,9 @@ final class RepairScheduler {
       repairing.remove(id);
       return false;
     }
-    List<String> trials = new ArrayList<>();
-    for (Slot t : targets) {
-      if (t.breakerHalfOpen() && probing.add(t.id())) {
-        trials.add(t.id());
-      }
-    }
+    List<String> trials = gate.claimTrials(targets);
     repairer.round(r).whenComplete((round, e) -> {
-      probing.removeAll(trials);
+      gate.endTrials(trials);
       repairing.remove(id);
       places.release();
       if (e != null) {
@@ -463,12 +335,12 @@ final class RepairScheduler {
   }
 
   private void park(TransactionRecord r) {
-    long targets = targets(r);
+    long targets = gate.targets(r);
     boolean held = targets == 0
         ? queue.schedule(r.transactionId(), clock.instant().plus(options.initialDelay()), r.repairRounds(), targets)
         : queue.park(r.transactionId(), r.repairRounds(), targets);
     if (!held) {
-      miss(targets);
+      pass.miss(targets);
     }
   }
 
@@ -481,68 +353,6 @@ final class RepairScheduler {
     } else {
       deadLetters.remove(id);
     }
-  }
-
-  /** Destinations whose breaker closed (a trial succeeded, or a reset) since the last tick: their repairs are due. */
-  private void releaseRecovered(Instant now) {
-    for (int i = 0; i < slots.size(); i++) {
-      Slot slot = slots.get(i);
-      long closings = slot.breakerClosings();
-      long seen = closingsSeen[i];
-      closingsSeen[i] = closings;
-      if (seen >= 0 && seen != closings) {
-        LOG.info("Circuit breaker of {} closed: repairs waiting on it are due now", slot.id());
-        long bit = bit(i);
-        closedAt[i] = now;
-        // Bounded by the queue's capacity; those only in the log are due when the pass reaches them.
-        queue.expedite(t -> (t & bit) != 0, now);
-        queue.release(i, now);
-      }
-    }
-  }
-
-  /** The destinations a round of {@code r} would write to: those of its copies not verified. */
-  private List<Slot> repairTargets(TransactionRecord r) {
-    List<Slot> targets = new ArrayList<>(2);
-    for (CopyRecord copy : r.copies()) {
-      if (copy.status() == CopyStatus.VERIFIED) {
-        continue;
-      }
-      for (Slot slot : slots) {
-        if (slot.id().equals(copy.destinationId())) {
-          targets.add(slot);
-        }
-      }
-    }
-    return targets;
-  }
-
-  /** {@link #repairTargets} as a bit per destination index (destinations past the 64th have none). */
-  private long targets(TransactionRecord r) {
-    long mask = 0;
-    for (CopyRecord copy : r.copies()) {
-      if (copy.status() == CopyStatus.VERIFIED) {
-        continue;
-      }
-      for (int i = 0; i < slots.size(); i++) {
-        if (slots.get(i).id().equals(copy.destinationId())) {
-          mask |= bit(i);
-        }
-      }
-    }
-    return mask;
-  }
-
-  private static long bit(int index) {
-    return index < Long.SIZE ? 1L << index : 0;
-  }
-
-  /**
-   * Whether a repair write to {@code slot} would reach it now: not refused by its breaker or as
-   * stuck, and, while half-open, not behind another round already carrying the trial call.
-   */
-  private boolean takesRepairs(Slot slot) {
-    return slot.acceptsWrites() && !(probing.contains(slot.id()) && slot.breakerHalfOpen());
   }
 
   /** When the next round of {@code r} is due: exponential backoff with a stable per-round jitter. */

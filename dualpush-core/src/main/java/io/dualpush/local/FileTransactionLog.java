@@ -26,26 +26,9 @@ import java.util.Optional;
 /**
  * A crash-safe, segmented write-ahead transaction log in a local directory.
  *
- * <h2>On disk</h2>
- * <pre>
- * DIR/.lock                                  held (flock) while a writer has the log open
- * DIR/segment-00000000000000000000.wal       records 0 .. n-1
- * DIR/segment-00000000000000001234.wal       records from sequence 1234 (the 20-digit name is the
- *                                            sequence number of the segment's first record)
- * DIR/quarantine/segment-....wal             damaged segments moved aside (only when asked to)
- * DIR/quarantine/gap-FIRST-LAST.accepted     records FIRST..LAST are missing and the loss was accepted
- * </pre>
- * A segment is a plain run of records, with no header; each record is framed as
- * <pre>
- * [int32 length L][int32 CRC32C of the next L bytes][byte type][byte version][L-2 bytes payload]
- * </pre>
- * big-endian, where {@code type, version, payload} are exactly {@code io.dualpush.log.LogEntryCodec.encode}'s
- * output (the codec's first two bytes are the entry type and format version, so they are covered
- * by the checksum and readers refuse versions they do not know). A transaction's state that the
- * log copies forward or restates is written as a unit: a record of type 6 counting the records that
- * follow, which replay whole or not at all (a unit cut short by a crash is part of the torn tail).
- * A single-file log of the previous
- * release ({@code DIR/transactions.log}, the same frames) is adopted as the first segment.
+ * <p>Its files (one segment per run of records, named by the sequence number of the first, a lock
+ * file, a quarantine directory) and the framing of its records are described in the
+ * <a href="package-summary.html#file-log-format">package documentation</a>.
  *
  * <p>This class is a builder and facade: the log itself (framing, group commit, replay, the
  * torn-tail policy, gap detection, compaction) is {@code io.dualpush.log.SegmentedTransactionLog},
