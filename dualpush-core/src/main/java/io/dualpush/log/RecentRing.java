@@ -4,7 +4,9 @@ import io.dualpush.spi.TransactionRecord;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jspecify.annotations.Nullable;
 
@@ -142,6 +144,29 @@ final class RecentRing {
       return null;
     }
     return newest(ranked, limit);
+  }
+
+  /**
+   * {@link TransactionIndex#recent} over everything held: the {@code limit} newest of the index's
+   * objects (ranked by arrival, taken under its lock) and of its arena records, each id once. Arena
+   * records left the ring before every object in it, so they rank below them, in arena order.
+   */
+  static List<TransactionRecord> rankAll(List<Ranked> objects, List<TransactionRecord> arenaRecords, int limit) {
+    List<Ranked> all = new ArrayList<>(objects.size() + arenaRecords.size());
+    Set<String> seen = new HashSet<>();
+    for (Ranked r : objects) {
+      if (seen.add(r.record().transactionId())) {
+        all.add(r);
+      }
+    }
+    long rank = -arenaRecords.size() - 1L;
+    for (TransactionRecord r : arenaRecords) {
+      rank++;
+      if (seen.add(r.transactionId())) {
+        all.add(new Ranked(r, rank));
+      }
+    }
+    return newest(all, limit);
   }
 
   /** The {@code limit} newest of {@code ranked} (which it sorts), newest first. */

@@ -424,25 +424,13 @@ public final class TransactionIndex {
 
   /** {@link #recent} over everything held: O(transactions held). */
   private List<TransactionRecord> recentOfAll(int limit) {
-    List<RecentRing.Ranked> all = new ArrayList<>();
-    Set<String> seen = new HashSet<>();
+    List<RecentRing.Ranked> objects = new ArrayList<>();
     synchronized (this) {
       for (HeldTransaction h : HeldTransaction.distinct(young.values(), finished.terminal(), finished.dead())) {
-        if (seen.add(h.record.transactionId())) {
-          all.add(new RecentRing.Ranked(h.record, h.arrival));
-        }
+        objects.add(new RecentRing.Ranked(h.record, h.arrival));
       }
     }
-    // Arena records left the ring before every object in it: ranked below them, in arena order.
-    List<TransactionRecord> arenaRecords = arenaRecords();
-    long rank = -arenaRecords.size() - 1L;
-    for (TransactionRecord r : arenaRecords) {
-      rank++;
-      if (seen.add(r.transactionId())) {
-        all.add(new RecentRing.Ranked(r, rank));
-      }
-    }
-    return RecentRing.newest(all, limit);
+    return RecentRing.rankAll(objects, arenaRecords(), limit);
   }
 
   /**
