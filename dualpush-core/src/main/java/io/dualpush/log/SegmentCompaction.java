@@ -245,7 +245,7 @@ public final class SegmentCompaction {
    * @param segment the segment's number
    */
   public void recorded(String transactionId, long segment) {
-    index().recorded(transactionId, segment, false);
+    index().segments().recorded(transactionId, segment, false);
   }
 
   /**
@@ -257,7 +257,7 @@ public final class SegmentCompaction {
    * @param segment the segment's number
    */
   public void recorded(LogEntry entry, long segment) {
-    index().recorded(entry.transactionId(), segment, entry instanceof LogEntry.Started);
+    index().segments().recorded(entry.transactionId(), segment, entry instanceof LogEntry.Started);
   }
 
   /**
@@ -281,7 +281,7 @@ public final class SegmentCompaction {
    * @return true when a segment still held holds a start of it
    */
   public boolean hasStart(String transactionId) {
-    return index().hasStart(transactionId);
+    return index().segments().hasStart(transactionId);
   }
 
   /**
@@ -318,13 +318,13 @@ public final class SegmentCompaction {
     if (deletedSegments.isEmpty()) {
       return;
     }
-    index().forgetSegments(Tracking.sorted(deletedSegments));
+    index().segments().forgetSegments(Tracking.sorted(deletedSegments));
   }
 
   /** Forgets everything, for a log that replays from the start again. */
   public void clear() {
     if (index != null) {
-      index.clearTracking();
+      index.segments().clearTracking();
     }
   }
 
@@ -343,7 +343,7 @@ public final class SegmentCompaction {
     attach(index);
     // The first candidate an unfinished transaction may have a record in: tracking keeps each one's
     // oldest segment (at most the true one after a deletion), so compare by number.
-    long oldest = index.oldestUnfinishedSegment();
+    long oldest = index.segments().oldestUnfinishedSegment();
     int free = 0;
     while (free < candidates.size() && (oldest == Tracking.NONE || candidates.get(free) < oldest)) {
       free++;
@@ -355,7 +355,7 @@ public final class SegmentCompaction {
     }
     // Every unfinished transaction with a record in a pinned segment: its oldest is at least the
     // first pinned one, so having one at most the last pinned one is the same thing.
-    List<TransactionRecord> copy = index.unfinishedUpTo(pinned.get(pinned.size() - 1), maxCopyForward);
+    List<TransactionRecord> copy = index.segments().unfinishedUpTo(pinned.get(pinned.size() - 1), maxCopyForward);
     if (copy == null) {
       // So many are pinned (a long outage holds every push open) that copying them would rewrite
       // about as much as it frees, and hold them all as objects at once: keep the segments until

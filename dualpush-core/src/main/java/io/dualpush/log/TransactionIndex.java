@@ -8,17 +8,13 @@ import io.dualpush.spi.TransactionLog;
 import io.dualpush.spi.TransactionRecord;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -41,6 +37,14 @@ import org.jspecify.annotations.Nullable;
  * first by the retention, the second by people retrying them. The index also keeps, beside each
  * transaction, the segments that hold it ({@link Tracking}), for {@link SegmentCompaction}.
  *
+ * <h2>Parts</h2>
+ * This class is the fold (which set a transaction belongs in as entries arrive, supersession, the
+ * move into and out of the arena) and the queries over all the sets. The ring of latest starts and
+ * the ranking of {@link #recent} are {@code RecentRing}; the retained terminal and the dead-lettered
+ * transactions are {@code FinishedTransactions}; the tracking operations compaction uses are
+ * {@code IndexSegments}; the arena is {@code OpenArena}. All of them are guarded by this index's lock
+ * (the ring's reads by {@link #recent} excepted).
+ *
  * <p>For store adapters, in-memory logs and benchmarks; not API: it may change in any release.
  *
  * <p>Thread-safe.
@@ -57,64 +61,26 @@ public final class TransactionIndex {
    */
   private static final int RING = Integer.getInteger("io.dualpush.log.recentRing", DEFAULT_RECENT_RING);
 
-  private static final byte OPEN = 0;
-  private static final byte TERMINAL = 1;
-  private static final byte DEAD = 2;
+  private static final byte OPEN = HeldTransaction.OPEN;
+  private static final byte TERMINAL = HeldTransaction.TERMINAL;
+  private static final byte DEAD = HeldTransaction.DEAD;
   /** {@link #openPage} positions at or above this are in the arena; below, an arrival in the ring. */
   private static final long ARENA_PHASE = 1L << 62;
   /** Arena records read per lock hold by the walks that cost O(open) ({@link #open}, {@link #recent} of many). */
   private static final int WALK_PAGE = 1024;
 
-  private final int terminalRetention;
   private final OpenArena arena = new OpenArena();
   /** Transactions in the ring, by id, whatever their state. Guarded by this. */
-  private final Map<String, Held> young = new HashMap<>();
-  /** The latest starts, slot {@code arrival & mask}: written under the lock, read by {@link #recent} without it. */
-  private final AtomicReferenceArray<Held> ring;
-  private final int ringMask;
-  /** The latest arrival (starts count from 1); written under the lock. */
-  private volatile long arrivals;
+  private final Map<String, HeldTransaction> young = new HashMap<>();
+  /** The latest starts; its slots are written under the lock, and read by {@link #recent} without it. */
+  private final RecentRing ring;
   /** The newest transaction of every key whose newest one is held as an object; keys of arena records are in the arena. */
   private final Map<String, String> latestByKey = new HashMap<>();
-  private final LinkedHashMap<String, Held> terminal;
-  /**
-   * Dead-lettered transactions, kept whatever the retention: they still need someone to retry
-   * them (or a newer push of their key to supersede them), so they must not age out unseen.
-   */
-  private final Map<String, Held> deadLettered = new LinkedHashMap<>();
+  /** Terminal transactions within the retention and dead-lettered ones. Guarded by this. */
+  private final FinishedTransactions finished;
+  private final IndexSegments segments;
   private int youngOpen;
   private final long[] scratch = Tracking.untracked();
-
-  /** A transaction held as an object: in the ring, terminal within the retention, or dead-lettered. */
-  private static final class Held {
-    /** 0 for one that came back from the arena (it left the ring long ago). */
-    final long arrival;
-    volatile TransactionRecord record;
-    /** Guarded by the index: {@link #OPEN}, {@link #TERMINAL} or {@link #DEAD}. */
-    byte where;
-    /** Guarded by the index: in the ring and in {@link #young}. */
-    boolean young;
-    /** No longer held (retention evicted it, or it moved to the arena): {@link #recent} skips it. */
-    volatile boolean gone;
-    final long[] tracking;
-
-    Held(TransactionRecord record, long arrival, long[] tracking) {
-      this.record = record;
-      this.arrival = arrival;
-      this.tracking = tracking;
-    }
-  }
-
-  /**
-   * Newest first: later {@code createdAt} first, then later arrival. Written out rather than
-   * chained: it runs for every record {@link #recent} returns.
-   */
-  private static final Comparator<Ranked> NEWEST_FIRST = (a, b) -> {
-    int c = b.record.createdAt().compareTo(a.record.createdAt());
-    return c != 0 ? c : Long.compare(b.arrival, a.arrival);
-  };
-
-  private record Ranked(TransactionRecord record, long arrival) {}
 
   /** An empty index keeping the {@link #DEFAULT_TERMINAL_RETENTION} most recent terminal transactions. */
   public TransactionIndex() {
@@ -146,27 +112,23 @@ public final class TransactionIndex {
     if (recentRing < 1 || Integer.bitCount(recentRing) != 1) {
       throw new IllegalArgumentException("recentRing must be a power of two");
     }
-    this.terminalRetention = terminalRetention;
-    this.ring = new AtomicReferenceArray<>(recentRing);
-    this.ringMask = recentRing - 1;
-    this.terminal = new LinkedHashMap<>(16, 0.75f, false) {
-      private static final long serialVersionUID = 1L;
+    this.ring = new RecentRing(recentRing);
+    this.finished = new FinishedTransactions(terminalRetention, this::evicted);
+    this.segments = new IndexSegments(this, young, finished, ring, arena);
+  }
 
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Held> eldest) {
-        if (size() > TransactionIndex.this.terminalRetention) {
-          Held h = eldest.getValue();
-          latestByKey.remove(h.record.key(), eldest.getKey());
-          if (h.young) {
-            young.remove(eldest.getKey());
-            h.young = false;
-          }
-          h.gone = true;
-          return true;
-        }
-        return false;
-      }
-    };
+  /** A terminal transaction the retention dropped: nothing else may point at it. */
+  private void evicted(String id, HeldTransaction h) {
+    latestByKey.remove(h.record.key(), id);
+    if (h.young) {
+      young.remove(id);
+      h.young = false;
+    }
+  }
+
+  /** The segments that hold each transaction, for {@link SegmentCompaction}. */
+  IndexSegments segments() {
+    return segments;
   }
 
   /**
@@ -185,23 +147,21 @@ public final class TransactionIndex {
         return false;
       }
       supersede(s);
-      long arrival = arrivals + 1;
-      Held h = new Held(TransactionRecord.started(s), arrival, Tracking.untracked());
+      long arrival = ring.arrivals() + 1;
+      HeldTransaction h = new HeldTransaction(TransactionRecord.started(s), arrival, Tracking.untracked());
       h.where = OPEN;
       h.young = true;
       young.put(id, h);
       latestByKey.put(s.key(), id);
       youngOpen++;
-      int slot = (int) (arrival & ringMask);
-      Held old = ring.get(slot);
+      HeldTransaction old = ring.occupant(arrival);
       if (old != null && old.young) {
         leaveRing(old);
       }
-      ring.lazySet(slot, h); // published by the volatile write of arrivals below
-      arrivals = arrival;
+      ring.publish(h);
       return true;
     }
-    Held h = object(id);
+    HeldTransaction h = object(id);
     if (h != null) {
       TransactionRecord next = TransactionFold.apply(h.record, entry);
       h.record = next;
@@ -222,15 +182,10 @@ public final class TransactionIndex {
       return true;
     }
     arena.remove(id, null);
-    Held left = new Held(next, 0, scratch.clone());
+    HeldTransaction left = new HeldTransaction(next, 0, scratch.clone());
     latestByKey.put(next.key(), id);
-    if (state == TransactionState.DEAD_LETTERED) {
-      left.where = DEAD;
-      deadLettered.put(id, left);
-    } else {
-      left.where = TERMINAL;
-      terminal.put(id, left);
-    }
+    left.where = state == TransactionState.DEAD_LETTERED ? DEAD : TERMINAL;
+    finished.add(id, left);
     return true;
   }
 
@@ -238,7 +193,7 @@ public final class TransactionIndex {
   private void supersede(LogEntry.Started s) {
     String previous = latestByKey.get(s.key());
     if (previous != null) {
-      Held p = object(previous);
+      HeldTransaction p = object(previous);
       if (p == null) {
         return;
       }
@@ -254,15 +209,15 @@ public final class TransactionIndex {
       TransactionRecord old = arena.byKey(s.key());
       if (old != null) {
         arena.remove(old.transactionId(), scratch);
-        Held p = new Held(old.supersededAt(s.at()), 0, scratch.clone());
+        HeldTransaction p = new HeldTransaction(old.supersededAt(s.at()), 0, scratch.clone());
         p.where = TERMINAL;
-        terminal.put(old.transactionId(), p);
+        finished.add(old.transactionId(), p);
       }
     }
   }
 
   /** Moves an object-held transaction to the set its new state belongs in. */
-  private void move(Held h, String id, TransactionState state) {
+  private void move(HeldTransaction h, String id, TransactionState state) {
     byte to = !state.isTerminal() ? OPEN : state == TransactionState.DEAD_LETTERED ? DEAD : TERMINAL;
     byte from = h.where;
     if (from == to) {
@@ -270,10 +225,8 @@ public final class TransactionIndex {
     }
     if (from == OPEN) {
       youngOpen--; // an open object is always in the ring
-    } else if (from == DEAD) {
-      deadLettered.remove(id);
     } else {
-      terminal.remove(id);
+      finished.remove(id, from);
     }
     h.where = to;
     if (to == OPEN) {
@@ -285,15 +238,13 @@ public final class TransactionIndex {
         latestByKey.remove(h.record.key(), id);
         arena.put(h.record, h.tracking);
       }
-    } else if (to == DEAD) {
-      deadLettered.put(id, h);
     } else {
-      terminal.put(id, h);
+      finished.add(id, h);
     }
   }
 
   /** A transaction whose slot a new start takes: open, it is encoded into the arena; otherwise it stays where it is. */
-  private void leaveRing(Held old) {
+  private void leaveRing(HeldTransaction old) {
     String id = old.record.transactionId();
     old.young = false;
     young.remove(id);
@@ -305,15 +256,9 @@ public final class TransactionIndex {
     }
   }
 
-  private @Nullable Held object(String id) {
-    Held h = young.get(id);
-    if (h == null) {
-      h = deadLettered.get(id);
-      if (h == null) {
-        h = terminal.get(id);
-      }
-    }
-    return h;
+  private @Nullable HeldTransaction object(String id) {
+    HeldTransaction h = young.get(id);
+    return h != null ? h : finished.get(id);
   }
 
   /**
@@ -323,7 +268,7 @@ public final class TransactionIndex {
    * @return its record, or empty
    */
   public synchronized Optional<TransactionRecord> get(String transactionId) {
-    Held h = object(transactionId);
+    HeldTransaction h = object(transactionId);
     if (h != null) {
       return Optional.of(h.record);
     }
@@ -343,26 +288,13 @@ public final class TransactionIndex {
     // walk below reaches; the other way round it could be missed by both.
     List<TransactionRecord> young = new ArrayList<>();
     synchronized (this) {
-      long last = arrivals;
-      for (long a = Math.max(1, last - ringMask); a <= last; a++) {
-        Held h = ring.get((int) (a & ringMask));
-        if (h != null && h.arrival == a && h.young && h.where == OPEN) {
-          young.add(h.record);
-        }
-      }
+      ring.openFrom(1, young, Integer.MAX_VALUE);
     }
     List<TransactionRecord> out = new ArrayList<>();
     Set<String> seen = new HashSet<>();
-    long pos = 0;
-    while (pos >= 0) {
-      List<TransactionRecord> page = new ArrayList<>();
-      synchronized (this) {
-        pos = arena.page(pos, WALK_PAGE, page);
-      }
-      for (TransactionRecord r : page) {
-        if (seen.add(r.transactionId())) {
-          out.add(r);
-        }
+    for (TransactionRecord r : arenaRecords()) {
+      if (seen.add(r.transactionId())) {
+        out.add(r);
       }
     }
     for (TransactionRecord r : young) {
@@ -394,16 +326,9 @@ public final class TransactionIndex {
     List<TransactionRecord> out = new ArrayList<>(Math.min(limit, 1024));
     long pos = position;
     if (pos < ARENA_PHASE) {
-      long last = arrivals;
-      long a = Math.max(pos, Math.max(1, last - ringMask));
-      for (; a <= last && out.size() < limit; a++) {
-        Held h = ring.get((int) (a & ringMask));
-        if (h != null && h.arrival == a && h.young && h.where == OPEN) {
-          out.add(h.record);
-        }
-      }
-      if (a <= last) {
-        return new OpenPage(out, a, false);
+      long next = ring.openFrom(pos, out, limit);
+      if (next >= 0) {
+        return new OpenPage(out, next, false);
       }
       pos = ARENA_PHASE;
     }
@@ -424,16 +349,7 @@ public final class TransactionIndex {
   public synchronized OpenSummary openSummary() {
     Instant oldest = arena.count() == 0 ? null : arena.oldestStart();
     if (youngOpen > 0) {
-      long last = arrivals;
-      for (long a = Math.max(1, last - ringMask); a <= last; a++) {
-        Held h = ring.get((int) (a & ringMask));
-        if (h != null && h.arrival == a && h.young && h.where == OPEN) {
-          Instant c = h.record.createdAt();
-          if (oldest == null || c.isBefore(oldest)) {
-            oldest = c;
-          }
-        }
-      }
+      oldest = ring.oldestOpenStart(oldest);
     }
     return new OpenSummary(youngOpen + (long) arena.count(), Optional.ofNullable(oldest));
   }
@@ -444,11 +360,7 @@ public final class TransactionIndex {
    * @return a new list of the dead-lettered transactions
    */
   public synchronized List<TransactionRecord> deadLettered() {
-    List<TransactionRecord> out = new ArrayList<>(deadLettered.size());
-    for (Held h : deadLettered.values()) {
-      out.add(h.record);
-    }
-    return out;
+    return finished.deadRecords();
   }
 
   /**
@@ -469,7 +381,7 @@ public final class TransactionIndex {
   public synchronized Optional<TransactionRecord> latest(String key) {
     String id = latestByKey.get(key);
     if (id != null) {
-      Held h = object(id);
+      HeldTransaction h = object(id);
       return h == null ? Optional.empty() : Optional.of(h.record);
     }
     return arena.count() == 0 ? Optional.empty() : Optional.ofNullable(arena.byKey(key));
@@ -482,7 +394,7 @@ public final class TransactionIndex {
    * @return true when it is held and not terminal
    */
   public synchronized boolean isOpen(String transactionId) {
-    Held h = object(transactionId);
+    HeldTransaction h = object(transactionId);
     if (h != null) {
       return h.where == OPEN;
     }
@@ -506,75 +418,34 @@ public final class TransactionIndex {
     if (limit <= 0) {
       return new ArrayList<>();
     }
-    long last = arrivals;
-    long window = 4L * limit + 64;
-    if (window > ringMask + 1L) {
-      if (last > ringMask + 1L) {
-        return recentOfAll(limit); // more to rank than the ring holds, and some of it has left the ring
-      }
-      window = ringMask + 1L;
-    }
-    List<Ranked> ranked = new ArrayList<>((int) Math.min(window, 1024));
-    for (long a = last; a >= 1 && a > last - window; a--) {
-      Held h = ring.get((int) (a & ringMask));
-      if (h != null && h.arrival == a && !h.gone) {
-        ranked.add(new Ranked(h.record, a));
-      }
-    }
-    if (ranked.size() < limit && last > window) {
-      // Until a start leaves the ring nothing is held outside it; after that, the rest may be anywhere.
-      return recentOfAll(limit);
-    }
-    ranked.sort(NEWEST_FIRST);
-    List<TransactionRecord> out = new ArrayList<>(Math.min(limit, ranked.size()));
-    for (int i = 0; i < ranked.size() && out.size() < limit; i++) {
-      out.add(ranked.get(i).record);
-    }
-    return out;
+    List<TransactionRecord> fromRing = ring.recent(limit);
+    return fromRing != null ? fromRing : recentOfAll(limit);
   }
 
   /** {@link #recent} over everything held: O(transactions held). */
   private List<TransactionRecord> recentOfAll(int limit) {
-    List<Ranked> all = new ArrayList<>();
-    Set<String> seen = new HashSet<>();
+    List<RecentRing.Ranked> objects = new ArrayList<>();
     synchronized (this) {
-      Map<Held, Boolean> objects = new IdentityHashMap<>();
-      for (Held h : young.values()) {
-        objects.put(h, Boolean.TRUE);
-      }
-      for (Held h : terminal.values()) {
-        objects.put(h, Boolean.TRUE);
-      }
-      for (Held h : deadLettered.values()) {
-        objects.put(h, Boolean.TRUE);
-      }
-      for (Held h : objects.keySet()) {
-        if (seen.add(h.record.transactionId())) {
-          all.add(new Ranked(h.record, h.arrival));
-        }
+      for (HeldTransaction h : HeldTransaction.distinct(young.values(), finished.terminal(), finished.dead())) {
+        objects.add(new RecentRing.Ranked(h.record, h.arrival));
       }
     }
-    // Arena records left the ring before every object in it: ranked below them, in arena order.
-    List<TransactionRecord> arenaRecords = new ArrayList<>();
+    return RecentRing.rankAll(objects, arenaRecords(), limit);
+  }
+
+  /**
+   * Every arena record, a page per lock hold: records only move forward, so a record held throughout
+   * is read at least once (and may be read twice: callers drop repeats by id).
+   */
+  private List<TransactionRecord> arenaRecords() {
+    List<TransactionRecord> all = new ArrayList<>();
     long pos = 0;
     while (pos >= 0) {
       synchronized (this) {
-        pos = arena.page(pos, WALK_PAGE, arenaRecords);
+        pos = arena.page(pos, WALK_PAGE, all);
       }
     }
-    long rank = -arenaRecords.size() - 1L;
-    for (TransactionRecord r : arenaRecords) {
-      rank++;
-      if (seen.add(r.transactionId())) {
-        all.add(new Ranked(r, rank));
-      }
-    }
-    all.sort(NEWEST_FIRST);
-    List<TransactionRecord> out = new ArrayList<>(Math.min(limit, all.size()));
-    for (int i = 0; i < all.size() && out.size() < limit; i++) {
-      out.add(all.get(i).record);
-    }
-    return out;
+    return all;
   }
 
   /**
@@ -584,116 +455,9 @@ public final class TransactionIndex {
    */
   public synchronized List<String> ids() {
     Set<String> ids = new LinkedHashSet<>(young.keySet());
-    ids.addAll(deadLettered.keySet());
-    ids.addAll(terminal.keySet());
+    finished.ids(ids);
     List<String> out = new ArrayList<>(ids);
     arena.ids(out);
-    return out;
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Tracking, for SegmentCompaction (which calls these holding the log's I/O lock)
-
-  /** Notes that {@code segment} holds a durable record of {@code id} (a start when {@code start}), if held. */
-  synchronized void recorded(String id, long segment, boolean start) {
-    Held h = object(id);
-    if (h != null) {
-      Tracking.recorded(h.tracking, segment, start);
-    } else if (arena.count() > 0 && arena.tracking(id, scratch) && Tracking.recorded(scratch, segment, start)) {
-      arena.setTracking(id, scratch);
-    }
-  }
-
-  /** Whether a segment still held holds a start of {@code id}. */
-  synchronized boolean hasStart(String id) {
-    Held h = object(id);
-    if (h != null) {
-      return h.tracking[2] != Tracking.NONE;
-    }
-    return arena.count() > 0 && arena.tracking(id, scratch) && scratch[2] != Tracking.NONE;
-  }
-
-  /** Applies the deletion of the {@code gone} segments (sorted) to every transaction's tracking. */
-  synchronized void forgetSegments(long[] gone) {
-    for (Held h : objects()) {
-      Tracking.forget(h.tracking, gone);
-    }
-    arena.forgetSegments(gone);
-  }
-
-  /** Forgets every transaction's tracking. */
-  synchronized void clearTracking() {
-    for (Held h : objects()) {
-      h.tracking[0] = Tracking.NONE;
-      h.tracking[1] = Tracking.NONE;
-      h.tracking[2] = Tracking.NONE;
-    }
-    long[] none = Tracking.untracked();
-    List<String> ids = new ArrayList<>();
-    arena.ids(ids);
-    for (String id : ids) {
-      arena.setTracking(id, none);
-    }
-  }
-
-  private Set<Held> objects() {
-    Set<Held> all = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-    all.addAll(young.values());
-    all.addAll(terminal.values());
-    all.addAll(deadLettered.values());
-    return all;
-  }
-
-  /**
-   * For a compaction plan: the oldest segment any unfinished (open or dead-lettered) transaction has
-   * a record in, {@link Tracking#NONE} when none is tracked.
-   */
-  synchronized long oldestUnfinishedSegment() {
-    long min = Long.MAX_VALUE;
-    for (Held h : young.values()) {
-      if (h.where == OPEN && h.tracking[0] != Tracking.NONE) {
-        min = Math.min(min, h.tracking[0]);
-      }
-    }
-    for (Held h : deadLettered.values()) {
-      if (h.tracking[0] != Tracking.NONE) {
-        min = Math.min(min, h.tracking[0]);
-      }
-    }
-    min = Math.min(min, arena.oldestTracked());
-    return min == Long.MAX_VALUE ? Tracking.NONE : min;
-  }
-
-  /**
-   * For a compaction plan: every unfinished transaction with a record in a segment up to {@code last}
-   * (its oldest tracked segment is at most {@code last}); open ones first, then dead-lettered ones.
-   * Null when there are more than {@code limit}: the plan then copies nothing rather than hold them
-   * all as objects at once.
-   */
-  synchronized List<TransactionRecord> unfinishedUpTo(long last, int limit) {
-    List<TransactionRecord> out = new ArrayList<>();
-    if (!arena.trackedUpTo(last, out, limit)) {
-      return null;
-    }
-    long newest = arrivals;
-    for (long a = Math.max(1, newest - ringMask); a <= newest; a++) {
-      Held h = ring.get((int) (a & ringMask));
-      if (h != null && h.arrival == a && h.young && h.where == OPEN && h.tracking[0] != Tracking.NONE
-          && h.tracking[0] <= last) {
-        if (out.size() == limit) {
-          return null;
-        }
-        out.add(h.record);
-      }
-    }
-    for (Held h : deadLettered.values()) {
-      if (h.tracking[0] != Tracking.NONE && h.tracking[0] <= last) {
-        if (out.size() == limit) {
-          return null;
-        }
-        out.add(h.record);
-      }
-    }
     return out;
   }
 }
