@@ -45,16 +45,17 @@ public interface TransactionLog extends AutoCloseable {
   Optional<TransactionRecord> latest(String key);
 
   /**
-   * Every open (non-terminal) transaction, oldest first.
+   * Every open (non-terminal) transaction, oldest first as far as the log keeps that order (a log
+   * that holds many open transactions in a compact form may list those in the order it stores them).
    *
-   * @return a new list, oldest first; dead-lettered transactions are not in it until retried (the
-   *     contract suite checks this)
+   * @return a new list (see above for its order); dead-lettered transactions are not in it until
+   *     retried (the contract suite checks this)
    */
   List<TransactionRecord> open();
 
   /**
-   * One page of the open transactions, oldest first, for callers that must not hold them all at
-   * once (repair of a long outage's backlog). A pass starts at position 0 and continues at each
+   * One page of the open transactions, in an order of the log's choosing, for callers that must
+   * not hold them all at once (repair of a long outage's backlog). A pass starts at position 0 and continues at each
    * page's {@link OpenPage#next()} until a page is {@link OpenPage#last()}. Every transaction open
    * for the whole pass is returned at least once; one that opens or closes during the pass may or
    * may not be. Positions are opaque to callers and valid for the log instance that returned them.
