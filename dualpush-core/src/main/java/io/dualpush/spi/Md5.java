@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.HexFormat;
+import org.jspecify.annotations.Nullable;
 
 /**
  * MD5 as dualpush uses it everywhere: base64 of the 16-byte digest, the form of Azure's
@@ -14,6 +15,18 @@ import java.util.HexFormat;
  */
 public final class Md5 {
   private static final int BUFFER = 64 * 1024;
+  /** Never updated, only copied: safe to clone from any thread. Null when the provider's MD5 cannot be cloned. */
+  private static final @Nullable MessageDigest PROTOTYPE = prototype();
+
+  private static @Nullable MessageDigest prototype() {
+    MessageDigest md = lookUp();
+    try {
+      md.clone();
+      return md;
+    } catch (CloneNotSupportedException e) {
+      return null;
+    }
+  }
 
   private Md5() {}
 
@@ -26,6 +39,19 @@ public final class Md5 {
    * @return a fresh digest
    */
   public static MessageDigest newDigest() {
+    MessageDigest prototype = PROTOTYPE;
+    if (prototype != null) {
+      try {
+        // A copy of a digest that never hashed anything: far cheaper than a provider lookup per object.
+        return (MessageDigest) prototype.clone();
+      } catch (CloneNotSupportedException e) {
+        // A provider whose MD5 cannot be copied: look it up each time.
+      }
+    }
+    return lookUp();
+  }
+
+  private static MessageDigest lookUp() {
     try {
       return MessageDigest.getInstance("MD5");
     } catch (NoSuchAlgorithmException e) {
