@@ -37,7 +37,7 @@ public final class DualPushClient implements AutoCloseable {
    * @throws InvalidInputException for a bad request, before anything is written
    */
   public PushReceipt push(PushRequest request) {
-    return join(async.push(request));
+    return join(async.pushBlocking(request));
   }
 
   /**

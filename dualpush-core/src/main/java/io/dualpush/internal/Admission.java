@@ -70,15 +70,25 @@ final class Admission {
    * Takes a place in flight (queued, never blocking, when none is free), then claims, hashes and
    * logs on the work threads. A started push keeps its place; the caller gives it back once the
    * push's copies have settled. A duplicate, or a failure, gives it back here.
+   *
+   * @param inCaller whether, when a place is free at once, to claim, hash and log in the calling
+   *     thread: for the blocking client, whose caller waits for the push anyway
    */
   CompletableFuture<Admitted> admit(PushRequest request) {
+    return admit(request, false);
+  }
+
+  /** {@link #admit(PushRequest)}, optionally in the calling thread (see below). */
+  CompletableFuture<Admitted> admit(PushRequest request, boolean inCaller) {
     AtomicBoolean placed = new AtomicBoolean();
     CompletableFuture<Void> place = places.acquire();
     CompletableFuture<Admitted> admitted;
     if (place == PermitQueue.TAKEN) {
-      // The common case, a place free at once: straight to the work threads, one stage fewer.
+      // The common case, a place free at once: straight to the work threads, one stage fewer; or,
+      // for a caller that waits for the push anyway, in its own thread: no hand-off at all.
       placed.set(true);
-      admitted = executors.supply(() -> begin(request), new EngineExecutors.Op("push of", request.key()));
+      admitted = inCaller ? beginHere(request)
+          : executors.supply(() -> begin(request), new EngineExecutors.Op("push of", request.key()));
     } else {
       admitted = place.thenCompose(v -> {
         placed.set(true);
@@ -96,6 +106,15 @@ final class Admission {
       }
       return a;
     });
+  }
+
+  /** {@link #begin} in the calling thread, its failure as a failed future (as the work threads would give it). */
+  private CompletableFuture<Admitted> beginHere(PushRequest request) {
+    try {
+      return CompletableFuture.completedFuture(begin(request));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   private Admitted begin(PushRequest request) {

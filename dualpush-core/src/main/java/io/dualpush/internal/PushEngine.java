@@ -126,14 +126,16 @@ public final class PushEngine implements AutoCloseable {
    * One push: admitted (queued for a place in flight without blocking), routed, decided.
    *
    * @param request the validated request
+   * @param inCaller for a caller that blocks on the result: when a place in flight is free, the
+   *     claim, the hash and the {@code Started} append run in the calling thread, not handed off
    * @return completes when the ack policy is decided (see {@link Flight})
    */
-  public CompletableFuture<PushReceipt> push(PushRequest request) {
+  public CompletableFuture<PushReceipt> push(PushRequest request, boolean inCaller) {
     if (closed) {
       // The operation's name is built only when it is needed, not once per push.
       throw new ClientClosedException("push of '" + request.key() + "'");
     }
-    CompletableFuture<PushReceipt> receipt = admission.admit(request).thenCompose(a -> {
+    CompletableFuture<PushReceipt> receipt = admission.admit(request, inCaller).thenCompose(a -> {
       if (a.duplicate() != null) {
         return CompletableFuture.completedFuture(a.duplicate());
       }

@@ -69,6 +69,57 @@ class AdmissionTest {
   }
 
   @Nested
+  @DisplayName("for a caller that blocks on the push (the blocking client)")
+  class InCaller {
+    @Test
+    @DisplayName("claims, hashes and logs in the calling thread when a place is free: no hand-off")
+    void inCallingThread() {
+      CompletableFuture<Admission.Admitted> a = admission.admit(PushRequest.of("k", new byte[] {1, 2, 3}), true);
+
+      assertThat(a).isCompleted();
+      assertThat(a.join().started()).isNotNull();
+      assertThat(log.appendThreads).containsExactly(Thread.currentThread());
+      assertThat(places.inUse()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("the non-blocking client's push is logged on a work thread, never the caller's")
+    void asyncOnWorkThread() {
+      admission.admit(PushRequest.of("k", new byte[] {1, 2, 3}), false).join();
+
+      assertThat(log.appendThreads).singleElement().satisfies(t -> {
+        assertThat(t).isNotSameAs(Thread.currentThread());
+        assertThat(t.getName()).startsWith("dualpush-push");
+      });
+    }
+
+    @Test
+    @DisplayName("still waits for a place without blocking when none is free, then goes on a work thread")
+    void noPlace() {
+      places.tryAcquire();
+      CompletableFuture<Admission.Admitted> a = admission.admit(PushRequest.of("k", new byte[] {1}), true);
+
+      assertThat(a).isNotDone();
+      places.release();
+      assertThat(a).succeedsWithin(BOUND);
+      assertThat(log.appendThreads).singleElement().isNotSameAs(Thread.currentThread());
+    }
+
+    @Test
+    @DisplayName("fails as the work threads would (a failed future, not a throw) and gives its place back")
+    void failureAsFuture() {
+      config.dedupe().claim("m", Duration.ofMinutes(1));
+
+      CompletableFuture<Admission.Admitted> a = admission.admit(request("k", "m"), true);
+
+      assertThat(a).failsWithin(BOUND).withThrowableOfType(ExecutionException.class)
+          .withCauseInstanceOf(DuplicateInProgressException.class);
+      assertThat(places.inUse()).isZero();
+      assertThat(log.entries).isEmpty();
+    }
+  }
+
+  @Nested
   @DisplayName("a duplicate message id")
   class Duplicate {
     @Test

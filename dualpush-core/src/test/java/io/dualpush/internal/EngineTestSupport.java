@@ -81,6 +81,8 @@ final class EngineTestSupport {
     final AtomicInteger largestPage = new AtomicInteger();
     final AtomicInteger appends = new AtomicInteger();
     final List<LogEntry> entries = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The thread of each append, in order. */
+    final List<Thread> appendThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile boolean folding;
 
     void put(TransactionRecord r) {
@@ -98,6 +100,7 @@ final class EngineTestSupport {
     public void append(LogEntry entry) {
       appends.incrementAndGet();
       entries.add(entry);
+      appendThreads.add(Thread.currentThread());
       if (folding) {
         records.computeIfPresent(entry.transactionId(), (k, r) -> io.dualpush.log.TransactionFold.apply(r, entry));
       }
