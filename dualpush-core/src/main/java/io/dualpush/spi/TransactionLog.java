@@ -29,6 +29,31 @@ public interface TransactionLog extends AutoCloseable {
   void append(LogEntry entry);
 
   /**
+   * Appends one entry that need not be durable on return: for progress records (a copy's outcome,
+   * a repair round) whose loss in a power cut recovery repairs, so that they do not each wait for
+   * a sync. Throws {@link io.dualpush.DualPushException} on failure, as {@link #append} does.
+   *
+   * <p>On return the entry is visible to {@link #read}, {@link #latest} and {@link #open()}, and
+   * has been handed to the log's store in order, after every entry appended (either way) before
+   * it: it survives a crash of this process where the store is the operating system's file system
+   * (whose page cache outlives the process). It is synced, and so survives a power cut or a crash
+   * of the operating system, only with the first of: the next {@link #append} that syncs, the
+   * log's buffered-sync interval passing, a roll-over to a new segment, or {@link #close()}.
+   *
+   * <p>Order is kept: after a power cut the entries that survive are a prefix of the order they
+   * were appended in. A buffered entry that is lost takes every entry appended after it with it,
+   * and a durable {@link #append} that returned keeps every entry appended before it, buffered or
+   * not.
+   *
+   * <p>The default appends durably ({@link #append}), which keeps this contract for any log.
+   *
+   * @param entry the entry to append
+   */
+  default void appendBuffered(LogEntry entry) {
+    append(entry);
+  }
+
+  /**
    * The folded view of a transaction, if the log still holds it.
    *
    * @param transactionId the transaction's id
