@@ -11,6 +11,9 @@ import java.util.Optional;
  * <p>Contract (checked by {@code TransactionLogContract} in the testkit):
  * <ul>
  *   <li>{@link #append} returns only once the entry would survive a crash of this process.</li>
+ *   <li>{@link #appendBuffered} returns once the entry is visible and handed to the store in order;
+ *       after a power cut what survives is a prefix of the append order that holds every durable
+ *       append that returned (the power-loss tier checks both).</li>
  *   <li>A reopened log yields the same transactions in the same states, except terminal ones it
  *       has compacted away (on {@link #checkpoint()} or by its own policy).</li>
  *   <li>{@link #open()} lists every non-terminal transaction. Dead-lettered ones are not in it (they
