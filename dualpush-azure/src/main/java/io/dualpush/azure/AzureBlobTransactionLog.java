@@ -381,6 +381,15 @@ public final class AzureBlobTransactionLog implements TransactionLog {
     log.append(entry);
   }
 
+  /**
+   * {@inheritDoc} Here as durable as {@link #append}: an append blob needs no sync, so the block
+   * holding its record is acknowledged, and durable, before this returns.
+   */
+  @Override
+  public void appendBuffered(LogEntry entry) {
+    log.appendBuffered(entry);
+  }
+
   @Override
   public Optional<TransactionRecord> read(String transactionId) {
     return log.read(transactionId);

@@ -98,7 +98,7 @@ public final class PushEngine implements AutoCloseable {
     this.verifier = new Verifier(log, config.clock(), events, byId);
     this.router = new Router(slots, verifier);
     this.acknowledger = new Acknowledger(config, events);
-    Repairer repairer = new Repairer(log, config.clock(), events, byId, router, retention);
+    Repairer repairer = new Repairer(log, config.clock(), events, byId, router, verifier, retention);
     this.scheduler = new RepairScheduler(config, slots, places, repairer, deadLetters, retention, events, executors,
         live::containsKey);
   }

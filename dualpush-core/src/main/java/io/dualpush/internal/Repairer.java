@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +26,12 @@ import org.slf4j.LoggerFactory;
  * One repair round of one transaction, and the sources it repairs from: every copy not verified is
  * rewritten from the best source — the retained payload, the source file, a verified copy at
  * another destination — trying the next source while the destination takes the write but the
- * digest comes out wrong. When to run a round is the {@link RepairScheduler}'s business.
- * Thread-safe.
+ * digest comes out wrong. With neither payload nor source file, every copy not verified is first
+ * checked where it is ({@link Verifier#verifyInPlace}): a power cut may have taken the VERIFIED
+ * records of copies that were written (they are buffered appends), and a copy found whole is
+ * recorded VERIFIED and serves as the source of the others; only a copy that is then missing or
+ * differs, with no verified copy left, is FAILED for want of a source. When to run a round is the
+ * {@link RepairScheduler}'s business. Thread-safe.
  */
 final class Repairer {
   private static final Logger LOG = LoggerFactory.getLogger(Repairer.class);
@@ -48,15 +53,17 @@ final class Repairer {
   private final Events events;
   private final Map<String, Slot> slots;
   private final Router router;
+  private final Verifier verifier;
   private final PayloadRetention retention;
 
-  Repairer(TransactionLog log, Clock clock, Events events, Map<String, Slot> slots, Router router,
+  Repairer(TransactionLog log, Clock clock, Events events, Map<String, Slot> slots, Router router, Verifier verifier,
       PayloadRetention retention) {
     this.log = log;
     this.clock = clock;
     this.events = events;
     this.slots = slots;
     this.router = router;
+    this.verifier = verifier;
     this.retention = retention;
   }
 
@@ -69,13 +76,42 @@ final class Repairer {
     String id = record.transactionId();
     int round = record.repairRounds() + 1;
     events.emit(DualPushEvent.Type.REPAIR_STARTED, id, record.key(), "", record.size(), Duration.ZERO, "round " + round);
-    List<CompletableFuture<Boolean>> copies = new ArrayList<>();
+    return checkInPlace(record).thenCompose(current -> repairCopies(record, current, round));
+  }
+
+  /**
+   * With no payload retained and no source file, checks every copy not verified where it is, and
+   * completes with the transaction as the log then holds it; otherwise with {@code record}.
+   */
+  private CompletableFuture<TransactionRecord> checkInPlace(TransactionRecord record) {
+    if (retention.opener(record.transactionId()).isPresent() || sourceFile(record) != null) {
+      return CompletableFuture.completedFuture(record);
+    }
+    List<CompletableFuture<Boolean>> checks = new ArrayList<>();
     for (CopyRecord copy : record.copies()) {
+      Slot slot = slots.get(copy.destinationId());
+      if (copy.status() != CopyStatus.VERIFIED && slot != null) {
+        checks.add(verifier.verifyInPlace(slot, record.start()));
+      }
+    }
+    if (checks.isEmpty()) {
+      return CompletableFuture.completedFuture(record);
+    }
+    // A check the log refused leaves its copy as recorded: the repair below then fails on the same log.
+    return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new))
+        .handle((v, e) -> log.read(record.transactionId()).orElse(record));
+  }
+
+  /** Rewrites every copy of {@code current} (the transaction after any in-place check) that is still not verified. */
+  private CompletableFuture<Round> repairCopies(TransactionRecord record, TransactionRecord current, int round) {
+    String id = record.transactionId();
+    List<CompletableFuture<Boolean>> copies = new ArrayList<>();
+    for (CopyRecord copy : current.state().isTerminal() ? List.<CopyRecord>of() : current.copies()) {
       Slot slot = slots.get(copy.destinationId());
       if (copy.status() == CopyStatus.VERIFIED || slot == null) {
         continue;
       }
-      copies.add(repairCopy(slot, record, sources(record, slot), copy.mismatch()));
+      copies.add(repairCopy(slot, current, sources(current, slot), copy.mismatch()));
     }
     return CompletableFuture.allOf(copies.toArray(CompletableFuture[]::new)).handle((v, e) -> {
       // A copy whose outcome is unknown (its future failed) is presumed tried: never a free round.
@@ -89,7 +125,7 @@ final class Repairer {
         return new Round(after, false);
       }
       if (!after.state().isTerminal()) {
-        log.append(new LogEntry.RepairAttempted(id, clock.instant(), round));
+        log.appendBuffered(new LogEntry.RepairAttempted(id, clock.instant(), round));
         after = log.read(id).orElse(after);
       }
       events.emit(DualPushEvent.Type.REPAIR_FINISHED, id, record.key(), "", record.size(), Duration.ZERO,
@@ -103,9 +139,9 @@ final class Repairer {
     List<Source> sources = new ArrayList<>();
     Optional<ContentOpener> kept = retention.opener(record.transactionId());
     kept.ifPresent(opener -> sources.add(new Source("payload", opener)));
-    String file = record.start().sourcePath();
-    if (!file.isEmpty() && Files.isRegularFile(Path.of(file))) {
-      sources.add(new Source("file " + file, () -> Files.newInputStream(Path.of(file))));
+    Path file = sourceFile(record);
+    if (file != null) {
+      sources.add(new Source("file " + file, () -> Files.newInputStream(file)));
     }
     for (CopyRecord copy : record.copies()) {
       Slot other = slots.get(copy.destinationId());
@@ -115,6 +151,12 @@ final class Repairer {
       }
     }
     return sources;
+  }
+
+  /** The push's source file, when it names one that is still there. */
+  private static @Nullable Path sourceFile(TransactionRecord record) {
+    String file = record.start().sourcePath();
+    return !file.isEmpty() && Files.isRegularFile(Path.of(file)) ? Path.of(file) : null;
   }
 
   /**
@@ -128,7 +170,7 @@ final class Repairer {
     LogEntry.Started started = record.start();
     if (sources.isEmpty()) {
       String why = "no source left to repair from: payload not retained and no verified copy";
-      log.append(new LogEntry.CopyUpdated(record.transactionId(), clock.instant(), slot.id(), CopyStatus.FAILED, "",
+      log.appendBuffered(new LogEntry.CopyUpdated(record.transactionId(), clock.instant(), slot.id(), CopyStatus.FAILED, "",
           why, false));
       return CompletableFuture.completedFuture(true);
     }

@@ -30,7 +30,11 @@ import org.slf4j.LoggerFactory;
  * The single owner of guarantee G4: a copy is recorded VERIFIED only here, and only when the
  * digest the destination holds equals the source MD5 in the transaction's {@code Started} record.
  * Every outcome of a copy — written by a push or a repair, or checked by {@code verify} — is
- * recorded in the log through this class. Thread-safe.
+ * recorded in the log through this class, with {@link TransactionLog#appendBuffered}: an outcome
+ * need not wait for a sync of its own (the push's {@code Started} record was durable before any
+ * copy was written, G1), and one a power cut takes is found again by the repair, which checks a
+ * copy in place ({@link #verifyInPlace}) when it has nothing of its own to rewrite it from.
+ * Thread-safe.
  */
 final class Verifier {
   private static final Logger LOG = LoggerFactory.getLogger(Verifier.class);
@@ -53,7 +57,7 @@ final class Verifier {
     Instant now = clock.instant();
     if (error != null || result == null) {
       String why = error != null ? slot.describeFailure(error) : "no result";
-      log.append(new LogEntry.CopyUpdated(id, now, slot.id(), CopyStatus.FAILED, "", why, false));
+      log.appendBuffered(new LogEntry.CopyUpdated(id, now, slot.id(), CopyStatus.FAILED, "", why, false));
       events.emit(DualPushEvent.Type.COPY_FAILED, id, started.key(), slot.id(), 0, elapsed, why);
       LOG.warn("Copy of '{}' ({}) at {} failed: {}", started.key(), id, slot.id(), why);
       return CopyStatus.FAILED;
@@ -67,12 +71,12 @@ final class Verifier {
   CopyStatus recordDigest(Slot slot, LogEntry.Started started, String actual, Instant now, Duration elapsed) {
     String id = started.transactionId();
     if (actual.equals(started.md5())) {
-      log.append(new LogEntry.CopyUpdated(id, now, slot.id(), CopyStatus.VERIFIED, actual, "", false));
+      log.appendBuffered(new LogEntry.CopyUpdated(id, now, slot.id(), CopyStatus.VERIFIED, actual, "", false));
       events.emit(DualPushEvent.Type.COPY_VERIFIED, id, started.key(), slot.id(), started.size(), elapsed, "");
       return CopyStatus.VERIFIED;
     }
     String why = "stored MD5 " + actual + " differs from source MD5 " + started.md5();
-    log.append(new LogEntry.CopyUpdated(id, now, slot.id(), CopyStatus.FAILED, actual, why, true));
+    log.appendBuffered(new LogEntry.CopyUpdated(id, now, slot.id(), CopyStatus.FAILED, actual, why, true));
     events.emit(DualPushEvent.Type.COPY_INCONSISTENT, id, started.key(), slot.id(), 0, elapsed, why);
     events.alert(Alert.Type.DATA_INCONSISTENCY, "Copy of '" + started.key() + "' at " + slot.id() + ": " + why, id,
         slot.id());
@@ -108,7 +112,7 @@ final class Verifier {
     Instant now = clock.instant();
     if (actual.isEmpty()) {
       if (copy.status() != CopyStatus.FAILED || copy.mismatch()) {
-        log.append(new LogEntry.CopyUpdated(record.transactionId(), now, slot.id(), CopyStatus.FAILED, "",
+        log.appendBuffered(new LogEntry.CopyUpdated(record.transactionId(), now, slot.id(), CopyStatus.FAILED, "",
             "object missing", false));
         events.alert(Alert.Type.VERIFICATION_FAILURE, "Copy of '" + started.key() + "' is missing at " + slot.id(),
             record.transactionId(), slot.id());
@@ -119,6 +123,28 @@ final class Verifier {
       return;
     }
     recordDigest(slot, started, actual.get(), now, Duration.ZERO);
+  }
+
+  /**
+   * Checks one copy where it is, for a repair that has no payload or source file to rewrite it from
+   * (a power cut took its VERIFIED record, or the payload was not retained): when the digest the
+   * destination holds equals the source MD5 the copy is recorded VERIFIED ({@link #recordDigest});
+   * a copy that is missing, differs or cannot be read is left as recorded, for the repair to
+   * rewrite or to record as having no source. Completes with whether the copy was verified;
+   * exceptionally only when the log refuses the record.
+   */
+  CompletableFuture<Boolean> verifyInPlace(Slot slot, LogEntry.Started started) {
+    return slot.call(() -> readDigest(slot, started.key(), VerifyMode.HASH)).handle((actual, error) -> {
+      if (error != null) {
+        LOG.debug("Cannot check the copy of '{}' at {} in place: {}", started.key(), slot.id(),
+            slot.describeFailure(error));
+        return false;
+      }
+      if (actual.isEmpty() || !actual.get().equals(started.md5())) {
+        return false; // an older version or a torn write is not an inconsistency to alert on: the repair rewrites it
+      }
+      return recordDigest(slot, started, actual.get(), clock.instant(), Duration.ZERO) == CopyStatus.VERIFIED;
+    });
   }
 
   /** The digest of the object under {@code key}: reported by head, or (deep) re-read and hashed. */

@@ -41,18 +41,18 @@ import java.util.Optional;
  * <h2>Durability</h2>
  * {@link #append} returns once its record is written and, in the crash-safe modes, fsynced:
  * <ul>
- *   <li>{@link Durability#GROUP_COMMIT} (default): appends from concurrent threads are queued to
- *       one writer thread, which writes a batch (at most {@link Builder#maxBatchRecords} records,
- *       gathered for at most {@link Builder#groupCommitWindow} after the first, and whatever
- *       queued up during the previous fsync) and covers it with one fsync. Each append returns
- *       after the fsync that covers its record.
+ *   <li>{@link Durability#GROUP_COMMIT} (default): one writer thread writes a batch of queued
+ *       appends (at most {@link Builder#maxBatchRecords}, gathered for at most
+ *       {@link Builder#groupCommitWindow}) and covers it with one fsync, after which they return.
  *   <li>{@link Durability#FSYNC_PER_RECORD}: each append writes and fsyncs its own record, in the
  *       calling thread, one at a time.
- *   <li>{@link Durability#OS_BUFFERED}: records are written to the operating system but not
- *       fsynced (only a segment being rolled over, and the active one on {@link #close}, are).
- *       Survives a crash of this process, <b>not</b> of the machine or its power: NOT crash-safe.
+ *   <li>{@link Durability#OS_BUFFERED}: written to the OS, fsynced only at a roll-over and on
+ *       {@link #close}. Survives a crash of this process, <b>not</b> a power cut: NOT crash-safe.
  * </ul>
- * If an fsync (or write, or a compaction's deletion) fails, every append of that batch fails and the log refuses all further
+ * {@link #appendBuffered} (progress records) returns once its record is in the page cache, in
+ * order: the next durable append's fsync covers it, or the writer's within
+ * {@link Builder#bufferedSyncInterval} (1 s by default), a roll-over's or the close's. A power cut
+ * keeps a prefix of the log. If an fsync (or write, or a compaction's deletion) fails, every append of that batch fails and the log refuses all further
  * appends, each with a {@link TransactionLogUnavailableException} whose cause is that first
  * {@link IOException}: after a failed fsync the state of the page cache is unknown, so only a
  * reopen, which re-reads what is really on disk, can continue. Nothing more is written, not even by
@@ -97,24 +97,12 @@ import java.util.Optional;
  * <p>Thread-safe.
  */
 public final class FileTransactionLog implements TransactionLog {
-  /** The single file of the previous, unsegmented log; adopted as the first segment. */
-  static final String LEGACY_FILE_NAME = FileSegmentStore.LEGACY_FILE_NAME;
-  static final String QUARANTINE = FileSegmentStore.QUARANTINE;
   /** Default size at which a segment rolls over. */
   public static final long DEFAULT_SEGMENT_SIZE = SegmentedTransactionLog.DEFAULT_SEGMENT_SIZE;
   /** Default most records one group commit covers. */
   public static final int DEFAULT_MAX_BATCH_RECORDS = SegmentedTransactionLog.DEFAULT_MAX_BATCH_RECORDS;
-  /** How long a read-only open waits before reading a torn-looking tail again. */
-  static final Duration TAIL_PAUSE = SegmentedTransactionLog.TAIL_PAUSE;
-  /** How many times a read-only open reads a tail again while it keeps changing. */
-  static final int TAIL_REREADS = SegmentedTransactionLog.TAIL_REREADS;
-
   /** How a read-only open waits before reading a torn-looking tail again; tests replace it. */
-  interface TailPause {
-    void pause(Duration duration) throws InterruptedException;
-  }
-
-  static volatile TailPause tailPause = d -> Thread.sleep(d.toMillis());
+  static volatile SegmentedTransactionLog.TailPause tailPause = d -> Thread.sleep(d.toMillis());
 
   /** How {@link #append} makes a record durable. */
   public enum Durability {
@@ -133,6 +121,7 @@ public final class FileTransactionLog implements TransactionLog {
     private long segmentSize = DEFAULT_SEGMENT_SIZE;
     private Duration groupCommitWindow = Duration.ZERO;
     private int maxBatchRecords = DEFAULT_MAX_BATCH_RECORDS;
+    private Duration bufferedSyncInterval = SegmentedTransactionLog.DEFAULT_BUFFERED_SYNC_INTERVAL;
     private boolean quarantine;
     private int terminalRetention = TransactionIndex.DEFAULT_TERMINAL_RETENTION;
     private int compactAfterSegments = SegmentCompaction.DEFAULT_COMPACT_AFTER_SEGMENTS;
@@ -179,11 +168,20 @@ public final class FileTransactionLog implements TransactionLog {
      * @throws InvalidInputException naming {@code groupCommitWindow} when it is null, negative or over 1 s
      */
     public Builder groupCommitWindow(Duration window) {
-      InvalidInputException.requireNonNull(window, "groupCommitWindow");
-      if (window.isNegative() || window.compareTo(Duration.ofSeconds(1)) > 0) {
-        throw new InvalidInputException("groupCommitWindow", "'groupCommitWindow' must be between 0 and 1 s; got " + window);
-      }
-      this.groupCommitWindow = window;
+      this.groupCommitWindow = SegmentedTransactionLogBuilder.checkGroupCommitWindow(window);
+      return this;
+    }
+
+    /**
+     * The longest a buffered append waits for an fsync when no durable append covers it (default 1 s;
+     * zero: fsynced like a durable one). {@code FSYNC_PER_RECORD}: the next append after it fsyncs.
+     *
+     * @param interval from zero to 1 hour
+     * @return this builder
+     * @throws InvalidInputException naming {@code bufferedSyncInterval} when it is null, negative or over 1 hour
+     */
+    public Builder bufferedSyncInterval(Duration interval) {
+      this.bufferedSyncInterval = SegmentedTransactionLogBuilder.checkBufferedSyncInterval(interval);
       return this;
     }
 
@@ -283,6 +281,7 @@ public final class FileTransactionLog implements TransactionLog {
           .segmentSize(segmentSize)
           .groupCommitWindow(groupCommitWindow)
           .maxBatchRecords(maxBatchRecords)
+          .bufferedSyncInterval(bufferedSyncInterval)
           .quarantineDamagedSegments(quarantine)
           .terminalRetention(terminalRetention)
           .retainSegments(retainSegments)
@@ -375,6 +374,12 @@ public final class FileTransactionLog implements TransactionLog {
     log.append(entry);
   }
 
+  /** {@inheritDoc} In the page cache on return (see the class documentation); throws as {@link #append} does. */
+  @Override
+  public void appendBuffered(LogEntry entry) {
+    log.appendBuffered(entry);
+  }
+
   @Override
   public Optional<TransactionRecord> read(String transactionId) {
     return log.read(transactionId);
@@ -450,7 +455,8 @@ public final class FileTransactionLog implements TransactionLog {
   }
 
   /**
-   * How many fsyncs appends have issued since the log was opened: fewer than appends under group commit.
+   * How many fsyncs appends, buffered appends' interval and roll-overs have issued since the log was
+   * opened: fewer than appends under group commit.
    *
    * @return the number of fsyncs
    */

@@ -3,7 +3,6 @@ package io.dualpush.log;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.TransactionRecord;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -18,22 +17,31 @@ import org.slf4j.LoggerFactory;
  * restates and roll-overs, and the planning of compaction (which writes copies forward in log
  * order, sharing the batch's sync). Deleting segments is the {@link Compactor}'s, on its own thread,
  * so appenders never wait for deletes and their directory syncs.
+ *
+ * <p>A batch is written, folded into the index in log order and acknowledged; it is synced first
+ * only when it holds a durable append, when {@link #afterDurable} actions wait, or when bytes
+ * buffered appends wrote have waited {@link LogOptions#bufferedSyncInterval} (the writer also wakes
+ * for that alone). Bytes are never left unsynced across a roll-over (recovery trusts a segment that
+ * is not the last to be whole) or when compaction is planned (it decides from the index, which
+ * already holds the unsynced records).
  */
 final class GroupCommit {
   private static final Logger LOG = LoggerFactory.getLogger(SegmentedTransactionLog.class);
-  private static final int MAX_BUFFER = 4 * 1024 * 1024;
 
   /** One append waiting for the commit that covers it. */
   static final class Pending {
     final LogEntry entry;
     final byte[] frame;
+    /** Whether the append returns only once synced ({@code append}), or once handed to the store ({@code appendBuffered}). */
+    final boolean durable;
     final CompletableFuture<Void> done = new CompletableFuture<>();
     /** The state of its transaction, written just before it ({@link SegmentCompaction#restateBefore}). */
     List<LogEntry> restated = List.of();
 
-    Pending(LogEntry entry, byte[] frame) {
+    Pending(LogEntry entry, byte[] frame, boolean durable) {
       this.entry = entry;
       this.frame = frame;
+      this.durable = durable;
     }
   }
 
@@ -43,8 +51,8 @@ final class GroupCommit {
   private final long segmentSize;
   private final long windowNanos;
   private final int maxBatchRecords;
-  /** Guarded by {@link LogCore#io}: frames written but not yet handed to the store. */
-  private final ByteBuffer buffer;
+  /** Guarded by {@link LogCore#io}: frames to the active segment, and its syncs. */
+  private final SegmentWriter out;
   /** Guarded by {@link LogCore#io}: what to do once the frames written so far are durable. */
   private final List<Runnable> afterDurable = new ArrayList<>();
 
@@ -63,7 +71,7 @@ final class GroupCommit {
     this.segmentSize = o.segmentSize;
     this.windowNanos = o.groupCommitWindow.toNanos();
     this.maxBatchRecords = o.maxBatchRecords;
-    this.buffer = ByteBuffer.allocate(Math.min(core.capabilities.maxAppendBytes(), MAX_BUFFER));
+    this.out = new SegmentWriter(core);
     this.writer = durability == SegmentedTransactionLog.Durability.GROUP_COMMIT
         ? new Thread(this::writerLoop, "dualpush-log-writer " + core.description) : null;
   }
@@ -155,19 +163,29 @@ final class GroupCommit {
   private void writerLoop() {
     List<Pending> batch = new ArrayList<>();
     while (true) {
+      boolean syncDue = false;
       synchronized (queueLock) {
         while (queue.isEmpty() && !closing) {
+          long wait = out.nanosUntilDue();
+          if (wait == 0) {
+            syncDue = true; // buffered bytes waited the whole interval and no durable append came to sync them
+            break;
+          }
           try {
-            queueLock.wait();
+            if (wait == Long.MAX_VALUE) {
+              queueLock.wait();
+            } else {
+              queueLock.wait(wait / 1_000_000, (int) (wait % 1_000_000));
+            }
           } catch (InterruptedException e) {
             // Only close() stops the writer, after draining the queue.
           }
         }
-        if (queue.isEmpty()) {
-          return; // closing, and everything queued is committed
+        if (!syncDue && queue.isEmpty()) {
+          return; // closing, and everything queued is committed (close() syncs what is buffered)
         }
         drain(batch);
-        if (windowNanos > 0 && batch.size() < maxBatchRecords) {
+        if (!syncDue && windowNanos > 0 && batch.size() < maxBatchRecords) {
           long deadline = System.nanoTime() + windowNanos;
           long left;
           while (batch.size() < maxBatchRecords && !closing && (left = deadline - System.nanoTime()) > 0) {
@@ -183,7 +201,11 @@ final class GroupCommit {
       inFlight = batch;
       try {
         synchronized (core.io) {
-          commit(batch);
+          if (syncDue) {
+            syncIfDue();
+          } else {
+            commit(batch);
+          }
         }
       } catch (Throwable e) {
         // Never leave an appender waiting on a writer that is gone.
@@ -209,8 +231,8 @@ final class GroupCommit {
   }
 
   /**
-   * Writes {@code batch} in order, rolling segments as needed, makes it durable (per the mode),
-   * folds it into the index and completes every append. A record of a transaction whose start
+   * Writes {@code batch} in order, rolling segments as needed, makes it durable where it must be
+   * ({@link #settle}), folds it into the index and completes every append. A record of a transaction whose start
    * compaction deleted is preceded by that transaction's state, in the same segment and the same
    * sync ({@link SegmentCompaction#restateBefore}). Called holding {@link LogCore#io}.
    */
@@ -235,38 +257,27 @@ final class GroupCommit {
         for (byte[] frame : restate) {
           length += frame.length;
         }
-        if (mustRoll(length)) {
-          makeDurable(batch, from, i);
+        if (out.mustRoll(length, segmentSize)) {
+          settle(batch, from, i);
           from = i;
           restating.clear();
           roll();
           restate = restate(p, restating); // the roll's compaction may have dropped its start
         }
         for (byte[] frame : restate) {
-          write(frame);
+          out.write(frame);
         }
-        write(p.frame);
+        out.write(p.frame);
       }
-      makeDurable(batch, from, batch.size());
+      settle(batch, from, batch.size());
     } catch (IOException | RuntimeException e) {
       core.fail(e);
-      buffer.clear();
+      out.clear();
       afterDurable.clear();
       LOG.error("Transaction log {}: a write or sync failed; failing {} append(s) and refusing further appends until "
           + "the log is reopened", core.description, batch.size() - from, e);
       failAll(batch, from, e);
     }
-  }
-
-  /** Whether {@code length} more bytes must go to a new segment: by size, or by the store's appends per segment. */
-  private boolean mustRoll(long length) {
-    LogSegment active = core.active;
-    long pending = active.size + buffer.position();
-    if (pending > 0 && pending + length > segmentSize) {
-      return true;
-    }
-    long appendsNeeded = 2 + (buffer.position() + length) / buffer.capacity();
-    return pending > 0 && active.appends + appendsNeeded > core.capabilities.maxAppendsPerSegment();
   }
 
   /** The frames of {@code p}'s transaction's state, if it needs restating and is not being restated already. */
@@ -283,46 +294,21 @@ final class GroupCommit {
     return Frames.unit(p.restated);
   }
 
-  /** Writes one frame at the end of the active segment, through the buffer (not yet durable). */
-  private void write(byte[] frame) throws IOException {
-    if (frame.length > buffer.remaining()) {
-      flush();
-    }
-    LogSegment active = core.active;
-    if (frame.length > buffer.capacity()) {
-      core.store.append(active.current(), active.size, ByteBuffer.wrap(frame));
-      active.size += frame.length;
-      active.appends++;
-    } else {
-      buffer.put(frame);
-    }
-    active.records++;
-  }
-
-  /** Hands the buffered frames to the store as one conditional append. */
-  private void flush() throws IOException {
-    if (buffer.position() == 0) {
-      return;
-    }
-    LogSegment active = core.active;
-    buffer.flip();
-    int length = buffer.remaining();
-    core.store.append(active.current(), active.size, buffer);
-    active.size += length;
-    active.appends++;
-    buffer.clear();
-  }
-
-  /** Makes batch[from, to) and everything written before it durable, folds it in and acknowledges it. */
-  private void makeDurable(List<Pending> batch, int from, int to) throws IOException {
+  /**
+   * Hands batch[from, to) and everything written before it to the store, syncs it when it must be
+   * durable now (a durable append among it, actions waiting for durability, buffered bytes that
+   * waited the whole interval, or an interval of zero; never in {@code OS_BUFFERED}), then folds
+   * it into the index in log order and acknowledges it.
+   */
+  private void settle(List<Pending> batch, int from, int to) throws IOException {
     if (from == to && afterDurable.isEmpty()) {
       return;
     }
-    flush();
+    out.flush();
     LogSegment active = core.active;
-    if (durability != SegmentedTransactionLog.Durability.OS_BUFFERED) {
-      core.store.sync(active.current());
-      core.syncs.incrementAndGet();
+    if (durability != SegmentedTransactionLog.Durability.OS_BUFFERED && out.unsynced()
+        && (!afterDurable.isEmpty() || out.syncEveryAppend() || out.due() || anyDurable(batch, from, to))) {
+      out.sync();
     }
     for (int k = from; k < to; k++) {
       Pending p = batch.get(k);
@@ -335,6 +321,31 @@ final class GroupCommit {
     List<Runnable> actions = new ArrayList<>(afterDurable);
     afterDurable.clear();
     actions.forEach(Runnable::run);
+  }
+
+  private static boolean anyDurable(List<Pending> batch, int from, int to) {
+    for (int k = from; k < to; k++) {
+      if (batch.get(k).durable) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Syncs what buffered appends wrote once it has waited the whole interval; the writer calls it when idle. */
+  private void syncIfDue() {
+    if (core.failure != null || core.active == null || !out.due()) {
+      return;
+    }
+    try {
+      out.sync();
+    } catch (IOException | RuntimeException e) {
+      core.fail(e);
+      out.clear();
+      afterDurable.clear();
+      LOG.error("Transaction log {}: a sync of buffered appends failed; refusing further appends until the log is "
+          + "reopened", core.description, e);
+    }
   }
 
   private static void failAll(List<Pending> batch, int from, Throwable cause) {
@@ -350,11 +361,8 @@ final class GroupCommit {
    * {@link LogCore#io}.
    */
   private void roll() throws IOException {
-    flush();
     LogSegment old = core.active;
-    if (durability == SegmentedTransactionLog.Durability.OS_BUFFERED) {
-      core.store.sync(old.current()); // a segment that is not the last must be whole for recovery to trust it
-    }
+    out.syncIfUnsynced(); // a segment that is not the last must be whole for recovery to trust it
     compactor.awaitIdle();
     core.checkWritableIo();
     LogSegment next = new LogSegment(core.store.create(core.nextNumber(old)));
@@ -367,7 +375,7 @@ final class GroupCommit {
     // batch is written: a record of a finished transaction whose start is in one of those segments
     // is restated only if the compaction already knows the start is going (restateBefore), and an
     // unrestated record would be ignored by the next replay once the segment is deleted.
-    makeDurable(List.of(), 0, 0);
+    settle(List.of(), 0, 0);
   }
 
   /**
@@ -397,7 +405,7 @@ final class GroupCommit {
     // state of the transaction over the one its originals hold.
     for (TransactionRecord r : plan.copyForward()) {
       for (byte[] frame : Frames.unit(SegmentCompaction.stateOf(r))) {
-        write(frame);
+        out.write(frame);
       }
     }
     long into = active.number();
@@ -409,11 +417,15 @@ final class GroupCommit {
     });
   }
 
-  /** Compaction on request: plans, makes any copies durable, and leaves the deletions queued. Holding {@link LogCore#io}. */
+  /**
+   * Compaction on request: syncs what buffered appends wrote (the plan reads the index, which holds
+   * them), plans, makes any copies durable, and leaves the deletions queued. Holding {@link LogCore#io}.
+   */
   void compactNow() throws IOException {
     core.ensureClaim();
+    out.syncIfUnsynced();
     planCompaction();
-    makeDurable(List.of(), 0, 0);
+    settle(List.of(), 0, 0);
   }
 
   private void doom(List<Long> numbers) {
@@ -437,7 +449,7 @@ final class GroupCommit {
     if (core.failure != null || core.active == null) {
       return;
     }
-    flush();
-    core.store.sync(core.active.current());
+    out.flush();
+    core.store.sync(core.active.current()); // not counted: syncCount() is what appends and compaction cost
   }
 }

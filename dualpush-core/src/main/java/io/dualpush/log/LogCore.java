@@ -61,7 +61,7 @@ final class LogCore {
     return capabilities.maxAppendBytes() - Frames.HEADER;
   }
 
-  /** Folds a durable record (just made durable, or replayed) into the index and the segment tracking. */
+  /** Folds a record into the index and the segment tracking: one just written (synced or handed to the store), or replayed. */
   void applyDurable(LogEntry entry, LogSegment segment) {
     if (index.apply(entry)) {
       compaction.recorded(entry, segment.number());

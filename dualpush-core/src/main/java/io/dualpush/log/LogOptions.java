@@ -8,6 +8,7 @@ final class LogOptions {
   long segmentSize = SegmentedTransactionLog.DEFAULT_SEGMENT_SIZE;
   Duration groupCommitWindow = Duration.ZERO;
   int maxBatchRecords = SegmentedTransactionLog.DEFAULT_MAX_BATCH_RECORDS;
+  Duration bufferedSyncInterval = SegmentedTransactionLog.DEFAULT_BUFFERED_SYNC_INTERVAL;
   boolean quarantine;
   boolean takeOver;
   int terminalRetention = TransactionIndex.DEFAULT_TERMINAL_RETENTION;
@@ -22,6 +23,7 @@ final class LogOptions {
     o.segmentSize = segmentSize;
     o.groupCommitWindow = groupCommitWindow;
     o.maxBatchRecords = maxBatchRecords;
+    o.bufferedSyncInterval = bufferedSyncInterval;
     o.quarantine = quarantine;
     o.takeOver = takeOver;
     o.terminalRetention = terminalRetention;

@@ -48,6 +48,19 @@ import org.slf4j.LoggerFactory;
  * with a {@link TransactionLogUnavailableException} whose cause is that first failure, until it is
  * reopened: the store's state is then unknown, and only a reopen reads what it really holds.
  *
+ * <p>{@link #appendBuffered} returns once its record is handed to the store (for files, written to
+ * the page cache), in log order, and folded into the index, without waiting for a sync: it
+ * survives a crash of the process, and a power cut once synced. Under {@code GROUP_COMMIT} the
+ * writer syncs it with the next batch that holds a durable append, or on its own once it has
+ * waited {@link SegmentedTransactionLogBuilder#bufferedSyncInterval} (1 s by default; zero syncs
+ * it like a durable append), or at a roll-over, a compaction or {@link #close()}, whichever comes
+ * first. Under {@code FSYNC_PER_RECORD} a buffered append is not synced in its caller's thread; the
+ * next append after the interval passed (buffered or durable), a roll-over, a compaction or the
+ * close syncs it, so an idle log has no timer and leaves it unsynced until then. Under
+ * {@code OS_BUFFERED} it is the same as {@link #append}. The log never rolls over to a new segment
+ * or plans a compaction while bytes are unsynced, so what a power cut keeps is a prefix of the
+ * log.
+ *
  * <h2>Recovery</h2>
  * On open every segment is replayed in order. A bad frame at the end of the last segment with no
  * whole frame after it is a torn tail (whatever is bad about it: cut short, zeros, an implausible
@@ -93,6 +106,8 @@ public final class SegmentedTransactionLog implements TransactionLog {
   public static final long DEFAULT_SEGMENT_SIZE = 64L * 1024 * 1024;
   /** Default most records one group commit covers. */
   public static final int DEFAULT_MAX_BATCH_RECORDS = 1024;
+  /** Default longest a buffered append waits for a sync ({@link SegmentedTransactionLogBuilder#bufferedSyncInterval}). */
+  public static final Duration DEFAULT_BUFFERED_SYNC_INTERVAL = Duration.ofSeconds(1);
   /** How long a read-only open waits before reading a torn-looking tail again. */
   public static final Duration TAIL_PAUSE = Duration.ofMillis(50);
   /** How many times a read-only open reads a tail again while it keeps changing. */
@@ -179,6 +194,25 @@ public final class SegmentedTransactionLog implements TransactionLog {
    */
   @Override
   public void append(LogEntry entry) {
+    append(entry, true);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>See the class documentation for when each durability mode syncs it.
+   *
+   * @throws InvalidInputException naming {@code entry} when it is larger than one append of the store can carry
+   * @throws TransactionLogUnavailableException when a write or sync fails, and on every later append
+   *     until the log is reopened; its cause is the first failure
+   * @throws DualPushException when the log is closed or was opened read-only
+   */
+  @Override
+  public void appendBuffered(LogEntry entry) {
+    append(entry, false);
+  }
+
+  private void append(LogEntry entry, boolean durable) {
     Objects.requireNonNull(entry, "entry");
     if (core.readOnly) {
       throw new DualPushException("Transaction log " + core.description + " was opened read-only");
@@ -192,7 +226,7 @@ public final class SegmentedTransactionLog implements TransactionLog {
           + core.maxEntry() + " bytes one append to " + core.description + " can hold (transaction "
           + entry.transactionId() + ")");
     }
-    GroupCommit.Pending p = new GroupCommit.Pending(entry, Frames.frame(body));
+    GroupCommit.Pending p = new GroupCommit.Pending(entry, Frames.frame(body), durable);
     writer.submit(p);
     try {
       p.done.join();
@@ -299,8 +333,9 @@ public final class SegmentedTransactionLog implements TransactionLog {
   }
 
   /**
-   * How many syncs appends and compaction copies have issued since the open (fewer than appends
-   * under group commit; none when {@code OS_BUFFERED}).
+   * How many syncs appends, buffered appends' interval, roll-overs and compactions have issued since
+   * the open (fewer than appends under group commit; none when {@code OS_BUFFERED}; the final sync
+   * of {@link #close()} is not counted).
    *
    * @return the number of syncs
    */

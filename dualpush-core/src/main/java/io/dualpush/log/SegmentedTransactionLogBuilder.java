@@ -54,13 +54,54 @@ public final class SegmentedTransactionLogBuilder {
    * @throws InvalidInputException naming {@code groupCommitWindow} when it is null, negative or over 1 s
    */
   public SegmentedTransactionLogBuilder groupCommitWindow(Duration window) {
+    options.groupCommitWindow = checkGroupCommitWindow(window);
+    return this;
+  }
+
+  /**
+   * Checks a {@link #groupCommitWindow}, for builders that take it before they build this one.
+   *
+   * @param window the window
+   * @return {@code window}
+   * @throws InvalidInputException naming {@code groupCommitWindow} when it is null, negative or over 1 s
+   */
+  public static Duration checkGroupCommitWindow(Duration window) {
     InvalidInputException.requireNonNull(window, "groupCommitWindow");
     if (window.isNegative() || window.compareTo(Duration.ofSeconds(1)) > 0) {
       throw new InvalidInputException("groupCommitWindow", "'groupCommitWindow' must be between 0 and 1 s; got "
           + window);
     }
-    options.groupCommitWindow = window;
+    return window;
+  }
+
+  /**
+   * The longest what {@link SegmentedTransactionLog#appendBuffered} wrote waits for a sync when no
+   * durable append comes to cover it (default 1 s): a bound on what a power cut can take of the
+   * progress records. Zero syncs every buffered append as a durable one is.
+   *
+   * @param interval from zero to 1 hour
+   * @return this builder
+   * @throws InvalidInputException naming {@code bufferedSyncInterval} when it is null, negative or over 1 hour
+   */
+  public SegmentedTransactionLogBuilder bufferedSyncInterval(Duration interval) {
+    options.bufferedSyncInterval = checkBufferedSyncInterval(interval);
     return this;
+  }
+
+  /**
+   * Checks a {@link #bufferedSyncInterval}, for builders that take it before they build this one.
+   *
+   * @param interval the interval
+   * @return {@code interval}
+   * @throws InvalidInputException naming {@code bufferedSyncInterval} when it is null, negative or over 1 hour
+   */
+  public static Duration checkBufferedSyncInterval(Duration interval) {
+    InvalidInputException.requireNonNull(interval, "bufferedSyncInterval");
+    if (interval.isNegative() || interval.compareTo(Duration.ofHours(1)) > 0) {
+      throw new InvalidInputException("bufferedSyncInterval", "'bufferedSyncInterval' must be between 0 and 1 hour; got "
+          + interval);
+    }
+    return interval;
   }
 
   /**

@@ -11,6 +11,9 @@ import java.util.Optional;
  * <p>Contract (checked by {@code TransactionLogContract} in the testkit):
  * <ul>
  *   <li>{@link #append} returns only once the entry would survive a crash of this process.</li>
+ *   <li>{@link #appendBuffered} returns once the entry is visible and handed to the store in order;
+ *       after a power cut what survives is a prefix of the append order that holds every durable
+ *       append that returned (the power-loss tier checks both).</li>
  *   <li>A reopened log yields the same transactions in the same states, except terminal ones it
  *       has compacted away (on {@link #checkpoint()} or by its own policy).</li>
  *   <li>{@link #open()} lists every non-terminal transaction. Dead-lettered ones are not in it (they
@@ -27,6 +30,31 @@ public interface TransactionLog extends AutoCloseable {
    * @param entry the entry to append
    */
   void append(LogEntry entry);
+
+  /**
+   * Appends one entry that need not be durable on return: for progress records (a copy's outcome,
+   * a repair round) whose loss in a power cut recovery repairs, so that they do not each wait for
+   * a sync. Throws {@link io.dualpush.DualPushException} on failure, as {@link #append} does.
+   *
+   * <p>On return the entry is visible to {@link #read}, {@link #latest} and {@link #open()}, and
+   * has been handed to the log's store in order, after every entry appended (either way) before
+   * it: it survives a crash of this process where the store is the operating system's file system
+   * (whose page cache outlives the process). It is synced, and so survives a power cut or a crash
+   * of the operating system, only with the first of: the next {@link #append} that syncs, the
+   * log's buffered-sync interval passing, a roll-over to a new segment, or {@link #close()}.
+   *
+   * <p>Order is kept: after a power cut the entries that survive are a prefix of the order they
+   * were appended in. A buffered entry that is lost takes every entry appended after it with it,
+   * and a durable {@link #append} that returned keeps every entry appended before it, buffered or
+   * not.
+   *
+   * <p>The default appends durably ({@link #append}), which keeps this contract for any log.
+   *
+   * @param entry the entry to append
+   */
+  default void appendBuffered(LogEntry entry) {
+    append(entry);
+  }
 
   /**
    * The folded view of a transaction, if the log still holds it.

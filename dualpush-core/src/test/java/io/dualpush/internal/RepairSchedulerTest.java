@@ -65,7 +65,7 @@ class RepairSchedulerTest {
     Map<String, Slot> byId = new java.util.HashMap<>();
     slots.forEach(s -> byId.put(s.id(), s));
     Verifier verifier = new Verifier(log, clock, events, byId);
-    Repairer repairer = new Repairer(log, clock, events, byId, new Router(slots, verifier), retention);
+    Repairer repairer = new Repairer(log, clock, events, byId, new Router(slots, verifier), verifier, retention);
     return new RepairScheduler(config, slots, places, repairer, deadLetters, retention, events, executors, id -> false,
         capacity);
   }

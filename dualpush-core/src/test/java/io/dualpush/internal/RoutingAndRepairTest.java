@@ -47,7 +47,7 @@ class RoutingAndRepairTest {
   private final Verifier verifier = new Verifier(log, clock, events, Map.of("a", a, "b", b));
   private final Router router = new Router(List.of(a, b), verifier);
   private final PayloadRetention retention = new PayloadRetention(1024);
-  private final Repairer repairer = new Repairer(log, clock, events, Map.of("a", a, "b", b), router, retention);
+  private final Repairer repairer = new Repairer(log, clock, events, Map.of("a", a, "b", b), router, verifier, retention);
   private final ContentOpener opener = () -> new ByteArrayInputStream(PAYLOAD);
   private final LogEntry.Started started = new LogEntry.Started("txn-1", T0, "k", PAYLOAD.length, Md5.of(PAYLOAD), "", "",
       "application/octet-stream", Map.of(), List.of(new LogEntry.Target("a", true), new LogEntry.Target("b", true)), 2, "");

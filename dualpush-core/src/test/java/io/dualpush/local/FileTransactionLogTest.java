@@ -328,8 +328,8 @@ class FileTransactionLogTest {
     }
 
     /** Runs {@code body} with the read-only open's pause before re-reading a tail replaced by {@code pause}. */
-    private void withTailPause(FileTransactionLog.TailPause pause, Runnable body) {
-      FileTransactionLog.TailPause original = FileTransactionLog.tailPause;
+    private void withTailPause(io.dualpush.log.SegmentedTransactionLog.TailPause pause, Runnable body) {
+      io.dualpush.log.SegmentedTransactionLog.TailPause original = FileTransactionLog.tailPause;
       FileTransactionLog.tailPause = pause;
       try {
         body.run();
@@ -474,7 +474,7 @@ class FileTransactionLogTest {
           });
         }
       });
-      assertThat(pauses).hasValue(FileTransactionLog.TAIL_REREADS);
+      assertThat(pauses).hasValue(io.dualpush.log.SegmentedTransactionLog.TAIL_REREADS);
     }
   }
 

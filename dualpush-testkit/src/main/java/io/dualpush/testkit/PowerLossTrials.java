@@ -26,20 +26,31 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Power-loss trials of a {@link TransactionLog} over a {@link SimulatedDiskSegmentStore}: what the
  * power-loss tier of {@link TransactionLogContract} runs, and what a test runs to show that a log
  * fails it. Each trial opens the log on a new disk, lets several threads append (each its own
  * transactions, in scripts that go through every entry type, supersede keys and reopen verified
- * transactions), cuts the power at a random instant (in the middle of the Nth store call, or
- * between calls once the appenders are done), sometimes again while the log recovers, reopens it
- * over what survived and checks:
+ * transactions, and mix {@link TransactionLog#append} with {@link TransactionLog#appendBuffered}:
+ * starts, dead letters and retries durable, most copy updates and repair rounds buffered, as the
+ * engine appends them), cuts the power at a random instant (in the middle of the Nth store call,
+ * or between calls once the appenders are done), sometimes again while the log recovers, reopens
+ * it over what survived and checks:
  * <ul>
- *   <li>every append that returned is present, and each transaction reads exactly as the entries
- *       appended to it fold (the one append in flight per thread may or may not be there); a
- *       verified or superseded transaction may be missing only because the log compacted it away
+ *   <li>every durable append that returned is present, and so is every entry (buffered or not)
+ *       its thread appended before it, and every entry of any thread whose append returned before
+ *       that durable append was called (the log keeps one order); a buffered append not followed
+ *       so may be missing, but only with everything its thread appended after it: each thread's
+ *       transactions together read exactly as one prefix of its entries folds (the one append in
+ *       flight per thread may or may not be there); a verified or superseded transaction may be
+ *       missing only because the log compacted it away
  *       ({@link Violation.Kind#LOST_ACKNOWLEDGED_APPEND});</li>
+ *   <li>no gaps: no thread's transactions read as entries with an earlier one missing, and no
+ *       entry survives that was appended after another thread's returned entry that did not
+ *       ({@link Violation.Kind#GAP});</li>
  *   <li>nothing is invented: no transaction that was never appended, no state no prefix of the
  *       appended entries folds to ({@link Violation.Kind#INVENTED});</li>
  *   <li>{@code open()} and {@code read()} agree ({@link Violation.Kind#OPEN_READ_DISAGREE});</li>
@@ -85,8 +96,17 @@ public final class PowerLossTrials {
   public record Violation(Kind kind, int trial, String detail) {
     /** Which check failed. */
     public enum Kind {
-      /** An append that returned is missing after the cut, or its transaction reads older. */
+      /**
+       * A durable append that returned is missing after the cut, or an entry appended before it (by
+       * its thread, or returned before it was called), or its transaction reads older.
+       */
       LOST_ACKNOWLEDGED_APPEND,
+      /**
+       * Entries that may each be missing (buffered appends no durable one followed) are missing out
+       * of order: an earlier one of a thread lost while a later one survived, or one lost while an
+       * entry another thread appended after it returned survived.
+       */
+      GAP,
       /** A transaction that was never appended, or a state no prefix of its entries folds to. */
       INVENTED,
       /** {@code open()} lists a record {@code read()} does not return, or leaves out an open one. */
@@ -112,6 +132,7 @@ public final class PowerLossTrials {
    * @param seed the run's seed
    * @param trials how many trials ran
    * @param acknowledged appends that returned before their trial's cut, over all trials
+   * @param bufferedAcknowledged of those, buffered appends ({@link TransactionLog#appendBuffered})
    * @param cutsInCall cuts that struck in the middle of a store call
    * @param cutsInRecovery cuts that struck while a reopened log recovered
    * @param tornWrites cuts after which the newest segment ended inside one append's bytes
@@ -119,7 +140,8 @@ public final class PowerLossTrials {
    * @param violationCount every violation found
    * @param violations the first {@value #DETAILS_KEPT} violations, in the order found
    */
-  public record Report(long seed, int trials, long acknowledged, long cutsInCall, long cutsInRecovery,
+  public record Report(long seed, int trials, long acknowledged, long bufferedAcknowledged, long cutsInCall,
+      long cutsInRecovery,
       long tornWrites, long tailsDropped, long violationCount, List<Violation> violations) {
     /**
      * Copies the list of violations.
@@ -127,6 +149,7 @@ public final class PowerLossTrials {
      * @param seed the run's seed
      * @param trials how many trials ran
      * @param acknowledged appends that returned before their trial's cut
+     * @param bufferedAcknowledged of those, buffered appends
      * @param cutsInCall cuts in the middle of a store call
      * @param cutsInRecovery cuts while a reopened log recovered
      * @param tornWrites cuts that left a write torn
@@ -158,7 +181,8 @@ public final class PowerLossTrials {
       StringBuilder b = new StringBuilder("power-loss trials, seed ").append(seed).append(" (replay with -D")
           .append(TransactionLogContract.SEED_PROPERTY).append('=').append(seed).append(", one trial with -D")
           .append(TransactionLogContract.TRIAL_PROPERTY).append("=N): ").append(trials).append(" trials, ")
-          .append(acknowledged).append(" acknowledged appends, ").append(cutsInCall).append(" cuts inside a store call, ")
+          .append(acknowledged).append(" acknowledged appends (").append(bufferedAcknowledged).append(" buffered), ")
+          .append(cutsInCall).append(" cuts inside a store call, ")
           .append(cutsInRecovery).append(" during recovery, ").append(tornWrites).append(" torn writes, ")
           .append(tailsDropped).append(" torn tails dropped; ").append(violationCount).append(" violation(s)");
       for (Violation v : violations) {
@@ -211,7 +235,7 @@ public final class PowerLossTrials {
     } finally {
       threads.shutdownNow();
     }
-    return new Report(seed, count, run.acknowledged, run.cutsInCall, run.cutsInRecovery, run.tornWrites,
+    return new Report(seed, count, run.acknowledged, run.bufferedAcknowledged, run.cutsInCall, run.cutsInRecovery, run.tornWrites,
         run.tailsDropped, run.violationCount, run.violations);
   }
 
@@ -223,6 +247,7 @@ public final class PowerLossTrials {
     final List<Violation> violations = new ArrayList<>();
     long violationCount;
     long acknowledged;
+    long bufferedAcknowledged;
     long cutsInCall;
     long cutsInRecovery;
     long tornWrites;
@@ -249,8 +274,9 @@ public final class PowerLossTrials {
       SimulatedDiskSegmentStore disk = factory.newDisk();
       TransactionLog log = factory.open(disk);
       List<Appender> appenders = new ArrayList<>();
+      AtomicLong order = new AtomicLong();
       for (int a = 0; a < APPENDERS; a++) {
-        appenders.add(new Appender(trial, a, new Random(random.nextLong())));
+        appenders.add(new Appender(trial, a, new Random(random.nextLong()), order));
       }
       // One trial in five cuts between calls once every append has returned (what a log that
       // acknowledges before it syncs loses most); the others strike inside a call, drawn over the
@@ -289,6 +315,7 @@ public final class PowerLossTrials {
       }
       for (Appender a : appenders) {
         acknowledged += a.acked;
+        bufferedAcknowledged += a.bufferedAcked();
       }
 
       // Reopen over what survived; sometimes the power fails again while the log recovers.
@@ -361,15 +388,41 @@ public final class PowerLossTrials {
       }
 
       Set<String> attempted = new HashSet<>();
+      // Entries of any thread that returned before this instant must survive: a durable append that
+      // returned was called then, and the log keeps one order.
+      long durableCalled = 0;
+      for (Appender a : appenders) {
+        durableCalled = Math.max(durableCalled, a.lastDurableCalled());
+      }
+      List<int[]> survived = new ArrayList<>(); // per appender: {fewest, most} of its entries that survived
       for (Appender a : appenders) {
         attempted.addAll(a.ids);
+        int required = a.required(durableCalled);
+        boolean wrong = false;
         for (String id : a.ids) {
           Optional<TransactionRecord> actual = log.read(id);
-          String problem = a.mismatch(id, actual);
+          String problem = a.mismatch(id, actual, required);
           if (problem != null) {
-            boolean lost = a.lostAcknowledged(id, actual);
+            wrong = true;
+            boolean lost = a.lostAcknowledged(id, actual, required);
             violation(lost ? Violation.Kind.LOST_ACKNOWLEDGED_APPEND : Violation.Kind.INVENTED, trial,
                 problem + "; " + cuts);
+          }
+        }
+        int[] prefixes = a.prefixes(log, required);
+        if (!wrong && prefixes == null) {
+          violation(Violation.Kind.GAP, trial, "the transactions of thread " + a.number + " read as no one prefix of "
+              + "its " + a.attempted + " entries (" + required + " required): an earlier entry is missing while a later "
+              + "one survived; " + a.readAll(log) + "; " + cuts);
+        }
+        survived.add(prefixes);
+      }
+      for (int x = 0; x < appenders.size(); x++) {
+        for (int y = 0; y < appenders.size(); y++) {
+          String gap = x == y || survived.get(x) == null || survived.get(y) == null ? null
+              : Appender.crossGap(appenders.get(x), survived.get(x)[1], appenders.get(y), survived.get(y)[0]);
+          if (gap != null) {
+            violation(Violation.Kind.GAP, trial, gap + "; " + cuts);
           }
         }
       }
@@ -478,25 +531,33 @@ public final class PowerLossTrials {
 
   /**
    * One thread's appends in a trial: its own transactions (ids and keys no other thread uses), in
-   * order, until one fails. Keeps every entry it tried, how many returned, and how each of its
-   * transactions folds after each prefix of them (from an {@link InMemoryTransactionLog}), which is
-   * what the reopened log is compared with.
+   * order, until one fails, each durable or buffered as the script drew it. Keeps every entry it
+   * tried, how many returned, when each was called and returned on the trial's shared count (to
+   * order entries across threads), and how each of its transactions folds after each prefix of
+   * them (from an {@link InMemoryTransactionLog}), which is what the reopened log is compared with.
    */
   private static final class Appender {
     final int trial;
     final int number;
     final Random random;
+    final AtomicLong order;
     final List<LogEntry> entries = new ArrayList<>();
+    /** Per entry: appended with {@link TransactionLog#append} (true) or {@link TransactionLog#appendBuffered}. */
+    boolean[] durable;
+    /** Per entry: the trial's count just before its append was called, and just after it returned (0 if it did not). */
+    long[] called;
+    long[] returned;
     final Set<String> ids = new LinkedHashSet<>();
     /** After each prefix of {@link #entries}: this appender's transactions as they fold. */
     final List<Map<String, TransactionRecord>> folds = new ArrayList<>();
     volatile int acked;
     volatile int attempted;
 
-    Appender(int trial, int number, Random random) {
+    Appender(int trial, int number, Random random, AtomicLong order) {
       this.trial = trial;
       this.number = number;
       this.random = random;
+      this.order = order;
       script();
     }
 
@@ -530,6 +591,17 @@ public final class PowerLossTrials {
           });
         }
       }
+      // Drawn after the entries, so that a seed draws the same entries as before appends were mixed.
+      Random kinds = new Random(random.nextLong());
+      durable = new boolean[entries.size()];
+      called = new long[entries.size()];
+      returned = new long[entries.size()];
+      for (int i = 0; i < entries.size(); i++) {
+        // As the engine appends them: starts, dead letters and retries durable; progress mostly buffered.
+        LogEntry e = entries.get(i);
+        boolean progress = e instanceof LogEntry.CopyUpdated || e instanceof LogEntry.RepairAttempted;
+        durable[i] = !progress || kinds.nextInt(4) == 0;
+      }
       InMemoryTransactionLog oracle = new InMemoryTransactionLog();
       folds.add(Map.of());
       for (LogEntry e : entries) {
@@ -545,53 +617,140 @@ public final class PowerLossTrials {
     }
 
     void run(TransactionLog log) {
-      for (LogEntry e : entries) {
+      for (int i = 0; i < entries.size(); i++) {
+        LogEntry e = entries.get(i);
         ids.add(e.transactionId());
         attempted++;
+        called[i] = order.incrementAndGet();
         try {
-          log.append(e);
+          if (durable[i]) {
+            log.append(e);
+          } else {
+            log.appendBuffered(e);
+          }
         } catch (RuntimeException failed) {
           return; // the process died (or the log refuses): nothing more is appended
         }
+        returned[i] = order.incrementAndGet();
         acked++;
       }
     }
 
-    /** The prefixes of {@link #entries} the log may hold: every acknowledged one, and maybe the one in flight. */
-    private List<Integer> allowed() {
-      return attempted > acked ? List.of(acked, acked + 1) : List.of(acked);
+    long bufferedAcked() {
+      long n = 0;
+      for (int i = 0; i < acked; i++) {
+        n += durable[i] ? 0 : 1;
+      }
+      return n;
     }
 
-    /** Null when {@code actual} is what some allowed prefix folds {@code id} to; else what is wrong. */
-    String mismatch(String id, Optional<TransactionRecord> actual) {
-      for (int p : allowed()) {
-        TransactionRecord expected = folds.get(p).get(id);
-        if (Objects.equals(actual.orElse(null), expected)) {
-          return null;
+    /** When this thread's last durable append that returned was called; 0 when none returned. */
+    long lastDurableCalled() {
+      long last = 0;
+      for (int i = 0; i < acked; i++) {
+        if (durable[i]) {
+          last = called[i];
         }
-        if (actual.isEmpty() && expected != null && compactable(expected)) {
-          return null; // finished: the log may have compacted it away
+      }
+      return last;
+    }
+
+    /**
+     * How many of this thread's entries must have survived: up to its last durable append that
+     * returned, and every one that returned before a durable append (of any thread) that returned
+     * was called, at {@code durableCalled}.
+     */
+    int required(long durableCalled) {
+      int required = 0;
+      for (int i = 0; i < acked; i++) {
+        if (durable[i] || returned[i] < durableCalled) {
+          required = i + 1;
+        }
+      }
+      return required;
+    }
+
+    /** Whether {@code actual} is what the first {@code p} entries fold {@code id} to (or, finished, compacted away). */
+    private boolean explains(int p, String id, Optional<TransactionRecord> actual) {
+      TransactionRecord expected = folds.get(p).get(id);
+      return Objects.equals(actual.orElse(null), expected)
+          || actual.isEmpty() && expected != null && compactable(expected); // the log may have compacted it away
+    }
+
+    /** Null when {@code actual} is what some allowed prefix (from {@code required} to what was attempted) folds {@code id} to. */
+    String mismatch(String id, Optional<TransactionRecord> actual, int required) {
+      for (int p = required; p <= attempted; p++) {
+        if (explains(p, id, actual)) {
+          return null;
         }
       }
       return "transaction " + id + " reads " + actual.map(PowerLossTrials::describe).orElse("as absent")
-          + " after " + acked + " acknowledged append(s) of thread " + number + (attempted > acked ? " and one in flight" : "")
-          + "; expected " + (folds.get(acked).get(id) == null ? "absent" : describe(folds.get(acked).get(id)))
-          + (attempted > acked && folds.get(acked + 1).get(id) != null ? " or " + describe(folds.get(acked + 1).get(id))
-          : "");
+          + " after " + acked + " acknowledged append(s) of thread " + number + ", " + required + " required ("
+          + bufferedAcked() + " buffered)" + (attempted > acked ? " and one in flight" : "")
+          + "; expected " + (folds.get(required).get(id) == null ? "absent" : describe(folds.get(required).get(id)))
+          + (attempted > required ? " or a later state" : "");
     }
 
-    /** Whether {@code actual} is what an earlier prefix than the acknowledged one folds to: a lost append. */
-    boolean lostAcknowledged(String id, Optional<TransactionRecord> actual) {
-      TransactionRecord acknowledged = folds.get(acked).get(id);
-      if (actual.isEmpty()) {
-        return acknowledged != null;
-      }
-      for (int p = 0; p < acked; p++) {
-        if (actual.get().equals(folds.get(p).get(id))) {
+    /** Whether {@code actual} is what an earlier prefix than the required one folds to: a lost append. */
+    boolean lostAcknowledged(String id, Optional<TransactionRecord> actual, int required) {
+      for (int p = 0; p < required; p++) {
+        if (explains(p, id, actual)) {
           return true;
         }
       }
       return false;
+    }
+
+    /**
+     * The fewest and the most of this thread's entries that can have survived, over the allowed
+     * prefixes that explain all of its transactions at once; null when none does (a gap).
+     */
+    int @Nullable [] prefixes(TransactionLog log, int required) {
+      Map<String, Optional<TransactionRecord>> actual = new HashMap<>();
+      for (String id : ids) {
+        actual.put(id, log.read(id));
+      }
+      int fewest = -1;
+      int most = -1;
+      for (int p = required; p <= attempted; p++) {
+        boolean all = true;
+        for (String id : ids) {
+          all &= explains(p, id, actual.get(id));
+        }
+        if (all) {
+          fewest = fewest < 0 ? p : fewest;
+          most = p;
+        }
+      }
+      return fewest < 0 ? null : new int[] {fewest, most};
+    }
+
+    /** Every transaction of this thread as the log reads it, for a violation's detail. */
+    String readAll(TransactionLog log) {
+      StringBuilder b = new StringBuilder("read:");
+      for (String id : ids) {
+        b.append(' ').append(id).append(' ').append(log.read(id).map(r -> r.state().toString()).orElse("absent"));
+      }
+      return b.toString();
+    }
+
+    /**
+     * A gap across two threads, or null: {@code x}'s entries from {@code xMost} on are missing
+     * however its transactions are read, {@code y}'s below {@code yFewest} survived, and one of
+     * those was called after the first missing one of {@code x} returned, so it is later in the log.
+     */
+    static @Nullable String crossGap(Appender x, int xMost, Appender y, int yFewest) {
+      if (xMost >= x.acked || yFewest == 0) {
+        return null; // x's first missing entry never returned, or y kept nothing
+      }
+      long lostReturned = x.returned[xMost];
+      long keptCalled = y.called[yFewest - 1];
+      if (keptCalled < lostReturned) {
+        return null;
+      }
+      return "entry " + xMost + " of thread " + x.number + " (" + x.entries.get(xMost).getClass().getSimpleName()
+          + ", returned at " + lostReturned + ") is missing, yet entry " + (yFewest - 1) + " of thread " + y.number
+          + ", appended after it (called at " + keptCalled + "), survived";
     }
 
     private static boolean compactable(TransactionRecord r) {

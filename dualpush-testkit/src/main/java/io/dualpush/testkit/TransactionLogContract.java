@@ -591,6 +591,49 @@ public abstract class TransactionLogContract {
     }
 
     @Test
+    @DisplayName("every buffered append that returned survives a crash of the process, in the same state")
+    void returnedBufferedAppendsSurvive() {
+      String open = begin("b-open", "crash/buffered/open.csv", at(0));
+      log.appendBuffered(copy(open, "primary", CopyStatus.VERIFIED, at(1)));
+      log.appendBuffered(copy(open, "secondary", CopyStatus.FAILED, at(2)));
+      log.appendBuffered(new LogEntry.RepairAttempted(open, at(3), 1));
+      String verified = begin("b-verified", "crash/buffered/verified.csv", at(4));
+      log.appendBuffered(copy(verified, "primary", CopyStatus.VERIFIED, at(5)));
+      log.appendBuffered(copy(verified, "secondary", CopyStatus.VERIFIED, at(6)));
+      Map<String, TransactionRecord> before = new HashMap<>();
+      for (String id : List.of(open, verified)) {
+        before.put(id, log.read(id).orElseThrow());
+      }
+      assertThat(before.get(verified).state()).as("a buffered append is visible on return").isEqualTo(
+          TransactionState.VERIFIED);
+      crash();
+      before.forEach((id, r) -> assertThat(log.read(id)).as("transaction %s after the crash", id).hasValue(r));
+      assertThat(ids(log.open())).containsExactly(open);
+    }
+
+    @Test
+    @DisplayName("every concurrent buffered append that returned survives a crash of the process")
+    void concurrentBufferedAppendsSurvive() throws InterruptedException {
+      List<List<String>> written = Concurrently.run(threads(), t -> () -> {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+          String id = txn("cb" + t + "-" + i);
+          log.append(started(id, "crash/concurrent-buffered/" + t + "/" + i + ".csv", at(i)));
+          log.appendBuffered(copy(id, "primary", CopyStatus.VERIFIED, at(i + 1)));
+          ids.add(id);
+        }
+        return ids;
+      });
+      crash();
+      for (List<String> ids : written) {
+        for (String id : ids) {
+          assertThat(log.read(id).flatMap(r -> r.copy("primary")).map(c -> c.status()))
+              .as("transaction %s's buffered copy after the crash", id).hasValue(CopyStatus.VERIFIED);
+        }
+      }
+    }
+
+    @Test
     @DisplayName("every concurrent append that returned survives a crash")
     void concurrentAppendsSurvive() throws InterruptedException {
       List<List<String>> written = Concurrently.run(threads(), t -> () -> {

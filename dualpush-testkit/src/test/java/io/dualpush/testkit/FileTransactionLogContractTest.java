@@ -93,6 +93,16 @@ class FileTransactionLogContractTest extends TransactionLogContract {
     }
 
     @Test
+    @DisplayName("a log whose durable appends' syncs never cover the buffered appends before them fails it too")
+    void bufferedNeverSyncedFails() {
+      PowerLossTrials.Report report = PowerLossTrials.run(PowerLossLogFactory.of(SimulatedDiskSegmentStore::fileLike,
+          store -> new WritesBufferedBehind(overSimulatedDisk(store, SegmentedTransactionLog.Durability.GROUP_COMMIT))),
+          20261130, 300);
+      assertThat(report.bufferedAcknowledged()).isPositive();
+      assertThat(report.kinds()).as(report.summary()).contains(PowerLossTrials.Violation.Kind.LOST_ACKNOWLEDGED_APPEND);
+    }
+
+    @Test
     @DisplayName("passes the same trials with GROUP_COMMIT and FSYNC_PER_RECORD, which sync first")
     void syncingModesPass() {
       for (SegmentedTransactionLog.Durability mode : List.of(SegmentedTransactionLog.Durability.GROUP_COMMIT,
@@ -100,7 +110,70 @@ class FileTransactionLogContractTest extends TransactionLogContract {
         PowerLossTrials.Report report = PowerLossTrials.run(PowerLossLogFactory.of(SimulatedDiskSegmentStore::fileLike,
             store -> overSimulatedDisk(store, mode)), 20261130, 300);
         assertThat(report.violations()).as(mode + ": " + report.summary()).isEmpty();
+        assertThat(report.bufferedAcknowledged()).as("buffered appends in the trials").isPositive();
       }
+    }
+  }
+
+  /**
+   * A broken log for the negative test: it holds each thread's buffered appends back and writes
+   * them (buffered) just after that thread's next durable append, so the sync that acknowledges
+   * the durable append never covers the buffered ones appended before it.
+   */
+  private static final class WritesBufferedBehind implements TransactionLog {
+    private final SegmentedTransactionLog log;
+    private final ThreadLocal<List<io.dualpush.spi.LogEntry>> held = ThreadLocal.withInitial(java.util.ArrayList::new);
+
+    WritesBufferedBehind(SegmentedTransactionLog log) {
+      this.log = log;
+    }
+
+    @Override
+    public void append(io.dualpush.spi.LogEntry entry) {
+      log.append(entry);
+      List<io.dualpush.spi.LogEntry> behind = held.get();
+      behind.forEach(log::appendBuffered);
+      behind.clear();
+    }
+
+    @Override
+    public void appendBuffered(io.dualpush.spi.LogEntry entry) {
+      held.get().add(entry);
+    }
+
+    @Override
+    public Optional<io.dualpush.spi.TransactionRecord> read(String transactionId) {
+      return log.read(transactionId);
+    }
+
+    @Override
+    public Optional<io.dualpush.spi.TransactionRecord> latest(String key) {
+      return log.latest(key);
+    }
+
+    @Override
+    public List<io.dualpush.spi.TransactionRecord> open() {
+      return log.open();
+    }
+
+    @Override
+    public List<io.dualpush.spi.TransactionRecord> recent(int limit) {
+      return log.recent(limit);
+    }
+
+    @Override
+    public void checkpoint() {
+      log.checkpoint();
+    }
+
+    @Override
+    public List<io.dualpush.spi.LogOpenWarning> openWarnings() {
+      return log.openWarnings();
+    }
+
+    @Override
+    public void close() {
+      log.close();
     }
   }
 }

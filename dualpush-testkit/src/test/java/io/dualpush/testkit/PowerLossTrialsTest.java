@@ -47,7 +47,15 @@ class PowerLossTrialsTest {
 
   /** The faults a toy log can have. */
   private enum Fault {
-    NONE, ACKNOWLEDGES_BEFORE_SYNC, TRUNCATES_SILENTLY
+    NONE, ACKNOWLEDGES_BEFORE_SYNC, TRUNCATES_SILENTLY,
+    /**
+     * Holds one thread's buffered append back while other threads' buffered appends are written
+     * before it, until its thread appends again or a durable append comes (each writes it first):
+     * every thread's entries land in order, and durable appends still cover what came before them,
+     * so only a gap across threads can show. A thread whose entry is held waits a little before its
+     * next append, so that other threads overtake it.
+     */
+    HOLDS_BUFFERED_BACK
   }
 
   /**
@@ -64,6 +72,9 @@ class PowerLossTrialsTest {
     private SegmentInfo segment;
     private long end;
     private boolean failed;
+    /** {@link Fault#HOLDS_BUFFERED_BACK}: a buffered append not yet written, and the thread that appended it. */
+    private LogEntry held;
+    private Thread heldBy;
 
     ToyLog(SimulatedDiskSegmentStore store, Fault fault) {
       this.store = store;
@@ -103,7 +114,54 @@ class PowerLossTrialsTest {
     }
 
     @Override
-    public synchronized void append(LogEntry entry) {
+    public void append(LogEntry entry) {
+      pause();
+      synchronized (this) {
+        if (held != null) {
+          write(held, false); // in order before it, and synced with it
+          held = null;
+        }
+        write(entry, fault != Fault.ACKNOWLEDGES_BEFORE_SYNC);
+        state.append(entry);
+      }
+    }
+
+    @Override
+    public void appendBuffered(LogEntry entry) {
+      if (fault != Fault.HOLDS_BUFFERED_BACK) {
+        append(entry);
+        return;
+      }
+      pause();
+      synchronized (this) {
+        if (held != null && heldBy != Thread.currentThread()) {
+          write(entry, false); // overtakes the held one
+        } else {
+          if (held != null) {
+            write(held, false);
+          }
+          held = entry;
+          heldBy = Thread.currentThread();
+        }
+        state.append(entry);
+      }
+    }
+
+    /** Lets another thread take the entry this thread holds, for up to 3 ms, so that swaps happen. */
+    private void pause() {
+      if (fault != Fault.HOLDS_BUFFERED_BACK) {
+        return;
+      }
+      for (int i = 0; i < 60 && heldByMe(); i++) {
+        java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+      }
+    }
+
+    private synchronized boolean heldByMe() {
+      return held != null && heldBy == Thread.currentThread();
+    }
+
+    private void write(LogEntry entry, boolean sync) {
       if (failed) {
         throw new DualPushException("the toy log failed");
       }
@@ -112,14 +170,13 @@ class PowerLossTrialsTest {
         claim.ensureHeld();
         store.append(segment, end, record);
         end += 8;
-        if (fault != Fault.ACKNOWLEDGES_BEFORE_SYNC) {
+        if (sync) {
           store.sync(segment);
         }
       } catch (IOException e) {
         failed = true;
         throw new DualPushException("the toy log failed: " + e, e);
       }
-      state.append(entry);
     }
 
     @Override
@@ -206,6 +263,16 @@ class PowerLossTrialsTest {
           "expected", "PowerCut").hasSizeLessThan(1500);
       PowerLossTrials.Report replay = PowerLossTrials.runOne(toy(Fault.ACKNOWLEDGES_BEFORE_SYNC, true), 13, lost.trial());
       assertThat(replay.trials()).isEqualTo(1);
+    }
+
+    @Test
+    @DisplayName("a log that lets later buffered appends of other threads overtake a held one, which a cut then loses "
+        + "while they survive")
+    void holdsBufferedBack() {
+      PowerLossTrials.Report report = PowerLossTrials.run(toy(Fault.HOLDS_BUFFERED_BACK, true), 16, 400);
+      assertThat(report.bufferedAcknowledged()).isPositive();
+      assertThat(report.kinds()).as(report.summary()).containsOnly(Violation.Kind.GAP);
+      assertThat(report.violations()).allSatisfy(v -> assertThat(v.detail()).contains("appended after it"));
     }
 
     @Test
