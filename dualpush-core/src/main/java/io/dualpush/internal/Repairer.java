@@ -26,12 +26,12 @@ import org.slf4j.LoggerFactory;
  * One repair round of one transaction, and the sources it repairs from: every copy not verified is
  * rewritten from the best source — the retained payload, the source file, a verified copy at
  * another destination — trying the next source while the destination takes the write but the
- * digest comes out wrong. With neither payload nor source file, every copy not verified is first
- * checked where it is ({@link Verifier#verifyInPlace}): a power cut may have taken the VERIFIED
- * records of copies that were written (they are buffered appends), and a copy found whole is
- * recorded VERIFIED and serves as the source of the others; only a copy that is then missing or
- * differs, with no verified copy left, is FAILED for want of a source. When to run a round is the
- * {@link RepairScheduler}'s business. Thread-safe.
+ * digest comes out wrong. With neither payload nor source file, every copy not verified (and not
+ * recorded as a mismatch) is first checked where it is ({@link Verifier#verifyInPlace}): a power
+ * cut may have taken the VERIFIED records of copies that were written (they are buffered appends),
+ * and a copy found whole is recorded VERIFIED and serves as the source of the others; only a copy
+ * that is then missing or differs, with no verified copy left, is FAILED for want of a source.
+ * When to run a round is the {@link RepairScheduler}'s business. Thread-safe.
  */
 final class Repairer {
   private static final Logger LOG = LoggerFactory.getLogger(Repairer.class);
@@ -81,7 +81,9 @@ final class Repairer {
 
   /**
    * With no payload retained and no source file, checks every copy not verified where it is, and
-   * completes with the transaction as the log then holds it; otherwise with {@code record}.
+   * completes with the transaction as the log then holds it; otherwise with {@code record}. A copy
+   * recorded as a mismatch is not checked: a deep verify may have found its bytes differ while the
+   * digest its destination reports is still the right one, which a check in place would believe.
    */
   private CompletableFuture<TransactionRecord> checkInPlace(TransactionRecord record) {
     if (retention.opener(record.transactionId()).isPresent() || sourceFile(record) != null) {
@@ -90,7 +92,7 @@ final class Repairer {
     List<CompletableFuture<Boolean>> checks = new ArrayList<>();
     for (CopyRecord copy : record.copies()) {
       Slot slot = slots.get(copy.destinationId());
-      if (copy.status() != CopyStatus.VERIFIED && slot != null) {
+      if (copy.status() != CopyStatus.VERIFIED && !copy.mismatch() && slot != null) {
         checks.add(verifier.verifyInPlace(slot, record.start()));
       }
     }

@@ -334,7 +334,11 @@ final class GroupCommit {
 
   /** Syncs what buffered appends wrote once it has waited the whole interval; the writer calls it when idle. */
   private void syncIfDue() {
-    if (core.failure != null || core.active == null || !out.due()) {
+    if (core.failure != null || core.active == null) {
+      out.clear(); // the log failed: what is unsynced stays so, and the writer must not wake for it again
+      return;
+    }
+    if (!out.due()) {
       return;
     }
     try {

@@ -82,9 +82,13 @@ final class SegmentWriter {
     }
   }
 
-  /** Forgets what is buffered, after a failure: nothing more is written. */
+  /**
+   * Forgets what is buffered, after a failure: nothing more is written or synced, so nothing waits
+   * for a sync either (the writer would otherwise wake for it again and again).
+   */
   void clear() {
     buffer.clear();
+    unsynced = false;
   }
 
   /** Whether {@code length} more bytes must go to a new segment: by size, or by the store's appends per segment. */

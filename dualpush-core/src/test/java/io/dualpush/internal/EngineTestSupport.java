@@ -83,6 +83,8 @@ final class EngineTestSupport {
     final List<LogEntry> entries = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** The thread of each append, in order. */
     final List<Thread> appendThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The entries of {@link #entries} that came through {@link #appendBuffered}. */
+    final List<LogEntry> buffered = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile boolean folding;
 
     void put(TransactionRecord r) {
@@ -104,6 +106,12 @@ final class EngineTestSupport {
       if (folding) {
         records.computeIfPresent(entry.transactionId(), (k, r) -> io.dualpush.log.TransactionFold.apply(r, entry));
       }
+    }
+
+    @Override
+    public void appendBuffered(LogEntry entry) {
+      buffered.add(entry);
+      append(entry);
     }
 
     @Override

@@ -98,6 +98,8 @@ class RoutingAndRepairTest {
       assertThat(storeA.objects).containsKey("k");
       assertThat(storeB.objects).containsKey("k");
       assertThat(logged()).containsExactly(CopyStatus.VERIFIED, CopyStatus.VERIFIED);
+      assertThat(log.buffered).as("copy outcomes need no sync of their own: Started was durable first")
+          .containsExactlyElementsOf(log.entries);
       assertThat(flight.allVerified()).isTrue();
     }
 
@@ -158,6 +160,80 @@ class RoutingAndRepairTest {
 
       assertThat(storeB.objects.get("k")).isEqualTo(PAYLOAD);
       assertThat(logged()).containsExactly(CopyStatus.VERIFIED);
+    }
+
+    /** The transaction as recovery finds it after a power cut took its copies' VERIFIED records. */
+    private TransactionRecord unrecorded() {
+      TransactionRecord r = new TransactionRecord(started, List.of(
+          new CopyRecord("a", true, CopyStatus.PENDING, "", "", false, T0),
+          new CopyRecord("b", true, CopyStatus.PENDING, "", "", false, T0)), 0, Optional.empty(), false, T0);
+      log.put(r);
+      log.folding = true;
+      storeA.heads = true;
+      storeB.heads = true;
+      return r;
+    }
+
+    @Test
+    @DisplayName("with no payload and no source file, verifies in place copies whose stored MD5 is the source's, "
+        + "writing nothing")
+    void verifiesInPlace() {
+      TransactionRecord r = unrecorded();
+      storeA.objects.put("k", PAYLOAD);
+      storeB.objects.put("k", PAYLOAD);
+
+      Repairer.Round round = repairer.round(r).join();
+
+      assertThat(round.after().state()).isEqualTo(io.dualpush.TransactionState.VERIFIED);
+      assertThat(storeA.puts.get() + storeB.puts.get()).isZero();
+      assertThat(logged()).containsExactly(CopyStatus.VERIFIED, CopyStatus.VERIFIED);
+      assertThat(log.entries).noneMatch(e -> e instanceof LogEntry.RepairAttempted);
+    }
+
+    @Test
+    @DisplayName("rewrites a copy missing at its destination from one verified in place, in the same round")
+    void missingFromVerifiedInPlace() {
+      TransactionRecord r = unrecorded();
+      storeA.objects.put("k", PAYLOAD);
+
+      Repairer.Round round = repairer.round(r).join();
+
+      assertThat(round.after().state()).isEqualTo(io.dualpush.TransactionState.VERIFIED);
+      assertThat(storeB.objects.get("k")).isEqualTo(PAYLOAD);
+      assertThat(storeA.puts.get()).isZero();
+    }
+
+    @Test
+    @DisplayName("records a copy FAILED for want of a source only when no copy is whole where it is")
+    void noSourceWhenNothingIsWhole() {
+      TransactionRecord r = unrecorded();
+      storeA.objects.put("k", "another version".getBytes(StandardCharsets.UTF_8));
+
+      Repairer.Round round = repairer.round(r).join();
+
+      assertThat(round.after().copies()).extracting(CopyRecord::status).containsOnly(CopyStatus.FAILED);
+      assertThat(round.after().copies()).allSatisfy(c -> assertThat(c.error()).contains("no source left"));
+      assertThat(log.buffered).as("copy outcomes and the round are buffered").containsExactlyElementsOf(log.entries);
+    }
+
+    @Test
+    @DisplayName("does not check in place a copy recorded as a mismatch, whose destination may report a stale digest")
+    void mismatchIsNotCheckedInPlace() {
+      TransactionRecord r = new TransactionRecord(started, List.of(
+          new CopyRecord("a", true, CopyStatus.PENDING, "", "", false, T0),
+          new CopyRecord("b", true, CopyStatus.FAILED, started.md5(), "bytes differ", true, T0)), 0, Optional.empty(),
+          false, T0);
+      log.put(r);
+      log.folding = true;
+      storeA.heads = true;
+      storeB.heads = true;
+      storeA.objects.put("k", PAYLOAD);
+      storeB.objects.put("k", PAYLOAD); // head reports the right digest; deep verify had found otherwise
+
+      repairer.round(r).join();
+
+      assertThat(storeB.puts.get()).as("b is rewritten, not believed").isEqualTo(1);
+      assertThat(log.read("txn-1").orElseThrow().state()).isEqualTo(io.dualpush.TransactionState.VERIFIED);
     }
 
     @Test

@@ -50,7 +50,10 @@ import org.jspecify.annotations.Nullable;
  *       ({@link Violation.Kind#LOST_ACKNOWLEDGED_APPEND});</li>
  *   <li>no gaps: no thread's transactions read as entries with an earlier one missing, and no
  *       entry survives that was appended after another thread's returned entry that did not
- *       ({@link Violation.Kind#GAP});</li>
+ *       ({@link Violation.Kind#GAP}). Within one transaction a gap already reads as a state no
+ *       prefix folds to, and a thread's transactions are separated by durable starts, so what this
+ *       adds is mostly the order across threads, judged (conservatively) by when each append was
+ *       called and returned;</li>
  *   <li>nothing is invented: no transaction that was never appended, no state no prefix of the
  *       appended entries folds to ({@link Violation.Kind#INVENTED});</li>
  *   <li>{@code open()} and {@code read()} agree ({@link Violation.Kind#OPEN_READ_DISAGREE});</li>
