@@ -54,12 +54,13 @@ final class AzureBench {
    * @param rttMillis delay added to every request of both sides, to stand in for a cross-region round trip
    * @param sizes object sizes to run, in order
    * @param sides which sides to run: both, or one alone (to profile it without the other)
+   * @param logWindowMillis the dualpush side's log {@code groupCommitWindow} (0, the default, for none)
    */
   record Config(int smallObjects, int largeObjects, int threads, int rounds, int warmup, int rttMillis, Path dir,
-      List<Integer> sizes, Set<String> sides) {
+      List<Integer> sizes, Set<String> sides, int logWindowMillis) {
     Config(int smallObjects, int largeObjects, int threads, int rounds, int warmup, int rttMillis, Path dir) {
       this(smallObjects, largeObjects, threads, rounds, warmup, rttMillis, dir, List.of(4 * 1024, 1024 * 1024),
-          Set.of(DUALPUSH, SDK));
+          Set.of(DUALPUSH, SDK), 0);
     }
   }
 
@@ -228,8 +229,11 @@ final class AzureBench {
       BlobContainerClient cb = container(b);
       Path logDir = Files.createDirectories(config.dir().resolve("log-" + System.currentTimeMillis()));
       ExecutorService pool = Executors.newFixedThreadPool(config.threads());
-      // The default log of transactionLog(Path), opened here to count its fsyncs.
-      try (FileTransactionLog log = FileTransactionLog.open(logDir); DualPushClient client = new DualPushClientBuilder()
+      // The default log of transactionLog(Path), opened here to count its fsyncs; a group-commit
+      // window only when asked for (--log-window-ms).
+      try (FileTransactionLog log = FileTransactionLog.builder(logDir)
+          .groupCommitWindow(Duration.ofMillis(config.logWindowMillis())).open();
+          DualPushClient client = new DualPushClientBuilder()
           .transactionLog(log)
           .destination("a", new AzureBlobDestination(ca))
           .destination("b", new AzureBlobDestination(cb))

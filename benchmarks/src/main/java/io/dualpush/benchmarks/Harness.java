@@ -28,7 +28,7 @@ import java.util.Set;
  * java -jar benchmarks/target/dualpush-benchmarks.jar log-open [--records N] [--dir DIR]
  * java -jar benchmarks/target/dualpush-benchmarks.jar log-steady [--minutes M] [--rate R] [--segment-mib N] [--dir DIR]
  * java -jar benchmarks/target/dualpush-benchmarks.jar azure [--small N] [--large N] [--threads T] [--rounds R]
- *     [--azure-warmup N] [--rtt-ms MS] [--sizes 4k,1m] [--sides dualpush,plain] [--dir DIR]
+ *     [--azure-warmup N] [--rtt-ms MS] [--sizes 4k,1m] [--sides dualpush,plain] [--dir DIR] [--log-window-ms MS]
  * java -jar benchmarks/target/dualpush-benchmarks.jar tree [--files N] [--heap 256m] [--jar JAR]
  *     [--baseline-jar JAR] [--rounds R] [--dir DIR]
  * java -jar benchmarks/target/dualpush-benchmarks.jar job [--sizes 4k,1m] [--small N] [--large N] [--rounds R]
@@ -49,7 +49,7 @@ public final class Harness {
   private static final Set<String> LOG_OPEN_OPTIONS = Set.of("records", "dir");
   private static final Set<String> LOG_STEADY_OPTIONS = Set.of("minutes", "rate", "dir", "segment-mib");
   private static final Set<String> AZURE_OPTIONS = Set.of("small", "large", "threads", "rounds", "azure-warmup", "rtt-ms",
-      "dir", "sizes", "sides");
+      "dir", "sizes", "sides", "log-window-ms");
   static final double AZURE_SPEEDUP_TARGET = 1.6;
   /** Issue 11: dualpush's client CPU per object at most this multiple of the plain SDK's. */
   static final double AZURE_CPU_RATIO_TARGET = 1.05;
@@ -485,12 +485,13 @@ public final class Harness {
     AzureBench.Config c = new AzureBench.Config(intOption(o, "small", 2000), intOption(o, "large", 200),
         intOption(o, "threads", 8), intOption(o, "rounds", 5), intOption(o, "azure-warmup", 4000),
         o.containsKey("rtt-ms") ? intOption(o, "rtt-ms", 0) : 0, Path.of(o.getOrDefault("dir", "target/azure-bench")).toAbsolutePath(),
-        List.copyOf(sizes), Set.copyOf(sides));
+        List.copyOf(sizes), Set.copyOf(sides), intOption(o, "log-window-ms", 0));
     String started = now();
     System.out.printf(Locale.ROOT, "azure: two Azurite instances; %d x 4 KiB and %d x 1 MiB distinct objects per side and round "
         + "(sizes %s, sides %s), %d threads each side, %d rounds alternating which side goes first, warm-up %d objects; "
-        + "%d ms added to every request; dualpush log in %s%n",
-        c.smallObjects(), c.largeObjects(), sizes, sides, c.threads(), c.rounds(), c.warmup(), c.rttMillis(), c.dir());
+        + "%d ms added to every request; dualpush log in %s, group-commit window %d ms%n",
+        c.smallObjects(), c.largeObjects(), sizes, sides, c.threads(), c.rounds(), c.warmup(), c.rttMillis(), c.dir(),
+        c.logWindowMillis());
     List<AzureBench.Result> results = new AzureBench(c).run();
     System.out.println();
     System.out.printf(Locale.ROOT, "Measured %s on %d CPU(s), Java %s, %s; load average at end %s%n", started,
@@ -689,7 +690,8 @@ public final class Harness {
                        the rounds (5)  --azure-warmup N objects per side before measuring, in passes of a round,
                        the sides taking turns (4000; for 1 MiB at most a round)  --rtt-ms MS added to every request of both sides, a stand-in
                        for a far region's round trip (0)  --sizes 4k,1m (both)  --sides dualpush,plain (both; one
-                       alone to profile it)  --dir DIR (target/azure-bench)
+                       alone to profile it)  --dir DIR (target/azure-bench)  --log-window-ms MS the dualpush
+                       log's groupCommitWindow (0)
           tree         the pipeline CLI (java -jar, fixed heap) on a tree of tiny files: push, status, verify,
                        re-push; wall time and peak RSS (not in `all`)
                        --files N (100000)  --heap SIZE (256m)  --jar JAR (samples/target/dualpush-samples.jar)
