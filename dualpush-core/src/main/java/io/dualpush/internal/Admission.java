@@ -74,11 +74,6 @@ final class Admission {
    * @param inCaller whether, when a place is free at once, to claim, hash and log in the calling
    *     thread: for the blocking client, whose caller waits for the push anyway
    */
-  CompletableFuture<Admitted> admit(PushRequest request) {
-    return admit(request, false);
-  }
-
-  /** {@link #admit(PushRequest)}, optionally in the calling thread (see below). */
   CompletableFuture<Admitted> admit(PushRequest request, boolean inCaller) {
     AtomicBoolean placed = new AtomicBoolean();
     CompletableFuture<Void> place = places.acquire();

@@ -307,7 +307,7 @@ final class GroupCommit {
     out.flush();
     LogSegment active = core.active;
     if (durability != SegmentedTransactionLog.Durability.OS_BUFFERED && out.unsynced()
-        && (!afterDurable.isEmpty() || out.syncEveryAppend() || out.due() || anyDurable(batch, from, to))) {
+        && (!afterDurable.isEmpty() || out.due() || anyDurable(batch, from, to))) {
       out.sync();
     }
     for (int k = from; k < to; k++) {

@@ -106,12 +106,7 @@ final class SegmentWriter {
     return unsynced;
   }
 
-  /** Whether every buffered append is synced as a durable one is (an interval of zero). */
-  boolean syncEveryAppend() {
-    return intervalNanos == 0;
-  }
-
-  /** Whether the oldest unsynced bytes have waited the whole interval. */
+  /** Whether the oldest unsynced bytes have waited the whole interval (always, with an interval of zero). */
   boolean due() {
     return unsynced && System.nanoTime() - since >= intervalNanos;
   }

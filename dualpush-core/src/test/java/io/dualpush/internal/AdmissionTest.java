@@ -47,7 +47,7 @@ class AdmissionTest {
     @Test
     @DisplayName("is durable in the log, hashed, and keeps its place in flight")
     void startedKeepsPlace() {
-      Admission.Admitted a = admission.admit(PushRequest.of("k", new byte[] {1, 2, 3})).join();
+      Admission.Admitted a = admission.admit(PushRequest.of("k", new byte[] {1, 2, 3}), false).join();
 
       assertThat(a.started()).isNotNull();
       assertThat(a.started().size()).isEqualTo(3);
@@ -59,7 +59,7 @@ class AdmissionTest {
     @DisplayName("waits for a place without blocking the caller when none is free")
     void waitsForAPlace() {
       places.tryAcquire();
-      CompletableFuture<Admission.Admitted> a = admission.admit(PushRequest.of("k", new byte[] {1}));
+      CompletableFuture<Admission.Admitted> a = admission.admit(PushRequest.of("k", new byte[] {1}), false);
 
       assertThat(a).isNotDone();
       assertThat(log.entries).isEmpty();
@@ -128,7 +128,7 @@ class AdmissionTest {
       config.dedupe().claim("m", Duration.ofMinutes(1));
       config.dedupe().markDone("m", new DedupeOutcome("txn-gone", "abc", 3), Duration.ofDays(1));
 
-      Admission.Admitted a = admission.admit(request("k", "m")).join();
+      Admission.Admitted a = admission.admit(request("k", "m"), false).join();
 
       assertThat(a.duplicate()).isNotNull();
       assertThat(a.duplicate().state()).isEqualTo(TransactionState.FORGOTTEN);
@@ -145,7 +145,7 @@ class AdmissionTest {
     void inProgress() {
       config.dedupe().claim("m", Duration.ofMinutes(1));
 
-      assertThat(admission.admit(request("k", "m"))).failsWithin(BOUND).withThrowableOfType(ExecutionException.class)
+      assertThat(admission.admit(request("k", "m"), false)).failsWithin(BOUND).withThrowableOfType(ExecutionException.class)
           .withCauseInstanceOf(DuplicateInProgressException.class);
       assertThat(places.inUse()).isZero();
       assertThat(log.entries).isEmpty();
