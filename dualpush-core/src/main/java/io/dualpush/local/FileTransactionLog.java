@@ -42,8 +42,8 @@ import java.util.Optional;
  * {@link #append} returns once its record is written and, in the crash-safe modes, fsynced:
  * <ul>
  *   <li>{@link Durability#GROUP_COMMIT} (default): one writer thread writes a batch of queued
- *       appends (at most {@link Builder#maxBatchRecords}, gathered for at most
- *       {@link Builder#groupCommitWindow}) and covers it with one fsync, after which they return.
+ *       appends (at most {@link Builder#maxBatchRecords}, gathered, when other threads
+ *       append too, for at most {@link Builder#groupCommitWindow}) and covers it with one fsync, after which they return.
  *   <li>{@link Durability#FSYNC_PER_RECORD}: each append writes and fsyncs its own record, in the
  *       calling thread, one at a time.
  *   <li>{@link Durability#OS_BUFFERED}: written to the OS, fsynced only at a roll-over and on
@@ -119,7 +119,7 @@ public final class FileTransactionLog implements TransactionLog {
     private final Path directory;
     private Durability durability = Durability.GROUP_COMMIT;
     private long segmentSize = DEFAULT_SEGMENT_SIZE;
-    private Duration groupCommitWindow = Duration.ZERO;
+    private Duration groupCommitWindow = SegmentedTransactionLog.DEFAULT_GROUP_COMMIT_WINDOW;
     private int maxBatchRecords = DEFAULT_MAX_BATCH_RECORDS;
     private Duration bufferedSyncInterval = SegmentedTransactionLog.DEFAULT_BUFFERED_SYNC_INTERVAL;
     private boolean quarantine;
@@ -160,8 +160,10 @@ public final class FileTransactionLog implements TransactionLog {
     }
 
     /**
-     * How long the group-commit writer waits, after the first record of a batch, for more to join
-     * it (zero by default: a batch is whatever queued up while the previous fsync ran).
+     * The longest the group-commit writer waits, after the first durable record of a batch, for
+     * other appenders to join it and share its fsync (default 5 ms; zero turns waiting off).
+     * It waits only when appends come from more than one thread, for at most a quarter of one
+     * thread's time between appends: see {@link SegmentedTransactionLogBuilder#groupCommitWindow}.
      *
      * @param window from zero to 1 s
      * @return this builder

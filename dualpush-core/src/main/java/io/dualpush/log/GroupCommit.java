@@ -35,6 +35,9 @@ final class GroupCommit {
     /** Whether the append returns only once synced ({@code append}), or once handed to the store ({@code appendBuffered}). */
     final boolean durable;
     final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** Who appended, and when (durable appends only), for the {@link CommitWindow}. */
+    final Thread thread = Thread.currentThread();
+    final long submitted;
     /** The state of its transaction, written just before it ({@link SegmentCompaction#restateBefore}). */
     List<LogEntry> restated = List.of();
 
@@ -42,6 +45,7 @@ final class GroupCommit {
       this.entry = entry;
       this.frame = frame;
       this.durable = durable;
+      this.submitted = durable ? System.nanoTime() : 0;
     }
   }
 
@@ -49,7 +53,7 @@ final class GroupCommit {
   private final Compactor compactor;
   private final SegmentedTransactionLog.Durability durability;
   private final long segmentSize;
-  private final long windowNanos;
+  private final CommitWindow window;
   private final int maxBatchRecords;
   /** Guarded by {@link LogCore#io}: frames to the active segment, and its syncs. */
   private final SegmentWriter out;
@@ -69,7 +73,7 @@ final class GroupCommit {
     LogOptions o = core.options;
     this.durability = o.durability;
     this.segmentSize = o.segmentSize;
-    this.windowNanos = o.groupCommitWindow.toNanos();
+    this.window = new CommitWindow(o.groupCommitWindow.toNanos());
     this.maxBatchRecords = o.maxBatchRecords;
     this.out = new SegmentWriter(core);
     this.writer = durability == SegmentedTransactionLog.Durability.GROUP_COMMIT
@@ -185,17 +189,8 @@ final class GroupCommit {
           return; // closing, and everything queued is committed (close() syncs what is buffered)
         }
         drain(batch);
-        if (!syncDue && windowNanos > 0 && batch.size() < maxBatchRecords) {
-          long deadline = System.nanoTime() + windowNanos;
-          long left;
-          while (batch.size() < maxBatchRecords && !closing && (left = deadline - System.nanoTime()) > 0) {
-            try {
-              queueLock.wait(left / 1_000_000, (int) (left % 1_000_000));
-            } catch (InterruptedException e) {
-              break;
-            }
-            drain(batch);
-          }
+        if (!syncDue) {
+          awaitCompany(batch);
         }
       }
       inFlight = batch;
@@ -226,7 +221,40 @@ final class GroupCommit {
 
   private void drain(List<Pending> batch) {
     while (batch.size() < maxBatchRecords && !queue.isEmpty()) {
-      batch.add(queue.poll());
+      Pending p = queue.poll();
+      window.observe(p);
+      batch.add(p);
+    }
+  }
+
+  /**
+   * Waits, when the {@link CommitWindow} expects other appenders, for them to join {@code batch}:
+   * until its wait ends, the batch is full, or every active appender is in it. Holding {@link #queueLock}.
+   */
+  private void awaitCompany(List<Pending> batch) {
+    long wait = window.waitFor(batch);
+    if (wait == 0 || batch.size() >= maxBatchRecords) {
+      return;
+    }
+    int before = batch.size();
+    long deadline = System.nanoTime() + wait;
+    long left;
+    while (batch.size() < maxBatchRecords && !closing && !window.everyoneIn(batch)
+        && (left = deadline - System.nanoTime()) > 0) {
+      try {
+        queueLock.wait(left / 1_000_000, (int) (left % 1_000_000));
+      } catch (InterruptedException e) {
+        break;
+      }
+      drain(batch);
+    }
+    window.waited(batch.size() > before);
+  }
+
+  /** How many times the writer waited for a batch to grow, and how many of those waits nothing joined. */
+  long[] windowWaits() {
+    synchronized (queueLock) {
+      return new long[] {window.waits(), window.wasted()};
     }
   }
 

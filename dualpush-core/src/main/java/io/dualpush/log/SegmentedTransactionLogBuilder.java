@@ -46,8 +46,14 @@ public final class SegmentedTransactionLogBuilder {
   }
 
   /**
-   * How long the group-commit writer waits, after the first record of a batch, for more (zero by
-   * default: a batch is whatever queued up while the previous sync ran).
+   * The longest the group-commit writer waits, after the first durable record of a batch, for
+   * other appenders to join it, so that they share one sync (default 5 ms; zero turns waiting off:
+   * a batch is then whatever queued up while the previous sync ran).
+   *
+   * <p>The writer waits only when durable appends came from more than one thread recently, for at
+   * most a quarter of the time one thread takes between two of them, and no longer once every such
+   * thread has a record in the batch. An application that appends from one thread at a time never
+   * waits. Waits that nobody joins make the writer try less often.
    *
    * @param window from zero to 1 s
    * @return this builder

@@ -1,0 +1,181 @@
+package io.dualpush.log;
+
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * When the group-commit writer waits for a batch to grow before it syncs, and for how long. Only
+ * the writer thread uses it.
+ *
+ * <p>Waiting pays when other appenders are active: their durable appends then share one sync
+ * instead of paying for one each. The sync is most of what a durable append costs (a
+ * {@code Started} record per push), so this is where a log under concurrent pushes saves CPU. It
+ * never pays for a single appender, whose next append comes only after this one returns. A fixed
+ * window would delay every push of a job that pushes one object after another, so the wait
+ * applies itself only when it has reason to expect company. The rule is PostgreSQL's
+ * {@code commit_delay} / {@code commit_siblings}, with the siblings and the delay measured rather than
+ * configured:
+ *
+ * <ul>
+ *   <li><b>Siblings.</b> The writer waits only for a batch that holds a durable append, and only when
+ *       durable appends came from at least two threads recently. A thread counts as recent when it
+ *       appended within two of its typical cycles, or 10 ms. One thread pushing object after object
+ *       never waits.
+ *   <li><b>How long.</b> The wait lasts at most a quarter of the typical time between two durable
+ *       appends of one thread (an EWMA), and never longer than the configured window. So it adds at most
+ *       about a quarter to a push's time, and less where pushes are quick and the window matters
+ *       little. For local destinations, where a push takes a millisecond or so, the wait is a fraction of
+ *       a millisecond. For remote ones, where a push takes tens of milliseconds, it is the whole window.
+ *   <li><b>Stopping early.</b> The wait ends once every recently active thread has an append in the
+ *       batch: nobody else can come.
+ *   <li><b>Backing off.</b> A wait during which nothing joined the batch is wasted. That happens to
+ *       pushes that are sequential but run on different threads (a pool taking one push at a time),
+ *       which look like siblings. After a wasted wait the writer skips the next 2, 4, ... up to 64
+ *       batches before it tries again, so such a job pays for at most one wait in 64 batches. The
+ *       first useful wait resets this.
+ * </ul>
+ *
+ * <p>A configured window of zero turns waiting off entirely.
+ */
+final class CommitWindow {
+  /** A thread that appended within this long counts as active, however long its cycle. */
+  private static final long MIN_ACTIVE_NANOS = 10_000_000L;
+  /** Longer gaps between one thread's appends are pauses, not its cycle. */
+  private static final long MAX_CYCLE_NANOS = 1_000_000_000L;
+  /** Waits shorter than this are not worth a wake-up. */
+  private static final long MIN_WAIT_NANOS = 20_000L;
+  private static final int MAX_BACKOFF_SHIFT = 6;
+  /** Threads remembered at most; more are forgotten oldest-first in bulk. */
+  private static final int MAX_THREADS = 512;
+
+  private final long maxNanos;
+  /** Each thread's last durable append (its submission time). */
+  private final Map<Thread, Long> lastDurable = new HashMap<>();
+  /** EWMA of the time between two durable appends of one thread; 0 before the first pair. */
+  private long cycleNanos;
+  private int skip;
+  private int backoffShift;
+  private long waits;
+  private long wasted;
+
+  CommitWindow(long maxNanos) {
+    this.maxNanos = maxNanos;
+  }
+
+  /** Notes an append the writer took from the queue. */
+  void observe(GroupCommit.Pending p) {
+    if (!p.durable || maxNanos == 0) {
+      return;
+    }
+    Long previous = lastDurable.put(p.thread, p.submitted);
+    if (previous != null) {
+      long cycle = Math.min(p.submitted - previous, MAX_CYCLE_NANOS);
+      if (cycle > 0) {
+        cycleNanos = cycleNanos == 0 ? cycle : cycleNanos + (cycle - cycleNanos) / 8;
+      }
+    } else if (lastDurable.size() > MAX_THREADS) {
+      forgetIdle(System.nanoTime());
+    }
+  }
+
+  /**
+   * How long to wait for {@code batch} to grow, in nanoseconds from now; zero for not at all.
+   * Counts one batch against a back-off.
+   */
+  long waitFor(List<GroupCommit.Pending> batch) {
+    if (maxNanos == 0 || !anyDurable(batch)) {
+      return 0;
+    }
+    if (skip > 0) {
+      skip--;
+      return 0;
+    }
+    long now = System.nanoTime();
+    if (active(now) < 2) {
+      return 0;
+    }
+    long wait = cycleNanos == 0 ? maxNanos : Math.min(maxNanos, cycleNanos / 4);
+    if (wait < MIN_WAIT_NANOS) {
+      return 0;
+    }
+    waits++;
+    return wait;
+  }
+
+  /** Whether every thread active just now already has an append in {@code batch}, so nobody else is coming. */
+  boolean everyoneIn(List<GroupCommit.Pending> batch) {
+    long now = System.nanoTime();
+    int active = active(now);
+    if (batch.size() < active) {
+      return false;
+    }
+    Map<Thread, Boolean> in = new IdentityHashMap<>();
+    for (GroupCommit.Pending p : batch) {
+      in.put(p.thread, Boolean.TRUE);
+    }
+    for (Map.Entry<Thread, Long> e : lastDurable.entrySet()) {
+      if (recent(now, e.getValue()) && !in.containsKey(e.getKey())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The outcome of a wait {@link #waitFor} asked for: whether anything joined the batch during it. */
+  void waited(boolean joined) {
+    if (joined) {
+      backoffShift = 0;
+      return;
+    }
+    wasted++;
+    backoffShift = Math.min(MAX_BACKOFF_SHIFT, backoffShift + 1);
+    skip = 1 << backoffShift;
+  }
+
+  /** How many waits the writer made, for tests and diagnostics. */
+  long waits() {
+    return waits;
+  }
+
+  /** How many of them nothing joined. */
+  long wasted() {
+    return wasted;
+  }
+
+  private int active(long now) {
+    int n = 0;
+    for (Long last : lastDurable.values()) {
+      if (recent(now, last)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private boolean recent(long now, long last) {
+    return now - last <= Math.max(MIN_ACTIVE_NANOS, 2 * cycleNanos);
+  }
+
+  private void forgetIdle(long now) {
+    for (Iterator<Long> it = lastDurable.values().iterator(); it.hasNext(); ) {
+      if (!recent(now, it.next())) {
+        it.remove();
+      }
+    }
+    if (lastDurable.size() > MAX_THREADS) {
+      lastDurable.clear(); // all active: a pool larger than any batch; start counting again
+    }
+  }
+
+  private static boolean anyDurable(List<GroupCommit.Pending> batch) {
+    for (GroupCommit.Pending p : batch) {
+      if (p.durable) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

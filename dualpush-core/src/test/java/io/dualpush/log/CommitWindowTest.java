@@ -1,0 +1,142 @@
+package io.dualpush.log;
+
+import static io.dualpush.spi.LogEntries.at;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dualpush.spi.LogEntries;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The group-commit writer's adaptive wait ({@link CommitWindow}), seen through the log: it waits only
+ * when other threads append too, backs off when nobody joins, and a window of zero never waits. The
+ * pauses between appends give each thread a cycle the wait is measured against; nothing here asserts
+ * how long anything took.
+ */
+@DisplayName("The group-commit window")
+class CommitWindowTest {
+  private static final int APPENDS = 200;
+
+  private static SegmentedTransactionLog open(MemorySegmentStore store, Duration window) {
+    return SegmentedTransactionLog.builder(store).groupCommitWindow(window).open();
+  }
+
+  private static void appendOne(SegmentedTransactionLog log, String id) {
+    log.append(LogEntries.started(id, "k/" + id, at(0)));
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(1);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  @Nested
+  @DisplayName("with the default window")
+  class Default {
+
+    @Test
+    @DisplayName("one thread appending record after record never waits: each append is synced at once")
+    void oneThreadNeverWaits() {
+      MemorySegmentStore store = MemorySegmentStore.files();
+      try (SegmentedTransactionLog log = open(store, SegmentedTransactionLog.DEFAULT_GROUP_COMMIT_WINDOW)) {
+        for (int i = 0; i < APPENDS; i++) {
+          appendOne(log, "t" + i);
+          pause();
+        }
+        assertThat(log.windowWaits()[0]).as("waits").isZero();
+        assertThat(log.syncCount()).isEqualTo(APPENDS);
+      }
+    }
+
+    @Test
+    @DisplayName("appends one at a time from a pool's threads look like siblings, but the writer backs off after waits nobody joins")
+    void sequentialPoolBacksOff() throws Exception {
+      MemorySegmentStore store = MemorySegmentStore.files();
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      try (SegmentedTransactionLog log = open(store, SegmentedTransactionLog.DEFAULT_GROUP_COMMIT_WINDOW)) {
+        for (int i = 0; i < APPENDS; i++) {
+          String id = "t" + i;
+          pool.submit(() -> appendOne(log, id)).get();
+          pause();
+        }
+        long[] waits = log.windowWaits();
+        // It does try (four threads did append), learns that nobody comes, and then tries rarely:
+        // back-offs of 2, 4, ..., 64 batches allow about eight waits in 200 appends.
+        assertThat(waits[0]).as("waits").isBetween(2L, 12L);
+        assertThat(waits[1]).as("wasted waits").isEqualTo(waits[0]);
+        assertThat(log.syncCount()).isEqualTo(APPENDS);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+
+    @Test
+    @DisplayName("threads appending at the same time wait for each other, and share syncs")
+    void concurrentAppendersShareSyncs() throws Exception {
+      MemorySegmentStore store = MemorySegmentStore.files();
+      int threads = 8;
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      try (SegmentedTransactionLog log = open(store, SegmentedTransactionLog.DEFAULT_GROUP_COMMIT_WINDOW)) {
+        List<Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          int thread = t;
+          done.add(pool.submit(() -> {
+            for (int i = 0; i < APPENDS / threads; i++) {
+              appendOne(log, "t" + thread + "-" + i);
+              pause();
+            }
+          }));
+        }
+        for (Future<?> f : done) {
+          f.get(60, TimeUnit.SECONDS);
+        }
+        long[] waits = log.windowWaits();
+        assertThat(waits[0]).as("waits").isPositive();
+        assertThat(waits[0] - waits[1]).as("waits that others joined").isPositive();
+        assertThat(log.syncCount()).isLessThan(APPENDS);
+        assertThat(log.open()).hasSize(APPENDS);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a window of zero never waits, however many threads append")
+  void zeroNeverWaits() throws Exception {
+    MemorySegmentStore store = MemorySegmentStore.files();
+    int threads = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try (SegmentedTransactionLog log = open(store, Duration.ZERO)) {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < APPENDS / threads; i++) {
+            appendOne(log, "t" + thread + "-" + i);
+            pause();
+          }
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      assertThat(log.windowWaits()[0]).as("waits").isZero();
+      assertThat(log.open()).hasSize(APPENDS);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}
