@@ -54,7 +54,7 @@ final class AzureBench {
    * @param rttMillis delay added to every request of both sides, to stand in for a cross-region round trip
    * @param sizes object sizes to run, in order
    * @param sides which sides to run: both, or one alone (to profile it without the other)
-   * @param logWindowMillis the dualpush side's log {@code groupCommitWindow} (0, the default, for none)
+   * @param logWindowMillis the dualpush side's log {@code groupCommitWindow} (the log's own default when negative; 0 for none)
    */
   record Config(int smallObjects, int largeObjects, int threads, int rounds, int warmup, int rttMillis, Path dir,
       List<Integer> sizes, Set<String> sides, int logWindowMillis) {
@@ -229,10 +229,13 @@ final class AzureBench {
       BlobContainerClient cb = container(b);
       Path logDir = Files.createDirectories(config.dir().resolve("log-" + System.currentTimeMillis()));
       ExecutorService pool = Executors.newFixedThreadPool(config.threads());
-      // The default log of transactionLog(Path), opened here to count its fsyncs; a group-commit
-      // window only when asked for (--log-window-ms).
-      try (FileTransactionLog log = FileTransactionLog.builder(logDir)
-          .groupCommitWindow(Duration.ofMillis(config.logWindowMillis())).open();
+      // The default log of transactionLog(Path), opened here to count its fsyncs; another
+      // group-commit window only when asked for (--log-window-ms).
+      FileTransactionLog.Builder logBuilder = FileTransactionLog.builder(logDir);
+      if (config.logWindowMillis() >= 0) {
+        logBuilder.groupCommitWindow(Duration.ofMillis(config.logWindowMillis()));
+      }
+      try (FileTransactionLog log = logBuilder.open();
           DualPushClient client = new DualPushClientBuilder()
           .transactionLog(log)
           .destination("a", new AzureBlobDestination(ca))

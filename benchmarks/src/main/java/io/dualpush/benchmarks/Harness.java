@@ -485,13 +485,13 @@ public final class Harness {
     AzureBench.Config c = new AzureBench.Config(intOption(o, "small", 2000), intOption(o, "large", 200),
         intOption(o, "threads", 8), intOption(o, "rounds", 5), intOption(o, "azure-warmup", 4000),
         o.containsKey("rtt-ms") ? intOption(o, "rtt-ms", 0) : 0, Path.of(o.getOrDefault("dir", "target/azure-bench")).toAbsolutePath(),
-        List.copyOf(sizes), Set.copyOf(sides), intOption(o, "log-window-ms", 0));
+        List.copyOf(sizes), Set.copyOf(sides), intOption(o, "log-window-ms", -1));
     String started = now();
     System.out.printf(Locale.ROOT, "azure: two Azurite instances; %d x 4 KiB and %d x 1 MiB distinct objects per side and round "
         + "(sizes %s, sides %s), %d threads each side, %d rounds alternating which side goes first, warm-up %d objects; "
-        + "%d ms added to every request; dualpush log in %s, group-commit window %d ms%n",
+        + "%d ms added to every request; dualpush log in %s, group-commit window %s%n",
         c.smallObjects(), c.largeObjects(), sizes, sides, c.threads(), c.rounds(), c.warmup(), c.rttMillis(), c.dir(),
-        c.logWindowMillis());
+        c.logWindowMillis() < 0 ? "the log's default" : c.logWindowMillis() + " ms");
     List<AzureBench.Result> results = new AzureBench(c).run();
     System.out.println();
     System.out.printf(Locale.ROOT, "Measured %s on %d CPU(s), Java %s, %s; load average at end %s%n", started,
@@ -691,7 +691,7 @@ public final class Harness {
                        the sides taking turns (4000; for 1 MiB at most a round)  --rtt-ms MS added to every request of both sides, a stand-in
                        for a far region's round trip (0)  --sizes 4k,1m (both)  --sides dualpush,plain (both; one
                        alone to profile it)  --dir DIR (target/azure-bench)  --log-window-ms MS the dualpush
-                       log's groupCommitWindow (0)
+                       log's groupCommitWindow (the log's default; 0 turns it off)
           tree         the pipeline CLI (java -jar, fixed heap) on a tree of tiny files: push, status, verify,
                        re-push; wall time and peak RSS (not in `all`)
                        --files N (100000)  --heap SIZE (256m)  --jar JAR (samples/target/dualpush-samples.jar)
