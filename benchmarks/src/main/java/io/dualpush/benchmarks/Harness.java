@@ -655,7 +655,7 @@ public final class Harness {
     }
     try {
       int n = Integer.parseInt(v);
-      if (n < (name.equals("warmup") || name.equals("par-warmup") ? 0 : 1)) {
+      if (n < (name.equals("warmup") || name.equals("par-warmup") || name.equals("log-window-ms") ? 0 : 1)) {
         throw new NumberFormatException();
       }
       return n;
