@@ -119,7 +119,7 @@ public final class FileTransactionLog implements TransactionLog {
     private final Path directory;
     private Durability durability = Durability.GROUP_COMMIT;
     private long segmentSize = DEFAULT_SEGMENT_SIZE;
-    private Duration groupCommitWindow = SegmentedTransactionLog.DEFAULT_GROUP_COMMIT_WINDOW;
+    private Duration groupCommitWindow = Duration.ZERO;
     private int maxBatchRecords = DEFAULT_MAX_BATCH_RECORDS;
     private Duration bufferedSyncInterval = SegmentedTransactionLog.DEFAULT_BUFFERED_SYNC_INTERVAL;
     private boolean quarantine;
@@ -161,8 +161,8 @@ public final class FileTransactionLog implements TransactionLog {
 
     /**
      * The longest the group-commit writer waits, after the first durable record of a batch, for
-     * other appenders to join it and share its fsync (default 5 ms; zero turns waiting off).
-     * It waits only when appends come from more than one thread, for at most a quarter of one
+     * other appenders to join it and share its fsync (zero, the default, for no wait; a few
+     * milliseconds for remote destinations). It waits only when appends come from more than one thread, for at most a quarter of one
      * thread's time between appends: see {@link SegmentedTransactionLogBuilder#groupCommitWindow}.
      *
      * @param window from zero to 1 s

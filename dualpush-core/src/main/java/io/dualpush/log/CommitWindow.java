@@ -12,12 +12,12 @@ import java.util.Map;
  *
  * <p>Waiting pays when other appenders are active: their durable appends then share one sync
  * instead of paying for one each. The sync is most of what a durable append costs (a
- * {@code Started} record per push), so this is where a log under concurrent pushes saves CPU. It
- * never pays for a single appender, whose next append comes only after this one returns. A fixed
- * window would delay every push of a job that pushes one object after another, so the wait
- * applies itself only when it has reason to expect company. The rule is PostgreSQL's
- * {@code commit_delay} / {@code commit_siblings}, with the siblings and the delay measured rather than
- * configured:
+ * {@code Started} record per push), so this is where a log under concurrent pushes to slow
+ * destinations saves CPU. It never pays for a single appender, whose next append comes only after
+ * this one returns, and it costs throughput where pushes are quick (a job with a fixed number of
+ * pushes in flight goes as fast as each push). So there is no window unless one is configured,
+ * as with PostgreSQL's {@code commit_delay}, and a configured window applies itself only where it
+ * can help, in the spirit of {@code commit_siblings}, with the siblings and the delay measured:
  *
  * <ul>
  *   <li><b>Siblings.</b> The writer waits only for a batch that holds a durable append, and only when
@@ -25,10 +25,8 @@ import java.util.Map;
  *       appended within two of its typical cycles, or 10 ms. One thread pushing object after object
  *       never waits.
  *   <li><b>How long.</b> The wait lasts at most a quarter of the typical time between two durable
- *       appends of one thread (an EWMA), and never longer than the configured window. So it adds at most
- *       about a quarter to a push's time, and less where pushes are quick and the window matters
- *       little. For local destinations, where a push takes a millisecond or so, the wait is a fraction of
- *       a millisecond. For remote ones, where a push takes tens of milliseconds, it is the whole window.
+ *       appends of one thread (an EWMA), and never longer than the configured window. For remote
+ *       destinations, where a push takes tens of milliseconds, it is the whole window.
  *   <li><b>Stopping early.</b> The wait ends once every recently active thread has an append in the
  *       batch: nobody else can come.
  *   <li><b>Backing off.</b> A wait during which nothing joined the batch is wasted. That happens to
@@ -38,7 +36,7 @@ import java.util.Map;
  *       first useful wait resets this.
  * </ul>
  *
- * <p>A configured window of zero turns waiting off entirely.
+ * <p>A window of zero (the default) turns waiting off entirely.
  */
 final class CommitWindow {
   /** A thread that appended within this long counts as active, however long its cycle. */

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 @DisplayName("The group-commit window")
 class CommitWindowTest {
   private static final int APPENDS = 200;
+  private static final Duration WINDOW = Duration.ofMillis(5);
 
   private static SegmentedTransactionLog open(MemorySegmentStore store, Duration window) {
     return SegmentedTransactionLog.builder(store).groupCommitWindow(window).open();
@@ -43,14 +44,14 @@ class CommitWindowTest {
   }
 
   @Nested
-  @DisplayName("with the default window")
-  class Default {
+  @DisplayName("with a window of 5 ms")
+  class FiveMillis {
 
     @Test
     @DisplayName("one thread appending record after record never waits: each append is synced at once")
     void oneThreadNeverWaits() {
       MemorySegmentStore store = MemorySegmentStore.files();
-      try (SegmentedTransactionLog log = open(store, SegmentedTransactionLog.DEFAULT_GROUP_COMMIT_WINDOW)) {
+      try (SegmentedTransactionLog log = open(store, WINDOW)) {
         for (int i = 0; i < APPENDS; i++) {
           appendOne(log, "t" + i);
           pause();
@@ -65,7 +66,7 @@ class CommitWindowTest {
     void sequentialPoolBacksOff() throws Exception {
       MemorySegmentStore store = MemorySegmentStore.files();
       ExecutorService pool = Executors.newFixedThreadPool(4);
-      try (SegmentedTransactionLog log = open(store, SegmentedTransactionLog.DEFAULT_GROUP_COMMIT_WINDOW)) {
+      try (SegmentedTransactionLog log = open(store, WINDOW)) {
         for (int i = 0; i < APPENDS; i++) {
           String id = "t" + i;
           pool.submit(() -> appendOne(log, id)).get();
@@ -88,7 +89,7 @@ class CommitWindowTest {
       MemorySegmentStore store = MemorySegmentStore.files();
       int threads = 8;
       ExecutorService pool = Executors.newFixedThreadPool(threads);
-      try (SegmentedTransactionLog log = open(store, SegmentedTransactionLog.DEFAULT_GROUP_COMMIT_WINDOW)) {
+      try (SegmentedTransactionLog log = open(store, WINDOW)) {
         List<Future<?>> done = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
           int thread = t;
@@ -114,12 +115,12 @@ class CommitWindowTest {
   }
 
   @Test
-  @DisplayName("a window of zero never waits, however many threads append")
+  @DisplayName("a window of zero (the default) never waits, however many threads append")
   void zeroNeverWaits() throws Exception {
     MemorySegmentStore store = MemorySegmentStore.files();
     int threads = 8;
     ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try (SegmentedTransactionLog log = open(store, Duration.ZERO)) {
+    try (SegmentedTransactionLog log = SegmentedTransactionLog.builder(store).open()) {
       List<Future<?>> done = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int thread = t;
