@@ -119,7 +119,7 @@ public final class FileTransactionLog implements TransactionLog {
     private final Path directory;
     private Durability durability = Durability.GROUP_COMMIT;
     private long segmentSize = DEFAULT_SEGMENT_SIZE;
-    private Duration groupCommitWindow = Duration.ZERO;
+    private Duration groupCommitWindow = SegmentedTransactionLog.DEFAULT_GROUP_COMMIT_WINDOW;
     private int maxBatchRecords = DEFAULT_MAX_BATCH_RECORDS;
     private Duration bufferedSyncInterval = SegmentedTransactionLog.DEFAULT_BUFFERED_SYNC_INTERVAL;
     private boolean quarantine;

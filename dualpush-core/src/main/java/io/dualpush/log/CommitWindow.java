@@ -1,5 +1,6 @@
 package io.dualpush.log;
 
+import io.dualpush.spi.LogEntry;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
@@ -12,21 +13,22 @@ import java.util.Map;
  *
  * <p>Waiting pays when other appenders are active: their durable appends then share one sync
  * instead of paying for one each. The sync is most of what a durable append costs (a
- * {@code Started} record per push), so this is where a log under concurrent pushes to slow
- * destinations saves CPU. It never pays for a single appender, whose next append comes only after
- * this one returns, and it costs throughput where pushes are quick (a job with a fixed number of
- * pushes in flight goes as fast as each push). So there is no window unless one is configured,
- * as with PostgreSQL's {@code commit_delay}, and a configured window applies itself only where it
- * can help, in the spirit of {@code commit_siblings}, with the siblings and the delay measured:
+ * {@code Started} record per push), so this is where a log under concurrent pushes saves CPU. It
+ * never pays for a single appender, whose next append comes only after this one returns. And the
+ * wait is added to the push that waits: a job with a fixed number of pushes in flight goes only as
+ * fast as each push, so a wait must be small beside the push. The rule is PostgreSQL's
+ * {@code commit_delay} / {@code commit_siblings}, with the siblings and the delay measured rather than
+ * configured:
  *
  * <ul>
  *   <li><b>Siblings.</b> The writer waits only for a batch that holds a durable append, and only when
- *       durable appends came from at least two threads recently. A thread counts as recent when it
- *       appended within two of its typical cycles, or 10 ms. One thread pushing object after object
- *       never waits.
- *   <li><b>How long.</b> The wait lasts at most a quarter of the typical time between two durable
- *       appends of one thread (an EWMA), and never longer than the configured window. For remote
- *       destinations, where a push takes tens of milliseconds, it is the whole window.
+ *       durable appends came from at least two threads recently (within four copy times, or 10 ms).
+ *       One thread pushing object after object never waits.
+ *   <li><b>How long.</b> At most an eighth of the time a copy takes, measured in the log itself as
+ *       the time from a transaction's {@code Started} record to its first copy outcome (an EWMA), and
+ *       never longer than the configured window. A push to a remote destination (tens of
+ *       milliseconds) may wait the whole window; one to a local directory (a millisecond or so) waits
+ *       a fraction of a millisecond, or not at all; none waits before a copy time is known.
  *   <li><b>Stopping early.</b> The wait ends once every recently active thread has an append in the
  *       batch: nobody else can come.
  *   <li><b>Backing off.</b> A wait during which nothing joined the batch is wasted. That happens to
@@ -36,13 +38,17 @@ import java.util.Map;
  *       first useful wait resets this.
  * </ul>
  *
- * <p>A window of zero (the default) turns waiting off entirely.
+ * <p>A window of zero turns waiting off entirely.
  */
 final class CommitWindow {
-  /** A thread that appended within this long counts as active, however long its cycle. */
+  /** A thread that appended within this long counts as active, however quick the copies. */
   private static final long MIN_ACTIVE_NANOS = 10_000_000L;
-  /** Longer gaps between one thread's appends are pauses, not its cycle. */
-  private static final long MAX_CYCLE_NANOS = 1_000_000_000L;
+  /** Longer times from a start to its first copy are outages, not how long a copy takes. */
+  private static final long MAX_COPY_NANOS = 1_000_000_000L;
+  /** The wait is at most this fraction of the time a copy takes. */
+  private static final long COPY_FRACTION = 8;
+  /** Starts remembered at most while their first copy outcome is awaited. */
+  private static final int MAX_STARTS = 4096;
   /** Waits shorter than this are not worth a wake-up. */
   private static final long MIN_WAIT_NANOS = 20_000L;
   private static final int MAX_BACKOFF_SHIFT = 6;
@@ -52,8 +58,10 @@ final class CommitWindow {
   private final long maxNanos;
   /** Each thread's last durable append (its submission time). */
   private final Map<Thread, Long> lastDurable = new HashMap<>();
-  /** EWMA of the time between two durable appends of one thread; 0 before the first pair. */
-  private long cycleNanos;
+  /** When each recent transaction's start was appended, until its first copy outcome arrives. */
+  private final Map<String, Long> startedAt = new HashMap<>();
+  /** EWMA of the time from a transaction's start to its first copy outcome (a copy's write); 0 before the first. */
+  private long copyNanos;
   private int skip;
   private int backoffShift;
   private long waits;
@@ -65,16 +73,27 @@ final class CommitWindow {
 
   /** Notes an append the writer took from the queue. */
   void observe(GroupCommit.Pending p) {
-    if (!p.durable || maxNanos == 0) {
+    if (maxNanos == 0) {
       return;
     }
-    Long previous = lastDurable.put(p.thread, p.submitted);
-    if (previous != null) {
-      long cycle = Math.min(p.submitted - previous, MAX_CYCLE_NANOS);
-      if (cycle > 0) {
-        cycleNanos = cycleNanos == 0 ? cycle : cycleNanos + (cycle - cycleNanos) / 8;
+    if (p.entry instanceof LogEntry.Started) {
+      if (startedAt.size() >= MAX_STARTS) {
+        startedAt.clear(); // starts whose copies never reported (failed pushes): begin again
       }
-    } else if (lastDurable.size() > MAX_THREADS) {
+      startedAt.put(p.entry.transactionId(), p.submitted);
+    } else if (p.entry instanceof LogEntry.CopyUpdated) {
+      Long start = startedAt.remove(p.entry.transactionId());
+      if (start != null) {
+        long copy = Math.min(p.submitted - start, MAX_COPY_NANOS);
+        if (copy > 0) {
+          copyNanos = copyNanos == 0 ? copy : copyNanos + (copy - copyNanos) / 8;
+        }
+      }
+    }
+    if (!p.durable) {
+      return;
+    }
+    if (lastDurable.put(p.thread, p.submitted) == null && lastDurable.size() > MAX_THREADS) {
       forgetIdle(System.nanoTime());
     }
   }
@@ -95,7 +114,7 @@ final class CommitWindow {
     if (active(now) < 2) {
       return 0;
     }
-    long wait = cycleNanos == 0 ? maxNanos : Math.min(maxNanos, cycleNanos / 4);
+    long wait = Math.min(maxNanos, copyNanos / COPY_FRACTION);
     if (wait < MIN_WAIT_NANOS) {
       return 0;
     }
@@ -154,7 +173,7 @@ final class CommitWindow {
   }
 
   private boolean recent(long now, long last) {
-    return now - last <= Math.max(MIN_ACTIVE_NANOS, 2 * cycleNanos);
+    return now - last <= Math.max(MIN_ACTIVE_NANOS, 4 * copyNanos);
   }
 
   private void forgetIdle(long now) {

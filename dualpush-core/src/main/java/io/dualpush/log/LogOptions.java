@@ -6,7 +6,7 @@ import java.time.Duration;
 final class LogOptions {
   SegmentedTransactionLog.Durability durability = SegmentedTransactionLog.Durability.GROUP_COMMIT;
   long segmentSize = SegmentedTransactionLog.DEFAULT_SEGMENT_SIZE;
-  Duration groupCommitWindow = Duration.ZERO;
+  Duration groupCommitWindow = SegmentedTransactionLog.DEFAULT_GROUP_COMMIT_WINDOW;
   int maxBatchRecords = SegmentedTransactionLog.DEFAULT_MAX_BATCH_RECORDS;
   Duration bufferedSyncInterval = SegmentedTransactionLog.DEFAULT_BUFFERED_SYNC_INTERVAL;
   boolean quarantine;
