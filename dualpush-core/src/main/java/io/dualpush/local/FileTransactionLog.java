@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A crash-safe, segmented write-ahead transaction log in a local directory.
@@ -42,8 +43,8 @@ import java.util.Optional;
  * {@link #append} returns once its record is written and, in the crash-safe modes, fsynced:
  * <ul>
  *   <li>{@link Durability#GROUP_COMMIT} (default): one writer thread writes a batch of queued
- *       appends (at most {@link Builder#maxBatchRecords}, gathered, when other threads
- *       append too, for at most {@link Builder#groupCommitWindow}) and covers it with one fsync, after which they return.
+ *       appends (at most {@link Builder#maxBatchRecords}, gathered, while other threads
+ *       append too, for a short while: {@link Builder#groupCommitWindow}) and covers it with one fsync, after which they return.
  *   <li>{@link Durability#FSYNC_PER_RECORD}: each append writes and fsyncs its own record, in the
  *       calling thread, one at a time.
  *   <li>{@link Durability#OS_BUFFERED}: written to the OS, fsynced only at a roll-over and on
@@ -119,7 +120,7 @@ public final class FileTransactionLog implements TransactionLog {
     private final Path directory;
     private Durability durability = Durability.GROUP_COMMIT;
     private long segmentSize = DEFAULT_SEGMENT_SIZE;
-    private Duration groupCommitWindow = SegmentedTransactionLog.DEFAULT_GROUP_COMMIT_WINDOW;
+    private @Nullable Duration groupCommitWindow;
     private int maxBatchRecords = DEFAULT_MAX_BATCH_RECORDS;
     private Duration bufferedSyncInterval = SegmentedTransactionLog.DEFAULT_BUFFERED_SYNC_INTERVAL;
     private boolean quarantine;
@@ -160,10 +161,10 @@ public final class FileTransactionLog implements TransactionLog {
     }
 
     /**
-     * The longest the group-commit writer waits, after the first durable record of a batch, for
-     * other appenders to join it and share its fsync (zero, the default, for no wait; a few
-     * milliseconds for remote destinations). It waits only when appends come from more than one thread, for at most a quarter of one
-     * thread's time between appends: see {@link SegmentedTransactionLogBuilder#groupCommitWindow}.
+     * How long the group-commit writer waits, after the first durable record of a batch, for other
+     * appenders to join it and share its fsync; zero for never. Not set, it waits only while
+     * several threads push, for at most an eighth of a copy's time and 5 ms; set, it waits the
+     * whole window while several threads push: see {@link SegmentedTransactionLogBuilder#groupCommitWindow}.
      *
      * @param window from zero to 1 s
      * @return this builder
@@ -278,10 +279,12 @@ public final class FileTransactionLog implements TransactionLog {
 
     /** The shared log's builder with these settings. */
     private SegmentedTransactionLogBuilder log(FileSegmentStore store) {
-      return SegmentedTransactionLog.builder(store)
-          .durability(SegmentedTransactionLog.Durability.valueOf(durability.name()))
+      SegmentedTransactionLogBuilder b = SegmentedTransactionLog.builder(store);
+      if (groupCommitWindow != null) {
+        b.groupCommitWindow(groupCommitWindow);
+      }
+      return b.durability(SegmentedTransactionLog.Durability.valueOf(durability.name()))
           .segmentSize(segmentSize)
-          .groupCommitWindow(groupCommitWindow)
           .maxBatchRecords(maxBatchRecords)
           .bufferedSyncInterval(bufferedSyncInterval)
           .quarantineDamagedSegments(quarantine)

@@ -24,11 +24,12 @@ import java.util.Map;
  *   <li><b>Siblings.</b> The writer waits only for a batch that holds a durable append, and only when
  *       durable appends came from at least two threads recently (within four copy times, or 10 ms).
  *       One thread pushing object after object never waits.
- *   <li><b>How long.</b> At most an eighth of the time a copy takes, measured in the log itself as
- *       the time from a transaction's {@code Started} record to its first copy outcome (an EWMA), and
- *       never longer than the configured window. A push to a remote destination (tens of
- *       milliseconds) may wait the whole window; one to a local directory (a millisecond or so) waits
- *       a fraction of a millisecond, or not at all; none waits before a copy time is known.
+ *   <li><b>How long.</b> By default at most an eighth of the time a copy takes, measured in the log
+ *       itself as the time from a transaction's {@code Started} record to its first copy outcome (an
+ *       EWMA), and never longer than 5 ms. A push to a remote destination (tens of milliseconds) waits
+ *       a few milliseconds; one to a local directory (a millisecond or so) a fraction of one, or not
+ *       at all; none waits before a copy time is known. A window the application set is waited in
+ *       full (still only with siblings).
  *   <li><b>Stopping early.</b> The wait ends once every recently active thread has an append in the
  *       batch: nobody else can come.
  *   <li><b>Backing off.</b> A wait during which nothing joined the batch is wasted. That happens to
@@ -56,6 +57,7 @@ final class CommitWindow {
   private static final int MAX_THREADS = 512;
 
   private final long maxNanos;
+  private final boolean scaled;
   /** Each thread's last durable append (its submission time). */
   private final Map<Thread, Long> lastDurable = new HashMap<>();
   /** When each recent transaction's start was appended, until its first copy outcome arrives. */
@@ -67,8 +69,14 @@ final class CommitWindow {
   private long waits;
   private long wasted;
 
-  CommitWindow(long maxNanos) {
+  /**
+   * @param maxNanos the longest wait; zero for none
+   * @param scaled whether the wait is also held to an eighth of a copy's time (the default window), or
+   *     is the whole {@code maxNanos} (a window the application set)
+   */
+  CommitWindow(long maxNanos, boolean scaled) {
     this.maxNanos = maxNanos;
+    this.scaled = scaled;
   }
 
   /** Notes an append the writer took from the queue. */
@@ -114,7 +122,7 @@ final class CommitWindow {
     if (active(now) < 2) {
       return 0;
     }
-    long wait = Math.min(maxNanos, copyNanos / COPY_FRACTION);
+    long wait = scaled ? Math.min(maxNanos, copyNanos / COPY_FRACTION) : maxNanos;
     if (wait < MIN_WAIT_NANOS) {
       return 0;
     }

@@ -46,17 +46,18 @@ public final class SegmentedTransactionLogBuilder {
   }
 
   /**
-   * The longest the group-commit writer waits, after the first durable record of a batch, for
-   * other appenders to join it, so that they share one sync (zero, the default, for no wait: a
-   * batch is then whatever queued up while the previous sync ran). Worth setting (a few
-   * milliseconds) where pushes take tens of milliseconds, as to remote destinations: there it saves
-   * most syncs for little added latency. Where pushes take about a millisecond it costs more time
-   * than it saves, which is why it is off by default, as PostgreSQL's {@code commit_delay} is.
+   * How long the group-commit writer waits, after the first durable record of a batch, for other
+   * appenders to join it so that they share one sync; zero for never.
    *
-   * <p>The writer waits only when durable appends came from more than one thread recently, for at
-   * most a quarter of the time one thread takes between two of them, and no longer once every such
-   * thread has a record in the batch. An application that appends from one thread at a time never
-   * waits. Waits that nobody joins make the writer try less often.
+   * <p>Whatever the window, the writer waits only when durable appends came from more than one
+   * thread recently, and no longer once each such thread has a record in the batch; after waits
+   * nobody joined it tries less often. An application that appends from one thread at a time never
+   * waits. By default (not set) the wait is also held to an eighth of the time a copy takes (from a
+   * transaction's start to its first copy outcome, as the log sees them) and to at most
+   * {@link SegmentedTransactionLog#DEFAULT_GROUP_COMMIT_WINDOW}: pushes to remote destinations share
+   * syncs, pushes to local directories barely wait. A window set here is waited in full: worth a few
+   * milliseconds where pushes take tens of milliseconds and the CPU of syncs matters more than
+   * latency.
    *
    * @param window from zero to 1 s
    * @return this builder

@@ -25,10 +25,13 @@ import org.junit.jupiter.api.Test;
 @DisplayName("The group-commit window")
 class CommitWindowTest {
   private static final int APPENDS = 200;
-  private static final Duration WINDOW = SegmentedTransactionLog.DEFAULT_GROUP_COMMIT_WINDOW;
+  /** The default window (not set). */
+  private static final Duration WINDOW = null;
 
+  /** A log with {@code window} set, or the default when null. */
   private static SegmentedTransactionLog open(MemorySegmentStore store, Duration window) {
-    return SegmentedTransactionLog.builder(store).groupCommitWindow(window).open();
+    SegmentedTransactionLogBuilder b = SegmentedTransactionLog.builder(store);
+    return (window == null ? b : b.groupCommitWindow(window)).open();
   }
 
   /**
@@ -53,7 +56,7 @@ class CommitWindowTest {
 
   @Nested
   @DisplayName("with the default window")
-  class FiveMillis {
+  class Default {
 
     @Test
     @DisplayName("one thread appending record after record never waits: each append is synced at once")
@@ -117,6 +120,40 @@ class CommitWindowTest {
         pool.shutdownNow();
       }
     }
+  }
+
+  /** Starts only, from eight threads at once, into a log with {@code window}; returns its waits. */
+  private static long startsOnly(Duration window) throws Exception {
+    MemorySegmentStore store = MemorySegmentStore.files();
+    int threads = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try (SegmentedTransactionLog log = open(store, window)) {
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < APPENDS / threads; i++) {
+            String id = "t" + thread + "-" + i;
+            log.append(LogEntries.started(id, "k/" + id, at(0)));
+            pause();
+          }
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      assertThat(log.recent(APPENDS)).hasSize(APPENDS);
+      return log.windowWaits()[0];
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  @DisplayName("by default nothing waits before a copy's time is known; a window the application set is waited without one")
+  void defaultNeedsACopyTimeSetDoesNot() throws Exception {
+    assertThat(startsOnly(WINDOW)).as("waits with the default").isZero();
+    assertThat(startsOnly(Duration.ofMillis(2))).as("waits with a window of 2 ms set").isPositive();
   }
 
   @Test
