@@ -21,15 +21,18 @@ import java.util.Map;
  * configured:
  *
  * <ul>
- *   <li><b>Siblings.</b> The writer waits only for a batch that holds a durable append, and only when
- *       durable appends came from at least two threads recently (within four copy times, or 10 ms).
- *       One thread pushing object after object never waits.
+ *   <li><b>Siblings.</b> The writer waits only when durable appends came from at least two threads
+ *       recently (within four copy times, or 10 ms). One thread pushing object after object never
+ *       waits.
  *   <li><b>How long.</b> By default at most an eighth of the time a copy takes, measured in the log
  *       itself as the time from a transaction's {@code Started} record to its first copy outcome (an
  *       EWMA), and never longer than 5 ms. A push to a remote destination (tens of milliseconds) waits
  *       a few milliseconds; one to a local directory (a millisecond or so) a fraction of one, or not
  *       at all; none waits before a copy time is known. A window the application set is waited in
- *       full (still only with siblings).
+ *       full (still only with siblings), also by a batch of buffered records only, so that the
+ *       durable ones arriving meanwhile share its sync: the fixed window a PostgreSQL-style
+ *       {@code commit_delay} is. By default only a batch that holds a durable append waits: a
+ *       buffered one needs no sync, and its appender would wait for nothing.
  *   <li><b>Stopping early.</b> The wait ends once every recently active thread has an append in the
  *       batch: nobody else can come.
  *   <li><b>Backing off.</b> A wait during which nothing joined the batch is wasted. That happens to
@@ -71,8 +74,9 @@ final class CommitWindow {
 
   /**
    * @param maxNanos the longest wait; zero for none
-   * @param scaled whether the wait is also held to an eighth of a copy's time (the default window), or
-   *     is the whole {@code maxNanos} (a window the application set)
+   * @param scaled whether the wait is held to an eighth of a copy's time and only batches with a
+   *     durable append wait (the default window), or the whole {@code maxNanos} is waited by any
+   *     batch (a window the application set)
    */
   CommitWindow(long maxNanos, boolean scaled) {
     this.maxNanos = maxNanos;
@@ -111,7 +115,7 @@ final class CommitWindow {
    * Counts one batch against a back-off.
    */
   long waitFor(List<GroupCommit.Pending> batch) {
-    if (maxNanos == 0 || !anyDurable(batch)) {
+    if (maxNanos == 0 || (scaled && !anyDurable(batch))) {
       return 0;
     }
     if (skip > 0) {

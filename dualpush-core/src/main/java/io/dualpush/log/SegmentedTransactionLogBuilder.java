@@ -55,9 +55,9 @@ public final class SegmentedTransactionLogBuilder {
    * waits. By default (not set) the wait is also held to an eighth of the time a copy takes (from a
    * transaction's start to its first copy outcome, as the log sees them) and to at most
    * {@link SegmentedTransactionLog#DEFAULT_GROUP_COMMIT_WINDOW}: pushes to remote destinations share
-   * syncs, pushes to local directories barely wait. A window set here is waited in full: worth a few
-   * milliseconds where pushes take tens of milliseconds and the CPU of syncs matters more than
-   * latency.
+   * syncs, pushes to local directories barely wait. A window set here is waited in full, by any batch,
+   * like a fixed window: worth a few milliseconds where pushes take tens of milliseconds and the CPU
+   * of syncs matters more than latency.
    *
    * @param window from zero to 1 s
    * @return this builder
