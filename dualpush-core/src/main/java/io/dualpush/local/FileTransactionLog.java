@@ -43,8 +43,9 @@ import org.jspecify.annotations.Nullable;
  * {@link #append} returns once its record is written and, in the crash-safe modes, fsynced:
  * <ul>
  *   <li>{@link Durability#GROUP_COMMIT} (default): one writer thread writes a batch of queued
- *       appends (at most {@link Builder#maxBatchRecords}, gathered, while other threads
- *       append too, for a short while: {@link Builder#groupCommitWindow}) and covers it with one fsync, after which they return.
+ *       appends (at most {@link Builder#maxBatchRecords}; while other threads append too, it
+ *       waits a little for them: {@link Builder#groupCommitWindow}) and covers it with one fsync,
+ *       after which they return.
  *   <li>{@link Durability#FSYNC_PER_RECORD}: each append writes and fsyncs its own record, in the
  *       calling thread, one at a time.
  *   <li>{@link Durability#OS_BUFFERED}: written to the OS, fsynced only at a roll-over and on

@@ -27,8 +27,8 @@ import java.util.Map;
  *   <li><b>How long.</b> By default at most an eighth of the time a copy takes, measured in the log
  *       itself as the time from a transaction's {@code Started} record to its first copy outcome (an
  *       EWMA), and never longer than 5 ms. A push to a remote destination (tens of milliseconds) waits
- *       a few milliseconds; one to a local directory (a millisecond or so) a fraction of one, or not
- *       at all; none waits before a copy time is known. A window the application set is waited in
+ *       a few milliseconds; one whose copies take under 8 ms, as to a local directory, does not wait
+ *       (a wait under a millisecond is not made); none waits before a copy time is known. A window the application set is waited in
  *       full (still only with siblings), also by a batch of buffered records only, so that the
  *       durable ones arriving meanwhile share its sync: the fixed window a PostgreSQL-style
  *       {@code commit_delay} is. By default only a batch that holds a durable append waits: a
@@ -53,10 +53,13 @@ final class CommitWindow {
   private static final long COPY_FRACTION = 8;
   /** Starts remembered at most while their first copy outcome is awaited. */
   private static final int MAX_STARTS = 4096;
-  /** Waits shorter than this are not worth a wake-up. */
-  private static final long MIN_WAIT_NANOS = 20_000L;
+  /**
+   * No shorter wait: the writer waits on a monitor, whose timed wait rounds up to whole
+   * milliseconds, so a shorter one would hold the batch a millisecond anyway.
+   */
+  private static final long MIN_WAIT_NANOS = 1_000_000L;
   private static final int MAX_BACKOFF_SHIFT = 6;
-  /** Threads remembered at most; more are forgotten oldest-first in bulk. */
+  /** Threads remembered at most; beyond it the idle ones are forgotten. */
   private static final int MAX_THREADS = 512;
 
   private final long maxNanos;
