@@ -18,8 +18,12 @@ final class HeldTransaction {
   /** {@link #where}: dead-lettered. */
   static final byte DEAD = 2;
 
-  /** 0 for one that came back from the arena (it left the ring long ago). */
-  final long arrival;
+  /**
+   * Its place in the ring's order; 0 for one that came back from the arena (it left the ring long
+   * ago). Set under the index's lock before the ring publishes it, which makes it visible to
+   * {@link RecentRing#recent}'s lock-free reads.
+   */
+  long arrival;
   volatile TransactionRecord record;
   /** Guarded by the index: {@link #OPEN}, {@link #TERMINAL} or {@link #DEAD}. */
   byte where;
@@ -39,9 +43,8 @@ final class HeldTransaction {
   /** Guarded by the index: whether it is in a {@link FinishedTransactions} list now. */
   boolean listed;
 
-  HeldTransaction(TransactionRecord record, long arrival, long[] tracking) {
+  HeldTransaction(TransactionRecord record, long[] tracking) {
     this.record = record;
-    this.arrival = arrival;
     this.tracking = tracking;
   }
 }

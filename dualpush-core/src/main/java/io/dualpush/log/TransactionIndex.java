@@ -146,31 +146,43 @@ public final class TransactionIndex {
    * @param entry the entry to fold in
    * @return true when the entry changed the index
    */
-  public synchronized boolean apply(LogEntry entry) {
-    String id = entry.transactionId();
+  public boolean apply(LogEntry entry) {
     if (entry instanceof LogEntry.Started s) {
-      long arrival = ring.arrivals() + 1;
-      HeldTransaction h = new HeldTransaction(TransactionRecord.started(s), arrival, Tracking.untracked());
-      // One lookup both checks for a second start and takes the place: a second start is rare (a
-      // restated start on replay), a lookup saved on every push is not.
-      if (held.putIfAbsent(id, h) != null) {
-        return false;
-      }
-      if (arena.count() > 0 && arena.contains(id)) {
-        held.remove(id);
-        return false;
-      }
-      h.where = OPEN;
-      h.young = true;
-      youngOpen++;
-      supersede(s, latestByKey.put(s.key(), h));
-      HeldTransaction old = ring.occupant(arrival);
-      if (old != null && old.young) {
-        leaveRing(old);
-      }
-      ring.publish(h);
-      return true;
+      // Built before taking the lock, which every appender and reader of the log waits for: a
+      // start's record depends on nothing the index holds.
+      return start(s, new HeldTransaction(TransactionRecord.started(s), Tracking.untracked()));
     }
+    return fold(entry);
+  }
+
+  private synchronized boolean start(LogEntry.Started s, HeldTransaction h) {
+    String id = s.transactionId();
+    // One lookup both checks for a second start and takes the place: a second start is rare (a
+    // restated start on replay), a lookup saved on every push is not.
+    if (held.putIfAbsent(id, h) != null) {
+      return false;
+    }
+    if (arena.count() > 0 && arena.contains(id)) {
+      held.remove(id);
+      return false;
+    }
+    long arrival = ring.arrivals() + 1;
+    h.arrival = arrival;
+    h.where = OPEN;
+    h.young = true;
+    youngOpen++;
+    supersede(s, latestByKey.put(s.key(), h));
+    HeldTransaction old = ring.occupant(arrival);
+    if (old != null && old.young) {
+      leaveRing(old);
+    }
+    ring.publish(h);
+    return true;
+  }
+
+  /** Folds an entry other than a start into the transaction it belongs to, wherever it is held. */
+  private synchronized boolean fold(LogEntry entry) {
+    String id = entry.transactionId();
     HeldTransaction h = object(id);
     if (h != null) {
       TransactionRecord next = TransactionFold.apply(h.record, entry);
@@ -192,7 +204,7 @@ public final class TransactionIndex {
       return true;
     }
     arena.remove(id, null);
-    HeldTransaction left = new HeldTransaction(next, 0, scratch.clone());
+    HeldTransaction left = new HeldTransaction(next, scratch.clone());
     left.where = state == TransactionState.DEAD_LETTERED ? DEAD : TERMINAL;
     held.put(id, left);
     latestByKey.put(next.key(), left);
@@ -221,7 +233,7 @@ public final class TransactionIndex {
       TransactionRecord old = arena.byKey(s.key());
       if (old != null) {
         arena.remove(old.transactionId(), scratch);
-        HeldTransaction q = new HeldTransaction(old.supersededAt(s.at()), 0, scratch.clone());
+        HeldTransaction q = new HeldTransaction(old.supersededAt(s.at()), scratch.clone());
         q.where = TERMINAL;
         held.put(old.transactionId(), q);
         finished.add(q);
