@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -27,8 +28,12 @@ import java.util.function.Supplier;
  *
  * <p>Why futures are tracked: stopping an executor drops the tasks queued on it, and a future that
  * one of them would have completed then never completes, so a caller blocked on it hangs for ever.
- * Every future returned to a caller goes through {@link #track}; {@link #failPending} completes
- * the ones still pending with a {@link ClientClosedException}. Thread-safe.
+ * Work given to {@link #supply} that the stopped work threads drop is failed by {@link #failPending}
+ * with a {@link ClientClosedException}; so is every future that went through {@link #track}. A push's
+ * future is not tracked here (a map entry put and removed per push cost more than anything else the
+ * engine does for {@code close()}): its flight is, in the engine's map of pushes in flight, which
+ * {@code PushEngine.close()} fails after {@link #failPending}, checking {@link #closing()} for a flight
+ * that arrives during it. Thread-safe.
  */
 final class EngineExecutors {
   final ScheduledThreadPoolExecutor timer;
@@ -45,6 +50,40 @@ final class EngineExecutors {
     }
   }
   private volatile boolean closing;
+  /** The {@link Supply} tasks {@link #shutdownNow} took off the work queue, for {@link #failPending}. Guarded by this. */
+  private final List<Supply<?>> dropped = new ArrayList<>();
+
+  /**
+   * A task of {@link #supply}: the engine's own, rather than {@code supplyAsync}'s, so that one the
+   * stopped work threads drop can be found in the list {@code shutdownNow()} returns and failed.
+   */
+  private static final class Supply<T> implements Runnable {
+    final CompletableFuture<T> future = new CompletableFuture<>();
+    private final Supplier<T> body;
+    private final Object operation;
+
+    Supply(Supplier<T> body, Object operation) {
+      this.body = body;
+      this.operation = operation;
+    }
+
+    @Override
+    public void run() {
+      if (future.isDone()) {
+        return;
+      }
+      try {
+        future.complete(body.get());
+      } catch (Throwable t) {
+        // Wrapped as supplyAsync wraps it, so that dependent stages see what they always saw.
+        future.completeExceptionally(t instanceof CompletionException ? t : new CompletionException(t));
+      }
+    }
+
+    void fail() {
+      EngineExecutors.fail(future, operation);
+    }
+  }
 
   EngineExecutors(int workThreads) {
     this.timer = new ScheduledThreadPoolExecutor(1, threads("dualpush-timer"));
@@ -82,8 +121,10 @@ final class EngineExecutors {
    * {@code operation} (a String, or an {@link Op}) once they are stopped.
    */
   <T> CompletableFuture<T> supply(Supplier<T> body, Object operation) {
+    Supply<T> task = new Supply<>(body, operation);
     try {
-      return CompletableFuture.supplyAsync(body, work);
+      work.execute(task);
+      return task.future;
     } catch (RejectedExecutionException e) {
       return CompletableFuture.failedFuture(new ClientClosedException(operation.toString()));
     }
@@ -94,15 +135,34 @@ final class EngineExecutors {
     return pending.size();
   }
 
-  /** Completes every tracked future still pending with a {@link ClientClosedException}; later ones too. */
+  /**
+   * Whether {@link #failPending} has begun: a future that joins a set of pending ones after this is
+   * true must fail itself, as the sweep may have missed it.
+   */
+  boolean closing() {
+    return closing;
+  }
+
+  /**
+   * Completes every tracked future still pending, and the futures of work the stopped work threads
+   * dropped, with a {@link ClientClosedException}; later tracked ones too.
+   */
   void failPending() {
     closing = true;
+    List<Supply<?>> never;
+    synchronized (this) {
+      never = new ArrayList<>(dropped);
+      dropped.clear();
+    }
+    for (Supply<?> task : never) {
+      task.fail();
+    }
     for (Map.Entry<CompletableFuture<?>, Object> e : new ArrayList<>(pending.entrySet())) {
       fail(e.getKey(), e.getValue());
     }
   }
 
-  private static void fail(CompletableFuture<?> f, Object operation) {
+  static void fail(CompletableFuture<?> f, Object operation) {
     f.completeExceptionally(new ClientClosedException(operation.toString()));
   }
 
@@ -114,8 +174,15 @@ final class EngineExecutors {
   /** Stops every thread: queued tasks are dropped (their futures are failed by {@link #failPending}). */
   void shutdownNow() {
     repair.shutdownNow();
-    work.shutdownNow();
+    List<Runnable> queued = work.shutdownNow();
     timer.shutdownNow();
+    synchronized (this) {
+      for (Runnable r : queued) {
+        if (r instanceof Supply<?> task) {
+          dropped.add(task);
+        }
+      }
+    }
   }
 
   /** Waits until {@code deadline} (on {@link System#nanoTime()}) for the threads to end. */

@@ -1,5 +1,6 @@
 package io.dualpush.internal;
 
+import io.dualpush.ClientClosedException;
 import io.dualpush.CopyStatus;
 import io.dualpush.PushReceipt;
 import io.dualpush.spi.CopyRecord;
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
@@ -156,6 +158,24 @@ final class Flight {
 
   Duration elapsed() {
     return Duration.ofNanos(System.nanoTime() - startNanos);
+  }
+
+  /**
+   * Joins {@code live}, the engine's flights by id, which {@code close()} fails after
+   * {@link EngineExecutors#failPending}; fails at once if that has begun, as it may have missed this one.
+   */
+  void join(Map<String, Flight> live, EngineExecutors executors) {
+    live.put(id(), this);
+    if (executors.closing()) {
+      failClosed();
+    }
+  }
+
+  /** Fails the acknowledgement with a {@link ClientClosedException} for a closing client, unless it is complete. */
+  void failClosed() {
+    if (!ack.isDone()) {
+      ack.completeExceptionally(new ClientClosedException("push of '" + started.key() + "'"));
+    }
   }
 
   /** Gives the place in flight back; only the first call does. */

@@ -128,21 +128,21 @@ public final class PushEngine implements AutoCloseable {
    * @param request the validated request
    * @param inCaller for a caller that blocks on the result: when a place in flight is free, the
    *     claim, the hash and the {@code Started} append run in the calling thread, not handed off
-   * @return completes when the ack policy is decided (see {@link Flight})
+   * @return completes when the ack policy is decided (see {@link Flight}); not tracked by the executors (a
+   *     map entry per push): close() fails its place, its dropped work task, or its flight
    */
   public CompletableFuture<PushReceipt> push(PushRequest request, boolean inCaller) {
     if (closed) {
-      // The operation's name is built only when it is needed, not once per push.
       throw new ClientClosedException("push of '" + request.key() + "'");
     }
-    CompletableFuture<PushReceipt> receipt = admission.admit(request, inCaller).thenCompose(a -> {
+    return admission.admit(request, inCaller).thenCompose(a -> {
       if (a.duplicate() != null) {
         return CompletableFuture.completedFuture(a.duplicate());
       }
       LogEntry.Started started = Objects.requireNonNull(a.started());
       deadLetters.pushed(started.key());
       Flight flight = new Flight(started, slots, requiredCopies, places::release);
-      live.put(started.transactionId(), flight);
+      flight.join(live, executors);
       router.route(flight, Objects.requireNonNull(a.opener()), new Router.Settling() {
         @Override
         public void allSettled(Flight f) {
@@ -156,7 +156,6 @@ public final class PushEngine implements AutoCloseable {
       });
       return flight.ack;
     });
-    return executors.track(receipt, new EngineExecutors.Op("push of", request.key()));
   }
 
   /** Every copy of a push settled: it leaves the flight, and what did not verify goes to repair. */
@@ -475,6 +474,7 @@ public final class PushEngine implements AutoCloseable {
     }
     // What the stopped executors dropped will never complete its caller's future: fail it now.
     executors.failPending();
+    live.values().forEach(Flight::failClosed);
     // One bound for all threads; calls abandoned at their deadline are never waited for (daemon threads).
     long threadsDeadline = System.nanoTime() + THREADS_GRACE.toNanos();
     try {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +42,8 @@ final class Router {
   void route(Flight flight, ContentOpener opener, Settling settling) {
     LogEntry.Started started = flight.started;
     for (Slot slot : slots) {
-      write(slot, started, opener, false, true).thenApply(Optional::orElseThrow).whenComplete((status, error) -> {
+      // Straight from the write's own stage: a push records every outcome, so there is no empty to unwrap.
+      record(slot, started, opener, false, true).whenComplete((status, error) -> {
         CopyStatus s = error == null ? status : CopyStatus.FAILED;
         if (error != null) {
           LOG.error("Recording the copy of {} at {} failed", started.transactionId(), slot.id(), error);
@@ -76,6 +78,12 @@ final class Router {
    */
   CompletableFuture<Optional<CopyStatus>> write(Slot slot, LogEntry.Started started, ContentOpener opener,
       boolean replace, boolean recordRefusal) {
+    return record(slot, started, opener, replace, recordRefusal).thenApply(Optional::ofNullable);
+  }
+
+  /** {@link #write}, its outcome null rather than empty: never null when {@code recordRefusal}. */
+  private CompletableFuture<@Nullable CopyStatus> record(Slot slot, LogEntry.Started started, ContentOpener opener,
+      boolean replace, boolean recordRefusal) {
     WriteRequest request = new WriteRequest(started.key(), started.size(), started.md5(), started.contentType(),
         started.metadata(), started.transactionId(), started.datasetId(), OptionalLong.empty(), opener, replace);
     long t0 = System.nanoTime();
@@ -83,9 +91,9 @@ final class Router {
       if (error != null && !recordRefusal && Slot.neverReached(error)) {
         LOG.debug("Repair of '{}' ({}) at {} refused without a call: {}", started.key(), started.transactionId(),
             slot.id(), slot.describeFailure(error));
-        return Optional.empty();
+        return null;
       }
-      return Optional.of(verifier.recordWrite(slot, started, result, error, Duration.ofNanos(System.nanoTime() - t0)));
+      return verifier.recordWrite(slot, started, result, error, Duration.ofNanos(System.nanoTime() - t0));
     });
   }
 }

@@ -1,10 +1,7 @@
 package io.dualpush.log;
 
 import io.dualpush.spi.TransactionRecord;
-import java.util.Collection;
-import java.util.Collections;
-import java.util.IdentityHashMap;
-import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A transaction the {@link TransactionIndex} holds as an object rather than encoded in its
@@ -21,31 +18,33 @@ final class HeldTransaction {
   /** {@link #where}: dead-lettered. */
   static final byte DEAD = 2;
 
-  /** 0 for one that came back from the arena (it left the ring long ago). */
-  final long arrival;
+  /**
+   * Its place in the ring's order; 0 for one that came back from the arena (it left the ring long
+   * ago). Set under the index's lock before the ring publishes it, which makes it visible to
+   * {@link RecentRing#recent}'s lock-free reads.
+   */
+  long arrival;
   volatile TransactionRecord record;
   /** Guarded by the index: {@link #OPEN}, {@link #TERMINAL} or {@link #DEAD}. */
   byte where;
-  /** Guarded by the index: in the ring and in the index's map of young transactions. */
+  /** Guarded by the index: in the ring (and so in the index's map of held transactions). */
   boolean young;
   /** No longer held (retention evicted it, or it moved to the arena): {@link RecentRing#recent} skips it. */
   volatile boolean gone;
   /** Its {@link Tracking} triple, kept beside it for {@link SegmentCompaction}. */
   final long[] tracking;
+  /**
+   * Guarded by the index: its neighbours in the one {@link FinishedTransactions} list it is in
+   * (terminal or dead-lettered, by {@link #where}), null at the ends and when in neither. Links on
+   * the holder rather than a linked map of ids: joining and leaving a list then costs no hashing.
+   */
+  @Nullable HeldTransaction before;
+  @Nullable HeldTransaction after;
+  /** Guarded by the index: whether it is in a {@link FinishedTransactions} list now. */
+  boolean listed;
 
-  HeldTransaction(TransactionRecord record, long arrival, long[] tracking) {
+  HeldTransaction(TransactionRecord record, long[] tracking) {
     this.record = record;
-    this.arrival = arrival;
     this.tracking = tracking;
-  }
-
-  /** Every holder in {@code parts} once (one can be both young and finished), by identity. */
-  @SafeVarargs
-  static Set<HeldTransaction> distinct(Collection<HeldTransaction>... parts) {
-    Set<HeldTransaction> all = Collections.newSetFromMap(new IdentityHashMap<>());
-    for (Collection<HeldTransaction> part : parts) {
-      all.addAll(part);
-    }
-    return all;
   }
 }

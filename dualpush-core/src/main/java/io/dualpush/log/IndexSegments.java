@@ -4,7 +4,7 @@ import io.dualpush.spi.TransactionRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Collection;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,25 +18,25 @@ import org.jspecify.annotations.Nullable;
  */
 final class IndexSegments {
   private final Object lock;
-  private final Map<String, HeldTransaction> young;
+  /** The index's map of every transaction it holds as an object. */
+  private final Map<String, HeldTransaction> held;
   private final FinishedTransactions finished;
   private final RecentRing ring;
   private final OpenArena arena;
   private final long[] scratch = Tracking.untracked();
 
   /** The view over an index's parts; {@code lock} is the index. */
-  IndexSegments(Object lock, Map<String, HeldTransaction> young, FinishedTransactions finished, RecentRing ring,
+  IndexSegments(Object lock, Map<String, HeldTransaction> held, FinishedTransactions finished, RecentRing ring,
       OpenArena arena) {
     this.lock = lock;
-    this.young = young;
+    this.held = held;
     this.finished = finished;
     this.ring = ring;
     this.arena = arena;
   }
 
   private @Nullable HeldTransaction object(String id) {
-    HeldTransaction h = young.get(id);
-    return h != null ? h : finished.get(id);
+    return held.get(id);
   }
 
   /** Notes that {@code segment} holds a durable record of {@code id} (a start when {@code start}), if held. */
@@ -89,8 +89,8 @@ final class IndexSegments {
     }
   }
 
-  private Set<HeldTransaction> objects() {
-    return HeldTransaction.distinct(young.values(), finished.terminal(), finished.dead());
+  private Collection<HeldTransaction> objects() {
+    return held.values();
   }
 
   /**
@@ -100,7 +100,7 @@ final class IndexSegments {
   long oldestUnfinishedSegment() {
     synchronized (lock) {
       long min = Long.MAX_VALUE;
-      for (HeldTransaction h : young.values()) {
+      for (HeldTransaction h : held.values()) {
         if (h.where == HeldTransaction.OPEN && h.tracking[0] != Tracking.NONE) {
           min = Math.min(min, h.tracking[0]);
         }

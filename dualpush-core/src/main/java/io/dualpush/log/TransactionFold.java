@@ -3,7 +3,6 @@ package io.dualpush.log;
 import io.dualpush.spi.CopyRecord;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.TransactionRecord;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,13 +29,17 @@ public final class TransactionFold {
     LogEntry.Started start = record.start();
     boolean superseded = record.superseded();
     if (entry instanceof LogEntry.CopyUpdated u) {
-      List<CopyRecord> next = new ArrayList<>(record.copies().size());
-      for (CopyRecord c : record.copies()) {
-        next.add(c.destinationId().equals(u.destinationId())
+      List<CopyRecord> copies = record.copies();
+      CopyRecord[] next = new CopyRecord[copies.size()];
+      for (int i = 0; i < next.length; i++) {
+        CopyRecord c = copies.get(i);
+        next[i] = c.destinationId().equals(u.destinationId())
             ? new CopyRecord(c.destinationId(), c.required(), u.status(), u.md5(), u.error(), u.mismatch(), u.at())
-            : c);
+            : c;
       }
-      return new TransactionRecord(start, next, record.repairRounds(), record.deadLetterReason(), superseded, later(record, u.at()));
+      // An immutable list already: the record's List.copyOf keeps it rather than copying it again.
+      return new TransactionRecord(start, List.of(next), record.repairRounds(), record.deadLetterReason(), superseded,
+          later(record, u.at()));
     } else if (entry instanceof LogEntry.RepairAttempted r) {
       return new TransactionRecord(start, record.copies(), Math.max(record.repairRounds(), r.round()),
           record.deadLetterReason(), superseded, later(record, r.at()));

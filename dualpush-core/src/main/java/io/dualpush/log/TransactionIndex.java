@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -70,12 +69,20 @@ public final class TransactionIndex {
   private static final int WALK_PAGE = 1024;
 
   private final OpenArena arena = new OpenArena();
-  /** Transactions in the ring, by id, whatever their state. Guarded by this. */
-  private final Map<String, HeldTransaction> young = new HashMap<>();
+  /**
+   * Every transaction held as an object, by id: those in the ring, whatever their state, and the
+   * finished ones ({@link FinishedTransactions}). One map for all of them, so that a push costs one
+   * lookup per entry rather than one per set. Guarded by this.
+   */
+  private final Map<String, HeldTransaction> held = new HashMap<>();
   /** The latest starts; its slots are written under the lock, and read by {@link #recent} without it. */
   private final RecentRing ring;
-  /** The newest transaction of every key whose newest one is held as an object; keys of arena records are in the arena. */
-  private final Map<String, String> latestByKey = new HashMap<>();
+  /**
+   * The newest transaction of every key whose newest one is held as an object (the holder itself,
+   * so a start finds the one it supersedes without a second lookup); keys of arena records are in
+   * the arena. Guarded by this.
+   */
+  private final Map<String, HeldTransaction> latestByKey = new HashMap<>();
   /** Terminal transactions within the retention and dead-lettered ones. Guarded by this. */
   private final FinishedTransactions finished;
   private final IndexSegments segments;
@@ -114,16 +121,15 @@ public final class TransactionIndex {
     }
     this.ring = new RecentRing(recentRing);
     this.finished = new FinishedTransactions(terminalRetention, this::evicted);
-    this.segments = new IndexSegments(this, young, finished, ring, arena);
+    this.segments = new IndexSegments(this, held, finished, ring, arena);
   }
 
   /** A terminal transaction the retention dropped: nothing else may point at it. */
-  private void evicted(String id, HeldTransaction h) {
-    latestByKey.remove(h.record.key(), id);
-    if (h.young) {
-      young.remove(id);
-      h.young = false;
-    }
+  private void evicted(HeldTransaction h) {
+    TransactionRecord r = h.record;
+    latestByKey.remove(r.key(), h);
+    held.remove(r.transactionId());
+    h.young = false;
   }
 
   /** The segments that hold each transaction, for {@link SegmentCompaction}. */
@@ -140,27 +146,43 @@ public final class TransactionIndex {
    * @param entry the entry to fold in
    * @return true when the entry changed the index
    */
-  public synchronized boolean apply(LogEntry entry) {
-    String id = entry.transactionId();
+  public boolean apply(LogEntry entry) {
     if (entry instanceof LogEntry.Started s) {
-      if (object(id) != null || (arena.count() > 0 && arena.contains(id))) {
-        return false;
-      }
-      supersede(s);
-      long arrival = ring.arrivals() + 1;
-      HeldTransaction h = new HeldTransaction(TransactionRecord.started(s), arrival, Tracking.untracked());
-      h.where = OPEN;
-      h.young = true;
-      young.put(id, h);
-      latestByKey.put(s.key(), id);
-      youngOpen++;
-      HeldTransaction old = ring.occupant(arrival);
-      if (old != null && old.young) {
-        leaveRing(old);
-      }
-      ring.publish(h);
-      return true;
+      // Built before taking the lock, which every appender and reader of the log waits for: a
+      // start's record depends on nothing the index holds.
+      return start(s, new HeldTransaction(TransactionRecord.started(s), Tracking.untracked()));
     }
+    return fold(entry);
+  }
+
+  private synchronized boolean start(LogEntry.Started s, HeldTransaction h) {
+    String id = s.transactionId();
+    // One lookup both checks for a second start and takes the place: a second start is rare (a
+    // restated start on replay), a lookup saved on every push is not.
+    if (held.putIfAbsent(id, h) != null) {
+      return false;
+    }
+    if (arena.count() > 0 && arena.contains(id)) {
+      held.remove(id);
+      return false;
+    }
+    long arrival = ring.arrivals() + 1;
+    h.arrival = arrival;
+    h.where = OPEN;
+    h.young = true;
+    youngOpen++;
+    supersede(s, latestByKey.put(s.key(), h));
+    HeldTransaction old = ring.occupant(arrival);
+    if (old != null && old.young) {
+      leaveRing(old);
+    }
+    ring.publish(h);
+    return true;
+  }
+
+  /** Folds an entry other than a start into the transaction it belongs to, wherever it is held. */
+  private synchronized boolean fold(LogEntry entry) {
+    String id = entry.transactionId();
     HeldTransaction h = object(id);
     if (h != null) {
       TransactionRecord next = TransactionFold.apply(h.record, entry);
@@ -182,19 +204,21 @@ public final class TransactionIndex {
       return true;
     }
     arena.remove(id, null);
-    HeldTransaction left = new HeldTransaction(next, 0, scratch.clone());
-    latestByKey.put(next.key(), id);
+    HeldTransaction left = new HeldTransaction(next, scratch.clone());
     left.where = state == TransactionState.DEAD_LETTERED ? DEAD : TERMINAL;
-    finished.add(id, left);
+    held.put(id, left);
+    latestByKey.put(next.key(), left);
+    finished.add(left);
     return true;
   }
 
-  /** Marks the newest earlier transaction of {@code s}'s key superseded, open or not. */
-  private void supersede(LogEntry.Started s) {
-    String previous = latestByKey.get(s.key());
-    if (previous != null) {
-      HeldTransaction p = object(previous);
-      if (p == null) {
+  /**
+   * Marks the newest earlier transaction of {@code s}'s key superseded, open or not: {@code p}, the
+   * holder the key table held for it before {@code s} took its place, or else the arena's.
+   */
+  private void supersede(LogEntry.Started s, @Nullable HeldTransaction p) {
+    if (p != null) {
+      if (p.gone) {
         return;
       }
       if (p.where == TERMINAL) {
@@ -204,14 +228,15 @@ public final class TransactionIndex {
         return;
       }
       p.record = p.record.supersededAt(s.at());
-      move(p, previous, TransactionState.SUPERSEDED);
+      move(p, p.record.transactionId(), TransactionState.SUPERSEDED);
     } else if (arena.count() > 0) {
       TransactionRecord old = arena.byKey(s.key());
       if (old != null) {
         arena.remove(old.transactionId(), scratch);
-        HeldTransaction p = new HeldTransaction(old.supersededAt(s.at()), 0, scratch.clone());
-        p.where = TERMINAL;
-        finished.add(old.transactionId(), p);
+        HeldTransaction q = new HeldTransaction(old.supersededAt(s.at()), scratch.clone());
+        q.where = TERMINAL;
+        held.put(old.transactionId(), q);
+        finished.add(q);
       }
     }
   }
@@ -226,7 +251,7 @@ public final class TransactionIndex {
     if (from == OPEN) {
       youngOpen--; // an open object is always in the ring
     } else {
-      finished.remove(id, from);
+      finished.remove(h, from);
     }
     h.where = to;
     if (to == OPEN) {
@@ -235,30 +260,29 @@ public final class TransactionIndex {
       } else {
         // Reopened long after it left the ring (a deep verify found a copy changed, a retry): encoded.
         h.gone = true;
-        latestByKey.remove(h.record.key(), id);
+        held.remove(id);
+        latestByKey.remove(h.record.key(), h);
         arena.put(h.record, h.tracking);
       }
     } else {
-      finished.add(id, h);
+      finished.add(h);
     }
   }
 
   /** A transaction whose slot a new start takes: open, it is encoded into the arena; otherwise it stays where it is. */
   private void leaveRing(HeldTransaction old) {
-    String id = old.record.transactionId();
     old.young = false;
-    young.remove(id);
     if (old.where == OPEN) {
       youngOpen--;
       old.gone = true;
-      latestByKey.remove(old.record.key(), id);
+      held.remove(old.record.transactionId());
+      latestByKey.remove(old.record.key(), old);
       arena.put(old.record, old.tracking);
     }
   }
 
   private @Nullable HeldTransaction object(String id) {
-    HeldTransaction h = young.get(id);
-    return h != null ? h : finished.get(id);
+    return held.get(id);
   }
 
   /**
@@ -379,10 +403,9 @@ public final class TransactionIndex {
    * @return its newest transaction, or empty when the index holds none
    */
   public synchronized Optional<TransactionRecord> latest(String key) {
-    String id = latestByKey.get(key);
-    if (id != null) {
-      HeldTransaction h = object(id);
-      return h == null ? Optional.empty() : Optional.of(h.record);
+    HeldTransaction h = latestByKey.get(key);
+    if (h != null) {
+      return h.gone ? Optional.empty() : Optional.of(h.record);
     }
     return arena.count() == 0 ? Optional.empty() : Optional.ofNullable(arena.byKey(key));
   }
@@ -426,7 +449,7 @@ public final class TransactionIndex {
   private List<TransactionRecord> recentOfAll(int limit) {
     List<RecentRing.Ranked> objects = new ArrayList<>();
     synchronized (this) {
-      for (HeldTransaction h : HeldTransaction.distinct(young.values(), finished.terminal(), finished.dead())) {
+      for (HeldTransaction h : held.values()) {
         objects.add(new RecentRing.Ranked(h.record, h.arrival));
       }
     }
@@ -454,9 +477,7 @@ public final class TransactionIndex {
    * @return a new list of every id held, in no particular order
    */
   public synchronized List<String> ids() {
-    Set<String> ids = new LinkedHashSet<>(young.keySet());
-    finished.ids(ids);
-    List<String> out = new ArrayList<>(ids);
+    List<String> out = new ArrayList<>(held.keySet());
     arena.ids(out);
     return out;
   }

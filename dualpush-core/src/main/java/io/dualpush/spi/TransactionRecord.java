@@ -3,7 +3,6 @@ package io.dualpush.spi;
 import io.dualpush.CopyStatus;
 import io.dualpush.TransactionState;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -52,11 +51,14 @@ public record TransactionRecord(
    * @return a record with one pending copy per target
    */
   public static TransactionRecord started(LogEntry.Started start) {
-    List<CopyRecord> copies = new ArrayList<>();
-    for (LogEntry.Target t : start.targets()) {
-      copies.add(new CopyRecord(t.destinationId(), t.required(), CopyStatus.PENDING, "", "", false, start.at()));
+    List<LogEntry.Target> targets = start.targets();
+    CopyRecord[] copies = new CopyRecord[targets.size()];
+    for (int i = 0; i < copies.length; i++) {
+      LogEntry.Target t = targets.get(i);
+      copies[i] = new CopyRecord(t.destinationId(), t.required(), CopyStatus.PENDING, "", "", false, start.at());
     }
-    return new TransactionRecord(start, copies, 0, Optional.empty(), false, start.at());
+    // Immutable already, so the constructor keeps it instead of copying it again: once per push.
+    return new TransactionRecord(start, List.of(copies), 0, Optional.empty(), false, start.at());
   }
 
   /**

@@ -60,6 +60,43 @@ class AcknowledgementTest {
   @DisplayName("Flight")
   class FlightTracking {
     @Test
+    @DisplayName("joining the flights of a client whose close() already swept them fails the push at once with ClientClosedException")
+    void joinAfterCloseSweepFails() {
+      EngineExecutors executors = new EngineExecutors(1);
+      try {
+        executors.failPending();
+        java.util.Map<String, Flight> live = new java.util.concurrent.ConcurrentHashMap<>();
+        Flight f = flight();
+
+        f.join(live, executors);
+
+        assertThat(live).containsEntry("txn-1", f);
+        assertThat(f.ack).failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
+            .havingCause().isInstanceOfSatisfying(io.dualpush.ClientClosedException.class,
+                e -> assertThat(e.operation()).isEqualTo("push of 'k'"));
+      } finally {
+        executors.shutdownNow();
+      }
+    }
+
+    @Test
+    @DisplayName("joining the flights of an open client leaves the push to complete as its copies settle")
+    void joinWhileOpen() {
+      EngineExecutors executors = new EngineExecutors(1);
+      try {
+        Flight f = flight();
+
+        f.join(new java.util.concurrent.ConcurrentHashMap<>(), executors);
+
+        assertThat(f.ack).isNotDone();
+        f.failClosed();
+        assertThat(f.ack).isCompletedExceptionally();
+      } finally {
+        executors.shutdownNow();
+      }
+    }
+
+    @Test
     @DisplayName("is decided exactly once: when the required copies are verified, before an optional copy settles")
     void decidedOnce() {
       Flight f = flight();

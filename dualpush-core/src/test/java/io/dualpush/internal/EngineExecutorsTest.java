@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dualpush.ClientClosedException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.AfterEach;
@@ -53,6 +54,40 @@ class EngineExecutorsTest {
         .havingCause().isInstanceOfSatisfying(ClientClosedException.class,
             e -> assertThat(e.operation()).isEqualTo("queued work"));
     assertThat(executors.awaitTermination(System.nanoTime() + BOUND.toNanos())).isTrue();
+  }
+
+  @Test
+  @DisplayName("work dropped by a stopped executor fails its own future even when nobody tracked it, as a push's admission relies on")
+  void droppedUntrackedWorkFails() {
+    executors.supply(() -> {
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return "busy";
+    }, "busy");
+    CompletableFuture<String> queued = executors.supply(() -> "never", new EngineExecutors.Op("push of", "gold/a.csv"));
+
+    executors.shutdownNow();
+    executors.failPending();
+
+    assertThat(queued).failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
+        .havingCause().isInstanceOfSatisfying(ClientClosedException.class,
+            e -> assertThat(e.operation()).isEqualTo("push of 'gold/a.csv'"));
+    assertThat(executors.pendingCount()).isZero();
+  }
+
+  @Test
+  @DisplayName("work that throws fails its future as supplyAsync would, the cause wrapped in a CompletionException")
+  void failingWorkWrapped() {
+    IllegalStateException boom = new IllegalStateException("boom");
+    CompletableFuture<String> f = executors.supply(() -> {
+      throw boom;
+    }, "work");
+
+    assertThat(f.handle((v, e) -> e)).succeedsWithin(BOUND)
+        .isInstanceOfSatisfying(CompletionException.class, e -> assertThat(e).hasCause(boom));
   }
 
   @Test

@@ -224,6 +224,30 @@ class TransactionIndexTest {
     }
 
     @Test
+    @DisplayName("a terminal transaction that reopens and ends again is retained as the newest, and the oldest goes first")
+    void reopenedRejoinsAsNewest() {
+      TransactionIndex index = new TransactionIndex(3);
+      for (int i = 0; i < 3; i++) {
+        index.apply(started("t" + i, "key/" + i, at(i)));
+        verifiedBoth("t" + i, at(i)).forEach(index::apply);
+      }
+      // t1, in the middle of the retention, reopens (a copy found missing) and verifies again.
+      index.apply(copy("t1", "primary", CopyStatus.FAILED, at(10)));
+      assertThat(index.isOpen("t1")).isTrue();
+      index.apply(copy("t1", "primary", CopyStatus.VERIFIED, at(11)));
+
+      for (int i = 3; i < 5; i++) {
+        index.apply(started("t" + i, "key/" + i, at(20 + i)));
+        verifiedBoth("t" + i, at(20 + i)).forEach(index::apply);
+      }
+
+      assertThat(index.ids()).containsExactlyInAnyOrder("t1", "t3", "t4");
+      assertThat(index.latest("key/0")).isEmpty();
+      assertThat(index.latest("key/2")).isEmpty();
+      assertThat(index.latest("key/1")).hasValueSatisfying(r -> assertThat(r.state()).isEqualTo(TransactionState.VERIFIED));
+    }
+
+    @Test
     @DisplayName("of zero keeps no terminal transaction at all")
     void zeroRetention() {
       TransactionIndex index = new TransactionIndex(0);
