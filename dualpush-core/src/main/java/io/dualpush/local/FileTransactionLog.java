@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A crash-safe, segmented write-ahead transaction log in a local directory.
@@ -43,9 +42,9 @@ import org.jspecify.annotations.Nullable;
  * {@link #append} returns once its record is written and, in the crash-safe modes, fsynced:
  * <ul>
  *   <li>{@link Durability#GROUP_COMMIT} (default): one writer thread writes a batch of queued
- *       appends (at most {@link Builder#maxBatchRecords}; while other threads append too, it
- *       waits a little for them: {@link Builder#groupCommitWindow}) and covers it with one fsync,
- *       after which they return.
+ *       appends (at most {@link Builder#maxBatchRecords}; with {@link Builder#groupCommitWindow}
+ *       set and other threads appending too, it waits that long for them) and covers it with one
+ *       fsync, after which they return.
  *   <li>{@link Durability#FSYNC_PER_RECORD}: each append writes and fsyncs its own record, in the
  *       calling thread, one at a time.
  *   <li>{@link Durability#OS_BUFFERED}: written to the OS, fsynced only at a roll-over and on
@@ -121,7 +120,7 @@ public final class FileTransactionLog implements TransactionLog {
     private final Path directory;
     private Durability durability = Durability.GROUP_COMMIT;
     private long segmentSize = DEFAULT_SEGMENT_SIZE;
-    private @Nullable Duration groupCommitWindow;
+    private Duration groupCommitWindow = Duration.ZERO;
     private int maxBatchRecords = DEFAULT_MAX_BATCH_RECORDS;
     private Duration bufferedSyncInterval = SegmentedTransactionLog.DEFAULT_BUFFERED_SYNC_INTERVAL;
     private boolean quarantine;
@@ -162,10 +161,10 @@ public final class FileTransactionLog implements TransactionLog {
     }
 
     /**
-     * How long the group-commit writer waits, after the first durable record of a batch, for other
-     * appenders to join it and share its fsync; zero for never. Not set, it waits only while
-     * several threads push, for at most an eighth of a copy's time and 5 ms; set, it waits the
-     * whole window while several threads push: see {@link SegmentedTransactionLogBuilder#groupCommitWindow}.
+     * How long the group-commit writer waits, after the first record of a batch, for other
+     * appenders to join it and share its fsync (zero, the default, for never). Worth a few
+     * milliseconds where several threads push to remote destinations. It waits only while durable
+     * appends come from more than one thread: see {@link SegmentedTransactionLogBuilder#groupCommitWindow}.
      *
      * @param window from zero to 1 s
      * @return this builder
@@ -280,12 +279,10 @@ public final class FileTransactionLog implements TransactionLog {
 
     /** The shared log's builder with these settings. */
     private SegmentedTransactionLogBuilder log(FileSegmentStore store) {
-      SegmentedTransactionLogBuilder b = SegmentedTransactionLog.builder(store);
-      if (groupCommitWindow != null) {
-        b.groupCommitWindow(groupCommitWindow);
-      }
-      return b.durability(SegmentedTransactionLog.Durability.valueOf(durability.name()))
+      return SegmentedTransactionLog.builder(store)
+          .durability(SegmentedTransactionLog.Durability.valueOf(durability.name()))
           .segmentSize(segmentSize)
+          .groupCommitWindow(groupCommitWindow)
           .maxBatchRecords(maxBatchRecords)
           .bufferedSyncInterval(bufferedSyncInterval)
           .quarantineDamagedSegments(quarantine)

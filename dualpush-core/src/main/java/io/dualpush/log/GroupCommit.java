@@ -73,9 +73,7 @@ final class GroupCommit {
     LogOptions o = core.options;
     this.durability = o.durability;
     this.segmentSize = o.segmentSize;
-    this.window = o.groupCommitWindow == null
-        ? new CommitWindow(SegmentedTransactionLog.DEFAULT_GROUP_COMMIT_WINDOW.toNanos(), true)
-        : new CommitWindow(o.groupCommitWindow.toNanos(), false);
+    this.window = new CommitWindow(o.groupCommitWindow.toNanos());
     this.maxBatchRecords = o.maxBatchRecords;
     this.out = new SegmentWriter(core);
     this.writer = durability == SegmentedTransactionLog.Durability.GROUP_COMMIT

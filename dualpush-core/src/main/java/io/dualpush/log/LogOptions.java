@@ -1,14 +1,12 @@
 package io.dualpush.log;
 
 import java.time.Duration;
-import org.jspecify.annotations.Nullable;
 
 /** A {@link SegmentedTransactionLogBuilder}'s settings, copied by {@code open} so a log never sees later changes. */
 final class LogOptions {
   SegmentedTransactionLog.Durability durability = SegmentedTransactionLog.Durability.GROUP_COMMIT;
   long segmentSize = SegmentedTransactionLog.DEFAULT_SEGMENT_SIZE;
-  /** Null for the default: adaptive, at most {@link SegmentedTransactionLog#DEFAULT_GROUP_COMMIT_WINDOW}. */
-  @Nullable Duration groupCommitWindow;
+  Duration groupCommitWindow = Duration.ZERO;
   int maxBatchRecords = SegmentedTransactionLog.DEFAULT_MAX_BATCH_RECORDS;
   Duration bufferedSyncInterval = SegmentedTransactionLog.DEFAULT_BUFFERED_SYNC_INTERVAL;
   boolean quarantine;

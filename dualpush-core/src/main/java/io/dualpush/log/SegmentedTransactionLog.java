@@ -106,12 +106,6 @@ public final class SegmentedTransactionLog implements TransactionLog {
   public static final long DEFAULT_SEGMENT_SIZE = 64L * 1024 * 1024;
   /** Default most records one group commit covers. */
   public static final int DEFAULT_MAX_BATCH_RECORDS = 1024;
-  /**
-   * Default longest the group-commit writer waits for other appenders to join a batch
-   * ({@link SegmentedTransactionLogBuilder#groupCommitWindow}); it waits only when there are others,
-   * and for at most an eighth of the time a copy takes.
-   */
-  public static final Duration DEFAULT_GROUP_COMMIT_WINDOW = Duration.ofMillis(5);
   /** Default longest a buffered append waits for a sync ({@link SegmentedTransactionLogBuilder#bufferedSyncInterval}). */
   public static final Duration DEFAULT_BUFFERED_SYNC_INTERVAL = Duration.ofSeconds(1);
   /** How long a read-only open waits before reading a torn-looking tail again. */

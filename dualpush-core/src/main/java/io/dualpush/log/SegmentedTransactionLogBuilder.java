@@ -46,18 +46,17 @@ public final class SegmentedTransactionLogBuilder {
   }
 
   /**
-   * How long the group-commit writer waits, after the first durable record of a batch, for other
-   * appenders to join it so that they share one sync; zero for never.
+   * How long the group-commit writer waits, after the first record of a batch, for other appenders
+   * to join it so that their durable appends share one sync (zero, the default, for never: a batch
+   * is then whatever queued up while the previous sync ran).
    *
-   * <p>Whatever the window, the writer waits only when durable appends came from more than one
-   * thread recently, and no longer once each such thread has a record in the batch; after waits
-   * nobody joined it tries less often. An application that appends from one thread at a time never
-   * waits. By default (not set) the wait is also held to an eighth of the time a copy takes (from a
-   * transaction's start to its first copy outcome, as the log sees them) and to at most
-   * {@link SegmentedTransactionLog#DEFAULT_GROUP_COMMIT_WINDOW}: pushes to remote destinations share
-   * syncs, pushes to local directories barely wait. A window set here is waited in full, by any batch,
-   * like a fixed window: worth a few milliseconds where pushes take tens of milliseconds and the CPU
-   * of syncs matters more than latency.
+   * <p>Worth a few milliseconds where several threads push to remote destinations, whose copies
+   * take tens of milliseconds: there it saves most syncs for little added latency. Where copies take
+   * a millisecond or so it costs more time than it saves, which is why it is off by default, as
+   * PostgreSQL's {@code commit_delay} is. A window that is set applies itself only with company: the
+   * writer waits only when durable appends came from more than one thread recently, and no longer
+   * once each such thread has a record in the batch; after waits nobody joined it tries less often.
+   * An application that appends from one thread at a time never waits.
    *
    * @param window from zero to 1 s
    * @return this builder
