@@ -96,29 +96,13 @@ class CommitWindowTest {
     @Test
     @DisplayName("threads appending at the same time wait for each other, and share syncs")
     void concurrentAppendersShareSyncs() throws Exception {
-      MemorySegmentStore store = MemorySegmentStore.files();
-      int threads = 8;
-      ExecutorService pool = Executors.newFixedThreadPool(threads);
-      try (SegmentedTransactionLog log = open(store, WINDOW)) {
-        List<Future<?>> done = new ArrayList<>();
-        for (int t = 0; t < threads; t++) {
-          int thread = t;
-          done.add(pool.submit(() -> {
-            for (int i = 0; i < APPENDS / threads; i++) {
-              pushOne(log, "t" + thread + "-" + i);
-            }
-          }));
-        }
-        for (Future<?> f : done) {
-          f.get(60, TimeUnit.SECONDS);
-        }
+      try (SegmentedTransactionLog log = open(MemorySegmentStore.files(), WINDOW)) {
+        pushFromEightThreads(log);
         long[] waits = log.windowWaits();
         assertThat(waits[0]).as("waits").isPositive();
         assertThat(waits[0] - waits[1]).as("waits that others joined").isPositive();
         assertThat(log.syncCount()).isLessThan(APPENDS);
         assertThat(log.recent(APPENDS)).hasSize(APPENDS).allMatch(r -> r.copy("primary").isPresent());
-      } finally {
-        pool.shutdownNow();
       }
     }
   }
@@ -126,10 +110,18 @@ class CommitWindowTest {
   @Test
   @DisplayName("by default (no window) the writer never waits, however many threads append")
   void zeroNeverWaits() throws Exception {
-    MemorySegmentStore store = MemorySegmentStore.files();
+    try (SegmentedTransactionLog log = open(MemorySegmentStore.files(), null)) {
+      pushFromEightThreads(log);
+      assertThat(log.windowWaits()[0]).as("waits").isZero();
+      assertThat(log.recent(APPENDS)).hasSize(APPENDS);
+    }
+  }
+
+  /** {@link #APPENDS} pushes from eight threads at once, each pushing one after another. */
+  private static void pushFromEightThreads(SegmentedTransactionLog log) throws Exception {
     int threads = 8;
     ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try (SegmentedTransactionLog log = open(store, null)) {
+    try {
       List<Future<?>> done = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int thread = t;
@@ -142,8 +134,6 @@ class CommitWindowTest {
       for (Future<?> f : done) {
         f.get(60, TimeUnit.SECONDS);
       }
-      assertThat(log.windowWaits()[0]).as("waits").isZero();
-      assertThat(log.recent(APPENDS)).hasSize(APPENDS);
     } finally {
       pool.shutdownNow();
     }
