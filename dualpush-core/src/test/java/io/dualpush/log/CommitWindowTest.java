@@ -56,7 +56,7 @@ class CommitWindowTest {
 
   @Nested
   @DisplayName("with a window of 5 ms")
-  class Default {
+  class FiveMillis {
 
     @Test
     @DisplayName("one thread appending record after record never waits: each append is synced at once")
