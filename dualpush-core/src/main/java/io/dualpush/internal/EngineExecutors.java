@@ -162,7 +162,7 @@ final class EngineExecutors {
     }
   }
 
-  static void fail(CompletableFuture<?> f, Object operation) {
+  private static void fail(CompletableFuture<?> f, Object operation) {
     f.completeExceptionally(new ClientClosedException(operation.toString()));
   }
 

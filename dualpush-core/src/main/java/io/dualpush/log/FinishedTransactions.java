@@ -2,8 +2,8 @@ package io.dualpush.log;
 
 import io.dualpush.spi.TransactionRecord;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -98,7 +98,7 @@ final class FinishedTransactions {
     }
     terminal.append(h);
     while (terminal.size > retention) {
-      HeldTransaction eldest = java.util.Objects.requireNonNull(terminal.head);
+      HeldTransaction eldest = Objects.requireNonNull(terminal.head);
       terminal.unlink(eldest);
       evicted.accept(eldest);
       eldest.gone = true;
@@ -124,15 +124,5 @@ final class FinishedTransactions {
       out.add(h.record);
     }
     return out;
-  }
-
-  /** Adds the ids held, dead-lettered then terminal, to {@code into}. */
-  void ids(Collection<String> into) {
-    for (HeldTransaction h = dead.head; h != null; h = h.after) {
-      into.add(h.record.transactionId());
-    }
-    for (HeldTransaction h = terminal.head; h != null; h = h.after) {
-      into.add(h.record.transactionId());
-    }
   }
 }

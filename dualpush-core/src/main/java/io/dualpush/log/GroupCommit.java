@@ -35,7 +35,7 @@ final class GroupCommit {
     /** Whether the append returns only once synced ({@code append}), or once handed to the store ({@code appendBuffered}). */
     final boolean durable;
     final CompletableFuture<Void> done = new CompletableFuture<>();
-    /** Who appended, and when, for the {@link CommitWindow}. */
+    /** Who appended, and when (a durable append; 0 for a buffered one, which the window ignores), for the {@link CommitWindow}. */
     final Thread thread = Thread.currentThread();
     final long submitted;
     /** The state of its transaction, written just before it ({@link SegmentCompaction#restateBefore}). */
@@ -45,7 +45,7 @@ final class GroupCommit {
       this.entry = entry;
       this.frame = frame;
       this.durable = durable;
-      this.submitted = System.nanoTime();
+      this.submitted = durable ? System.nanoTime() : 0;
     }
   }
 

@@ -4,7 +4,6 @@ import io.dualpush.spi.TransactionRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Collection;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -65,7 +64,7 @@ final class IndexSegments {
   /** Applies the deletion of the {@code gone} segments (sorted) to every transaction's tracking. */
   void forgetSegments(long[] gone) {
     synchronized (lock) {
-      for (HeldTransaction h : objects()) {
+      for (HeldTransaction h : held.values()) {
         Tracking.forget(h.tracking, gone);
       }
       arena.forgetSegments(gone);
@@ -75,7 +74,7 @@ final class IndexSegments {
   /** Forgets every transaction's tracking. */
   void clearTracking() {
     synchronized (lock) {
-      for (HeldTransaction h : objects()) {
+      for (HeldTransaction h : held.values()) {
         h.tracking[0] = Tracking.NONE;
         h.tracking[1] = Tracking.NONE;
         h.tracking[2] = Tracking.NONE;
@@ -87,10 +86,6 @@ final class IndexSegments {
         arena.setTracking(id, none);
       }
     }
-  }
-
-  private Collection<HeldTransaction> objects() {
-    return held.values();
   }
 
   /**

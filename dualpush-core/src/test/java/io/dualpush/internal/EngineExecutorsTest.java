@@ -25,6 +25,18 @@ class EngineExecutorsTest {
     executors.awaitTermination(System.nanoTime() + BOUND.toNanos());
   }
 
+  /** Holds the one work thread until {@code gate} opens, so that the next work queues behind it. */
+  private void occupyTheWorkThread() {
+    executors.supply(() -> {
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return "busy";
+    }, "busy");
+  }
+
   @Test
   @DisplayName("a tracked future completes as the work does")
   void trackedCompletes() {
@@ -37,14 +49,7 @@ class EngineExecutorsTest {
   @Test
   @DisplayName("work dropped by a stopped executor still completes its caller's future, with ClientClosedException")
   void droppedWorkFails() throws InterruptedException {
-    executors.supply(() -> {
-      try {
-        gate.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return "busy";
-    }, "busy");
+    occupyTheWorkThread();
     CompletableFuture<String> queued = executors.track(executors.supply(() -> "never", "queued work"), "queued work");
 
     executors.shutdownNow();
@@ -59,14 +64,7 @@ class EngineExecutorsTest {
   @Test
   @DisplayName("work dropped by a stopped executor fails its own future even when nobody tracked it, as a push's admission relies on")
   void droppedUntrackedWorkFails() {
-    executors.supply(() -> {
-      try {
-        gate.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return "busy";
-    }, "busy");
+    occupyTheWorkThread();
     CompletableFuture<String> queued = executors.supply(() -> "never", new EngineExecutors.Op("push of", "gold/a.csv"));
 
     executors.shutdownNow();

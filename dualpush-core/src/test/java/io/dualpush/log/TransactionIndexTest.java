@@ -11,6 +11,7 @@ import io.dualpush.CopyStatus;
 import io.dualpush.TransactionState;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.TransactionRecord;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,12 @@ class TransactionIndexTest {
 
   private static TransactionState state(TransactionIndex index, String txn) {
     return index.get(txn).orElseThrow().state();
+  }
+
+  /** A push of {@code key} as transaction {@code id}, started and verified on both copies at {@code at}. */
+  private static void pushVerified(TransactionIndex index, String id, String key, Instant at) {
+    index.apply(started(id, key, at));
+    verifiedBoth(id, at).forEach(index::apply);
   }
 
   private static List<String> ids(List<TransactionRecord> records) {
@@ -150,8 +157,7 @@ class TransactionIndexTest {
     void boundedTerminal() {
       TransactionIndex index = new TransactionIndex(3);
       for (int i = 0; i < 1000; i++) {
-        index.apply(started("t" + i, "key/" + i, at(i)));
-        verifiedBoth("t" + i, at(i)).forEach(index::apply);
+        pushVerified(index, "t" + i, "key/" + i, at(i));
       }
       assertThat(index.open()).isEmpty();
       assertThat(index.openCount()).isZero();
@@ -188,8 +194,7 @@ class TransactionIndexTest {
       index.apply(started("dead", "key/dead", at(0)));
       index.apply(new LogEntry.DeadLettered("dead", at(1), "gave up"));
       for (int i = 1; i <= 100; i++) {
-        index.apply(started("t" + i, "key/" + i, at(i + 1)));
-        verifiedBoth("t" + i, at(i + 1)).forEach(index::apply);
+        pushVerified(index, "t" + i, "key/" + i, at(i + 1));
       }
       assertThat(index.get("dead")).hasValueSatisfying(r -> assertThat(r.state()).isEqualTo(TransactionState.DEAD_LETTERED));
       assertThat(ids(index.recent(Integer.MAX_VALUE))).contains("dead").hasSize(4);
@@ -203,8 +208,7 @@ class TransactionIndexTest {
       assertThat(index.get("dead")).as("superseded: now subject to retention like any finished one")
           .hasValueSatisfying(r -> assertThat(r.state()).isEqualTo(TransactionState.SUPERSEDED));
       for (int i = 300; i < 310; i++) {
-        index.apply(started("t" + i, "key/" + i, at(i)));
-        verifiedBoth("t" + i, at(i)).forEach(index::apply);
+        pushVerified(index, "t" + i, "key/" + i, at(i));
       }
       assertThat(index.get("dead")).isEmpty();
     }
@@ -215,8 +219,7 @@ class TransactionIndexTest {
       TransactionIndex index = new TransactionIndex(2);
       for (int i = 0; i < 50; i++) {
         index.apply(started("open" + i, "open/" + i, at(i)));
-        index.apply(started("done" + i, "done/" + i, at(i)));
-        verifiedBoth("done" + i, at(i)).forEach(index::apply);
+        pushVerified(index, "done" + i, "done/" + i, at(i));
       }
       assertThat(index.open()).hasSize(50);
       assertThat(index.recent(Integer.MAX_VALUE)).hasSize(52);
@@ -228,8 +231,7 @@ class TransactionIndexTest {
     void reopenedRejoinsAsNewest() {
       TransactionIndex index = new TransactionIndex(3);
       for (int i = 0; i < 3; i++) {
-        index.apply(started("t" + i, "key/" + i, at(i)));
-        verifiedBoth("t" + i, at(i)).forEach(index::apply);
+        pushVerified(index, "t" + i, "key/" + i, at(i));
       }
       // t1, in the middle of the retention, reopens (a copy found missing) and verifies again.
       index.apply(copy("t1", "primary", CopyStatus.FAILED, at(10)));
@@ -237,8 +239,7 @@ class TransactionIndexTest {
       index.apply(copy("t1", "primary", CopyStatus.VERIFIED, at(11)));
 
       for (int i = 3; i < 5; i++) {
-        index.apply(started("t" + i, "key/" + i, at(20 + i)));
-        verifiedBoth("t" + i, at(20 + i)).forEach(index::apply);
+        pushVerified(index, "t" + i, "key/" + i, at(20 + i));
       }
 
       assertThat(index.ids()).containsExactlyInAnyOrder("t1", "t3", "t4");
