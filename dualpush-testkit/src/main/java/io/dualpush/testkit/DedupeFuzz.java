@@ -248,27 +248,53 @@ final class DedupeFuzz {
     }
   }
 
-  /** An id surely done answers DUPLICATE, and a DUPLICATE carries an outcome recorded for that id. */
+  /**
+   * An id surely done answers DUPLICATE; IN_PROGRESS needs a claim that may still hold the id; a
+   * DUPLICATE carries an outcome recorded for that id and not surely expired.
+   */
   private void checkAnswers(Map<String, List<Claim>> byId) {
     for (Answer a : answers) {
       DedupeClaim result = a.claim().result();
+      Point sent = a.claim().sent();
+      Point returned = a.claim().returned();
       List<Claim> ofId = byId.getOrDefault(a.id(), List.of());
       if (result.status() == Status.IN_PROGRESS) {
         for (Claim c : ofId) {
-          if (c.doneInTime && c.markDone.returned().order() < a.claim().sent().order()
-              && a.claim().returned().order() < c.end) {
+          if (c.doneInTime && c.markDone.returned().order() < sent.order() && returned.order() < c.end) {
             violation(a.id() + " answered IN_PROGRESS to " + a.worker() + " while done by " + c.worker);
           }
         }
+        if (ofId.stream().noneMatch(c -> mayHold(c, sent, returned))) {
+          violation(a.id() + " answered IN_PROGRESS to " + a.worker()
+              + " although every claim of it had surely been released, marked done or expired");
+        }
       } else if (result.status() == Status.DUPLICATE && result.outcome().isPresent()) {
         String outcome = result.outcome().get();
-        boolean recorded = ofId.stream().anyMatch(c -> outcome.equals(c.outcome)
-            && c.markDone.sent().order() < a.claim().returned().order());
-        if (!recorded) {
+        List<Claim> recorded = ofId.stream()
+            .filter(c -> outcome.equals(c.outcome) && c.markDone.sent().order() < returned.order())
+            .toList();
+        if (recorded.isEmpty()) {
           violation(a.id() + " answered DUPLICATE to " + a.worker() + " with outcome '" + outcome
               + "', which no markDone of that id had recorded");
+        } else if (recorded.stream().allMatch(c -> sent.time() > c.markDone.returned().time() + doneTtl.toNanos()
+            + margin.toNanos())) {
+          violation(a.id() + " answered DUPLICATE to " + a.worker() + " after its done entry had expired");
         }
       }
     }
+  }
+
+  /** Whether claim {@code c} may still have held its id, unfinished, when an answer between the readings ran. */
+  private boolean mayHold(Claim c, Point sent, Point returned) {
+    if (c.claim.sent().order() >= returned.order()) {
+      return false;
+    }
+    if (c.release != null && c.release.returned().order() < sent.order()) {
+      return false;
+    }
+    if (c.markDone != null && c.markDone.returned().order() < sent.order()) {
+      return false;
+    }
+    return sent.time() <= c.claim.returned().time() + claimTtl.toNanos() + margin.toNanos();
   }
 }
