@@ -29,8 +29,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * TTL from the sending of markDone; two such spans of one id must never meet.
  */
 final class DedupeFuzz {
-  private static final int MAX_REPORTED = 20;
-
   private final DedupeStore store;
   private final List<String> ids;
   private final Duration claimTtl;
@@ -38,7 +36,7 @@ final class DedupeFuzz {
   private final Duration margin;
   private final FuzzTimeline timeline;
   private final long seed;
-  private final Queue<String> violations = new ConcurrentLinkedQueue<>();
+  private final FuzzViolations violations = new FuzzViolations();
   private final Queue<Claim> claims = new ConcurrentLinkedQueue<>();
   private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
 
@@ -103,7 +101,7 @@ final class DedupeFuzz {
       answers.add(new Answer(worker, id, answer));
       DedupeClaim result = answer.result();
       if (result.status() == Status.DUPLICATE && result.outcome().isEmpty()) {
-        violation("a DUPLICATE answer for " + id + " carried no outcome");
+        violation("a DUPLICATE carries its outcome", "a DUPLICATE answer for " + id + " carried no outcome");
       }
       if (result.status() != Status.CLAIMED) {
         timeline.pause(random, unit);
@@ -176,8 +174,8 @@ final class DedupeFuzz {
     timeline.pause(random, unit);
   }
 
-  private void violation(String message) {
-    violations.add(message);
+  private void violation(String rule, String detail) {
+    violations.add(rule, detail);
   }
 
   private long orderAt(Point from, Duration ttl) {
@@ -191,12 +189,8 @@ final class DedupeFuzz {
     byId.values().forEach(this::spans);
     byId.values().forEach(this::checkExclusive);
     checkAnswers(byId);
-    if (!violations.isEmpty()) {
-      List<String> listed = violations.stream().limit(MAX_REPORTED).toList();
-      throw new AssertionError(violations.size() + " dedupe contract violations (seed " + seed + ", " + answers.size()
-          + " claims of " + ids.size() + " ids, " + claims.size() + " CLAIMED, " + timeline.jumps()
-          + " clock jumps), first " + listed.size() + ":\n  " + String.join("\n  ", listed));
-    }
+    violations.throwIfAny("dedupe (seed " + seed + ", " + answers.size() + " claims of " + ids.size() + " ids, "
+        + claims.size() + " CLAIMED, " + timeline.jumps() + " clock jumps)");
   }
 
   /** Works out the span in which each claim surely held its id. */
@@ -239,8 +233,8 @@ final class DedupeFuzz {
     Claim open = null;
     for (Claim c : byStart) {
       if (open != null && c.start < open.end) {
-        violation(c.id + " was CLAIMED by " + c.worker + " while " + open.worker + "'s "
-            + (open.doneInTime ? "done entry" : "claim") + " still held it");
+        violation("an id is claimed by one worker at a time", c.id + " was CLAIMED by " + c.worker + " while "
+            + open.worker + "'s " + (open.doneInTime ? "done entry" : "claim") + " still held it");
       }
       if (open == null || c.end > open.end) {
         open = c;
@@ -261,12 +255,13 @@ final class DedupeFuzz {
       if (result.status() == Status.IN_PROGRESS) {
         for (Claim c : ofId) {
           if (c.doneInTime && c.markDone.returned().order() < sent.order() && returned.order() < c.end) {
-            violation(a.id() + " answered IN_PROGRESS to " + a.worker() + " while done by " + c.worker);
+            violation("a done id answers DUPLICATE",
+                a.id() + " answered IN_PROGRESS to " + a.worker() + " while done by " + c.worker);
           }
         }
         if (ofId.stream().noneMatch(c -> mayHold(c, sent, returned))) {
-          violation(a.id() + " answered IN_PROGRESS to " + a.worker()
-              + " although every claim of it had surely been released, marked done or expired");
+          violation("IN_PROGRESS only while a claim may hold the id", a.id() + " answered IN_PROGRESS to "
+              + a.worker() + " although every claim of it had surely been released, marked done or expired");
         }
       } else if (result.status() == Status.DUPLICATE && result.outcome().isPresent()) {
         String outcome = result.outcome().get();
@@ -274,11 +269,12 @@ final class DedupeFuzz {
             .filter(c -> outcome.equals(c.outcome) && c.markDone.sent().order() < returned.order())
             .toList();
         if (recorded.isEmpty()) {
-          violation(a.id() + " answered DUPLICATE to " + a.worker() + " with outcome '" + outcome
-              + "', which no markDone of that id had recorded");
+          violation("a DUPLICATE carries an outcome recorded for its id", a.id() + " answered DUPLICATE to "
+              + a.worker() + " with outcome '" + outcome + "', which no markDone of that id had recorded");
         } else if (recorded.stream().allMatch(c -> sent.time() > c.markDone.returned().time() + doneTtl.toNanos()
             + margin.toNanos())) {
-          violation(a.id() + " answered DUPLICATE to " + a.worker() + " after its done entry had expired");
+          violation("a done entry expires after its TTL",
+              a.id() + " answered DUPLICATE to " + a.worker() + " after its done entry had expired");
         }
       }
     }

@@ -29,15 +29,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * never meet.
  */
 final class LeaseFuzz {
-  private static final int MAX_REPORTED = 20;
-
   private final LeaseStore store;
   private final String name;
   private final Duration ttl;
   private final Duration margin;
   private final FuzzTimeline timeline;
   private final long seed;
-  private final Queue<String> violations = new ConcurrentLinkedQueue<>();
+  private final FuzzViolations violations = new FuzzViolations();
   private final Queue<Holding> holdings = new ConcurrentLinkedQueue<>();
   private final Queue<Timed<Optional<Lease>>> currents = new ConcurrentLinkedQueue<>();
   private final AtomicInteger denials = new AtomicInteger();
@@ -107,7 +105,7 @@ final class LeaseFuzz {
       }
       Lease lease = acquired.result().get();
       if (!lease.name().equals(name) || !lease.owner().equals(owner) || !lease.ttl().equals(ttl)) {
-        violation("acquire by " + owner + " for " + ttl + " returned " + lease);
+        violation("acquire grants the name, owner and TTL asked for", owner + " asked for " + ttl + ", got " + lease);
       }
       Holding holding = new Holding(owner, lease.fencingToken(), acquired.sent(), acquired.returned());
       holdings.add(holding);
@@ -125,7 +123,7 @@ final class LeaseFuzz {
         } else {
           Lease next = renewed.result().get();
           if (next.fencingToken() != held.fencingToken() || !next.owner().equals(owner) || !next.name().equals(name)) {
-            violation("renew of " + holding + " returned " + next + ": renew must keep the token and owner");
+            violation("renew keeps the token and owner", "renew of " + holding + " returned " + next);
           }
           lease = next;
         }
@@ -135,16 +133,17 @@ final class LeaseFuzz {
       if (lost) {
         // Once the store refused a renew the lease is gone for good, so it cannot be released.
         if (store.release(last)) {
-          violation("release of " + holding + " returned true after the store refused to renew it");
+          violation("a lease refused a renew is gone",
+              "release of " + holding + " returned true after its renew failed");
         }
       } else if (random.nextInt(10) != 0) {
         holding.release = timeline.call(p -> store.release(last));
         if (random.nextInt(3) == 0) {
           if (store.renew(last, ttl).isPresent()) {
-            violation("renew of " + holding + " succeeded after its holder released it");
+            violation("a released lease is not renewed", "renew of " + holding + " succeeded after its release");
           }
           if (store.release(last)) {
-            violation("a second release of " + holding + " returned true");
+            violation("a second release returns false", "a second release of " + holding + " returned true");
           }
         }
       }
@@ -189,8 +188,8 @@ final class LeaseFuzz {
     }
   }
 
-  private void violation(String message) {
-    violations.add(message);
+  private void violation(String rule, String detail) {
+    violations.add(rule, detail);
   }
 
   /** Checks the run's history; throws an {@link AssertionError} listing every violation found. */
@@ -205,12 +204,8 @@ final class LeaseFuzz {
     checkOverlaps(all);
     checkLoss(all);
     checkCurrent(all);
-    if (!violations.isEmpty()) {
-      List<String> listed = violations.stream().limit(MAX_REPORTED).toList();
-      throw new AssertionError(violations.size() + " lease contract violations on " + name + " (seed " + seed + ", "
-          + all.size() + " acquisitions, " + timeline.jumps() + " clock jumps), first " + listed.size() + ":\n  "
-          + String.join("\n  ", listed));
-    }
+    violations.throwIfAny("lease " + name + " (seed " + seed + ", " + all.size() + " acquisitions, " + denials.get()
+        + " refused, " + timeline.jumps() + " clock jumps)");
   }
 
   private static Point lastGrantSent(Holding h) {
@@ -229,7 +224,8 @@ final class LeaseFuzz {
     for (Holding h : all) {
       Holding other = byToken.putIfAbsent(h.token, h);
       if (other != null) {
-        violation("token " + h.token + " was handed out twice: to " + other.owner + " and to " + h.owner);
+        violation("a token is never handed out twice", "token " + h.token + " handed out twice: to " + other.owner
+            + " and to " + h.owner);
       }
     }
     // Greatest token first: no acquisition may have been sent after one with a greater token returned.
@@ -242,7 +238,8 @@ final class LeaseFuzz {
       while (j < descending.size() && descending.get(j).token == descending.get(i).token) {
         Holding h = descending.get(j);
         if (earliestGreater != null && earliestGreater.acquireReturned.order() < h.acquireSent.order()) {
-          violation("tokens went backwards: " + h + " was acquired after " + earliestGreater + " had been granted");
+          violation("tokens strictly increase in acquisition order", "tokens went backwards: " + h
+              + " was acquired after " + earliestGreater + " had been granted");
         }
         j++;
       }
@@ -263,7 +260,7 @@ final class LeaseFuzz {
     Holding open = null;
     for (Holding h : byStart) {
       if (open != null && h.start < open.end) {
-        violation("two holders at once: " + h + " was granted while " + open + " still held the lease");
+        violation("one holder at a time", "two holders at once: " + h + " was granted while " + open + " held");
       }
       if (open == null || h.end > open.end) {
         open = h;
@@ -292,7 +289,7 @@ final class LeaseFuzz {
           checkStillHeld(h, "renew", renew.sent(), takenOver, lastGrantReturned);
           lastGrantReturned = renew.returned();
         } else if (renew.returned().order() < h.end) {
-          violation("renew of " + h + " was refused while the lease was still held");
+          violation("a held lease is renewed", "renew of " + h + " was refused while the lease was still held");
         }
       }
       if (h.release != null && h.release.result()) {
@@ -303,9 +300,9 @@ final class LeaseFuzz {
 
   private void checkStillHeld(Holding h, String call, Point sent, long takenOver, Point lastGrantReturned) {
     if (takenOver < sent.order()) {
-      violation(call + " of " + h + " succeeded after another holder had acquired the lease");
+      violation("a lease taken over is not renewed or released", call + " of " + h + " succeeded after a takeover");
     } else if (sent.time() > lastGrantReturned.time() + ttl.toNanos() + margin.toNanos()) {
-      violation(call + " of " + h + " succeeded after the lease had expired");
+      violation("an expired lease is not renewed or released", call + " of " + h + " succeeded after it expired");
     }
   }
 
@@ -332,7 +329,7 @@ final class LeaseFuzz {
       if (seen.isEmpty()) {
         for (Holding h : all) {
           if (h.start < c.sent().order() && h.end > c.returned().order()) {
-            violation("current was empty while " + h + " held the lease");
+            violation("current names the holder", "current was empty while " + h + " held the lease");
           }
         }
         continue;
@@ -340,11 +337,11 @@ final class LeaseFuzz {
       Lease lease = seen.get();
       Holding h = byToken.get(lease.fencingToken());
       if (h == null || !h.owner.equals(lease.owner()) || h.acquireSent.order() > c.returned().order()) {
-        violation("current returned " + lease + ", which no acquire had returned");
+        violation("current names the holder", "current returned " + lease + ", which no acquire had returned");
         continue;
       }
       if (h.release != null && h.release.returned().order() < c.sent().order()) {
-        violation("current returned " + h + " after its holder released it");
+        violation("current names the holder", "current returned " + h + " after its holder released it");
       }
       long latestExpiry = h.acquireReturned.time();
       for (Timed<Boolean> renew : h.renews) {
@@ -353,11 +350,11 @@ final class LeaseFuzz {
         }
       }
       if (c.sent().time() > latestExpiry + ttl.toNanos() + margin.toNanos()) {
-        violation("current returned " + h + " after it had expired");
+        violation("current names the holder", "current returned " + h + " after it had expired");
       }
       for (Holding other : all) {
         if (other != h && other.start < c.sent().order() && other.end > c.returned().order()) {
-          violation("current returned " + h + " while " + other + " held the lease");
+          violation("current names the holder", "current returned " + h + " while " + other + " held the lease");
         }
       }
     }

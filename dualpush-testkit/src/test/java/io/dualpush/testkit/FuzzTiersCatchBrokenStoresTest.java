@@ -206,19 +206,23 @@ class FuzzTiersCatchBrokenStoresTest {
     return contract;
   }
 
-  /** Bugs lease stores are known for, each with the words the tier's failure names it by. */
+  /** Bugs lease stores are known for, each with the rule the tier's failure names. */
   enum LeaseBug {
     NONE(""),
     /** Acquire grants the lease whoever holds it, as a lock without NX would. */
-    ACQUIRE_IGNORES_HOLDER("two holders at once"),
+    ACQUIRE_IGNORES_HOLDER("one holder at a time"),
     /** The token is the clock's milliseconds, which repeat while the clock stands still. */
-    TOKEN_FROM_CLOCK("handed out twice"),
+    TOKEN_FROM_CLOCK("a token is never handed out twice"),
     /** Tokens count down. */
-    TOKENS_DECREASE("tokens went backwards"),
+    TOKENS_DECREASE("tokens strictly increase in acquisition order"),
     /** Renew overwrites the lease whoever holds it and however late, as a SET without a check would. */
-    RENEW_IGNORES_LOSS("succeeded after"),
+    RENEW_IGNORES_LOSS("a lease taken over is not renewed or released"),
     /** The lease lapses at half its TTL, as a TTL given in the wrong unit would. */
-    EXPIRES_EARLY("two holders at once");
+    EXPIRES_EARLY("one holder at a time"),
+    /** Renew is refused once less than half the TTL is left, as a check against the wrong instant would. */
+    RENEW_REFUSED_AFTER_HALF_TTL("a held lease is renewed"),
+    /** Current returns the last lease granted, expired or not, as a read that ignores the expiry would. */
+    CURRENT_IGNORES_EXPIRY("current names the holder");
 
     final String symptom;
 
@@ -270,8 +274,9 @@ class FuzzTiersCatchBrokenStoresTest {
     public synchronized Optional<Lease> renew(Lease lease, Duration ttl) {
       Instant now = clock.instant();
       Lease current = held.get(lease.name());
+      Instant mustOutlive = bug == LeaseBug.RENEW_REFUSED_AFTER_HALF_TTL ? now.plus(ttl.dividedBy(2)) : now;
       boolean holds = current != null && current.owner().equals(lease.owner())
-          && current.fencingToken() == lease.fencingToken() && current.expiresAt().isAfter(now);
+          && current.fencingToken() == lease.fencingToken() && current.expiresAt().isAfter(mustOutlive);
       if (!holds && bug != LeaseBug.RENEW_IGNORES_LOSS) {
         return Optional.empty();
       }
@@ -293,25 +298,26 @@ class FuzzTiersCatchBrokenStoresTest {
     @Override
     public synchronized Optional<Lease> current(String name) {
       Lease current = held.get(name);
-      return current == null || !current.expiresAt().isAfter(clock.instant()) ? Optional.empty() : Optional.of(current);
+      boolean expired = current != null && !current.expiresAt().isAfter(clock.instant());
+      return current == null || (expired && bug != LeaseBug.CURRENT_IGNORES_EXPIRY) ? Optional.empty() : Optional.of(current);
     }
   }
 
-  /** Bugs dedupe stores are known for, each with the words the tier's failure names it by. */
+  /** Bugs dedupe stores are known for, each with the rule (or words) the tier's failure names. */
   enum DedupeBug {
     NONE(""),
     /** Claim reads, then writes, with no atomicity between: two workers can both see a free id. */
     NON_ATOMIC_CHECK_THEN_SET("times:"),
     /** Claim takes an id whose claim has not expired, as a SET without NX would. */
-    CLAIM_IGNORES_IN_PROGRESS("was CLAIMED by"),
+    CLAIM_IGNORES_IN_PROGRESS("an id is claimed by one worker at a time"),
     /** markDone keeps the claim's expiry instead of the done TTL, as an update that keeps the key's TTL would. */
-    DONE_EXPIRES_WITH_CLAIM("was CLAIMED by"),
+    DONE_EXPIRES_WITH_CLAIM("an id is claimed by one worker at a time"),
     /** Release leaves the claim in place, as a delete of the wrong key would. */
-    RELEASE_IGNORED("surely been released"),
+    RELEASE_IGNORED("IN_PROGRESS only while a claim may hold the id"),
     /** A claim never expires, as a SET without PX would leave it. */
-    CLAIM_NEVER_EXPIRES("surely been released, marked done or expired"),
+    CLAIM_NEVER_EXPIRES("IN_PROGRESS only while a claim may hold the id"),
     /** Done entries outlive their TTL, as a store that never purges would keep them. */
-    DONE_NEVER_EXPIRES("after its done entry had expired");
+    DONE_NEVER_EXPIRES("a done entry expires after its TTL");
 
     final String symptom;
 
