@@ -157,12 +157,13 @@ final class LeaseFuzz {
     return twentieth.compareTo(cap) < 0 ? twentieth : cap;
   }
 
-  /** On a manual clock, now and then jumps it, below or past the TTL. */
+  /** On a manual clock, now and then jumps it, below or past the TTL, and looks who holds the lease then. */
   private void maybeJump(SplittableRandom random) {
     if (timeline.canJump() && random.nextInt(25) == 0) {
       timeline.jump(random.nextBoolean()
           ? FuzzTimeline.fraction(random, ttl, 0.1, 0.7)
           : ttl.plus(margin).plus(FuzzTimeline.fraction(random, ttl, 0, 0.5)));
+      observe();
     }
   }
 
@@ -172,6 +173,7 @@ final class LeaseFuzz {
       int dice = random.nextInt(40);
       if (dice == 0) {
         FuzzTimeline.sleep(ttl.plus(margin.multipliedBy(2)).plus(FuzzTimeline.fraction(random, ttl, 0, 0.25)));
+        observe();
         return;
       }
       if (dice == 1) {
@@ -184,8 +186,12 @@ final class LeaseFuzz {
 
   private void maybeObserve(SplittableRandom random) {
     if (random.nextInt(8) == 0) {
-      currents.add(timeline.call(p -> store.current(name)));
+      observe();
     }
+  }
+
+  private void observe() {
+    currents.add(timeline.call(p -> store.current(name)));
   }
 
   private void violation(String rule, String detail) {
