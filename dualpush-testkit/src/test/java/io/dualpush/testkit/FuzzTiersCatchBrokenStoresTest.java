@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -151,7 +152,7 @@ class FuzzTiersCatchBrokenStoresTest {
 
       @Override
       protected Duration fuzzDuration() {
-        return manualClock ? super.fuzzDuration() : Duration.ofMillis(1500);
+        return manualClock ? super.fuzzDuration() : Duration.ofMillis(800);
       }
     };
     contract.createStoreUnderTest();
@@ -183,6 +184,12 @@ class FuzzTiersCatchBrokenStoresTest {
       }
 
       @Override
+      protected int concurrencyIds() {
+        // Enough for the race to show many times over; the contract tests run the default 10,000.
+        return 2_000;
+      }
+
+      @Override
       protected Duration claimTtl() {
         return manualClock ? super.claimTtl() : Duration.ofMillis(150);
       }
@@ -199,7 +206,7 @@ class FuzzTiersCatchBrokenStoresTest {
 
       @Override
       protected Duration fuzzDuration() {
-        return manualClock ? super.fuzzDuration() : Duration.ofMillis(1500);
+        return manualClock ? super.fuzzDuration() : Duration.ofMillis(800);
       }
     };
     contract.createStoreUnderTest();
@@ -354,7 +361,7 @@ class FuzzTiersCatchBrokenStoresTest {
       }
     }
 
-    private DedupeClaim check(String messageId, Duration claimTtl, boolean yieldBeforeSet) {
+    private DedupeClaim check(String messageId, Duration claimTtl, boolean pauseBeforeSet) {
       Instant now = clock.instant();
       Entry e = entries.get(messageId);
       boolean live = e != null && (e.expiresAt().isAfter(now)
@@ -362,9 +369,9 @@ class FuzzTiersCatchBrokenStoresTest {
       if (live && (e.done() || bug != DedupeBug.CLAIM_IGNORES_IN_PROGRESS)) {
         return e.done() ? DedupeClaim.duplicate(e.outcome()) : DedupeClaim.inProgress();
       }
-      if (yieldBeforeSet) {
-        // Where a network round trip would be between a GET and a SET.
-        Thread.yield();
+      if (pauseBeforeSet) {
+        // A network round trip between a GET and a SET, short as on loopback.
+        LockSupport.parkNanos(100_000);
       }
       entries.put(messageId, new Entry(false, "", now.plus(claimTtl)));
       return DedupeClaim.claimed();
