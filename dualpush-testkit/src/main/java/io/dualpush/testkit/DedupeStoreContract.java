@@ -42,6 +42,7 @@ import org.junit.jupiter.api.Test;
  *   final ManualClock clock = new ManualClock();
  *   protected DedupeStore createStore() { return new MyStore(clock); }
  *   protected void advance(Duration d) { clock.advance(d); }
+ *   protected boolean canJumpClock() { return true; }
  * }
  * }</pre>
  */
