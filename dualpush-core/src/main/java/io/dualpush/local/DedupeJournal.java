@@ -45,6 +45,7 @@ final class DedupeJournal implements AutoCloseable {
   private static final int MAX_ENTRY = 1 << 16;
 
   private final Path directory;
+  private final long rollBytes;
   /** Each file's number and the latest expiry of its entries (epoch millis). */
   private final TreeMap<Long, Long> expiries = new TreeMap<>();
   private volatile FileChannel channel;
@@ -54,17 +55,18 @@ final class DedupeJournal implements AutoCloseable {
   private int buffered;
   private volatile boolean dirty;
 
-  private DedupeJournal(Path directory) {
+  private DedupeJournal(Path directory, long rollBytes) {
     this.directory = directory;
+    this.rollBytes = rollBytes;
   }
 
   /**
    * Reads every file in {@code directory} (created when missing) oldest first, handing each entry
    * that has not expired at {@code nowMillis} to {@code entries} in the order written, then starts a
-   * new file for appends.
+   * new file for appends, which rolls over at {@code rollBytes}.
    */
-  static DedupeJournal open(Path directory, long nowMillis, Consumer<byte[]> entries) {
-    DedupeJournal j = new DedupeJournal(directory);
+  static DedupeJournal open(Path directory, long rollBytes, long nowMillis, Consumer<byte[]> entries) {
+    DedupeJournal j = new DedupeJournal(directory, rollBytes);
     try {
       Files.createDirectories(directory);
       List<Long> numbers = new ArrayList<>();
@@ -116,7 +118,7 @@ final class DedupeJournal implements AutoCloseable {
       return;
     }
     try {
-      if (written >= ROLL_BYTES) {
+      if (written >= rollBytes) {
         roll();
       }
       buffer.flip();

@@ -110,14 +110,17 @@ public final class FileDedupeStore implements DedupeStore, AutoCloseable {
     if (ttl.isNegative() || ttl.isZero()) {
       throw new InvalidInputException("ttl", "ttl must be positive; got " + ttl);
     }
-    return open(log.directory().resolve("dedupe"), log.recent(Integer.MAX_VALUE), ttl, clock);
+    return open(log.directory().resolve("dedupe"), log.recent(Integer.MAX_VALUE), ttl, clock, DedupeJournal.ROLL_BYTES);
   }
 
-  /** Opens the journal in {@code directory} and merges {@code held}, newest first. */
-  static FileDedupeStore open(Path directory, List<TransactionRecord> held, Duration ttl, Clock clock) {
+  /**
+   * Opens the journal in {@code directory} (its files rolling over at {@code rollBytes}) and merges
+   * {@code held}, newest first.
+   */
+  static FileDedupeStore open(Path directory, List<TransactionRecord> held, Duration ttl, Clock clock, long rollBytes) {
     DoneIds done = new DoneIds();
     long now = clock.millis();
-    DedupeJournal journal = DedupeJournal.open(directory, now, done::put);
+    DedupeJournal journal = DedupeJournal.open(directory, rollBytes, now, done::put);
     FileDedupeStore store = new FileDedupeStore(clock, directory, done, journal);
     int merged = 0;
     for (TransactionRecord r : held) {
