@@ -49,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * durable processed nothing, so after a restart the id may be pushed again; one that did is an open
  * transaction of the log (see above).
  *
- * <p>Memory: the done ids are held compactly (about 110 bytes per id with the engine's outcomes;
+ * <p>Memory: the done ids are held compactly (about 131 bytes per id with the engine's outcomes;
  * see {@code DoneIds}); expired ones are dropped as new ones arrive, and journal files whose every
  * entry expired are deleted. A damaged journal is handled as the log handles its own damage (G8): a
  * torn tail is truncated with a warning, anything else stops the open with a
