@@ -62,8 +62,8 @@ final class DedupeJournal implements AutoCloseable {
 
   /**
    * Reads every file in {@code directory} (created when missing) oldest first, handing each entry
-   * that has not expired at {@code nowMillis} to {@code entries} in the order written, then starts a
-   * new file for appends, which rolls over at {@code rollBytes}.
+   * that has not expired at {@code nowMillis} to {@code entries} in the order written; appends then
+   * go to the last file, or to a new one when it is full (files roll over at {@code rollBytes}).
    */
   static DedupeJournal open(Path directory, long rollBytes, long nowMillis, Consumer<byte[]> entries) {
     DedupeJournal j = new DedupeJournal(directory, rollBytes);
@@ -83,8 +83,19 @@ final class DedupeJournal implements AutoCloseable {
         long n = numbers.get(i);
         j.expiries.put(n, j.read(n, i == numbers.size() - 1, nowMillis, entries));
       }
-      j.number = numbers.isEmpty() ? 0 : numbers.get(numbers.size() - 1) + 1;
-      j.channel = j.create(j.number);
+      long last = numbers.isEmpty() ? -1 : numbers.get(numbers.size() - 1);
+      long lastSize = last < 0 ? rollBytes : Files.size(j.file(last));
+      if (lastSize < rollBytes && (lastSize == 0 || j.expiries.get(last) > nowMillis)) {
+        // Appends go on in the last file (read whole, its torn tail cut) while it has room and live
+        // entries, so that a process that opens the log often, such as a command line, does not
+        // leave a file per run; a file whose entries all expired is left to be deleted.
+        j.number = last;
+        j.channel = FileChannel.open(j.file(j.number), StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        j.written = lastSize;
+      } else {
+        j.number = last + 1;
+        j.channel = j.create(j.number);
+      }
       j.deleteExpired(nowMillis);
       return j;
     } catch (IOException e) {

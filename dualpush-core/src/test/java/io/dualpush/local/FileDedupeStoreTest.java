@@ -152,7 +152,7 @@ class FileDedupeStoreTest {
 
       clock.advance(TTL.minusHours(12));
       FileDedupeStore third = open(List.of());
-      assertThat(files()).as("the first run's files expired").doesNotContainAnyElementsOf(first);
+      assertThat(files()).as("the first file's entries all expired").doesNotContain(first.get(0));
       assertThat(third.claim("msg-0", CLAIM).status()).isEqualTo(DedupeClaim.Status.CLAIMED);
       assertThat(third.claim("msg-305", CLAIM).status()).isEqualTo(DedupeClaim.Status.DUPLICATE);
       third.close();
