@@ -4,6 +4,7 @@ import io.dualpush.InvalidInputException;
 import io.dualpush.spi.DedupeClaim;
 import io.dualpush.spi.DedupeOutcome;
 import io.dualpush.spi.DedupeStore;
+import io.dualpush.spi.OpenPage;
 import io.dualpush.spi.TransactionRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,11 +14,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,10 +30,11 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>What is remembered, and why no push waits for an fsync</h2>
  * On open the store reads the journal (every id marked done whose TTL has not run out) and merges
- * the message ids of every transaction the log still holds: an open transaction's id answers
- * {@code DUPLICATE} with that transaction, which recovery resumes, and a finished one's id is
- * remembered for the TTL from the transaction's last update. What it merged is written to the journal
- * and fsynced before the open returns, so the log may compact those transactions afterwards.
+ * the message ids of the transactions the log holds: every open and dead-lettered one, a page at a
+ * time, and the 16,384 most recently started. An open transaction's id answers {@code DUPLICATE}
+ * with that transaction, which recovery resumes; a finished one's id is remembered for the TTL from
+ * the transaction's last update. What it merged is written to the journal and fsynced before the
+ * open returns, so the log may compact those transactions afterwards.
  *
  * <p>{@link #markDone} costs no I/O: the entry is buffered and written to the journal (the page
  * cache) every 256 entries and every {@link #FLUSH_INTERVAL}, and fsynced by the flusher within the
@@ -41,9 +43,10 @@ import org.slf4j.LoggerFactory;
  * touched and that record carries the message id: the log holds the transaction on the next open
  * while it is open, and once finished among its {@code terminalRetention} most recent (10,000 by
  * default, against at most 256 entries unwritten after a kill -9, or one flush interval's worth after
- * a power cut); its segments are compacted only after two newer segments (64 MiB each by default)
- * filled. A log opened with a far smaller retention or segments weakens this for the last entries
- * before a crash.
+ * a power cut), which are also among the most recently started unless one push ran while more than
+ * 16,384 others started; its segments are compacted only after two newer segments (64 MiB each by
+ * default) filled. A log opened with a far smaller retention or segments weakens this for the last
+ * entries before a crash.
  *
  * <p>In-progress claims are not journaled: a claim whose push never made its {@code Started} record
  * durable processed nothing, so after a restart the id may be pushed again; one that did is an open
@@ -68,6 +71,8 @@ public final class FileDedupeStore implements DedupeStore, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FileDedupeStore.class);
   /** Entries buffered before a {@link #markDone} writes them itself. */
   private static final int FLUSH_RECORDS = 256;
+  /** How many of the log's most recently started transactions are merged on open, finished or not. */
+  static final int RECENT_MERGED = 16_384;
 
   private final Clock clock;
   private final Path directory;
@@ -110,33 +115,57 @@ public final class FileDedupeStore implements DedupeStore, AutoCloseable {
     if (ttl.isNegative() || ttl.isZero()) {
       throw new InvalidInputException("ttl", "ttl must be positive; got " + ttl);
     }
-    return open(log.directory().resolve("dedupe"), log.recent(Integer.MAX_VALUE), ttl, clock, DedupeJournal.ROLL_BYTES);
+    return open(log.directory().resolve("dedupe"), held(log), ttl, clock, DedupeJournal.ROLL_BYTES);
+  }
+
+  /**
+   * The transactions of {@code log} whose ids to merge, a page at a time: every open one (a long
+   * outage may hold a million, so never all at once), every dead-lettered one, and the
+   * {@link #RECENT_MERGED} most recently started, which hold every finished one whose entry a crash can
+   * have caught unwritten (see the class documentation).
+   */
+  private static Consumer<Consumer<TransactionRecord>> held(FileTransactionLog log) {
+    return sink -> {
+      long position = 0;
+      while (true) {
+        OpenPage page = log.openPage(position, 1024);
+        page.transactions().forEach(sink);
+        if (page.last()) {
+          break;
+        }
+        position = page.next();
+      }
+      log.deadLettered().forEach(sink);
+      log.recent(RECENT_MERGED).forEach(sink);
+    };
   }
 
   /**
    * Opens the journal in {@code directory} (its files rolling over at {@code rollBytes}) and merges
-   * {@code held}, newest first.
+   * the ids of the transactions {@code held} hands over; where two hold one id, the first handed over
+   * is kept.
    */
-  static FileDedupeStore open(Path directory, List<TransactionRecord> held, Duration ttl, Clock clock, long rollBytes) {
+  static FileDedupeStore open(Path directory, Consumer<Consumer<TransactionRecord>> held, Duration ttl, Clock clock,
+      long rollBytes) {
     DoneIds done = new DoneIds();
     long now = clock.millis();
     DedupeJournal journal = DedupeJournal.open(directory, rollBytes, now, done::put);
     FileDedupeStore store = new FileDedupeStore(clock, directory, done, journal);
-    int merged = 0;
-    for (TransactionRecord r : held) {
+    int[] merged = new int[1];
+    held.accept(r -> {
       String messageId = r.start().messageId();
-      if (messageId.isEmpty() || store.done.get(messageId) != null) {
-        continue; // no id, or the journal's own entry (or a newer transaction's, as held is newest first)
+      if (messageId.isEmpty() || done.get(messageId) != null) {
+        return; // no id, or the journal's own entry (or an earlier merged transaction's)
       }
       long expires = r.updatedAt().plus(ttl).toEpochMilli();
       if (expires > now) {
         byte[] entry = DoneIds.entry(messageId,
             new DedupeOutcome(r.transactionId(), r.md5(), r.size()).encode(), expires);
-        store.done.put(entry);
+        done.put(entry);
         journal.append(entry);
-        merged++;
+        merged[0]++;
       }
-    }
+    });
     try {
       journal.flush();
       journal.sync();
@@ -145,7 +174,7 @@ public final class FileDedupeStore implements DedupeStore, AutoCloseable {
       throw new UncheckedIOException("Cannot sync the dedupe journal in " + directory + ": " + e, e);
     }
     LOG.info("Dedupe store {}: {} message id(s) remembered, {} of them from the transaction log", directory,
-        store.done.size(), merged);
+        store.done.size(), merged[0]);
     long period = FLUSH_INTERVAL.toMillis();
     store.flusher.scheduleWithFixedDelay(store::flushAndSync, period, period, TimeUnit.MILLISECONDS);
     return store;

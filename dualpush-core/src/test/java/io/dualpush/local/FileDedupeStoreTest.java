@@ -58,7 +58,7 @@ class FileDedupeStoreTest {
   }
 
   private FileDedupeStore open(List<TransactionRecord> held) {
-    return FileDedupeStore.open(dir, held, TTL, clock, 4096);
+    return FileDedupeStore.open(dir, held::forEach, TTL, clock, 4096);
   }
 
   private static String outcome(int i) {
