@@ -132,6 +132,35 @@ class FileDedupeStoreTest {
   }
 
   @Nested
+  @DisplayName("opened on a file log")
+  class OnFileLog {
+    @Test
+    @DisplayName("remembers the ids of more open transactions than one page holds, and of the recent finished ones")
+    void openTransactionsPaged() throws IOException {
+      Path logDir = Files.createDirectories(dir.resolve("log"));
+      int open = FileDedupeStore.RECENT_MERGED + 1_500; // more than the recent ones merged: the rest come from the pages
+      try (FileTransactionLog log = FileTransactionLog.open(logDir)) {
+        for (int i = 0; i < open; i++) {
+          log.appendBuffered(held(i, clock.instant()).start());
+        }
+        LogEntry.Started finished = held(open, clock.instant()).start();
+        log.append(finished);
+        log.append(new LogEntry.CopyUpdated(finished.transactionId(), clock.instant(), "primary",
+            io.dualpush.CopyStatus.VERIFIED, "md5-" + open, "", false));
+        assertThat(log.openSummary().count()).isEqualTo(open);
+
+        FileDedupeStore store = FileDedupeStore.open(log, TTL, clock);
+        for (int i = 0; i <= open; i++) {
+          assertThat(store.claim("msg-" + i, CLAIM).pushOutcome()).as("msg-%d", i)
+              .hasValue(new DedupeOutcome("txn-" + i, "md5-" + i, i));
+        }
+        assertThat(store.directory()).isEqualTo(logDir.resolve("dedupe"));
+        store.close();
+      }
+    }
+  }
+
+  @Nested
   @DisplayName("its journal files")
   class JournalFiles {
     @Test
