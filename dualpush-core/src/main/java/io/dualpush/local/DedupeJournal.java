@@ -41,8 +41,11 @@ final class DedupeJournal implements AutoCloseable {
   private static final Pattern NAME = Pattern.compile("journal-(\\d{20})\\.dj");
   /** A file rolls over once it holds this many bytes. */
   static final long ROLL_BYTES = 16L << 20;
-  /** No entry is this long (a message id is at most 512 characters): a longer length is damage. */
-  private static final int MAX_ENTRY = 1 << 16;
+  /**
+   * No entry is longer (the engine's are about 100 bytes; {@link FileDedupeStore#markDone} refuses
+   * longer ones): a longer length read back is damage.
+   */
+  static final int MAX_ENTRY = 1 << 20;
 
   private final Path directory;
   private final long rollBytes;

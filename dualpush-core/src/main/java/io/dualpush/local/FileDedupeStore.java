@@ -208,6 +208,11 @@ public final class FileDedupeStore implements DedupeStore, AutoCloseable {
       throw new IllegalStateException("The dedupe store " + directory + " is closed");
     }
     byte[] entry = DoneIds.entry(messageId, outcome, clock.instant().plus(ttl).toEpochMilli());
+    if (entry.length > DedupeJournal.MAX_ENTRY) {
+      // A record the journal could not read back would look like damage on the next open.
+      throw new InvalidInputException("outcome", "message id and outcome together cannot exceed "
+          + DedupeJournal.MAX_ENTRY + " bytes; got " + entry.length);
+    }
     done.put(entry);
     claims.remove(messageId);
     if (journal.append(entry) >= FLUSH_RECORDS) {
