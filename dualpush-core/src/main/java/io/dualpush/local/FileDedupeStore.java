@@ -152,32 +152,45 @@ public final class FileDedupeStore implements DedupeStore, AutoCloseable {
     DedupeJournal journal = DedupeJournal.open(directory, rollBytes, now, done::put);
     FileDedupeStore store = new FileDedupeStore(clock, directory, done, journal);
     int[] merged = new int[1];
-    held.accept(r -> {
-      String messageId = r.start().messageId();
-      if (messageId.isEmpty() || done.get(messageId) != null) {
-        return; // no id, or the journal's own entry (or an earlier merged transaction's)
-      }
-      long expires = r.updatedAt().plus(ttl).toEpochMilli();
-      if (expires > now) {
-        byte[] entry = DoneIds.entry(messageId,
-            new DedupeOutcome(r.transactionId(), r.md5(), r.size()).encode(), expires);
-        done.put(entry);
-        journal.append(entry);
-        merged[0]++;
-      }
-    });
     try {
+      held.accept(r -> {
+        String messageId = r.start().messageId();
+        if (messageId.isEmpty() || done.get(messageId) != null) {
+          return; // no id, or the journal's own entry (or an earlier merged transaction's)
+        }
+        long expires = r.updatedAt().plus(ttl).toEpochMilli();
+        if (expires > now) {
+          byte[] entry = DoneIds.entry(messageId,
+              new DedupeOutcome(r.transactionId(), r.md5(), r.size()).encode(), expires);
+          done.put(entry);
+          journal.append(entry);
+          merged[0]++;
+        }
+      });
       journal.flush();
       journal.sync();
     } catch (IOException e) {
-      journal.close();
+      abandon(store, e);
       throw new UncheckedIOException("Cannot sync the dedupe journal in " + directory + ": " + e, e);
+    } catch (RuntimeException | Error e) {
+      abandon(store, e);
+      throw e;
     }
     LOG.info("Dedupe store {}: {} message id(s) remembered, {} of them from the transaction log", directory,
         store.done.size(), merged[0]);
     long period = FLUSH_INTERVAL.toMillis();
     store.flusher.scheduleWithFixedDelay(store::flushAndSync, period, period, TimeUnit.MILLISECONDS);
     return store;
+  }
+
+  /** Leaves nothing half-open behind an open that fails: the build that opened the store fails with {@code cause}. */
+  private static void abandon(FileDedupeStore store, Throwable cause) {
+    store.flusher.shutdownNow();
+    try {
+      store.journal.abandon();
+    } catch (IOException suppressed) {
+      cause.addSuppressed(suppressed);
+    }
   }
 
   @Override
