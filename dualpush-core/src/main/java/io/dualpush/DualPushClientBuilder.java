@@ -2,6 +2,7 @@ package io.dualpush;
 
 import io.dualpush.internal.EngineConfig;
 import io.dualpush.internal.PushEngine;
+import io.dualpush.local.FileDedupeStore;
 import io.dualpush.local.FileTransactionLog;
 import io.dualpush.local.InProcessDedupeStore;
 import io.dualpush.spi.AlertSink;
@@ -129,7 +130,9 @@ public final class DualPushClientBuilder {
   }
 
   /**
-   * Where message ids are remembered; default an {@link InProcessDedupeStore}.
+   * Where message ids are remembered. By default, with a {@link FileTransactionLog}, a
+   * {@link FileDedupeStore} in the log's directory (ids survive a restart within their TTL; closed with
+   * the client); with any other log, an {@link InProcessDedupeStore} (forgotten on restart).
    *
    * @param store a shared store when several processes push the same messages; the caller keeps ownership
    * @return this builder
@@ -347,12 +350,23 @@ public final class DualPushClientBuilder {
     BuildChecks.separateStorage(destinations, transactionLog, transactionLogDirectory);
     Clock c = clock != null ? clock : Clock.systemUTC();
     TransactionLog log = transactionLog != null ? transactionLog : FileTransactionLog.open(transactionLogDirectory);
+    Duration ttl = dedupeTtl != null ? dedupeTtl : Duration.ofDays(7);
+    DedupeStore dedupe;
+    try {
+      dedupe = dedupeStore != null ? dedupeStore : defaultDedupe(log, ttl, c);
+    } catch (RuntimeException | Error e) {
+      if (transactionLog == null) {
+        log.close();
+      }
+      throw e;
+    }
     EngineConfig config = new EngineConfig(
         List.copyOf(destinations.values()),
         log,
         transactionLog == null,
-        dedupeStore != null ? dedupeStore : new InProcessDedupeStore(c),
-        dedupeTtl != null ? dedupeTtl : Duration.ofDays(7),
+        dedupe,
+        dedupeStore == null,
+        ttl,
         alertSink != null ? alertSink : DualPushClientBuilder::logAlert,
         List.copyOf(listeners),
         ack,
@@ -369,10 +383,26 @@ public final class DualPushClientBuilder {
       engine.start();
       return new DualPushAsyncClient(engine);
     } catch (RuntimeException | Error e) {
+      if (config.ownsDedupe() && dedupe instanceof AutoCloseable closeable) {
+        closeQuietly(closeable);
+      }
       if (config.ownsLog()) {
         log.close();
       }
       throw e;
+    }
+  }
+
+  /** G3 across restarts where the log is durable: the file log's own store; otherwise in memory. */
+  private static DedupeStore defaultDedupe(TransactionLog log, Duration ttl, Clock clock) {
+    return log instanceof FileTransactionLog file ? FileDedupeStore.open(file, ttl, clock) : new InProcessDedupeStore(clock);
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception suppressed) {
+      // the build's own failure is the one to report
     }
   }
 

@@ -20,6 +20,7 @@ public record EngineConfig(
     TransactionLog log,
     boolean ownsLog,
     DedupeStore dedupe,
+    boolean ownsDedupe,
     Duration dedupeTtl,
     AlertSink alerts,
     List<DualPushListener> listeners,

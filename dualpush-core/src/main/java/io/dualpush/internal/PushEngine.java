@@ -485,6 +485,14 @@ public final class PushEngine implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    // The store the builder opened flushes its last ids before the log closes (it never needs the log after open).
+    if (config.ownsDedupe() && config.dedupe() instanceof AutoCloseable store) {
+      try {
+        store.close();
+      } catch (Exception e) {
+        LOG.error("close(): closing the dedupe store failed", e);
+      }
+    }
     if (config.ownsLog()) {
       log.close();
     }

@@ -1,6 +1,7 @@
 /**
  * Embedded defaults that need no server: a local-directory destination, a durable file transaction
- * log, and in-process dedupe and lease stores.
+ * log, the file log's dedupe store ({@link io.dualpush.local.FileDedupeStore}, which keeps message ids
+ * across restarts) and in-process dedupe and lease stores.
  *
  * <h2 id="file-log-format">The file transaction log on disk</h2>
  * A {@link io.dualpush.local.FileTransactionLog} in directory {@code DIR} is these files:
@@ -10,6 +11,8 @@
  * DIR/segment-00000000000000001234.wal       records from sequence 1234 (the 20-digit name is the
  *                                            sequence number of the segment's first record)
  * DIR/quarantine/segment-....wal             damaged segments moved aside (only when asked to)
+ * DIR/dedupe/journal-....dj                  message ids marked done, when a client's default
+ *                                            FileDedupeStore runs beside the log
  * DIR/quarantine/gap-FIRST-LAST.accepted     records FIRST..LAST are missing and the loss was accepted
  * </pre>
  * A segment is a plain run of records, with no header; each record is framed as

@@ -21,7 +21,7 @@ final class EngineTestSupport {
   private EngineTestSupport() {}
 
   static EngineConfig config(TransactionLog log, Clock clock, RepairOptions repair) {
-    return new EngineConfig(List.of(), log, false, new io.dualpush.local.InProcessDedupeStore(clock), Duration.ofDays(1),
+    return new EngineConfig(List.of(), log, false, new io.dualpush.local.InProcessDedupeStore(clock), false, Duration.ofDays(1),
         a -> { }, List.of(), AckPolicy.allRequired(), RetryOptions.none(), CircuitBreakerOptions.disabled(), repair,
         clock, 2, 4, 1024, Duration.ofSeconds(5));
   }
