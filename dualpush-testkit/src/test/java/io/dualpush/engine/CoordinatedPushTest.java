@@ -207,6 +207,8 @@ class CoordinatedPushTest {
       assertThat(r.copy("secondary")).map(c -> c.status()).contains(CopyStatus.PENDING);
       assertThat(r.deadLetterReason()).isEmpty();
       assertThat(alerts.alertsOfType(Alert.Type.PUSH_FAILURE)).isEmpty();
+      assertThat(client.health().get(10, TimeUnit.SECONDS).get("secondary").circuitBreaker().consecutiveFailures())
+          .as("a stale writer is not a failing destination").isZero();
     }
   }
 
