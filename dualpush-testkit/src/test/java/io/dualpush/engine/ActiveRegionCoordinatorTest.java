@@ -327,6 +327,8 @@ class ActiveRegionCoordinatorTest {
     final AtomicInteger blocked = new AtomicInteger();
     final AtomicInteger renewFailures = new AtomicInteger();
     volatile boolean refuseRenewals;
+    /** Keeps the coordinator from taking the lease again, so that a test can hand it to another owner. */
+    volatile boolean refuseAcquires;
 
     ControlledStore(LeaseStore delegate) {
       this.delegate = delegate;
@@ -342,6 +344,9 @@ class ActiveRegionCoordinatorTest {
 
     @Override
     public Optional<Lease> acquire(String name, String owner, Duration ttl) {
+      if (refuseAcquires) {
+        return Optional.empty();
+      }
       return delegate.acquire(name, owner, ttl);
     }
 

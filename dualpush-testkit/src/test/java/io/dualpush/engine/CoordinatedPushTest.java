@@ -189,6 +189,7 @@ class CoordinatedPushTest {
 
       // region-a freezes past its TTL; region-b takes the lease and writes the key with its newer token.
       store.refuseRenewals = true;
+      store.refuseAcquires = true; // region-b, not region-a again, takes the lapsed lease
       leaseClock.advance(TTL.plusSeconds(1));
       long newer = memory.acquire("active_dc", "region-b", TTL).orElseThrow().fencingToken();
       assertThat(newer).isGreaterThan(token);
@@ -224,6 +225,7 @@ class CoordinatedPushTest {
       CompletableFuture<PushReceipt> push = client.push(request("gold/y.csv", "old region's data", "m-y"));
       await().atMost(Duration.ofSeconds(5)).until(() -> gated.waiting() == 1); // the token (1) is taken
       store.refuseRenewals = true;
+      store.refuseAcquires = true; // region-b, not region-a again, takes the lapsed lease
       leaseClock.advance(TTL.plusSeconds(1));
       assertThat(coordinator.isActive()).isFalse();
 
