@@ -190,7 +190,9 @@ public final class ActiveRegionCoordinator implements AutoCloseable {
       started = true;
     }
     worker.start();
-    long poll = realTicker ? Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(POLL_NANOS,
+    // isActive() is exact by itself; the timer only tells the listeners, within a quarter of the margin
+    // between the deadline and the TTL (at most 50 ms), so that they too hear of it before the lease can lapse.
+    long poll = realTicker ? Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(TimeUnit.MILLISECONDS.toNanos(50),
         (ttl.toNanos() - renewDeadlineNanos) / 4)) : POLL_NANOS;
     timer.scheduleWithFixedDelay(this::checkDeadline, poll, poll, TimeUnit.NANOSECONDS);
     long every = healthInterval.toNanos();
