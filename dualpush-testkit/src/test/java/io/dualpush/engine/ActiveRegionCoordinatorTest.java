@@ -262,6 +262,29 @@ class ActiveRegionCoordinatorTest {
   }
 
   @Nested
+  @DisplayName("on the system clock")
+  class SystemClock {
+    @Test
+    @DisplayName("one of two coordinators is active, and after it closes the other takes over")
+    void takeoverOnSystemClock() throws InterruptedException {
+      LeaseStore real = new InMemoryLeaseStore();
+      ActiveRegionCoordinator a = ActiveRegionCoordinator.builder().leaseStore(real).leaseName(NAME).owner("region-a")
+          .ttl(Duration.ofSeconds(3)).retryInterval(Duration.ofMillis(50)).build();
+      started.add(a);
+      a.start();
+      assertThat(a.awaitActive(Duration.ofSeconds(10))).isTrue();
+      ActiveRegionCoordinator b = ActiveRegionCoordinator.builder().leaseStore(real).leaseName(NAME).owner("region-b")
+          .ttl(Duration.ofSeconds(3)).retryInterval(Duration.ofMillis(50)).build();
+      started.add(b);
+      b.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> b.role() == Role.STANDBY);
+      a.close();
+      assertThat(b.awaitActive(Duration.ofSeconds(10))).isTrue();
+      assertThat(b.fencingToken().orElseThrow()).isGreaterThan(1);
+    }
+  }
+
+  @Nested
   @DisplayName("configuration")
   class Configuration {
     @Test
