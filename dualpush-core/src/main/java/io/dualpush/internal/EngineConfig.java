@@ -39,10 +39,10 @@ public record EngineConfig(
 
   /** Everything but a coordinator: pushes are not fenced. */
   public EngineConfig(List<Target> destinations, TransactionLog log, boolean ownsLog, DedupeStore dedupe,
-      Duration dedupeTtl, AlertSink alerts, List<DualPushListener> listeners, AckPolicy ackPolicy, RetryOptions retry,
+      boolean ownsDedupe, Duration dedupeTtl, AlertSink alerts, List<DualPushListener> listeners, AckPolicy ackPolicy, RetryOptions retry,
       CircuitBreakerOptions circuitBreaker, RepairOptions repair, Clock clock, int ioThreads, int maxInFlight,
       long retainedPayloadBytes, Duration closeTimeout) {
-    this(destinations, log, ownsLog, dedupe, dedupeTtl, alerts, listeners, ackPolicy, retry, circuitBreaker, repair,
+    this(destinations, log, ownsLog, dedupe, ownsDedupe, dedupeTtl, alerts, listeners, ackPolicy, retry, circuitBreaker, repair,
         clock, ioThreads, maxInFlight, retainedPayloadBytes, closeTimeout, null);
   }
 
