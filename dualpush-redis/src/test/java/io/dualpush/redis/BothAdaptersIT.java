@@ -1,9 +1,11 @@
 package io.dualpush.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobServiceClientBuilder;
+import io.dualpush.DedupeStateLostException;
 import io.dualpush.DualPushClient;
 import io.dualpush.DualPushClientBuilder;
 import io.dualpush.PushContent;
@@ -36,7 +38,7 @@ class BothAdaptersIT {
   @RegisterExtension static RedisExtension server = new RedisExtension(RedisServerProcess.builder("both-adapters"));
 
   @Test
-  @DisplayName("a push to Azurite deduplicated by Redis, under a Redis lease, is verified once and answered as a duplicate after")
+  @DisplayName("a push to Azurite deduplicated by Redis, under a Redis lease, is verified once, answered as a duplicate after, and refused when Redis lost its data")
   void pushWithRedisDedupe(@TempDir Path logDir) {
     String name = "c" + UUID.randomUUID().toString().replace("-", "").toLowerCase(Locale.ROOT).substring(0, 20);
     BlobContainerClient container = new BlobServiceClientBuilder().connectionString(azurite.connectionString())
@@ -58,8 +60,18 @@ class BothAdaptersIT {
         assertThat(first.state()).isEqualTo(TransactionState.VERIFIED);
         assertThat(again.transactionId()).isEqualTo(first.transactionId());
         assertThat(container.getBlobClient("tiles/1.json").exists()).isTrue();
+
+        // Redis forgets everything: the re-delivered message is refused, not pushed a second time.
+        try (var raw = java.util.Objects.requireNonNull(redis.client()).connect()) {
+          raw.sync().flushall();
+        }
+        assertThatThrownBy(() -> client.push(request)).isInstanceOf(DedupeStateLostException.class)
+            .hasMessageContaining("acknowledgeStateLoss()");
+        dedupe.acknowledgeStateLoss();
+        assertThat(client.push(request).transactionId()).as("forgotten, so pushed again once acknowledged")
+            .isNotEqualTo(first.transactionId());
       }
-      assertThat(leases.release(lease)).isTrue();
+      assertThat(leases.release(lease)).as("the FLUSHALL took the lease too").isFalse();
       assertThat(Version.identify()).allSatisfy((artifact, version) ->
           assertThat(version.artifactVersion()).as(artifact).startsWith("4.2."));
     }
