@@ -1,6 +1,9 @@
 package io.dualpush.spi;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Remembers which message ids have been processed, for exactly-once pushes (guarantee G3).
@@ -21,6 +24,28 @@ public interface DedupeStore {
    *     already (with its outcome)
    */
   DedupeClaim claim(String messageId, Duration claimTtl);
+
+  /**
+   * Claims every id of {@code messageIds} as {@link #claim} does, each atomically on its own (not
+   * all or none); stores that can answer many ids in one round trip override it (the default
+   * claims one id after the other).
+   *
+   * <p>The map iterates in the order the ids first occur in {@code messageIds}. An id given more
+   * than once is claimed once and has that one answer: the caller who won it holds it once.
+   *
+   * @param messageIds the ids to claim; none null
+   * @param claimTtl how long an unfinished claim blocks others, as for {@link #claim}
+   * @return each distinct id's answer, in the order of first occurrence
+   */
+  default Map<String, DedupeClaim> claimAll(Collection<String> messageIds, Duration claimTtl) {
+    Map<String, DedupeClaim> answers = new LinkedHashMap<>();
+    for (String id : messageIds) {
+      if (!answers.containsKey(id)) {
+        answers.put(id, claim(id, claimTtl));
+      }
+    }
+    return answers;
+  }
 
   /**
    * Records that {@code messageId} was processed with {@code outcome}; remembered for {@code ttl}.
