@@ -9,6 +9,7 @@ module io.dualpush.redis {
   // path that requires only this module would otherwise start without the Netty modules Lettuce loads.
   requires io.netty.handler;
   requires io.netty.resolver.dns;
+  requires org.slf4j;
   requires static org.jspecify;
 
   exports io.dualpush.redis;

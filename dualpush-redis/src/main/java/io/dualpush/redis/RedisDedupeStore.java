@@ -17,9 +17,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.zip.CRC32;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link DedupeStore} in Redis, shared by every worker and region that reaches the server: a
@@ -44,8 +47,11 @@ import org.jspecify.annotations.Nullable;
  * script first checks its bucket's marker key; when the marker is gone the claim is refused with a
  * {@link DedupeStateLostException}, as is every later claim in that bucket, until the application
  * has dealt with the loss and called {@link #acknowledgeStateLoss()}, which writes the markers again.
- * The builder writes the markers when none exist at all (a new deployment), so a loss that happens
- * while no store is running, with no marker left behind, is not detected unless {@link
+ * Each marker holds an epoch that a store reads when it opens and checks on every claim: a store that
+ * opens on the emptied server writes new markers, and the stores already running are still told of
+ * the loss, because the epoch changed under them; an acknowledgement writes an epoch every store
+ * adopts. The builder writes the markers when none exist at all (a new deployment), so a loss that
+ * happens while no store is running, with no marker left behind, is not detected unless {@link
  * Builder#requireExistingState(boolean)} is set. Run Redis with persistence ({@code appendonly yes})
  * and {@code maxmemory-policy noeviction} to make losses rare.
  *
@@ -56,14 +62,20 @@ import org.jspecify.annotations.Nullable;
 public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
   /** The key prefix unless {@link Builder#keyPrefix(String)} sets another. */
   public static final String DEFAULT_PREFIX = "dualpush";
+  private static final Logger LOG = LoggerFactory.getLogger(RedisDedupeStore.class);
   /** Buckets of ids on a Redis Cluster, each with its marker, spread over the cluster's slots. */
   public static final int CLUSTER_BUCKETS = 64;
 
-  // KEYS: marker, then one key per id. ARGV: claim ttl ms. Answers {'L'} when the marker is gone, else per id
+  // KEYS: marker, then one key per id. ARGV: claim ttl ms, the epoch this store knows. Answers {'L'} when the
+  // marker is gone, {'E', value} when it holds another epoch (written since this store opened), else per id
   // 'C' (claimed now), 'P' (in progress elsewhere) or the done value 'd|outcome'.
   private static final String CLAIM = """
-      if redis.call('EXISTS', KEYS[1]) == 0 then
+      local epoch = redis.call('GET', KEYS[1])
+      if not epoch then
         return {'L'}
+      end
+      if epoch ~= ARGV[2] then
+        return {'E', epoch}
       end
       local out = {}
       for i = 2, #KEYS do
@@ -96,7 +108,8 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
       return 0
       """;
 
-  // KEYS: markers of one slot. ARGV: 'count', or 'set' and the value. Answers how many markers existed before.
+  // KEYS: markers of one slot. ARGV: 'count'; or 'set' and the value; or 'init' and the value (set where absent).
+  // Answers how many markers existed before.
   private static final String MARKERS = """
       local existing = 0
       for i = 1, #KEYS do
@@ -106,9 +119,26 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
         for i = 1, #KEYS do
           redis.call('SET', KEYS[i], ARGV[2])
         end
+      elseif ARGV[1] == 'init' then
+        for i = 1, #KEYS do
+          redis.call('SET', KEYS[i], ARGV[2], 'NX')
+        end
       end
       return existing
       """;
+
+  // KEYS: one marker. ARGV: a value to set when it is absent, or ''. Answers its value, or '' when absent.
+  private static final String EPOCH = """
+      local v = redis.call('GET', KEYS[1])
+      if not v and ARGV[1] ~= '' then
+        redis.call('SET', KEYS[1], ARGV[1])
+        v = ARGV[1]
+      end
+      return v or ''
+      """;
+
+  /** Marker values written by {@link #acknowledgeStateLoss()}: a store that meets one adopts it. */
+  private static final String ACKNOWLEDGED = "ack:";
 
   private final RedisAccess redis;
   private final String prefix;
@@ -117,6 +147,12 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
   private final RedisAccess.Script done;
   private final RedisAccess.Script release;
   private final RedisAccess.Script markers;
+  private final RedisAccess.Script epochScript;
+  /**
+   * The marker value this store opened with (or adopted from an acknowledgement): a marker holding
+   * another value was written after a loss, by a store that opened on the emptied server.
+   */
+  private volatile String epoch;
 
   private RedisDedupeStore(Builder b) {
     this.prefix = b.prefix;
@@ -127,12 +163,17 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
       this.done = redis.script("dedupe markDone", DONE);
       this.release = redis.script("dedupe release", RELEASE);
       this.markers = redis.script("dedupe markers", MARKERS);
+      this.epochScript = redis.script("dedupe epoch", EPOCH);
       // Counted over every bucket first: a cluster node that lost its data must not look like a new deployment.
-      if (markers("count") == 0) {
+      if (markers("count", "") == 0) {
         if (b.requireExistingState) {
           throw lost("no marker key exists", "requireExistingState is set; claims are refused");
         }
-        markers("set");
+        // Two workers starting together on an empty server agree on bucket 0's value, then fill the rest with it.
+        this.epoch = epochOf(0, "new:" + UUID.randomUUID());
+        markers("init", epoch);
+      } else {
+        this.epoch = openingEpoch();
       }
     } catch (RuntimeException e) {
       redis.close();
@@ -304,8 +345,12 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
     RedisAccess.requireText(messageId, "messageId");
     long ttl = RedisAccess.requireTtlMillis(claimTtl, "claimTtl");
     int b = bucket(messageId);
-    List<Object> answer = redis.call(claim, ScriptOutputType.MULTI, new String[] {marker(b), idKey(messageId)},
-        Long.toString(ttl));
+    String[] keys = {marker(b), idKey(messageId)};
+    String known = epoch;
+    List<Object> answer = redis.call(claim, ScriptOutputType.MULTI, keys, Long.toString(ttl), known);
+    if (adopted(answer, known)) {
+      answer = redis.call(claim, ScriptOutputType.MULTI, keys, Long.toString(ttl), epoch);
+    }
     return answers(b, List.of(messageId), answer).get(messageId);
   }
 
@@ -331,6 +376,16 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
     for (String id : distinct) {
       byBucket.computeIfAbsent(bucket(id), k -> new ArrayList<>()).add(id);
     }
+    Map<String, DedupeClaim> byId = claimBuckets(byBucket, ttl, true);
+    Map<String, DedupeClaim> ordered = new LinkedHashMap<>();
+    for (String id : distinct) {
+      ordered.put(id, byId.get(id));
+    }
+    return ordered;
+  }
+
+  private Map<String, DedupeClaim> claimBuckets(Map<Integer, List<String>> byBucket, long ttl, boolean mayAdopt) {
+    String known = epoch;
     Map<Integer, CompletableFuture<List<Object>>> sent = new LinkedHashMap<>();
     for (Map.Entry<Integer, List<String>> e : byBucket.entrySet()) {
       List<String> ids = e.getValue();
@@ -339,13 +394,20 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
       for (int i = 0; i < ids.size(); i++) {
         keys[i + 1] = idKey(ids.get(i));
       }
-      sent.put(e.getKey(), redis.eval(claim, ScriptOutputType.MULTI, keys, Long.toString(ttl)));
+      sent.put(e.getKey(), redis.eval(claim, ScriptOutputType.MULTI, keys, Long.toString(ttl), known));
     }
     Map<String, DedupeClaim> byId = new LinkedHashMap<>();
+    Map<Integer, List<String>> again = new LinkedHashMap<>();
     RuntimeException first = null;
     for (Map.Entry<Integer, CompletableFuture<List<Object>>> e : sent.entrySet()) {
       try {
-        byId.putAll(answers(e.getKey(), byBucket.get(e.getKey()), redis.await(e.getValue(), "dedupe claimAll")));
+        List<Object> answer = redis.await(e.getValue(), "dedupe claimAll");
+        if (mayAdopt && adopted(answer, known)) {
+          // Refused before any claim of its bucket was made: claimed again under the adopted epoch below.
+          again.put(e.getKey(), byBucket.get(e.getKey()));
+          continue;
+        }
+        byId.putAll(answers(e.getKey(), byBucket.get(e.getKey()), answer));
       } catch (RuntimeException ex) {
         // Wait for every bucket (its claims may have been made) before reporting the first failure.
         if (first == null) {
@@ -356,16 +418,41 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
     if (first != null) {
       throw first;
     }
-    Map<String, DedupeClaim> ordered = new LinkedHashMap<>();
-    for (String id : distinct) {
-      ordered.put(id, byId.get(id));
+    if (!again.isEmpty()) {
+      byId.putAll(claimBuckets(again, ttl, false));
     }
-    return ordered;
+    return byId;
+  }
+
+  /**
+   * Whether {@code answer} refused a claim because the marker now holds an acknowledgement written
+   * since this store read it; if so the store adopts it, so that the claim can be sent again. A marker
+   * re-created by a store that opened on an emptied server is not adopted: {@link #answers} reports it.
+   */
+  private boolean adopted(List<Object> answer, String known) {
+    if (answer.size() == 2 && "E".equals(answer.get(0))) {
+      String now = String.valueOf(answer.get(1));
+      if (now.startsWith(ACKNOWLEDGED)) {
+        synchronized (this) {
+          if (epoch.equals(known)) {
+            LOG.info("Redis dedupe store '{}': another store acknowledged a loss of the message ids; claims go on",
+                prefix);
+            epoch = now;
+          }
+        }
+        return true;
+      }
+    }
+    return false;
   }
 
   private Map<String, DedupeClaim> answers(int bucket, List<String> ids, List<Object> answer) {
     if (answer.size() == 1 && "L".equals(answer.get(0))) {
       throw lost("the marker key " + marker(bucket) + " is missing", "claims are refused");
+    }
+    if (answer.size() == 2 && "E".equals(answer.get(0))) {
+      throw lost("the marker key " + marker(bucket) + " was written again since this store opened, by a store "
+          + "that started on the emptied server", "claims are refused");
     }
     Map<String, DedupeClaim> out = new LinkedHashMap<>();
     for (int i = 0; i < ids.size(); i++) {
@@ -413,17 +500,34 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
    * for all of them.
    */
   public void acknowledgeStateLoss() {
-    markers("set");
+    String acknowledged = ACKNOWLEDGED + UUID.randomUUID();
+    markers("set", acknowledged);
+    epoch = acknowledged;
+  }
+
+  /** The marker value of an existing deployment: bucket 0's, or, when that node lost it, the first one found. */
+  private String openingEpoch() {
+    for (int b = 0; b < buckets; b++) {
+      String v = epochOf(b, "");
+      if (!v.isEmpty()) {
+        return v;
+      }
+    }
+    return "";
+  }
+
+  private String epochOf(int bucket, String ifAbsent) {
+    Object v = redis.call(epochScript, ScriptOutputType.VALUE, new String[] {marker(bucket)}, ifAbsent);
+    return String.valueOf(v);
   }
 
   /** Counts the markers, or sets them all ({@code mode} "set"); returns how many existed. One script per slot. */
-  private int markers(String mode) {
+  private int markers(String mode, String value) {
     Map<Integer, List<String>> bySlot = new LinkedHashMap<>();
     for (int b = 0; b < buckets; b++) {
       String key = marker(b);
       bySlot.computeIfAbsent(io.lettuce.core.cluster.SlotHash.getSlot(key), k -> new ArrayList<>()).add(key);
     }
-    String value = "epoch@" + System.currentTimeMillis();
     List<CompletableFuture<Long>> sent = new ArrayList<>();
     for (List<String> keys : bySlot.values()) {
       sent.add(redis.eval(markers, ScriptOutputType.INTEGER, keys.toArray(String[]::new), mode, value));

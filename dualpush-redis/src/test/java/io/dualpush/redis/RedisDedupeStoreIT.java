@@ -128,6 +128,33 @@ class RedisDedupeStoreIT {
     }
 
     @Test
+    @DisplayName("a store opened on the emptied server does not hide the loss from the stores already running; an acknowledgment is adopted by all")
+    void newStoreAfterLoss() {
+      String processed = id("processed");
+      try (RedisDedupeStore running = redis.dedupe().build()) {
+        assertThat(running.claim(processed, TTL)).isEqualTo(DedupeClaim.claimed());
+        running.markDone(processed, "txn-1", TTL);
+        flushAll();
+        try (RedisDedupeStore late = redis.dedupe().build()) {
+          // The late store cannot know the server was emptied (nothing is left to tell it): it writes new markers.
+          assertThat(late.claim(id("new"), TTL)).isEqualTo(DedupeClaim.claimed());
+          assertThatThrownBy(() -> running.claim(processed, TTL))
+              .as("the running store's ids were lost: it must not answer CLAIMED for an id it pushed")
+              .isInstanceOfSatisfying(DedupeStateLostException.class,
+                  e -> assertThat(e.getMessage()).contains("written again since this store opened"));
+          assertThatThrownBy(() -> running.claimAll(java.util.List.of(processed, id("y")), TTL))
+              .isInstanceOf(DedupeStateLostException.class);
+          running.acknowledgeStateLoss();
+          assertThat(running.claim(id("after-ack"), TTL)).isEqualTo(DedupeClaim.claimed());
+          assertThat(late.claimAll(java.util.List.of(id("a"), id("b")), TTL).values())
+              .as("the late store adopts the acknowledgment")
+              .containsOnly(DedupeClaim.claimed());
+          assertThat(late.claim(id("c"), TTL)).isEqualTo(DedupeClaim.claimed());
+        }
+      }
+    }
+
+    @Test
     @DisplayName("a new store on an empty server writes the markers, unless requireExistingState is set")
     void emptyServer() {
       flushAll();
