@@ -49,7 +49,16 @@ public record Alert(Type type, Severity severity, String message, String transac
     /** A repair round failed and another is scheduled; reserved for adapters and monitors. */
     RETRY_FAILURE(Severity.MEDIUM),
     /** A destination is slow enough to threaten the push rate; reserved for monitors. */
-    PERFORMANCE_DEGRADATION(Severity.LOW);
+    PERFORMANCE_DEGRADATION(Severity.LOW),
+    /**
+     * This process lost the active-region lease it held (a renewal refused, failed or too late): it stopped
+     * acting, and another region may take over. High, as a push failure: a person should look at why.
+     */
+    LEASE_LOST(Severity.HIGH),
+    /** This process became the active region after another holder: the switchover the seed's watchdog alerts on. */
+    FAILOVER(Severity.HIGH),
+    /** A user-supplied failover action (such as switching a Service Bus alias) failed; its cause is logged. */
+    FAILOVER_ACTION_FAILURE(Severity.HIGH);
 
     private final Severity defaultSeverity;
 
