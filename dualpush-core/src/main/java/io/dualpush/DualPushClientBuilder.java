@@ -42,6 +42,7 @@ public final class DualPushClientBuilder {
   private DedupeStore dedupeStore;
   private Duration dedupeTtl;
   private AlertSink alertSink;
+  private ActiveRegionCoordinator coordinator;
   private final List<DualPushListener> listeners = new ArrayList<>();
   private AckPolicy ackPolicy;
   private RetryOptions retry;
@@ -152,6 +153,25 @@ public final class DualPushClientBuilder {
   public DualPushClientBuilder dedupeTtl(Duration ttl) {
     checkUnset(dedupeTtl == null, "dedupeTtl", dedupeTtl);
     this.dedupeTtl = Durations.positive(ttl, "dedupeTtl");
+    return this;
+  }
+
+  /**
+   * Fences this client's pushes with an active-region lease (guarantee G6): a push is refused with
+   * {@link NotActiveException} unless {@code coordinator} is active, before anything is logged; every write
+   * (first copies and repairs) carries the lease's fencing token, taken just before it; a copy that finds the
+   * lease lost is left pending rather than failed, and repairs wait while this process stands by. The
+   * coordinator's alerts go to this client's {@link #alertSink} unless it has its own, and while active it
+   * watches this client's destinations. The caller starts and closes the coordinator; close the client first.
+   *
+   * @param coordinator a coordinator, started or not
+   * @return this builder
+   * @throws InvalidInputException naming {@code coordinator} when it is null or already set
+   */
+  public DualPushClientBuilder coordinator(ActiveRegionCoordinator coordinator) {
+    InvalidInputException.requireNonNull(coordinator, "coordinator");
+    checkUnset(this.coordinator == null, "coordinator", this.coordinator);
+    this.coordinator = coordinator;
     return this;
   }
 
@@ -363,10 +383,14 @@ public final class DualPushClientBuilder {
         ioThreads != null ? ioThreads : 16,
         maxInFlight != null ? maxInFlight : 256,
         retainedPayloadBytes != null ? retainedPayloadBytes : 64L * 1024 * 1024,
-        closeTimeout != null ? closeTimeout : Duration.ofMinutes(2));
+        closeTimeout != null ? closeTimeout : Duration.ofMinutes(2),
+        coordinator);
     try {
       PushEngine engine = new PushEngine(config);
       engine.start();
+      if (coordinator != null) {
+        coordinator.attach(config.alerts(), engine::health);
+      }
       return new DualPushAsyncClient(engine);
     } catch (RuntimeException | Error e) {
       if (config.ownsLog()) {

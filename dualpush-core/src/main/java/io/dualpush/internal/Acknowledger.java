@@ -31,10 +31,17 @@ final class Acknowledger {
       // A log may already have compacted a transaction that became terminal (every copy verified):
       // the acknowledgement must not depend on it still holding the record.
       PushReceipt receipt = flight.receipt(log.read(started.transactionId()).orElseGet(flight::settledRecord));
+      Throwable fenced = flight.fenced();
       if (!started.messageId().isEmpty()) {
-        // The transaction is durable and will be repaired either way: the message is processed.
-        config.dedupe().markDone(started.messageId(),
-            new DedupeOutcome(started.transactionId(), started.md5(), started.size()), config.dedupeTtl());
+        if (fenced != null) {
+          // Another region is (or may be) active now: the message must stay claimable there, where it is
+          // redelivered, rather than be answered as a duplicate of a transaction only this process logged.
+          config.dedupe().release(started.messageId());
+        } else {
+          // The transaction is durable and will be repaired either way: the message is processed.
+          config.dedupe().markDone(started.messageId(),
+              new DedupeOutcome(started.transactionId(), started.md5(), started.size()), config.dedupeTtl());
+        }
       }
       Throwable unrecorded = flight.recordFailure();
       if (unrecorded != null) {
@@ -43,6 +50,12 @@ final class Acknowledger {
         events.emit(DualPushEvent.Type.PUSH_NOT_ACKNOWLEDGED, started.transactionId(), started.key(), "",
             started.size(), flight.elapsed(), "transaction log failed: " + unrecorded.getMessage());
         flight.ack.completeExceptionally(unrecorded);
+      } else if (fenced != null) {
+        // Not a copy failure to alert on (the coordinator alerted on losing the lease): the copies not
+        // written stay pending, for this process to repair once it is active again.
+        events.emit(DualPushEvent.Type.PUSH_NOT_ACKNOWLEDGED, started.transactionId(), started.key(), "",
+            started.size(), flight.elapsed(), "not the active region: " + fenced.getMessage());
+        flight.ack.completeExceptionally(fenced);
       } else if (flight.ackHolds()) {
         events.emit(DualPushEvent.Type.PUSH_ACKNOWLEDGED, started.transactionId(), started.key(), "", started.size(),
             flight.elapsed(), receipt.state().name());

@@ -1,6 +1,7 @@
 package io.dualpush.internal;
 
 import io.dualpush.AckPolicy;
+import io.dualpush.ActiveRegionCoordinator;
 import io.dualpush.CircuitBreakerOptions;
 import io.dualpush.DestinationOptions;
 import io.dualpush.DualPushListener;
@@ -13,6 +14,7 @@ import io.dualpush.spi.TransactionLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** Everything the builder validated, handed to the engine in one piece. */
 public record EngineConfig(
@@ -31,7 +33,17 @@ public record EngineConfig(
     int ioThreads,
     int maxInFlight,
     long retainedPayloadBytes,
-    Duration closeTimeout) {
+    Duration closeTimeout,
+    @Nullable ActiveRegionCoordinator coordinator) {
+
+  /** Everything but a coordinator: pushes are not fenced. */
+  public EngineConfig(List<Target> destinations, TransactionLog log, boolean ownsLog, DedupeStore dedupe,
+      Duration dedupeTtl, AlertSink alerts, List<DualPushListener> listeners, AckPolicy ackPolicy, RetryOptions retry,
+      CircuitBreakerOptions circuitBreaker, RepairOptions repair, Clock clock, int ioThreads, int maxInFlight,
+      long retainedPayloadBytes, Duration closeTimeout) {
+    this(destinations, log, ownsLog, dedupe, dedupeTtl, alerts, listeners, ackPolicy, retry, circuitBreaker, repair,
+        clock, ioThreads, maxInFlight, retainedPayloadBytes, closeTimeout, null);
+  }
 
   /**
    * How many pushes (and hand-started repairs) may wait for a place in flight before more are

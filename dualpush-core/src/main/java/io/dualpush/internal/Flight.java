@@ -38,6 +38,7 @@ final class Flight {
   private int verifiedRequired;
   private boolean decided;
   private @Nullable Throwable recordFailure;
+  private @Nullable Throwable fenced;
 
   Flight(LogEntry.Started started, List<Slot> slots, int requiredCopies, Runnable releasePlace) {
     this.started = started;
@@ -68,6 +69,21 @@ final class Flight {
 
   synchronized @Nullable Throwable recordFailure() {
     return recordFailure;
+  }
+
+  /**
+   * A copy was not written because this process is not (or no longer) the active lease holder: not
+   * active when its write was to start, or refused by the destination for a stale fencing token. The
+   * first such failure is kept; the copy stays pending in the log.
+   */
+  synchronized void fenced(Throwable t) {
+    if (fenced == null) {
+      fenced = t;
+    }
+  }
+
+  synchronized @Nullable Throwable fenced() {
+    return fenced;
   }
 
   /** Records a settled copy; returns true exactly once, when the ack policy becomes decided. */

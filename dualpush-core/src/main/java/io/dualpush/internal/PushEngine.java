@@ -96,7 +96,7 @@ public final class PushEngine implements AutoCloseable {
     this.retention = new PayloadRetention(config.retainedPayloadBytes());
     this.admission = new Admission(config, places, executors, events, List.copyOf(targets), requiredCopies);
     this.verifier = new Verifier(log, config.clock(), events, byId);
-    this.router = new Router(slots, verifier);
+    this.router = new Router(slots, verifier, config.coordinator());
     this.acknowledger = new Acknowledger(config, events);
     Repairer repairer = new Repairer(log, config.clock(), events, byId, router, verifier, retention);
     this.scheduler = new RepairScheduler(config, slots, places, repairer, deadLetters, retention, events, executors,
@@ -130,10 +130,17 @@ public final class PushEngine implements AutoCloseable {
    *     claim, the hash and the {@code Started} append run in the calling thread, not handed off
    * @return completes when the ack policy is decided (see {@link Flight}); not tracked by the executors (a
    *     map entry per push): close() fails its place, its dropped work task, or its flight
+   * @throws io.dualpush.NotActiveException when a coordinator is configured and this process is not active
    */
   public CompletableFuture<PushReceipt> push(PushRequest request, boolean inCaller) {
     if (closed) {
       throw new ClientClosedException("push of '" + request.key() + "'");
+    }
+    io.dualpush.ActiveRegionCoordinator coordinator = config.coordinator();
+    if (coordinator != null && !coordinator.isActive()) {
+      // Before the dedupe claim and the log: nothing is recorded, the caller keeps its data.
+      throw new io.dualpush.NotActiveException(coordinator.leaseName(), coordinator.role(),
+          "Push of '" + request.key() + "' refused");
     }
     return admission.admit(request, inCaller).thenCompose(a -> {
       if (a.duplicate() != null) {

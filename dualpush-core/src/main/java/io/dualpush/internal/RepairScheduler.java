@@ -22,6 +22,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,6 +70,7 @@ final class RepairScheduler {
   private final Events events;
   private final EngineExecutors executors;
   private final Predicate<String> inFlight;
+  private final io.dualpush.@Nullable ActiveRegionCoordinator coordinator;
 
   private final RepairQueue queue;
   private final Set<String> repairing = ConcurrentHashMap.newKeySet();
@@ -98,6 +100,7 @@ final class RepairScheduler {
     this.events = events;
     this.executors = executors;
     this.inFlight = inFlight;
+    this.coordinator = config.coordinator();
     this.gate = new RepairGate(slots, queue);
     this.pass = new RepairPass(log, queue, gate, capacity / 4,
         id -> queue.contains(id) || inFlight.test(id) || repairing.contains(id), this::dueAt);
@@ -193,6 +196,10 @@ final class RepairScheduler {
    */
   synchronized void tick() {
     if (closed) {
+      return;
+    }
+    if (coordinator != null && !coordinator.isActive()) {
+      // Deferred, not failed: what is due stays due, for the first tick once this process is active.
       return;
     }
     more = false;

@@ -1,6 +1,9 @@
 package io.dualpush.internal;
 
+import io.dualpush.ActiveRegionCoordinator;
 import io.dualpush.CopyStatus;
+import io.dualpush.NotActiveException;
+import io.dualpush.StaleFencingTokenException;
 import io.dualpush.spi.ContentOpener;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.WriteRequest;
@@ -9,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +20,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Routing of copies, step 5: a push's copies go to every destination in parallel, each through its
  * {@link Slot} (timeout, retry, circuit breaker), and each outcome is recorded by the
- * {@link Verifier}. Repairs write through {@link #write} too. Thread-safe.
+ * {@link Verifier}. Repairs write through {@link #write} too. With an {@link ActiveRegionCoordinator},
+ * every write carries the lease's fencing token, taken just before it starts; a copy that cannot take it (this
+ * process is not active) or that its destination refuses for a stale token is not recorded at all: it stays
+ * pending for whichever round runs once this process is active again. Thread-safe.
  */
 final class Router {
   private static final Logger LOG = LoggerFactory.getLogger(Router.class);
@@ -32,10 +39,17 @@ final class Router {
 
   private final List<Slot> slots;
   private final Verifier verifier;
+  private final @Nullable ActiveRegionCoordinator coordinator;
 
+  /** A router whose writes are not fenced. */
   Router(List<Slot> slots, Verifier verifier) {
+    this(slots, verifier, null);
+  }
+
+  Router(List<Slot> slots, Verifier verifier, @Nullable ActiveRegionCoordinator coordinator) {
     this.slots = slots;
     this.verifier = verifier;
+    this.coordinator = coordinator;
   }
 
   /** Writes a push's copies to every destination; its flight's place is released once all settled. */
@@ -45,7 +59,10 @@ final class Router {
       // Straight from the write's own stage: a push records every outcome, so there is no empty to unwrap.
       record(slot, started, opener, false, true).whenComplete((status, error) -> {
         CopyStatus s = error == null ? status : CopyStatus.FAILED;
-        if (error != null) {
+        if (error != null && Slot.unwrap(error) instanceof NotActiveException notActive) {
+          LOG.warn("Copy of {} at {} not written: {}", started.transactionId(), slot.id(), notActive.getMessage());
+          flight.fenced(notActive);
+        } else if (error != null) {
           LOG.error("Recording the copy of {} at {} failed", started.transactionId(), slot.id(), error);
           flight.recordFailed(Slot.unwrap(error));
         }
@@ -84,10 +101,29 @@ final class Router {
   /** {@link #write}, its outcome null rather than empty: never null when {@code recordRefusal}. */
   private CompletableFuture<@Nullable CopyStatus> record(Slot slot, LogEntry.Started started, ContentOpener opener,
       boolean replace, boolean recordRefusal) {
+    OptionalLong token = OptionalLong.empty();
+    if (coordinator != null) {
+      // Taken just before the write: a copy never starts under a lease this process no longer holds.
+      token = coordinator.fencingToken();
+      if (token.isEmpty()) {
+        return notActive(slot, started, recordRefusal, "not written", null);
+      }
+    }
     WriteRequest request = new WriteRequest(started.key(), started.size(), started.md5(), started.contentType(),
-        started.metadata(), started.transactionId(), started.datasetId(), OptionalLong.empty(), opener, replace);
+        started.metadata(), started.transactionId(), started.datasetId(), token, opener, replace);
     long t0 = System.nanoTime();
     return slot.put(request).handle((result, error) -> {
+      StaleFencingTokenException stale = error == null || coordinator == null ? null : stale(error);
+      if (stale != null) {
+        // A newer holder has written this key: this process lost the lease, whatever its coordinator knows yet.
+        LOG.warn("Copy of '{}' ({}) at {} refused: {}", started.key(), started.transactionId(), slot.id(),
+            stale.getMessage());
+        if (!recordRefusal) {
+          return null;
+        }
+        throw new CompletionException(notActiveException(slot, started, "refused for its stale fencing token "
+            + stale.presentedToken() + " (the object holds " + stale.currentToken() + ")", stale));
+      }
       if (error != null && !recordRefusal && Slot.neverReached(error)) {
         LOG.debug("Repair of '{}' ({}) at {} refused without a call: {}", started.key(), started.transactionId(),
             slot.id(), slot.describeFailure(error));
@@ -95,5 +131,37 @@ final class Router {
       }
       return verifier.recordWrite(slot, started, result, error, Duration.ofNanos(System.nanoTime() - t0));
     });
+  }
+
+  /** A copy this process may not write: a failed push copy, or (for a repair) an empty outcome. */
+  private CompletableFuture<@Nullable CopyStatus> notActive(Slot slot, LogEntry.Started started,
+      boolean recordRefusal, String what, @Nullable Throwable cause) {
+    if (!recordRefusal) {
+      LOG.debug("Repair of '{}' ({}) at {} deferred: this process is not the active region", started.key(),
+          started.transactionId(), slot.id());
+      return CompletableFuture.completedFuture(null);
+    }
+    return CompletableFuture.failedFuture(notActiveException(slot, started, what, cause));
+  }
+
+  private NotActiveException notActiveException(Slot slot, LogEntry.Started started, String what,
+      @Nullable Throwable cause) {
+    ActiveRegionCoordinator c = java.util.Objects.requireNonNull(coordinator);
+    String detail = "Copy of '" + started.key() + "' (" + started.transactionId() + ") at " + slot.id() + " " + what;
+    return cause == null ? new NotActiveException(c.leaseName(), c.role(), detail)
+        : new NotActiveException(c.leaseName(), c.role(), detail, cause);
+  }
+
+  /** The destination's stale-token refusal behind a failed write, if that is what it was. */
+  private static @Nullable StaleFencingTokenException stale(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof StaleFencingTokenException s) {
+        return s;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return null;
   }
 }
