@@ -3,6 +3,7 @@ package io.dualpush.local;
 import io.dualpush.DestinationException;
 import io.dualpush.InvalidInputException;
 import io.dualpush.ObjectKeys;
+import io.dualpush.StaleFencingTokenException;
 import io.dualpush.spi.Destination;
 import io.dualpush.spi.HealthStatus;
 import io.dualpush.spi.Md5;
@@ -34,6 +35,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -72,6 +74,14 @@ import org.slf4j.LoggerFactory;
  * through it. These checks guard against links present in the tree, not against another process
  * swapping a checked directory for a link during a put.
  *
+ * <p>Fencing (guarantee G6): the token of the last fenced write of a key is kept in its fence file,
+ * {@code DIR/.dualpush/fence/<2 hex>/<64 hex>} (named as the sidecars are, fsynced, never deleted, so a
+ * deleted object keeps fencing out a former holder). A fenced write holds the key's fence — a lock within
+ * this JVM and an exclusive {@link java.nio.channels.FileLock} on the fence file, so two processes sharing
+ * the directory (two regions' JVMs) take turns — while it checks the token, writes, renames and records,
+ * so no older token's content can land after a newer one's was accepted. Writes without a token take no
+ * fence and are not checked, as with Azure, and cost what they did.
+ *
  * <p>Thread-safe; concurrent writers of one key leave one of the writes whole.
  *
  * <pre>{@code
@@ -97,6 +107,7 @@ public final class FileSystemDestination implements Destination {
   private final AtomicBoolean swept = new AtomicBoolean();
   private final Containment containment;
   private final Sidecars sidecars;
+  private final Fences fences;
 
   /**
    * A destination storing objects under {@code directory}, which must exist already: a mistyped path must not
@@ -127,6 +138,7 @@ public final class FileSystemDestination implements Destination {
     Path meta = root.resolve(INTERNAL).resolve("meta");
     this.containment = new Containment(root, describe());
     this.sidecars = new Sidecars(meta, tmp, containment);
+    this.fences = new Fences(root.resolve(INTERNAL).resolve("fence"), containment);
   }
 
   /**
@@ -181,13 +193,84 @@ public final class FileSystemDestination implements Destination {
     return p;
   }
 
+  /**
+   * Writes the object atomically. A write carrying a fencing token is checked and committed under the key's
+   * fence (see the class comment): refused with {@link StaleFencingTokenException}, leaving the object as it
+   * was, when an older token than the one that last acted on the key; accepted when equal or newer, and the
+   * newer token is recorded even when the content was identical and nothing was rewritten.
+   */
   @Override
   public PutResult put(WriteRequest request) {
     Path target = pathOf(request.key());
+    if (request.fencingToken().isPresent()) {
+      return putFenced(request, target, request.fencingToken().getAsLong());
+    }
     Optional<ObjectInfo> existing = request.replaceIdentical() ? Optional.empty() : head(request.key());
     if (existing.isPresent() && existing.get().md5().map(request.md5()::equals).orElse(false)) {
       return new PutResult(false, request.md5(), Optional.empty());
     }
+    return write(request, target);
+  }
+
+  @Override
+  public boolean supportsFencing() {
+    return true;
+  }
+
+  /**
+   * The token that last acted on {@code key} here: the larger of its fence file's and its sidecar's (written
+   * by versions before the fence files), or empty when no fenced write ever touched it.
+   *
+   * @param key an object key
+   * @return the stored fencing token, or empty
+   * @throws DestinationException when the fence file cannot be read
+   */
+  public OptionalLong fencingToken(String key) {
+    pathOf(key);
+    try (Fences.Held fence = fences.hold(key)) {
+      long t = Math.max(fence.token(), sidecarToken(key));
+      return t == 0 ? OptionalLong.empty() : OptionalLong.of(t);
+    } catch (IOException e) {
+      throw classify("read the fencing token of '" + key + "'", e);
+    }
+  }
+
+  /** check, write and record under the key's fence: one holder at a time, across threads and processes. */
+  private PutResult putFenced(WriteRequest request, Path target, long token) {
+    try (Fences.Held fence = fences.hold(request.key())) {
+      long current = Math.max(fence.token(), sidecarToken(request.key()));
+      if (token < current) {
+        throw new StaleFencingTokenException(describe(), request.key(), token, current);
+      }
+      Optional<ObjectInfo> existing = request.replaceIdentical() ? Optional.empty() : head(request.key());
+      boolean identical = existing.isPresent() && existing.get().md5().map(request.md5()::equals).orElse(false);
+      if (token > current) {
+        // Before the rename: a crash between the two leaves a raised token and the old object, which fences
+        // out nothing that should have been let in; the other order could let an older holder in again.
+        fence.set(token);
+      }
+      if (identical) {
+        return new PutResult(false, request.md5(), Optional.empty());
+      }
+      return write(request, target);
+    } catch (IOException e) {
+      throw classify("fence '" + request.key() + "'", e);
+    }
+  }
+
+  /** The fencing token the key's sidecar records, or 0. */
+  private long sidecarToken(String key) throws IOException {
+    Properties p = sidecars.read(key);
+    String t = p == null ? null : p.getProperty("fencingToken");
+    try {
+      return t == null ? 0 : Long.parseLong(t);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /** Streams the payload to a temporary file and renames it over {@code target}; then the sidecar. */
+  private PutResult write(WriteRequest request, Path target) {
     Path temp = null;
     try {
       // Refused before the payload is streamed when a link already on the way leads out; checked
