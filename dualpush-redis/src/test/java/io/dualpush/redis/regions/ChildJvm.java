@@ -30,6 +30,7 @@ final class ChildJvm implements AutoCloseable {
   private final Path stderr;
   private final List<Line> lines = new ArrayList<>();
   private final Writer stdin;
+  private boolean ended;
 
   /** One line of the child's stdout, with the parent's monotonic time of reading it. */
   record Line(String text, long readAt) {
@@ -91,6 +92,10 @@ final class ChildJvm implements AutoCloseable {
     } catch (IOException e) {
       // The child was killed: its pipe closed; what was read stays.
     }
+    synchronized (lines) {
+      ended = true;
+      lines.notifyAll();
+    }
   }
 
   String name() {
@@ -132,8 +137,9 @@ final class ChildJvm implements AutoCloseable {
           }
         }
         long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          throw new AssertionError(name + ": no " + what + " within " + timeout + "; alive=" + process.isAlive()
+        if (left <= 0 || ended) {
+          throw new AssertionError(name + ": no " + what + (ended ? " before its output ended" : " within " + timeout)
+              + "; alive=" + process.isAlive()
               + "; last lines:\n" + tail(lines, 15) + "\nstderr:\n" + stderrTail());
         }
         TimeUnit.NANOSECONDS.timedWait(lines, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));

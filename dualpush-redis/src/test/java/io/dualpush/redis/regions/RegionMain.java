@@ -46,7 +46,7 @@ import java.util.stream.Collectors;
  * STANDBY t=NANOS                     it is standby (onStandby)
  * LOST token=T cause=X t=NANOS        it lost the lease it held (onLeaseLost)
  * DEST id=D key=K token=T result=ok|stale|error t=NANOS   one destination write, as the destination answered it
- * HELD id=D key=K token=T t=NANOS     the hold marker file exists: this write waits, token in hand, until it is gone
+ * HELD id=D key=K token=T t=NANOS     the hold marker file existed when this push began: the write waits, token in hand, until it is gone
  * PUSHED key=K seq=N token=T verified=true|false state=S t=NANOS
  * REFUSED key=K seq=N cause=X t=NANOS the push threw (NotActiveException while standby, ...)
  * CLOSED t=NANOS                      after "close" on stdin: client and coordinator closed (the lease released)
@@ -110,9 +110,8 @@ public final class RegionMain {
     DualPushClientBuilder builder = new DualPushClientBuilder()
         .destination("dir1", new Watched("dir1", new FileSystemDestination(Path.of(o.get("dir1"))), hold))
         .destination("dir2", new Watched("dir2", new FileSystemDestination(Path.of(o.get("dir2"))), hold))
-        .transactionLog(Path.of(o.get("log")));
-    // TODO(regions): builder.coordinator(coordinator) once the coord branch's wiring lands.
-    DualPushClientBuilder.class.getMethod("coordinator", ActiveRegionCoordinator.class).invoke(builder, coordinator);
+        .transactionLog(Path.of(o.get("log")))
+        .coordinator(coordinator);
     if (o.containsKey("azure")) {
       BlobContainerClient container = new BlobServiceClientBuilder().connectionString(o.get("azure")).buildClient()
           .getBlobContainerClient(o.get("container"));
@@ -135,6 +134,8 @@ public final class RegionMain {
     for (long seq = 0; !closing; seq++) {
       String key = "obj-" + (seq % 50);
       byte[] content = ("owner=" + owner + " seq=" + seq + "\n").getBytes(StandardCharsets.UTF_8);
+      // Armed between pushes only, so that a push already under way when the marker appears is not held halfway.
+      Watched.armed = Watched.hold != null && Files.exists(Watched.hold);
       try {
         PushReceipt r = client.push(key, content);
         emit("PUSHED key=" + key + " seq=" + seq + " token=" + Watched.lastToken(key) + " verified=" + r.isVerified()
@@ -199,21 +200,24 @@ public final class RegionMain {
   }
 
   /**
-   * A destination that reports each write with the fencing token it carries, and holds writes
-   * while the marker file exists: the test hook that makes "a late write with the old token"
-   * deterministic (the engine took the token and started the write; the parent then freezes the
-   * JVM).
+   * A destination that reports each write with the fencing token it carries, and holds the writes of
+   * a push that started while the marker file existed, until the file is gone: the test hook that
+   * makes "a late write with the old token" deterministic (the engine took the token and started the
+   * write; the parent then freezes the JVM).
    */
   static final class Watched implements Destination {
     private static final Map<String, Long> LAST_TOKEN = new ConcurrentHashMap<>();
+    /** The marker file; the same for every destination of this process. */
+    static volatile Path hold;
+    /** Whether the marker existed when the push under way started. */
+    static volatile boolean armed;
     private final String id;
     private final Destination delegate;
-    private final Path hold;
 
     Watched(String id, Destination delegate, Path hold) {
       this.id = id;
       this.delegate = delegate;
-      this.hold = hold;
+      Watched.hold = hold;
     }
 
     static String lastToken(String key) {
@@ -228,7 +232,7 @@ public final class RegionMain {
       if (token.isPresent()) {
         LAST_TOKEN.put(request.key(), token.getAsLong());
       }
-      if (hold != null && Files.exists(hold)) {
+      if (armed && Files.exists(hold)) {
         emit("HELD id=" + id + " key=" + request.key() + " token=" + t);
         while (Files.exists(hold)) {
           try {
