@@ -33,7 +33,7 @@ import java.util.Set;
  *     [--baseline-jar JAR] [--rounds R] [--dir DIR]
  * java -jar benchmarks/target/dualpush-benchmarks.jar job [--sizes 4k,1m] [--small N] [--large N] [--rounds R]
  *     [--launcher PATH|java] [--jar JAR] [--baseline-jar JAR] [--java-opts OPTS] [--dir DIR]
- * java -jar benchmarks/target/dualpush-benchmarks.jar takeover [--trials N] [--ttl-ms MS] [--renew-ms MS]
+ * java -jar benchmarks/target/dualpush-benchmarks.jar takeover [--trials N] [--ttl-ms MS] [--renew-ms MS] [--retry-ms MS]
  * java -jar benchmarks/target/dualpush-benchmarks.jar coordinated-push [--pushes N] [--warmup N] [--rounds R]
  * </pre>
  */
@@ -62,7 +62,7 @@ public final class Harness {
   private static final Set<String> JOB_OPTIONS = Set.of("small", "large", "small-parallel", "large-parallel", "sizes",
       "rounds", "jar", "launcher", "baseline-jar", "java-opts", "plain-java-opts", "dir", "pause", "sides");
   static final double JOB_RATIO_TARGET = 1.0;
-  private static final Set<String> TAKEOVER_OPTIONS = Set.of("trials", "ttl-ms", "renew-ms");
+  private static final Set<String> TAKEOVER_OPTIONS = Set.of("trials", "ttl-ms", "renew-ms", "retry-ms");
   private static final Set<String> COORDINATED_OPTIONS = Set.of("pushes", "warmup", "rounds");
 
   private Harness() {}
@@ -153,11 +153,13 @@ public final class Harness {
     int trials = intOption(o, "trials", 10);
     int ttl = intOption(o, "ttl-ms", 5000);
     int renew = intOption(o, "renew-ms", 1000);
+    int retry = o.containsKey("retry-ms") ? intOption(o, "retry-ms", renew) : 0;
     String started = now();
     System.out.printf(Locale.ROOT, "takeover: two child JVMs with an active-region coordinator each on one local "
-        + "redis-server; TTL %d ms, renew interval %d ms (renew deadline and retry interval: the coordinator's defaults); "
-        + "%d graceful and %d SIGKILL trials, alternating; started %s%n", ttl, renew, trials, trials, started);
-    TakeoverBench bench = new TakeoverBench(trials, ttl, renew);
+        + "redis-server; TTL %d ms, renew interval %d ms, standby retry interval %s, renew deadline the coordinator's "
+        + "default; %d graceful and %d SIGKILL trials, alternating; started %s%n", ttl, renew,
+        retry > 0 ? retry + " ms" : "the coordinator's default (the renew interval)", trials, trials, started);
+    TakeoverBench bench = new TakeoverBench(trials, ttl, renew, retry);
     List<TakeoverBench.Trial> results = bench.run();
     System.out.println();
     System.out.printf(Locale.ROOT, "Measured %s on %d CPU(s), Java %s, %s; load average at end %s%n", started,
@@ -766,6 +768,7 @@ public final class Harness {
                        redis-server: after a graceful close (target < 0.5 s) and after SIGKILL (target <= TTL +
                        one renew interval), trials alternating (not in `all`)
                        --trials N of each kind (10)  --ttl-ms MS (5000)  --renew-ms MS (1000)
+                       --retry-ms MS a standby's retry interval (the coordinator's default: the renew interval)
           coordinated-push  async-client pushes/s with a Redis-lease coordinator and RedisDedupeStore vs without
                        (embedded dedupe), same run, rounds alternating (not in `all`)
                        --pushes N measured per round (100000)  --warmup N per round (50000)  --rounds R per side (3)""");

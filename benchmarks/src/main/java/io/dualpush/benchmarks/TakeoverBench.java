@@ -31,7 +31,9 @@ import java.util.concurrent.TimeUnit;
  * next, and a fresh standby is started beside it and given time to settle, so that each trial starts
  * from a holder that has renewed for a while. Before each kill or close the bench waits a random
  * part of a renew interval, so the kill falls anywhere between two renewals, as in production.
- * Targets: graceful under 0.5 s; SIGKILL at most TTL + one renew interval.
+ * Targets: graceful under 0.5 s; SIGKILL at most TTL + one renew interval. A standby learns of a
+ * release only when it next tries to acquire, so the graceful figure is spread over the standby's
+ * retry interval ({@code --retry-ms}; the renew interval unless set).
  */
 final class TakeoverBench {
   static final double GRACEFUL_TARGET_SECONDS = 0.5;
@@ -39,14 +41,17 @@ final class TakeoverBench {
   private final int trials;
   private final long ttlMillis;
   private final long renewMillis;
+  private final long retryMillis;
 
   /** One trial's outcome. */
   record Trial(int number, String kind, double seconds, long oldToken, long newToken) {}
 
-  TakeoverBench(int trials, long ttlMillis, long renewMillis) {
+  /** {@code retryMillis} 0: the coordinator's default retry interval (the renew interval). */
+  TakeoverBench(int trials, long ttlMillis, long renewMillis, long retryMillis) {
     this.trials = trials;
     this.ttlMillis = ttlMillis;
     this.renewMillis = renewMillis;
+    this.retryMillis = retryMillis;
   }
 
   /** A child region and the lines it prints, as they come. */
@@ -154,6 +159,9 @@ final class TakeoverBench {
   private Region start(List<String> base, String owner, List<Region> all) throws IOException {
     List<String> command = new ArrayList<>(base);
     command.addAll(List.of(owner, Long.toString(ttlMillis), Long.toString(renewMillis)));
+    if (retryMillis > 0) {
+      command.add(Long.toString(retryMillis));
+    }
     Region r = new Region(command, Path.of("target", "takeover-bench", owner + ".stderr"));
     all.add(r);
     return r;

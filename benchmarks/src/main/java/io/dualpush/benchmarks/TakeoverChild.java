@@ -19,7 +19,8 @@ import java.util.Optional;
  * CLOCK_MONOTONIC} on Linux, shared with the parent). On {@code close} from stdin it closes the
  * coordinator (releasing the lease), prints {@code CLOSED t=NANOS} and exits.
  *
- * <p>Arguments: {@code host:port leaseName owner ttlMillis renewMillis}.
+ * <p>Arguments: {@code host:port leaseName owner ttlMillis renewMillis [retryMillis]} (the retry interval
+ * of a standby: the coordinator's default, the renew interval, unless given).
  */
 public final class TakeoverChild {
   private TakeoverChild() {}
@@ -27,14 +28,18 @@ public final class TakeoverChild {
   /**
    * Runs the coordinator until {@code close} arrives on stdin or the process is killed.
    *
-   * @param args {@code host:port leaseName owner ttlMillis renewMillis}
+   * @param args {@code host:port leaseName owner ttlMillis renewMillis [retryMillis]}
    * @throws Exception when Redis cannot be reached
    */
   public static void main(String[] args) throws Exception {
     String[] hostPort = args[0].split(":");
     RedisClient redis = RedisClient.create(RedisURI.Builder.redis(hostPort[0], Integer.parseInt(hostPort[1])).build());
     RedisLeaseStore store = RedisLeaseStore.builder().client(redis).build();
-    ActiveRegionCoordinator coordinator = ActiveRegionCoordinator.builder()
+    ActiveRegionCoordinator.Builder builder = ActiveRegionCoordinator.builder();
+    if (args.length > 5) {
+      builder.retryInterval(Duration.ofMillis(Long.parseLong(args[5])));
+    }
+    ActiveRegionCoordinator coordinator = builder
         .leaseStore(store).leaseName(args[1]).owner(args[2])
         .ttl(Duration.ofMillis(Long.parseLong(args[3]))).renewInterval(Duration.ofMillis(Long.parseLong(args[4])))
         .listener(new CoordinatorListener() {
