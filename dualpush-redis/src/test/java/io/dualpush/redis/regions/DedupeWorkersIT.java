@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -260,6 +261,33 @@ class DedupeWorkersIT {
         // What the user gets once they acknowledged the loss (after reconciling): ids are new again.
         store.acknowledgeStateLoss();
         assertThat(store.claim("m-7", Duration.ofSeconds(30)).status()).isEqualTo(DedupeClaim.Status.CLAIMED);
+      }
+    }
+
+    @Test
+    @Disabled("Known gap in RedisDedupeStore, left to its owner: a store built after the loss (requireExistingState "
+        + "false, the default) writes the markers again, and the running stores, which check only that a marker exists, "
+        + "then answer CLAIMED for ids they pushed before: the loss goes silent. Fails today; enable with the fix "
+        + "(e.g. each store remembers the marker value it saw and the claim script compares it).")
+    @DisplayName("a store started after the restart (a new worker) does not hide the loss from the workers already running")
+    void newWorkerDoesNotHideTheLoss() throws Exception {
+      try (RedisServerProcess server = RedisServerProcess.builder("dedupe-loss-new-worker").build()) {
+        server.start();
+        RedisClient client = RedisClient.create(server.uri());
+        clients.add(client);
+        RedisDedupeStore running = RedisDedupeStore.builder().client(client).keyPrefix(prefix).build();
+        stores.add(running);
+        assertThat(running.claim("m-1", Duration.ofSeconds(30)).status()).isEqualTo(DedupeClaim.Status.CLAIMED);
+        running.markDone("m-1", "txn-1", DONE_TTL);
+
+        server.restart();
+        // A worker process starting now, as configured by default, finds no marker and writes them.
+        RedisDedupeStore started = RedisDedupeStore.builder().client(client).keyPrefix(prefix).build();
+        stores.add(started);
+
+        assertThatThrownBy(() -> running.claim("m-1", Duration.ofSeconds(30)))
+            .as("a running worker's claim of an id it pushed before the restart")
+            .isInstanceOf(DedupeStateLostException.class);
       }
     }
   }
