@@ -5,6 +5,10 @@
 module io.dualpush.redis {
   requires transitive io.dualpush;
   requires transitive lettuce.core;
+  // Lettuce is an automatic module, which names none of its dependencies: an application on the module
+  // path that requires only this module would otherwise start without the Netty modules Lettuce loads.
+  requires io.netty.handler;
+  requires io.netty.resolver.dns;
   requires static org.jspecify;
 
   exports io.dualpush.redis;

@@ -31,6 +31,7 @@ import java.util.Set;
  *     [--azure-warmup N] [--rtt-ms MS] [--sizes 4k,1m] [--sides dualpush,plain] [--dir DIR] [--log-window-ms MS]
  * java -jar benchmarks/target/dualpush-benchmarks.jar tree [--files N] [--heap 256m] [--jar JAR]
  *     [--baseline-jar JAR] [--rounds R] [--dir DIR]
+ * java -jar benchmarks/target/dualpush-benchmarks.jar redis-dedupe [--seconds N] [--warmup N] [--threads T] [--batches 100,1000]
  * java -jar benchmarks/target/dualpush-benchmarks.jar job [--sizes 4k,1m] [--small N] [--large N] [--rounds R]
  *     [--launcher PATH|java] [--jar JAR] [--baseline-jar JAR] [--java-opts OPTS] [--dir DIR]
  * java -jar benchmarks/target/dualpush-benchmarks.jar takeover [--trials N] [--ttl-ms MS] [--renew-ms MS] [--retry-ms MS]
@@ -58,6 +59,7 @@ public final class Harness {
   private static final Set<String> OUTAGE_OPTIONS = Set.of("pushes", "window", "size", "heap", "every", "max-repair-minutes",
       "retained-mib", "dir");
 
+  private static final Set<String> REDIS_DEDUPE_OPTIONS = Set.of("seconds", "warmup", "threads", "batches");
   private static final Set<String> TREE_OPTIONS = Set.of("files", "heap", "jar", "baseline-jar", "rounds", "dir");
   private static final Set<String> JOB_OPTIONS = Set.of("small", "large", "small-parallel", "large-parallel", "sizes",
       "rounds", "jar", "launcher", "baseline-jar", "java-opts", "plain-java-opts", "dir", "pause", "sides");
@@ -117,6 +119,16 @@ public final class Harness {
       case "job" -> {
         check(options, JOB_OPTIONS);
         job(options);
+      }
+      case "redis-dedupe" -> {
+        check(options, REDIS_DEDUPE_OPTIONS);
+        System.setProperty("org.slf4j.simpleLogger.log.io.lettuce", "warn");
+        int threads = intOption(options, "threads", 1);
+        List<Integer> batches = Arrays.stream(options.getOrDefault("batches", "100,1000").split(","))
+            .map(String::trim).map(Integer::parseInt).toList();
+        System.out.println("redis-dedupe: started " + now());
+        RedisDedupeBench.print(RedisDedupeBench.run(intOption(options, "seconds", 5), intOption(options, "warmup", 2),
+            threads, batches), threads);
       }
       case "outage" -> {
         check(options, OUTAGE_OPTIONS);
@@ -730,6 +742,8 @@ public final class Harness {
           parallelism  p50 push latency to two 20 ms destinations / to one, same run
                        --iterations N (200)  --par-warmup N (20)  --latency-ms MS (20)
           all          parallelism, then overhead, then a Markdown summary (accepts every option above)
+          redis-dedupe dedupe claims/s against a local redis-server: one claim per round trip vs claimAll batches (not in `all`)
+                       --seconds N (5)  --warmup N (2)  --threads T (1)  --batches LIST (100,1000)
           log-append   durable appends/s to FileTransactionLog, GROUP_COMMIT vs FSYNC_PER_RECORD, on a real disk (not in `all`)
                        --seconds N (5)  --writers LIST (1,8,64)  --dir DIR (target/log-bench)
           log-open     time to open (replay) a log of N records, 3 runs (not in `all`)

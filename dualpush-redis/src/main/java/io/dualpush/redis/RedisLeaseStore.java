@@ -343,7 +343,8 @@ public final class RedisLeaseStore implements LeaseStore, AutoCloseable {
     return Long.parseLong(o.toString());
   }
 
+  /** The server's time, to the millisecond: Redis keeps expiry times in milliseconds. */
   static Instant micros(long micros) {
-    return Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1000);
+    return Instant.ofEpochMilli(micros / 1000);
   }
 }

@@ -89,7 +89,8 @@ class CoordinatedPushTest {
 
   ActiveRegionCoordinator coordinator(String owner) {
     return ActiveRegionCoordinator.builder().leaseStore(store).leaseName("active_dc").owner(owner).ttl(TTL)
-        .retryInterval(Duration.ofSeconds(1)).ticker(this::nanos).clock(leaseClock).build();
+        .retryInterval(Duration.ofSeconds(1)).ticker(this::nanos).clock(leaseClock).healthInterval(Duration.ofMillis(20))
+        .build();
   }
 
   DualPushAsyncClient client(Destination second) {
@@ -243,6 +244,26 @@ class CoordinatedPushTest {
       await().atMost(Duration.ofSeconds(10))
           .until(() -> log.read(id).map(TransactionRecord::state).orElseThrow() == TransactionState.VERIFIED);
       assertThat(secondary.tokens.get(secondary.tokens.size() - 1)).isEqualTo(OptionalLong.of(token));
+    }
+  }
+
+  @Nested
+  @DisplayName("watchdog")
+  class Watchdog {
+    @Test
+    @DisplayName("a destination going down while active raises one CONNECTION_FAILURE alert through the client's sink")
+    void destinationDownWhileActiveAlerts() throws Exception {
+      client(secondary);
+      activate();
+      secondaryFaults.partition();
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> !alerts.alertsOfType(Alert.Type.CONNECTION_FAILURE).isEmpty());
+      Alert alert = alerts.alertsOfType(Alert.Type.CONNECTION_FAILURE).get(0);
+      assertThat(alert.destinationId()).isEqualTo("secondary");
+      assertThat(alert.severity()).isEqualTo(Alert.Severity.HIGH);
+      assertThat(alert.message()).contains("active_dc", "partitioned");
+      Thread.sleep(100); // several more probes of the same outage: the assertion below does not depend on timing
+      assertThat(alerts.alertsOfType(Alert.Type.CONNECTION_FAILURE)).as("once per outage").hasSize(1);
     }
   }
 

@@ -120,6 +120,24 @@ class RedisServerProcessIT {
   }
 
   @Test
+  @DisplayName("a dualpush.redis.server that names no executable fails start with a message naming the property")
+  void badServerProperty() {
+    String before = System.getProperty("dualpush.redis.server");
+    System.setProperty("dualpush.redis.server", "/nonexistent/redis-server");
+    try (RedisServerProcess redis = RedisServerProcess.builder("bad").build()) {
+      assertThatThrownBy(redis::start).isInstanceOf(IOException.class)
+          .hasMessageContaining("dualpush.redis.server").hasMessageContaining("/nonexistent/redis-server");
+      assertThat(redis.isRunning()).isFalse();
+    } finally {
+      if (before == null) {
+        System.clearProperty("dualpush.redis.server");
+      } else {
+        System.setProperty("dualpush.redis.server", before);
+      }
+    }
+  }
+
+  @Test
   @DisplayName("a cluster has three masters sharing all slots, each reporting cluster_state:ok")
   void cluster() throws Exception {
     try (RedisServerProcess redis = RedisServerProcess.builder("cluster").cluster(true).build()) {
