@@ -33,12 +33,16 @@ import java.util.concurrent.atomic.AtomicReference;
  * the difference is the Redis round trips (claim, mark done) and the fencing token on each write.
  * Redis is a local redis-server started by the testkit's {@link RedisServerProcess}.
  *
- * <p>Reported per side: the median of the rounds' pushes/s, their range, and this JVM's CPU per push
- * (redis-server's CPU is not in it).
+ * <p>A third side, the coordinator with the embedded dedupe store, splits the cost between the
+ * lease (a token read before each write, no Redis call per push) and the Redis dedupe (two round
+ * trips per push). Reported per side: the median of the rounds' pushes/s, their range, and this
+ * JVM's CPU per push (redis-server's CPU is not in it).
  */
 final class CoordinatedPushBench {
   static final String WITHOUT = "without (embedded dedupe, no coordinator)";
   static final String WITH = "with (Redis lease coordinator + RedisDedupeStore)";
+  static final String LEASE_ONLY = "Redis lease coordinator, embedded dedupe";
+  private static final List<String> SIDES = List.of(WITHOUT, WITH, LEASE_ONLY);
   private static final int WINDOW = 256;
   private static final int KEEP = 1000;
 
@@ -62,9 +66,10 @@ final class CoordinatedPushBench {
       RedisClient redis = RedisClient.create(server.uri());
       try {
         for (int r = 1; r <= rounds; r++) {
-          List<Boolean> order = r % 2 == 1 ? List.of(false, true) : List.of(true, false);
-          for (boolean with : order) {
-            Round round = round(redis, with, r);
+          // The first side rotates from round to round.
+          for (int i = 0; i < SIDES.size(); i++) {
+            String side = SIDES.get((i + r - 1) % SIDES.size());
+            Round round = round(redis, side, r);
             results.add(round);
             System.out.printf(Locale.ROOT, "  round %d %s: %,.0f pushes/s, %.1f µs CPU per push%s%n", r, round.side(),
                 round.pushesPerSecond(), round.cpuMicrosPerPush(),
@@ -78,7 +83,7 @@ final class CoordinatedPushBench {
     return results;
   }
 
-  private Round round(RedisClient redis, boolean with, int number) throws Exception {
+  private Round round(RedisClient redis, String side, int number) throws Exception {
     String run = UUID.randomUUID().toString().substring(0, 8);
     InMemoryDestination primary = new InMemoryDestination("primary");
     InMemoryDestination secondary = new InMemoryDestination("secondary");
@@ -90,16 +95,19 @@ final class CoordinatedPushBench {
     RedisLeaseStore leases = null;
     RedisDedupeStore dedupe = null;
     ActiveRegionCoordinator coordinator = null;
-    if (with) {
+    if (!side.equals(WITHOUT)) {
       leases = RedisLeaseStore.builder().client(redis).keyPrefix("bench-" + run).build();
-      dedupe = RedisDedupeStore.builder().client(redis).keyPrefix("bench-" + run).build();
       coordinator = ActiveRegionCoordinator.builder().leaseStore(leases).leaseName("active_dc").owner("bench")
           .ttl(Duration.ofSeconds(10)).build();
       coordinator.start();
       if (!coordinator.awaitActive(Duration.ofSeconds(30))) {
         throw new IllegalStateException("the coordinator did not become active");
       }
-      builder.coordinator(coordinator).dedupeStore(dedupe);
+      builder.coordinator(coordinator);
+    }
+    if (side.equals(WITH)) {
+      dedupe = RedisDedupeStore.builder().client(redis).keyPrefix("bench-" + run).build();
+      builder.dedupeStore(dedupe);
     }
     com.sun.management.OperatingSystemMXBean os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -144,7 +152,7 @@ final class CoordinatedPushBench {
       long elapsed = System.nanoTime() - t0;
       long cpu = os.getProcessCpuTime() - cpu0;
       Throwable f = first.get();
-      return new Round(with ? WITH : WITHOUT, number, pushes / (elapsed / 1e9), cpu / 1e3 / pushes, failures.get(),
+      return new Round(side, number, pushes / (elapsed / 1e9), cpu / 1e3 / pushes, failures.get(),
           f == null ? "" : f.toString());
     } finally {
       if (coordinator != null) {
@@ -164,9 +172,9 @@ final class CoordinatedPushBench {
     System.out.println();
     System.out.println("| side | rounds | pushes/s: median (min–max) | client CPU per push: median |");
     System.out.println("|---|---:|---:|---:|");
-    double[] medians = new double[2];
+    double[] medians = new double[SIDES.size()];
     int i = 0;
-    for (String side : List.of(WITHOUT, WITH)) {
+    for (String side : SIDES) {
       double[] rate = rounds.stream().filter(r -> r.side().equals(side)).mapToDouble(Round::pushesPerSecond).sorted().toArray();
       double[] cpu = rounds.stream().filter(r -> r.side().equals(side)).mapToDouble(Round::cpuMicrosPerPush).sorted().toArray();
       if (rate.length == 0) {
@@ -176,8 +184,9 @@ final class CoordinatedPushBench {
       System.out.printf(Locale.ROOT, "| %s | %d | %,.0f (%,.0f–%,.0f) | %.1f µs |%n", side, rate.length, rate[rate.length / 2],
           rate[0], rate[rate.length - 1], cpu[cpu.length / 2]);
     }
-    if (i == 2) {
-      System.out.printf(Locale.ROOT, "%nwith / without: %.2f of the pushes/s%n", medians[1] / medians[0]);
+    if (i == SIDES.size()) {
+      System.out.printf(Locale.ROOT, "%nwith / without: %.2f of the pushes/s; lease only / without: %.2f%n",
+          medians[1] / medians[0], medians[2] / medians[0]);
     }
     long failed = rounds.stream().mapToLong(Round::failures).sum();
     System.out.println("failed pushes: " + failed);

@@ -191,8 +191,8 @@ public final class Harness {
     String started = now();
     System.out.printf(Locale.ROOT, "coordinated-push: the async client (window 256, 1 KiB distinct objects, a message id "
         + "each, two in-memory destinations, bounded log) with a Redis-lease coordinator and RedisDedupeStore vs "
-        + "without, on one local redis-server; %,d warm-up + %,d measured pushes per round, %d rounds per side, "
-        + "alternating; started %s%n", warmup, pushes, rounds, started);
+        + "without, and with the coordinator alone, on one local redis-server; %,d warm-up + %,d measured pushes per "
+        + "round, %d rounds per side, the first side rotating; started %s%n", warmup, pushes, rounds, started);
     List<CoordinatedPushBench.Round> results = new CoordinatedPushBench(pushes, warmup, rounds).run();
     System.out.println();
     System.out.printf(Locale.ROOT, "Measured %s on %d CPU(s), Java %s, %s; load average at end %s%n", started,
@@ -784,7 +784,7 @@ public final class Harness {
                        --trials N of each kind (10)  --ttl-ms MS (5000)  --renew-ms MS (1000)
                        --retry-ms MS a standby's retry interval (the coordinator's default: the renew interval)
           coordinated-push  async-client pushes/s with a Redis-lease coordinator and RedisDedupeStore vs without
-                       (embedded dedupe), same run, rounds alternating (not in `all`)
+                       (embedded dedupe), and with the coordinator alone, same run, rounds rotating (not in `all`)
                        --pushes N measured per round (100000)  --warmup N per round (50000)  --rounds R per side (3)""");
   }
 
