@@ -190,7 +190,9 @@ public final class ActiveRegionCoordinator implements AutoCloseable {
       started = true;
     }
     worker.start();
-    long poll = realTicker ? Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(POLL_NANOS,
+    // isActive() is exact by itself; the timer only tells the listeners, within a quarter of the margin
+    // between the deadline and the TTL (at most 50 ms), so that they too hear of it before the lease can lapse.
+    long poll = realTicker ? Math.max(TimeUnit.MILLISECONDS.toNanos(1), Math.min(TimeUnit.MILLISECONDS.toNanos(50),
         (ttl.toNanos() - renewDeadlineNanos) / 4)) : POLL_NANOS;
     timer.scheduleWithFixedDelay(this::checkDeadline, poll, poll, TimeUnit.NANOSECONDS);
     long every = healthInterval.toNanos();
@@ -502,8 +504,6 @@ public final class ActiveRegionCoordinator implements AutoCloseable {
    */
   private boolean took(Lease lease, long sent, long generation) {
     long until = sent + renewDeadlineNanos;
-    boolean failover = false;
-    Lease previous = null;
     synchronized (lock) {
       State s = state;
       if (closing || until - ticker.getAsLong() <= 0) {
@@ -520,32 +520,37 @@ public final class ActiveRegionCoordinator implements AutoCloseable {
       }
       state = new State(Role.ACTIVE, lease, until, s.generation() + 1);
       lock.notifyAll();
-      previous = otherHolder;
+      Lease from = otherHolder;
       otherHolder = null;
-      failover = previous != null && !previous.owner().equals(owner);
-    }
-    LOG.info("Lease '{}' acquired by {} with fencing token {}: active", name, owner, lease.fencingToken());
-    Lease from = previous;
-    boolean isFailover = failover;
-    notify(() -> {
-      for (CoordinatorListener l : listeners) {
-        call(() -> l.onActive(lease), "onActive");
-      }
-      if (isFailover) {
-        alert(Alert.Type.FAILOVER, "Failover: " + owner + " took over lease '" + name + "' from " + from.owner()
-            + " with fencing token " + lease.fencingToken(), "");
-        for (Consumer<Lease> action : failoverActions) {
-          try {
-            action.accept(lease);
-          } catch (RuntimeException e) {
-            LOG.error("Failover action after taking lease '{}' failed", name, e);
-            alert(Alert.Type.FAILOVER_ACTION_FAILURE, "A failover action after taking lease '" + name
-                + "' failed: " + e, "");
-          }
+      boolean failover = from != null && !from.owner().equals(owner);
+      LOG.info("Lease '{}' acquired by {} with fencing token {}: active", name, owner, lease.fencingToken());
+      // Queued under the lock, as every change is, so that listeners hear the changes in the order they happened.
+      notify(() -> {
+        for (CoordinatorListener l : listeners) {
+          call(() -> l.onActive(lease), "onActive");
         }
+        if (failover) {
+          failover(lease, java.util.Objects.requireNonNull(from));
+        }
+      });
+      return true;
+    }
+  }
+
+  /** On the notifier thread: the failover alert, then each user action, a failure of one alerted. */
+  private void failover(Lease lease, Lease from) {
+    alert(Alert.Type.FAILOVER, "Failover: " + owner + " took over lease '" + name + "' from " + from.owner()
+        + " with fencing token " + lease.fencingToken(), "");
+    for (Consumer<Lease> action : failoverActions) {
+      try {
+        action.accept(lease);
+      } catch (RuntimeException e) {
+        LOG.error("Failover action after taking lease '{}' failed", name, e);
+        // Its type only: the action's own message may hold what it was given (a connection string), the log has it.
+        alert(Alert.Type.FAILOVER_ACTION_FAILURE, "A failover action after taking lease '" + name + "' failed with "
+            + e.getClass().getName() + "; see the log", "");
       }
-    });
-    return true;
+    }
   }
 
   private void standby(Optional<Lease> holder) {
@@ -556,13 +561,13 @@ public final class ActiveRegionCoordinator implements AutoCloseable {
       }
       state = new State(Role.STANDBY, null, 0, s.generation() + 1);
       lock.notifyAll();
+      LOG.info("Lease '{}': {} stands by{}", name, owner, holder.map(h -> "; held by " + h.owner()).orElse(""));
+      notify(() -> {
+        for (CoordinatorListener l : listeners) {
+          call(() -> l.onStandby(holder), "onStandby");
+        }
+      });
     }
-    LOG.info("Lease '{}': {} stands by{}", name, owner, holder.map(h -> "; held by " + h.owner()).orElse(""));
-    notify(() -> {
-      for (CoordinatorListener l : listeners) {
-        call(() -> l.onStandby(holder), "onStandby");
-      }
-    });
   }
 
   /** Steps down if still in {@code generation}: the renewal was refused. */

@@ -39,7 +39,11 @@ public final class DualPushAsyncClient implements AutoCloseable {
    * @return completes with the receipt when the ack policy holds, or exceptionally with {@link
    *     PushFailedException} carrying the receipt when it does not, {@link InvalidInputException} for
    *     a bad request, {@link PushQueueFullException} when the queue of waiting pushes is full, or
-   *     {@link ClientClosedException} when the client closed before the push was decided
+   *     {@link ClientClosedException} when the client closed before the push was decided; with a
+   *     {@linkplain DualPushClientBuilder#coordinator coordinator}, exceptionally with {@link NotActiveException}
+   *     when the lease was lost while the copies were written (they stay pending for repair)
+   * @throws NotActiveException at once, before anything is logged or claimed, when a coordinator is configured
+   *     and this process is not the active holder of its lease
    */
   public CompletableFuture<PushReceipt> push(PushRequest request) {
     InvalidInputException.requireNonNull(request, "request");

@@ -35,6 +35,9 @@ public final class DualPushClient implements AutoCloseable {
    * @throws PushFailedException when it does not hold; the receipt says which copies exist, and
    *     the failed ones are repaired in the background
    * @throws InvalidInputException for a bad request, before anything is written
+   * @throws NotActiveException with a {@linkplain DualPushClientBuilder#coordinator coordinator}, when this
+   *     process is not the active holder of its lease: before anything is logged, or when the lease was lost
+   *     while the copies were written (they stay pending for repair)
    */
   public PushReceipt push(PushRequest request) {
     return join(async.pushBlocking(request));

@@ -446,6 +446,7 @@ class DualPushClientBuilderTest {
       assertRefusedWithoutSideEffects(() -> b.dedupeTtl(null), "dedupeTtl");
       assertRefusedWithoutSideEffects(() -> b.dedupeTtl(Duration.ZERO), "dedupeTtl");
       assertRefusedWithoutSideEffects(() -> b.alertSink(null), "alertSink");
+      assertRefusedWithoutSideEffects(() -> b.coordinator(null), "coordinator");
       assertRefusedWithoutSideEffects(() -> b.listener(null), "listener");
       assertRefusedWithoutSideEffects(() -> b.ackPolicy(null), "ackPolicy");
       assertRefusedWithoutSideEffects(() -> b.retry(null), "retry");
@@ -470,6 +471,8 @@ class DualPushClientBuilderTest {
           Arguments.of("dedupeStore", (Consumer<DualPushClientBuilder>) b -> b.dedupeStore(new InProcessDedupeStore(Clock.systemUTC()))),
           Arguments.of("dedupeTtl", (Consumer<DualPushClientBuilder>) b -> b.dedupeTtl(Duration.ofDays(1))),
           Arguments.of("alertSink", (Consumer<DualPushClientBuilder>) b -> b.alertSink(alert -> { })),
+          Arguments.of("coordinator", (Consumer<DualPushClientBuilder>) b -> b.coordinator(ActiveRegionCoordinator.builder()
+              .leaseStore(new io.dualpush.local.InProcessLeaseStore(Clock.systemUTC())).leaseName("active_dc").build())),
           Arguments.of("ioThreads", (Consumer<DualPushClientBuilder>) b -> b.ioThreads(4)),
           Arguments.of("maxInFlight", (Consumer<DualPushClientBuilder>) b -> b.maxInFlight(8)),
           Arguments.of("retainedPayloadBytes", (Consumer<DualPushClientBuilder>) b -> b.retainedPayloadBytes(0)),

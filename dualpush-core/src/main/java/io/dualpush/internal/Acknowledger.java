@@ -31,7 +31,8 @@ final class Acknowledger {
       // A log may already have compacted a transaction that became terminal (every copy verified):
       // the acknowledgement must not depend on it still holding the record.
       PushReceipt receipt = flight.receipt(log.read(started.transactionId()).orElseGet(flight::settledRecord));
-      Throwable fenced = flight.fenced();
+      // Looked at only when fenced: an unfenced push takes no extra lock.
+      Throwable fenced = config.coordinator() == null ? null : flight.fenced();
       if (!started.messageId().isEmpty()) {
         if (fenced != null) {
           // Another region is (or may be) active now: the message must stay claimable there, where it is

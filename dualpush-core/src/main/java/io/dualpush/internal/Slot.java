@@ -177,7 +177,12 @@ final class Slot {
         return;
       }
       attempts++;
-      breaker.onFailure(t, describeAttempt(t));
+      if (t instanceof io.dualpush.StaleFencingTokenException) {
+        // The destination answered as it should: the writer is stale, not the destination down.
+        breaker.onSuccess();
+      } else {
+        breaker.onFailure(t, describeAttempt(t));
+      }
       if (first == null) {
         first = t;
       } else {

@@ -7,8 +7,11 @@ import io.dualpush.spi.DedupeClaim.Status;
 import io.dualpush.spi.DedupeOutcome;
 import io.dualpush.spi.DedupeStore;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -21,15 +24,25 @@ import org.junit.jupiter.api.Test;
  * outcome) or released, and claims and done entries expire after their TTLs. Extend this and
  * implement {@link #createStore()} and {@link #advance(Duration)}.
  *
- * <p>Stores on a {@link ManualClock} advance it; stores on real time (a Redis server) sleep in
- * {@code advance} and override {@link #claimTtl()}, {@link #doneTtl()} and {@link #expiryMargin()}
- * with spans short enough to wait out.
+ * <p>Stores on a {@link ManualClock} advance it and return true from {@link #canJumpClock()}; stores
+ * on real time (a Redis server) sleep in {@code advance} and override {@link #claimTtl()},
+ * {@link #doneTtl()} and {@link #expiryMargin()} with spans short enough to wait out.
+ *
+ * <p>A fuzz tier runs {@link #fuzzWorkers()} threads claiming random ids of a small shared set, then
+ * marking them done, releasing them or leaving their claims to expire, with random pauses and, on a
+ * manual clock, random jumps below and past the claim TTL; it checks that no id is claimed while
+ * another claim or done entry of it surely held it, and that duplicates carry a recorded outcome.
+ * Its workers act on a claim only within the first half of its TTL, as a holder must, and it judges
+ * by spans that network delays cannot lengthen, so it cannot fail a correct store. A concurrency
+ * test has {@link #threads()} workers claim the same {@link #concurrencyIds()} ids and checks that
+ * each is processed exactly once.
  *
  * <pre>{@code
  * class MyStoreTest extends DedupeStoreContract {
  *   final ManualClock clock = new ManualClock();
  *   protected DedupeStore createStore() { return new MyStore(clock); }
  *   protected void advance(Duration d) { clock.advance(d); }
+ *   protected boolean canJumpClock() { return true; }
  * }
  * }</pre>
  */
@@ -93,6 +106,56 @@ public abstract class DedupeStoreContract {
    */
   protected int threads() {
     return 16;
+  }
+
+  /**
+   * Whether {@link #advance(Duration)} moves the store's clock at once and nothing else moves it, as
+   * with a {@link ManualClock}. The fuzz tier then jumps the clock at random, below and past the
+   * claim TTL, and measures the store's time as the sum of its jumps; otherwise (the default, for a
+   * store on real time) it measures real time and never advances, and its workers now and then pause
+   * past the claim TTL instead.
+   *
+   * @return true for a store on a clock that only {@code advance} moves; false by default
+   */
+  protected boolean canJumpClock() {
+    return false;
+  }
+
+  /**
+   * Number of workers in the fuzz tier.
+   *
+   * @return the number of threads, 8 unless overridden
+   */
+  protected int fuzzWorkers() {
+    return 8;
+  }
+
+  /**
+   * Claims per worker in the fuzz tier, unless {@link #fuzzDuration()} ends it first.
+   *
+   * @return the rounds per worker, 500 unless overridden
+   */
+  protected int fuzzRounds() {
+    return 500;
+  }
+
+  /**
+   * Real time after which the fuzz tier's workers start no new claim; a claim under way finishes, so
+   * a run on real time may last up to about one claim TTL longer.
+   *
+   * @return the bound, 5 seconds unless overridden
+   */
+  protected Duration fuzzDuration() {
+    return Duration.ofSeconds(5);
+  }
+
+  /**
+   * Number of ids every worker of the concurrency test claims; a slow store may use fewer.
+   *
+   * @return the number of ids, 10,000 unless overridden
+   */
+  protected int concurrencyIds() {
+    return 10_000;
   }
 
   @BeforeEach
@@ -244,6 +307,76 @@ public abstract class DedupeStoreContract {
         return n;
       });
       assertThat(won.stream().mapToInt(Integer::intValue).sum()).isEqualTo(ids.size());
+    }
+
+    @Test
+    @DisplayName("workers claiming the same ids process each exactly once; the others see DUPLICATE with its outcome or IN_PROGRESS")
+    void sameIdsProcessedOnce() throws InterruptedException {
+      int n = concurrencyIds();
+      int workers = threads();
+      String prefix = messageId("same") + "-";
+      // Longer than any run, so that no claim or done entry expires mid-run: each id has one epoch.
+      Duration ttl = Duration.ofMinutes(10);
+      // Half the workers go up the ids and half down, so they race on the same id and also meet done ones.
+      List<String[]> answers = Concurrently.run(workers, w -> () -> {
+        String[] seen = new String[n];
+        for (int k = 0; k < n; k++) {
+          int i = w % 2 == 0 ? k : n - 1 - k;
+          String id = prefix + i;
+          DedupeClaim claim = store.claim(id, ttl);
+          if (claim.status() == Status.CLAIMED) {
+            String outcome = "worker-" + w + "#" + i;
+            store.markDone(id, outcome, ttl);
+            seen[i] = "processed " + outcome;
+          } else if (claim.status() == Status.DUPLICATE) {
+            seen[i] = "duplicate " + claim.outcome().orElse("without outcome");
+          } else {
+            seen[i] = "in progress";
+          }
+        }
+        return seen;
+      });
+      List<String> violations = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        int id = i;
+        List<String> processed = IntStream.range(0, workers).mapToObj(w -> answers.get(w)[id])
+            .filter(a -> a.startsWith("processed ")).toList();
+        if (processed.size() != 1) {
+          violations.add(prefix + i + " was processed " + processed.size() + " times: " + processed);
+          continue;
+        }
+        String outcome = processed.get(0).substring("processed ".length());
+        for (int w = 0; w < workers; w++) {
+          String a = answers.get(w)[i];
+          if (!a.startsWith("processed ") && !a.equals("in progress") && !a.equals("duplicate " + outcome)) {
+            violations.add(prefix + i + " answered worker-" + w + " '" + a + "' although " + outcome + " processed it");
+          }
+        }
+      }
+      if (!violations.isEmpty()) {
+        throw new AssertionError(violations.size() + " of " + n + " ids went wrong with " + workers + " workers, first ones:\n  "
+            + String.join("\n  ", violations.subList(0, Math.min(20, violations.size()))));
+      }
+      long duplicates = answers.stream().flatMap(java.util.Arrays::stream).filter(a -> a.startsWith("duplicate ")).count();
+      assertThat(duplicates).as("DUPLICATE answers").isPositive();
+    }
+  }
+
+  @Nested
+  @DisplayName("fuzz")
+  class Fuzz {
+    @Test
+    @DisplayName("workers pausing and jumping the clock never claim an id another claim or done entry holds")
+    void workersNeverShareAnId() throws InterruptedException {
+      FuzzTimeline timeline = canJumpClock() ? FuzzTimeline.manual(DedupeStoreContract.this::advance) : FuzzTimeline.realTime();
+      int workers = fuzzWorkers();
+      List<String> ids = IntStream.range(0, 3 * workers).mapToObj(i -> messageId("fuzz" + i)).toList();
+      DedupeFuzz fuzz = new DedupeFuzz(store, ids, claimTtl(), doneTtl(), expiryMargin(), timeline,
+          ThreadLocalRandom.current().nextLong());
+      fuzz.run(workers, fuzzRounds(), fuzzDuration());
+      fuzz.check();
+      assertThat(fuzz.count(Status.CLAIMED)).as("CLAIMED answers").isPositive();
+      assertThat(fuzz.count(Status.DUPLICATE) + fuzz.count(Status.IN_PROGRESS)).as("answers to a worker that lost").isPositive();
     }
   }
 }

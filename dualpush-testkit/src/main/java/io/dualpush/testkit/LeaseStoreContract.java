@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -20,14 +21,25 @@ import org.junit.jupiter.api.Test;
  * expiry, gets a fencing token strictly greater than any before. Extend this and implement
  * {@link #createStore()} and {@link #advance(Duration)}.
  *
- * <p>Stores on a {@link ManualClock} advance it; stores on real time sleep in {@code advance} and
- * override {@link #ttl()} and {@link #expiryMargin()} with spans short enough to wait out.
+ * <p>Stores on a {@link ManualClock} advance it and return true from {@link #canJumpClock()}; stores
+ * on real time sleep in {@code advance} and override {@link #ttl()} and {@link #expiryMargin()} with
+ * spans short enough to wait out.
+ *
+ * <p>A fuzz tier runs {@link #fuzzContenders()} threads looping acquire, renew and release on one
+ * name with random pauses and, on a manual clock, random jumps below and past the TTL; it checks that
+ * no two holders ever held at once, that tokens strictly increase in acquisition order, that renew
+ * keeps the token and that a lost lease is never renewed or released. It counts a lease as held
+ * from its acquire's return until its release was sent or its TTL, counted from just before its
+ * last successful acquire or renew was sent, had passed (less {@link #expiryMargin()}), so network
+ * delays cannot make it fail a correct store. On real time it runs at most about
+ * {@link #fuzzDuration()}.
  *
  * <pre>{@code
  * class MyStoreTest extends LeaseStoreContract {
  *   final ManualClock clock = new ManualClock();
  *   protected LeaseStore createStore() { return new MyStore(clock); }
  *   protected void advance(Duration d) { clock.advance(d); }
+ *   protected boolean canJumpClock() { return true; }
  * }
  * }</pre>
  */
@@ -83,6 +95,47 @@ public abstract class LeaseStoreContract {
    */
   protected int threads() {
     return 16;
+  }
+
+  /**
+   * Whether {@link #advance(Duration)} moves the store's clock at once and nothing else moves it, as
+   * with a {@link ManualClock}. The fuzz tier then jumps the clock at random, below and past the
+   * TTL, and measures the store's time as the sum of its jumps; otherwise (the default, for a store
+   * on real time) it measures real time and never advances, and its holders now and then pause past
+   * the TTL instead.
+   *
+   * @return true for a store on a clock that only {@code advance} moves; false by default
+   */
+  protected boolean canJumpClock() {
+    return false;
+  }
+
+  /**
+   * Number of contenders in the fuzz tier.
+   *
+   * @return the number of threads, 8 unless overridden
+   */
+  protected int fuzzContenders() {
+    return 8;
+  }
+
+  /**
+   * Acquire attempts per contender in the fuzz tier, unless {@link #fuzzDuration()} ends it first.
+   *
+   * @return the rounds per contender, 500 unless overridden
+   */
+  protected int fuzzRounds() {
+    return 500;
+  }
+
+  /**
+   * Real time after which the fuzz tier's contenders start no new round; a round under way finishes,
+   * so a run on real time may last up to about one TTL longer.
+   *
+   * @return the bound, 5 seconds unless overridden
+   */
+  protected Duration fuzzDuration() {
+    return Duration.ofSeconds(5);
   }
 
   @BeforeEach
@@ -306,6 +359,21 @@ public abstract class LeaseStoreContract {
         last = winners.get(0).fencingToken();
         assertThat(store.release(winners.get(0))).isTrue();
       }
+    }
+  }
+
+  @Nested
+  @DisplayName("fuzz")
+  class Fuzz {
+    @Test
+    @DisplayName("contenders pausing and jumping the clock never hold at once; tokens rise, renew keeps them, a lost lease stays lost")
+    void contendersNeverOverlap() throws InterruptedException {
+      FuzzTimeline timeline = canJumpClock() ? FuzzTimeline.manual(LeaseStoreContract.this::advance) : FuzzTimeline.realTime();
+      LeaseFuzz fuzz = new LeaseFuzz(store, name, ttl(), expiryMargin(), timeline, ThreadLocalRandom.current().nextLong());
+      fuzz.run(fuzzContenders(), fuzzRounds(), fuzzDuration());
+      fuzz.check();
+      assertThat(fuzz.acquisitions()).as("leases granted").isGreaterThan(1);
+      assertThat(fuzz.denials()).as("acquires refused while another contender held the lease").isPositive();
     }
   }
 }

@@ -148,6 +148,22 @@ class ActiveRegionCoordinatorTest {
     }
 
     @Test
+    @DisplayName("a hung renewal that returns after the step-down counts again, measured from its own send time")
+    void lateRenewalCountsFromItsSendTime() throws InterruptedException {
+      Recorder r = new Recorder();
+      ActiveRegionCoordinator c = active("region-a", r);
+      store.blockRenewals();
+      clock.advance(RENEW); // the renewal is sent at 3 s
+      await().atMost(Duration.ofSeconds(5)).until(() -> store.blocked.get() == 1);
+      clock.advance(Duration.ofMillis(3_001));
+      await().atMost(Duration.ofSeconds(5)).until(() -> r.lost.size() == 1);
+      store.unblock(); // answered at 6.001 s: good until 3 s + 6 s = 9 s by its own send time
+      await().atMost(Duration.ofSeconds(5)).until(c::isActive);
+      assertThat(c.fencingToken()).as("the same lease, renewed").hasValue(1);
+      assertThat(r.events).containsSubsequence("active 1", "lost 1", "active 1");
+    }
+
+    @Test
     @DisplayName("a failing store steps the holder down at the deadline, not at once, and it re-acquires with a new token")
     void storeFailureStepsDownAtDeadlineThenReacquires() throws InterruptedException {
       Recorder r = new Recorder();
@@ -227,7 +243,8 @@ class ActiveRegionCoordinatorTest {
       assertThat(c.awaitActive(Duration.ofSeconds(5))).isTrue();
       await().atMost(Duration.ofSeconds(5)).until(() -> second.get() == 1);
       await().atMost(Duration.ofSeconds(5)).until(() -> !alerts.alertsOfType(Alert.Type.FAILOVER_ACTION_FAILURE).isEmpty());
-      assertThat(alerts.alertsOfType(Alert.Type.FAILOVER_ACTION_FAILURE).get(0).message()).contains("alias switch refused");
+      assertThat(alerts.alertsOfType(Alert.Type.FAILOVER_ACTION_FAILURE).get(0).message())
+          .contains("IllegalStateException").doesNotContain("alias switch refused");
     }
 
     @Test
@@ -241,6 +258,29 @@ class ActiveRegionCoordinatorTest {
       assertThat(memory.current(NAME)).map(Lease::owner).contains("region-b");
       assertThat(c.role()).isEqualTo(Role.CLOSED);
       assertThatThrownBy(c::start).isInstanceOf(io.dualpush.ClientClosedException.class);
+    }
+  }
+
+  @Nested
+  @DisplayName("on the system clock")
+  class SystemClock {
+    @Test
+    @DisplayName("one of two coordinators is active, and after it closes the other takes over")
+    void takeoverOnSystemClock() throws InterruptedException {
+      LeaseStore real = new InMemoryLeaseStore();
+      ActiveRegionCoordinator a = ActiveRegionCoordinator.builder().leaseStore(real).leaseName(NAME).owner("region-a")
+          .ttl(Duration.ofSeconds(3)).retryInterval(Duration.ofMillis(50)).build();
+      started.add(a);
+      a.start();
+      assertThat(a.awaitActive(Duration.ofSeconds(10))).isTrue();
+      ActiveRegionCoordinator b = ActiveRegionCoordinator.builder().leaseStore(real).leaseName(NAME).owner("region-b")
+          .ttl(Duration.ofSeconds(3)).retryInterval(Duration.ofMillis(50)).build();
+      started.add(b);
+      b.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> b.role() == Role.STANDBY);
+      a.close();
+      assertThat(b.awaitActive(Duration.ofSeconds(10))).isTrue();
+      assertThat(b.fencingToken().orElseThrow()).isGreaterThan(1);
     }
   }
 
@@ -310,6 +350,8 @@ class ActiveRegionCoordinatorTest {
     final AtomicInteger blocked = new AtomicInteger();
     final AtomicInteger renewFailures = new AtomicInteger();
     volatile boolean refuseRenewals;
+    /** Keeps the coordinator from taking the lease again, so that a test can hand it to another owner. */
+    volatile boolean refuseAcquires;
 
     ControlledStore(LeaseStore delegate) {
       this.delegate = delegate;
@@ -325,6 +367,9 @@ class ActiveRegionCoordinatorTest {
 
     @Override
     public Optional<Lease> acquire(String name, String owner, Duration ttl) {
+      if (refuseAcquires) {
+        return Optional.empty();
+      }
       return delegate.acquire(name, owner, ttl);
     }
 

@@ -189,6 +189,7 @@ class CoordinatedPushTest {
 
       // region-a freezes past its TTL; region-b takes the lease and writes the key with its newer token.
       store.refuseRenewals = true;
+      store.refuseAcquires = true; // region-b, not region-a again, takes the lapsed lease
       leaseClock.advance(TTL.plusSeconds(1));
       long newer = memory.acquire("active_dc", "region-b", TTL).orElseThrow().fencingToken();
       assertThat(newer).isGreaterThan(token);
@@ -207,6 +208,40 @@ class CoordinatedPushTest {
       assertThat(r.copy("secondary")).map(c -> c.status()).contains(CopyStatus.PENDING);
       assertThat(r.deadLetterReason()).isEmpty();
       assertThat(alerts.alertsOfType(Alert.Type.PUSH_FAILURE)).isEmpty();
+      assertThat(client.health().get(10, TimeUnit.SECONDS).get("secondary").circuitBreaker().consecutiveFailures())
+          .as("a stale writer is not a failing destination").isZero();
+    }
+  }
+
+  @Nested
+  @DisplayName("a write that lands after the lease was lost, before any newer holder wrote")
+  class LateButFirst {
+    @Test
+    @DisplayName("is accepted and verified (its bytes are there), and the newer holder's token then fences it out")
+    void lateWriteBeforeNewerHolderIsAcceptedThenFenced() throws Exception {
+      GatedDestination gated = new GatedDestination(secondary).holdPuts();
+      client(gated);
+      activate();
+      CompletableFuture<PushReceipt> push = client.push(request("gold/y.csv", "old region's data", "m-y"));
+      await().atMost(Duration.ofSeconds(5)).until(() -> gated.waiting() == 1); // the token (1) is taken
+      store.refuseRenewals = true;
+      store.refuseAcquires = true; // region-b, not region-a again, takes the lapsed lease
+      leaseClock.advance(TTL.plusSeconds(1));
+      assertThat(coordinator.isActive()).isFalse();
+
+      gated.open(); // no newer token has acted on the key: nothing to refuse it
+      assertThat(push.get(10, TimeUnit.SECONDS).state()).isEqualTo(TransactionState.VERIFIED);
+      assertThat(secondaryStore.stored("gold/y.csv")).map(InMemoryDestination.Stored::fencingToken).contains(1L);
+
+      long newer = memory.acquire("active_dc", "region-b", TTL).orElseThrow().fencingToken();
+      byte[] b = "region-b's data".getBytes(StandardCharsets.UTF_8);
+      secondaryStore.put(new WriteRequest("gold/y.csv", b.length, io.dualpush.spi.Md5.of(b), "text/csv", Map.of(),
+          "txn-b", "", OptionalLong.of(newer), () -> new java.io.ByteArrayInputStream(b)));
+      byte[] late = "old region again".getBytes(StandardCharsets.UTF_8);
+      assertThatThrownBy(() -> secondaryStore.put(new WriteRequest("gold/y.csv", late.length,
+          io.dualpush.spi.Md5.of(late), "text/csv", Map.of(), "txn-a2", "", OptionalLong.of(1),
+          () -> new java.io.ByteArrayInputStream(late)))).isInstanceOf(StaleFencingTokenException.class);
+      assertThat(secondaryStore.bytes("gold/y.csv")).contains(b);
     }
   }
 

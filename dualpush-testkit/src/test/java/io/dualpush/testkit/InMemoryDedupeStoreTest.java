@@ -24,6 +24,11 @@ class InMemoryDedupeStoreTest extends DedupeStoreContract {
     clock.advance(d);
   }
 
+  @Override
+  protected boolean canJumpClock() {
+    return true;
+  }
+
   private InMemoryDedupeStore fake() {
     return (InMemoryDedupeStore) store;
   }

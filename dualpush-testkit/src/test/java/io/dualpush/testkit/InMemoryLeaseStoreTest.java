@@ -24,6 +24,11 @@ class InMemoryLeaseStoreTest extends LeaseStoreContract {
     clock.advance(d);
   }
 
+  @Override
+  protected boolean canJumpClock() {
+    return true;
+  }
+
   private InMemoryLeaseStore fake() {
     return (InMemoryLeaseStore) store;
   }

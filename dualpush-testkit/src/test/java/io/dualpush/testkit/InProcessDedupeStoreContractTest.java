@@ -18,4 +18,9 @@ class InProcessDedupeStoreContractTest extends DedupeStoreContract {
   protected void advance(Duration d) {
     clock.advance(d);
   }
+
+  @Override
+  protected boolean canJumpClock() {
+    return true;
+  }
 }

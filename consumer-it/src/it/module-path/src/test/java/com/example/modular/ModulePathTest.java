@@ -8,14 +8,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobContainerClientBuilder;
+import io.dualpush.DestinationException;
 import io.dualpush.DualPushClient;
+import io.dualpush.InvalidInputException;
 import io.dualpush.PushReceipt;
 import io.dualpush.TransactionState;
 import io.dualpush.azure.AzureBlobDestination;
+import io.dualpush.redis.RedisDedupeStore;
+import io.dualpush.redis.RedisLeaseStore;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
 import java.lang.reflect.InaccessibleObjectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +39,26 @@ class ModulePathTest {
     assertEquals("com.example.modular", Mirror.class.getModule().getName());
     assertEquals("io.dualpush", DualPushClient.class.getModule().getName());
     assertEquals("io.dualpush.azure", AzureBlobDestination.class.getModule().getName());
+  }
+
+  @Test
+  void redisAdapterRunsOnTheModulePath() throws Exception {
+    assertEquals("io.dualpush.redis", RedisLeaseStore.class.getModule().getName());
+    InvalidInputException refused = assertThrows(InvalidInputException.class, () -> RedisDedupeStore.builder().build());
+    assertEquals("client", refused.field());
+    // Lettuce really drives Netty from the module path: a connection to a closed port fails inside Netty.
+    int closed;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closed = s.getLocalPort();
+    }
+    RedisClient client = RedisClient.create(RedisURI.builder().withHost("127.0.0.1").withPort(closed)
+        .withTimeout(Duration.ofSeconds(5)).build());
+    try {
+      DestinationException e = assertThrows(DestinationException.class, () -> RedisLeaseStore.builder().client(client).build());
+      assertTrue(e.getMessage().contains("cannot connect to Redis"), e.getMessage());
+    } finally {
+      client.shutdown();
+    }
   }
 
   @Test
