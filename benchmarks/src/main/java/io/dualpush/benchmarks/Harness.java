@@ -34,6 +34,8 @@ import java.util.Set;
  * java -jar benchmarks/target/dualpush-benchmarks.jar redis-dedupe [--seconds N] [--warmup N] [--threads T] [--batches 100,1000]
  * java -jar benchmarks/target/dualpush-benchmarks.jar job [--sizes 4k,1m] [--small N] [--large N] [--rounds R]
  *     [--launcher PATH|java] [--jar JAR] [--baseline-jar JAR] [--java-opts OPTS] [--dir DIR]
+ * java -jar benchmarks/target/dualpush-benchmarks.jar takeover [--trials N] [--ttl-ms MS] [--renew-ms MS] [--retry-ms MS]
+ * java -jar benchmarks/target/dualpush-benchmarks.jar coordinated-push [--pushes N] [--warmup N] [--rounds R]
  * </pre>
  */
 public final class Harness {
@@ -62,6 +64,8 @@ public final class Harness {
   private static final Set<String> JOB_OPTIONS = Set.of("small", "large", "small-parallel", "large-parallel", "sizes",
       "rounds", "jar", "launcher", "baseline-jar", "java-opts", "plain-java-opts", "dir", "pause", "sides");
   static final double JOB_RATIO_TARGET = 1.0;
+  private static final Set<String> TAKEOVER_OPTIONS = Set.of("trials", "ttl-ms", "renew-ms", "retry-ms");
+  private static final Set<String> COORDINATED_OPTIONS = Set.of("pushes", "warmup", "rounds");
 
   private Harness() {}
 
@@ -130,6 +134,14 @@ public final class Harness {
         check(options, OUTAGE_OPTIONS);
         outage(options);
       }
+      case "takeover" -> {
+        check(options, TAKEOVER_OPTIONS);
+        takeover(options);
+      }
+      case "coordinated-push" -> {
+        check(options, COORDINATED_OPTIONS);
+        coordinatedPush(options);
+      }
       case "all" -> {
         check(options, union(OVERHEAD_OPTIONS, PARALLELISM_OPTIONS));
         String started = now();
@@ -145,6 +157,47 @@ public final class Harness {
         System.exit(2);
       }
     }
+  }
+
+  // ------------------------------------------------------------------ takeover
+
+  private static void takeover(Map<String, String> o) throws Exception {
+    int trials = intOption(o, "trials", 10);
+    int ttl = intOption(o, "ttl-ms", 5000);
+    int renew = intOption(o, "renew-ms", 1000);
+    int retry = o.containsKey("retry-ms") ? intOption(o, "retry-ms", renew) : 0;
+    String started = now();
+    System.out.printf(Locale.ROOT, "takeover: two child JVMs with an active-region coordinator each on one local "
+        + "redis-server; TTL %d ms, renew interval %d ms, standby retry interval %s, renew deadline the coordinator's "
+        + "default; %d graceful and %d SIGKILL trials, alternating; started %s%n", ttl, renew,
+        retry > 0 ? retry + " ms" : "the coordinator's default (the renew interval)", trials, trials, started);
+    TakeoverBench bench = new TakeoverBench(trials, ttl, renew, retry);
+    List<TakeoverBench.Trial> results = bench.run();
+    System.out.println();
+    System.out.printf(Locale.ROOT, "Measured %s on %d CPU(s), Java %s, %s; load average at end %s%n", started,
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), os(), load());
+    bench.print(results);
+  }
+
+  // ------------------------------------------------------------------ coordinated-push
+
+  private static void coordinatedPush(Map<String, String> o) throws Exception {
+    System.setProperty("org.slf4j.simpleLogger.log.io.lettuce", "warn");
+    // One acquire and one release per round: not worth a line each between the results.
+    System.setProperty("org.slf4j.simpleLogger.log.io.dualpush.coordinator", "warn");
+    int pushes = intOption(o, "pushes", 100_000);
+    int warmup = intOption(o, "warmup", 50_000);
+    int rounds = intOption(o, "rounds", 3);
+    String started = now();
+    System.out.printf(Locale.ROOT, "coordinated-push: the async client (window 256, 1 KiB distinct objects, a message id "
+        + "each, two in-memory destinations, bounded log) with a Redis-lease coordinator and RedisDedupeStore vs "
+        + "without, and with the coordinator alone, on one local redis-server; %,d warm-up + %,d measured pushes per "
+        + "round, %d rounds per side, the first side rotating; started %s%n", warmup, pushes, rounds, started);
+    List<CoordinatedPushBench.Round> results = new CoordinatedPushBench(pushes, warmup, rounds).run();
+    System.out.println();
+    System.out.printf(Locale.ROOT, "Measured %s on %d CPU(s), Java %s, %s; load average at end %s%n", started,
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), os(), load());
+    CoordinatedPushBench.print(results);
   }
 
   // ------------------------------------------------------------------ outage
@@ -724,7 +777,15 @@ public final class Harness {
                        A line every --every seconds: pushes, open transactions, live heap, repair threads' CPU
                        --pushes N (1000000)  --window N in flight (256)  --size BYTES (1024)  --heap SIZE (256m)
                        --every SECONDS (10)  --max-repair-minutes M (60)  --dir DIR (target/outage-bench)
-                       --retained-mib M (the client's default budget of retained payloads)""");
+                       --retained-mib M (the client's default budget of retained payloads)
+          takeover     takeover time between two child JVMs with an active-region coordinator on one local
+                       redis-server: after a graceful close (target < 0.5 s) and after SIGKILL (target <= TTL +
+                       one renew interval), trials alternating (not in `all`)
+                       --trials N of each kind (10)  --ttl-ms MS (5000)  --renew-ms MS (1000)
+                       --retry-ms MS a standby's retry interval (the coordinator's default: the renew interval)
+          coordinated-push  async-client pushes/s with a Redis-lease coordinator and RedisDedupeStore vs without
+                       (embedded dedupe), and with the coordinator alone, same run, rounds rotating (not in `all`)
+                       --pushes N measured per round (100000)  --warmup N per round (50000)  --rounds R per side (3)""");
   }
 
   private static String micros(long nanos) {
