@@ -37,8 +37,11 @@ import org.slf4j.LoggerFactory;
  * the deadline whether or not the call returned). It renews every {@linkplain Builder#renewInterval renew
  * interval}, retries a failed renewal quickly until the deadline, and on losing the lease tells the
  * {@link CoordinatorListener}s, raises an alert and stands by, retrying to acquire every
- * {@linkplain Builder#retryInterval retry interval}; a lease taken again has a new, larger fencing token.
- * {@link #close()} releases the lease so that a standby takes over at once.
+ * {@linkplain Builder#retryInterval retry interval}; a lease acquired again has a new, larger fencing
+ * token. (A renewal that succeeds after the timer stepped the holder down makes it active again with the
+ * same token, counted from that renewal's own send time: the store renewed the lease it still held, so no
+ * other holder, and no larger token, came in between.) {@link #close()} releases the lease so that a
+ * standby takes over at its next attempt, within the retry interval.
  *
  * <p>Given to {@link DualPushClientBuilder#coordinator}, it fences the client's pushes: a push is refused
  * with {@link NotActiveException} unless active, and every write carries the lease's fencing token, which
@@ -61,6 +64,8 @@ public final class ActiveRegionCoordinator implements AutoCloseable {
   private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   /** How long close() waits for each of its threads. */
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+  /** The default retry interval's upper bound: a graceful release is taken over within it. */
+  private static final Duration DEFAULT_MAX_RETRY = Duration.ofMillis(250);
 
   /** What this process is doing with the lease. */
   public enum Role {
@@ -780,7 +785,9 @@ public final class ActiveRegionCoordinator implements AutoCloseable {
     }
 
     /**
-     * How often a standby tries to acquire the lease; default the renew interval.
+     * How often a standby tries to acquire the lease; default the renew interval, at most 250 ms. It
+     * bounds how long a standby takes to notice a released lease (a graceful takeover), at the cost of
+     * that many acquire attempts a second per standby, each one round trip to the store.
      *
      * @param interval positive
      * @return this builder
@@ -899,7 +906,12 @@ public final class ActiveRegionCoordinator implements AutoCloseable {
       if (interval.isZero()) {
         throw new InvalidInputException("ttl", "'ttl' (" + ttl + ") is too short to renew.");
       }
-      return new ActiveRegionCoordinator(this, interval, deadline, retryInterval != null ? retryInterval : interval);
+      Duration retry = retryInterval != null ? retryInterval : min(interval, DEFAULT_MAX_RETRY);
+      return new ActiveRegionCoordinator(this, interval, deadline, retry);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+      return a.compareTo(b) <= 0 ? a : b;
     }
 
     private static Duration positive(Duration d, String field) {

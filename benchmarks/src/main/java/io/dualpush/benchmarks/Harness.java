@@ -782,7 +782,7 @@ public final class Harness {
                        redis-server: after a graceful close (target < 0.5 s) and after SIGKILL (target <= TTL +
                        one renew interval), trials alternating (not in `all`)
                        --trials N of each kind (10)  --ttl-ms MS (5000)  --renew-ms MS (1000)
-                       --retry-ms MS a standby's retry interval (the coordinator's default: the renew interval)
+                       --retry-ms MS a standby's retry interval (the coordinator's default: the renew interval, at most 250 ms)
           coordinated-push  async-client pushes/s with a Redis-lease coordinator and RedisDedupeStore vs without
                        (embedded dedupe), and with the coordinator alone, same run, rounds rotating (not in `all`)
                        --pushes N measured per round (100000)  --warmup N per round (50000)  --rounds R per side (3)""");

@@ -46,7 +46,7 @@ final class TakeoverBench {
   /** One trial's outcome. */
   record Trial(int number, String kind, double seconds, long oldToken, long newToken) {}
 
-  /** {@code retryMillis} 0: the coordinator's default retry interval (the renew interval). */
+  /** {@code retryMillis} 0: the coordinator's default retry interval (the renew interval, at most 250 ms). */
   TakeoverBench(int trials, long ttlMillis, long renewMillis, long retryMillis) {
     this.trials = trials;
     this.ttlMillis = ttlMillis;

@@ -20,7 +20,7 @@ import java.util.Optional;
  * coordinator (releasing the lease), prints {@code CLOSED t=NANOS} and exits.
  *
  * <p>Arguments: {@code host:port leaseName owner ttlMillis renewMillis [retryMillis]} (the retry interval
- * of a standby: the coordinator's default, the renew interval, unless given).
+ * of a standby: the coordinator's default, the renew interval but at most 250 ms, unless given).
  */
 public final class TakeoverChild {
   private TakeoverChild() {}

@@ -229,6 +229,20 @@ class ActiveRegionCoordinatorTest {
     }
 
     @Test
+    @DisplayName("by default a standby notices a released lease within 250 ms, however long the renew interval")
+    void defaultRetryIntervalIsShort() throws InterruptedException {
+      ActiveRegionCoordinator a = active("region-a", new Recorder());
+      Recorder rb = new Recorder();
+      ActiveRegionCoordinator b = start(builder("region-b", rb));
+      await().atMost(Duration.ofSeconds(5)).until(() -> rb.events.contains("standby region-a"));
+      a.close();
+      clock.advance(Duration.ofMillis(249));
+      assertThat(b.awaitActive(Duration.ofMillis(200))).as("not before its next attempt").isFalse();
+      clock.advance(Duration.ofMillis(1));
+      assertThat(b.awaitActive(Duration.ofSeconds(5))).as("at its next attempt, 250 ms after the last").isTrue();
+    }
+
+    @Test
     @DisplayName("a failover action that throws is logged and raised as an alert, and the others still run")
     void failingFailoverActionAlerts() throws InterruptedException {
       memory.acquire(NAME, "region-gone", Duration.ofSeconds(2));

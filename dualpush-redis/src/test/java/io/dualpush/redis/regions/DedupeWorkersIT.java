@@ -27,7 +27,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -265,10 +264,6 @@ class DedupeWorkersIT {
     }
 
     @Test
-    @Disabled("Known gap in RedisDedupeStore, left to its owner: a store built after the loss (requireExistingState "
-        + "false, the default) writes the markers again, and the running stores, which check only that a marker exists, "
-        + "then answer CLAIMED for ids they pushed before: the loss goes silent. Fails today; enable with the fix "
-        + "(e.g. each store remembers the marker value it saw and the claim script compares it).")
     @DisplayName("a store started after the restart (a new worker) does not hide the loss from the workers already running")
     void newWorkerDoesNotHideTheLoss() throws Exception {
       try (RedisServerProcess server = RedisServerProcess.builder("dedupe-loss-new-worker").build()) {
