@@ -16,11 +16,9 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.zip.CRC32;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,7 +59,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
   /** The key prefix unless {@link Builder#keyPrefix(String)} sets another. */
-  public static final String DEFAULT_PREFIX = "dualpush";
+  public static final String DEFAULT_PREFIX = StoreSettings.DEFAULT_PREFIX;
   private static final Logger LOG = LoggerFactory.getLogger(RedisDedupeStore.class);
   /** Buckets of ids on a Redis Cluster, each with its marker, spread over the cluster's slots. */
   public static final int CLUSTER_BUCKETS = 64;
@@ -155,8 +153,8 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
   private volatile String epoch;
 
   private RedisDedupeStore(Builder b) {
-    this.prefix = b.prefix;
-    this.redis = RedisAccess.open("redis-dedupe:" + prefix, Objects.requireNonNull(b.source), b.timeout);
+    this.prefix = b.settings.prefix();
+    this.redis = b.settings.open("redis-dedupe");
     try {
       this.buckets = redis.isCluster() ? CLUSTER_BUCKETS : 1;
       this.claim = redis.script("dedupe claim", CLAIM);
@@ -196,10 +194,7 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
    * RedisURI}. Not thread-safe.
    */
   public static final class Builder {
-    private RedisAccess.@Nullable Source source;
-    private String prefix = DEFAULT_PREFIX;
-    private boolean prefixSet;
-    private @Nullable Duration timeout;
+    private final StoreSettings settings = new StoreSettings();
     private boolean requireExistingState;
 
     private Builder() {}
@@ -212,7 +207,8 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
      * @return this builder
      */
     public Builder client(RedisClient client) {
-      return source(new RedisAccess.ClientSource(InvalidInputException.requireNonNull(client, "client")));
+      settings.client(client);
+      return this;
     }
 
     /**
@@ -223,7 +219,8 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
      * @return this builder
      */
     public Builder client(RedisClusterClient client) {
-      return source(new RedisAccess.ClusterClientSource(InvalidInputException.requireNonNull(client, "client")));
+      settings.client(client);
+      return this;
     }
 
     /**
@@ -234,7 +231,8 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
      * @return this builder
      */
     public Builder connection(StatefulRedisConnection<String, String> connection) {
-      return source(new RedisAccess.ConnectionSource(InvalidInputException.requireNonNull(connection, "connection")));
+      settings.connection(connection);
+      return this;
     }
 
     /**
@@ -244,14 +242,7 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
      * @return this builder
      */
     public Builder connection(StatefulRedisClusterConnection<String, String> connection) {
-      return source(new RedisAccess.ClusterConnectionSource(InvalidInputException.requireNonNull(connection, "connection")));
-    }
-
-    private Builder source(RedisAccess.Source s) {
-      if (source != null) {
-        throw new InvalidInputException("client", "a Redis client or connection was already set");
-      }
-      source = s;
+      settings.connection(connection);
       return this;
     }
 
@@ -263,11 +254,7 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
      * @return this builder
      */
     public Builder keyPrefix(String keyPrefix) {
-      if (prefixSet) {
-        throw new InvalidInputException("keyPrefix", "keyPrefix was already set to '" + prefix + "'");
-      }
-      prefix = RedisLeaseStore.requirePrefix(keyPrefix);
-      prefixSet = true;
+      settings.keyPrefix(keyPrefix);
       return this;
     }
 
@@ -278,11 +265,7 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
      * @return this builder
      */
     public Builder timeout(Duration timeout) {
-      InvalidInputException.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new InvalidInputException("timeout", "'timeout' must be positive; got " + timeout);
-      }
-      this.timeout = timeout;
+      settings.timeout(timeout);
       return this;
     }
 
@@ -308,9 +291,7 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
      * @throws DedupeStateLostException when {@link #requireExistingState(boolean)} is set and no marker exists
      */
     public RedisDedupeStore build() {
-      if (source == null) {
-        throw new InvalidInputException("client", "a Redis client or connection is required: call client(...) or connection(...)");
-      }
+      settings.requireSource();
       return new RedisDedupeStore(this);
     }
   }

@@ -11,9 +11,7 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
-import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link LeaseStore} in Redis, shared by every region that reaches the server: acquire, renew,
@@ -49,7 +47,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class RedisLeaseStore implements LeaseStore, AutoCloseable {
   /** The key prefix unless {@link Builder#keyPrefix(String)} sets another. */
-  public static final String DEFAULT_PREFIX = "dualpush";
+  public static final String DEFAULT_PREFIX = StoreSettings.DEFAULT_PREFIX;
 
   // KEYS: holder, token counter. ARGV: owner, ttl ms. Answers {1, token, now µs} or {0}.
   private static final String ACQUIRE = """
@@ -119,8 +117,8 @@ public final class RedisLeaseStore implements LeaseStore, AutoCloseable {
   private final RedisAccess.Script current;
 
   private RedisLeaseStore(Builder b) {
-    this.prefix = b.prefix;
-    this.redis = RedisAccess.open("redis-lease:" + prefix, Objects.requireNonNull(b.source), b.timeout);
+    this.prefix = b.settings.prefix();
+    this.redis = b.settings.open("redis-lease");
     this.acquire = redis.script("lease acquire", ACQUIRE);
     this.renew = redis.script("lease renew", RENEW);
     this.release = redis.script("lease release", RELEASE);
@@ -142,10 +140,7 @@ public final class RedisLeaseStore implements LeaseStore, AutoCloseable {
    * RedisURI}. Not thread-safe.
    */
   public static final class Builder {
-    private RedisAccess.@Nullable Source source;
-    private String prefix = DEFAULT_PREFIX;
-    private boolean prefixSet;
-    private @Nullable Duration timeout;
+    private final StoreSettings settings = new StoreSettings();
 
     private Builder() {}
 
@@ -157,7 +152,8 @@ public final class RedisLeaseStore implements LeaseStore, AutoCloseable {
      * @return this builder
      */
     public Builder client(RedisClient client) {
-      return source(new RedisAccess.ClientSource(InvalidInputException.requireNonNull(client, "client")));
+      settings.client(client);
+      return this;
     }
 
     /**
@@ -168,7 +164,8 @@ public final class RedisLeaseStore implements LeaseStore, AutoCloseable {
      * @return this builder
      */
     public Builder client(RedisClusterClient client) {
-      return source(new RedisAccess.ClusterClientSource(InvalidInputException.requireNonNull(client, "client")));
+      settings.client(client);
+      return this;
     }
 
     /**
@@ -179,7 +176,8 @@ public final class RedisLeaseStore implements LeaseStore, AutoCloseable {
      * @return this builder
      */
     public Builder connection(StatefulRedisConnection<String, String> connection) {
-      return source(new RedisAccess.ConnectionSource(InvalidInputException.requireNonNull(connection, "connection")));
+      settings.connection(connection);
+      return this;
     }
 
     /**
@@ -189,14 +187,7 @@ public final class RedisLeaseStore implements LeaseStore, AutoCloseable {
      * @return this builder
      */
     public Builder connection(StatefulRedisClusterConnection<String, String> connection) {
-      return source(new RedisAccess.ClusterConnectionSource(InvalidInputException.requireNonNull(connection, "connection")));
-    }
-
-    private Builder source(RedisAccess.Source s) {
-      if (source != null) {
-        throw new InvalidInputException("client", "a Redis client or connection was already set");
-      }
-      source = s;
+      settings.connection(connection);
       return this;
     }
 
@@ -208,11 +199,7 @@ public final class RedisLeaseStore implements LeaseStore, AutoCloseable {
      * @return this builder
      */
     public Builder keyPrefix(String keyPrefix) {
-      if (prefixSet) {
-        throw new InvalidInputException("keyPrefix", "keyPrefix was already set to '" + prefix + "'");
-      }
-      prefix = requirePrefix(keyPrefix);
-      prefixSet = true;
+      settings.keyPrefix(keyPrefix);
       return this;
     }
 
@@ -223,11 +210,7 @@ public final class RedisLeaseStore implements LeaseStore, AutoCloseable {
      * @return this builder
      */
     public Builder timeout(Duration timeout) {
-      InvalidInputException.requireNonNull(timeout, "timeout");
-      if (timeout.isNegative() || timeout.isZero()) {
-        throw new InvalidInputException("timeout", "'timeout' must be positive; got " + timeout);
-      }
-      this.timeout = timeout;
+      settings.timeout(timeout);
       return this;
     }
 
@@ -239,20 +222,9 @@ public final class RedisLeaseStore implements LeaseStore, AutoCloseable {
      * @throws io.dualpush.DestinationException when the connection cannot be opened
      */
     public RedisLeaseStore build() {
-      if (source == null) {
-        throw new InvalidInputException("client", "a Redis client or connection is required: call client(...) or connection(...)");
-      }
+      settings.requireSource();
       return new RedisLeaseStore(this);
     }
-  }
-
-  static String requirePrefix(@Nullable String keyPrefix) {
-    String p = RedisAccess.requireText(keyPrefix, "keyPrefix");
-    if (!p.matches("[A-Za-z0-9._:-]{1,100}")) {
-      throw new InvalidInputException("keyPrefix",
-          "'keyPrefix' must be 1-100 letters, digits, '.', '_', ':' or '-'; got '" + p + "'");
-    }
-    return p;
   }
 
   private String[] keys(String name) {

@@ -1,53 +1,17 @@
 package io.dualpush.redis;
 
-import io.dualpush.spi.LeaseStore;
-import io.dualpush.testkit.LeaseStoreContract;
 import io.dualpush.testkit.RedisExtension;
 import io.dualpush.testkit.RedisServerProcess;
-import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** {@link LeaseStoreContract} against a real Redis Cluster of three masters, on real time. */
+/** {@link io.dualpush.testkit.LeaseStoreContract} against a real Redis Cluster of three masters, on real time. */
 @DisplayName("RedisLeaseStore keeps the LeaseStore contract: Redis Cluster of three masters")
-class RedisLeaseStoreClusterContractIT extends LeaseStoreContract {
+class RedisLeaseStoreClusterContractIT extends RedisLeaseContract {
   @RegisterExtension static RedisExtension server = new RedisExtension(RedisServerProcess.builder("lease-cluster").cluster(true));
-  static TestRedis redis;
-
-  @BeforeAll
-  static void connect() {
-    redis = TestRedis.connect(server);
-  }
-
-  @AfterAll
-  static void disconnect() {
-    redis.close();
-  }
 
   @Override
-  protected LeaseStore createStore() {
-    return RedisContracts.leaseStore(redis);
-  }
-
-  @Override
-  protected void closeStore(LeaseStore store) {
-    ((RedisLeaseStore) store).close();
-  }
-
-  @Override
-  protected void advance(Duration d) {
-    RedisContracts.sleep(d);
-  }
-
-  @Override
-  protected Duration ttl() {
-    return RedisContracts.LEASE_TTL;
-  }
-
-  @Override
-  protected Duration expiryMargin() {
-    return RedisContracts.MARGIN;
+  protected RedisExtension server() {
+    return server;
   }
 }
