@@ -44,6 +44,9 @@ public final class FaultInjectingDestination implements Destination {
   private volatile boolean hangUninterruptibly;
   private final AtomicInteger hung = new AtomicInteger();
   private final AtomicLong puts = new AtomicLong();
+  private final AtomicLong gets = new AtomicLong();
+  private final AtomicInteger failNextReads = new AtomicInteger();
+  private final AtomicInteger corruptNextReads = new AtomicInteger();
   private final AtomicLong injectedFailures = new AtomicLong();
 
   private FaultInjectingDestination(Destination delegate) {
@@ -185,6 +188,39 @@ public final class FaultInjectingDestination implements Destination {
   }
 
   /**
+   * Fails the next {@code n} reads ({@code get}) with a transient {@link DestinationException}; {@code head}
+   * still answers, as a store whose data path fails while its metadata path works.
+   *
+   * @param n how many reads to fail
+   * @return this
+   */
+  public FaultInjectingDestination failNextReads(int n) {
+    failNextReads.set(n);
+    return this;
+  }
+
+  /**
+   * Flips a bit of the bytes returned by the next {@code n} reads ({@code get}), leaving their size and the stored
+   * MD5 that {@code head} reports unchanged: only a reader that checks the digest notices.
+   *
+   * @param n how many reads to corrupt
+   * @return this
+   */
+  public FaultInjectingDestination corruptNextReads(int n) {
+    corruptNextReads.set(n);
+    return this;
+  }
+
+  /**
+   * How many reads ({@code get}) reached this wrapper, faulty or not.
+   *
+   * @return the number of {@code get} calls
+   */
+  public long getCount() {
+    return gets.get();
+  }
+
+  /**
    * Every call fails as if the destination were unreachable, until {@link #heal()}.
    *
    * @return this wrapper
@@ -203,6 +239,8 @@ public final class FaultInjectingDestination implements Destination {
     partitioned = false;
     failNext.set(0);
     corruptNext.set(0);
+    failNextReads.set(0);
+    corruptNextReads.set(0);
     failureRate = 0;
     latency = Duration.ZERO;
     release();
@@ -281,9 +319,18 @@ public final class FaultInjectingDestination implements Destination {
 
   @Override
   public Optional<InputStream> get(String key) {
+    gets.incrementAndGet();
     stallUninterruptibly(hang);
     before();
-    return delegate.get(key);
+    if (failNextReads.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+      injectedFailures.incrementAndGet();
+      throw new DestinationException(name, true, "injected read failure");
+    }
+    Optional<InputStream> in = delegate.get(key);
+    if (in.isPresent() && corruptNextReads.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+      return Optional.of(new CorruptingStream(in.get()));
+    }
+    return in;
   }
 
   @Override
