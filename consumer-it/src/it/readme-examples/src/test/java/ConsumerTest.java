@@ -39,6 +39,30 @@ class ConsumerTest {
   }
 
   @Test
+  void readmeReadExampleFailsOverToAHealthyCopy(@TempDir Path tmp) throws Exception {
+    Path primary = Files.createDirectory(tmp.resolve("primary"));
+    Path dr = Files.createDirectory(tmp.resolve("dr"));
+    byte[] bytes = "day,amount\n2026-12-01,7\n".getBytes(StandardCharsets.UTF_8);
+    int closedPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    try (DualPushClient pusher = new DualPushClientBuilder()
+        .destination("primary", new io.dualpush.local.FileSystemDestination(primary))
+        .destination("dr", new io.dualpush.local.FileSystemDestination(dr))
+        .transactionLog(tmp.resolve("log"))
+        .buildClient()) {
+      PushReceipt receipt = pusher.push("gold/daily.csv", bytes);
+      // The edge is down (a closed port) and the primary's copy was damaged on disk: the DR copy is served.
+      Files.write(primary.resolve("gold/daily.csv"), "day,amount\n2026-12-01,8\n".getBytes(StandardCharsets.UTF_8));
+      io.dualpush.client.ReadResult result = ReadWithFailover.readBack(pusher, receipt, primary, dr,
+          java.net.URI.create("http://127.0.0.1:" + closedPort + "/data/"));
+      assertArrayEquals(bytes, result.toByteArray());
+      assertEquals("dr", result.endpointId(), result.toString());
+    }
+  }
+
+  @Test
   void testkitFakesRetryAFailedCopyUntilVerified() {
     InMemoryDestination primary = new InMemoryDestination("primary");
     FaultInjectingDestination dr = FaultInjectingDestination.wrap(new InMemoryDestination("dr")).failNext(1);

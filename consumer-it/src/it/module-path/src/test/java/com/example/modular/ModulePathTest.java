@@ -74,6 +74,28 @@ class ModulePathTest {
   }
 
   @Test
+  void readClientRunsOnTheModulePath() throws Exception {
+    assertEquals("io.dualpush.client", io.dualpush.client.FailoverReadClient.class.getModule().getName());
+    Path primary = Files.createDirectories(dir.resolve("primary"));
+    Path secondary = Files.createDirectories(dir.resolve("secondary"));
+    Mirror.push(primary, secondary, dir.resolve("log"), "gold/r.txt", "read me back");
+    // The HTTP endpoint is a closed port: java.net.http, used from the module path, fails over to the directory.
+    int closed;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closed = s.getLocalPort();
+    }
+    io.dualpush.client.ReadResult result = Reader.read(primary, java.net.URI.create("http://127.0.0.1:" + closed + "/"),
+        "gold/r.txt");
+    assertArrayEquals("read me back".getBytes(StandardCharsets.UTF_8), result.toByteArray());
+    assertEquals("primary", result.endpointId());
+    Files.delete(primary.resolve("gold/r.txt"));
+    io.dualpush.client.AllEndpointsFailedException failed = assertThrows(
+        io.dualpush.client.AllEndpointsFailedException.class,
+        () -> Reader.read(primary, java.net.URI.create("http://127.0.0.1:" + closed + "/"), "gold/r.txt"));
+    assertTrue(failed.getMessage().contains("edge=FAILED"), failed.getMessage());
+  }
+
+  @Test
   void exportsTheApiAndSpiOnly() {
     Module core = DualPushClient.class.getModule();
     Module self = Mirror.class.getModule();
