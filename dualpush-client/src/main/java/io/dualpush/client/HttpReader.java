@@ -66,7 +66,23 @@ final class HttpReader implements EndpointReader {
   @Override
   public CompletableFuture<Fetched> fetch(String key, FetchLimits limits, boolean needStoredMd5) {
     HttpRequest request = HttpRequest.newBuilder(resolve(key)).timeout(timeout).GET().build();
-    return http.sendAsync(request, info -> handle(info, key, limits)).thenApply(HttpResponse::body);
+    CompletableFuture<HttpResponse<Fetched>> sent = http.sendAsync(request, info -> handle(info, key, limits));
+    CompletableFuture<Fetched> result = new CompletableFuture<>();
+    sent.whenComplete((response, error) -> {
+      if (error != null) {
+        result.completeExceptionally(error);
+      } else if (!result.complete(response.body())) {
+        // Cancelled meanwhile (a hedge that lost, a timeout): an open body stream would hold its connection.
+        response.body().discard();
+      }
+    });
+    // A dependent stage's cancel does not reach the exchange: cancel the exchange itself, which aborts it.
+    result.whenComplete((v, e) -> {
+      if (result.isCancelled()) {
+        sent.cancel(true);
+      }
+    });
+    return result;
   }
 
   private BodySubscriber<Fetched> handle(ResponseInfo info, String key, FetchLimits limits) {

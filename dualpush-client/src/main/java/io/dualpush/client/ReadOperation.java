@@ -194,7 +194,8 @@ final class ReadOperation {
       return;
     }
     if (cause != null) {
-      if (cause instanceof ObjectTooLargeException tooLarge) {
+      ObjectTooLargeException tooLarge = causeOf(cause, ObjectTooLargeException.class);
+      if (tooLarge != null) {
         t.finish(Outcome.FAILED, t.endpoint.reader.describeFailure(cause));
         t.endpoint.onAnswer(t.elapsed(), t.permit);
         finish();
@@ -306,6 +307,16 @@ final class ReadOperation {
           : new ReadAttempt(t.endpoint.id(), Outcome.CANCELLED, Duration.ofNanos(t.elapsed()), t.hedge, ""));
     }
     return list;
+  }
+
+  /** The first throwable of type {@code type} in the cause chain (the HTTP client wraps a body's failure). */
+  private static <T extends Throwable> @Nullable T causeOf(Throwable failure, Class<T> type) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (type.isInstance(t)) {
+        return type.cast(t);
+      }
+    }
+    return null;
   }
 
   private static @Nullable Throwable unwrap(@Nullable Throwable error) {
