@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
  */
 public class AllEndpointsFailedException extends DualPushException {
   private static final long serialVersionUID = 1L;
+  /** The object's key. */
   private final String key;
   private final transient List<ReadAttempt> attempts;
 
@@ -19,22 +20,24 @@ public class AllEndpointsFailedException extends DualPushException {
    *
    * @param key the object's key
    * @param attempts every try, in order
-   * @param firstCause the first failure, or null when nothing was tried
+   * @param firstCause the first failure
    */
-  public AllEndpointsFailedException(String key, List<ReadAttempt> attempts, @Nullable Throwable firstCause) {
-    this(key, attempts, firstCause, attempts.isEmpty() ? "no endpoint could be tried"
-        : attempts.stream().map(ReadAttempt::toString).collect(Collectors.joining("; ")));
+  public AllEndpointsFailedException(String key, List<ReadAttempt> attempts, Throwable firstCause) {
+    this(key, attempts, (Throwable) firstCause, attempts.stream().map(ReadAttempt::toString)
+        .collect(Collectors.joining("; ")));
   }
 
   /**
-   * A read that failed everywhere, for a reason of its own.
+   * A read that failed before any endpoint was tried.
    *
    * @param key the object's key
-   * @param attempts every try, in order
-   * @param firstCause the first failure, or null when nothing was tried
-   * @param reason what went wrong, free of secrets
+   * @param reason why nothing was tried, free of secrets
    */
-  public AllEndpointsFailedException(String key, List<ReadAttempt> attempts, @Nullable Throwable firstCause,
+  public AllEndpointsFailedException(String key, String reason) {
+    this(key, List.of(), null, reason);
+  }
+
+  private AllEndpointsFailedException(String key, List<ReadAttempt> attempts, @Nullable Throwable firstCause,
       String reason) {
     super("No endpoint returned a good copy of '" + key + "': " + reason, firstCause);
     this.key = key;

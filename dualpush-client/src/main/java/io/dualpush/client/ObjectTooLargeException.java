@@ -8,7 +8,9 @@ import io.dualpush.DualPushException;
  */
 public class ObjectTooLargeException extends DualPushException {
   private static final long serialVersionUID = 1L;
+  /** The object's key. */
   private final String key;
+  /** The buffer limit in bytes. */
   private final long limit;
 
   /**

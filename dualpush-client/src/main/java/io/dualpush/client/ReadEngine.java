@@ -223,7 +223,7 @@ final class ReadEngine {
     running.add(op);
     op.result.whenComplete((a, e) -> running.remove(op));
     if (order.isEmpty()) {
-      op.abort(new AllEndpointsFailedException(key, List.of(), null, allowed == null ? "no endpoint is active"
+      op.abort(new AllEndpointsFailedException(key, allowed == null ? "no endpoint is active"
           : "no active endpoint holds a copy verified for transaction " + request.transactionId().get()
               + " (verified: " + (allowed.isEmpty() ? "none yet" : String.join(", ", allowed)) + ")"));
     } else {

@@ -218,6 +218,10 @@ final class ReadOperation {
         // The receipt says this copy was verified: its absence is a lost copy, not a missing object.
         t.finish(Outcome.NOT_FOUND, "no object, although the push verified this copy");
         failed = true;
+        if (firstCause == null) {
+          firstCause = new IllegalStateException(t.endpoint.id() + ": no object under '" + key
+              + "', although the push verified this copy");
+        }
       } else {
         t.finish(Outcome.NOT_FOUND, "no object under the key");
       }
@@ -275,7 +279,8 @@ final class ReadOperation {
       result.complete(new Answer(null, null, null, DigestSource.NONE, attempts(),
           Duration.ofNanos(engine.ticker.getAsLong() - startNanos)));
     } else {
-      result.completeExceptionally(new AllEndpointsFailedException(key, attempts(), firstCause));
+      result.completeExceptionally(firstCause != null ? new AllEndpointsFailedException(key, attempts(), firstCause)
+          : new AllEndpointsFailedException(key, "no endpoint could be tried"));
     }
   }
 
