@@ -133,6 +133,24 @@ class FailoverReadClientTest {
     }
 
     @Test
+    @DisplayName("regression: a try cut short by the endpoint client's own timeout is TIMED_OUT, not FAILED")
+    void clientTimeoutIsTimedOut() {
+      store(secondary, "k", PAYLOAD);
+      reader = new FailoverReadClientBuilder()
+          .endpoint(ReadEndpoint.of("primary", new TimingOutDestination()))
+          .endpoint(ReadEndpoint.of("secondary", secondary).withPriority(1))
+          .buildClient();
+
+      ReadResult result = reader.read("k").orElseThrow();
+
+      assertThat(result.endpointId()).isEqualTo("secondary");
+      assertThat(result.toByteArray()).isEqualTo(PAYLOAD);
+      assertThat(result.attempts()).extracting(ReadAttempt::endpointId, ReadAttempt::outcome).containsExactly(
+          org.assertj.core.groups.Tuple.tuple("primary", ReadAttempt.Outcome.TIMED_OUT),
+          org.assertj.core.groups.Tuple.tuple("secondary", ReadAttempt.Outcome.SUCCEEDED));
+    }
+
+    @Test
     @DisplayName("never returns a corrupt copy: a copy whose bytes differ from the stored MD5 is refused")
     void corruptCopyRefused() {
       store(primary, "k", PAYLOAD);
@@ -575,6 +593,43 @@ class FailoverReadClientTest {
   }
 
   /** A destination that stores no MD5 with its one object. */
+  /** A destination whose client gives up waiting, as java.net.http does at its request timeout. */
+  private static final class TimingOutDestination implements io.dualpush.spi.Destination {
+    private static RuntimeException timeout() {
+      return new java.io.UncheckedIOException(new java.net.http.HttpTimeoutException("request timed out"));
+    }
+
+    @Override
+    public io.dualpush.spi.PutResult put(WriteRequest request) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Optional<io.dualpush.spi.ObjectInfo> head(String key) {
+      throw timeout();
+    }
+
+    @Override
+    public Optional<InputStream> get(String key) {
+      throw timeout();
+    }
+
+    @Override
+    public boolean delete(String key) {
+      return false;
+    }
+
+    @Override
+    public io.dualpush.spi.HealthStatus probe() {
+      return io.dualpush.spi.HealthStatus.healthy(Duration.ZERO);
+    }
+
+    @Override
+    public String describe() {
+      return "timing-out";
+    }
+  }
+
   private static final class NoMd5Destination implements io.dualpush.spi.Destination {
     private final byte[] bytes;
 
