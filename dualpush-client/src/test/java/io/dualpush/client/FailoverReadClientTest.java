@@ -472,6 +472,49 @@ class FailoverReadClientTest {
     }
 
     @Test
+    @DisplayName("regression: is bounded by bytes at once, even while the common pool is busy")
+    void boundedWhileCommonPoolBusy() throws Exception {
+      byte[] big = new byte[600 * 1024];
+      store(primary, "a", big);
+      store(primary, "b", big);
+      reader = new FailoverReadClientBuilder().endpoint("primary", primary).staleCache(1024 * 1024).buildClient();
+      // Every common-pool worker waits, so nothing evicts in the background.
+      int workers = java.util.concurrent.ForkJoinPool.commonPool().getParallelism();
+      java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(workers);
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.ForkJoinTask<?>> blockers = new java.util.ArrayList<>();
+      for (int i = 0; i < workers; i++) {
+        // Submitted to the common pool itself: CompletableFuture.runAsync would use a thread of its own on 2 CPUs.
+        blockers.add(java.util.concurrent.ForkJoinPool.commonPool().submit(() -> {
+          started.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }));
+      }
+      try {
+        assertThat(started.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        reader.read("a");
+        reader.read("b");
+        primary.partition();
+        int served = 0;
+        for (String key : List.of("a", "b")) {
+          try {
+            served += reader.read(key).orElseThrow().fromCache() ? 1 : 0;
+          } catch (AllEndpointsFailedException e) {
+            // Evicted.
+          }
+        }
+        assertThat(served).isLessThanOrEqualTo(1);
+      } finally {
+        release.countDown();
+        blockers.forEach(java.util.concurrent.ForkJoinTask::join);
+      }
+    }
+
+    @Test
     @DisplayName("is bounded by bytes")
     void bounded() {
       byte[] big = new byte[600 * 1024];
