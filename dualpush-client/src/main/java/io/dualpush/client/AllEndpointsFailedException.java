@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
  */
 public class AllEndpointsFailedException extends DualPushException {
   private static final long serialVersionUID = 1L;
+  /** The object's key, as {@link #key()} returns it. */
   private final String key;
   private final transient List<ReadAttempt> attempts;
 

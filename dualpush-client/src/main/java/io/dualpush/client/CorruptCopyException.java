@@ -9,7 +9,9 @@ import java.io.IOException;
  */
 public class CorruptCopyException extends IOException {
   private static final long serialVersionUID = 1L;
+  /** The object's key, as {@link #key()} returns it. */
   private final String key;
+  /** The endpoint that served the corrupt copy, as {@link #endpointId()} returns it. */
   private final String endpointId;
 
   /**

@@ -8,7 +8,9 @@ import io.dualpush.DualPushException;
  */
 public class ObjectTooLargeException extends DualPushException {
   private static final long serialVersionUID = 1L;
+  /** The object's key, as {@link #key()} returns it. */
   private final String key;
+  /** The limit it exceeded, in bytes, as {@link #limit()} returns it. */
   private final long limit;
 
   /**
