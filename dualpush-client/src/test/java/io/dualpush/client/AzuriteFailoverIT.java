@@ -327,8 +327,8 @@ class AzuriteFailoverIT {
 
         secondary.pause();
         try {
-          AllEndpointsFailedException e = catchThrowableOfType(() -> reader.read(ReadRequest.of(KEY).after(receipt)),
-              AllEndpointsFailedException.class);
+          AllEndpointsFailedException e = catchThrowableOfType(AllEndpointsFailedException.class,
+              () -> reader.read(ReadRequest.of(KEY).after(receipt)));
           assertThat(e).isNotNull();
           assertThat(e.attempts()).extracting(ReadAttempt::endpointId)
               .containsExactlyInAnyOrder("primary-sas", "secondary-sas");
@@ -370,7 +370,7 @@ class AzuriteFailoverIT {
     PushReceipt partial;
     secondary.stop();
     try {
-      PushFailedException failed = catchThrowableOfType(() -> pusher.push(KEY, newer), PushFailedException.class);
+      PushFailedException failed = catchThrowableOfType(PushFailedException.class, () -> pusher.push(KEY, newer));
       assertThat(failed).isNotNull();
       partial = failed.receipt();
     } finally {
@@ -401,8 +401,8 @@ class AzuriteFailoverIT {
       // With the only verified copy down, the read fails rather than serve the secondary's older bytes.
       primary.stop();
       try {
-        AllEndpointsFailedException e = catchThrowableOfType(() -> reader.read(ReadRequest.of(KEY).after(partial)),
-            AllEndpointsFailedException.class);
+        AllEndpointsFailedException e = catchThrowableOfType(AllEndpointsFailedException.class,
+            () -> reader.read(ReadRequest.of(KEY).after(partial)));
         assertThat(e).isNotNull();
         assertThat(e.attempts()).extracting(ReadAttempt::endpointId).containsOnly("primary");
       } finally {

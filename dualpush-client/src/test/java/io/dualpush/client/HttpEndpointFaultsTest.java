@@ -278,7 +278,7 @@ class HttpEndpointFaultsTest {
       second.corruptNext(1);
       reader = builder().buildClient();
 
-      AllEndpointsFailedException e = catchThrowableOfType(() -> reader.read(KEY), AllEndpointsFailedException.class);
+      AllEndpointsFailedException e = catchThrowableOfType(AllEndpointsFailedException.class, () -> reader.read(KEY));
 
       assertThat(e).isNotNull();
       assertThat(e.attempts()).extracting(ReadAttempt::endpointId, ReadAttempt::outcome)
@@ -346,8 +346,8 @@ class HttpEndpointFaultsTest {
 
         first.refuseConnections();
         second.hang();
-        AllEndpointsFailedException e = catchThrowableOfType(() -> reader.read(KEY),
-            AllEndpointsFailedException.class);
+        AllEndpointsFailedException e = catchThrowableOfType(AllEndpointsFailedException.class,
+            () -> reader.read(KEY));
         assertThat(e).isNotNull();
         StringWriter trace = new StringWriter();
         e.printStackTrace(new PrintWriter(trace));
