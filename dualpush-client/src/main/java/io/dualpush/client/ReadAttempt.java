@@ -23,7 +23,7 @@ public record ReadAttempt(String endpointId, Outcome outcome, Duration latency, 
     CORRUPT,
     /** It failed: connection refused or reset, an HTTP 5xx, a truncated body. */
     FAILED,
-    /** It did not answer within the attempt timeout. */
+    /** It did not answer within the attempt timeout (the read's own timer, or the endpoint client's timeout). */
     TIMED_OUT,
     /** Another try answered first, and this one was cancelled. */
     CANCELLED

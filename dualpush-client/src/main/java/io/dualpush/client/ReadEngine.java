@@ -88,7 +88,9 @@ final class ReadEngine {
     }
     this.endpoints = java.util.Collections.unmodifiableMap(map);
     this.staleCache = b.staleCacheBytes > 0
-        ? Caffeine.newBuilder().maximumWeight(b.staleCacheBytes)
+        // Evicts on the thread that adds a copy: with Caffeine's default executor (the common pool) the byte bound
+        // held only once a pool thread got round to it, and a loaded machine served copies past it.
+        ? Caffeine.newBuilder().executor(Runnable::run).maximumWeight(b.staleCacheBytes)
             .<String, Cached>weigher((k, v) -> v.bytes.length + 2 * k.length() + 64)
             .expireAfterWrite(b.staleCacheMaxAge).build()
         : null;

@@ -3,6 +3,8 @@ package io.dualpush.client;
 import io.dualpush.client.EndpointState.Permit;
 import io.dualpush.client.ReadAttempt.Outcome;
 import io.dualpush.spi.Md5;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +14,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -203,7 +206,7 @@ final class ReadOperation {
         return;
       }
       String detail = t.endpoint.reader.describeFailure(cause);
-      t.finish(Outcome.FAILED, detail);
+      t.finish(isTimeout(cause) ? Outcome.TIMED_OUT : Outcome.FAILED, detail);
       t.endpoint.onFailure(detail, t.permit);
       failed = true;
       if (firstCause == null) {
@@ -322,6 +325,23 @@ final class ReadOperation {
       }
     }
     return null;
+  }
+
+  /**
+   * Whether a try ended because the endpoint's own client gave up waiting: java.net.http's request timeout is the
+   * attempt timeout too, and whichever of the two timers fires first must not decide between TIMED_OUT and FAILED.
+   * A connect timeout is a connection failure.
+   */
+  private static boolean isTimeout(Throwable cause) {
+    for (Throwable e = cause; e != null; e = e.getCause() == e ? null : e.getCause()) {
+      if (e instanceof HttpConnectTimeoutException) {
+        return false;
+      }
+      if (e instanceof HttpTimeoutException || e instanceof TimeoutException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static @Nullable Throwable unwrap(@Nullable Throwable error) {

@@ -133,6 +133,24 @@ class FailoverReadClientTest {
     }
 
     @Test
+    @DisplayName("regression: a try cut short by the endpoint client's own timeout is TIMED_OUT, not FAILED")
+    void clientTimeoutIsTimedOut() {
+      store(secondary, "k", PAYLOAD);
+      reader = new FailoverReadClientBuilder()
+          .endpoint(ReadEndpoint.of("primary", new TimingOutDestination()))
+          .endpoint(ReadEndpoint.of("secondary", secondary).withPriority(1))
+          .buildClient();
+
+      ReadResult result = reader.read("k").orElseThrow();
+
+      assertThat(result.endpointId()).isEqualTo("secondary");
+      assertThat(result.toByteArray()).isEqualTo(PAYLOAD);
+      assertThat(result.attempts()).extracting(ReadAttempt::endpointId, ReadAttempt::outcome).containsExactly(
+          org.assertj.core.groups.Tuple.tuple("primary", ReadAttempt.Outcome.TIMED_OUT),
+          org.assertj.core.groups.Tuple.tuple("secondary", ReadAttempt.Outcome.SUCCEEDED));
+    }
+
+    @Test
     @DisplayName("never returns a corrupt copy: a copy whose bytes differ from the stored MD5 is refused")
     void corruptCopyRefused() {
       store(primary, "k", PAYLOAD);
@@ -454,6 +472,49 @@ class FailoverReadClientTest {
     }
 
     @Test
+    @DisplayName("regression: is bounded by bytes at once, even while the common pool is busy")
+    void boundedWhileCommonPoolBusy() throws Exception {
+      byte[] big = new byte[600 * 1024];
+      store(primary, "a", big);
+      store(primary, "b", big);
+      reader = new FailoverReadClientBuilder().endpoint("primary", primary).staleCache(1024 * 1024).buildClient();
+      // Every common-pool worker waits, so nothing evicts in the background.
+      int workers = java.util.concurrent.ForkJoinPool.commonPool().getParallelism();
+      java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(workers);
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.ForkJoinTask<?>> blockers = new java.util.ArrayList<>();
+      for (int i = 0; i < workers; i++) {
+        // Submitted to the common pool itself: CompletableFuture.runAsync would use a thread of its own on 2 CPUs.
+        blockers.add(java.util.concurrent.ForkJoinPool.commonPool().submit(() -> {
+          started.countDown();
+          try {
+            release.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }));
+      }
+      try {
+        assertThat(started.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        reader.read("a");
+        reader.read("b");
+        primary.partition();
+        int served = 0;
+        for (String key : List.of("a", "b")) {
+          try {
+            served += reader.read(key).orElseThrow().fromCache() ? 1 : 0;
+          } catch (AllEndpointsFailedException e) {
+            // Evicted.
+          }
+        }
+        assertThat(served).isLessThanOrEqualTo(1);
+      } finally {
+        release.countDown();
+        blockers.forEach(java.util.concurrent.ForkJoinTask::join);
+      }
+    }
+
+    @Test
     @DisplayName("is bounded by bytes")
     void bounded() {
       byte[] big = new byte[600 * 1024];
@@ -575,6 +636,43 @@ class FailoverReadClientTest {
   }
 
   /** A destination that stores no MD5 with its one object. */
+  /** A destination whose client gives up waiting, as java.net.http does at its request timeout. */
+  private static final class TimingOutDestination implements io.dualpush.spi.Destination {
+    private static RuntimeException timeout() {
+      return new java.io.UncheckedIOException(new java.net.http.HttpTimeoutException("request timed out"));
+    }
+
+    @Override
+    public io.dualpush.spi.PutResult put(WriteRequest request) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public Optional<io.dualpush.spi.ObjectInfo> head(String key) {
+      throw timeout();
+    }
+
+    @Override
+    public Optional<InputStream> get(String key) {
+      throw timeout();
+    }
+
+    @Override
+    public boolean delete(String key) {
+      return false;
+    }
+
+    @Override
+    public io.dualpush.spi.HealthStatus probe() {
+      return io.dualpush.spi.HealthStatus.healthy(Duration.ZERO);
+    }
+
+    @Override
+    public String describe() {
+      return "timing-out";
+    }
+  }
+
   private static final class NoMd5Destination implements io.dualpush.spi.Destination {
     private final byte[] bytes;
 

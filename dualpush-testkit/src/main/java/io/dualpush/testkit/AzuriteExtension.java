@@ -19,8 +19,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  *
  * <p>Where Azurite comes from is described on {@link AzuriteProcess}. Each instance keeps its port
  * and its data directory for its whole life, so a test can {@link #stop()} it to simulate an outage
- * and {@link #start()} it again with its blobs intact. Before each test an instance that a previous
- * test left stopped is started again.
+ * and {@link #start()} it again with its blobs intact, or {@link #pause()} it to simulate a server
+ * that accepts connections and never answers. Before each test an instance that a previous test
+ * left stopped or paused runs again.
  *
  * <p>The account is Azurite's documented default, {@code devstoreaccount1}, whose key is public;
  * it is still never logged nor shown by {@link #toString()}. Thread-safe.
@@ -49,6 +50,7 @@ public final class AzuriteExtension implements BeforeAllCallback, AfterAllCallba
 
   @Override
   public void beforeEach(ExtensionContext context) throws Exception {
+    process.resume();
     if (!isRunning()) {
       start();
     }
@@ -156,6 +158,25 @@ public final class AzuriteExtension implements BeforeAllCallback, AfterAllCallba
   /** See {@link AzuriteProcess#stop()}. */
   public void stop() {
     process.stop();
+  }
+
+  /** See {@link AzuriteProcess#pause()}. */
+  public void pause() {
+    process.pause();
+  }
+
+  /** See {@link AzuriteProcess#resume()}. */
+  public void resume() {
+    process.resume();
+  }
+
+  /**
+   * See {@link AzuriteProcess#isPaused()}.
+   *
+   * @return true while paused
+   */
+  public boolean isPaused() {
+    return process.isPaused();
   }
 
   /** See {@link AzuriteProcess#close()}. */

@@ -41,7 +41,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>An instance keeps its port and its data directory for its whole life, so it can be
  * {@link #stop()}ped to simulate an outage and {@link #start()}ed again with its blobs intact;
- * {@link #close()} deletes them.
+ * {@link #close()} deletes them. {@link #pause()} freezes it instead: its port still accepts
+ * connections (the kernel completes them) but nothing answers, until {@link #resume()}.
  *
  * <p>The account is Azurite's documented default, {@code devstoreaccount1}, whose key is public;
  * it is still never logged nor shown by {@link #toString()}. Thread-safe.
@@ -64,6 +65,7 @@ public final class AzuriteProcess implements AutoCloseable {
   private int port;
   private @Nullable Process process;
   private @Nullable Thread shutdownHook;
+  private boolean paused;
 
   /** @param name a label for this instance (a region name, say); used in directory and log names */
   public AzuriteProcess(String name) {
@@ -204,10 +206,14 @@ public final class AzuriteProcess implements AutoCloseable {
   /** Kills the Azurite process tree and waits until it is gone; the port and data are kept for {@link #start()}. */
   public synchronized void stop() {
     Process p = process;
-    process = null;
     if (p == null) {
       return;
     }
+    if (paused) {
+      // A stopped process would hold SIGTERM pending: continue it so that it can exit cleanly.
+      resume();
+    }
+    process = null;
     kill(p);
     if (shutdownHook != null) {
       try {
@@ -218,6 +224,39 @@ public final class AzuriteProcess implements AutoCloseable {
       shutdownHook = null;
     }
     waitUntilPortClosed(Duration.ofSeconds(10));
+  }
+
+  /**
+   * Freezes Azurite with SIGSTOP (the whole process tree): connections to its port are still
+   * accepted by the kernel, but no request is answered, as with a hung server or a long pause.
+   * Does nothing when it is not running or already paused. POSIX only ({@code kill} on the PATH).
+   */
+  public synchronized void pause() {
+    if (!isRunning() || paused) {
+      return;
+    }
+    signal("STOP");
+    paused = true;
+  }
+
+  /** Continues Azurite after {@link #pause()} (SIGCONT); does nothing when it is not paused. */
+  public synchronized void resume() {
+    if (!paused) {
+      return;
+    }
+    paused = false;
+    if (isRunning()) {
+      signal("CONT");
+    }
+  }
+
+  /**
+   * Whether {@link #pause()} froze it and {@link #resume()} has not continued it yet.
+   *
+   * @return true while paused
+   */
+  public synchronized boolean isPaused() {
+    return paused;
   }
 
   /** Stops the process and deletes its data directory; a later {@link #start()} begins afresh on a new port. */
@@ -234,7 +273,8 @@ public final class AzuriteProcess implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "AzuriteProcess{" + name + (workDir == null ? "" : ", port " + port) + (isRunning() ? ", running" : "") + "}";
+    return "AzuriteProcess{" + name + (workDir == null ? "" : ", port " + port)
+        + (isRunning() ? (paused ? ", paused" : ", running") : "") + "}";
   }
 
   // ------------------------------------------------------------------ process handling
@@ -269,6 +309,25 @@ public final class AzuriteProcess implements AutoCloseable {
     stop();
     throw new IOException("Azurite '" + name + "' did not listen on port " + port + " within " + START_TIMEOUT
         + "; its output:\n" + tail(logFile));
+  }
+
+  private void signal(String signal) {
+    Process p = Objects.requireNonNull(process);
+    List<String> command = new ArrayList<>(List.of("kill", "-" + signal, Long.toString(p.pid())));
+    // The executable may be a wrapper whose node process is a child: signal the whole tree.
+    p.descendants().forEach(h -> command.add(Long.toString(h.pid())));
+    try {
+      Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String output = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + signal + " of Azurite '" + name + "' failed: " + output.trim());
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot run kill -" + signal, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while sending SIG" + signal + " to Azurite '" + name + "'", e);
+    }
   }
 
   private static void kill(Process p) {
