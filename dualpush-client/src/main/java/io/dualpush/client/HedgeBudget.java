@@ -4,7 +4,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Tokens for hedged reads: every read earns {@code budget} of one, a hedge spends one, and at most {@code burst}
- * can be saved up. So hedges stay under {@code budget} of reads plus the burst, whatever the endpoints do. Lock-free.
+ * can be saved up. A new client starts with the burst saved, so its first slow reads can be hedged too. So hedges stay
+ * under {@code budget} of reads plus the burst, whatever the endpoints do. Lock-free.
  */
 final class HedgeBudget {
   private static final long ONE = 1_000_000;
@@ -14,8 +15,8 @@ final class HedgeBudget {
 
   HedgeBudget(HedgeOptions options) {
     this.earn = Math.round(options.budget() * ONE);
-    this.cap = options.burst() * ONE;
-    this.tokens = new AtomicLong(0);
+    this.cap = options.enabled() ? options.burst() * ONE : 0;
+    this.tokens = new AtomicLong(cap);
   }
 
   void onRead() {
