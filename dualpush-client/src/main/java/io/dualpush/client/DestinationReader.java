@@ -11,8 +11,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 
 /** Reads through a dualpush {@link Destination}, whose calls block: they run on the client's read pool. */
@@ -87,30 +85,7 @@ final class DestinationReader implements EndpointReader {
   }
 
   private <T> CompletableFuture<T> submit(Supplier<T> work) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    Future<?> task;
-    try {
-      task = pool.submit(() -> {
-        try {
-          T value = work.get();
-          if (!result.complete(value) && value instanceof Fetched fetched) {
-            fetched.discard();
-          }
-        } catch (Throwable t) {
-          result.completeExceptionally(t);
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      result.completeExceptionally(new IllegalStateException("the read pool is full or closed", e));
-      return result;
-    }
-    // A cancelled read (a hedge that lost, a timeout) stops its thread if the destination answers interrupts.
-    result.whenComplete((v, e) -> {
-      if (result.isCancelled()) {
-        task.cancel(true);
-      }
-    });
-    return result;
+    return BlockingCalls.submit(pool, work::get);
   }
 
   @Override

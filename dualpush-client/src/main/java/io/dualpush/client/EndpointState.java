@@ -53,6 +53,8 @@ final class EndpointState {
   private long lastFailureNanos;
   private boolean failedEver;
   private boolean probeInFlight;
+  private long slowUntilNanos;
+  private boolean slowEver;
   private @Nullable Instant lastSuccess;
   private @Nullable Instant lastFailure;
   private @Nullable String lastFailureCause;
@@ -96,7 +98,8 @@ final class EndpointState {
       case HALF_OPEN:
         return probeInFlight ? 2 : 0;
       default:
-        return failedEver && now - lastFailureNanos < breakerOptions.openDelay().toNanos() ? 1 : 0;
+        return failedEver && now - lastFailureNanos < breakerOptions.openDelay().toNanos()
+            || slowEver && now - slowUntilNanos < 0 ? 1 : 0;
     }
   }
 
@@ -168,6 +171,23 @@ final class EndpointState {
           endpoint.describe(), consecutiveFailures, breakerOptions.openDelay(), cause);
     } else {
       LOG.debug("Read endpoint {} failed: {}", id(), cause);
+    }
+  }
+
+  /**
+   * A read here was still running when a hedge to another endpoint answered: the endpoint goes behind the others
+   * for the penalty, and the time it had taken counts as a latency (at least that slow).
+   */
+  synchronized void onLostHedge(long elapsedNanos, long penaltyNanos, Permit permit) {
+    latency.record(elapsedNanos);
+    if (permit == Permit.PROBE) {
+      probeInFlight = false;
+    }
+    if (penaltyNanos > 0) {
+      slowEver = true;
+      slowUntilNanos = ticker.getAsLong() + penaltyNanos;
+      LOG.debug("Read endpoint {} lost a hedge after {} ms: behind the others for {} ms", id(),
+          elapsedNanos / 1_000_000, penaltyNanos / 1_000_000);
     }
   }
 

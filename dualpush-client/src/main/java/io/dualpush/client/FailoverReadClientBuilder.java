@@ -47,7 +47,7 @@ public final class FailoverReadClientBuilder {
   boolean requireDigest = true;
   Duration badCopyTtl = Duration.ofMinutes(5);
   @Nullable Function<String, Optional<PushReceipt>> receiptLookup;
-  int readThreads = 16;
+  int readThreads = 32;
   Clock clock = Clock.systemUTC();
   private final Map<String, Object> given = new LinkedHashMap<>();
 
@@ -290,7 +290,8 @@ public final class FailoverReadClientBuilder {
   }
 
   /**
-   * How many threads read destination endpoints, whose calls block; 16 by default.
+   * How many threads make the reads (every endpoint call blocks one, hedges included); 32 by default. Reads beyond
+   * these wait in a queue of 64 per thread; past that a try fails at once as the pool being full.
    *
    * @param threads 1 or more
    * @return this builder

@@ -7,7 +7,8 @@ import java.time.Duration;
  * When a read is hedged: if the first endpoint has not answered after a delay, a second read goes to the next
  * endpoint and the first good answer wins; the other is cancelled. The delay adapts to the first endpoint's recent
  * latency (its {@link #percentile()}, 95th by default) within {@link #minDelay()} and {@link #maxDelay()}. A budget
- * caps hedges to a fraction of reads so that an outage cannot double the load. Immutable.
+ * caps hedges to a fraction of reads so that an outage cannot double the load. An endpoint whose read lost to a hedge
+ * goes behind the others for a {@link #penalty()}, so that reads route around a slow endpoint. Immutable.
  *
  * <pre>{@code
  * HedgeOptions.builder().minDelay(Duration.ofMillis(5)).budget(0.05).build();
@@ -22,8 +23,10 @@ public final class HedgeOptions {
   private final double percentile;
   private final double budget;
   private final int burst;
+  private final Duration penalty;
 
   private HedgeOptions(Builder b) {
+    this.penalty = b.penalty;
     this.minDelay = b.minDelay;
     this.maxDelay = b.maxDelay;
     this.percentile = b.percentile;
@@ -104,6 +107,16 @@ public final class HedgeOptions {
   }
 
   /**
+   * How long an endpoint whose read lost to a hedge goes behind the endpoints that have not been slow or failed,
+   * whatever its priority: reads route around a slow endpoint instead of waiting for its hedge delay each time.
+   *
+   * @return the penalty; zero keeps slow endpoints in their place
+   */
+  public Duration penalty() {
+    return penalty;
+  }
+
+  /**
    * Whether reads are ever hedged.
    *
    * @return false when the budget is 0
@@ -116,7 +129,7 @@ public final class HedgeOptions {
   public String toString() {
     return enabled()
         ? "HedgeOptions{p" + Math.round(percentile * 100) + " in [" + minDelay + ", " + maxDelay + "], budget "
-            + budget + ", burst " + burst + "}"
+            + budget + ", burst " + burst + ", penalty " + penalty + "}"
         : "HedgeOptions{disabled}";
   }
 
@@ -127,8 +140,24 @@ public final class HedgeOptions {
     private double percentile = 0.95;
     private double budget = 0.1;
     private int burst = 10;
+    private Duration penalty = Duration.ofSeconds(1);
 
     private Builder() {}
+
+    /**
+     * How long an endpoint whose read lost to a hedge goes behind the others; 1 s by default.
+     *
+     * @param penalty 0 or more; 0 keeps a slow endpoint in its place
+     * @return this builder
+     */
+    public Builder penalty(Duration penalty) {
+      InvalidInputException.requireNonNull(penalty, "penalty");
+      if (penalty.isNegative()) {
+        throw new InvalidInputException("penalty", "'penalty' must not be negative; got " + penalty);
+      }
+      this.penalty = penalty;
+      return this;
+    }
 
     /**
      * The shortest hedge delay, however fast the endpoint has been.

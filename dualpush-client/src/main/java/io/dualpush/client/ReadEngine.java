@@ -82,7 +82,7 @@ final class ReadEngine {
     Clock clock = b.clock;
     Map<String, EndpointState> map = new LinkedHashMap<>();
     for (ReadEndpoint e : b.endpoints.values()) {
-      EndpointReader reader = e.kind() == ReadEndpoint.Kind.HTTP ? new HttpReader(http, e, b.attemptTimeout)
+      EndpointReader reader = e.kind() == ReadEndpoint.Kind.HTTP ? new HttpReader(http, e, b.attemptTimeout, pool)
           : new DestinationReader(e.destination().orElseThrow(), pool);
       map.put(e.id(), new EndpointState(e, reader, b.circuitBreaker, clock, ticker));
     }

@@ -67,6 +67,7 @@ final class ReadOperation {
     @Nullable CompletableFuture<Fetched> future;
     @Nullable ScheduledFuture<?> timeout;
     @Nullable ReadAttempt attempt;
+    boolean lostHedge;
 
     Try(EndpointState endpoint, Permit permit, boolean hedge) {
       this.endpoint = endpoint;
@@ -189,8 +190,10 @@ final class ReadOperation {
     inflight--;
     Throwable cause = unwrap(error);
     if (done || cause instanceof CancellationException) {
-      t.finish(Outcome.CANCELLED, "");
-      t.endpoint.onCancelled(t.permit);
+      t.finish(Outcome.CANCELLED, t.lostHedge ? "slower than the hedge" : "");
+      if (!t.lostHedge) {
+        t.endpoint.onCancelled(t.permit);
+      }
       if (fetched != null) {
         fetched.discard();
       }
@@ -264,6 +267,15 @@ final class ReadOperation {
     }
     t.finish(Outcome.SUCCEEDED, "");
     t.endpoint.onAnswer(t.elapsed(), t.permit);
+    if (t.hedge) {
+      // The hedge beat a try still running: that endpoint was slow; route the next reads around it for a while.
+      for (Try slow : tries) {
+        if (slow != t && slow.attempt == null && !slow.hedge) {
+          slow.endpoint.onLostHedge(slow.elapsed(), engine.hedging.penalty().toNanos(), slow.permit);
+          slow.lostHedge = true;
+        }
+      }
+    }
     finish();
     result.complete(new Answer(t.endpoint, fetched, actual != null ? actual : reference, source, attempts(),
         Duration.ofNanos(engine.ticker.getAsLong() - startNanos)));

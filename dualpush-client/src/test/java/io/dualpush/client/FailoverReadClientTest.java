@@ -370,6 +370,33 @@ class FailoverReadClientTest {
     }
 
     @Test
+    @DisplayName("route the next reads around an endpoint that lost a hedge, for the penalty only")
+    void penalty() {
+      store(primary, "k", PAYLOAD);
+      store(secondary, "k", PAYLOAD);
+      HedgeOptions.Builder hedging = HedgeOptions.builder().minDelay(Duration.ofMillis(1))
+          .maxDelay(Duration.ofMillis(5)).budget(1).burst(5);
+      reader = builder().hedging(hedging.penalty(Duration.ofMinutes(5)).build()).buildClient();
+      primary.latency(Duration.ofMillis(200));
+
+      ReadResult hedged = reader.read("k").orElseThrow();
+      assertThat(hedged.endpointId()).isEqualTo("secondary");
+      assertThat(hedged.attempts().get(0).detail()).isEqualTo("slower than the hedge");
+      assertThat(reader.health().get(0).status()).isEqualTo(EndpointHealth.Status.DEGRADED);
+      primary.latency(Duration.ZERO);
+      assertThat(reader.read("k").orElseThrow().attempts()).extracting(ReadAttempt::endpointId)
+          .containsExactly("secondary");
+      reader.close();
+
+      reader = builder().hedging(hedging.penalty(Duration.ZERO).build()).buildClient();
+      primary.latency(Duration.ofMillis(200));
+      assertThat(reader.read("k").orElseThrow().endpointId()).isEqualTo("secondary");
+      primary.latency(Duration.ZERO);
+      assertThat(reader.read("k").orElseThrow().attempts()).extracting(ReadAttempt::endpointId)
+          .containsExactly("primary");
+    }
+
+    @Test
     @DisplayName("time out a hung endpoint and fail over when hedging is off")
     void timeout() {
       store(primary, "k", PAYLOAD);

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 @DisplayName("HttpReader")
 class HttpReaderTest {
   private static HttpReader reader(String base) {
-    return new HttpReader(HttpClient.newHttpClient(), ReadEndpoint.http("e", URI.create(base)), Duration.ofSeconds(1));
+    return new HttpReader(HttpClient.newHttpClient(), ReadEndpoint.http("e", URI.create(base)), Duration.ofSeconds(1),
+        java.util.concurrent.ForkJoinPool.commonPool());
   }
 
   @Test
