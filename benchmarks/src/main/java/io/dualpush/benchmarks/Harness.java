@@ -36,6 +36,8 @@ import java.util.Set;
  *     [--launcher PATH|java] [--jar JAR] [--baseline-jar JAR] [--java-opts OPTS] [--dir DIR]
  * java -jar benchmarks/target/dualpush-benchmarks.jar takeover [--trials N] [--ttl-ms MS] [--renew-ms MS] [--retry-ms MS]
  * java -jar benchmarks/target/dualpush-benchmarks.jar coordinated-push [--pushes N] [--warmup N] [--rounds R]
+ * java -jar benchmarks/target/dualpush-benchmarks.jar read [--parts a,b,c,d] [--reads N] [--threads T] [--trials N]
+ *     [--warmup N] [--seconds S] [--rounds R] [--azure-reads N] [--objects N] [--size BYTES]
  * </pre>
  */
 public final class Harness {
@@ -66,6 +68,8 @@ public final class Harness {
   static final double JOB_RATIO_TARGET = 1.0;
   private static final Set<String> TAKEOVER_OPTIONS = Set.of("trials", "ttl-ms", "renew-ms", "retry-ms");
   private static final Set<String> COORDINATED_OPTIONS = Set.of("pushes", "warmup", "rounds");
+  private static final Set<String> READ_OPTIONS = Set.of("parts", "reads", "threads", "trials", "warmup", "seconds",
+      "rounds", "azure-reads", "objects", "size");
 
   private Harness() {}
 
@@ -142,6 +146,10 @@ public final class Harness {
         check(options, COORDINATED_OPTIONS);
         coordinatedPush(options);
       }
+      case "read" -> {
+        check(options, READ_OPTIONS);
+        read(options);
+      }
       case "all" -> {
         check(options, union(OVERHEAD_OPTIONS, PARALLELISM_OPTIONS));
         String started = now();
@@ -177,6 +185,37 @@ public final class Harness {
     System.out.printf(Locale.ROOT, "Measured %s on %d CPU(s), Java %s, %s; load average at end %s%n", started,
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), os(), load());
     bench.print(results);
+  }
+
+  // ------------------------------------------------------------------ read
+
+  private static void read(Map<String, String> o) throws Exception {
+    System.setProperty("org.slf4j.simpleLogger.log.com.azure", "error");
+    // Endpoints go down on purpose, hundreds of times: their breaker lines are not worth reading between the results.
+    System.setProperty("org.slf4j.simpleLogger.log.io.dualpush.client", "error");
+    Set<String> parts = new java.util.LinkedHashSet<>();
+    for (String part : o.getOrDefault("parts", "a,b,c,d").split(",")) {
+      String p = part.strip();
+      if (!Set.of("a", "b", "c", "d").contains(p)) {
+        System.err.println("--parts must list a, b, c and/or d; got '" + o.get("parts") + "'");
+        System.exit(2);
+      }
+      parts.add(p);
+    }
+    ReadBench.Config c = new ReadBench.Config(intOption(o, "objects", 200), intOption(o, "size", 4096),
+        intOption(o, "reads", 20_000), intOption(o, "threads", 8), intOption(o, "trials", 200),
+        intOption(o, "warmup", 200), intOption(o, "seconds", 5), intOption(o, "rounds", 5),
+        intOption(o, "azure-reads", 400), Set.copyOf(parts));
+    String started = now();
+    System.out.printf(Locale.ROOT, "read: the failover read client (issue 13), parts %s; %d objects of %d bytes with "
+        + "Content-MD5 on each loopback HTTP endpoint; %,d reads per series, %d threads, %d discovery trials, "
+        + "%d warm-up reads, %d s x %d rounds for reads/s, %d reads per side on Azurite; started %s%n", parts,
+        c.objects(), c.size(), c.reads(), c.threads(), c.trials(), c.warmup(), c.seconds(), c.rounds(),
+        c.azureReads(), started);
+    new ReadBench(c).run();
+    System.out.println();
+    System.out.printf(Locale.ROOT, "Measured %s on %d CPU(s), Java %s, %s; load average at end %s%n", started,
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), os(), load());
   }
 
   // ------------------------------------------------------------------ coordinated-push
@@ -785,7 +824,15 @@ public final class Harness {
                        --retry-ms MS a standby's retry interval (the coordinator's default: the renew interval, at most 250 ms)
           coordinated-push  async-client pushes/s with a Redis-lease coordinator and RedisDedupeStore vs without
                        (embedded dedupe), and with the coordinator alone, same run, rounds rotating (not in `all`)
-                       --pushes N measured per round (100000)  --warmup N per round (50000)  --rounds R per side (3)""");
+                       --pushes N measured per round (100000)  --warmup N per round (50000)  --rounds R per side (3)
+          read         the failover read client (issue 13) on two loopback HTTP endpoints and two Azurites (not in `all`):
+                       (a) one endpoint refusing connections: first read after it went down and steady reads;
+                       (b) one endpoint adding 200 ms to 10% of requests: p99 with and without hedging, hedges/read;
+                       (c) reads/s vs a plain HttpClient, rounds alternating; (d) primary Azurite stopped: the SDK's
+                       secondaryHost retry vs the client over two AzureBlobDestinations
+                       --parts a,b,c,d (all)  --reads N per series (20000)  --threads T for (b), (c), (d) (8)
+                       --trials N discovery trials (200)  --warmup N reads (200)  --seconds S per round (5)
+                       --rounds R per side (5)  --azure-reads N per side (400)  --objects N (200)  --size BYTES (4096)""");
   }
 
   private static String micros(long nanos) {
