@@ -419,6 +419,11 @@ final class ReadBench {
         Timed clientSide = i -> client.read(keys.get(i % objects)).orElseThrow().size();
         timedReads(sdkSide, Math.min(200, n), threads);
         timedReads(clientSide, Math.min(200, n), threads);
+        LatencyHistogram sdkUp = timedReads(sdkSide, n, threads);
+        LatencyHistogram clientUp = timedReads(clientSide, n, threads);
+        System.out.printf(Locale.ROOT, "  primary up:  SDK p50 %8.3f ms  p99 %8.3f ms;  client p50 %8.3f ms  p99 %8.3f ms%n",
+            sdkUp.percentile(0.5) / 1e6, sdkUp.percentile(0.99) / 1e6, clientUp.percentile(0.5) / 1e6,
+            clientUp.percentile(0.99) / 1e6);
         primary.stop();
         tries.reset();
         LatencyHistogram s = timedReads(sdkSide, n, threads);
