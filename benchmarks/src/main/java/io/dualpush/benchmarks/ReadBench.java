@@ -231,14 +231,16 @@ final class ReadBench {
         Series healthy = reads("both healthy", client, config.reads(), 1);
         a.refuseConnections();
         reads("discovery", client, 10, 1);
-        long aRequestsBefore = a.requests();
+        long aFailuresBefore = client.health().get(0).failures();
+        long downStart = System.nanoTime();
         Series down = reads("A down, known", client, config.reads(), 1);
+        double downSeconds = (System.nanoTime() - downStart) / 1e9;
         print(healthy);
         print(down);
         System.out.printf(Locale.ROOT, "  steady: added p50 %.3f ms, added p99 %.3f ms (target < %.0f ms); "
-            + "requests that reached A while down %d; A's health: %s%n", down.p(0.5) - healthy.p(0.5),
-            down.p(0.99) - healthy.p(0.99), DOWN_KNOWN_TARGET_MS, a.requests() - aRequestsBefore,
-            brief(client.health().get(0)));
+            + "reads that tried A (breaker probes) in the %.1f s of the series %d; A's health: %s%n",
+            down.p(0.5) - healthy.p(0.5), down.p(0.99) - healthy.p(0.99), DOWN_KNOWN_TARGET_MS, downSeconds,
+            client.health().get(0).failures() - aFailuresBefore, brief(client.health().get(0)));
         a.acceptConnections();
       }
     }
