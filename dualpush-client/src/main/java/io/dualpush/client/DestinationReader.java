@@ -25,10 +25,11 @@ final class DestinationReader implements EndpointReader {
 
   @Override
   public CompletableFuture<Fetched> fetch(String key, FetchLimits limits, boolean needStoredMd5) {
-    return submit(() -> read(key, limits, needStoredMd5));
+    return submit(() -> fetchBlocking(key, limits, needStoredMd5));
   }
 
-  private Fetched read(String key, FetchLimits limits, boolean needStoredMd5) {
+  @Override
+  public Fetched fetchBlocking(String key, FetchLimits limits, boolean needStoredMd5) {
     Optional<ObjectInfo> info = Optional.empty();
     // Without an MD5 from the caller the stored one is the reference; a stream also needs the size to decide
     // whether to check the object before handing it over.

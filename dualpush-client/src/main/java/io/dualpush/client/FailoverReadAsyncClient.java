@@ -25,6 +25,23 @@ public final class FailoverReadAsyncClient implements AutoCloseable {
     this.engine = engine;
   }
 
+  /** For the blocking client: the same reads, with the calling thread making each first try itself. */
+  CompletableFuture<Optional<ReadResult>> readOnCallingThread(ReadRequest request) {
+    try {
+      return engine.read(request, true);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  CompletableFuture<Optional<ReadStream>> openStreamOnCallingThread(ReadRequest request) {
+    try {
+      return engine.openStream(request, true);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
   /**
    * Reads {@code key} whole, checked against the MD5 stored with it.
    *
@@ -46,7 +63,7 @@ public final class FailoverReadAsyncClient implements AutoCloseable {
    */
   public CompletableFuture<Optional<ReadResult>> read(ReadRequest request) {
     try {
-      return engine.read(request);
+      return engine.read(request, false);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -61,7 +78,7 @@ public final class FailoverReadAsyncClient implements AutoCloseable {
    */
   public CompletableFuture<Optional<ReadStream>> openStream(ReadRequest request) {
     try {
-      return engine.openStream(request);
+      return engine.openStream(request, false);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

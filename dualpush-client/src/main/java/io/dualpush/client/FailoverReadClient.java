@@ -8,7 +8,9 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * Reads objects from the healthiest, fastest of several endpoints, blocking: a thin wrapper of {@link
- * FailoverReadAsyncClient}, which describes what a read does. Thread-safe.
+ * FailoverReadAsyncClient}, which describes what a read does. The calling thread makes each read's first try itself
+ * (hedges and failovers run on the client's read pool); when another try wins or the first times out, the call is
+ * interrupted and the interrupt cleared again. Thread-safe.
  *
  * <pre>{@code
  * ReadResult result = reader.read(ReadRequest.of(key).after(receipt)).orElseThrow();
@@ -30,7 +32,7 @@ public final class FailoverReadClient implements AutoCloseable {
    * @throws AllEndpointsFailedException when no endpoint returned a good copy and none could be served from the cache
    */
   public Optional<ReadResult> read(String key) {
-    return join(async.read(key));
+    return join(async.readOnCallingThread(ReadRequest.of(key)));
   }
 
   /**
@@ -42,7 +44,7 @@ public final class FailoverReadClient implements AutoCloseable {
    * @throws ObjectTooLargeException when the object is larger than the buffer limit
    */
   public Optional<ReadResult> read(ReadRequest request) {
-    return join(async.read(request));
+    return join(async.readOnCallingThread(request));
   }
 
   /**
@@ -53,7 +55,7 @@ public final class FailoverReadClient implements AutoCloseable {
    * @throws AllEndpointsFailedException when no endpoint could open a good copy
    */
   public Optional<ReadStream> openStream(ReadRequest request) {
-    return join(async.openStream(request));
+    return join(async.openStreamOnCallingThread(request));
   }
 
   /**

@@ -68,12 +68,23 @@ final class HttpReader implements EndpointReader {
 
   @Override
   public CompletableFuture<Fetched> fetch(String key, FetchLimits limits, boolean needStoredMd5) {
-    HttpRequest request = HttpRequest.newBuilder(resolve(key)).timeout(timeout).GET().build();
     // The blocking send on the client's read pool, not sendAsync: sendAsync hands every response to
     // CompletableFuture's default executor, which on a machine of one or two CPUs starts a thread per response
     // (measured: a third of the plain client's reads/s). send completes on the calling thread, and an interrupt
     // (a cancelled read) aborts its exchange.
-    return BlockingCalls.submit(pool, () -> http.send(request, info -> handle(info, key, limits)).body());
+    return BlockingCalls.submit(pool, () -> fetchBlocking(key, limits, needStoredMd5));
+  }
+
+  @Override
+  public boolean interruptible() {
+    // HttpClient.send cancels its exchange when its thread is interrupted.
+    return true;
+  }
+
+  @Override
+  public Fetched fetchBlocking(String key, FetchLimits limits, boolean needStoredMd5) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(resolve(key)).timeout(timeout).GET().build();
+    return http.send(request, info -> handle(info, key, limits)).body();
   }
 
   private BodySubscriber<Fetched> handle(ResponseInfo info, String key, FetchLimits limits) {

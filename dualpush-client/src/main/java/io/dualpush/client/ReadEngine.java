@@ -139,8 +139,8 @@ final class ReadEngine {
     return badCopies.getIfPresent(endpoint.id() + '\u0000' + key) != null;
   }
 
-  CompletableFuture<Optional<ReadResult>> read(ReadRequest request) {
-    return run(request, false).thenApply(answer -> {
+  CompletableFuture<Optional<ReadResult>> read(ReadRequest request, boolean callerRuns) {
+    return run(request, false, callerRuns).thenApply(answer -> {
       if (answer.fromCache != null) {
         Cached c = answer.fromCache;
         return Optional.of(new ReadResult(request.key(), c.bytes, c.md5, DigestSource.STORED, c.endpointId,
@@ -157,8 +157,8 @@ final class ReadEngine {
     });
   }
 
-  CompletableFuture<Optional<ReadStream>> openStream(ReadRequest request) {
-    return run(request, true).thenApply(answer -> {
+  CompletableFuture<Optional<ReadStream>> openStream(ReadRequest request, boolean callerRuns) {
+    return run(request, true, callerRuns).thenApply(answer -> {
       if (answer.fromCache != null) {
         Cached c = answer.fromCache;
         return Optional.of(new ReadStream(new ByteArrayInputStream(c.bytes), request.key(), c.endpointId,
@@ -195,7 +195,11 @@ final class ReadEngine {
   /** An operation's answer, or a stale copy served because it failed everywhere. */
   private record Outcome(ReadOperation.Answer op, @Nullable Cached fromCache) {}
 
-  private CompletableFuture<Outcome> run(ReadRequest request, boolean stream) {
+  /**
+   * Starts a read. With {@code callerRuns} (a blocking read) the calling thread makes the first try itself before
+   * this returns, while hedges and failovers run on the read pool.
+   */
+  private CompletableFuture<Outcome> run(ReadRequest request, boolean stream, boolean callerRuns) {
     if (closed) {
       return CompletableFuture.failedFuture(new ClientClosedException("read of '" + request.key() + "'"));
     }
@@ -221,7 +225,7 @@ final class ReadEngine {
         .collect(Collectors.toList());
     hedgeBudget.onRead();
     FetchLimits limits = new FetchLimits(stream, stream ? verifyBufferSize : bufferLimit);
-    ReadOperation op = new ReadOperation(this, key, limits, order, expected, source, allowed != null);
+    ReadOperation op = new ReadOperation(this, key, limits, order, expected, source, allowed != null, callerRuns);
     running.add(op);
     op.result.whenComplete((a, e) -> running.remove(op));
     if (order.isEmpty()) {
@@ -230,6 +234,9 @@ final class ReadEngine {
               + " (verified: " + (allowed.isEmpty() ? "none yet" : String.join(", ", allowed)) + ")"));
     } else {
       op.start();
+      if (callerRuns) {
+        op.runInline();
+      }
     }
     String expectedMd5 = expected;
     return op.result.handle((answer, error) -> {

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 
@@ -36,6 +37,15 @@ final class ReadOperation {
   private final boolean missingIsFailure;
   private final long startNanos;
   final CompletableFuture<Answer> result = new CompletableFuture<>();
+  /** The thread that makes the first try itself (a blocking read), or null. */
+  private final @Nullable Thread caller;
+  private final AtomicInteger inline = new AtomicInteger(IDLE);
+  private @Nullable Try inlineTry;
+  private static final int IDLE = 0;
+  private static final int RUNNING = 1;
+  private static final int INTERRUPTING = 2;
+  private static final int INTERRUPTED = 3;
+  private static final int OVER = 4;
 
   private final List<Try> tries = new ArrayList<>();
   private int next;
@@ -47,7 +57,8 @@ final class ReadOperation {
   private @Nullable ScheduledFuture<?> hedgeTimer;
 
   ReadOperation(ReadEngine engine, String key, FetchLimits limits, List<EndpointState> order,
-      @Nullable String expectedMd5, DigestSource expectedSource, boolean missingIsFailure) {
+      @Nullable String expectedMd5, DigestSource expectedSource, boolean missingIsFailure, boolean callerRuns) {
+    this.caller = callerRuns ? Thread.currentThread() : null;
     this.engine = engine;
     this.key = key;
     this.limits = limits;
@@ -126,13 +137,76 @@ final class ReadOperation {
       scheduleHedge(endpoint);
     }
     CompletableFuture<Fetched> future;
-    try {
-      future = endpoint.reader.fetch(key, limits, expectedMd5 == null);
-    } catch (RuntimeException e) {
-      future = CompletableFuture.failedFuture(e);
+    if (caller != null && tries.size() == 1 && !hedge && endpoint.reader.interruptible()) {
+      // A blocking read's own thread makes the first try once start() returns (runInline): no hand-off to the
+      // read pool and back. Cancelling the try interrupts that thread if it is inside the call, so only a reader
+      // that an interrupt surely stops runs there (a destination's SDK might hang the caller past every hedge).
+      CompletableFuture<Fetched> own = new CompletableFuture<>();
+      own.whenComplete((v, e) -> {
+        if (own.isCancelled()) {
+          interruptInline();
+        }
+      });
+      future = own;
+      inlineTry = t;
+    } else {
+      try {
+        future = endpoint.reader.fetch(key, limits, expectedMd5 == null);
+      } catch (RuntimeException e) {
+        future = CompletableFuture.failedFuture(e);
+      }
     }
     t.future = future;
     future.whenComplete((fetched, error) -> onDone(t, fetched, error));
+  }
+
+  /**
+   * Makes the first try on the calling thread, for a read started with {@code callerRuns}: call it from that thread
+   * right after {@link #start()}. Returns when the try has ended (answered, failed, or cancelled by a hedge that won
+   * or by its timeout, which interrupt the call and clear the interrupt again).
+   */
+  void runInline() {
+    Try t;
+    synchronized (this) {
+      t = inlineTry;
+    }
+    if (t == null || t.future == null || !inline.compareAndSet(IDLE, RUNNING)) {
+      return;
+    }
+    Fetched fetched = null;
+    Throwable error = null;
+    try {
+      fetched = t.endpoint.reader.fetchBlocking(key, limits, expectedMd5 == null);
+    } catch (Throwable e) {
+      error = e;
+    }
+    if (!inline.compareAndSet(RUNNING, OVER)) {
+      // This read interrupted the call: wait until the interrupt has been delivered, then take it back.
+      while (inline.get() != INTERRUPTED) {
+        Thread.onSpinWait();
+      }
+      Thread.interrupted();
+    } else if (error instanceof InterruptedException) {
+      // Somebody else interrupted the caller: the read stops (not the endpoint's fault), the interrupt stays set.
+      Thread.currentThread().interrupt();
+      abort(new io.dualpush.DualPushException("Interrupted while reading '" + key + "'", error));
+      return;
+    }
+    if (error != null) {
+      t.future.completeExceptionally(error);
+    } else if (!t.future.complete(fetched)) {
+      fetched.discard();
+    }
+  }
+
+  private void interruptInline() {
+    Thread thread = caller;
+    if (thread != null && inline.compareAndSet(RUNNING, INTERRUPTING)) {
+      thread.interrupt();
+      inline.set(INTERRUPTED);
+    } else {
+      inline.compareAndSet(IDLE, OVER);
+    }
   }
 
   private void scheduleHedge(EndpointState endpoint) {
