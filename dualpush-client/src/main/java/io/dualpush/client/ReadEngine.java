@@ -54,6 +54,7 @@ final class ReadEngine {
   final ScheduledExecutorService scheduler;
   private final ExecutorService pool;
   private final Map<String, EndpointState> endpoints;
+  private final EndpointState[] states;
   private final long bufferLimit;
   private final long verifyBufferSize;
   private final @Nullable Function<String, Optional<PushReceipt>> receiptLookup;
@@ -87,6 +88,7 @@ final class ReadEngine {
       map.put(e.id(), new EndpointState(e, reader, b.circuitBreaker, clock, ticker));
     }
     this.endpoints = java.util.Collections.unmodifiableMap(map);
+    this.states = map.values().toArray(new EndpointState[0]);
     this.staleCache = b.staleCacheBytes > 0
         // Evicts on the thread that adds a copy: with Caffeine's default executor (the common pool) the byte bound
         // held only once a pool thread got round to it, and a loaded machine served copies past it.
@@ -215,14 +217,7 @@ final class ReadEngine {
     }
     String key = request.key();
     Set<String> allowed = allowedCopies;
-    List<EndpointState> order = endpoints.values().stream()
-        .filter(EndpointState::isActive)
-        .filter(s -> allowed == null || allowed.contains(s.endpoint.copyOf()))
-        .map(s -> new Object[] {s, isBad(s, key) ? 1 : 0, s.rank(), s.endpoint.priority(), s.ewmaNanos()})
-        .sorted(Comparator.<Object[]>comparingInt(o -> (int) o[1]).thenComparingInt(o -> (int) o[2])
-            .thenComparingInt(o -> (int) o[3]).thenComparingLong(o -> (long) o[4]))
-        .map(o -> (EndpointState) o[0])
-        .collect(Collectors.toList());
+    List<EndpointState> order = order(key, allowed);
     hedgeBudget.onRead();
     FetchLimits limits = new FetchLimits(stream, stream ? verifyBufferSize : bufferLimit);
     ReadOperation op = new ReadOperation(this, key, limits, order, expected, source, allowed != null, callerRuns);
@@ -239,9 +234,11 @@ final class ReadEngine {
       }
     }
     String expectedMd5 = expected;
-    return op.result.handle((answer, error) -> {
+    CompletableFuture<Outcome> outcome = new CompletableFuture<>();
+    op.result.whenComplete((answer, error) -> {
       if (error == null) {
-        return CompletableFuture.completedFuture(new Outcome(answer, null));
+        outcome.complete(new Outcome(answer, null));
+        return;
       }
       Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
           ? error.getCause() : error;
@@ -251,11 +248,57 @@ final class ReadEngine {
           LOG.debug("Serving a stale copy of {} from the cache: {}", key, failed.getMessage());
           ReadOperation.Answer a = new ReadOperation.Answer(null, null, c.md5, DigestSource.STORED,
               failed.attempts(), Duration.ZERO);
-          return CompletableFuture.completedFuture(new Outcome(a, c));
+          outcome.complete(new Outcome(a, c));
+          return;
         }
       }
-      return CompletableFuture.<Outcome>failedFuture(cause);
-    }).thenCompose(Function.identity());
+      outcome.completeExceptionally(cause);
+    });
+    return outcome;
+  }
+
+  /**
+   * The order in which a read tries the endpoints: not known bad for the key, then not failed or slow recently
+   * (or ready for a probe), then by priority, then the fastest. Sorted by hand: this runs on every read.
+   */
+  private List<EndpointState> order(String key, @Nullable Set<String> allowed) {
+    boolean anyBad = badCopies.estimatedSize() > 0;
+    int n = states.length;
+    EndpointState[] picked = new EndpointState[n];
+    long[] sortKey = new long[n];
+    int count = 0;
+    for (EndpointState s : states) {
+      if (!s.isActive() || allowed != null && !allowed.contains(s.endpoint.copyOf())) {
+        continue;
+      }
+      int bad = anyBad && isBad(s, key) ? 1 : 0;
+      // bad (1 bit), rank (2 bits), priority (clamped to 16 bits) in the high bits; the EWMA breaks ties below.
+      long high = ((long) bad << 18) | ((long) s.rank() << 16) | Math.min(s.endpoint.priority(), 0xffff);
+      picked[count] = s;
+      sortKey[count] = high;
+      count++;
+    }
+    long[] ewma = new long[count];
+    for (int i = 0; i < count; i++) {
+      ewma[i] = picked[i].ewmaNanos();
+    }
+    // Insertion sort: a handful of endpoints.
+    for (int i = 1; i < count; i++) {
+      EndpointState s = picked[i];
+      long k = sortKey[i];
+      long e = ewma[i];
+      int j = i - 1;
+      while (j >= 0 && (sortKey[j] > k || sortKey[j] == k && ewma[j] > e)) {
+        picked[j + 1] = picked[j];
+        sortKey[j + 1] = sortKey[j];
+        ewma[j + 1] = ewma[j];
+        j--;
+      }
+      picked[j + 1] = s;
+      sortKey[j + 1] = k;
+      ewma[j + 1] = e;
+    }
+    return java.util.Arrays.asList(picked).subList(0, count);
   }
 
   private PushReceipt receiptFor(ReadRequest request) {
