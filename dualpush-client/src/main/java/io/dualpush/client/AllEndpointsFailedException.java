@@ -23,7 +23,7 @@ public class AllEndpointsFailedException extends DualPushException {
    * @param firstCause the first failure
    */
   public AllEndpointsFailedException(String key, List<ReadAttempt> attempts, Throwable firstCause) {
-    this(key, attempts, (Throwable) firstCause, attempts.stream().map(ReadAttempt::toString)
+    this(key, attempts, firstCause, attempts.stream().map(ReadAttempt::toString)
         .collect(Collectors.joining("; ")));
   }
 

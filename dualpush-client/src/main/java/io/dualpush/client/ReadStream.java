@@ -1,7 +1,6 @@
 package io.dualpush.client;
 
 import java.io.FilterInputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
@@ -108,21 +107,6 @@ public final class ReadStream extends FilterInputStream {
    */
   public boolean fromCache() {
     return fromCache;
-  }
-
-  @Override
-  public long skip(long n) throws IOException {
-    // Skipped bytes still have to be hashed; read them.
-    byte[] buf = new byte[(int) Math.min(Math.max(n, 0), 8192)];
-    long skipped = 0;
-    while (skipped < n) {
-      int r = read(buf, 0, (int) Math.min(buf.length, n - skipped));
-      if (r < 0) {
-        break;
-      }
-      skipped += r;
-    }
-    return skipped;
   }
 
   @Override
