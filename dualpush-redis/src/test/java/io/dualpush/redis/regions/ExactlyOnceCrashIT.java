@@ -37,9 +37,22 @@ class ExactlyOnceCrashIT {
   @TempDir
   Path dir;
 
+  private String store;
+
   @Test
   @DisplayName("every message's side effect happens exactly once, nothing missing, with Redis dedupe and killed workers")
   void exactlyOnceUnderKills() throws Exception {
+    run(REDIS.host() + ":" + REDIS.port(), WORKERS);
+  }
+
+  @Test
+  @DisplayName("the same with the embedded dedupe store of a file log and a single worker killed and restarted")
+  void exactlyOnceWithTheEmbeddedStore() throws Exception {
+    run("file:" + Files.createDirectories(dir.resolve("log")), 1);
+  }
+
+  private void run(String store, int workerCount) throws Exception {
+    this.store = store;
     String prefix = "x" + UUID.randomUUID().toString().substring(0, 8);
     Path messages = Files.createDirectories(dir.resolve("messages"));
     Path effects = dir.resolve("effects.txt");
@@ -48,13 +61,13 @@ class ExactlyOnceCrashIT {
     List<ChildJvm> workers = new ArrayList<>();
     int started = 0;
     try {
-      for (int w = 0; w < WORKERS; w++) {
+      for (int w = 0; w < workerCount; w++) {
         workers.add(start(started++, prefix, messages, effects));
       }
       int kills = 0;
       while (kills < KILLS) {
         Thread.sleep(150 + random.nextInt(400));
-        int victim = random.nextInt(WORKERS);
+        int victim = random.nextInt(workerCount);
         ChildJvm child = workers.get(victim);
         if (!child.isAlive()) {
           continue;
@@ -88,12 +101,13 @@ class ExactlyOnceCrashIT {
     assertThat(missing).as("messages whose side effect never happened").isEmpty();
     assertThat(twice).as("messages whose side effect happened more than once").isEmpty();
     assertThat(counts).hasSize(MESSAGES);
-    System.out.println("FIGURE exactly-once: " + MESSAGES + " messages, " + KILLS + " SIGKILLs of " + WORKERS
-        + " workers, " + started + " worker starts; every side effect exactly once");
+    System.out.println("FIGURE exactly-once (" + (store.startsWith("file:") ? "file" : "redis") + " dedupe): " + MESSAGES
+        + " messages, " + KILLS + " SIGKILLs of " + workerCount + " worker(s), " + started
+        + " worker starts; every side effect exactly once");
   }
 
   private ChildJvm start(int n, String prefix, Path messages, Path effects) throws Exception {
-    ChildJvm child = ChildJvm.start("worker-" + n, ProcessWorkerMain.class, dir, List.of(REDIS.host() + ":" + REDIS.port(),
+    ChildJvm child = ChildJvm.start("worker-" + n, ProcessWorkerMain.class, dir, List.of(store,
         prefix, messages.toString(), effects.toString(), String.valueOf(MESSAGES), String.valueOf(CLAIM_TTL_MS),
         String.valueOf(n)));
     child.await(0, "STARTED", Duration.ofMinutes(1));

@@ -23,15 +23,32 @@ import java.util.Random;
  * MessageProcessor} on a Redis dedupe store, whose side effect is appending the id as a line to a shared file. The
  * handler is written the way the processor's Javadoc asks: on a redelivered message it checks the file first.
  *
- * <p>Arguments: redis host:port, key prefix, message directory, effects file, N, claim TTL in ms, seed.
+ * <p>Arguments: redis host:port (or {@code file:<log dir>} for the embedded dedupe store of a file log), key prefix,
+ * message directory, effects file, N, claim TTL in ms, seed.
  */
 public final class ProcessWorkerMain {
   private ProcessWorkerMain() {}
 
   public static void main(String[] args) throws Exception {
-    String[] hostPort = args[0].split(":");
-    RedisClient client = RedisClient.create(RedisURI.Builder.redis(hostPort[0], Integer.parseInt(hostPort[1])).build());
-    RedisDedupeStore store = RedisDedupeStore.builder().client(client).keyPrefix(args[1]).build();
+    RedisClient client = null;
+    AutoCloseable closeStore;
+    AutoCloseable closeLog = () -> { };
+    io.dualpush.spi.DedupeStore store;
+    if (args[0].startsWith("file:")) {
+      // The embedded store: a file log's dedupe journal, one worker.
+      io.dualpush.local.FileTransactionLog log = io.dualpush.local.FileTransactionLog.open(Path.of(args[0].substring(5)));
+      io.dualpush.local.FileDedupeStore file = io.dualpush.local.FileDedupeStore.open(log, Duration.ofDays(1),
+          java.time.Clock.systemUTC());
+      store = file;
+      closeStore = file;
+      closeLog = log;
+    } else {
+      String[] hostPort = args[0].split(":");
+      client = RedisClient.create(RedisURI.Builder.redis(hostPort[0], Integer.parseInt(hostPort[1])).build());
+      RedisDedupeStore redis = RedisDedupeStore.builder().client(client).keyPrefix(args[1]).build();
+      store = redis;
+      closeStore = redis;
+    }
     MessageProcessor processor = MessageProcessor.builder().dedupeStore(store)
         .messageStore(new FileSystemDestination(Path.of(args[2]))).claimTtl(Duration.ofMillis(Long.parseLong(args[5])))
         .build();
@@ -70,8 +87,11 @@ public final class ProcessWorkerMain {
     }
     System.out.println("DONE");
     System.out.flush();
-    store.close();
-    client.shutdown();
+    closeStore.close();
+    closeLog.close();
+    if (client != null) {
+      client.shutdown();
+    }
   }
 
   private static boolean contains(Path effects, String line) throws java.io.IOException {
