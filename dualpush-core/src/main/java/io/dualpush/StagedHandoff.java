@@ -114,13 +114,7 @@ public final class StagedHandoff {
             + put.md5() + ", not the source's " + md5);
       }
     }
-    // Staged copies go only once every final copy is there and verified.
-    for (Map.Entry<String, Destination> e : destinations.entrySet()) {
-      if (!holds(e.getValue(), key, md5)) {
-        throw new DestinationException(e.getKey(), true, "'" + key + "' on " + e.getKey()
-            + " does not hold MD5 " + md5 + " after its promotion");
-      }
-    }
+    // Staged copies go only now: every final copy above either held the MD5 already or was stored with it.
     for (Destination d : destinations.values()) {
       d.delete(stagedKey);
     }

@@ -11,7 +11,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.function.Supplier;
 
 /** Reads through a dualpush {@link Destination}, whose calls block: they run on the client's read pool. */
 final class DestinationReader implements EndpointReader {
@@ -25,7 +24,7 @@ final class DestinationReader implements EndpointReader {
 
   @Override
   public CompletableFuture<Fetched> fetch(String key, FetchLimits limits, boolean needStoredMd5) {
-    return submit(() -> fetchBlocking(key, limits, needStoredMd5));
+    return BlockingCalls.submit(pool, () -> fetchBlocking(key, limits, needStoredMd5));
   }
 
   @Override
@@ -76,17 +75,13 @@ final class DestinationReader implements EndpointReader {
 
   @Override
   public CompletableFuture<Void> check() {
-    return submit(() -> {
+    return BlockingCalls.submit(pool, () -> {
       HealthStatus status = destination.probe();
       if (!status.healthy()) {
         throw new IllegalStateException("probe failed: " + status.detail());
       }
       return null;
     });
-  }
-
-  private <T> CompletableFuture<T> submit(Supplier<T> work) {
-    return BlockingCalls.submit(pool, work::get);
   }
 
   @Override

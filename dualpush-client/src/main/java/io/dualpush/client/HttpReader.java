@@ -113,10 +113,13 @@ final class HttpReader implements EndpointReader {
   public CompletableFuture<Void> check() {
     HttpRequest request = HttpRequest.newBuilder(healthUri).timeout(timeout)
         .method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).thenAccept(response -> {
-      if (response.statusCode() >= 500) {
-        throw new HttpStatusException(response.statusCode());
+    // On the read pool, like the reads: sendAsync would start a thread per response on a small machine.
+    return BlockingCalls.submit(pool, () -> {
+      int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+      if (status >= 500) {
+        throw new HttpStatusException(status);
       }
+      return null;
     });
   }
 

@@ -245,7 +245,7 @@ final class ReadOperation {
     t.endpoint.onFailure(detail, t.permit);
     failed = true;
     if (firstCause == null) {
-      firstCause = new java.util.concurrent.TimeoutException(t.endpoint.id() + ": " + detail);
+      firstCause = new TimeoutException(t.endpoint.id() + ": " + detail);
     }
     afterFailure();
   }
