@@ -301,15 +301,19 @@ public final class FileSystemDestination implements Destination {
         md5 = in.md5();
         size = in.count();
       }
-      // The identity of our bytes, to tell after the rename whether the final path still holds them.
-      Object ours = Files.readAttributes(temp, BasicFileAttributes.class).fileKey();
-      // Checked last, just before the rename, so a link found on the way stops the write.
-      containment.requireContained(request.key(), target.getParent());
-      // rename(2) replaces a link at the final path itself; it never writes through it.
-      move(temp, target);
-      temp = null;
-      fsyncDirectory(target.getParent());
-      sidecars.write(request, target, ours, md5, size);
+      // Held open until the sidecar is written: while it is open our inode cannot be freed, so a
+      // concurrent put's file renamed over ours can never reuse its number and pass for our bytes.
+      try (FileChannel pin = FileChannel.open(temp, StandardOpenOption.READ)) {
+        // The identity of our bytes, to tell after the rename whether the final path still holds them.
+        Object ours = Files.readAttributes(temp, BasicFileAttributes.class).fileKey();
+        // Checked last, just before the rename, so a link found on the way stops the write.
+        containment.requireContained(request.key(), target.getParent());
+        // rename(2) replaces a link at the final path itself; it never writes through it.
+        move(temp, target);
+        temp = null;
+        fsyncDirectory(target.getParent());
+        sidecars.write(request, target, ours, md5, size);
+      }
       return new PutResult(true, md5, Optional.empty());
     } catch (IOException | UncheckedIOException e) {
       IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
