@@ -46,6 +46,8 @@ public final class MessageProcessor {
   public static final String COPY_PREFIX = "messages/";
   /** Metadata key holding the message id (base64url) on a write-ahead copy. */
   public static final String META_MESSAGE_ID = "messageid";
+  /** Metadata key holding the processor's dataset on a write-ahead copy. */
+  public static final String META_DATASET = "dataset";
   /** The longest message id, in characters. */
   public static final int MAX_ID_LENGTH = 512;
 
@@ -54,6 +56,8 @@ public final class MessageProcessor {
   private final @Nullable ActiveRegionCoordinator coordinator;
   private final Duration claimTtl;
   private final Duration dedupeTtl;
+  private final String dataset;
+  private final @Nullable Duration replayHorizon;
 
   private MessageProcessor(Builder b) {
     this.dedupe = b.dedupe;
@@ -61,6 +65,8 @@ public final class MessageProcessor {
     this.coordinator = b.coordinator;
     this.claimTtl = b.claimTtl;
     this.dedupeTtl = b.dedupeTtl;
+    this.dataset = b.dataset;
+    this.replayHorizon = b.replayHorizon;
   }
 
   /**
@@ -155,8 +161,8 @@ public final class MessageProcessor {
     }
     String encodedId = Base64.getUrlEncoder().withoutPadding().encodeToString(messageId.getBytes(StandardCharsets.UTF_8));
     messages.put(new WriteRequest(key, payload.length, md5, "application/octet-stream",
-        Map.of(META_MESSAGE_ID, encodedId), "msg-" + key.substring(key.lastIndexOf('/') + 1).substring(0, 32),
-        "messages", token, () -> new ByteArrayInputStream(payload)));
+        Map.of(META_MESSAGE_ID, encodedId, META_DATASET, dataset),
+        "msg-" + key.substring(key.lastIndexOf('/') + 1).substring(0, 32), dataset, token, () -> new ByteArrayInputStream(payload)));
     return false;
   }
 
@@ -168,6 +174,26 @@ public final class MessageProcessor {
       LOG.warn("Could not give back the claim of message {}; it runs out in {}: {}", messageId, claimTtl,
           e.toString());
     }
+  }
+
+  /** The store holding the write-ahead copies. */
+  Destination messageStore() {
+    return messages;
+  }
+
+  /** The store where ids are claimed and marked done. */
+  DedupeStore dedupeStore() {
+    return dedupe;
+  }
+
+  /** The dataset recorded with every write-ahead copy. */
+  String dataset() {
+    return dataset;
+  }
+
+  /** The longest a replay may go back, when one was set. */
+  Optional<Duration> replayHorizon() {
+    return Optional.ofNullable(replayHorizon);
   }
 
   private static String resultReference(String outcome) {
@@ -204,8 +230,25 @@ public final class MessageProcessor {
     private Duration claimTtl = Duration.ofMinutes(5);
     private Duration dedupeTtl = Duration.ofDays(7);
     private @Nullable Duration replayHorizon;
+    private String dataset = "messages";
 
     private Builder() {}
+
+    /**
+     * The dataset the write-ahead copies belong to (a replay can be limited to one); {@code messages} by default.
+     *
+     * @param dataset not blank, at most 128 characters
+     * @return this builder
+     */
+    public Builder dataset(String dataset) {
+      InvalidInputException.requireNonNull(dataset, "dataset");
+      if (dataset.isBlank() || dataset.length() > 128) {
+        throw new InvalidInputException("dataset", "'dataset' must be 1 to 128 characters and not blank; got "
+            + dataset.length() + " characters");
+      }
+      this.dataset = dataset;
+      return this;
+    }
 
     /**
      * Where message ids are claimed and marked done (required): shared by every worker and region, e.g. a

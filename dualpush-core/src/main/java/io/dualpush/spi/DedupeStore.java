@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Remembers which message ids have been processed, for exactly-once pushes (guarantee G3).
@@ -45,6 +46,29 @@ public interface DedupeStore {
       }
     }
     return answers;
+  }
+
+  /**
+   * Whether {@link #peek} is implemented.
+   *
+   * @return true when this store can be asked about an id without claiming it
+   */
+  default boolean supportsPeek() {
+    return false;
+  }
+
+  /**
+   * What a {@link #claim} of {@code messageId} would find now, without claiming it or changing
+   * anything: {@code DUPLICATE} with the recorded outcome, {@code IN_PROGRESS} while an unexpired
+   * claim holds it, or empty when the id is free (never seen, released, or expired). For a dry run
+   * or a report; the answer may be out of date as soon as it is returned.
+   *
+   * @param messageId the message id
+   * @return the id's state, empty when a claim would win it
+   * @throws UnsupportedOperationException when the store cannot ({@link #supportsPeek()} is false)
+   */
+  default Optional<DedupeClaim> peek(String messageId) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot be asked about an id without claiming it");
   }
 
   /**

@@ -2,7 +2,9 @@ package io.dualpush.spi;
 
 import io.dualpush.DestinationException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A place that stores objects under keys: a local directory, an Azure container, an edge store.
@@ -64,6 +66,34 @@ public interface Destination {
    * @return a description such as a directory or {@code azure:ACCOUNT/CONTAINER}
    */
   String describe();
+
+  /**
+   * Whether {@link #list} is implemented.
+   *
+   * @return true when this destination can list its objects
+   */
+  default boolean supportsListing() {
+    return false;
+  }
+
+  /**
+   * A page of the objects whose keys start with {@code prefix}, in ascending order of key (compared
+   * as UTF-8 bytes), beginning after {@code startAfter}. A caller pages by passing the last key of
+   * one page as the next page's {@code startAfter}; a page shorter than {@code limit} is the last.
+   * An object written or deleted while a caller pages may or may not be seen; every object present
+   * throughout is seen exactly once. An entry's {@code md5} is present only when the destination
+   * knows it without re-reading the bytes; its metadata is what {@link #head} would return.
+   *
+   * @param prefix the start every listed key has; empty for all
+   * @param startAfter list only keys after this one; null to start at the first
+   * @param limit the most entries returned, at least 1
+   * @return at most {@code limit} objects, in ascending order of key
+   * @throws UnsupportedOperationException when the destination cannot list ({@link #supportsListing()} is false)
+   * @throws IllegalArgumentException when {@code limit} is less than 1
+   */
+  default List<ObjectInfo> list(String prefix, @Nullable String startAfter, int limit) {
+    throw new UnsupportedOperationException(describe() + " cannot list its objects");
+  }
 
   /**
    * Whether writes carrying a fencing token older than the stored one are refused with
