@@ -191,6 +191,11 @@ public final class MessageProcessor {
     return dataset;
   }
 
+  /** How long a processed id is remembered. */
+  Duration dedupeTtl() {
+    return dedupeTtl;
+  }
+
   /** The longest a replay may go back, when one was set. */
   Optional<Duration> replayHorizon() {
     return Optional.ofNullable(replayHorizon);

@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * The samples jar: {@code demo} on the embedded default and the pipeline CLI ({@code push},
- * {@code status}, {@code repair}, {@code verify}). Exit codes: {@value #EXIT_OK} everything verified
+ * {@code status}, {@code repair}, {@code verify}, {@code replay}). Exit codes: {@value #EXIT_OK} everything verified
  * on every required destination and nothing skipped; {@value #EXIT_NOT_VERIFIED} some copies not (yet)
  * verified, or entries of the source skipped or not pushed; {@value #EXIT_USAGE} bad usage or input,
  * refused before anything is written (one line on stderr); {@value #EXIT_ENVIRONMENT} the environment
@@ -35,6 +35,7 @@ public final class Main {
       "  " + StatusCommand.USAGE,
       "  " + RepairCommand.USAGE,
       "  " + VerifyCommand.USAGE,
+      "  " + ReplayCommand.USAGE,
       "LOCATION: a directory (must exist), azure:https://ACCOUNT.blob.core.windows.net/CONTAINER",
       "          (signs in with DefaultAzureCredential) or azure-env:ENV_VAR/CONTAINER (ENV_VAR holds a",
       "          connection string; never put a key or SAS on the command line)",
@@ -96,11 +97,12 @@ public final class Main {
         case "status" -> StatusCommand.run(rest, console);
         case "repair" -> RepairCommand.run(rest, console);
         case "verify" -> VerifyCommand.run(rest, console);
+        case "replay" -> ReplayCommand.run(rest, console);
         case "help", "--help", "-h" -> {
           console.out().println(USAGE);
           yield 0;
         }
-        default -> throw new UsageException("unknown command '" + args[0] + "' (commands: demo, push, status, repair, verify)");
+        default -> throw new UsageException("unknown command '" + args[0] + "' (commands: demo, push, status, repair, verify, replay)");
       };
     } catch (UsageException | InvalidInputException e) {
       console.err().println("dualpush: " + oneLine(e.getMessage()));

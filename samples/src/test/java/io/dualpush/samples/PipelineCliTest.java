@@ -182,6 +182,48 @@ class PipelineCliTest {
   }
 
   @Test
+  @DisplayName("replay --dry-run counts the backlog and writes nothing; replay then re-pushes exactly that backlog")
+  void replayAfterOutage() throws IOException {
+    Path blocker = Files.writeString(Files.createDirectories(secondary.resolve("gold")).resolve("sales"), "in the way");
+    assertThat(Cli.run(push()).code()).isEqualTo(2);
+    long size = Files.size(source.resolve("gold/sales/2026-11-24.csv"));
+    Files.delete(blocker);
+
+    Cli dry = Cli.run(with("replay", "--dry-run", "--json"));
+    assertThat(dry.code()).as(dry.err()).isZero();
+    assertThat(dry.json().get("dryRun").asBoolean()).isTrue();
+    assertThat(dry.json().get("count").asLong()).isEqualTo(1);
+    assertThat(dry.json().get("bytes").asLong()).isEqualTo(size);
+    assertThat(dry.json().get("oldest").asText()).isNotBlank();
+    assertThat(secondary.resolve("gold/sales/2026-11-24.csv")).doesNotExist();
+
+    Cli other = Cli.run(with("replay", "--prefix", "top", "--json"));
+    assertThat(other.json().get("replayed").asLong()).isZero();
+    assertThat(other.code()).as("the backlog outside the filter is still there").isEqualTo(2);
+
+    Cli replay = Cli.run(with("replay", "--json", "--rate", "50"));
+    assertThat(replay.code()).as(replay.out() + replay.err()).isZero();
+    assertThat(replay.json().get("replayed").asLong()).isEqualTo(dry.json().get("count").asLong());
+    assertThat(replay.json().get("replayedBytes").asLong()).isEqualTo(size);
+    assertThat(md5(secondary.resolve("gold/sales/2026-11-24.csv")))
+        .isEqualTo(md5(source.resolve("gold/sales/2026-11-24.csv")));
+    Cli after = Cli.run(with("replay", "--dry-run"));
+    assertThat(after.out()).contains("replay (dry run): 0 transaction(s)");
+  }
+
+  @Test
+  @DisplayName("replay refuses a bad time naming the option, before anything is written")
+  void replayBadInput() {
+    assertThat(Cli.run(push()).code()).isZero();
+    Cli r = Cli.run(with("replay", "--since", "yesterday"));
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("--since").contains("2026-12-01T09:30:00Z");
+    Cli backwards = Cli.run(with("replay", "--since", "2026-12-02T00:00:00Z", "--until", "2026-12-01T00:00:00Z"));
+    assertThat(backwards.code()).isEqualTo(1);
+    assertThat(backwards.err()).contains("--until");
+  }
+
+  @Test
   @DisplayName("the text output lists counts per destination")
   void textOutput() {
     Cli r = Cli.run(push());
