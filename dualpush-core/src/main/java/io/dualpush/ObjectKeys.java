@@ -1,6 +1,7 @@
 package io.dualpush;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
 
 /**
  * The rules every object key follows, on every destination: relative (not starting with {@code /}
@@ -12,7 +13,27 @@ public final class ObjectKeys {
   /** The longest key accepted, in UTF-8 bytes (Azure's blob name limit). */
   public static final int MAX_KEY_BYTES = 1024;
 
+  /**
+   * The order {@link io.dualpush.spi.Destination#list} returns keys in: by their UTF-8 bytes, which
+   * is the order of their code points. It differs from {@link String#compareTo} (UTF-16 code units)
+   * only for characters above U+FFFF against those from U+E000 to U+FFFF. Thread-safe.
+   */
+  public static final Comparator<String> ORDER = ObjectKeys::compare;
+
   private ObjectKeys() {}
+
+  private static int compare(String a, String b) {
+    int n = Math.min(a.length(), b.length());
+    for (int i = 0; i < n; i++) {
+      char x = a.charAt(i);
+      char y = b.charAt(i);
+      if (x != y) {
+        // Equal so far, so both are at the start of a code point (or both inside the same pair).
+        return Integer.compare(a.codePointAt(i), b.codePointAt(i));
+      }
+    }
+    return Integer.compare(a.length(), b.length());
+  }
 
   /**
    * Returns {@code key} when it is valid, else throws {@link InvalidInputException} naming the field

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -210,6 +211,32 @@ public final class FileDedupeStore implements DedupeStore, AutoCloseable {
     }
     claims.put(messageId, now.plus(claimTtl));
     return DedupeClaim.claimed();
+  }
+
+  @Override
+  public boolean supportsPeek() {
+    return true;
+  }
+
+  /**
+   * Answers from memory as {@link #claim} would, without claiming, purging or writing anything: an
+   * unexpired done entry is {@code DUPLICATE}, an unexpired claim of this store {@code IN_PROGRESS}.
+   * Claims are not journaled, so a claim held by another process is not seen (nor does the store
+   * share claims with one).
+   */
+  @Override
+  public synchronized Optional<DedupeClaim> peek(String messageId) {
+    InvalidInputException.requireNonNull(messageId, "messageId");
+    Instant now = clock.instant();
+    byte[] e = done.get(messageId);
+    if (e != null && DoneIds.expiresAt(e) > now.toEpochMilli()) {
+      return Optional.of(DedupeClaim.duplicate(DoneIds.outcome(e)));
+    }
+    Instant claimed = claims.get(messageId);
+    if (claimed != null && claimed.isAfter(now)) {
+      return Optional.of(DedupeClaim.inProgress());
+    }
+    return Optional.empty();
   }
 
   @Override

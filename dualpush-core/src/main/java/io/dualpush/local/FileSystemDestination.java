@@ -32,13 +32,20 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.PriorityQueue;
 import java.util.Properties;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -407,19 +414,212 @@ public final class FileSystemDestination implements Destination {
           Files.deleteIfExists(sidecars.metaOf(key));
         }
       }
-      Map<String, String> metadata = new HashMap<>();
-      if (stampMatches && md5.equals(p.getProperty("md5"))) {
-        for (String name : p.stringPropertyNames()) {
-          if (name.startsWith("meta.")) {
-            metadata.put(name.substring(5), p.getProperty(name));
-          }
-        }
-      }
+      Map<String, String> metadata = stampMatches && md5.equals(p.getProperty("md5")) ? metadataOf(p) : Map.of();
       return Optional.of(new ObjectInfo(key, size, Optional.of(md5), Optional.empty(), mtime.toInstant(), metadata));
     } catch (NoSuchFileException | Containment.LinkAtFinalPath e) {
       return Optional.empty();
     } catch (IOException e) {
       throw classify("read '" + key + "'", e);
+    }
+  }
+
+  /** The user metadata a sidecar holds. */
+  private static Map<String, String> metadataOf(Properties p) {
+    Map<String, String> metadata = new HashMap<>();
+    for (String name : p.stringPropertyNames()) {
+      if (name.startsWith("meta.")) {
+        metadata.put(name.substring(5), p.getProperty(name));
+      }
+    }
+    return metadata;
+  }
+
+  @Override
+  public boolean supportsListing() {
+    return true;
+  }
+
+  /**
+   * Walks the directory in key order, pruning every subdirectory that cannot hold a key after
+   * {@code startAfter} with the prefix, and stops once the page is full; of any one directory it
+   * holds at most {@code limit} names at a time, so memory does not grow with the number of objects.
+   * The objects are those {@link #head} sees: {@code DIR/.dualpush/} is skipped, links that lead out
+   * of the directory are not followed (nor are links back to a directory being walked), a link at a
+   * final path holds no object, and names that are not valid keys are skipped.
+   *
+   * <p>The bytes are never re-read: an entry's MD5 is the sidecar's when head() would trust it
+   * without re-hashing (its stamp matches the file and it was written in a later tick than the file's
+   * last change), else empty. Its metadata is the sidecar's whenever the stamp matches, as head()
+   * returns it: head() also re-hashes a file whose sidecar was written in the same tick as the file
+   * and would drop the metadata if the bytes had changed within that tick, which only reading them
+   * could tell; a sidecar written in the same tick as its file is the common case for a fresh put,
+   * and a listing that left out its metadata (the message id and dataset of a write-ahead copy)
+   * would hide the object from a filtered replay. Size and modification time are the file's.
+   */
+  @Override
+  public List<ObjectInfo> list(String prefix, @Nullable String startAfter, int limit) {
+    InvalidInputException.requireNonNull(prefix, "prefix");
+    if (limit < 1) {
+      throw new IllegalArgumentException("'limit' must be at least 1; got " + limit);
+    }
+    List<ObjectInfo> page = new ArrayList<>(Math.min(limit, 1024));
+    try {
+      new Walk(prefix, startAfter, limit, page).directory(root, root, "");
+    } catch (IOException | DirectoryIteratorException e) {
+      IOException io = e instanceof DirectoryIteratorException d ? d.getCause() : (IOException) e;
+      throw classify("list '" + prefix + "'", io);
+    }
+    return page;
+  }
+
+  /** One directory entry that may hold listed keys: an object, or a directory to descend into. */
+  private record Candidate(String name, Path path, @Nullable Path realDirectory) {
+    /** What orders it among its siblings: a directory's keys all start with its name and a '/'. */
+    String order() {
+      return realDirectory == null ? name : name + "/";
+    }
+  }
+
+  /** One listing: its bounds and the page it fills. Not thread-safe; one per call. */
+  private final class Walk {
+    private final String prefix;
+    private final @Nullable String startAfter;
+    private final int limit;
+    private final List<ObjectInfo> page;
+    /** Real paths of the directories from the root to the one being walked: a link back to one would loop. */
+    private final Set<Path> walking = new HashSet<>();
+
+    Walk(String prefix, @Nullable String startAfter, int limit, List<ObjectInfo> page) {
+      this.prefix = prefix;
+      this.startAfter = startAfter;
+      this.limit = limit;
+      this.page = page;
+    }
+
+    /** Lists the keys under {@code dir} (reached as {@code rel}, real path {@code real}) in order, until the page is full. */
+    void directory(Path dir, Path real, String rel) throws IOException {
+      walking.add(real);
+      try {
+        String after = null;
+        while (page.size() < limit) {
+          int wanted = limit - page.size();
+          List<Candidate> batch = candidates(dir, real, rel, after, wanted);
+          for (Candidate c : batch) {
+            if (c.realDirectory() != null) {
+              directory(c.path(), c.realDirectory(), rel + c.name() + "/");
+            } else {
+              object(rel + c.name(), c.path());
+            }
+            if (page.size() >= limit) {
+              return;
+            }
+            after = c.order();
+          }
+          if (batch.size() < wanted) {
+            return; // every candidate of this directory was handled
+          }
+        }
+      } finally {
+        walking.remove(real);
+      }
+    }
+
+    /**
+     * The first {@code wanted} entries of {@code dir} after {@code after} (in sibling order) that can
+     * hold a listed key, in order; a bounded heap keeps only those while the directory is read.
+     */
+    private List<Candidate> candidates(Path dir, Path real, String rel, @Nullable String after, int wanted)
+        throws IOException {
+      Comparator<Candidate> order = Comparator.comparing(Candidate::order, ObjectKeys.ORDER);
+      PriorityQueue<Candidate> kept = new PriorityQueue<>(order.reversed());
+      try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+        for (Path child : entries) {
+          String name = child.getFileName().toString();
+          if (rel.isEmpty() && name.equals(INTERNAL)) {
+            continue;
+          }
+          Candidate c = candidate(child, name, real);
+          if (c == null || (after != null && ObjectKeys.ORDER.compare(c.order(), after) <= 0) || !mayHoldKeys(rel, c)) {
+            continue;
+          }
+          kept.add(c);
+          if (kept.size() > wanted) {
+            kept.poll();
+          }
+        }
+      } catch (NoSuchFileException | NotDirectoryException e) {
+        return List.of(); // removed, or replaced, while we walked: it holds nothing now
+      }
+      List<Candidate> sorted = new ArrayList<>(kept);
+      sorted.sort(order);
+      return sorted;
+    }
+
+    /** The entry as a candidate, or null when it can hold no object: a link leading out or a link at a final path. */
+    private @Nullable Candidate candidate(Path child, String name, Path parentReal) throws IOException {
+      BasicFileAttributes a;
+      try {
+        a = Files.readAttributes(child, BasicFileAttributes.class, NOFOLLOW);
+      } catch (NoSuchFileException e) {
+        return null;
+      }
+      if (a.isRegularFile()) {
+        return new Candidate(name, child, null);
+      }
+      if (a.isDirectory()) {
+        return new Candidate(name, child, parentReal.resolve(name));
+      }
+      if (!a.isSymbolicLink()) {
+        return null; // a pipe, socket or device holds no object
+      }
+      Path real;
+      try {
+        real = child.toRealPath();
+      } catch (IOException e) {
+        return null; // leads nowhere
+      }
+      // Only a link to a directory that stays inside, outside dualpush's own files, is followed, as head() follows it.
+      if (!real.startsWith(root) || real.startsWith(root.resolve(INTERNAL)) || !Files.isDirectory(real, NOFOLLOW)
+          || walking.contains(real)) {
+        return null;
+      }
+      return new Candidate(name, child, real);
+    }
+
+    /** Whether {@code c} is a listed key, or a directory whose keys may include one, by prefix and startAfter. */
+    private boolean mayHoldKeys(String rel, Candidate c) {
+      String start = rel + c.order();
+      if (c.realDirectory() == null) {
+        return start.startsWith(prefix) && (startAfter == null || ObjectKeys.ORDER.compare(start, startAfter) > 0);
+      }
+      boolean prefixed = start.startsWith(prefix) || prefix.startsWith(start);
+      // Every key below starts with `start`: all are after startAfter unless start sorts before it and is not its start.
+      boolean after = startAfter == null || ObjectKeys.ORDER.compare(start, startAfter) > 0 || startAfter.startsWith(start);
+      return prefixed && after;
+    }
+
+    /** Adds the object stored at {@code target} under {@code key}, unless it is gone or not one head() would see. */
+    private void object(String key, Path target) throws IOException {
+      try {
+        ObjectKeys.validate(key);
+      } catch (InvalidInputException e) {
+        return; // a file no key can name
+      }
+      try {
+        BasicFileAttributes a = Files.readAttributes(target, BasicFileAttributes.class, NOFOLLOW);
+        if (!a.isRegularFile()) {
+          return;
+        }
+        Properties p = sidecars.read(key);
+        boolean stampMatches = p != null && Sidecars.stamp(target).equals(p.getProperty("stamp"));
+        Optional<String> md5 = stampMatches && sidecars.newerThanLastChange(key, target)
+            ? Optional.ofNullable(p.getProperty("md5"))
+            : Optional.empty();
+        Map<String, String> metadata = stampMatches ? metadataOf(p) : Map.of();
+        page.add(new ObjectInfo(key, a.size(), md5, Optional.empty(), a.lastModifiedTime().toInstant(), metadata));
+      } catch (NoSuchFileException | Containment.LinkAtFinalPath e) {
+        // deleted while we listed
+      }
     }
   }
 

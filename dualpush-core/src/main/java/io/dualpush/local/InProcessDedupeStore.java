@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A {@link DedupeStore} in this JVM's memory: exactly-once within one process, forgotten on
@@ -49,6 +50,22 @@ public final class InProcessDedupeStore implements DedupeStore {
     }
     entries.put(messageId, new Entry(false, "", now.plus(claimTtl)));
     return DedupeClaim.claimed();
+  }
+
+  @Override
+  public boolean supportsPeek() {
+    return true;
+  }
+
+  /** Reads the entry as {@link #claim} would find it; changes nothing, not even the purge schedule. */
+  @Override
+  public synchronized Optional<DedupeClaim> peek(String messageId) {
+    InvalidInputException.requireNonNull(messageId, "messageId");
+    Entry e = entries.get(messageId);
+    if (e == null || !e.expiresAt.isAfter(clock.instant())) {
+      return Optional.empty();
+    }
+    return Optional.of(e.done ? DedupeClaim.duplicate(e.outcome) : DedupeClaim.inProgress());
   }
 
   @Override

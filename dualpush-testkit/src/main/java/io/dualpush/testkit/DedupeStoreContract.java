@@ -1,6 +1,9 @@
 package io.dualpush.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dualpush.spi.DedupeClaim;
 import io.dualpush.spi.DedupeClaim.Status;
@@ -36,6 +39,9 @@ import org.junit.jupiter.api.Test;
  * by spans that network delays cannot lengthen, so it cannot fail a correct store. A concurrency
  * test has {@link #threads()} workers claim the same {@link #concurrencyIds()} ids and checks that
  * each is processed exactly once.
+ *
+ * <p>The peek tests run only when {@link DedupeStore#supportsPeek()} is true; otherwise one test
+ * checks that {@code peek} refuses with {@link UnsupportedOperationException}.
  *
  * <pre>{@code
  * class MyStoreTest extends DedupeStoreContract {
@@ -278,6 +284,94 @@ public abstract class DedupeStoreContract {
       assertThat(store.claim(id, claimTtl())).isEqualTo(DedupeClaim.duplicate("outcome"));
       advance(expiryMargin().multipliedBy(3));
       assertThat(store.claim(id, claimTtl()).status()).isEqualTo(Status.CLAIMED);
+    }
+  }
+
+  @Nested
+  @DisplayName("peek")
+  class Peek {
+    @Test
+    @DisplayName("a store that cannot peek refuses with UnsupportedOperationException")
+    void unsupported() {
+      assumeFalse(store.supportsPeek(), "the store can peek");
+      assertThatThrownBy(() -> store.peek(messageId("m"))).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    @DisplayName("an id never seen is free")
+    void free() {
+      assumeTrue(store.supportsPeek(), "the store cannot peek");
+      assertThat(store.peek(messageId("m"))).isEmpty();
+    }
+
+    @Test
+    @DisplayName("a claimed id is IN_PROGRESS")
+    void claimed() {
+      assumeTrue(store.supportsPeek(), "the store cannot peek");
+      String id = messageId("m");
+      store.claim(id, claimTtl());
+      assertThat(store.peek(id)).contains(DedupeClaim.inProgress());
+    }
+
+    @Test
+    @DisplayName("a done id is DUPLICATE with the recorded outcome")
+    void done() {
+      assumeTrue(store.supportsPeek(), "the store cannot peek");
+      String id = messageId("m");
+      DedupeOutcome outcome = new DedupeOutcome("txn-1", "q83vEjRWeJCrze8SNFZ4kA==", 42);
+      store.claim(id, claimTtl());
+      store.markDone(id, outcome, doneTtl());
+      assertThat(store.peek(id)).contains(DedupeClaim.duplicate(outcome));
+      assertThat(store.peek(id).orElseThrow().pushOutcome()).contains(outcome);
+    }
+
+    @Test
+    @DisplayName("a released id is free")
+    void released() {
+      assumeTrue(store.supportsPeek(), "the store cannot peek");
+      String id = messageId("m");
+      store.claim(id, claimTtl());
+      store.release(id);
+      assertThat(store.peek(id)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("an expired claim is free, and peeking did not keep it alive")
+    void expiredClaim() {
+      assumeTrue(store.supportsPeek(), "the store cannot peek");
+      String id = messageId("m");
+      store.claim(id, claimTtl());
+      advance(claimTtl().dividedBy(2));
+      assertThat(store.peek(id)).contains(DedupeClaim.inProgress());
+      advance(claimTtl().dividedBy(2).plus(expiryMargin()));
+      assertThat(store.peek(id)).isEmpty();
+      assertThat(store.claim(id, claimTtl()).status()).isEqualTo(Status.CLAIMED);
+    }
+
+    @Test
+    @DisplayName("an expired done entry is free")
+    void expiredDone() {
+      assumeTrue(store.supportsPeek(), "the store cannot peek");
+      String id = messageId("m");
+      store.claim(id, claimTtl());
+      store.markDone(id, "outcome", doneTtl());
+      advance(doneTtl().plus(expiryMargin()));
+      assertThat(store.peek(id)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("peek never claims: a claim after peeks still wins, and the claimer's state is what peek then shows")
+    void peekNeverClaims() {
+      assumeTrue(store.supportsPeek(), "the store cannot peek");
+      String id = messageId("m");
+      assertThat(store.peek(id)).isEmpty();
+      assertThat(store.peek(id)).isEmpty();
+      assertThat(store.claim(id, claimTtl())).isEqualTo(DedupeClaim.claimed());
+      assertThat(store.peek(id)).contains(DedupeClaim.inProgress());
+      assertThat(store.claim(id, claimTtl()).status()).isEqualTo(Status.IN_PROGRESS);
+      store.markDone(id, "outcome", doneTtl());
+      assertThat(store.peek(id)).contains(DedupeClaim.duplicate("outcome"));
+      assertThat(store.claim(id, claimTtl())).isEqualTo(DedupeClaim.duplicate("outcome"));
     }
   }
 

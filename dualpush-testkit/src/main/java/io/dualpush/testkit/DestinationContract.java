@@ -3,9 +3,12 @@ package io.dualpush.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.dualpush.DestinationException;
 import io.dualpush.DualPushException;
+import io.dualpush.ObjectKeys;
 import io.dualpush.spi.ContentOpener;
 import io.dualpush.spi.Destination;
 import io.dualpush.spi.HealthStatus;
@@ -19,10 +22,12 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -39,6 +44,9 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Each test writes under its own random key prefix, so a destination shared between tests (a
  * real container) does not see one test's objects in another.
+ *
+ * <p>The listing tests run only when {@link Destination#supportsListing()} is true; otherwise one
+ * test checks that {@code list} refuses with {@link UnsupportedOperationException}.
  *
  * <pre>{@code
  * class MyDestinationTest extends DestinationContract {
@@ -240,6 +248,38 @@ public abstract class DestinationContract {
         return n;
       }
     };
+  }
+
+  /**
+   * Every object whose key starts with {@code prefix}, read a page of {@code pageSize} at a time,
+   * each page starting after the last key of the one before, until a short page.
+   *
+   * @param prefix the start of every key listed
+   * @param pageSize the limit of each call to {@code list}
+   * @return the objects in the order the pages gave them
+   */
+  protected List<ObjectInfo> listAll(String prefix, int pageSize) {
+    List<ObjectInfo> all = new ArrayList<>();
+    String after = null;
+    for (int pages = 0; ; pages++) {
+      List<ObjectInfo> page = destination.list(prefix, after, pageSize);
+      assertThat(page.size()).as("size of page %d", pages).isLessThanOrEqualTo(pageSize);
+      all.addAll(page);
+      if (page.size() < pageSize) {
+        return all;
+      }
+      after = page.get(page.size() - 1).key();
+    }
+  }
+
+  private static List<String> keysOf(List<ObjectInfo> infos) {
+    return infos.stream().map(ObjectInfo::key).toList();
+  }
+
+  private static List<String> sorted(List<String> keys) {
+    List<String> copy = new ArrayList<>(keys);
+    copy.sort(ObjectKeys.ORDER);
+    return copy;
   }
 
   // ------------------------------------------------------------------ the contract
@@ -545,6 +585,170 @@ public abstract class DestinationContract {
         destination.head(k).orElseThrow().md5()
             .ifPresent(md5 -> assertThat(md5).as("MD5 reported in round %d", r).isEqualTo(Md5.of(held)));
       }
+    }
+  }
+
+  @Nested
+  @DisplayName("listing")
+  class Listing {
+    /** Stores one small object per name, in a shuffled order, and returns their keys. */
+    private List<String> putAll(List<String> names) {
+      List<String> shuffled = new ArrayList<>(names);
+      Collections.shuffle(shuffled, new Random(names.size()));
+      List<String> keys = new ArrayList<>();
+      for (String name : shuffled) {
+        destination.put(write(key(name), bytes("content of " + name)));
+        keys.add(key(name));
+      }
+      return keys;
+    }
+
+    @Test
+    @DisplayName("a destination that cannot list refuses with UnsupportedOperationException")
+    void unsupported() {
+      assumeFalse(destination.supportsListing(), "the destination lists");
+      assertThatThrownBy(() -> destination.list("", null, 10)).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    @DisplayName("objects are listed in ascending UTF-8 order of key, a file beside a directory of a similar name included")
+    void ascendingOrder() {
+      assumeTrue(destination.supportsListing(), "the destination cannot list");
+      putAll(List.of("b.csv", "a.csv", "dir/x.csv", "dir-2.csv", "z/y/z.bin", "dir/sub/deep.bin"));
+      List<ObjectInfo> listed = destination.list(key(""), null, 100);
+      // '-' sorts before '/', so dir-2.csv comes before every key under dir/.
+      assertThat(keysOf(listed)).containsExactly(key("a.csv"), key("b.csv"), key("dir-2.csv"), key("dir/sub/deep.bin"),
+          key("dir/x.csv"), key("z/y/z.bin"));
+    }
+
+    @Test
+    @DisplayName("each entry has the object's size, its MD5 when known, and what head says of its modification and metadata")
+    void entriesMatchHead() {
+      assumeTrue(destination.supportsListing(), "the destination cannot list");
+      Map<String, String> metadata = Map.of("owner", "team-a", "schema", "v2");
+      byte[] content = bytes("listed with metadata");
+      destination.put(write(key("m/meta.bin"), content, metadata, OptionalLong.empty()));
+      destination.put(write(key("m/plain.bin"), bytes("")));
+      List<ObjectInfo> listed = destination.list(key("m/"), null, 10);
+      assertThat(keysOf(listed)).containsExactly(key("m/meta.bin"), key("m/plain.bin"));
+      ObjectInfo meta = listed.get(0);
+      assertThat(meta.size()).isEqualTo(content.length);
+      meta.md5().ifPresent(md5 -> assertThat(md5).as("MD5 listed").isEqualTo(Md5.of(content)));
+      assertThat(meta.metadata()).containsAllEntriesOf(metadata);
+      assertThat(listed.get(1).size()).isZero();
+      listed.get(1).md5().ifPresent(md5 -> assertThat(md5).as("MD5 listed").isEqualTo(Md5.of(new byte[0])));
+      for (ObjectInfo info : listed) {
+        ObjectInfo head = destination.head(info.key()).orElseThrow();
+        assertThat(info.metadata()).as("metadata of %s, as head gives it", info.key()).isEqualTo(head.metadata());
+        assertThat(info.lastModified()).as("modification of %s, as head gives it", info.key()).isEqualTo(head.lastModified());
+        assertThat(info.size()).isEqualTo(head.size());
+      }
+    }
+
+    @Test
+    @DisplayName("only keys starting with the prefix are listed, whether it ends at a '/' or within a name")
+    void prefix() {
+      assumeTrue(destination.supportsListing(), "the destination cannot list");
+      putAll(List.of("a.csv", "dir/x.csv", "dir-2.csv", "dir/sub/deep.bin", "dirt.bin", "other/dir/y.csv"));
+      assertThat(keysOf(destination.list(key("di"), null, 100)))
+          .containsExactly(key("dir-2.csv"), key("dir/sub/deep.bin"), key("dir/x.csv"), key("dirt.bin"));
+      assertThat(keysOf(destination.list(key("dir/"), null, 100))).containsExactly(key("dir/sub/deep.bin"), key("dir/x.csv"));
+      assertThat(keysOf(destination.list(key("dir/s"), null, 100))).containsExactly(key("dir/sub/deep.bin"));
+      assertThat(keysOf(destination.list(key("a.csv"), null, 100))).containsExactly(key("a.csv"));
+      assertThat(destination.list(key("nothing"), null, 100)).isEmpty();
+      assertThat(destination.list(key("dir/x.csv/"), null, 100)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("paging with startAfter goes through more than one page, each key once, in order, the last page short")
+    void paging() {
+      assumeTrue(destination.supportsListing(), "the destination cannot list");
+      List<String> names = new ArrayList<>();
+      for (int i = 0; i < 23; i++) {
+        names.add("page/" + (i % 3) + "/k-" + String.format("%02d", i) + ".bin");
+      }
+      List<String> expected = sorted(putAll(names));
+      for (int pageSize : new int[] {1, 5, 23, 100}) {
+        assertThat(keysOf(listAll(key("page/"), pageSize))).as("pages of %d", pageSize).containsExactlyElementsOf(expected);
+      }
+      List<ObjectInfo> first = destination.list(key("page/"), null, 5);
+      List<ObjectInfo> second = destination.list(key("page/"), first.get(4).key(), 5);
+      assertThat(keysOf(first)).containsExactlyElementsOf(expected.subList(0, 5));
+      assertThat(keysOf(second)).containsExactlyElementsOf(expected.subList(5, 10));
+      assertThat(destination.list(key("page/"), expected.get(22), 5)).isEmpty();
+    }
+
+    @Test
+    @DisplayName("startAfter need not be a stored key: listing resumes at the first key after it")
+    void startAfterAnyString() {
+      assumeTrue(destination.supportsListing(), "the destination cannot list");
+      List<String> names = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        names.add("s/" + (i % 3) + "/k-" + String.format("%02d", i) + ".bin");
+      }
+      names.add("s/1-x.bin");
+      List<String> expected = sorted(putAll(names));
+      for (String after : List.of(key(""), key("s/1"), key("s/1/"), key("s/1/k-99"), key("s/1-"), key("s/0/k-03.bin"), key("s/9"),
+          key("r"))) {
+        List<String> rest = expected.stream().filter(k -> ObjectKeys.ORDER.compare(k, after) > 0).toList();
+        assertThat(keysOf(destination.list(key("s/"), after, 100))).as("after '%s'", after).containsExactlyElementsOf(rest);
+        assertThat(keysOf(destination.list(key("s/"), after, 2))).as("2 after '%s'", after)
+            .containsExactlyElementsOf(rest.subList(0, Math.min(2, rest.size())));
+      }
+    }
+
+    @Test
+    @DisplayName("limit caps a page, and a limit below 1 is refused")
+    void limit() {
+      assumeTrue(destination.supportsListing(), "the destination cannot list");
+      List<String> expected = sorted(putAll(List.of("l/1", "l/2", "l/3", "l/4")));
+      assertThat(keysOf(destination.list(key("l/"), null, 2))).containsExactlyElementsOf(expected.subList(0, 2));
+      assertThat(keysOf(destination.list(key("l/"), null, 4))).containsExactlyElementsOf(expected);
+      assertThatThrownBy(() -> destination.list(key("l/"), null, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    @DisplayName("with an empty prefix every object is listed, in order")
+    void emptyPrefix() {
+      assumeTrue(destination.supportsListing(), "the destination cannot list");
+      List<String> expected = sorted(putAll(List.of("e/b.bin", "e/a/c.bin", "e-top.bin")));
+      List<String> all = keysOf(listAll("", 2));
+      assertThat(all).isSortedAccordingTo(ObjectKeys.ORDER).doesNotHaveDuplicates().containsSubsequence(expected);
+      assertThat(all).noneMatch(k -> k.startsWith(".dualpush"));
+    }
+
+    @Test
+    @DisplayName("keys with non-ASCII characters and spaces are listed as written, in UTF-8 order")
+    void unicodeKeys() {
+      assumeTrue(destination.supportsListing(), "the destination cannot list");
+      List<String> expected = sorted(putAll(List.of("données/日本語 file.csv", "données/a b.csv", "données-x.csv", "donnees.csv",
+          "données/ü.csv")));
+      assertThat(keysOf(destination.list(key(""), null, 100))).containsExactlyElementsOf(expected);
+      assertThat(keysOf(listAll(key("donn"), 1))).containsExactlyElementsOf(expected);
+      assertThat(keysOf(destination.list(key("données/"), key("données/a b.csv"), 100)))
+          .containsExactly(key("données/ü.csv"), key("données/日本語 file.csv"));
+    }
+
+    @Test
+    @DisplayName("a deleted object is no longer listed, and a replaced one is listed once, as it is now")
+    void deletedAndReplaced() {
+      assumeTrue(destination.supportsListing(), "the destination cannot list");
+      putAll(List.of("d/gone.bin", "d/kept.bin", "d/replaced.bin"));
+      destination.delete(key("d/gone.bin"));
+      byte[] now = bytes("the replacement, longer than before");
+      destination.put(write(key("d/replaced.bin"), now));
+      List<ObjectInfo> listed = destination.list(key("d/"), null, 100);
+      assertThat(keysOf(listed)).containsExactly(key("d/kept.bin"), key("d/replaced.bin"));
+      assertThat(listed.get(1).size()).isEqualTo(now.length);
+      listed.get(1).md5().ifPresent(md5 -> assertThat(md5).isEqualTo(Md5.of(now)));
+    }
+
+    @Test
+    @DisplayName("a prefix with nothing under it lists nothing")
+    void nothing() {
+      assumeTrue(destination.supportsListing(), "the destination cannot list");
+      assertThat(destination.list(key(""), null, 10)).isEmpty();
+      assertThat(destination.list(key("x/"), key("x/a"), 1)).isEmpty();
     }
   }
 

@@ -10,12 +10,14 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Wraps any {@link Destination} and injects faults into it: fail the next N calls, fail at a rate,
@@ -131,7 +133,7 @@ public final class FaultInjectingDestination implements Destination {
   }
 
   /**
-   * Every call ({@code put}, {@code head}, {@code get}, {@code delete}, {@code probe}) blocks until
+   * Every call ({@code put}, {@code head}, {@code list}, {@code get}, {@code delete}, {@code probe}) blocks until
    * {@link #release()} and ignores interrupts while it waits, as a thread blocked in the kernel on
    * a frozen file system ({@code fsfreeze}) or a dead NFS mount does: only the release lets it
    * return. An interrupt received while blocked stays set on the thread when the call returns, so
@@ -331,6 +333,19 @@ public final class FaultInjectingDestination implements Destination {
       return Optional.of(new CorruptingStream(in.get()));
     }
     return in;
+  }
+
+  @Override
+  public boolean supportsListing() {
+    return delegate.supportsListing();
+  }
+
+  /** Fails and stalls as {@link #head} does (a partition, latency, an uninterruptible hang), then asks the delegate. */
+  @Override
+  public List<ObjectInfo> list(String prefix, @Nullable String startAfter, int limit) {
+    stallUninterruptibly(hang);
+    before();
+    return delegate.list(prefix, startAfter, limit);
   }
 
   @Override

@@ -7,6 +7,7 @@ import io.dualpush.spi.DedupeStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A {@link DedupeStore} in memory on a controllable clock, with a switch that makes it unreachable.
@@ -60,6 +61,17 @@ public final class InMemoryDedupeStore implements DedupeStore {
   public DedupeClaim claim(String messageId, Duration claimTtl) {
     check("claim");
     return delegate.claim(messageId, claimTtl);
+  }
+
+  @Override
+  public boolean supportsPeek() {
+    return true;
+  }
+
+  @Override
+  public Optional<DedupeClaim> peek(String messageId) {
+    check("peek");
+    return delegate.peek(messageId);
   }
 
   @Override

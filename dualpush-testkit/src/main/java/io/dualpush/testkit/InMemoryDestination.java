@@ -15,20 +15,26 @@ import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link Destination} in memory, with the semantics of a real one: idempotent re-put of the same
- * MD5, an ETag per version, the digest of the bytes actually received, and fencing (writes carrying
- * a token older than the stored one are refused). Thread-safe.
+ * MD5, an ETag per version, the digest of the bytes actually received, fencing (writes carrying
+ * a token older than the stored one are refused), and listing in key order. Thread-safe.
  */
 public final class InMemoryDestination implements Destination {
   private final String name;
   private final Clock clock;
-  private final Map<String, Stored> objects = new ConcurrentHashMap<>();
+  /** Sorted as {@link #list} returns keys, so a page is a view of the map, not a sort of it. */
+  private final ConcurrentNavigableMap<String, Stored> objects = new ConcurrentSkipListMap<>(ObjectKeys.ORDER);
   private final AtomicLong versions = new AtomicLong();
   private final AtomicLong writes = new AtomicLong();
 
@@ -113,6 +119,33 @@ public final class InMemoryDestination implements Destination {
       return Optional.empty();
     }
     return Optional.of(new ObjectInfo(key, s.bytes().length, Optional.of(s.md5()), Optional.of(s.etag()), s.lastModified(), s.metadata()));
+  }
+
+  @Override
+  public boolean supportsListing() {
+    return true;
+  }
+
+  @Override
+  public List<ObjectInfo> list(String prefix, @Nullable String startAfter, int limit) {
+    Objects.requireNonNull(prefix, "'prefix' cannot be null.");
+    if (limit < 1) {
+      throw new IllegalArgumentException("'limit' must be at least 1; got " + limit);
+    }
+    // Keys with the prefix are contiguous in the map's order, starting at the prefix itself.
+    Map<String, Stored> from = startAfter != null && ObjectKeys.ORDER.compare(startAfter, prefix) >= 0
+        ? objects.tailMap(startAfter, false)
+        : objects.tailMap(prefix, true);
+    List<ObjectInfo> page = new ArrayList<>();
+    for (Map.Entry<String, Stored> e : from.entrySet()) {
+      if (!e.getKey().startsWith(prefix) || page.size() == limit) {
+        break;
+      }
+      Stored s = e.getValue();
+      page.add(new ObjectInfo(e.getKey(), s.bytes().length, Optional.of(s.md5()), Optional.of(s.etag()), s.lastModified(),
+          s.metadata()));
+    }
+    return page;
   }
 
   @Override
