@@ -414,7 +414,9 @@ public final class FileSystemDestination implements Destination {
           Files.deleteIfExists(sidecars.metaOf(key));
         }
       }
-      Map<String, String> metadata = stampMatches && md5.equals(p.getProperty("md5")) ? metadataOf(p) : Map.of();
+      // The bytes the sidecar describes, re-hashed if need be: its metadata is theirs even when the file's stamp
+      // moved since (touched, copied back with a new time), so a write-ahead copy keeps its message id.
+      Map<String, String> metadata = p != null && md5.equals(p.getProperty("md5")) ? metadataOf(p) : Map.of();
       return Optional.of(new ObjectInfo(key, size, Optional.of(md5), Optional.empty(), mtime.toInstant(), metadata));
     } catch (NoSuchFileException | Containment.LinkAtFinalPath e) {
       return Optional.empty();

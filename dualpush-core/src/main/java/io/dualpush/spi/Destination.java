@@ -82,7 +82,8 @@ public interface Destination {
    * one page as the next page's {@code startAfter}; a page shorter than {@code limit} is the last.
    * An object written or deleted while a caller pages may or may not be seen; every object present
    * throughout is seen exactly once. An entry's {@code md5} is present only when the destination
-   * knows it without re-reading the bytes; its metadata is what {@link #head} would return.
+   * knows it without re-reading the bytes, and its metadata is what {@link #head} would return, or empty
+   * when the destination cannot vouch for it without re-reading (then {@link #head} can).
    *
    * @param prefix the start every listed key has; empty for all
    * @param startAfter list only keys after this one; null to start at the first
