@@ -7,11 +7,15 @@ import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobHttpHeaders;
+import com.azure.storage.blob.models.BlobItem;
+import com.azure.storage.blob.models.BlobItemProperties;
+import com.azure.storage.blob.models.BlobListDetails;
 import com.azure.storage.blob.models.BlobProperties;
 import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.BlockBlobItem;
 import com.azure.storage.blob.models.DeleteSnapshotsOptionType;
+import com.azure.storage.blob.models.ListBlobsOptions;
 import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
 import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
 import com.azure.storage.blob.options.BlockBlobStageBlockOptions;
@@ -130,6 +134,8 @@ public final class AzureBlobDestination implements Destination {
    * the container URL parsed again) for every copy. Builders are not thread-safe, hence one per thread.
    */
   private final ThreadLocal<SpecializedBlobClientBuilder> blobs;
+  /** False once the service refused {@code startFrom}: listings then skip up to {@code startAfter} themselves. */
+  private volatile boolean startFromAccepted = true;
 
   /**
    * A destination with {@link AzureBlobOptions#ofDefaults()}.
@@ -610,18 +616,94 @@ public final class AzureBlobDestination implements Destination {
     ObjectKeys.validate(key);
     BlockBlobClient blob = container.getBlobClient(key).getBlockBlobClient();
     return properties(blob, key, "read").map(p -> {
-      Map<String, String> user = new HashMap<>();
-      if (p.getMetadata() != null) {
-        p.getMetadata().forEach((k, v) -> {
-          if (!k.toLowerCase(Locale.ROOT).startsWith(RESERVED_PREFIX)) {
-            user.put(k, v);
-          }
-        });
-      }
       Instant modified = p.getLastModified() == null ? Instant.EPOCH : p.getLastModified().toInstant();
       return new ObjectInfo(key, p.getBlobSize(), Optional.ofNullable(md5Of(p)),
-          Optional.ofNullable(p.getETag()), modified, user);
+          Optional.ofNullable(p.getETag()), modified, userMetadata(p.getMetadata()));
     });
+  }
+
+  /** The blob's metadata without dualpush's reserved entries (Azure compares metadata names without case). */
+  private static Map<String, String> userMetadata(@Nullable Map<String, String> metadata) {
+    Map<String, String> user = new HashMap<>();
+    if (metadata != null) {
+      metadata.forEach((k, v) -> {
+        if (!k.toLowerCase(Locale.ROOT).startsWith(RESERVED_PREFIX)) {
+          user.put(k, v);
+        }
+      });
+    }
+    return user;
+  }
+
+  @Override
+  public boolean supportsListing() {
+    return true;
+  }
+
+  /**
+   * Lists the container's blobs with their metadata ({@code List Blobs}, flat), page by page as the
+   * service returns them and no further than the page needs. Listing resumes at {@code startAfter}
+   * with the service's {@code startFrom}; a service that refuses it (an older API version) is then
+   * listed from the start of the prefix, skipping the keys up to {@code startAfter}, for the rest of
+   * this instance's life. The MD5 is the blob's Content-MD5, the metadata as {@link #head} gives it.
+   * The service lists in its own lexicographic order, which is UTF-8 order for every key whose
+   * characters are all below U+E000. Failures are classified as head's are.
+   */
+  @Override
+  public List<ObjectInfo> list(String prefix, @Nullable String startAfter, int limit) {
+    InvalidInputException.requireNonNull(prefix, "prefix");
+    if (limit < 1) {
+      throw new IllegalArgumentException("'limit' must be at least 1; got " + limit);
+    }
+    boolean resume = startAfter != null && startFromAccepted;
+    try {
+      return listFrom(prefix, startAfter, limit, resume);
+    } catch (BlobStorageException e) {
+      if (!resume || e.getStatusCode() != 400) {
+        throw classify("list the keys starting with", prefix, e);
+      }
+      startFromAccepted = false;
+      LOG.info("{} refused to list from a given key (HTTP 400 {}); later listings read from the start of their prefix",
+          description, e.getErrorCode());
+    } catch (RuntimeException e) {
+      throw classify("list the keys starting with", prefix, e);
+    }
+    try {
+      return listFrom(prefix, startAfter, limit, false);
+    } catch (RuntimeException e) {
+      throw classify("list the keys starting with", prefix, e);
+    }
+  }
+
+  private List<ObjectInfo> listFrom(String prefix, @Nullable String startAfter, int limit, boolean resume) {
+    ListBlobsOptions options = new ListBlobsOptions()
+        .setDetails(new BlobListDetails().setRetrieveMetadata(true))
+        // One more than the page: startFrom is inclusive, so the first blob may be startAfter itself.
+        .setMaxResultsPerPage(Math.min(limit + 1, 5000));
+    if (!prefix.isEmpty()) {
+      options.setPrefix(prefix);
+    }
+    if (resume) {
+      options.setStartFrom(startAfter);
+    }
+    List<ObjectInfo> page = new ArrayList<>();
+    for (BlobItem item : container.listBlobs(options, null)) {
+      String key = item.getName();
+      if (Boolean.TRUE.equals(item.isPrefix()) || item.isDeleted()
+          || (startAfter != null && ObjectKeys.ORDER.compare(key, startAfter) <= 0)) {
+        continue;
+      }
+      BlobItemProperties p = item.getProperties();
+      Instant modified = p.getLastModified() == null ? Instant.EPOCH : p.getLastModified().toInstant();
+      byte[] md5 = p.getContentMd5();
+      page.add(new ObjectInfo(key, p.getContentLength() == null ? 0 : p.getContentLength(),
+          Optional.ofNullable(md5 == null ? null : Base64.getEncoder().encodeToString(md5)),
+          Optional.ofNullable(p.getETag()), modified, userMetadata(item.getMetadata())));
+      if (page.size() == limit) {
+        break;
+      }
+    }
+    return page;
   }
 
   /**

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.zip.CRC32;
@@ -91,6 +92,24 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
       return out
       """;
 
+  // KEYS: marker, id key. ARGV: the epoch this store knows. Reads only. Answers {'L'} or {'E', epoch} as CLAIM
+  // does, else {'F'} when the id is free (never claimed, released, or expired: Redis has dropped the key) or
+  // {'V', value}: 'c' while claimed, 'd|outcome' once done.
+  private static final String PEEK = """
+      local epoch = redis.call('GET', KEYS[1])
+      if not epoch then
+        return {'L'}
+      end
+      if epoch ~= ARGV[1] then
+        return {'E', epoch}
+      end
+      local v = redis.call('GET', KEYS[2])
+      if not v then
+        return {'F'}
+      end
+      return {'V', v}
+      """;
+
   // KEYS: id key. ARGV: outcome, ttl ms.
   private static final String DONE = """
       redis.call('SET', KEYS[1], 'd|' .. ARGV[1], 'PX', ARGV[2])
@@ -144,6 +163,7 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
   private final RedisAccess.Script claim;
   private final RedisAccess.Script done;
   private final RedisAccess.Script release;
+  private final RedisAccess.Script peek;
   private final RedisAccess.Script markers;
   private final RedisAccess.Script epochScript;
   /**
@@ -160,6 +180,7 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
       this.claim = redis.script("dedupe claim", CLAIM);
       this.done = redis.script("dedupe markDone", DONE);
       this.release = redis.script("dedupe release", RELEASE);
+      this.peek = redis.script("dedupe peek", PEEK);
       this.markers = redis.script("dedupe markers", MARKERS);
       this.epochScript = redis.script("dedupe epoch", EPOCH);
       // Counted over every bucket first: a cluster node that lost its data must not look like a new deployment.
@@ -457,6 +478,40 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
         + "messages from ones already pushed; " + consequence + " until the application has reconciled (replayed or "
         + "checked the destinations) and called acknowledgeStateLoss(). Run Redis with appendonly yes and "
         + "maxmemory-policy noeviction.", describe());
+  }
+
+  @Override
+  public boolean supportsPeek() {
+    return true;
+  }
+
+  /**
+   * Reads the id's key (one read-only script with its bucket's marker, no write): {@code c} is
+   * {@code IN_PROGRESS}, {@code d|outcome} is {@code DUPLICATE}; a key Redis has expired or deleted is
+   * free. As a claim would be, a peek is refused with {@link DedupeStateLostException} when the bucket's
+   * marker is gone or was written again since this store opened: after a loss every id would look free.
+   *
+   * @throws DedupeStateLostException when the store has lost the ids it remembered
+   */
+  @Override
+  public Optional<DedupeClaim> peek(String messageId) {
+    RedisAccess.requireText(messageId, "messageId");
+    int b = bucket(messageId);
+    String[] keys = {marker(b), idKey(messageId)};
+    String known = epoch;
+    List<Object> answer = redis.call(peek, ScriptOutputType.MULTI, keys, known);
+    if (adopted(answer, known)) {
+      answer = redis.call(peek, ScriptOutputType.MULTI, keys, epoch);
+    }
+    String kind = String.valueOf(answer.get(0));
+    if ("L".equals(kind) || "E".equals(kind)) {
+      answers(b, List.of(messageId), answer); // throws the loss, as a claim would
+    }
+    if ("F".equals(kind)) {
+      return Optional.empty();
+    }
+    String v = String.valueOf(answer.get(1));
+    return Optional.of(v.startsWith("d|") ? DedupeClaim.duplicate(v.substring(2)) : DedupeClaim.inProgress());
   }
 
   @Override
