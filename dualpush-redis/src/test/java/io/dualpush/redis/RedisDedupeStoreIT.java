@@ -116,6 +116,22 @@ class RedisDedupeStoreIT {
     }
 
     @Test
+    @DisplayName("after a FLUSHALL a peek is refused as a claim is, instead of calling every id free; after the acknowledgment it answers again")
+    void peekAfterLoss() {
+      try (RedisDedupeStore a = redis.dedupe().build(); RedisDedupeStore b = redis.dedupe().build()) {
+        String processed = id("processed");
+        a.claim(processed, TTL);
+        a.markDone(processed, "txn-1", TTL);
+        assertThat(a.peek(processed)).contains(DedupeClaim.duplicate("txn-1"));
+        flushAll();
+        assertThatThrownBy(() -> a.peek(processed)).isInstanceOf(DedupeStateLostException.class);
+        b.acknowledgeStateLoss();
+        assertThat(a.peek(processed)).as("the other store's acknowledgment is adopted; the id was forgotten").isEmpty();
+        assertThat(a.claim(processed, TTL)).isEqualTo(DedupeClaim.claimed());
+      }
+    }
+
+    @Test
     @DisplayName("a FLUSHALL is reported the same way, to every store sharing the prefix, and one acknowledgment serves all")
     void flush() {
       try (RedisDedupeStore a = redis.dedupe().build(); RedisDedupeStore b = redis.dedupe().build()) {
