@@ -33,14 +33,18 @@ import org.junit.jupiter.api.io.TempDir;
  * the backlog; a replayer process then replays it and is SIGKILLed at random instants and restarted. Every message's
  * side effect happens exactly once, the replay processes exactly the backlog the dry run counted, and no restarted
  * replayer starts before the checkpoint its predecessor saved. Messages: {@code -Ddualpush.replay.messages} (3,000);
- * kills: {@code -Ddualpush.replay.kills} (10). The replayer is held to 400 messages a second so that the kills land
- * mid-replay.
+ * kills: {@code -Ddualpush.replay.kills} (10). The replayer is held to a rate at which the kills land mid-replay.
  */
 @DisplayName("Replay after an outage, with the replayer process SIGKILLed and restarted")
 class ReplayCrashIT {
   private static final int MESSAGES = Integer.getInteger("dualpush.replay.messages", 3_000);
   private static final int KILLS = Integer.getInteger("dualpush.replay.kills", 10);
   private static final long CLAIM_TTL_MS = 2_000;
+  /**
+   * Messages a second the replayer is held to: the backlog takes about one second per kill to replay, twice the
+   * longest a life lasts between kills, so that every kill lands mid-replay.
+   */
+  private static final double RATE = (MESSAGES - (MESSAGES + 2) / 3) / (double) KILLS;
 
   @RegisterExtension
   static final RedisExtension REDIS = new RedisExtension("replay");
@@ -152,7 +156,8 @@ class ReplayCrashIT {
 
   private ChildJvm start(int n, String prefix, Path messages, Path effects, List<String> resumes) throws Exception {
     ChildJvm child = ChildJvm.start("replayer-" + n, ReplayWorkerMain.class, dir, List.of(REDIS.host() + ":"
-        + REDIS.port(), prefix, messages.toString(), effects.toString(), String.valueOf(CLAIM_TTL_MS), "20", "400"));
+        + REDIS.port(), prefix, messages.toString(), effects.toString(), String.valueOf(CLAIM_TTL_MS), "20",
+        String.valueOf(RATE)));
     ChildJvm.Line line = child.await(0, "RESUME", Duration.ofMinutes(1));
     resumes.add(line.text().substring("RESUME ".length()).trim());
     return child;
