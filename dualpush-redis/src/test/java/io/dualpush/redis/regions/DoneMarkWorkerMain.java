@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A worker process for {@link FileDedupeCrashIT}: several threads claim and mark done ids {@code <run>-<thread>-<n>}
+ * A worker process for {@link KillNineFileDedupeIT}: several threads claim and mark done ids {@code <run>-<thread>-<n>}
  * in the embedded {@link FileDedupeStore} of a file log, printing {@code MARKED <id> END} after each
  * {@code markDone} returned, until killed.
  *

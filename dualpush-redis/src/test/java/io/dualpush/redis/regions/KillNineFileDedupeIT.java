@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * to a kill). Kills: {@code -Ddualpush.crash.kills} (25).
  */
 @DisplayName("FileDedupeStore keeps every done mark across SIGKILLs")
-class FileDedupeCrashIT {
+class KillNineFileDedupeIT {
   private static final int KILLS = Integer.getInteger("dualpush.crash.kills", 25);
   private static final int THREADS = 4;
 
