@@ -123,7 +123,10 @@ public final class StagedHandoff {
 
   /**
    * Finishes the hand-offs that the log's recent transactions show staged and verified but whose staged copies are
-   * still there (a process that died between staging and promotion, a promotion that failed).
+   * still there (a process that died between staging and promotion, a promotion that failed). A staged push that
+   * is not verified yet (its repair still running, or refused by an open circuit breaker) is skipped, not waited
+   * for: after a crash, call {@link DualPushClient#repairAll()} first, and hand off again whatever is not final on
+   * every destination afterwards ({@link #handoff} skips a destination whose final key holds the MD5 already).
    *
    * @param limit how many recent transactions to look through
    * @return the final keys promoted

@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -26,15 +27,19 @@ import org.slf4j.LoggerFactory;
  * deleted whole, so the journal compacts itself without rewriting anything (entries of one store
  * share one TTL, so they expire roughly in the order they were written).
  *
- * <p>Appends are buffered in memory and written by {@link #flush()} (the store calls it every 256
- * appends and its flusher every {@link FileDedupeStore#FLUSH_INTERVAL}); {@link #sync()} fsyncs.
+ * <p>Appends are buffered in memory and written by {@link #writeThrough} (the store's
+ * {@link FileDedupeStore#markDone} before it returns) or {@link #flush()}; {@link #sync()} fsyncs (the store's
+ * flusher every {@link FileDedupeStore#FLUSH_INTERVAL}). Writes are a group commit: one writer at a time takes
+ * everything buffered so far and writes it outside the buffer's lock, so appends go on meanwhile and markers that
+ * arrive during a write share the next one.
  * Reading follows the transaction log's policy (G8): a torn tail of the last file (a cut-short,
  * zeroed or garbage record with no whole record after it: the process died while writing) is
  * truncated with a warning; any other damage stops the open with a
  * {@link TransactionLogCorruptedException}, because skipping it could forget ids and push twice.
  *
- * <p>Not thread-safe: {@link #append} and {@link #flush()} run under the store's lock; {@link #sync()}
- * may run beside them (a {@code FileChannel} is safe to force while another thread writes).
+ * <p>Thread-safe: the buffer and the files' expiries are guarded by this object's monitor, writes to the file
+ * (and roll-overs) by a lock of their own; {@link #sync()} may run beside them (a {@code FileChannel} is safe to
+ * force while another thread writes).
  */
 final class DedupeJournal implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DedupeJournal.class);
@@ -51,11 +56,21 @@ final class DedupeJournal implements AutoCloseable {
   private final long rollBytes;
   /** Each file's number and the latest expiry of its entries (epoch millis). */
   private final TreeMap<Long, Long> expiries = new TreeMap<>();
+  /** Held while writing to the file or rolling it over: one writer at a time, in append order. */
+  private final ReentrantLock writer = new ReentrantLock();
   private volatile FileChannel channel;
   private long number;
+  /** Bytes in the current file; under {@link #writer}. */
   private long written;
   private ByteBuffer buffer = ByteBuffer.allocate(64 << 10);
-  private int buffered;
+  /** The previous write's buffer, for the next batch (under the monitor). */
+  private ByteBuffer spare = ByteBuffer.allocate(64 << 10);
+  /** A batch whose write failed part-way (under {@link #writer}): written first by the next writer. */
+  private ByteBuffer unwritten;
+  /** How many entries were appended, ever (under the monitor). */
+  private long appended;
+  /** How many of them reached the file (the page cache). */
+  private volatile long writtenThrough;
   private volatile boolean dirty;
 
   private DedupeJournal(Path directory, long rollBytes) {
@@ -106,21 +121,22 @@ final class DedupeJournal implements AutoCloseable {
     }
   }
 
-  /** Buffers {@code entry} for the next {@link #flush()}; returns how many appends are buffered. */
-  int append(byte[] entry) {
+  /**
+   * Buffers {@code entry} for the next write; returns its sequence number, which {@link #writeThrough} takes.
+   * The buffer grows as needed: a caller appending many entries at once (the open's merge) flushes now and then.
+   */
+  synchronized long append(byte[] entry) {
     if (buffer.remaining() < entry.length + 8) {
-      if (buffer.position() > 0) {
-        flush();
-      }
-      if (buffer.capacity() < entry.length + 8) {
-        buffer = ByteBuffer.allocate(entry.length + 8);
-      }
+      ByteBuffer larger = ByteBuffer.allocate(Math.max(2 * buffer.capacity(), buffer.position() + entry.length + 8));
+      buffer.flip();
+      larger.put(buffer);
+      buffer = larger;
     }
     CRC32C crc = new CRC32C();
     crc.update(entry);
     buffer.putInt(entry.length).putInt((int) crc.getValue()).put(entry);
     expiries.merge(number, DoneIds.expiresAt(entry), Math::max);
-    return ++buffered;
+    return ++appended;
   }
 
   /**
@@ -128,23 +144,73 @@ final class DedupeJournal implements AutoCloseable {
    * this process), rolling over first when the file is full.
    */
   void flush() {
-    if (buffer.position() == 0) {
+    long upTo;
+    synchronized (this) {
+      upTo = appended;
+    }
+    writeThrough(upTo);
+  }
+
+  /**
+   * Returns once the entry of sequence number {@code seq} (and every one before it) is written to the file: at
+   * once when another writer already did, else as the writer of everything buffered by then (group commit).
+   *
+   * @throws UncheckedIOException when the write failed; the batch is written first by the next writer
+   */
+  void writeThrough(long seq) {
+    if (writtenThrough >= seq) {
       return;
     }
+    writer.lock();
     try {
-      if (written >= rollBytes) {
-        roll();
+      if (writtenThrough >= seq) {
+        return; // a writer before us took our entry with its batch
       }
-      buffer.flip();
-      while (buffer.hasRemaining()) {
-        written += channel.write(buffer);
+      if (unwritten != null) {
+        write(unwritten);
+        unwritten = null;
       }
-      buffer.clear();
-      buffered = 0;
-      dirty = true;
+      ByteBuffer batch;
+      long upTo;
+      synchronized (this) {
+        batch = buffer;
+        buffer = spare != null ? spare : ByteBuffer.allocate(64 << 10);
+        spare = null;
+        upTo = appended;
+      }
+      batch.flip();
+      try {
+        write(batch);
+      } catch (IOException | RuntimeException e) {
+        unwritten = batch; // its position says how much reached the file: the rest goes first next time
+        throw e;
+      }
+      batch.clear();
+      synchronized (this) {
+        if (batch.capacity() <= 1 << 20) {
+          spare = batch;
+        }
+      }
+      writtenThrough = upTo;
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot write the dedupe journal in " + directory + ": " + e, e);
+    } finally {
+      writer.unlock();
     }
+  }
+
+  /** Writes {@code batch}'s remaining bytes, rolling over first when the file is full; under {@link #writer}. */
+  private void write(ByteBuffer batch) throws IOException {
+    if (!batch.hasRemaining()) {
+      return;
+    }
+    if (written >= rollBytes) {
+      roll();
+    }
+    while (batch.hasRemaining()) {
+      written += channel.write(batch);
+    }
+    dirty = true;
   }
 
   /** Fsyncs what {@link #flush()} wrote, if anything since the last sync. */
@@ -160,7 +226,7 @@ final class DedupeJournal implements AutoCloseable {
   }
 
   /** Drops the files whose every entry expired at or before {@code nowMillis}, the current one aside. */
-  void deleteExpired(long nowMillis) throws IOException {
+  synchronized void deleteExpired(long nowMillis) throws IOException {
     boolean deleted = false;
     for (var it = expiries.entrySet().iterator(); it.hasNext(); ) {
       var e = it.next();
@@ -176,7 +242,7 @@ final class DedupeJournal implements AutoCloseable {
   }
 
   /** The journal's files, oldest first. */
-  List<Path> files() {
+  synchronized List<Path> files() {
     return expiries.keySet().stream().map(this::file).toList();
   }
 
@@ -196,22 +262,31 @@ final class DedupeJournal implements AutoCloseable {
     channel.close();
   }
 
+  /** Under {@link #writer}. */
   private void roll() throws IOException {
     channel.force(false);
     channel.close();
-    // The buffer's entries were counted in the old file's expiry and go to the new file: both keep
-    // the latest expiry, which at worst keeps the old file a little longer.
-    long max = expiries.getOrDefault(number, Long.MIN_VALUE);
-    number++;
-    channel = create(number);
-    expiries.put(number, max);
+    long next;
+    synchronized (this) {
+      next = number + 1;
+    }
+    FileChannel c = create(next);
+    synchronized (this) {
+      // The batch's entries were counted in the old file's expiry and go to the new file: both keep
+      // the latest expiry, which at worst keeps the old file a little longer.
+      expiries.put(next, expiries.getOrDefault(number, Long.MIN_VALUE));
+      number = next;
+    }
+    channel = c;
     written = 0;
   }
 
   private FileChannel create(long n) throws IOException {
     FileChannel c = FileChannel.open(file(n), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     FileSegmentStore.syncDirectory(directory);
-    expiries.putIfAbsent(n, Long.MIN_VALUE);
+    synchronized (this) {
+      expiries.putIfAbsent(n, Long.MIN_VALUE);
+    }
     return c;
   }
 

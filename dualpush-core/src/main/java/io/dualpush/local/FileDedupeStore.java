@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * (guarantee G3 across a restart). {@code DualPushClientBuilder} uses it when the transaction log is
  * a {@code FileTransactionLog} and no dedupe store is set; it is closed with the client.
  *
- * <h2>What is remembered, and why no push waits for an fsync</h2>
+ * <h2>What is remembered, and what a crash or a power cut can lose</h2>
  * On open the store reads the journal (every id marked done whose TTL has not run out) and merges
  * the message ids of the transactions the log holds: every open and dead-lettered one, a page at a
  * time, and the 16,384 most recently started. An open transaction's id answers {@code DUPLICATE}
@@ -37,17 +37,26 @@ import org.slf4j.LoggerFactory;
  * the transaction's last update. What it merged is written to the journal and fsynced before the
  * open returns, so the log may compact those transactions afterwards.
  *
- * <p>{@link #markDone} costs no I/O: the entry is buffered and written to the journal (the page
- * cache) every 256 entries and every {@link #FLUSH_INTERVAL}, and fsynced by the flusher within the
- * same interval. An id whose entry was not yet written when the process died is still remembered,
- * because the log made its transaction's {@code Started} record durable before any destination was
- * touched and that record carries the message id: the log holds the transaction on the next open
- * while it is open, and once finished among its {@code terminalRetention} most recent (10,000 by
- * default, against at most 256 entries unwritten after a kill -9, or one flush interval's worth after
- * a power cut), which are also among the most recently started unless one push ran while more than
+ * <p><b>Process death loses no mark.</b> {@link #markDone} returns only once its entry is written to
+ * the journal file, that is to the operating system's page cache, which outlives the process: after a
+ * SIGKILL, an OOM kill or a JVM crash, every id whose {@code markDone} returned answers
+ * {@code DUPLICATE}. The write is a group commit: markers that arrive while one write runs share the
+ * next, so concurrent markers cost one {@code write} call per batch, not one each.
+ *
+ * <p><b>A power cut can lose the last {@link #FLUSH_INTERVAL} of marks</b>: no mark waits for an
+ * fsync; the flusher fsyncs every interval. An fsync per mark (even grouped) would put a disk flush
+ * on every message a single thread processes, which is most of a push's cost, to cover a window that
+ * is covered elsewhere: a push's id is still remembered, because the log made its transaction's
+ * {@code Started} record durable before any destination was touched and that record carries the
+ * message id: the log holds the transaction on the next open while it is open, and once finished
+ * among its {@code terminalRetention} most recent (10,000 by default, against one flush interval's
+ * worth of marks), which are also among the most recently started unless one push ran while more than
  * 16,384 others started; its segments are compacted only after two newer segments (64 MiB each by
  * default) filled. A log opened with a far smaller retention or segments weakens this for the last
- * entries before a crash.
+ * marks before a power cut. A {@link io.dualpush.MessageProcessor} message has no transaction: after a
+ * power cut within the interval its id can be claimed again, and the handler then runs with
+ * {@link io.dualpush.MessageContext#redelivered()} true (its write-ahead copy is durable), which it
+ * must handle anyway for a worker that died between its side effect and its mark.
  *
  * <p>In-progress claims are not journaled: a claim whose push never made its {@code Started} record
  * durable processed nothing, so after a restart the id may be pushed again; one that did is an open
@@ -70,7 +79,7 @@ public final class FileDedupeStore implements DedupeStore, AutoCloseable {
   /** How often buffered entries are written to the journal and fsynced. */
   public static final Duration FLUSH_INTERVAL = Duration.ofMillis(200);
   private static final Logger LOG = LoggerFactory.getLogger(FileDedupeStore.class);
-  /** Entries buffered before a {@link #markDone} writes them itself. */
+  /** Entries merged on open between two writes. */
   private static final int FLUSH_RECORDS = 256;
   /** How many of the log's most recently started transactions are merged on open, finished or not. */
   static final int RECENT_MERGED = 16_384;
@@ -164,7 +173,9 @@ public final class FileDedupeStore implements DedupeStore, AutoCloseable {
           byte[] entry = DoneIds.entry(messageId,
               new DedupeOutcome(r.transactionId(), r.md5(), r.size()).encode(), expires);
           done.put(entry);
-          journal.append(entry);
+          if (journal.append(entry) % FLUSH_RECORDS == 0) {
+            journal.flush();
+          }
           merged[0]++;
         }
       });
@@ -239,8 +250,25 @@ public final class FileDedupeStore implements DedupeStore, AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Returns once the entry is written to the journal file (the operating system's page cache), so a process
+   * killed after it returned, by SIGKILL or a JVM crash, keeps the mark; markers that arrive while another's entry
+   * is being written share the next write (group commit). The fsync follows within {@link #FLUSH_INTERVAL}: see the
+   * class documentation for what a power cut can lose.
+   *
+   * @throws UncheckedIOException when the entry could not be written to the journal (the id is remembered in
+   *     memory, and the entry is written with the next mark that succeeds)
+   * @throws IllegalStateException when the store is closed
+   */
   @Override
-  public synchronized void markDone(String messageId, String outcome, Duration ttl) {
+  public void markDone(String messageId, String outcome, Duration ttl) {
+    // Buffered under the store's lock, written outside it: claims go on while the write runs.
+    journal.writeThrough(buffer(messageId, outcome, ttl));
+  }
+
+  private synchronized long buffer(String messageId, String outcome, Duration ttl) {
     InvalidInputException.requireNonNull(messageId, "messageId");
     InvalidInputException.requireNonNull(outcome, "outcome");
     InvalidInputException.requireNonNull(ttl, "ttl");
@@ -255,9 +283,7 @@ public final class FileDedupeStore implements DedupeStore, AutoCloseable {
     }
     done.put(entry);
     claims.remove(messageId);
-    if (journal.append(entry) >= FLUSH_RECORDS) {
-      journal.flush();
-    }
+    return journal.append(entry);
   }
 
   @Override
@@ -336,9 +362,10 @@ public final class FileDedupeStore implements DedupeStore, AutoCloseable {
         if (closed) {
           return;
         }
-        journal.flush();
       }
-      // Outside the lock: claims and marks go on while the disk syncs.
+      // Outside the lock: claims and marks go on while the disk syncs. Every mark wrote its entry itself; this
+      // writes one that a failed write left behind.
+      journal.flush();
       journal.sync();
     } catch (IOException | RuntimeException e) {
       // The next round tries again; the entries are still covered by the log's records meanwhile.

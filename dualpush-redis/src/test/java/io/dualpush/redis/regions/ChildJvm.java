@@ -152,6 +152,20 @@ final class ChildJvm implements AutoCloseable {
     return await(from, l -> l.is(event), timeout, event);
   }
 
+  /** Waits until the child's stdout ended (it exited or was killed), so every line it wrote has been read. */
+  void awaitEnd(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (lines) {
+      while (!ended) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError(name + ": its output did not end within " + timeout + "; alive=" + process.isAlive());
+        }
+        TimeUnit.NANOSECONDS.timedWait(lines, Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)));
+      }
+    }
+  }
+
   /** Sends one command line to the child's stdin. */
   void send(String command) throws IOException {
     stdin.write(command + "\n");
