@@ -1,7 +1,8 @@
 package io.dualpush;
 
 /**
- * Thrown by {@link MessageProcessor#process} when the message's handler threw: the message's claim was released, so
+ * Thrown by {@link MessageProcessor#process} (and, as a {@link BatchHandlerException}, by {@link
+ * MessageProcessor#processAll}) when the message's handler threw: the message's claim was released, so
  * the message is handled again by the next attempt. The cause is the handler's exception.
  */
 public class MessageHandlerException extends DualPushException {
@@ -17,6 +18,18 @@ public class MessageHandlerException extends DualPushException {
    */
   public MessageHandlerException(String messageId, Throwable cause) {
     super("The handler of message '" + messageId + "' failed; its claim was released for a retry: " + cause, cause);
+    this.messageId = messageId;
+  }
+
+  /**
+   * A handler's failure described by a subclass.
+   *
+   * @param messageId the message's id
+   * @param message what went wrong, without secrets
+   * @param cause what the handler threw
+   */
+  protected MessageHandlerException(String messageId, String message, Throwable cause) {
+    super(message, cause);
     this.messageId = messageId;
   }
 

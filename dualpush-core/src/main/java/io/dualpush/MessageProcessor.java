@@ -11,11 +11,18 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * live worker elsewhere is reported as in progress; a handler that throws gives the claim back for a retry; a worker
  * that dies has its claim run out after the claim TTL. With a coordinator, only the active region processes: a
  * standby is refused with {@link NotActiveException} before anything is claimed or stored, and the handler gets the
- * lease's fencing token.
+ * lease's fencing token. {@link #processAll} does the same for a batch with one claim round trip and one mark
+ * round trip for the whole batch.
  *
  * <pre>{@code
  * MessageProcessor processor = MessageProcessor.builder()
@@ -131,6 +139,135 @@ public final class MessageProcessor {
     }
     dedupe.markDone(messageId, OUTCOME_PREFIX + reference, dedupeTtl);
     return new ProcessResult(messageId, ProcessResult.Status.PROCESSED, Optional.of(reference));
+  }
+
+  /**
+   * Processes a batch of messages, each at most once within the dedupe TTL, with one {@link DedupeStore#claimAll}
+   * for the whole batch (one round trip on Redis) and one {@link DedupeStore#markDoneAll} once the batch is handled;
+   * in between, each claimed message goes through the same steps as {@link #process}, in input order: write-ahead
+   * copy, then the handler. With a coordinator, whether this region is active is checked once, before claiming,
+   * and every handler gets that token.
+   *
+   * <p>An id given more than once in the batch is processed once: its later occurrences are answered as {@link
+   * ProcessResult.Status#DUPLICATE} with the first one's result (or as the first one was, when it was a duplicate or
+   * in progress elsewhere). Every message is checked before anything is claimed.
+   *
+   * <p><b>Failures stop the batch.</b> When the handler throws for a message, the messages handled before it are
+   * marked done, the failed message's claim and those of all messages not yet handled are released, and a {@link
+   * BatchHandlerException} says which message failed, where, and how many were processed before it; the later
+   * messages are not handled, so that a batch is handled in order or not past its first failure. A failure to store
+   * a write-ahead copy (or a copy that shows the id was used for another payload) ends the batch the same way with
+   * that exception. Retrying the whole batch is always safe: the messages already processed come back as
+   * duplicates. When {@code markDoneAll} itself fails, the handled messages keep their claims until the claim TTL
+   * runs out and are then handled again with {@link MessageContext#redelivered()} set, as after a crash.
+   *
+   * <p>Every message of a batch is claimed before the first one is handled, and marked done after the last: the
+   * claim TTL must be longer than handling the whole batch, and a worker that dies in the middle of a batch leaves
+   * all of the batch's handled messages to be redelivered — a handler that is not idempotent checks {@link
+   * MessageContext#redelivered()} as it does with {@link #process}.
+   *
+   * @param messages the batch, in the order to handle it; may be empty
+   * @param handler the work to do once per message
+   * @return one result per message, in input order: processed now, a duplicate, or in progress elsewhere
+   * @throws InvalidInputException when an argument is bad, one id appears twice with different payloads, or an id
+   *     was used before for a different payload
+   * @throws NotActiveException when a coordinator is configured and this region is not active; nothing was claimed
+   * @throws BatchHandlerException when the handler threw for a message; the batch stopped there
+   * @throws DestinationException when a write-ahead copy could not be stored; the batch stopped there
+   */
+  public List<ProcessResult> processAll(List<Message> messages, MessageHandler handler) {
+    InvalidInputException.requireNonNull(messages, "messages");
+    InvalidInputException.requireNonNull(handler, "handler");
+    // Every message is checked before anything is claimed: a bad one refuses the batch, not its second half.
+    Map<String, Integer> firstIndex = new LinkedHashMap<>();
+    for (int i = 0; i < messages.size(); i++) {
+      Message m = messages.get(i);
+      if (m == null) {
+        throw new InvalidInputException("messages", "'messages' holds null at index " + i);
+      }
+      checkId(m.id());
+      Integer earlier = firstIndex.putIfAbsent(m.id(), i);
+      if (earlier != null && !Arrays.equals(messages.get(earlier).bytes(), m.bytes())) {
+        throw new InvalidInputException("messages", "Message id '" + m.id() + "' appears twice in the batch with "
+            + "different payloads (index " + earlier + " and " + i + "); nothing was processed");
+      }
+    }
+    if (messages.isEmpty()) {
+      return List.of();
+    }
+    OptionalLong token = coordinator == null ? OptionalLong.empty() : OptionalLong.of(coordinator.requireActive());
+    Map<String, DedupeClaim> claims = dedupe.claimAll(firstIndex.keySet(), claimTtl);
+    Map<String, ProcessResult> byId = new HashMap<>();
+    List<String> claimed = new ArrayList<>();
+    for (String id : firstIndex.keySet()) {
+      DedupeClaim claim = claims.get(id);
+      if (claim == null) {
+        throw new IllegalStateException(dedupe + " answered claimAll without an answer for message '" + id + "'");
+      }
+      switch (claim.status()) {
+        case DUPLICATE -> byId.put(id, new ProcessResult(id, ProcessResult.Status.DUPLICATE,
+            Optional.of(resultReference(claim.outcome().orElse("")))));
+        case IN_PROGRESS -> byId.put(id, new ProcessResult(id, ProcessResult.Status.IN_PROGRESS_ELSEWHERE,
+            Optional.empty()));
+        default -> claimed.add(id);
+      }
+    }
+    Map<String, String> done = new LinkedHashMap<>();
+    int next = 0;
+    try {
+      for (; next < claimed.size(); next++) {
+        String id = claimed.get(next);
+        byte[] payload = messages.get(firstIndex.get(id)).bytes();
+        String key = copyKey(id);
+        boolean redelivered = storeCopy(key, id, payload, token);
+        String reference;
+        try {
+          reference = handler.handle(new MessageContext(id, payload, token, redelivered, key));
+        } catch (Exception e) {
+          int index = firstIndex.get(id);
+          throw new BatchHandlerException(id, index, messages.size(), inputOrder(messages.subList(0, index), byId),
+              done.size(), claimed.size() - next, e);
+        }
+        if (reference == null) {
+          throw new InvalidInputException("handler", "The handler of message '" + id + "' returned null; it must "
+              + "return a result reference (an empty string if there is none)");
+        }
+        done.put(id, OUTCOME_PREFIX + reference);
+        byId.put(id, new ProcessResult(id, ProcessResult.Status.PROCESSED, Optional.of(reference)));
+      }
+    } catch (RuntimeException | Error e) {
+      // The messages handled so far keep their result; the failed one and the rest go back for a retry.
+      try {
+        dedupe.markDoneAll(done, dedupeTtl);
+      } catch (RuntimeException markFailed) {
+        e.addSuppressed(markFailed);
+      }
+      for (int i = next; i < claimed.size(); i++) {
+        release(claimed.get(i));
+      }
+      throw e;
+    }
+    if (!done.isEmpty()) {
+      dedupe.markDoneAll(done, dedupeTtl);
+    }
+    return inputOrder(messages, byId);
+  }
+
+  /** One result per message, in input order; a later occurrence of an id processed now is its duplicate. */
+  private static List<ProcessResult> inputOrder(List<Message> messages, Map<String, ProcessResult> byId) {
+    List<ProcessResult> out = new ArrayList<>(messages.size());
+    Set<String> seen = new HashSet<>();
+    for (Message m : messages) {
+      ProcessResult r = byId.get(m.id());
+      if (r == null) {
+        continue;
+      }
+      if (!seen.add(m.id()) && r.status() == ProcessResult.Status.PROCESSED) {
+        r = new ProcessResult(m.id(), ProcessResult.Status.DUPLICATE, r.resultReference());
+      }
+      out.add(r);
+    }
+    return out;
   }
 
   /**

@@ -4,7 +4,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * What {@link MessageProcessor#process} did with a message. Immutable.
+ * What {@link MessageProcessor#process} (or, per message, {@link MessageProcessor#processAll}) did with a message.
+ * Immutable.
  *
  * @param messageId the message's id
  * @param status processed now, a duplicate of a processed message, or being processed elsewhere

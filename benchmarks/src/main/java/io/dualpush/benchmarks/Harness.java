@@ -36,6 +36,8 @@ import java.util.Set;
  *     [--launcher PATH|java] [--jar JAR] [--baseline-jar JAR] [--java-opts OPTS] [--dir DIR]
  * java -jar benchmarks/target/dualpush-benchmarks.jar takeover [--trials N] [--ttl-ms MS] [--renew-ms MS] [--retry-ms MS]
  * java -jar benchmarks/target/dualpush-benchmarks.jar coordinated-push [--pushes N] [--warmup N] [--rounds R]
+ * java -jar benchmarks/target/dualpush-benchmarks.jar exactly-once [--messages N] [--warmup N] [--rounds R] [--batch B] [--dir DIR]
+ *     [--store dir|memory]
  * java -jar benchmarks/target/dualpush-benchmarks.jar read [--parts a,b,c,d] [--reads N] [--threads T] [--trials N]
  *     [--warmup N] [--seconds S] [--rounds R] [--azure-reads N] [--objects N] [--size BYTES]
  * </pre>
@@ -68,6 +70,7 @@ public final class Harness {
   static final double JOB_RATIO_TARGET = 1.0;
   private static final Set<String> TAKEOVER_OPTIONS = Set.of("trials", "ttl-ms", "renew-ms", "retry-ms");
   private static final Set<String> COORDINATED_OPTIONS = Set.of("pushes", "warmup", "rounds");
+  private static final Set<String> EXACTLY_ONCE_OPTIONS = Set.of("messages", "warmup", "rounds", "batch", "dir", "store");
   private static final Set<String> READ_OPTIONS = Set.of("parts", "reads", "threads", "trials", "warmup", "seconds",
       "rounds", "azure-reads", "objects", "size");
 
@@ -145,6 +148,10 @@ public final class Harness {
       case "coordinated-push" -> {
         check(options, COORDINATED_OPTIONS);
         coordinatedPush(options);
+      }
+      case "exactly-once" -> {
+        check(options, EXACTLY_ONCE_OPTIONS);
+        exactlyOnce(options);
       }
       case "read" -> {
         check(options, READ_OPTIONS);
@@ -238,6 +245,36 @@ public final class Harness {
     System.out.printf(Locale.ROOT, "Measured %s on %d CPU(s), Java %s, %s; load average at end %s%n", started,
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), os(), load());
     CoordinatedPushBench.print(results);
+  }
+
+  // ------------------------------------------------------------------ exactly-once
+
+  private static void exactlyOnce(Map<String, String> o) throws Exception {
+    System.setProperty("org.slf4j.simpleLogger.log.io.lettuce", "warn");
+    int messages = intOption(o, "messages", 5_000);
+    int warmup = intOption(o, "warmup", 1_000);
+    int rounds = intOption(o, "rounds", 5);
+    int batch = intOption(o, "batch", 100);
+    Path dir = Path.of(o.getOrDefault("dir", "target/exactly-once-bench"));
+    String storeOption = o.getOrDefault("store", "dir");
+    if (!storeOption.equals("dir") && !storeOption.equals("memory")) {
+      throw new IllegalArgumentException("--store must be dir or memory, not " + storeOption);
+    }
+    boolean inMemory = storeOption.equals("memory");
+    String store = inMemory ? "the testkit's InMemoryDestination" : "a FileSystemDestination under " + dir
+        + " (fsynced puts)";
+    String started = now();
+    System.out.printf(Locale.ROOT, "exactly-once: MessageProcessor, one thread, 256-byte messages with new ids, a "
+        + "counter as the handler's side effect; message store %s; "
+        + "Redis a local redis-server without persistence; %,d warm-up + %,d measured messages per round, %d rounds "
+        + "per side, the first side rotating; started %s%n", store, warmup, messages, rounds,
+        started);
+    ExactlyOnceBench bench = new ExactlyOnceBench(messages, warmup, rounds, batch, dir, inMemory);
+    List<ExactlyOnceBench.Round> results = bench.run();
+    System.out.println();
+    System.out.printf(Locale.ROOT, "Measured %s on %d CPU(s), Java %s, %s; load average at end %s%n", started,
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), os(), load());
+    bench.print(results);
   }
 
   // ------------------------------------------------------------------ outage
@@ -826,6 +863,11 @@ public final class Harness {
           coordinated-push  async-client pushes/s with a Redis-lease coordinator and RedisDedupeStore vs without
                        (embedded dedupe), and with the coordinator alone, same run, rounds rotating (not in `all`)
                        --pushes N measured per round (100000)  --warmup N per round (50000)  --rounds R per side (3)
+          exactly-once messages/s processed exactly once by MessageProcessor (Redis dedupe batched and not, the embedded
+                       file dedupe store) vs no dedupe and vs the handler alone, same run, rounds rotating (not in `all`)
+                       --messages N measured per round (5000)  --warmup N per round (1000)  --rounds R per side (5)
+                       --batch B messages per processAll (100)  --dir DIR message stores and logs (target/exactly-once-bench)
+                       --store dir|memory write-ahead copies in a FileSystemDestination under DIR, or in memory (dir)
           read         the failover read client (issue 13) on two loopback HTTP endpoints and two Azurites (not in `all`):
                        (a) one endpoint refusing connections: first read after it went down and steady reads;
                        (b) one endpoint adding 200 ms to 10% of requests: p99 with and without hedging, hedges/read;

@@ -81,6 +81,20 @@ public interface DedupeStore {
   void markDone(String messageId, String outcome, Duration ttl);
 
   /**
+   * Records every id of {@code outcomes} as processed, as {@link #markDone(String, String, Duration)}
+   * does, each on its own (not all or none: when this throws, some may have been recorded); stores that
+   * can record many ids in one round trip override it (the default marks one id after the other).
+   *
+   * @param outcomes each claimed id with what a later duplicate of it is told; none null
+   * @param ttl how long the ids are remembered as processed
+   */
+  default void markDoneAll(Map<String, String> outcomes, Duration ttl) {
+    for (Map.Entry<String, String> e : outcomes.entrySet()) {
+      markDone(e.getKey(), e.getValue(), ttl);
+    }
+  }
+
+  /**
    * Records that {@code messageId} was processed by the push {@code outcome} describes, in the
    * outcome's stable encoding ({@link DedupeOutcome#encode()}); stores need not override it.
    *

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * A {@link DedupeStore} in Redis, shared by every worker and region that reaches the server: a
  * claim is one atomic script ({@code SET NX PX}), and {@link #claimAll} claims a whole batch in one
  * round trip per group of keys (one script on a standalone server; on a Redis Cluster one script
- * per bucket, all sent at once).
+ * per bucket, all sent at once); {@link #markDoneAll} marks a batch done the same way.
  *
  * <pre>{@code
  * RedisDedupeStore dedupe = RedisDedupeStore.builder().client(redisClient).build();
@@ -116,6 +116,14 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
       return 1
       """;
 
+  // KEYS: the ids' keys (one bucket). ARGV: ttl ms, then one outcome per key.
+  private static final String DONE_ALL = """
+      for i = 1, #KEYS do
+        redis.call('SET', KEYS[i], 'd|' .. ARGV[i + 1], 'PX', ARGV[1])
+      end
+      return #KEYS
+      """;
+
   // KEYS: id key. Deletes an unfinished claim only: a done id stays remembered.
   private static final String RELEASE = """
       if redis.call('GET', KEYS[1]) == 'c' then
@@ -162,6 +170,7 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
   private final int buckets;
   private final RedisAccess.Script claim;
   private final RedisAccess.Script done;
+  private final RedisAccess.Script doneAll;
   private final RedisAccess.Script release;
   private final RedisAccess.Script peek;
   private final RedisAccess.Script markers;
@@ -179,6 +188,7 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
       this.buckets = redis.isCluster() ? CLUSTER_BUCKETS : 1;
       this.claim = redis.script("dedupe claim", CLAIM);
       this.done = redis.script("dedupe markDone", DONE);
+      this.doneAll = redis.script("dedupe markDoneAll", DONE_ALL);
       this.release = redis.script("dedupe release", RELEASE);
       this.peek = redis.script("dedupe peek", PEEK);
       this.markers = redis.script("dedupe markers", MARKERS);
@@ -520,6 +530,51 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
     InvalidInputException.requireNonNull(outcome, "outcome");
     long ttlMillis = RedisAccess.requireTtlMillis(ttl, "ttl");
     redis.call(done, ScriptOutputType.INTEGER, new String[] {idKey(messageId)}, outcome, Long.toString(ttlMillis));
+  }
+
+  /**
+   * Marks every id done as {@link #markDone} does, in one round trip per bucket: one script for the
+   * whole batch on a standalone server; on a cluster one script per bucket, all sent before any answer
+   * is awaited. When one bucket's script fails, the others' answers are still awaited and the first
+   * failure is thrown (the ids of the buckets that answered are marked).
+   *
+   * @param outcomes each claimed id with its outcome
+   * @param ttl how long the ids are remembered as processed
+   */
+  @Override
+  public void markDoneAll(Map<String, String> outcomes, Duration ttl) {
+    InvalidInputException.requireNonNull(outcomes, "outcomes");
+    String ttlMillis = Long.toString(RedisAccess.requireTtlMillis(ttl, "ttl"));
+    Map<Integer, List<Map.Entry<String, String>>> byBucket = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : outcomes.entrySet()) {
+      RedisAccess.requireText(e.getKey(), "outcomes");
+      InvalidInputException.requireNonNull(e.getValue(), "outcomes");
+      byBucket.computeIfAbsent(bucket(e.getKey()), k -> new ArrayList<>()).add(e);
+    }
+    List<CompletableFuture<Long>> sent = new ArrayList<>();
+    for (List<Map.Entry<String, String>> entries : byBucket.values()) {
+      String[] keys = new String[entries.size()];
+      String[] args = new String[entries.size() + 1];
+      args[0] = ttlMillis;
+      for (int i = 0; i < entries.size(); i++) {
+        keys[i] = idKey(entries.get(i).getKey());
+        args[i + 1] = entries.get(i).getValue();
+      }
+      sent.add(redis.eval(doneAll, ScriptOutputType.INTEGER, keys, args));
+    }
+    RuntimeException first = null;
+    for (CompletableFuture<Long> f : sent) {
+      try {
+        redis.await(f, "dedupe markDoneAll");
+      } catch (RuntimeException ex) {
+        if (first == null) {
+          first = ex;
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
   }
 
   @Override

@@ -86,6 +86,31 @@ class RedisDedupeStoreIT {
   }
 
   @Nested
+  @DisplayName("markDoneAll")
+  class MarkDoneAll {
+    @Test
+    @DisplayName("marks every claimed id of a batch done with its own outcome, as markDone one by one would")
+    void batch() {
+      try (RedisDedupeStore store = redis.dedupe().build()) {
+        List<String> ids = IntStream.range(0, 500).mapToObj(i -> id("done" + i)).toList();
+        store.claimAll(ids, TTL);
+        Map<String, String> outcomes = new java.util.LinkedHashMap<>();
+        for (String id : ids) {
+          outcomes.put(id, "ref|" + id);
+        }
+
+        store.markDoneAll(outcomes, TTL);
+
+        Map<String, DedupeClaim> again = store.claimAll(ids, TTL);
+        for (String id : ids) {
+          assertThat(again.get(id)).isEqualTo(DedupeClaim.duplicate("ref|" + id));
+        }
+        store.markDoneAll(Map.of(), TTL);
+      }
+    }
+  }
+
+  @Nested
   @DisplayName("when Redis loses its data")
   class StateLoss {
     @Test
