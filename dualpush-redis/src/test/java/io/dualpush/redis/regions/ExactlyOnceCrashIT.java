@@ -47,6 +47,11 @@ class ExactlyOnceCrashIT {
   private static final long CLAIM_TTL_MS = 3_000;
   /** Messages per processAll in the INCR variant. */
   private static final int BATCH = 50;
+  /**
+   * The pause of an INCR worker per message it processed (µs): batches are fast, and unpaced the workers would
+   * finish before the kills did. Paced so that the messages take about two seconds per kill.
+   */
+  private static final long PAUSE_MICROS_PER_MESSAGE = (long) KILLS * 2_000_000 * WORKERS / MESSAGES;
   /** A batch's messages are claimed together and marked done together: the claim covers the whole batch. */
   private static final long BATCH_CLAIM_TTL_MS = 5_000;
 
@@ -109,7 +114,8 @@ class ExactlyOnceCrashIT {
     int started = killAndRestart(WORKERS, n -> {
       ChildJvm child = ChildJvm.start("incr-worker-" + n, IncrWorkerMain.class, dir, List.of(
           REDIS.host() + ":" + REDIS.port(), prefix, messages.toString(), effects, String.valueOf(MESSAGES),
-          String.valueOf(BATCH_CLAIM_TTL_MS), String.valueOf(n), String.valueOf(BATCH)));
+          String.valueOf(BATCH_CLAIM_TTL_MS), String.valueOf(n), String.valueOf(BATCH),
+          String.valueOf(PAUSE_MICROS_PER_MESSAGE)));
       child.await(0, "STARTED", Duration.ofMinutes(1));
       return child;
     });
@@ -167,6 +173,10 @@ class ExactlyOnceCrashIT {
       int kills = 0;
       while (kills < KILLS) {
         Thread.sleep(150 + random.nextInt(400));
+        if (workers.stream().noneMatch(ChildJvm::isAlive)) {
+          throw new AssertionError("every worker finished after " + kills + " of " + KILLS + " kills: the work must"
+              + " last until the last kill (slow the workers, or give them more messages)");
+        }
         int victim = random.nextInt(workerCount);
         ChildJvm child = workers.get(victim);
         if (!child.isAlive()) {

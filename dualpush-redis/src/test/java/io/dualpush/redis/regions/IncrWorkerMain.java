@@ -34,7 +34,7 @@ import java.util.Random;
  * increment, and the redelivery then skips it.
  *
  * <p>Arguments: redis host:port, dedupe key prefix, message directory, effects key prefix, N, claim TTL in ms, seed,
- * batch size.
+ * batch size, and the pause in µs per message processed, taken after each batch (0 for none).
  */
 public final class IncrWorkerMain {
   /** KEYS: marker, counter. The first delivery: both written, atomically. */
@@ -62,6 +62,7 @@ public final class IncrWorkerMain {
     String effects = args[3];
     int n = Integer.parseInt(args[4]);
     int batchSize = Integer.parseInt(args[7]);
+    long pauseMicrosPerMessage = args.length > 8 ? Long.parseLong(args[8]) : 0;
     List<String> pending = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       pending.add("m" + i);
@@ -78,10 +79,16 @@ public final class IncrWorkerMain {
           for (String id : pending.subList(from, Math.min(from + batchSize, pending.size()))) {
             batch.add(new Message(id, ("payload of " + id).getBytes(StandardCharsets.UTF_8)));
           }
+          int processed = 0;
           for (ProcessResult r : processor.processAll(batch, ctx -> incr(redis, effects, ctx))) {
             if (r.status() == ProcessResult.Status.IN_PROGRESS_ELSEWHERE) {
               again.add(r.messageId());
             }
+            processed += r.status() == ProcessResult.Status.PROCESSED ? 1 : 0;
+          }
+          if (processed > 0 && pauseMicrosPerMessage > 0) {
+            // Paced, so that the test's kills land while there is work left.
+            Thread.sleep(processed * pauseMicrosPerMessage / 1000);
           }
         }
         pending = again;
