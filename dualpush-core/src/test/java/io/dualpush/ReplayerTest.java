@@ -388,13 +388,13 @@ class ReplayerTest {
     @DisplayName("re-pushes the open transactions the filter takes; the dry run counts them first")
     void transactions() throws Exception {
       FileSystemDestination primary = new FileSystemDestination(Files.createDirectories(dir.resolve("primary")));
-      Down dr = new Down(new FileSystemDestination(Files.createDirectories(dir.resolve("dr"))));
+      FlakyDestination dr = new FlakyDestination(new FileSystemDestination(Files.createDirectories(dir.resolve("dr"))));
       io.dualpush.local.FileTransactionLog log = io.dualpush.local.FileTransactionLog.open(Files.createDirectories(dir.resolve("log")));
       try (DualPushClient client = new DualPushClientBuilder().destination("primary", primary)
           .destination("dr", dr).transactionLog(log)
           .retry(RetryOptions.builder().maxAttempts(1).build())
           .repair(RepairOptions.builder().enabled(false).build()).buildClient()) {
-        dr.down.set(true);
+        dr.failPuts.set(true);
         long bytes = 0;
         for (int i = 0; i < 12; i++) {
           byte[] b = body("t" + i);
@@ -406,7 +406,7 @@ class ReplayerTest {
           }
           bytes += i < 8 ? b.length : 0;
         }
-        dr.down.set(false);
+        dr.failPuts.set(false);
         // The outage opened dr's breaker; the operator who brought dr back closes it (or waits it out).
         client.resetCircuitBreaker("dr");
         Replayer gold = Replayer.transactions(client, log)
@@ -424,54 +424,6 @@ class ReplayerTest {
         assertThat(gold.dryRun().count()).isZero();
         assertThat(Replayer.transactions(client, log).build().dryRun().count()).isEqualTo(4);
       }
-    }
-  }
-
-  /** Fails every put while down. */
-  private static final class Down implements Destination {
-    final AtomicBoolean down = new AtomicBoolean();
-    private final FileSystemDestination delegate;
-
-    Down(FileSystemDestination delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public PutResult put(WriteRequest request) {
-      if (down.get()) {
-        throw new DestinationException("dr", true, "injected outage");
-      }
-      return delegate.put(request);
-    }
-
-    @Override
-    public Optional<ObjectInfo> head(String key) {
-      return delegate.head(key);
-    }
-
-    @Override
-    public Optional<InputStream> get(String key) {
-      return delegate.get(key);
-    }
-
-    @Override
-    public boolean delete(String key) {
-      return delegate.delete(key);
-    }
-
-    @Override
-    public HealthStatus probe() {
-      return delegate.probe();
-    }
-
-    @Override
-    public String describe() {
-      return "down-able " + delegate.describe();
-    }
-
-    @Override
-    public boolean overlaps(Destination other) {
-      return other == this || delegate.overlaps(other);
     }
   }
 }

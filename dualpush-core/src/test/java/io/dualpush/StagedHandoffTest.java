@@ -31,14 +31,14 @@ class StagedHandoffTest {
   Path dir;
 
   private FileSystemDestination primary;
-  private Flaky dr;
+  private FlakyDestination dr;
   private DualPushClient client;
   private StagedHandoff handoff;
 
   @BeforeEach
   void setUp() throws Exception {
     primary = new FileSystemDestination(Files.createDirectories(dir.resolve("primary")));
-    dr = new Flaky(new FileSystemDestination(Files.createDirectories(dir.resolve("dr"))));
+    dr = new FlakyDestination(new FileSystemDestination(Files.createDirectories(dir.resolve("dr"))));
     client = new DualPushClientBuilder().destination("primary", primary).destination("dr", dr)
         .retry(RetryOptions.builder().maxAttempts(1).build())
         // The injected failures are the test's, not an outage: a breaker opened by them (5 failures) made repairAll
@@ -166,55 +166,6 @@ class StagedHandoffTest {
         assertThat(d.head(key).flatMap(ObjectInfo::md5)).as(key).hasValue(Md5.of(content(key)));
         assertThat(d.head("_staging/" + key)).as(key).isEmpty();
       }
-    }
-  }
-
-  /** Fails its puts on demand: every put, or only puts of final (not staged) keys. */
-  private static final class Flaky implements Destination {
-    final AtomicBoolean failPuts = new AtomicBoolean();
-    final AtomicBoolean failFinalPuts = new AtomicBoolean();
-    private final FileSystemDestination delegate;
-
-    Flaky(FileSystemDestination delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public PutResult put(WriteRequest request) {
-      if (failPuts.get() || failFinalPuts.get() && !request.key().startsWith("_staging/")) {
-        throw new DestinationException("dr", true, "injected failure");
-      }
-      return delegate.put(request);
-    }
-
-    @Override
-    public Optional<ObjectInfo> head(String key) {
-      return delegate.head(key);
-    }
-
-    @Override
-    public Optional<InputStream> get(String key) {
-      return delegate.get(key);
-    }
-
-    @Override
-    public boolean delete(String key) {
-      return delegate.delete(key);
-    }
-
-    @Override
-    public HealthStatus probe() {
-      return delegate.probe();
-    }
-
-    @Override
-    public String describe() {
-      return "flaky " + delegate.describe();
-    }
-
-    @Override
-    public boolean overlaps(Destination other) {
-      return other == this || delegate.overlaps(other);
     }
   }
 }
