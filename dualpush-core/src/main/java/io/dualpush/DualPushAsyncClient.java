@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Pushes objects to every configured destination at once, durably and verified; the
@@ -25,9 +26,16 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class DualPushAsyncClient implements AutoCloseable {
   private final PushEngine engine;
+  private final @Nullable AlertCoalescer ownAlerts;
 
   DualPushAsyncClient(PushEngine engine) {
+    this(engine, null);
+  }
+
+  /** With the default alert coalescer the builder made: closed after the engine, whose close may still alert. */
+  DualPushAsyncClient(PushEngine engine, @Nullable AlertCoalescer ownAlerts) {
     this.engine = engine;
+    this.ownAlerts = ownAlerts;
   }
 
   /**
@@ -168,5 +176,8 @@ public final class DualPushAsyncClient implements AutoCloseable {
   @Override
   public void close() {
     engine.close();
+    if (ownAlerts != null) {
+      ownAlerts.close();
+    }
   }
 }

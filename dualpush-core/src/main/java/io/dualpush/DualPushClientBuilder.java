@@ -179,7 +179,11 @@ public final class DualPushClientBuilder {
   }
 
   /**
-   * Where alerts go; default: logged through SLF4J at a level matching the severity.
+   * Where alerts go. Default: an {@link AlertCoalescer} (1-minute window) over a {@link Slf4jAlertSink}, which
+   * logs under the logger {@value Slf4jAlertSink#LOGGER_NAME} at a level matching the severity; the first alert
+   * of a (type, destination) is logged at once, the rest of a storm as one summary a minute, then a resolve.
+   * A sink given here is used as given: wrap it in an {@link AlertCoalescer} to coalesce it (and close that
+   * coalescer after the client).
    *
    * @param sink receives every alert, such as a dead-lettered transaction or an inconsistent copy; it must
    *     not block for long
@@ -380,6 +384,9 @@ public final class DualPushClientBuilder {
       }
       throw e;
     }
+    // The default sink is the client's own: it coalesces storms and is closed with the client.
+    AlertCoalescer defaultAlerts = alertSink != null ? null
+        : AlertCoalescer.builder().sink(new Slf4jAlertSink()).clock(c).build();
     EngineConfig config = new EngineConfig(
         List.copyOf(destinations.values()),
         log,
@@ -387,7 +394,7 @@ public final class DualPushClientBuilder {
         dedupe,
         dedupeStore == null,
         ttl,
-        alertSink != null ? alertSink : DualPushClientBuilder::logAlert,
+        alertSink != null ? alertSink : defaultAlerts,
         List.copyOf(listeners),
         ack,
         retry != null ? retry : RetryOptions.ofDefaults(),
@@ -405,7 +412,7 @@ public final class DualPushClientBuilder {
       if (coordinator != null) {
         coordinator.attach(config.alerts(), engine::health);
       }
-      return new DualPushAsyncClient(engine);
+      return new DualPushAsyncClient(engine, defaultAlerts);
     } catch (RuntimeException | Error e) {
       if (config.ownsDedupe() && dedupe instanceof AutoCloseable closeable) {
         closeQuietly(closeable);
@@ -430,14 +437,6 @@ public final class DualPushClientBuilder {
     }
   }
 
-
-  private static void logAlert(io.dualpush.spi.Alert alert) {
-    switch (alert.severity()) {
-      case CRITICAL, HIGH -> LOG.error("ALERT {} [{}] {}", alert.type(), alert.severity(), alert.message());
-      case MEDIUM -> LOG.warn("ALERT {} [{}] {}", alert.type(), alert.severity(), alert.message());
-      default -> LOG.info("ALERT {} [{}] {}", alert.type(), alert.severity(), alert.message());
-    }
-  }
 
   private static void checkUnset(boolean unset, String field, Object current) {
     if (!unset) {
