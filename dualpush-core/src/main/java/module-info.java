@@ -8,6 +8,7 @@
  */
 module io.dualpush {
   requires org.slf4j;
+  requires java.net.http;
   requires static org.jspecify;
 
   exports io.dualpush;
