@@ -16,8 +16,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Builds {@link DualPushClient}s and {@link DualPushAsyncClient}s. Setters validate on entry and
@@ -35,7 +33,6 @@ import org.slf4j.LoggerFactory;
  * <p>Not thread-safe; build once, share the client.
  */
 public final class DualPushClientBuilder {
-  private static final Logger LOG = LoggerFactory.getLogger(DualPushClientBuilder.class);
 
   private final Map<String, EngineConfig.Target> destinations = new LinkedHashMap<>();
   private TransactionLog transactionLog;
