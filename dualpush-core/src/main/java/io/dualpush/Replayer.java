@@ -327,7 +327,7 @@ public final class Replayer {
       }
     }
     try {
-      byte[] payload = read(info);
+      byte[] payload = read(copy.info());
       if (payload == null) {
         // Deleted since it was listed: nothing left to replay.
         return true;
@@ -394,11 +394,12 @@ public final class Replayer {
 
   /** The copy's message id (null when it names none, or one its key is not made from) and dataset. */
   private Copy describe(ObjectInfo info) {
-    Map<String, String> metadata = info.metadata();
-    if (!metadata.containsKey(MessageProcessor.META_MESSAGE_ID)) {
-      // A listing may leave out metadata it cannot vouch for without reading; head() can.
-      metadata = processor.messageStore().head(info.key()).map(ObjectInfo::metadata).orElse(Map.of());
+    if (!info.metadata().containsKey(MessageProcessor.META_MESSAGE_ID)) {
+      // A listing may leave out metadata it cannot vouch for without reading; head() can, and its MD5 then
+      // serves the read too.
+      info = processor.messageStore().head(info.key()).orElse(info);
     }
+    Map<String, String> metadata = info.metadata();
     String encoded = metadata.get(MessageProcessor.META_MESSAGE_ID);
     String id = null;
     if (encoded != null) {
