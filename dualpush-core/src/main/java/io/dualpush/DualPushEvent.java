@@ -69,6 +69,17 @@ public record DualPushEvent(Type type, String transactionId, String key, String 
      * Repair gave up after its last attempt; the transaction is dead-lettered and an alert raised
      * ({@code detail} is the reason).
      */
-    DEAD_LETTERED
+    DEAD_LETTERED,
+    /**
+     * A destination went down: its circuit breaker opened, and writes there are refused until it is back
+     * ({@code detail} is the failure that opened it; {@code key} and {@code transactionId} are empty). One
+     * event per outage, however many copies fail in it.
+     */
+    DESTINATION_DOWN,
+    /**
+     * A destination is back: its circuit breaker closed after being open (a trial write succeeded, or it was
+     * reset by hand); {@code elapsed} is how long it was down.
+     */
+    DESTINATION_UP
   }
 }

@@ -36,6 +36,23 @@ final class CircuitBreaker {
   record Snapshot(State state, Instant since, int consecutiveFailures, String openingCause,
       Optional<Throwable> openingException) {}
 
+  /**
+   * Told of the breaker's changes that matter to operators: it opened from closed (the destination is
+   * down), or it closed after being open or half-open (the destination is back). Called with the
+   * breaker's lock held, so that changes arrive in the order they happened; it must return quickly
+   * and must not call back into the breaker from another thread.
+   */
+  interface StateListener {
+    /**
+     * @param down whether the breaker has just opened (else it has just closed)
+     * @param after the breaker after the change
+     * @param downFor for a closing, how long since it opened; zero for an opening
+     */
+    void changed(boolean down, Snapshot after, Duration downFor);
+  }
+
+  private static final StateListener NO_LISTENER = (down, after, downFor) -> { };
+
   private final String destinationId;
   private final int failureThreshold;
   private final Duration openDelay;
@@ -49,6 +66,9 @@ final class CircuitBreaker {
   private @Nullable Throwable openingException;
   private boolean trialRunning;
   private long closings;
+  /** When the breaker last opened from closed: a closing reports how long the destination was down. */
+  private Instant downSince;
+  private volatile StateListener listener = NO_LISTENER;
 
   CircuitBreaker(String destinationId, CircuitBreakerOptions options, Clock clock) {
     this.destinationId = destinationId;
@@ -56,6 +76,12 @@ final class CircuitBreaker {
     this.openDelay = options.openDelay();
     this.clock = clock;
     this.since = clock.instant();
+    this.downSince = since;
+  }
+
+  /** Sets who is told of openings and closings (see {@link StateListener}); replaces the previous one. */
+  void onStateChange(StateListener listener) {
+    this.listener = listener;
   }
 
   /** Lets one call through, or refuses it with a {@link CircuitOpenException}. */
@@ -161,16 +187,22 @@ final class CircuitBreaker {
   }
 
   private void open(Throwable error, String description) {
+    boolean wasClosed = state == State.CLOSED;
     state = State.OPEN;
     since = clock.instant();
     failuresWhenOpened = failures;
     openingCause = description;
     openingException = error;
     trialRunning = false;
+    if (wasClosed) {
+      downSince = since;
+      notifyListener(true, Duration.ZERO);
+    }
   }
 
   private void close() {
-    if (state != State.CLOSED) {
+    boolean wasDown = state != State.CLOSED;
+    if (wasDown) {
       closings++;
     }
     state = State.CLOSED;
@@ -180,6 +212,20 @@ final class CircuitBreaker {
     openingCause = "";
     openingException = null;
     trialRunning = false;
+    if (wasDown) {
+      Duration downFor = Duration.between(downSince, since);
+      notifyListener(false, downFor.isNegative() ? Duration.ZERO : downFor);
+    }
+  }
+
+  private void notifyListener(boolean down, Duration downFor) {
+    try {
+      listener.changed(down, new Snapshot(state, since, failures, openingCause, Optional.ofNullable(openingException)),
+          downFor);
+    } catch (RuntimeException e) {
+      // The breaker's own state is already changed; a listener's failure must not undo a call's outcome.
+      org.slf4j.LoggerFactory.getLogger(CircuitBreaker.class).warn("State listener of {} threw", destinationId, e);
+    }
   }
 
   private CircuitOpenException refusal() {

@@ -3,6 +3,7 @@ package io.dualpush.internal;
 import io.dualpush.CircuitBreakerState;
 import io.dualpush.ClientClosedException;
 import io.dualpush.DestinationHealth;
+import io.dualpush.DualPushEvent;
 import io.dualpush.DualPushStats;
 import io.dualpush.InvalidInputException;
 import io.dualpush.PushReceipt;
@@ -93,6 +94,11 @@ public final class PushEngine implements AutoCloseable {
     this.requiredCopies = config.ackPolicy().requiredCopies(required);
     this.places = new PermitQueue(config.maxInFlight(), config.maxQueued());
     Events events = new Events(config.listeners(), config.alerts(), config.clock());
+    for (Slot slot : slots) {
+      slot.onStateChange((down, after, downFor) -> events.emit(
+          down ? DualPushEvent.Type.DESTINATION_DOWN : DualPushEvent.Type.DESTINATION_UP, "", "", slot.id(), 0,
+          downFor, down ? after.openingCause() : ""));
+    }
     this.retention = new PayloadRetention(config.retainedPayloadBytes());
     this.admission = new Admission(config, places, executors, events, List.copyOf(targets), requiredCopies);
     this.verifier = new Verifier(log, config.clock(), events, byId);

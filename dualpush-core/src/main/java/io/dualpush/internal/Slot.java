@@ -111,6 +111,11 @@ final class Slot {
     return breaker.closings();
   }
 
+  /** Sets who is told when the breaker opens (the destination is down) or closes again. */
+  void onStateChange(CircuitBreaker.StateListener listener) {
+    breaker.onStateChange(listener);
+  }
+
   /** Closes the breaker now. */
   void resetBreaker() {
     breaker.reset();

@@ -243,4 +243,26 @@ class CircuitBreakerTest {
       assertThat(breaker.closings()).isEqualTo(2);
     }
   }
+
+  @Test
+  @DisplayName("tells its listener once when it opens from closed and once when it closes, with how long it was down")
+  void tellsItsListenerOfOutagesOnly() {
+    java.util.List<String> changes = new java.util.ArrayList<>();
+    breaker.onStateChange((down, after, downFor) -> changes.add(
+        (down ? "down " : "up ") + after.state() + " " + downFor.toSeconds() + "s " + after.openingCause()));
+    fail("one");
+    fail("two");
+    assertThat(changes).isEmpty();
+    fail("three");
+    assertThat(changes).containsExactly("down OPEN 0s transient: three");
+    clock.advance(OPEN_DELAY);
+    fail("trial");
+    // Re-opened from half-open: still the same outage, so no second "down".
+    assertThat(changes).hasSize(1);
+    clock.advance(OPEN_DELAY);
+    succeed();
+    assertThat(changes).containsExactly("down OPEN 0s transient: three", "up CLOSED 60s ");
+    breaker.reset();
+    assertThat(changes).hasSize(2);
+  }
 }
