@@ -2,7 +2,9 @@ package io.dualpush;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How the engine treats one destination: its id, region, priority (lower reads first), whether it
@@ -17,12 +19,15 @@ public final class DestinationOptions {
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
   /** The seed's default timeout for one write. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+  /** The default recovery-point budget: a copy pending here longer than this raises an alert. */
+  public static final Duration DEFAULT_RECOVERY_POINT_BUDGET = Duration.ofMinutes(5);
 
   private final String id;
   private final String region;
   private final int priority;
   private final boolean required;
   private final Duration timeout;
+  private final @Nullable Duration recoveryPointBudget;
 
   private DestinationOptions(Builder b) {
     this.id = b.id;
@@ -30,6 +35,7 @@ public final class DestinationOptions {
     this.priority = b.priority;
     this.required = b.required;
     this.timeout = b.timeout;
+    this.recoveryPointBudget = b.recoveryPointBudget;
   }
 
   /**
@@ -103,10 +109,21 @@ public final class DestinationOptions {
     return timeout;
   }
 
+  /**
+   * How old the oldest copy not yet verified here may grow before a
+   * {@link io.dualpush.spi.Alert.Type#RECOVERY_POINT_EXCEEDED} alert is raised (and resolved once it is younger
+   * again); see {@link DestinationLag}.
+   *
+   * @return the budget (default {@link #DEFAULT_RECOVERY_POINT_BUDGET}), or empty when none is set
+   */
+  public Optional<Duration> recoveryPointBudget() {
+    return Optional.ofNullable(recoveryPointBudget);
+  }
+
   @Override
   public String toString() {
     return "DestinationOptions{id=" + id + ", region=" + region + ", priority=" + priority
-        + ", required=" + required + ", timeout=" + timeout + "}";
+        + ", required=" + required + ", timeout=" + timeout + ", recoveryPointBudget=" + recoveryPointBudget + "}";
   }
 
   /** Builder; each setter validates its argument and names it in the error. */
@@ -116,6 +133,7 @@ public final class DestinationOptions {
     private int priority = 1;
     private boolean required = true;
     private Duration timeout = DEFAULT_TIMEOUT;
+    private @Nullable Duration recoveryPointBudget = DEFAULT_RECOVERY_POINT_BUDGET;
 
     private Builder(String id) {
       InvalidInputException.requireNonNull(id, "id");
@@ -183,6 +201,34 @@ public final class DestinationOptions {
     }
 
     /**
+     * Sets how old the oldest copy not yet verified here may grow before an alert is raised: the destination's
+     * recovery-point objective.
+     *
+     * @param budget a positive duration (default 5 minutes)
+     * @return this builder
+     * @throws InvalidInputException naming {@code recoveryPointBudget} when it is null, zero or negative
+     */
+    public Builder recoveryPointBudget(Duration budget) {
+      InvalidInputException.requireNonNull(budget, "recoveryPointBudget");
+      if (budget.isNegative() || budget.isZero()) {
+        throw new InvalidInputException("recoveryPointBudget", "'recoveryPointBudget' must be positive; got "
+            + budget + ".");
+      }
+      this.recoveryPointBudget = budget;
+      return this;
+    }
+
+    /**
+     * Sets no recovery-point budget: the lag is still reported, but never alerted on.
+     *
+     * @return this builder
+     */
+    public Builder noRecoveryPointBudget() {
+      this.recoveryPointBudget = null;
+      return this;
+    }
+
+    /**
      * Snapshots the settings.
      *
      * @return the immutable options
@@ -195,11 +241,12 @@ public final class DestinationOptions {
   @Override
   public boolean equals(Object o) {
     return o instanceof DestinationOptions d && d.id.equals(id) && d.region.equals(region)
-        && d.priority == priority && d.required == required && d.timeout.equals(timeout);
+        && d.priority == priority && d.required == required && d.timeout.equals(timeout)
+        && Objects.equals(d.recoveryPointBudget, recoveryPointBudget);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, region, priority, required, timeout);
+    return Objects.hash(id, region, priority, required, timeout, recoveryPointBudget);
   }
 }

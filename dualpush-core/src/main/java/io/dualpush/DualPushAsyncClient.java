@@ -137,6 +137,17 @@ public final class DualPushAsyncClient implements AutoCloseable {
   }
 
   /**
+   * How far behind each destination is: backlog, its bytes and oldest age, completion latency, and the copies
+   * given up on; see {@link DestinationLag}. Read from the engine's own counts: cheap, never blocks, never
+   * touches the network. Thread-safe.
+   *
+   * @return each destination's lag, by destination id in the order they were added; unmodifiable
+   */
+  public Map<String, DestinationLag> lag() {
+    return engine.lag();
+  }
+
+  /**
    * Probes every destination now, in parallel, and reports each one's health by destination id
    * (in the order they were added): the probe's outcome, its circuit breaker's state (since when,
    * and the failure that opened it), and the calls stuck there. Does not block: the future

@@ -135,6 +135,15 @@ public final class DualPushClient implements AutoCloseable {
   }
 
   /**
+   * How far behind each destination is; see {@link DualPushAsyncClient#lag()}. Never blocks. Thread-safe.
+   *
+   * @return each destination's lag, by destination id; unmodifiable
+   */
+  public Map<String, DestinationLag> lag() {
+    return async.lag();
+  }
+
+  /**
    * Probes every destination now, in parallel; see {@link DualPushAsyncClient#health()}. Blocks for
    * at most the longest destination timeout. Thread-safe.
    *

@@ -401,6 +401,20 @@ public final class PushEngine implements AutoCloseable {
   }
 
   /**
+   * How far behind each destination is, by id, in the order the destinations were added.
+   *
+   * @return each destination's lag; unmodifiable
+   */
+  public Map<String, io.dualpush.DestinationLag> lag() {
+    Map<String, io.dualpush.DestinationLag> out = new LinkedHashMap<>();
+    for (Slot slot : slots) {
+      out.put(slot.id(), new io.dualpush.DestinationLag(slot.id(), slot.options.region(), 0, 0, Duration.ZERO,
+          Duration.ZERO, Duration.ZERO, 0, 0, 0, slot.options.recoveryPointBudget(), false));
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  /**
    * Health of every destination, by id, probed now in parallel: the probe, the circuit breaker's
    * state read after it, and the calls stuck there. Each probe is bounded by its destination's
    * timeout, including time spent queued behind other calls.

@@ -55,6 +55,12 @@ public record Alert(Type type, Severity severity, String message, String transac
      * acting, and another region may take over. High, as a push failure: a person should look at why.
      */
     LEASE_LOST(Severity.HIGH),
+    /**
+     * A destination's oldest copy not yet verified is older than its recovery-point budget: what was written since
+     * then exists in fewer places than required. Raised when the budget is first exceeded, resolved when the
+     * oldest pending copy is younger than the budget again.
+     */
+    RECOVERY_POINT_EXCEEDED(Severity.HIGH),
     /** This process became the active region after another holder: the switchover the seed's watchdog alerts on. */
     FAILOVER(Severity.HIGH),
     /** A user-supplied failover action (such as switching a Service Bus alias) failed; its cause is logged. */
