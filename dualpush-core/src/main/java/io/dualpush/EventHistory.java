@@ -87,7 +87,7 @@ public final class EventHistory {
 
   /**
    * The sequence number of the newest entry: a cursor ({@link HistoryQuery.Builder#after}) from which to follow
-   * only what happens from now on.
+   * only what happens from now on; {@code after(Math.max(0, lastSequence() - n))} reads the newest {@code n}.
    *
    * @return 0 before the first entry, and always when the history is off
    */
