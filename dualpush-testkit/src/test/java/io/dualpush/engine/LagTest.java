@@ -77,6 +77,10 @@ class LagTest {
     assertThat(exceeded.destinationId()).isEqualTo("secondary");
     assertThat(exceeded.severity()).isEqualTo(Alert.Severity.HIGH);
     assertThat(exceeded.message()).contains("6 min 0 s").contains("7 copies pending");
+    // And the operators' history has it, as a state change of that destination.
+    assertThat(client.history().query(io.dualpush.HistoryQuery.builder().stateChanges().destinationId("secondary")
+        .build()).entries()).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(io.dualpush.HistoryEntry.AlertEntry.class,
+            a -> assertThat(a.alert().type()).isEqualTo(Alert.Type.RECOVERY_POINT_EXCEEDED)));
 
     f.secondary.heal();
     f.nextRound();
