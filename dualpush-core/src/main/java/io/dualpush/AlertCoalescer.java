@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * window after its last alert, a resolve is forwarded: an alert of the same type, severity and destination
  * whose message reads {@code "TYPE on destination resolved after N alerts (quiet for 60 s)"}; the group is then
  * forgotten, and its next alert passes through again. The {@link Alert} record is not changed: the count and
- * the phase are in the message, so existing sinks keep working.
+ * the phase are in the message, so existing sinks keep working. A {@link #resolve} from the engine (the condition
+ * cleared, such as a destination back up) is forwarded at once to the sink's own {@link AlertSink#resolve} and ends
+ * its group without waiting for the quiet window.
  *
  * <p>Memory is bounded: a group lives at most two windows after its last alert (it is resolved and dropped),
  * and at most {@link Builder#maxKeys(int)} groups are tracked; alerts of further groups pass through
@@ -96,6 +98,31 @@ public final class AlertCoalescer implements AlertSink, AutoCloseable {
     }
     if (forward) {
       forward(alert);
+    }
+  }
+
+  /**
+   * The condition has cleared (a destination that was down is back): the group of its (type, destination) is
+   * forgotten and the resolve is forwarded at once, on the caller's thread, not after a quiet window; alerts of the
+   * group still counted are first forwarded as their summary, so no count is lost. The next alert of the group
+   * passes through at once again.
+   */
+  @Override
+  public void resolve(Alert resolved) {
+    Alert summary = null;
+    synchronized (lock) {
+      Group g = groups.remove(new Key(resolved.type(), resolved.destinationId()));
+      if (g != null && g.counted > 0) {
+        summary = g.summary(clock.instant(), window);
+      }
+    }
+    if (summary != null) {
+      forward(summary);
+    }
+    try {
+      downstream.resolve(resolved);
+    } catch (RuntimeException e) {
+      LOG.error("Alert sink failed on the resolve of {}", resolved.type(), e);
     }
   }
 

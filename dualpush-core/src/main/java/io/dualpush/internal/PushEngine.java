@@ -3,7 +3,6 @@ package io.dualpush.internal;
 import io.dualpush.CircuitBreakerState;
 import io.dualpush.ClientClosedException;
 import io.dualpush.DestinationHealth;
-import io.dualpush.DualPushEvent;
 import io.dualpush.DualPushStats;
 import io.dualpush.InvalidInputException;
 import io.dualpush.PushReceipt;
@@ -94,10 +93,9 @@ public final class PushEngine implements AutoCloseable {
     this.requiredCopies = config.ackPolicy().requiredCopies(required);
     this.places = new PermitQueue(config.maxInFlight(), config.maxQueued());
     Events events = new Events(config.listeners(), config.alerts(), config.clock());
+    DestinationStates states = new DestinationStates(events);
     for (Slot slot : slots) {
-      slot.onStateChange((down, after, downFor) -> events.emit(
-          down ? DualPushEvent.Type.DESTINATION_DOWN : DualPushEvent.Type.DESTINATION_UP, "", "", slot.id(), 0,
-          downFor, down ? after.openingCause() : ""));
+      slot.onStateChange(states.listener(slot.options));
     }
     this.retention = new PayloadRetention(config.retainedPayloadBytes());
     this.admission = new Admission(config, places, executors, events, List.copyOf(targets), requiredCopies);
