@@ -210,6 +210,23 @@ class AlertCoalescerTest {
     }
 
     @Test
+    @DisplayName("a destination down for many windows is not declared resolved by quiet: only its resolve ends it")
+    void noQuietResolveForAnOutage() {
+      tracking.raise(alert(Alert.Type.CONNECTION_FAILURE, "east", ""));
+      for (int i = 0; i < 10; i++) {
+        clock.advance(Duration.ofSeconds(60));
+        tracking.flushDue();
+      }
+      assertThat(out).hasSize(1);
+      assertThat(tracking.trackedGroups()).isEqualTo(1);
+
+      tracking.resolve(back("east"));
+
+      assertThat(resolved).hasSize(1);
+      assertThat(tracking.trackedGroups()).isZero();
+    }
+
+    @Test
     @DisplayName("first forwards the summary of alerts still counted, so no count is lost")
     void summaryFirst() {
       tracking.raise(alert(Alert.Type.CONNECTION_FAILURE, "east", "a"));

@@ -92,6 +92,18 @@ public record Alert(Type type, Severity severity, String message, String transac
     public Severity defaultSeverity() {
       return defaultSeverity;
     }
+
+    /**
+     * Whether a condition of this type ends with an explicit {@link AlertSink#resolve} (a destination back up, a
+     * lag back within its budget) rather than by going quiet: {@link #CONNECTION_FAILURE} and
+     * {@link #RECOVERY_POINT_EXCEEDED}. A coalescing sink must not declare such a condition resolved because no
+     * new alert of it came for a while: a destination down for an hour raises one alert, then nothing.
+     *
+     * @return true when only a resolve ends the condition
+     */
+    public boolean clearedByResolve() {
+      return this == CONNECTION_FAILURE || this == RECOVERY_POINT_EXCEEDED;
+    }
   }
 
   /** How urgent. */
