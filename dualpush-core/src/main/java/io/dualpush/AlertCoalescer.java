@@ -28,12 +28,16 @@ import org.slf4j.LoggerFactory;
  * counted alerts, at most {@link Builder#sampleKeys(int)} of them. When a group has been quiet for a whole
  * window after its last alert, a resolve is forwarded: an alert of the same type, severity and destination
  * whose message reads {@code "TYPE on destination resolved after N alerts (quiet for 60 s)"}; the group is then
- * forgotten, and its next alert passes through again. The {@link Alert} record is not changed: the count and
- * the phase are in the message, so existing sinks keep working.
+ * forgotten, and its next alert passes through again — except for a type that is
+ * {@linkplain Alert.Type#clearedByResolve() cleared by a resolve} (a destination down): its group stays until that
+ * resolve, however quiet, since a destination down for an hour raises one alert and then nothing. The {@link Alert} record is not changed: the count and
+ * the phase are in the message, so existing sinks keep working. A {@link #resolve} from the engine (the condition
+ * cleared, such as a destination back up) is forwarded at once to the sink's own {@link AlertSink#resolve} and ends
+ * its group without waiting for the quiet window.
  *
- * <p>Memory is bounded: a group lives at most two windows after its last alert (it is resolved and dropped),
- * and at most {@link Builder#maxKeys(int)} groups are tracked; alerts of further groups pass through
- * uncoalesced. {@link #raise} never blocks on the downstream sink beyond the first alert of a group; one
+ * <p>Memory is bounded: a group lives at most two windows after its last alert (it is resolved and dropped;
+ * a group cleared by a resolve lives until its resolve, one per destination and condition at most), and at most
+ * {@link Builder#maxKeys(int)} groups are tracked; alerts of further groups pass through uncoalesced. {@link #raise} never blocks on the downstream sink beyond the first alert of a group; one
  * daemon thread, started on the first alert, forwards summaries and resolves. After {@link #close()} pending
  * summaries are forwarded and further alerts pass straight through.
  *
@@ -99,6 +103,31 @@ public final class AlertCoalescer implements AlertSink, AutoCloseable {
     }
   }
 
+  /**
+   * The condition has cleared (a destination that was down is back): the group of its (type, destination) is
+   * forgotten and the resolve is forwarded at once, on the caller's thread, not after a quiet window; alerts of the
+   * group still counted are first forwarded as their summary, so no count is lost. The next alert of the group
+   * passes through at once again.
+   */
+  @Override
+  public void resolve(Alert resolved) {
+    Alert summary = null;
+    synchronized (lock) {
+      Group g = groups.remove(new Key(resolved.type(), resolved.destinationId()));
+      if (g != null && g.counted > 0) {
+        summary = g.summary(clock.instant(), window);
+      }
+    }
+    if (summary != null) {
+      forward(summary);
+    }
+    try {
+      downstream.resolve(resolved);
+    } catch (RuntimeException e) {
+      LOG.error("Alert sink failed on the resolve of {}", resolved.type(), e);
+    }
+  }
+
   /** Forwards what is due at the clock's instant; the flusher thread calls it, and tests with a manual clock. */
   void flushDue() {
     List<Alert> due = new ArrayList<>();
@@ -110,7 +139,8 @@ public final class AlertCoalescer implements AlertSink, AutoCloseable {
           if (!now.isBefore(g.windowStart.plus(window))) {
             due.add(g.summary(now, window));
           }
-        } else if (!now.isBefore(g.lastSeen.plus(window))) {
+        } else if (!g.first.type().clearedByResolve() && !now.isBefore(g.lastSeen.plus(window))) {
+          // A condition that ends with an explicit resolve (a destination back up) is not "resolved" by quiet.
           due.add(g.resolve(now, window));
           it.remove();
         }

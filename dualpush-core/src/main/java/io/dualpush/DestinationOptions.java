@@ -28,6 +28,7 @@ public final class DestinationOptions {
   private final boolean required;
   private final Duration timeout;
   private final @Nullable Duration recoveryPointBudget;
+  private final @Nullable Duration slowCopyThreshold;
 
   private DestinationOptions(Builder b) {
     this.id = b.id;
@@ -36,6 +37,7 @@ public final class DestinationOptions {
     this.required = b.required;
     this.timeout = b.timeout;
     this.recoveryPointBudget = b.recoveryPointBudget;
+    this.slowCopyThreshold = b.slowCopyThreshold;
   }
 
   /**
@@ -120,10 +122,22 @@ public final class DestinationOptions {
     return Optional.ofNullable(recoveryPointBudget);
   }
 
+  /**
+   * How long a copy written here may take (its attempts and their backoff, from the first attempt to the
+   * destination's answer) before a {@link io.dualpush.spi.Alert.Type#PERFORMANCE_DEGRADATION} alert is raised for
+   * it. Only copies that were written count: a failed copy is reported as a failure, not as slow.
+   *
+   * @return the threshold given, or by default half of {@link #timeout()}; positive
+   */
+  public Duration slowCopyThreshold() {
+    return slowCopyThreshold != null ? slowCopyThreshold : timeout.dividedBy(2);
+  }
+
   @Override
   public String toString() {
     return "DestinationOptions{id=" + id + ", region=" + region + ", priority=" + priority
-        + ", required=" + required + ", timeout=" + timeout + ", recoveryPointBudget=" + recoveryPointBudget + "}";
+        + ", required=" + required + ", timeout=" + timeout + ", recoveryPointBudget=" + recoveryPointBudget
+        + ", slowCopyThreshold=" + slowCopyThreshold() + "}";
   }
 
   /** Builder; each setter validates its argument and names it in the error. */
@@ -134,6 +148,7 @@ public final class DestinationOptions {
     private boolean required = true;
     private Duration timeout = DEFAULT_TIMEOUT;
     private @Nullable Duration recoveryPointBudget = DEFAULT_RECOVERY_POINT_BUDGET;
+    private @Nullable Duration slowCopyThreshold;
 
     private Builder(String id) {
       InvalidInputException.requireNonNull(id, "id");
@@ -219,6 +234,25 @@ public final class DestinationOptions {
     }
 
     /**
+     * Sets how long a copy written here may take before a
+     * {@link io.dualpush.spi.Alert.Type#PERFORMANCE_DEGRADATION} alert is raised for it (see
+     * {@link DestinationOptions#slowCopyThreshold()}).
+     *
+     * @param slowCopyThreshold a positive duration (default: half the timeout)
+     * @return this builder
+     * @throws InvalidInputException naming {@code slowCopyThreshold} when it is null, zero or negative
+     */
+    public Builder slowCopyThreshold(Duration slowCopyThreshold) {
+      InvalidInputException.requireNonNull(slowCopyThreshold, "slowCopyThreshold");
+      if (slowCopyThreshold.isNegative() || slowCopyThreshold.isZero()) {
+        throw new InvalidInputException("slowCopyThreshold", "'slowCopyThreshold' must be positive; got "
+            + slowCopyThreshold + ".");
+      }
+      this.slowCopyThreshold = slowCopyThreshold;
+      return this;
+    }
+
+    /**
      * Sets no recovery-point budget: the lag is still reported, but never alerted on.
      *
      * @return this builder
@@ -242,11 +276,12 @@ public final class DestinationOptions {
   public boolean equals(Object o) {
     return o instanceof DestinationOptions d && d.id.equals(id) && d.region.equals(region)
         && d.priority == priority && d.required == required && d.timeout.equals(timeout)
-        && Objects.equals(d.recoveryPointBudget, recoveryPointBudget);
+        && Objects.equals(d.recoveryPointBudget, recoveryPointBudget)
+        && d.slowCopyThreshold().equals(slowCopyThreshold());
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, region, priority, required, timeout, recoveryPointBudget);
+    return Objects.hash(id, region, priority, required, timeout, recoveryPointBudget, slowCopyThreshold());
   }
 }

@@ -2,9 +2,11 @@ package io.dualpush;
 
 import io.dualpush.internal.EngineConfig;
 import io.dualpush.internal.PushEngine;
+import io.dualpush.internal.SeverityOverridingSink;
 import io.dualpush.local.FileDedupeStore;
 import io.dualpush.local.FileTransactionLog;
 import io.dualpush.local.InProcessDedupeStore;
+import io.dualpush.spi.Alert;
 import io.dualpush.spi.AlertSink;
 import io.dualpush.spi.DedupeStore;
 import io.dualpush.spi.Destination;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +43,7 @@ public final class DualPushClientBuilder {
   private DedupeStore dedupeStore;
   private Duration dedupeTtl;
   private AlertSink alertSink;
+  private final Map<Alert.Type, Alert.Severity> alertSeverities = new EnumMap<>(Alert.Type.class);
   private ActiveRegionCoordinator coordinator;
   private final List<DualPushListener> listeners = new ArrayList<>();
   private AckPolicy ackPolicy;
@@ -192,6 +196,33 @@ public final class DualPushClientBuilder {
     InvalidInputException.requireNonNull(sink, "alertSink");
     checkUnset(alertSink == null, "alertSink", alertSink);
     this.alertSink = sink;
+    return this;
+  }
+
+  /**
+   * Raises alerts of {@code type} with {@code severity} instead of the type's
+   * {@link Alert.Type#defaultSeverity() default} (the seed's map): the alert sink, the default one
+   * or one given to {@link #alertSink}, sees the new severity on every alert and resolve of that type, the
+   * coordinator's included. The default sink logs by severity, so this also moves the alert's log level.
+   *
+   * <pre>{@code
+   * builder.alertSeverity(Alert.Type.PERFORMANCE_DEGRADATION, Alert.Severity.MEDIUM);
+   * }</pre>
+   *
+   * @param type the alert type
+   * @param severity the severity its alerts are raised with
+   * @return this builder
+   * @throws InvalidInputException naming {@code type} or {@code severity} when it is null, or {@code type} when a
+   *     severity was already set for it
+   */
+  public DualPushClientBuilder alertSeverity(Alert.Type type, Alert.Severity severity) {
+    InvalidInputException.requireNonNull(type, "type");
+    InvalidInputException.requireNonNull(severity, "severity");
+    Alert.Severity before = alertSeverities.get(type);
+    if (before != null) {
+      throw new InvalidInputException("type", "alertSeverity of " + type + " was already set to " + before);
+    }
+    alertSeverities.put(type, severity);
     return this;
   }
 
@@ -414,7 +445,9 @@ public final class DualPushClientBuilder {
         dedupe,
         dedupeStore == null,
         ttl,
-        history.recording(alertSink != null ? alertSink : defaultAlerts),
+        // The severity map first, so that the history records alerts as the sink gets them.
+        SeverityOverridingSink.wrap(history.recording(alertSink != null ? alertSink : defaultAlerts),
+            alertSeverities),
         history.listening(listeners),
         ack,
         retry != null ? retry : RetryOptions.ofDefaults(),

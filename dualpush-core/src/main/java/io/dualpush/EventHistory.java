@@ -177,6 +177,16 @@ public final class EventHistory {
       }
 
       @Override
+      public void resolve(Alert resolved) {
+        try {
+          record(resolved, true);
+        } catch (RuntimeException e) {
+          LOG.warn("Recording the resolve of {} in the event history failed", resolved.type(), e);
+        }
+        sink.resolve(resolved);
+      }
+
+      @Override
       public String toString() {
         return sink.toString();
       }
@@ -194,11 +204,16 @@ public final class EventHistory {
 
   /** Records an alert, with the key of its transaction when a recent entry of that transaction names it. */
   void record(Alert alert) {
+    record(alert, false);
+  }
+
+  /** Records an alert or, when {@code resolved}, the resolve of its condition. */
+  void record(Alert alert, boolean resolved) {
     HistoryRing r = ring;
     if (r != null) {
       Instant at = clock.instant();
       String key = keyOf(r, alert.transactionId());
-      r.add(s -> new HistoryEntry.AlertEntry(s, at, alert, key));
+      r.add(s -> new HistoryEntry.AlertEntry(s, at, alert, key, resolved));
     }
   }
 

@@ -136,8 +136,10 @@ public sealed interface HistoryEntry permits HistoryEntry.EventEntry, HistoryEnt
    * @param alert the alert
    * @param key the key of the alert's transaction, as the most recent entries of that transaction name it; empty
    *     when the alert concerns no transaction or those entries have fallen off
+   * @param resolved whether this entry is the resolve of the alert's condition ({@link io.dualpush.spi.AlertSink#resolve}: a
+   *     destination back, a recovery point within budget again) rather than the alert itself
    */
-  record AlertEntry(long sequence, Instant at, Alert alert, String key) implements HistoryEntry {
+  record AlertEntry(long sequence, Instant at, Alert alert, String key, boolean resolved) implements HistoryEntry {
     /**
      * Checks that no component is null and the sequence is positive.
      *
@@ -145,6 +147,7 @@ public sealed interface HistoryEntry permits HistoryEntry.EventEntry, HistoryEnt
      * @param at when it was recorded, by the client's clock
      * @param alert the alert
      * @param key the key of the alert's transaction, or empty
+     * @param resolved whether this entry is the resolve of the alert's condition
      */
     public AlertEntry {
       checkSequence(sequence);

@@ -292,8 +292,15 @@ public final class Replayer {
     pass = save(pass, acknowledged, !blocked);
     ReplayReport report = new ReplayReport(t.processed, t.bytes, t.done, t.elsewhere, t.failed, t.unreadable,
         t.beyond, pass.lastKey(), !blocked, t.failures);
-    LOG.info("Replay '{}': {} processed ({} bytes), {} done already, {} held elsewhere, {} failed, {} unreadable{}",
-        name, t.processed, t.bytes, t.done, t.elsewhere, t.failed, t.unreadable, blocked ? "" : "; pass complete");
+    // One line a run; WARN when something failed (the messages themselves are at DEBUG, the first few in the report).
+    if (t.failed > 0) {
+      LOG.warn("Replay '{}': {} processed ({} bytes), {} done already, {} held elsewhere, {} failed (the next run "
+          + "retries them; first: {}), {} unreadable{}", name, t.processed, t.bytes, t.done, t.elsewhere, t.failed,
+          t.failures.isEmpty() ? "" : t.failures.get(0).toString(), t.unreadable, blocked ? "" : "; pass complete");
+    } else {
+      LOG.info("Replay '{}': {} processed ({} bytes), {} done already, {} held elsewhere, {} failed, {} unreadable{}",
+          name, t.processed, t.bytes, t.done, t.elsewhere, t.failed, t.unreadable, blocked ? "" : "; pass complete");
+    }
     return report;
   }
 
@@ -353,8 +360,7 @@ public final class Replayer {
       if (t.failures.size() < FAILURES_KEPT) {
         t.failures.add(e);
       }
-      LOG.warn("Replay '{}' could not process message {}; the next run retries it: {}", name, id, e.toString());
-      LOG.debug("Replay failure of message {}", id, e);
+      LOG.debug("Replay '{}' could not process message {}; the next run retries it", name, id, e);
       return false;
     }
   }
@@ -478,10 +484,15 @@ public final class Replayer {
         if (t.failures.size() < FAILURES_KEPT) {
           t.failures.add(e);
         }
-        LOG.warn("Replay could not re-push transaction {} of '{}': {}", r.transactionId(), r.key(), e.toString());
+        LOG.debug("Replay could not re-push transaction {} of '{}'", r.transactionId(), r.key(), e);
       }
     }
-    LOG.info("Replay of {}: {} re-pushed ({} bytes), {} failed", log, t.processed, t.bytes, t.failed);
+    if (t.failed > 0) {
+      LOG.warn("Replay of {}: {} re-pushed ({} bytes), {} failed (first: {})", log, t.processed, t.bytes, t.failed,
+          t.failures.isEmpty() ? "" : t.failures.get(0).toString());
+    } else {
+      LOG.info("Replay of {}: {} re-pushed ({} bytes), {} failed", log, t.processed, t.bytes, t.failed);
+    }
     return new ReplayReport(t.processed, t.bytes, 0, 0, t.failed, 0, 0, Optional.empty(), t.failed == 0, t.failures);
   }
 

@@ -29,12 +29,25 @@ public final class Slf4jAlertSink implements AlertSink {
 
   @Override
   public void raise(Alert alert) {
-    String where = (alert.destinationId().isEmpty() ? "" : " destination=" + alert.destinationId())
-        + (alert.transactionId().isEmpty() ? "" : " transaction=" + alert.transactionId());
+    String where = where(alert);
     switch (alert.severity()) {
       case CRITICAL, HIGH -> LOG.error("ALERT {} [{}] {}{}", alert.type(), alert.severity(), alert.message(), where);
       case MEDIUM -> LOG.warn("ALERT {} [{}] {}{}", alert.type(), alert.severity(), alert.message(), where);
       default -> LOG.info("ALERT {} [{}] {}{}", alert.type(), alert.severity(), alert.message(), where);
     }
+  }
+
+  /**
+   * Logs the resolve at INFO, whatever its severity: {@code RESOLVED CONNECTION_FAILURE [HIGH] Destination east
+   * is back after 12.0 s destination=east}.
+   */
+  @Override
+  public void resolve(Alert resolved) {
+    LOG.info("RESOLVED {} [{}] {}{}", resolved.type(), resolved.severity(), resolved.message(), where(resolved));
+  }
+
+  private static String where(Alert alert) {
+    return (alert.destinationId().isEmpty() ? "" : " destination=" + alert.destinationId())
+        + (alert.transactionId().isEmpty() ? "" : " transaction=" + alert.transactionId());
   }
 }

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * POSTs each alert as a JSON object to an HTTP(S) URL: a chat webhook, an incident tool, a relay.
  *
  * <p>The body is {@code {"type":"PUSH_FAILURE","severity":"HIGH","message":"…","transactionId":"…",
- * "destinationId":"…","at":"2026-01-01T00:00:00Z"}} with {@code Content-Type: application/json}. Each alert is
+ * "destinationId":"…","at":"2026-01-01T00:00:00Z"}} with {@code Content-Type: application/json}; a
+ * {@linkplain #resolve resolve} (a condition that cleared) is the same object with {@code "phase":"resolved"} added. Each alert is
  * tried up to {@link Builder#attempts(int)} times (default 3), each attempt bounded by
  * {@link Builder#timeout(Duration)} (default 5 s), with a doubling backoff, on connection errors, timeouts and
  * 5xx answers; a 2xx answer delivers it, any other answer drops it. Alerts wait in a bounded queue (default
@@ -58,7 +59,7 @@ public final class WebhookAlertSink implements AlertSink, AutoCloseable {
   private final HttpClient http;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
-  private final ArrayDeque<Alert> queue = new ArrayDeque<>();
+  private final ArrayDeque<Item> queue = new ArrayDeque<>();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong tries = new AtomicLong();
@@ -92,6 +93,22 @@ public final class WebhookAlertSink implements AlertSink, AutoCloseable {
   /** Queues the alert and returns at once; when the queue is full, the oldest alert is dropped. */
   @Override
   public void raise(Alert alert) {
+    enqueue(new Item(alert, false));
+  }
+
+  /**
+   * Queues the resolve and returns at once, like {@link #raise}: it is posted as the alert's JSON object with
+   * {@code "phase":"resolved"} added, under the same retries, timeout and queue bound.
+   */
+  @Override
+  public void resolve(Alert resolved) {
+    enqueue(new Item(resolved, true));
+  }
+
+  /** An alert or a resolve waiting to be sent. */
+  private record Item(Alert alert, boolean resolved) { }
+
+  private void enqueue(Item alert) {
     lock.lock();
     try {
       if (closed) {
@@ -173,7 +190,7 @@ public final class WebhookAlertSink implements AlertSink, AutoCloseable {
 
   private void run() {
     while (true) {
-      Alert next;
+      Item next;
       lock.lock();
       try {
         while (queue.isEmpty() && !closed) {
@@ -195,12 +212,14 @@ public final class WebhookAlertSink implements AlertSink, AutoCloseable {
     }
   }
 
-  /** One alert, every attempt; true when a server accepted it. */
-  private boolean send(Alert alert) {
+  /** One alert or resolve, every attempt; true when a server accepted it. */
+  private boolean send(Item item) {
+    Alert alert = item.alert();
+    String body = item.resolved() ? toResolvedJson(alert) : toJson(alert);
     HttpRequest.Builder request = HttpRequest.newBuilder(url)
         .timeout(timeout)
         .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(toJson(alert), StandardCharsets.UTF_8));
+        .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
     headers.forEach(request::header);
     HttpRequest built = request.build();
     String lastFailure = "";
@@ -251,6 +270,12 @@ public final class WebhookAlertSink implements AlertSink, AutoCloseable {
     field(sb, "destinationId", a.destinationId()).append(',');
     field(sb, "at", a.at().toString());
     return sb.append('}').toString();
+  }
+
+  /** A resolve: the alert's object with {@code "phase":"resolved"} added. */
+  static String toResolvedJson(Alert a) {
+    String json = toJson(a);
+    return json.substring(0, json.length() - 1) + ",\"phase\":\"resolved\"}";
   }
 
   private static StringBuilder field(StringBuilder sb, String name, String value) {

@@ -161,6 +161,87 @@ class AlertCoalescerTest {
     }
   }
 
+  @Nested
+  @DisplayName("resolve (the condition cleared)")
+  class Resolve {
+    private final List<Alert> resolved = new CopyOnWriteArrayList<>();
+    private final AlertCoalescer tracking = AlertCoalescer.builder().sink(new io.dualpush.spi.AlertSink() {
+      @Override
+      public void raise(Alert alert) {
+        out.add(alert);
+      }
+
+      @Override
+      public void resolve(Alert r) {
+        resolved.add(r);
+      }
+    }).clock(clock).build();
+
+    @AfterEach
+    void closeTracking() {
+      tracking.close();
+    }
+
+    private Alert back(String destination) {
+      return new Alert(Alert.Type.CONNECTION_FAILURE, Alert.Severity.HIGH, "Destination " + destination + " is back",
+          "", destination, clock.instant());
+    }
+
+    @Test
+    @DisplayName("is forwarded at once, without waiting for the quiet window, and the group is forgotten")
+    void forwardedAtOnce() {
+      tracking.raise(alert(Alert.Type.CONNECTION_FAILURE, "east", ""));
+
+      tracking.resolve(back("east"));
+
+      assertThat(out).hasSize(1);
+      assertThat(resolved).singleElement().satisfies(r -> {
+        assertThat(r.type()).isEqualTo(Alert.Type.CONNECTION_FAILURE);
+        assertThat(r.destinationId()).isEqualTo("east");
+      });
+      assertThat(tracking.trackedGroups()).isZero();
+      // Nothing more after the window: the group was resolved already.
+      clock.advance(Duration.ofMinutes(5));
+      tracking.flushDue();
+      assertThat(out).hasSize(1);
+      // The next outage is news again: its first alert passes at once.
+      tracking.raise(alert(Alert.Type.CONNECTION_FAILURE, "east", ""));
+      assertThat(out).hasSize(2);
+    }
+
+    @Test
+    @DisplayName("a destination down for many windows is not declared resolved by quiet: only its resolve ends it")
+    void noQuietResolveForAnOutage() {
+      tracking.raise(alert(Alert.Type.CONNECTION_FAILURE, "east", ""));
+      for (int i = 0; i < 10; i++) {
+        clock.advance(Duration.ofSeconds(60));
+        tracking.flushDue();
+      }
+      assertThat(out).hasSize(1);
+      assertThat(tracking.trackedGroups()).isEqualTo(1);
+
+      tracking.resolve(back("east"));
+
+      assertThat(resolved).hasSize(1);
+      assertThat(tracking.trackedGroups()).isZero();
+    }
+
+    @Test
+    @DisplayName("first forwards the summary of alerts still counted, so no count is lost")
+    void summaryFirst() {
+      tracking.raise(alert(Alert.Type.CONNECTION_FAILURE, "east", "a"));
+      tracking.raise(alert(Alert.Type.CONNECTION_FAILURE, "east", "b"));
+      tracking.raise(alert(Alert.Type.CONNECTION_FAILURE, "west", "c"));
+
+      tracking.resolve(back("east"));
+
+      assertThat(out).extracting(Alert::message).containsExactly("push failed", "push failed",
+          "push failed (and 1 more in the last 60 s; first keys: b)");
+      assertThat(resolved).hasSize(1);
+      assertThat(tracking.trackedGroups()).isEqualTo(1);
+    }
+  }
+
   @Test
   @DisplayName("its own thread forwards the summary and the resolve once the clock has moved")
   void flusherThread() {

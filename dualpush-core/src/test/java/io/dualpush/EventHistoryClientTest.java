@@ -116,10 +116,17 @@ class EventHistoryClientTest {
       clock.advance(Duration.ofSeconds(10));
       client.resetCircuitBreaker("dr");
       HistoryPage up = client.history().query(changes.nextPage(down));
-      assertThat(up.entries()).singleElement().isInstanceOfSatisfying(HistoryEntry.EventEntry.class, e -> {
+      assertThat(up.entries()).hasSize(2);
+      assertThat(up.entries().get(0)).isInstanceOfSatisfying(HistoryEntry.EventEntry.class, e -> {
         assertThat(e.event().type()).isEqualTo(DualPushEvent.Type.DESTINATION_UP);
         assertThat(e.event().elapsed()).isEqualTo(Duration.ofSeconds(10));
         assertThat(e.at()).isEqualTo(clock.instant());
+      });
+      // The outage's CONNECTION_FAILURE, resolved at once, is recorded as its resolve.
+      assertThat(up.entries().get(1)).isInstanceOfSatisfying(HistoryEntry.AlertEntry.class, a -> {
+        assertThat(a.resolved()).isTrue();
+        assertThat(a.alert().type()).isEqualTo(Alert.Type.CONNECTION_FAILURE);
+        assertThat(a.destinationId()).isEqualTo("dr");
       });
     }
   }

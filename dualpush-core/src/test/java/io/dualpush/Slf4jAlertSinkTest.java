@@ -48,4 +48,15 @@ class Slf4jAlertSinkTest {
         "WARN io.dualpush.alerts - ALERT PUSH_FAILURE [MEDIUM] copy missing transaction=tx-3",
         "INFO io.dualpush.alerts - ALERT PUSH_FAILURE [LOW] copy missing");
   }
+
+  @Test
+  @DisplayName("logs a resolve at INFO under io.dualpush.alerts, whatever its severity")
+  void resolveAtInfo() {
+    Slf4jAlertSink sink = new Slf4jAlertSink();
+    String out = capturingStderr(() -> sink.resolve(new Alert(Alert.Type.CONNECTION_FAILURE, Alert.Severity.HIGH,
+        "Destination east is back after 3.0 s", "", "east", Instant.EPOCH)));
+    assertThat(out.lines().filter(l -> l.contains(" io.dualpush.alerts - ")).map(l -> l.replaceFirst("^\\[[^]]*\\] ", "")))
+        .containsExactly("INFO io.dualpush.alerts - RESOLVED CONNECTION_FAILURE [HIGH] Destination east is back after "
+            + "3.0 s destination=east");
+  }
 }

@@ -107,6 +107,18 @@ class WebhookAlertSinkTest {
   }
 
   @Test
+  @DisplayName("POSTs a resolve as the alert's JSON with \"phase\":\"resolved\"")
+  void deliversResolve() throws IOException {
+    sink = WebhookAlertSink.builder().url(serve(n -> 200)).build();
+    sink.resolve(new Alert(Alert.Type.CONNECTION_FAILURE, Alert.Severity.HIGH, "Destination east is back after 3.0 s",
+        "", "east", Instant.parse("2026-01-01T00:00:00Z")));
+    await().atMost(BOUND).until(() -> sink.delivered() == 1);
+    assertThat(bodies).containsExactly("{\"type\":\"CONNECTION_FAILURE\",\"severity\":\"HIGH\","
+        + "\"message\":\"Destination east is back after 3.0 s\",\"transactionId\":\"\",\"destinationId\":\"east\","
+        + "\"at\":\"2026-01-01T00:00:00Z\",\"phase\":\"resolved\"}");
+  }
+
+  @Test
   @DisplayName("a 500 then a 200 delivers the alert once")
   void retriesServerError() throws IOException {
     sink = WebhookAlertSink.builder().url(serve(n -> n == 1 ? 500 : 200)).backoff(Duration.ofMillis(10)).build();

@@ -66,7 +66,7 @@ final class Acknowledger {
             started.size(), flight.elapsed(), receipt.describeCopies());
         events.alert(Alert.Type.PUSH_FAILURE, "Push of '" + started.key() + "' failed: " + flight.verifiedRequired()
             + " of " + flight.requiredCopies() + " required copies verified (" + receipt.state() + "): "
-            + receipt.describeCopies(), started.transactionId(), "");
+            + receipt.describeCopies(), started.transactionId(), flight.firstFailedRequired());
         flight.ack.completeExceptionally(new PushFailedException(receipt));
       }
     } catch (RuntimeException e) {

@@ -235,7 +235,7 @@ final class Bulkhead {
         // The interrupt was ours, not the pool's: clear it so the thread's next call is unaffected.
         Thread.interrupted();
         returnedLate(this);
-        LOG.info("A call at {} abandoned after {} ms returned after {} ms; its {} is discarded", destinationId,
+        LOG.debug("A call at {} abandoned after {} ms returned after {} ms; its {} is discarded", destinationId,
             timeout.toMillis(), Duration.ofNanos(System.nanoTime() - startNanos).toMillis(),
             failure == null ? "result" : "failure");
         return;

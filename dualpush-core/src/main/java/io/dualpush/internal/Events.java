@@ -62,4 +62,13 @@ final class Events {
       LOG.warn("Alert sink threw on {}", type, e);
     }
   }
+
+  /** The condition of {@code type} at {@code destinationId} has cleared: the sink hears it now (see AlertSink#resolve). */
+  void resolve(Alert.Type type, String message, String destinationId) {
+    try {
+      alerts.resolve(new Alert(type, type.defaultSeverity(), message, "", destinationId, clock.instant()));
+    } catch (RuntimeException e) {
+      LOG.warn("Alert sink threw on the resolve of {}", type, e);
+    }
+  }
 }

@@ -130,6 +130,19 @@ final class Flight {
     return true;
   }
 
+  /**
+   * The first required destination, in the client's order, whose copy settled without being verified: the one a
+   * push failure is reported against; empty when there is none.
+   */
+  synchronized String firstFailedRequired() {
+    for (int i = 0; i < settled.length; i++) {
+      if (settled[i] != null && settled[i] != CopyStatus.VERIFIED && slots.get(i).options.required()) {
+        return slots.get(i).id();
+      }
+    }
+    return "";
+  }
+
   synchronized boolean allSettled() {
     return settledCount == copies;
   }

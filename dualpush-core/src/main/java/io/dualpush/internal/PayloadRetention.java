@@ -22,6 +22,8 @@ final class PayloadRetention {
   private final long budget;
   private final Map<String, Retained> retained = new ConcurrentHashMap<>();
   private final AtomicLong used = new AtomicLong();
+  /** Set by the first payload refused for want of room, cleared when room frees: one WARN per time the budget fills. */
+  private final java.util.concurrent.atomic.AtomicBoolean full = new java.util.concurrent.atomic.AtomicBoolean();
 
   PayloadRetention(long budget) {
     this.budget = budget;
@@ -37,8 +39,11 @@ final class PayloadRetention {
     }
     if (used.addAndGet(bytes) > budget) {
       used.addAndGet(-bytes);
-      LOG.warn("Not retaining the payload of {} ({} bytes): retention budget full; repair will copy from a verified copy",
-          id, bytes);
+      if (full.compareAndSet(false, true)) {
+        LOG.warn("Payload retention budget of {} bytes is full: payloads of pushes not verified everywhere are not "
+            + "kept until room frees; their repair copies from a verified copy", budget);
+      }
+      LOG.debug("Not retaining the payload of {} ({} bytes): retention budget full", id, bytes);
       return false;
     }
     if (retained.putIfAbsent(id, new Retained(opener, bytes)) != null) {
@@ -58,6 +63,7 @@ final class PayloadRetention {
     Retained r = retained.remove(id);
     if (r != null) {
       used.addAndGet(-r.bytes());
+      full.set(false);
     }
   }
 

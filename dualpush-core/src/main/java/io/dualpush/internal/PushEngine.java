@@ -3,7 +3,6 @@ package io.dualpush.internal;
 import io.dualpush.CircuitBreakerState;
 import io.dualpush.ClientClosedException;
 import io.dualpush.DestinationHealth;
-import io.dualpush.DualPushEvent;
 import io.dualpush.DualPushStats;
 import io.dualpush.InvalidInputException;
 import io.dualpush.PushReceipt;
@@ -110,15 +109,15 @@ public final class PushEngine implements AutoCloseable {
 
           @Override
           public void cleared(String destinationId, Duration oldest, Duration budget) {
-            LOG.info("Destination {} is within its recovery-point budget of {} again", destinationId,
-                LagTracker.describe(budget));
+            events.resolve(Alert.Type.RECOVERY_POINT_EXCEEDED, "Destination " + destinationId
+                + " is within its recovery-point budget of " + LagTracker.describe(budget)
+                + " again: its oldest copy not yet verified has waited " + LagTracker.describe(oldest), destinationId);
           }
         });
     events.lagTracker(lagTracker);
+    DestinationStates states = new DestinationStates(events);
     for (Slot slot : slots) {
-      slot.onStateChange((down, after, downFor) -> events.emit(
-          down ? DualPushEvent.Type.DESTINATION_DOWN : DualPushEvent.Type.DESTINATION_UP, "", "", slot.id(), 0,
-          downFor, down ? after.openingCause() : ""));
+      slot.onStateChange(states.listener(slot.options));
     }
     this.retention = new PayloadRetention(config.retainedPayloadBytes());
     this.admission = new Admission(config, places, executors, events, List.copyOf(targets), requiredCopies);

@@ -53,7 +53,7 @@ final class RepairGate {
       long seen = closingsSeen[i];
       closingsSeen[i] = closings;
       if (seen >= 0 && seen != closings) {
-        LOG.info("Circuit breaker of {} closed: repairs waiting on it are due now", slot.id());
+        LOG.debug("Circuit breaker of {} closed: repairs waiting on it are due now", slot.id());
         long bit = bit(i);
         closedAt[i] = now;
         // Bounded by the queue's capacity; those only in the log are due when the pass reaches them.

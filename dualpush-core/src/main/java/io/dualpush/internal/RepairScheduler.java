@@ -317,7 +317,7 @@ final class RepairScheduler {
       repairing.remove(id);
       places.release();
       if (e != null) {
-        LOG.warn("Repair round of {} failed", id, e);
+        LOG.debug("Repair round of {} failed", id, e);
         log.read(id).ifPresent(this::afterPush);
       } else {
         afterRound(round);
@@ -338,6 +338,23 @@ final class RepairScheduler {
       park(after);
     } else {
       afterPush(after);
+      retryFailed(round);
+    }
+  }
+
+  /** A round failed at some destinations and another one is scheduled: one RETRY_FAILURE per such destination. */
+  private void retryFailed(Repairer.Round round) {
+    TransactionRecord after = round.after();
+    if (round.failedAt().isEmpty() || !options.enabled() || after.repairRounds() >= options.maxRetries()) {
+      // The next tick dead-letters it (DEAD_LETTER), or nothing repairs it on a schedule.
+      return;
+    }
+    Duration wait = Duration.between(clock.instant(), dueAt(after));
+    for (String at : round.failedAt()) {
+      String why = after.copy(at).map(c -> c.error().isEmpty() ? c.status().name() : c.error()).orElse("not verified");
+      events.alert(Alert.Type.RETRY_FAILURE, "Repair round " + after.repairRounds() + " of " + options.maxRetries()
+          + " of '" + after.key() + "' at " + at + " failed: " + why + "; next round in "
+          + DestinationStates.span(wait.isNegative() ? Duration.ZERO : wait), after.transactionId(), at);
     }
   }
 
@@ -385,7 +402,9 @@ final class RepairScheduler {
     retention.forget(r.transactionId());
     deadLetters.add(r.transactionId(), r.key());
     events.emit(DualPushEvent.Type.DEAD_LETTERED, r.transactionId(), r.key(), "", r.size(), Duration.ZERO, reason);
-    LOG.error("Transaction {} of '{}' dead-lettered: {}", r.transactionId(), r.key(), reason);
-    events.alert(Alert.Type.DEAD_LETTER, "Push of '" + r.key() + "' dead-lettered: " + reason, r.transactionId(), "");
+    LOG.debug("Transaction {} of '{}' dead-lettered: {}", r.transactionId(), r.key(), reason);
+    String at = r.copies().stream().filter(c -> c.status() != io.dualpush.CopyStatus.VERIFIED)
+        .map(io.dualpush.spi.CopyRecord::destinationId).findFirst().orElse("");
+    events.alert(Alert.Type.DEAD_LETTER, "Push of '" + r.key() + "' dead-lettered: " + reason, r.transactionId(), at);
   }
 }

@@ -38,9 +38,14 @@ final class Repairer {
 
   /**
    * What a round did. {@code attempted} is false when every write was refused without reaching
-   * its destination: nothing was logged, and the round does not count.
+   * its destination: nothing was logged, and the round does not count. {@code failedAt} lists the
+   * destinations whose copy the round tried and left not verified, in the client's order.
    */
-  record Round(TransactionRecord after, boolean attempted) {
+  record Round(TransactionRecord after, boolean attempted, List<String> failedAt) {
+    Round(TransactionRecord after, boolean attempted) {
+      this(after, attempted, List.of());
+    }
+
     PushReceipt receipt() {
       return PushReceipt.of(after, false);
     }
@@ -108,19 +113,21 @@ final class Repairer {
   private CompletableFuture<Round> repairCopies(TransactionRecord record, TransactionRecord current, int round) {
     String id = record.transactionId();
     List<CompletableFuture<Boolean>> copies = new ArrayList<>();
+    List<String> targets = new ArrayList<>();
     for (CopyRecord copy : current.state().isTerminal() ? List.<CopyRecord>of() : current.copies()) {
       Slot slot = slots.get(copy.destinationId());
       if (copy.status() == CopyStatus.VERIFIED || slot == null) {
         continue;
       }
       copies.add(repairCopy(slot, current, sources(current, slot), copy.mismatch()));
+      targets.add(slot.id());
     }
     return CompletableFuture.allOf(copies.toArray(CompletableFuture[]::new)).handle((v, e) -> {
       // A copy whose outcome is unknown (its future failed) is presumed tried: never a free round.
       boolean tried = copies.isEmpty() || copies.stream().anyMatch(c -> c.isCompletedExceptionally() || c.join());
       TransactionRecord after = log.read(id).orElse(record);
       if (!tried) {
-        LOG.info("Repair of {} ('{}') not attempted: every destination to repair refused it without a call; waiting",
+        LOG.debug("Repair of {} ('{}') not attempted: every destination to repair refused it without a call; waiting",
             id, record.key());
         events.emit(DualPushEvent.Type.REPAIR_FINISHED, id, record.key(), "", record.size(), Duration.ZERO,
             "not attempted: refused without a call; waiting");
@@ -132,7 +139,16 @@ final class Repairer {
       }
       events.emit(DualPushEvent.Type.REPAIR_FINISHED, id, record.key(), "", record.size(), Duration.ZERO,
           after.state().name());
-      return new Round(after, true);
+      List<String> failedAt = new ArrayList<>();
+      for (int i = 0; i < copies.size(); i++) {
+        CompletableFuture<Boolean> c = copies.get(i);
+        String at = targets.get(i);
+        boolean triedHere = c.isCompletedExceptionally() || c.join();
+        if (triedHere && after.copy(at).map(k -> k.status() != CopyStatus.VERIFIED).orElse(false)) {
+          failedAt.add(at);
+        }
+      }
+      return new Round(after, true, List.copyOf(failedAt));
     });
   }
 
@@ -177,7 +193,7 @@ final class Repairer {
       return CompletableFuture.completedFuture(true);
     }
     Source source = sources.get(0);
-    LOG.info("Repairing copy of '{}' ({}) at {} from {}", started.key(), record.transactionId(), slot.id(),
+    LOG.debug("Repairing copy of '{}' ({}) at {} from {}", started.key(), record.transactionId(), slot.id(),
         source.label());
     // A copy found to differ from its own reported digest must be rewritten even though the digest "matches".
     return router.write(slot, started, source.opener(), replace, false).thenCompose(written -> {

@@ -60,7 +60,7 @@ final class Router {
       record(slot, started, opener, false, true).whenComplete((status, error) -> {
         CopyStatus s = error == null ? status : CopyStatus.FAILED;
         if (error != null && Slot.unwrap(error) instanceof NotActiveException notActive) {
-          LOG.warn("Copy of {} at {} not written: {}", started.transactionId(), slot.id(), notActive.getMessage());
+          LOG.debug("Copy of {} at {} not written: {}", started.transactionId(), slot.id(), notActive.getMessage());
           flight.fenced(notActive);
         } else if (error != null) {
           LOG.error("Recording the copy of {} at {} failed", started.transactionId(), slot.id(), error);
@@ -116,7 +116,7 @@ final class Router {
       StaleFencingTokenException stale = error == null || coordinator == null ? null : stale(error);
       if (stale != null) {
         // A newer holder has written this key: this process lost the lease, whatever its coordinator knows yet.
-        LOG.warn("Copy of '{}' ({}) at {} refused: {}", started.key(), started.transactionId(), slot.id(),
+        LOG.debug("Copy of '{}' ({}) at {} refused: {}", started.key(), started.transactionId(), slot.id(),
             stale.getMessage());
         if (!recordRefusal) {
           return null;

@@ -59,11 +59,17 @@ final class Verifier {
       String why = error != null ? slot.describeFailure(error) : "no result";
       log.appendBuffered(new LogEntry.CopyUpdated(id, now, slot.id(), CopyStatus.FAILED, "", why, false));
       events.emit(DualPushEvent.Type.COPY_FAILED, id, started.key(), slot.id(), 0, elapsed, why);
-      LOG.warn("Copy of '{}' ({}) at {} failed: {}", started.key(), id, slot.id(), why);
+      // Per copy, so DEBUG: an outage is said once by the destination's state change, and acted on through alerts.
+      LOG.debug("Copy of '{}' ({}) at {} failed: {}", started.key(), id, slot.id(), why);
       return CopyStatus.FAILED;
     }
     events.emit(result.written() ? DualPushEvent.Type.COPY_WRITTEN : DualPushEvent.Type.COPY_UNCHANGED, id,
         started.key(), slot.id(), result.written() ? started.size() : 0, elapsed, "");
+    Duration threshold = slot.options.slowCopyThreshold();
+    if (elapsed.compareTo(threshold) > 0) {
+      events.alert(Alert.Type.PERFORMANCE_DEGRADATION, "Copy of '" + started.key() + "' at " + slot.id() + " took "
+          + elapsed.toMillis() + " ms, over its slow-copy threshold of " + threshold.toMillis() + " ms", id, slot.id());
+    }
     return recordDigest(slot, started, result.md5(), now, elapsed);
   }
 
@@ -97,7 +103,7 @@ final class Verifier {
       // Only the reading is bounded by the destination's timeout; what it found is recorded after.
       checks.add(slot.call(() -> readDigest(slot, record.key(), mode)).handle((actual, error) -> {
         if (error != null) {
-          LOG.warn("Cannot verify the copy of '{}' at {}: {}", record.key(), slot.id(), slot.describeFailure(error));
+          LOG.debug("Cannot verify the copy of '{}' at {}: {}", record.key(), slot.id(), slot.describeFailure(error));
         } else {
           recordCheck(slot, record, copy, actual);
         }

@@ -36,19 +36,31 @@ public record Alert(Type type, Severity severity, String message, String transac
 
   /** What happened, with the seed's default severities. */
   public enum Type {
-    /** A push's ack policy did not hold; the caller got {@code PushFailedException}. */
+    /**
+     * A push's ack policy did not hold; the caller got {@code PushFailedException}. The alert's destination is the
+     * first required destination whose copy was not verified.
+     */
     PUSH_FAILURE(Severity.HIGH),
     /** A copy the log says was written is missing, or could not be read back, when verified. */
     VERIFICATION_FAILURE(Severity.HIGH),
     /** A copy holds bytes whose MD5 differs from the source MD5 in the log. */
     DATA_INCONSISTENCY(Severity.CRITICAL),
-    /** A destination cannot be reached; reserved for adapters and health monitors. */
+    /**
+     * A destination is down: its circuit breaker opened after consecutive failed calls; the message names the
+     * cause. One per outage, and {@linkplain AlertSink#resolve resolved} at once when the destination is back.
+     */
     CONNECTION_FAILURE(Severity.HIGH),
-    /** Repair gave up on a transaction after its last round; it is dead-lettered. */
+    /**
+     * Repair gave up on a transaction after its last round; it is dead-lettered. The alert's destination is the
+     * first destination whose copy is still not verified.
+     */
     DEAD_LETTER(Severity.HIGH),
-    /** A repair round failed and another is scheduled; reserved for adapters and monitors. */
+    /** A repair round of a transaction failed at a destination and another round is scheduled. */
     RETRY_FAILURE(Severity.MEDIUM),
-    /** A destination is slow enough to threaten the push rate; reserved for monitors. */
+    /**
+     * A copy at a destination took longer than the destination's
+     * {@linkplain io.dualpush.DestinationOptions#slowCopyThreshold() slow-copy threshold}; the message gives how long.
+     */
     PERFORMANCE_DEGRADATION(Severity.LOW),
     /**
      * This process lost the active-region lease it held (a renewal refused, failed or too late): it stopped
@@ -79,6 +91,18 @@ public record Alert(Type type, Severity severity, String message, String transac
      */
     public Severity defaultSeverity() {
       return defaultSeverity;
+    }
+
+    /**
+     * Whether a condition of this type ends with an explicit {@link AlertSink#resolve} (a destination back up, a
+     * lag back within its budget) rather than by going quiet: {@link #CONNECTION_FAILURE} and
+     * {@link #RECOVERY_POINT_EXCEEDED}. A coalescing sink must not declare such a condition resolved because no
+     * new alert of it came for a while: a destination down for an hour raises one alert, then nothing.
+     *
+     * @return true when only a resolve ends the condition
+     */
+    public boolean clearedByResolve() {
+      return this == CONNECTION_FAILURE || this == RECOVERY_POINT_EXCEEDED;
     }
   }
 

@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * An {@link AlertSink} that keeps every alert raised, in order, for assertions. Thread-safe: alerts
+ * An {@link AlertSink} that keeps every alert raised and every resolve, in order, for assertions. Thread-safe: alerts
  * may arrive from engine threads while a test reads them.
  *
  * <pre>{@code
@@ -17,10 +17,51 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class RecordingAlertSink implements AlertSink {
   private final List<Alert> alerts = new CopyOnWriteArrayList<>();
+  private final List<Alert> resolves = new CopyOnWriteArrayList<>();
+  private final List<Entry> stream = new CopyOnWriteArrayList<>();
+
+  /** Creates an empty recorder. */
+  public RecordingAlertSink() { }
+
+  /**
+   * One call the sink received, in the order received: an alert raised, or a resolve.
+   *
+   * @param alert the alert or the resolve
+   * @param resolved whether it came through {@link AlertSink#resolve}
+   */
+  public record Entry(Alert alert, boolean resolved) { }
 
   @Override
   public void raise(Alert alert) {
-    alerts.add(Objects.requireNonNull(alert, "'alert' cannot be null."));
+    Objects.requireNonNull(alert, "'alert' cannot be null.");
+    alerts.add(alert);
+    stream.add(new Entry(alert, false));
+  }
+
+  /** Records the resolve (see {@link #resolves()}); it is not one of {@link #alerts()}. */
+  @Override
+  public void resolve(Alert resolved) {
+    Objects.requireNonNull(resolved, "'resolved' cannot be null.");
+    resolves.add(resolved);
+    stream.add(new Entry(resolved, true));
+  }
+
+  /**
+   * Every resolve received so far, oldest first; a snapshot.
+   *
+   * @return an unmodifiable copy of the resolves
+   */
+  public List<Alert> resolves() {
+    return List.copyOf(resolves);
+  }
+
+  /**
+   * Every alert and resolve received so far, in the order received; a snapshot.
+   *
+   * @return an unmodifiable copy of the stream
+   */
+  public List<Entry> stream() {
+    return List.copyOf(stream);
   }
 
   /**
@@ -54,8 +95,10 @@ public final class RecordingAlertSink implements AlertSink {
     return alerts.stream().filter(a -> a.severity().compareTo(severity) >= 0).toList();
   }
 
-  /** Forgets every alert recorded so far. */
+  /** Forgets every alert and resolve recorded so far. */
   public void clear() {
     alerts.clear();
+    resolves.clear();
+    stream.clear();
   }
 }

@@ -45,6 +45,25 @@ class RecordingAlertSinkAndListenerTest {
     }
 
     @Test
+    @DisplayName("records resolves apart from alerts, and both in one stream in the order received")
+    void resolves() {
+      RecordingAlertSink sink = new RecordingAlertSink();
+      Alert down = alert(Alert.Type.CONNECTION_FAILURE, "");
+      Alert back = alert(Alert.Type.CONNECTION_FAILURE, "");
+      Alert failed = alert(Alert.Type.PUSH_FAILURE, "t1");
+      sink.raise(down);
+      sink.raise(failed);
+      sink.resolve(back);
+      assertThat(sink.alerts()).containsExactly(down, failed);
+      assertThat(sink.resolves()).containsExactly(back);
+      assertThat(sink.stream()).containsExactly(new RecordingAlertSink.Entry(down, false),
+          new RecordingAlertSink.Entry(failed, false), new RecordingAlertSink.Entry(back, true));
+      sink.clear();
+      assertThat(sink.resolves()).isEmpty();
+      assertThat(sink.stream()).isEmpty();
+    }
+
+    @Test
     @DisplayName("keeps every alert raised from several threads")
     void threadSafe() throws InterruptedException {
       RecordingAlertSink sink = new RecordingAlertSink();

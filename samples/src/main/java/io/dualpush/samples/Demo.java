@@ -145,7 +145,7 @@ final class Demo {
       out.println("  the failed copies wait for repair. After 3 failures westus2's circuit breaker opened:");
       out.println("  later pushes stopped waiting on it. (COMPLETED: required copies verified, the optional");
       out.println("  edge still writing; it never holds a push back.)");
-      out.println("  alerts raised: " + alerts(alerts));
+      printAlerts(out, "  alerts raised:", alerts);
       summary(client);
 
       out.println();
@@ -200,7 +200,7 @@ final class Demo {
       }
       summary(client);
       if (verified == count && count == files.size()) {
-        out.println("alerts raised in all: " + alerts(alerts));
+        printAlerts(out, "alerts raised in all:", alerts);
         out.printf("all %d transactions VERIFIED on %s: byte-identical in %d regions%n",
             count, String.join(", ", ids), regionDirs.size());
         out.println();
@@ -252,6 +252,17 @@ final class Demo {
       line.append(String.format(" %-11s", r.copy(id).map(c -> shortStatus(c.status())).orElse("-")));
     }
     out.println(line.append(" ").append(r.state()));
+  }
+
+  /** The alerts by type on one line after {@code label}, or on the next (indented) when that would pass 100 columns. */
+  private static void printAlerts(PrintStream out, String label, List<Alert> alerts) {
+    String list = alerts(alerts);
+    if (label.length() + 1 + list.length() <= 100) {
+      out.println(label + " " + list);
+    } else {
+      out.println(label);
+      out.println(label.replaceAll("\\S.*", "") + "  " + list);
+    }
   }
 
   private static String alerts(List<Alert> alerts) {

@@ -1,5 +1,6 @@
 package io.dualpush.samples;
 
+import io.dualpush.CircuitBreakerOptions;
 import io.dualpush.CopyStatus;
 import io.dualpush.DualPushAsyncClient;
 import io.dualpush.DualPushClientBuilder;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -41,7 +43,7 @@ import java.util.concurrent.atomic.AtomicReference;
 final class PushCommand {
   static final String USAGE = "push SOURCE_DIR --destination NAME=LOCATION ... [--optional NAME] --log LOG"
       + " [--json] [--parallel N] [--timeout SECONDS] [--allow-skipped] [--quarantine-damaged]"
-      + " [--progress SECONDS]";
+      + " [--progress SECONDS] [--breaker-open-delay SECONDS]";
 
   private PushCommand() {}
 
@@ -71,7 +73,7 @@ final class PushCommand {
 
   static int run(List<String> argv, Console console) throws InterruptedException {
     CliArgs args = CliArgs.parse("push", argv,
-        Set.of("--destination", "--optional", "--log", "--parallel", "--timeout", "--progress"),
+        Set.of("--destination", "--optional", "--log", "--parallel", "--timeout", "--progress", "--breaker-open-delay"),
         Set.of("--destination", "--optional"), Set.of("--json", "--allow-skipped", "--quarantine-damaged"));
     if (args.positionals().size() != 1) {
       throw new UsageException("push takes one SOURCE_DIR, got " + args.positionals().size() + "; usage: " + USAGE);
@@ -79,6 +81,9 @@ final class PushCommand {
     Path source = sourceDirectory(args.positionals().get(0));
     LogLocation logLocation = LogLocation.parse(args, console.env());
     int parallel = args.intValue("--parallel", 8, 1, 256);
+    // How long a destination found down (its circuit breaker open) is left alone before one write tries it again.
+    Duration openDelay = Duration.ofSeconds(args.intValue("--breaker-open-delay",
+        (int) CircuitBreakerOptions.ofDefaults().openDelay().toSeconds(), 1, 3_600));
     CommandOptions options = CommandOptions.parse(args, console);
     Targets targets = Targets.parse(args, Set.of(), console.env());
     targets.requireApart(source, logLocation);
@@ -104,6 +109,7 @@ final class PushCommand {
     TransactionLog log = logLocation.openWriter(options.quarantine());
     DualPushClientBuilder builder = new DualPushClientBuilder()
         .transactionLog(log)
+        .circuitBreaker(CircuitBreakerOptions.builder().openDelay(openDelay).build())
         .listener(event -> {
           switch (event.type()) {
             case PUSH_STARTED -> tracked.put(event.transactionId(), new Tracked(event.bytes(), index.size()));
