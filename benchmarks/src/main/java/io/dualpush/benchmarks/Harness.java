@@ -543,12 +543,6 @@ public final class Harness {
     }
   }
 
-  private static Set<String> union(Set<String> a, Set<String> b) {
-    Set<String> all = new java.util.HashSet<>(a);
-    all.addAll(b);
-    return Set.copyOf(all);
-  }
-
   private static void printOverhead(List<Overhead.Result> results) {
     for (Overhead.Result r : results) {
       System.out.printf(Locale.ROOT, "overhead %-5s (%s): %,.0f pushes/s [per-second min %,.0f max %,.0f]; "
