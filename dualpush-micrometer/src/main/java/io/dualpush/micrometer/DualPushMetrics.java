@@ -19,6 +19,7 @@ import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -116,7 +117,9 @@ public final class DualPushMetrics implements MeterBinder, DualPushListener, Aut
   private final Object lock = new Object();
   /** Read on the event path without the lock; replaced whole under it. */
   private volatile Binding[] bindings = new Binding[0];
-  private @Nullable DualPushAsyncClient attached; // guarded by lock; only to refuse a second attach
+  // Guarded by lock. Weak, like the gauges' hold: a binder kept by the application (a framework's bean) must not
+  // keep a closed client it was attached to alive.
+  private @Nullable WeakReference<DualPushAsyncClient> attached;
   private Map<String, String> regions = Map.of(); // guarded by lock: destination id to region tag, once attached
   private volatile boolean closed;
 
@@ -150,7 +153,7 @@ public final class DualPushMetrics implements MeterBinder, DualPushListener, Aut
    * and regions from {@link DualPushClient#lag()}, which does not block.
    *
    * @param client the client built with this binder as a {@link io.dualpush.DualPushClientBuilder#listener
-   *     listener}; held weakly
+   *     listener}; held weakly, here and by the gauges
    * @return this binder
    * @throws InvalidInputException naming {@code client} when it is null
    * @throws IllegalStateException when a client is already attached, or this binder is closed
@@ -182,7 +185,7 @@ public final class DualPushMetrics implements MeterBinder, DualPushListener, Aut
         r.put(lag.destinationId(), lag.region().isEmpty() ? NO_REGION : lag.region());
         counts(lag.destinationId());
       }
-      attached = client;
+      attached = new WeakReference<>(client);
       regions = Collections.unmodifiableMap(r);
       for (Binding b : bindings) {
         registerClient(b, client);
@@ -217,8 +220,9 @@ public final class DualPushMetrics implements MeterBinder, DualPushListener, Aut
       for (AlertKey key : alerts.keySet()) {
         registerAlert(b, key);
       }
-      if (attached != null) {
-        registerClient(b, attached);
+      DualPushAsyncClient client = attached != null ? attached.get() : null;
+      if (client != null) {
+        registerClient(b, client);
       }
       Binding[] next = Arrays.copyOf(bindings, bindings.length + 1);
       next[next.length - 1] = b;

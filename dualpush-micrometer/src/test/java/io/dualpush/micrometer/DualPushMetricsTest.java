@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.dualpush.CircuitBreakerOptions;
 import io.dualpush.DestinationLag;
 import io.dualpush.DestinationOptions;
+import io.dualpush.DualPushAsyncClient;
 import io.dualpush.DualPushClient;
 import io.dualpush.DualPushClientBuilder;
 import io.dualpush.DualPushEvent;
@@ -40,6 +41,8 @@ import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.ref.Reference;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -327,6 +330,33 @@ class DualPushMetricsTest {
         meter.measure().forEach(m -> assertThat(Double.isNaN(m.getValue()) || Double.isFinite(m.getValue()))
             .as(meter.getId().toString()).isTrue());
       }
+    }
+
+    @Test
+    @DisplayName("do not keep a closed client alive: the registry and the binder hold it weakly, and then read NaN")
+    void weakHold() {
+      SimpleMeterRegistry other = new SimpleMeterRegistry();
+      DualPushMetrics m = DualPushMetrics.ofDefaults();
+      WeakReference<DualPushAsyncClient> gone = closedClientBoundTo(m, other);
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        System.gc();
+        return gone.get() == null;
+      });
+      assertThat(other.get("dualpush.backlog.transactions").gauge().value()).isNaN();
+      assertThat(other.get("dualpush.destination.backlog.copies").tags("destination", "primary").gauge().value()).isNaN();
+      assertThat(other.get("dualpush.pushes").tags("outcome", "acknowledged").functionCounter().count())
+          .as("the binder's own counts outlive the client").isEqualTo(1);
+      Reference.reachabilityFence(m);
+      m.close();
+    }
+
+    private WeakReference<DualPushAsyncClient> closedClientBoundTo(DualPushMetrics m, SimpleMeterRegistry r) {
+      DualPushClient c = newClient(m);
+      m.attach(c).bindTo(r);
+      c.push("k", bytes("v"));
+      c.close();
+      return new WeakReference<>(c.async());
     }
 
     @Test
