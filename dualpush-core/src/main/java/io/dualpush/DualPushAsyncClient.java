@@ -27,15 +27,20 @@ import org.jspecify.annotations.Nullable;
 public final class DualPushAsyncClient implements AutoCloseable {
   private final PushEngine engine;
   private final @Nullable AlertCoalescer ownAlerts;
+  private final EventHistory history;
 
   DualPushAsyncClient(PushEngine engine) {
-    this(engine, null);
+    this(engine, null, new EventHistory(0, java.time.Clock.systemUTC()));
   }
 
-  /** With the default alert coalescer the builder made: closed after the engine, whose close may still alert. */
-  DualPushAsyncClient(PushEngine engine, @Nullable AlertCoalescer ownAlerts) {
+  /**
+   * With the default alert coalescer the builder made (closed after the engine, whose close may still alert) and
+   * the history the builder wired into the engine's listeners and alert sink.
+   */
+  DualPushAsyncClient(PushEngine engine, @Nullable AlertCoalescer ownAlerts, EventHistory history) {
     this.engine = engine;
     this.ownAlerts = ownAlerts;
+    this.history = history;
   }
 
   /**
@@ -145,6 +150,17 @@ public final class DualPushAsyncClient implements AutoCloseable {
    */
   public Map<String, DestinationLag> lag() {
     return engine.lag();
+  }
+
+  /**
+   * The recent events and alerts of this client, to query by transaction, key, destination, kind and time; see
+   * {@link EventHistory}. In memory: reading it never blocks and never touches the network; it stays readable
+   * after {@link #close()}. Thread-safe.
+   *
+   * @return this client's history; records nothing when {@link DualPushClientBuilder#historyCapacity} is 0
+   */
+  public EventHistory history() {
+    return history;
   }
 
   /**

@@ -144,6 +144,20 @@ public final class DualPushClient implements AutoCloseable {
   }
 
   /**
+   * The recent events and alerts of this client, to query by transaction, key, destination, kind and time; see
+   * {@link EventHistory}. Never blocks; stays readable after {@link #close()}. Thread-safe.
+   *
+   * <pre>{@code
+   * client.history().query(HistoryQuery.builder().transactionId(receipt.transactionId()).build());
+   * }</pre>
+   *
+   * @return this client's history; records nothing when {@link DualPushClientBuilder#historyCapacity} is 0
+   */
+  public EventHistory history() {
+    return async.history();
+  }
+
+  /**
    * Probes every destination now, in parallel; see {@link DualPushAsyncClient#health()}. Blocks for
    * at most the longest destination timeout. Thread-safe.
    *

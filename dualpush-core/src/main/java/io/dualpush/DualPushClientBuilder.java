@@ -51,6 +51,7 @@ public final class DualPushClientBuilder {
   private Integer maxInFlight;
   private Long retainedPayloadBytes;
   private Duration closeTimeout;
+  private Integer historyCapacity;
 
   /**
    * A builder with nothing set; at least one destination and a transaction log are needed before {@link
@@ -346,6 +347,26 @@ public final class DualPushClientBuilder {
   }
 
   /**
+   * How many entries the client's {@link EventHistory} keeps ({@link DualPushClient#history()}): the most recent
+   * events and alerts; older ones fall off. Default {@value EventHistory#DEFAULT_CAPACITY}, a few megabytes.
+   *
+   * @param entries 0 to {@value EventHistory#MAX_CAPACITY}; 0 turns the history off, so that it records nothing
+   *     and costs nothing
+   * @return this builder
+   * @throws InvalidInputException naming {@code historyCapacity} when it is outside 0 to
+   *     {@value EventHistory#MAX_CAPACITY} or already set
+   */
+  public DualPushClientBuilder historyCapacity(int entries) {
+    if (entries < 0 || entries > EventHistory.MAX_CAPACITY) {
+      throw new InvalidInputException("historyCapacity", "'historyCapacity' must be between 0 and "
+          + EventHistory.MAX_CAPACITY + "; got " + entries + ".");
+    }
+    checkUnset(historyCapacity == null, "historyCapacity", historyCapacity);
+    this.historyCapacity = entries;
+    return this;
+  }
+
+  /**
    * Validates the configuration, opens the file log when {@link #transactionLog(Path)} was used, runs
    * recovery (every open transaction in the log is resumed) and starts the engine. Nothing is written before
    * every check has passed.
@@ -384,6 +405,8 @@ public final class DualPushClientBuilder {
     // The default sink is the client's own: it coalesces storms and is closed with the client.
     AlertCoalescer defaultAlerts = alertSink != null ? null
         : AlertCoalescer.builder().sink(new Slf4jAlertSink()).clock(c).build();
+    // The history records every event as a listener, and every alert (the coordinator's too) before the sink.
+    EventHistory history = new EventHistory(historyCapacity != null ? historyCapacity : EventHistory.DEFAULT_CAPACITY, c);
     EngineConfig config = new EngineConfig(
         List.copyOf(destinations.values()),
         log,
@@ -391,8 +414,8 @@ public final class DualPushClientBuilder {
         dedupe,
         dedupeStore == null,
         ttl,
-        alertSink != null ? alertSink : defaultAlerts,
-        List.copyOf(listeners),
+        history.recording(alertSink != null ? alertSink : defaultAlerts),
+        history.listening(listeners),
         ack,
         retry != null ? retry : RetryOptions.ofDefaults(),
         circuitBreaker != null ? circuitBreaker : CircuitBreakerOptions.ofDefaults(),
@@ -409,7 +432,7 @@ public final class DualPushClientBuilder {
       if (coordinator != null) {
         coordinator.attach(config.alerts(), engine::health);
       }
-      return new DualPushAsyncClient(engine, defaultAlerts);
+      return new DualPushAsyncClient(engine, defaultAlerts, history);
     } catch (RuntimeException | Error e) {
       if (config.ownsDedupe() && dedupe instanceof AutoCloseable closeable) {
         closeQuietly(closeable);

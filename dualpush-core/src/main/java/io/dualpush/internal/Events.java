@@ -7,6 +7,7 @@ import io.dualpush.spi.AlertSink;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +20,7 @@ final class Events {
   private final List<DualPushListener> listeners;
   private final AlertSink alerts;
   private final Clock clock;
+  private volatile @Nullable LagTracker lag;
 
   Events(List<DualPushListener> listeners, AlertSink alerts, Clock clock) {
     this.listeners = listeners;
@@ -26,7 +28,20 @@ final class Events {
     this.clock = clock;
   }
 
+  /** Feeds every event to {@code lag} too, before the listeners, without building an event object for it. */
+  void lagTracker(LagTracker lag) {
+    this.lag = lag;
+  }
+
   void emit(DualPushEvent.Type type, String id, String key, String destination, long bytes, Duration elapsed, String detail) {
+    LagTracker lag = this.lag;
+    if (lag != null) {
+      try {
+        lag.observe(type, id, key, destination, bytes);
+      } catch (RuntimeException e) {
+        LOG.warn("Lag tracking failed on {}", type, e);
+      }
+    }
     if (listeners.isEmpty()) {
       return;
     }

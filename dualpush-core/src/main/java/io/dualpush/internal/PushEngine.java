@@ -11,6 +11,7 @@ import io.dualpush.PushRequest;
 import io.dualpush.TransactionNotFoundException;
 import io.dualpush.TransactionState;
 import io.dualpush.VerifyMode;
+import io.dualpush.spi.Alert;
 import io.dualpush.spi.HealthStatus;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.TransactionLog;
@@ -48,6 +49,8 @@ public final class PushEngine implements AutoCloseable {
   private static final int REPAIR_ALL_WINDOW = 16;
   /** Open transactions a repair of everything reads from the log at a time. */
   private static final int REPAIR_ALL_PAGE = 1024;
+  /** How often each destination's recovery point is checked against its budget. */
+  private static final Duration BUDGET_CHECK = Duration.ofSeconds(1);
 
   private final EngineConfig config;
   private final TransactionLog log;
@@ -64,6 +67,7 @@ public final class PushEngine implements AutoCloseable {
   private final Acknowledger acknowledger;
   private final RepairScheduler scheduler;
   private final Map<String, Flight> live = new ConcurrentHashMap<>();
+  private final LagTracker lagTracker;
   private volatile boolean closed;
 
   /**
@@ -94,6 +98,23 @@ public final class PushEngine implements AutoCloseable {
     this.requiredCopies = config.ackPolicy().requiredCopies(required);
     this.places = new PermitQueue(config.maxInFlight(), config.maxQueued());
     Events events = new Events(config.listeners(), config.alerts(), config.clock());
+    this.lagTracker = new LagTracker(config.destinations().stream().map(EngineConfig.Target::options).toList(),
+        config.clock(), new LagTracker.BudgetAlerts() {
+          @Override
+          public void exceeded(String destinationId, Duration oldest, Duration budget, long backlogCopies) {
+            events.alert(Alert.Type.RECOVERY_POINT_EXCEEDED, "Destination " + destinationId
+                + " is behind its recovery-point budget: its oldest copy not yet verified has waited "
+                + LagTracker.describe(oldest) + " (budget " + LagTracker.describe(budget) + "; " + backlogCopies
+                + " copies pending)", "", destinationId);
+          }
+
+          @Override
+          public void cleared(String destinationId, Duration oldest, Duration budget) {
+            LOG.info("Destination {} is within its recovery-point budget of {} again", destinationId,
+                LagTracker.describe(budget));
+          }
+        });
+    events.lagTracker(lagTracker);
     for (Slot slot : slots) {
       slot.onStateChange((down, after, downFor) -> events.emit(
           down ? DualPushEvent.Type.DESTINATION_DOWN : DualPushEvent.Type.DESTINATION_UP, "", "", slot.id(), 0,
@@ -121,7 +142,26 @@ public final class PushEngine implements AutoCloseable {
     // Once, before any push; from here on the engine keeps them itself, so stats() never lists them.
     for (TransactionRecord r : log.deadLettered()) {
       deadLetters.add(r.transactionId(), r.key());
+      lagTracker.recoveredDeadLetter(r);
     }
+    if (open > 0) {
+      long position = 0;
+      while (true) {
+        io.dualpush.spi.OpenPage page = log.openPage(position, REPAIR_ALL_PAGE);
+        page.transactions().forEach(lagTracker::recovered);
+        if (page.last()) {
+          break;
+        }
+        position = page.next();
+      }
+    }
+    executors.timer.scheduleWithFixedDelay(() -> {
+      try {
+        executors.work.execute(lagTracker::checkBudgets);
+      } catch (java.util.concurrent.RejectedExecutionException closing) {
+        // The client is closing: no more checks.
+      }
+    }, BUDGET_CHECK.toNanos(), BUDGET_CHECK.toNanos(), TimeUnit.NANOSECONDS);
     scheduler.recover();
     scheduler.start();
   }
@@ -406,12 +446,7 @@ public final class PushEngine implements AutoCloseable {
    * @return each destination's lag; unmodifiable
    */
   public Map<String, io.dualpush.DestinationLag> lag() {
-    Map<String, io.dualpush.DestinationLag> out = new LinkedHashMap<>();
-    for (Slot slot : slots) {
-      out.put(slot.id(), new io.dualpush.DestinationLag(slot.id(), slot.options.region(), 0, 0, Duration.ZERO,
-          Duration.ZERO, Duration.ZERO, 0, 0, 0, slot.options.recoveryPointBudget(), false));
-    }
-    return Collections.unmodifiableMap(out);
+    return lagTracker.lag();
   }
 
   /**
