@@ -513,8 +513,8 @@ public final class Harness {
     System.out.printf(Locale.ROOT, "operations: %d round(s) of off and on, interleaved (ABBA), per driver %s; "
             + "%d-byte objects, %s log, ioThreads=%d; warm-up %d s, measure %d s per run%n",
         rounds, drivers, c.size(), c.log(), c.ioThreads(), c.warmupSeconds(), c.seconds());
-    System.out.println("operations: off = no listener, alerts dropped; on = DualPushMetrics bound to a "
-        + "SimpleMeterRegistry scraped once a second, the default alert sink (coalescer over SLF4J)");
+    System.out.println("operations: off = no listener, alerts dropped, history off; on = DualPushMetrics bound to a "
+        + "SimpleMeterRegistry scraped once a second, the default alert sink (coalescer over SLF4J), the default history");
     Overhead overhead = new Overhead(c);
     for (String driver : drivers) {
       List<Double> off = new ArrayList<>();
@@ -876,8 +876,9 @@ public final class Harness {
                        --size BYTES (1024)  --io-threads T per destination (2)  --log bounded|testkit|file (bounded)
                        --stats-per-second N  a thread calling stats() N times a second (0)
                        --keep-objects N kept per destination (1000)  --retention N terminal txns in the bounded log (10000, the default)
-          operations   the overhead driver(s) with operations off (no listener, alerts dropped) and on (DualPushMetrics
-                       bound and scraped, default alert sink), interleaved rounds; pushes/s of each and on/off (not in `all`)
+          operations   the overhead driver(s) with operations off (no listener, alerts dropped, no history) and on
+                       (DualPushMetrics bound and scraped, default alert sink and history), interleaved rounds;
+                       pushes/s of each and on/off (not in `all`)
                        --rounds R (3)  --driver async|sync|both (async)  and every overhead option
           parallelism  p50 push latency to two 20 ms destinations / to one, same run
                        --iterations N (200)  --par-warmup N (20)  --latency-ms MS (20)

@@ -39,11 +39,12 @@ final class Overhead {
       long failures, String firstFailure, long heapBeforeBytes, long heapAfterBytes) {}
 
   /**
-   * What runs beside the engine. {@code DEFAULT} is what {@code overhead} has always measured: the client's own
-   * default alert sink (a coalescer over SLF4J), no listener. {@code OFF} is the engine bare: no listener and an
-   * alert sink that drops every alert. {@code ON} is a monitored client: {@code DualPushMetrics} as its listener,
-   * bound to a {@code SimpleMeterRegistry} that a thread scrapes once a second (every meter measured, as a
-   * Prometheus scrape does), the default alert sink. (The event history of issue 15 is not on this branch.)
+   * What runs beside the engine. {@code DEFAULT} is what {@code overhead} measures: the client's defaults (the
+   * default alert sink, a coalescer over SLF4J; the event history at its default capacity), no listener.
+   * {@code OFF} is the engine bare: no listener, an alert sink that drops every alert, the history off
+   * ({@code historyCapacity(0)}). {@code ON} is a monitored client: {@code DualPushMetrics} as its listener, bound
+   * to a {@code SimpleMeterRegistry} that a thread scrapes once a second (every meter measured, as a Prometheus
+   * scrape does), the default alert sink and the history at its default capacity.
    */
   enum Operations { DEFAULT, OFF, ON }
 
@@ -189,7 +190,7 @@ final class Overhead {
           .ioThreads(config.ioThreads())
           .maxInFlight(maxInFlight);
       if (operations == Operations.OFF) {
-        b.alertSink(alert -> { });
+        b.alertSink(alert -> { }).historyCapacity(0);
       }
       if (metrics != null) {
         b.listener(metrics);
