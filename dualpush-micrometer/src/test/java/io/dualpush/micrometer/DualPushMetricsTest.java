@@ -293,6 +293,10 @@ class DualPushMetricsTest {
         assertThat(read.get(d + " dead")).isEqualTo(l.deadLetteredCopies());
         assertThat(read.get(d + " abandoned")).isEqualTo(l.abandonedCopies());
       }
+      // the engine's figures, not zeros: the ten copies the secondary failed wait there, 30 s old
+      assertThat(read.get("secondary copies")).isEqualTo(10);
+      assertThat(read.get("secondary lag")).isEqualTo(30);
+      assertThat(read.get("primary copies")).isZero();
       assertThat(seconds("dualpush.destination.lag.budget", "primary"))
           .isEqualTo(lag.get("primary").recoveryPointBudget().orElseThrow().toSeconds())
           .isEqualTo(DestinationOptions.DEFAULT_RECOVERY_POINT_BUDGET.toSeconds());
