@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -22,6 +23,8 @@ import java.util.Set;
  * <pre>
  * java -jar benchmarks/target/dualpush-benchmarks.jar overhead [--seconds N] [--warmup N] [--concurrency C]
  *     [--window W] [--size BYTES] [--io-threads T] [--log bounded|testkit|file] [--stats-per-second N]
+ * java -jar benchmarks/target/dualpush-benchmarks.jar operations [--rounds R] [--driver async|sync|both] and every
+ *     overhead option: the overhead drivers with operations off and on (metrics, alerts), rounds interleaved
  * java -jar benchmarks/target/dualpush-benchmarks.jar parallelism [--iterations N] [--warmup N] [--latency-ms MS]
  * java -jar benchmarks/target/dualpush-benchmarks.jar all [any of the above]
  * java -jar benchmarks/target/dualpush-benchmarks.jar log-append [--seconds N] [--writers 1,8,64] [--dir DIR]
@@ -51,6 +54,9 @@ public final class Harness {
 
   private static final Set<String> OVERHEAD_OPTIONS = Set.of("seconds", "warmup", "concurrency", "window", "size", "io-threads", "log",
       "keep-objects", "retention", "stats-per-second");
+  /** Issue 15: pushes/s with operations on at most this much below off (5 % slower). */
+  static final double OPERATIONS_RATIO_TARGET = 0.95;
+  private static final Set<String> OPERATIONS_OPTIONS = union(OVERHEAD_OPTIONS, Set.of("rounds", "driver"));
   private static final Set<String> PARALLELISM_OPTIONS = Set.of("iterations", "par-warmup", "latency-ms");
   private static final Set<String> LOG_APPEND_OPTIONS = Set.of("seconds", "writers", "dir");
   private static final Set<String> LOG_OPEN_OPTIONS = Set.of("records", "dir");
@@ -95,6 +101,10 @@ public final class Harness {
       case "overhead" -> {
         check(options, OVERHEAD_OPTIONS);
         printOverhead(overhead(options));
+      }
+      case "operations" -> {
+        check(options, OPERATIONS_OPTIONS);
+        operations(options);
       }
       case "parallelism" -> {
         check(options, PARALLELISM_OPTIONS);
@@ -483,6 +493,57 @@ public final class Harness {
     return new Overhead(c).run();
   }
 
+  // ------------------------------------------------------------------ operations on vs off
+
+  /**
+   * The overhead driver(s) on a fresh client per round, operations off then on, then on then off (ABBA), so that
+   * drift in the machine's load and the JIT's state falls on both alike; prints each round, the mean pushes/s of
+   * each and their ratio against {@link #OPERATIONS_RATIO_TARGET}.
+   */
+  private static void operations(Map<String, String> options) throws InterruptedException {
+    Overhead.Config c = overheadConfig(options);
+    int rounds = intOption(options, "rounds", 3);
+    String driverOption = options.getOrDefault("driver", "async");
+    List<String> drivers = switch (driverOption) {
+      case "async" -> List.of("async");
+      case "sync" -> List.of("sync");
+      case "both" -> List.of("sync", "async");
+      default -> throw new IllegalArgumentException("--driver must be async, sync or both; got '" + driverOption + "'");
+    };
+    System.out.printf(Locale.ROOT, "operations: %d round(s) of off and on, interleaved (ABBA), per driver %s; "
+            + "%d-byte objects, %s log, ioThreads=%d; warm-up %d s, measure %d s per run%n",
+        rounds, drivers, c.size(), c.log(), c.ioThreads(), c.warmupSeconds(), c.seconds());
+    System.out.println("operations: off = no listener, alerts dropped, history off; on = DualPushMetrics bound to a "
+        + "SimpleMeterRegistry scraped once a second, the default alert sink (coalescer over SLF4J), the default history");
+    Overhead overhead = new Overhead(c);
+    for (String driver : drivers) {
+      List<Double> off = new ArrayList<>();
+      List<Double> on = new ArrayList<>();
+      for (int round = 0; round < rounds; round++) {
+        Overhead.Operations[] order = round % 2 == 0
+            ? new Overhead.Operations[] {Overhead.Operations.OFF, Overhead.Operations.ON}
+            : new Overhead.Operations[] {Overhead.Operations.ON, Overhead.Operations.OFF};
+        for (Overhead.Operations ops : order) {
+          Overhead.Result r = overhead.run(driver, ops);
+          (ops == Overhead.Operations.ON ? on : off).add(r.pushesPerSecond());
+          System.out.printf(Locale.ROOT, "operations %-5s round %d %-3s: %,.0f pushes/s; latency p50 %s p99 %s; "
+                  + "failures %d%n", driver, round + 1, ops.name().toLowerCase(Locale.ROOT), r.pushesPerSecond(),
+              micros(r.p50Nanos()), micros(r.p99Nanos()), r.failures());
+          if (r.failures() > 0) {
+            System.out.println("operations " + driver + " first failure: " + r.firstFailure());
+          }
+        }
+      }
+      double meanOff = off.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+      double meanOn = on.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+      double ratio = meanOff == 0 ? 0 : meanOn / meanOff;
+      System.out.printf(Locale.ROOT, "operations %-5s: off %,.0f pushes/s, on %,.0f pushes/s (means of %d); "
+              + "on/off %.3f (on %.1f %% %s); target on/off >= %.2f -> %s%n", driver, meanOff, meanOn, rounds, ratio,
+          Math.abs(1 - ratio) * 100, ratio <= 1 ? "slower" : "faster", OPERATIONS_RATIO_TARGET,
+          ratio >= OPERATIONS_RATIO_TARGET ? "MET" : "NOT MET");
+    }
+  }
+
   private static void printOverhead(List<Overhead.Result> results) {
     for (Overhead.Result r : results) {
       System.out.printf(Locale.ROOT, "overhead %-5s (%s): %,.0f pushes/s [per-second min %,.0f max %,.0f]; "
@@ -816,6 +877,10 @@ public final class Harness {
                        --size BYTES (1024)  --io-threads T per destination (2)  --log bounded|testkit|file (bounded)
                        --stats-per-second N  a thread calling stats() N times a second (0)
                        --keep-objects N kept per destination (1000)  --retention N terminal txns in the bounded log (10000, the default)
+          operations   the overhead driver(s) with operations off (no listener, alerts dropped, no history) and on
+                       (DualPushMetrics bound and scraped, default alert sink and history), interleaved rounds;
+                       pushes/s of each and on/off (not in `all`)
+                       --rounds R (3)  --driver async|sync|both (async)  and every overhead option
           parallelism  p50 push latency to two 20 ms destinations / to one, same run
                        --iterations N (200)  --par-warmup N (20)  --latency-ms MS (20)
           all          parallelism, then overhead, then a Markdown summary (accepts every option above)

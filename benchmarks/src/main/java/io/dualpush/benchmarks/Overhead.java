@@ -8,7 +8,11 @@ import io.dualpush.PushContent;
 import io.dualpush.PushRequest;
 import io.dualpush.spi.TransactionLog;
 import io.dualpush.testkit.InMemoryDestination;
+import io.dualpush.micrometer.DualPushMetrics;
 import io.dualpush.testkit.InMemoryTransactionLog;
+import io.micrometer.core.instrument.Measurement;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,6 +38,16 @@ final class Overhead {
       double minSecondRate, double maxSecondRate, long p50Nanos, long p99Nanos, long p999Nanos,
       long failures, String firstFailure, long heapBeforeBytes, long heapAfterBytes) {}
 
+  /**
+   * What runs beside the engine. {@code DEFAULT} is what {@code overhead} measures: the client's defaults (the
+   * default alert sink, a coalescer over SLF4J; the event history at its default capacity), no listener.
+   * {@code OFF} is the engine bare: no listener, an alert sink that drops every alert, the history off
+   * ({@code historyCapacity(0)}). {@code ON} is a monitored client: {@code DualPushMetrics} as its listener, bound
+   * to a {@code SimpleMeterRegistry} that a thread scrapes once a second (every meter measured, as a Prometheus
+   * scrape does), the default alert sink and the history at its default capacity.
+   */
+  enum Operations { DEFAULT, OFF, ON }
+
   private final Config config;
 
   Overhead(Config config) {
@@ -42,16 +56,26 @@ final class Overhead {
 
   List<Result> run() throws InterruptedException {
     List<Result> results = new ArrayList<>();
-    results.add(sync());
-    results.add(async());
+    results.add(sync(Operations.DEFAULT));
+    results.add(async(Operations.DEFAULT));
     return results;
+  }
+
+  /**
+   * One driver's run, on a fresh client, with operations set as given.
+   *
+   * @param driver {@code sync} or {@code async}
+   */
+  Result run(String driver, Operations operations) throws InterruptedException {
+    return driver.equals("sync") ? sync(operations) : async(operations);
   }
 
   // ------------------------------------------------------------------ drivers
 
-  private Result sync() throws InterruptedException {
-    Setup s = new Setup();
-    try (DualPushClient client = s.builder(Math.max(256, config.concurrency())).buildClient()) {
+  private Result sync(Operations operations) throws InterruptedException {
+    Setup s = new Setup(operations);
+    try (s; DualPushClient client = s.builder(Math.max(256, config.concurrency())).buildClient()) {
+      s.attach(client.async());
       Run run = new Run(s);
       run.pollStats(client::stats);
       List<Thread> threads = new ArrayList<>();
@@ -74,7 +98,7 @@ final class Overhead {
         threads.add(thread);
         thread.start();
       }
-      Result r = run.drive("sync", config.concurrency() + " threads");
+      Result r = run.drive("sync", config.concurrency() + " threads" + s.describe());
       for (Thread thread : threads) {
         thread.join(TimeUnit.SECONDS.toMillis(30));
       }
@@ -82,9 +106,10 @@ final class Overhead {
     }
   }
 
-  private Result async() throws InterruptedException {
-    Setup s = new Setup();
-    try (DualPushAsyncClient client = s.builder(config.window()).buildAsyncClient()) {
+  private Result async(Operations operations) throws InterruptedException {
+    Setup s = new Setup(operations);
+    try (s; DualPushAsyncClient client = s.builder(config.window()).buildAsyncClient()) {
+      s.attach(client);
       Run run = new Run(s);
       run.pollStats(client::stats);
       Semaphore window = new Semaphore(config.window());
@@ -114,7 +139,7 @@ final class Overhead {
       }, "bench-async-submitter");
       submitter.setDaemon(true);
       submitter.start();
-      Result r = run.drive("async", "window " + config.window());
+      Result r = run.drive("async", "window " + config.window() + s.describe());
       submitter.join(TimeUnit.SECONDS.toMillis(30));
       return r;
     }
@@ -125,7 +150,11 @@ final class Overhead {
   private enum Phase { WARMUP, MEASURE, DONE }
 
   /** Fresh destinations and log for one driver, so one driver's leftovers do not burden the next. */
-  private final class Setup {
+  private final class Setup implements AutoCloseable {
+    final Operations operations;
+    final DualPushMetrics metrics;
+    final SimpleMeterRegistry registry;
+    private volatile boolean closed;
     final InMemoryDestination primary = new InMemoryDestination("primary");
     final InMemoryDestination secondary = new InMemoryDestination("secondary");
     final TransactionLog log = createLog();
@@ -147,13 +176,60 @@ final class Overhead {
       }
     }
 
+    Setup(Operations operations) {
+      this.operations = operations;
+      this.metrics = operations == Operations.ON ? DualPushMetrics.ofDefaults() : null;
+      this.registry = operations == Operations.ON ? new SimpleMeterRegistry() : null;
+    }
+
     DualPushClientBuilder builder(int maxInFlight) {
-      return new DualPushClientBuilder()
+      DualPushClientBuilder b = new DualPushClientBuilder()
           .destination(DestinationOptions.of("primary"), primary)
           .destination(DestinationOptions.of("secondary"), secondary)
           .transactionLog(log)
           .ioThreads(config.ioThreads())
           .maxInFlight(maxInFlight);
+      if (operations == Operations.OFF) {
+        b.alertSink(alert -> { }).historyCapacity(0);
+      }
+      if (metrics != null) {
+        b.listener(metrics);
+      }
+      return b;
+    }
+
+    /** With operations on: binds the metrics and scrapes the registry once a second until closed. */
+    void attach(DualPushAsyncClient client) {
+      if (metrics == null) {
+        return;
+      }
+      metrics.attach(client).bindTo(registry);
+      Thread scraper = new Thread(() -> {
+        while (!closed) {
+          for (Meter m : registry.getMeters()) {
+            m.measure().forEach(Measurement::getValue);
+          }
+          java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
+        }
+      }, "bench-metrics-scraper");
+      scraper.setDaemon(true);
+      scraper.start();
+    }
+
+    String describe() {
+      return switch (operations) {
+        case DEFAULT -> "";
+        case OFF -> ", operations off";
+        case ON -> ", operations on";
+      };
+    }
+
+    @Override
+    public void close() {
+      closed = true;
+      if (metrics != null) {
+        metrics.close();
+      }
     }
   }
 

@@ -14,6 +14,7 @@ import io.dualpush.InvalidInputException;
 import io.dualpush.PushReceipt;
 import io.dualpush.TransactionState;
 import io.dualpush.azure.AzureBlobDestination;
+import io.dualpush.micrometer.DualPushMetrics;
 import io.dualpush.redis.RedisDedupeStore;
 import io.dualpush.redis.RedisLeaseStore;
 import io.lettuce.core.RedisClient;
@@ -39,6 +40,14 @@ class ModulePathTest {
     assertEquals("com.example.modular", Mirror.class.getModule().getName());
     assertEquals("io.dualpush", DualPushClient.class.getModule().getName());
     assertEquals("io.dualpush.azure", AzureBlobDestination.class.getModule().getName());
+  }
+
+  @Test
+  void metricsBinderRunsOnTheModulePath() throws Exception {
+    assertEquals("io.dualpush.micrometer", DualPushMetrics.class.getModule().getName());
+    Path primary = Files.createDirectories(dir.resolve("m-primary"));
+    Path secondary = Files.createDirectories(dir.resolve("m-secondary"));
+    assertEquals(1.0, Metered.acknowledgedPushes(primary, secondary, dir.resolve("m-log"), "gold/metered.csv", "a,b\n"));
   }
 
   @Test
