@@ -340,6 +340,54 @@ class HealthSnapshotTest {
   }
 
   @Nested
+  @DisplayName("the coordinator's component")
+  class Coordinator {
+    @Test
+    @DisplayName("is UP while active with its token, DOWN standing by with the failure's type (never its message) "
+        + "while the lease store fails, and UP again with a new token once it answers")
+    void leaseStoreOutage() throws Exception {
+      FailingLeases leases = new FailingLeases();
+      try (ActiveRegionCoordinator coordinator = ActiveRegionCoordinator.builder().leaseStore(leases)
+          .leaseName("health").ttl(Duration.ofMillis(900)).build()) {
+        coordinator.start();
+        assertThat(coordinator.awaitActive(BOUND)).isTrue();
+        client = builder(destination("dr"), false).coordinator(coordinator).transactionLog(dir.resolve("log"))
+            .buildClient();
+
+        HealthComponent active = client.healthSnapshot().component("coordinator").orElseThrow();
+        assertThat(active.status()).as(active.detail()).isEqualTo(Status.UP);
+        assertThat(active.details()).containsEntry("role", "ACTIVE").containsEntry("fencingToken", 1L)
+            .containsEntry("leaseName", "health").containsKey("activeRemainingMillis");
+
+        leases.failing.set(true);
+        AtomicReference<HealthSnapshot> down = new AtomicReference<>();
+        await().atMost(BOUND).until(() -> {
+          down.set(client.healthSnapshot());
+          return down.get().component("coordinator").orElseThrow().status() == Status.DOWN;
+        });
+        HealthComponent standby = down.get().component("coordinator").orElseThrow();
+        assertThat(standby.details()).containsEntry("role", "STANDBY").doesNotContainKey("fencingToken");
+        assertThat((String) standby.details().get("storeFailure")).contains("DestinationException");
+        assertThat(standby.detail()).contains("the lease store cannot be reached");
+        assertThat(down.get().overall()).isEqualTo(Status.DEGRADED);
+        assertThat(down.get().toMap().toString()).doesNotContain(FailingLeases.SECRET);
+
+        leases.failing.set(false);
+        // Standing by without a failure is UP too (another holder, or its own lapsing lease): wait for ACTIVE.
+        AtomicReference<HealthComponent> back = new AtomicReference<>();
+        await().atMost(BOUND).until(() -> {
+          back.set(client.healthSnapshot().component("coordinator").orElseThrow());
+          return "ACTIVE".equals(back.get().details().get("role"));
+        });
+        assertThat(back.get().status()).isEqualTo(Status.UP);
+        assertThat(back.get().details()).containsEntry("fencingToken", 2L).doesNotContainKey("storeFailure");
+        client.close();
+        client = null;
+      }
+    }
+  }
+
+  @Nested
   @DisplayName("recent activity")
   class Recent {
     @Test
@@ -546,6 +594,43 @@ class HealthSnapshotTest {
     @Override
     public String describe() {
       return "controlled " + delegate.describe();
+    }
+  }
+
+  /** An in-process lease store that fails every call, with a secret in the message, while told to. */
+  static final class FailingLeases implements io.dualpush.spi.LeaseStore {
+    static final String SECRET = "password=hunter2";
+    final AtomicBoolean failing = new AtomicBoolean();
+    private final io.dualpush.local.InProcessLeaseStore delegate = new io.dualpush.local.InProcessLeaseStore();
+
+    private void check() {
+      if (failing.get()) {
+        throw new DestinationException("leases", true, "cannot reach the lease store with " + SECRET);
+      }
+    }
+
+    @Override
+    public Optional<io.dualpush.spi.Lease> acquire(String name, String owner, Duration ttl) {
+      check();
+      return delegate.acquire(name, owner, ttl);
+    }
+
+    @Override
+    public Optional<io.dualpush.spi.Lease> renew(io.dualpush.spi.Lease lease, Duration ttl) {
+      check();
+      return delegate.renew(lease, ttl);
+    }
+
+    @Override
+    public boolean release(io.dualpush.spi.Lease lease) {
+      check();
+      return delegate.release(lease);
+    }
+
+    @Override
+    public Optional<io.dualpush.spi.Lease> current(String name) {
+      check();
+      return delegate.current(name);
     }
   }
 
