@@ -24,8 +24,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -335,7 +333,11 @@ class HealthSnapshotTest {
       assertThat(over.status()).isEqualTo(Status.DEGRADED);
       assertThat(over.details()).containsEntry("oldestOpenAgeMillis", Duration.ofMinutes(2).toMillis())
           .containsEntry("recoveryPointBudgetMillis", Duration.ofMinutes(1).toMillis());
-      assertThat(over.detail()).contains("recovery-point budget");
+      assertThat(over.detail()).contains("recovery-point budget at dr");
+      assertThat(over.details()).containsEntry("overBudget", List.of("dr"));
+      assertThat(client.healthSnapshot().component("destination:dr").orElseThrow().details())
+          .containsEntry("backlogCopies", 1L).containsEntry("overBudget", true)
+          .containsEntry("oldestPendingAgeMillis", Duration.ofMinutes(2).toMillis());
     }
   }
 
@@ -504,34 +506,6 @@ class HealthSnapshotTest {
   }
 
   // ---------------------------------------------------------------- fakes
-
-  /** A clock the test moves by hand. */
-  static final class ManualClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    ManualClock(Instant start) {
-      this.now = new AtomicReference<>(start);
-    }
-
-    void advance(Duration d) {
-      now.updateAndGet(t -> t.plus(d));
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-  }
 
   /** A destination over a directory whose puts and probe fail or hang on demand. */
   static final class Controlled implements Destination {
