@@ -112,6 +112,8 @@ public final class ActiveRegionCoordinator implements AutoCloseable {
   private volatile boolean closing;
   /** The first failure of the renewals since the last success, for the lease-lost cause. */
   private volatile @Nullable Throwable renewFailure;
+  /** The last failed store call since the store last answered, as its type (never its message): for health. */
+  private volatile @Nullable String storeFailure;
   /** The holder the store last named while this process stood by: another owner means a takeover is a failover. */
   private volatile @Nullable Lease otherHolder;
   /** Set once when a client is built with this coordinator. */
@@ -311,6 +313,41 @@ public final class ActiveRegionCoordinator implements AutoCloseable {
   }
 
   /**
+   * How long this process may still act on the lease it holds: until its renew deadline, counted on its monotonic
+   * ticker from when the last successful acquire or renewal was sent. A successful renewal moves it on. For health
+   * pages. Thread-safe; does not block.
+   *
+   * @return the time left, or empty when not active
+   */
+  public Optional<Duration> activeRemaining() {
+    State s = state;
+    if (activeLease(s) == null) {
+      return Optional.empty();
+    }
+    return Optional.of(Duration.ofNanos(Math.max(0, s.activeUntil() - ticker.getAsLong())));
+  }
+
+  /**
+   * Why the lease store's last call failed, when it has not answered since: which call, and the failure's type
+   * (never its message, which may name the store's address or configuration). For health pages: an active
+   * holder whose renewals fail stands down at its renew deadline; a standby that cannot reach the store cannot
+   * take over. Thread-safe; does not block.
+   *
+   * @return the failure, or empty when the store's last call succeeded (or none was made yet)
+   */
+  public Optional<String> storeFailure() {
+    return Optional.ofNullable(storeFailure);
+  }
+
+  private static String describeFailure(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    return e.getClass().getSimpleName() + (root != e ? " (" + root.getClass().getSimpleName() + ")" : "");
+  }
+
+  /**
    * Waits until this process is active.
    *
    * @param timeout the longest wait
@@ -445,11 +482,13 @@ public final class ActiveRegionCoordinator implements AutoCloseable {
       if (first == null) {
         renewFailure = e;
       }
+      storeFailure = "renewal failed with " + describeFailure(e);
       LOG.warn("Renewal of lease '{}' (token {}) failed; retrying until the renew deadline", name,
           held.fencingToken(), e);
       checkDeadline();
       return ticker.getAsLong() + renewRetryNanos;
     }
+    storeFailure = null;
     if (renewed.isEmpty()) {
       lost(s.generation(), new LeaseLostException("The store refused to renew lease '" + name + "' (token "
           + held.fencingToken() + "): it expired or another holder took it", name));
@@ -473,9 +512,11 @@ public final class ActiveRegionCoordinator implements AutoCloseable {
         return sent;
       }
       LOG.warn("Acquiring lease '{}' failed; standing by and retrying", name, e);
+      storeFailure = "acquiring failed with " + describeFailure(e);
       standby(Optional.empty());
       return ticker.getAsLong() + retryIntervalNanos;
     }
+    storeFailure = null;
     if (acquired.isPresent()) {
       if (!took(acquired.get(), sent, -1)) {
         releaseQuietly(acquired.get());

@@ -1,6 +1,7 @@
 package io.dualpush;
 
 import io.dualpush.internal.PushEngine;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -175,6 +176,44 @@ public final class DualPushAsyncClient implements AutoCloseable {
    */
   public CompletableFuture<Map<String, DestinationHealth>> health() {
     return engine.health();
+  }
+
+  /**
+   * Takes a {@link HealthSnapshot} of the whole client, waiting at most {@link HealthSnapshot#DEFAULT_MAX_WAIT}
+   * for its checks; see {@link #healthSnapshot(Duration)}.
+   *
+   * @return completes within about {@link HealthSnapshot#DEFAULT_MAX_WAIT} with the snapshot
+   * @throws ClientClosedException when the client is closed
+   */
+  public CompletableFuture<HealthSnapshot> healthSnapshot() {
+    return healthSnapshot(HealthSnapshot.DEFAULT_MAX_WAIT);
+  }
+
+  /**
+   * Takes a {@link HealthSnapshot} of the whole client: each destination probed now (in parallel, each bounded by
+   * its own {@code timeout}) with its circuit breaker, stuck calls and last copy outcomes; the transaction log's
+   * figures; the coordinator's lease, when one is configured; the repair backlog; the dedupe store's probe; an
+   * overall status; and the recent counts of pushes. Never waits on the network longer than {@code maxWait}: a
+   * check not finished by then is reported DOWN, saying so (the check itself runs on, and a dedupe probe that
+   * hangs is not started again until it returns). Nothing in the snapshot is a secret. Does not block;
+   * thread-safe.
+   *
+   * <pre>{@code
+   * client.healthSnapshot(Duration.ofSeconds(2)).thenAccept(h -> respond(h.overall(), h.toMap()));
+   * }</pre>
+   *
+   * @param maxWait the longest the checks may take, positive
+   * @return completes within about {@code maxWait} with the snapshot; never exceptionally but when the client
+   *     closes meanwhile
+   * @throws InvalidInputException naming {@code maxWait} when it is null, zero or negative
+   * @throws ClientClosedException when the client is closed
+   */
+  public CompletableFuture<HealthSnapshot> healthSnapshot(Duration maxWait) {
+    InvalidInputException.requireNonNull(maxWait, "maxWait");
+    if (maxWait.isZero() || maxWait.isNegative()) {
+      throw new InvalidInputException("maxWait", "'maxWait' must be positive; got " + maxWait + ".");
+    }
+    return engine.healthSnapshot(maxWait);
   }
 
   /**

@@ -169,6 +169,35 @@ public final class DualPushClient implements AutoCloseable {
   }
 
   /**
+   * Takes a {@link HealthSnapshot} of the whole client; see {@link DualPushAsyncClient#healthSnapshot(Duration)}.
+   * Blocks for at most about {@link HealthSnapshot#DEFAULT_MAX_WAIT}. Thread-safe.
+   *
+   * <pre>{@code
+   * String json = objectMapper.writeValueAsString(client.healthSnapshot().toMap());
+   * }</pre>
+   *
+   * @return the snapshot: every component's status, details and when it was checked, the overall status and the
+   *     recent counts of pushes
+   * @throws ClientClosedException when the client is closed
+   */
+  public HealthSnapshot healthSnapshot() {
+    return join(async.healthSnapshot());
+  }
+
+  /**
+   * Takes a {@link HealthSnapshot} of the whole client, waiting at most {@code maxWait} for its checks (one not
+   * finished by then is reported DOWN); see {@link DualPushAsyncClient#healthSnapshot(Duration)}. Thread-safe.
+   *
+   * @param maxWait the longest the checks may take, positive
+   * @return the snapshot
+   * @throws InvalidInputException naming {@code maxWait} when it is null, zero or negative
+   * @throws ClientClosedException when the client is closed
+   */
+  public HealthSnapshot healthSnapshot(java.time.Duration maxWait) {
+    return join(async.healthSnapshot(maxWait));
+  }
+
+  /**
    * Closes one destination's circuit breaker now and lets the repairs waiting on it go; see
    * {@link DualPushAsyncClient#resetCircuitBreaker(String)}. Thread-safe; does not block.
    *

@@ -21,6 +21,7 @@ final class Events {
   private final AlertSink alerts;
   private final Clock clock;
   private volatile @Nullable LagTracker lag;
+  private volatile @Nullable HealthTracker health;
 
   Events(List<DualPushListener> listeners, AlertSink alerts, Clock clock) {
     this.listeners = listeners;
@@ -33,6 +34,11 @@ final class Events {
     this.lag = lag;
   }
 
+  /** Feeds every event to {@code health} too, before the listeners, without building an event object for it. */
+  void healthTracker(HealthTracker health) {
+    this.health = health;
+  }
+
   void emit(DualPushEvent.Type type, String id, String key, String destination, long bytes, Duration elapsed, String detail) {
     LagTracker lag = this.lag;
     if (lag != null) {
@@ -40,6 +46,14 @@ final class Events {
         lag.observe(type, id, key, destination, bytes);
       } catch (RuntimeException e) {
         LOG.warn("Lag tracking failed on {}", type, e);
+      }
+    }
+    HealthTracker health = this.health;
+    if (health != null) {
+      try {
+        health.observe(type, destination, detail);
+      } catch (RuntimeException e) {
+        LOG.warn("Health tracking failed on {}", type, e);
       }
     }
     if (listeners.isEmpty()) {

@@ -67,6 +67,7 @@ public final class PushEngine implements AutoCloseable {
   private final RepairScheduler scheduler;
   private final Map<String, Flight> live = new ConcurrentHashMap<>();
   private final LagTracker lagTracker;
+  private final HealthCheck healthCheck;
   private volatile boolean closed;
 
   /**
@@ -116,6 +117,9 @@ public final class PushEngine implements AutoCloseable {
         });
     events.lagTracker(lagTracker);
     DestinationStates states = new DestinationStates(events);
+    // Health's tracker is fed every event as lag's is, without an event object.
+    HealthTracker tracker = new HealthTracker(config.clock());
+    events.healthTracker(tracker);
     for (Slot slot : slots) {
       slot.onStateChange(states.listener(slot.options));
     }
@@ -127,6 +131,7 @@ public final class PushEngine implements AutoCloseable {
     Repairer repairer = new Repairer(log, config.clock(), events, byId, router, verifier, retention);
     this.scheduler = new RepairScheduler(config, slots, places, repairer, deadLetters, retention, events, executors,
         live::containsKey);
+    this.healthCheck = new HealthCheck(config, slots, tracker, this::probe, this::stats, this::lag);
   }
 
   /**
@@ -459,11 +464,7 @@ public final class PushEngine implements AutoCloseable {
     ensureOpen("health probe");
     Map<Slot, CompletableFuture<HealthStatus>> probes = new LinkedHashMap<>();
     for (Slot slot : slots) {
-      Duration timeout = slot.options.timeout();
-      probes.put(slot, slot.call(slot.destination::probe)
-          .exceptionally(e -> HealthStatus.unhealthy(Duration.ZERO, "probe failed: " + probeFailure(e)))
-          .completeOnTimeout(HealthStatus.unhealthy(timeout, "probe did not finish within " + timeout.toMillis() + " ms"),
-              timeout.toNanos(), TimeUnit.NANOSECONDS));
+      probes.put(slot, probe(slot));
     }
     CompletableFuture<Map<String, DestinationHealth>> all = CompletableFuture
         .allOf(probes.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
@@ -473,6 +474,27 @@ public final class PushEngine implements AutoCloseable {
           return Collections.unmodifiableMap(out);
         });
     return executors.track(all, "health probe");
+  }
+
+  /**
+   * A health snapshot of the whole client (see {@link io.dualpush.HealthSnapshot}): destinations probed now,
+   * the log, the coordinator, the backlog and the dedupe store.
+   *
+   * @param maxWait the longest the checks may take; one that takes longer is reported DOWN
+   * @return completes within {@code maxWait} with the snapshot
+   */
+  public CompletableFuture<io.dualpush.HealthSnapshot> healthSnapshot(Duration maxWait) {
+    ensureOpen("health snapshot");
+    return executors.track(healthCheck.take(maxWait), "health snapshot");
+  }
+
+  /** One destination's probe, bounded by its timeout, queued or running; never completes exceptionally. */
+  private CompletableFuture<HealthStatus> probe(Slot slot) {
+    Duration timeout = slot.options.timeout();
+    return slot.call(slot.destination::probe)
+        .exceptionally(e -> HealthStatus.unhealthy(Duration.ZERO, "probe failed: " + probeFailure(e)))
+        .completeOnTimeout(HealthStatus.unhealthy(timeout, "probe did not finish within " + timeout.toMillis() + " ms"),
+            timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** Why a probe failed, in words that cannot hold a secret: the engine's own, or the exception's type. */

@@ -12,6 +12,7 @@ import io.dualpush.log.SegmentedTransactionLogBuilder;
 import io.dualpush.log.TransactionIndex;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogOpenWarning;
+import io.dualpush.spi.LogStats;
 import io.dualpush.spi.OpenPage;
 import io.dualpush.spi.OpenSummary;
 import io.dualpush.spi.TransactionLog;
@@ -437,6 +438,17 @@ public final class FileTransactionLog implements TransactionLog {
   @Override
   public List<LogOpenWarning> openWarnings() {
     return log.openWarnings();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>From the log's own bookkeeping, with no call to the store: see
+   * {@link io.dualpush.log.SegmentedTransactionLog#stats()}.
+   */
+  @Override
+  public Optional<LogStats> stats() {
+    return log.stats();
   }
 
   /**

@@ -41,6 +41,8 @@ final class LogCore {
   /** The first failure of a write, sync or deletion: every later write is refused until reopened. */
   volatile @Nullable Throwable failure;
   final AtomicLong syncs = new AtomicLong();
+  /** How long the last sync of the active segment took, in nanoseconds; -1 before the first. For health only. */
+  volatile long lastSyncNanos = -1;
   /** A writer's claim; null for read-only logs. */
   volatile @Nullable WriterClaim claim;
   volatile List<LogOpenWarning> openWarnings = List.of();

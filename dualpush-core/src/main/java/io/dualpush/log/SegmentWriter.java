@@ -68,7 +68,9 @@ final class SegmentWriter {
   /** Hands what is buffered to the store and syncs the active segment, which then covers everything written. */
   void sync() throws IOException {
     flush();
+    long start = System.nanoTime();
     core.store.sync(core.active.current());
+    core.lastSyncNanos = System.nanoTime() - start;
     if (countSyncs) {
       core.syncs.incrementAndGet();
     }

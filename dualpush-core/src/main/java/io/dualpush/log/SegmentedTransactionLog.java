@@ -8,6 +8,7 @@ import io.dualpush.TransactionLogLockedException;
 import io.dualpush.TransactionLogUnavailableException;
 import io.dualpush.spi.LogEntry;
 import io.dualpush.spi.LogOpenWarning;
+import io.dualpush.spi.LogStats;
 import io.dualpush.spi.OpenPage;
 import io.dualpush.spi.OpenSummary;
 import io.dualpush.spi.TransactionLog;
@@ -330,6 +331,32 @@ public final class SegmentedTransactionLog implements TransactionLog {
     synchronized (core.segments) { // a snapshot: iterating while a roll adds and a deletion removes could count both
       return core.segments.values().stream().map(LogSegment::current).toList();
     }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>From this log's own bookkeeping, without a call to the store: writable unless it is read-only, closed, or
+   * a write, sync or deletion failed (the failure is named by its type only: a store's message may hold an
+   * address with credentials in its query); the size is the sum of the segments' lengths this log knows.
+   */
+  @Override
+  public Optional<LogStats> stats() {
+    long bytes = 0;
+    int count = 0;
+    synchronized (core.segments) {
+      for (LogSegment s : core.segments.values()) {
+        bytes += s.size;
+        count++;
+      }
+    }
+    Throwable f = core.failure;
+    String failure = core.readOnly ? "opened read-only" : closed ? "closed"
+        : f != null ? "a write, sync or deletion failed (" + f.getClass().getSimpleName()
+            + "); appends are refused until the log is reopened" : null;
+    long sync = core.lastSyncNanos;
+    return Optional.of(new LogStats(failure == null, Optional.ofNullable(failure), bytes, count,
+        sync < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(sync))));
   }
 
   /**

@@ -107,6 +107,19 @@ public interface DedupeStore {
   }
 
   /**
+   * Checks that the store answers, for health pages: a store over a server sends it a cheap request (a Redis
+   * {@code PING}) and waits at most its own timeout. Never throws: a failure is an unhealthy status whose detail
+   * holds no secret (no password, no connection string). Thread-safe.
+   *
+   * <p>The default reports healthy at once, with zero latency: right for stores in this process.
+   *
+   * @return whether the store answered, how long it took, and why not
+   */
+  default HealthStatus probe() {
+    return HealthStatus.healthy(Duration.ZERO);
+  }
+
+  /**
    * Gives up a claim so that the id can be claimed again (processing failed).
    *
    * @param messageId a message id this caller claimed

@@ -167,6 +167,19 @@ public interface TransactionLog extends AutoCloseable {
     return List.of();
   }
 
+  /**
+   * The log's own figures for health pages: whether it accepts appends, its size and segments, and how long its
+   * last sync took (see {@link LogStats}). Must be cheap and must not block on the network or append anything: a
+   * health snapshot calls it inline. Safe to call from any thread, also after {@link #close()}.
+   *
+   * <p>The default returns empty: the log does not report figures, and health shows it as unknown.
+   *
+   * @return the figures, or empty when this log does not report them
+   */
+  default Optional<LogStats> stats() {
+    return Optional.empty();
+  }
+
   /** Flushes and releases the log; later calls fail. */
   @Override
   void close();

@@ -2,11 +2,13 @@ package io.dualpush.redis;
 
 import io.dualpush.DestinationException;
 import io.dualpush.InvalidInputException;
+import io.dualpush.spi.HealthStatus;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.BaseRedisAsyncCommands;
 import io.lettuce.core.api.async.RedisScriptingAsyncCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
@@ -17,6 +19,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -43,6 +46,7 @@ final class RedisAccess implements AutoCloseable {
   private final String id;
   private final StatefulConnection<String, String> connection;
   private final RedisScriptingAsyncCommands<String, String> commands;
+  private final Supplier<CompletableFuture<String>> ping;
   private final boolean cluster;
   private final boolean owned;
   private final Duration timeout;
@@ -52,6 +56,10 @@ final class RedisAccess implements AutoCloseable {
     this.id = id;
     this.connection = connection;
     this.commands = commands;
+    // Both connection kinds' async commands are also the base commands, which hold PING.
+    @SuppressWarnings("unchecked")
+    BaseRedisAsyncCommands<String, String> base = (BaseRedisAsyncCommands<String, String>) commands;
+    this.ping = () -> base.ping().toCompletableFuture();
     this.cluster = cluster;
     this.owned = owned;
     this.timeout = timeout;
@@ -99,6 +107,21 @@ final class RedisAccess implements AutoCloseable {
   /** The longest wait for one answer. */
   Duration timeout() {
     return timeout;
+  }
+
+  /**
+   * Sends PING and waits at most {@link #timeout()}: healthy when the server answers, else unhealthy with a
+   * detail that holds no credential (the address Lettuce names at most, never the password). Never throws.
+   */
+  HealthStatus ping() {
+    long start = System.nanoTime();
+    try {
+      await(ping.get(), "PING");
+      return HealthStatus.healthy(Duration.ofNanos(System.nanoTime() - start));
+    } catch (RuntimeException e) {
+      return HealthStatus.unhealthy(Duration.ofNanos(System.nanoTime() - start), e.getMessage() == null
+          ? e.getClass().getSimpleName() : e.getMessage());
+    }
   }
 
   /** A script, with its SHA-1 as the server computes it. */

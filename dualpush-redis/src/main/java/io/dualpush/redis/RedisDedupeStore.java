@@ -4,6 +4,7 @@ import io.dualpush.DedupeStateLostException;
 import io.dualpush.InvalidInputException;
 import io.dualpush.spi.DedupeClaim;
 import io.dualpush.spi.DedupeStore;
+import io.dualpush.spi.HealthStatus;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -628,6 +629,18 @@ public final class RedisDedupeStore implements DedupeStore, AutoCloseable {
       existing += redis.await(f, "dedupe markers").intValue();
     }
     return existing;
+  }
+
+  /**
+   * Sends Redis a {@code PING} and waits at most the store's timeout (its builder's, or the connection's): healthy
+   * when it answers. The detail of a failure names what went wrong and at most the server's address, never a
+   * password. Never throws. Thread-safe.
+   *
+   * @return whether Redis answered, and how long it took
+   */
+  @Override
+  public HealthStatus probe() {
+    return redis.ping();
   }
 
   /** Closes the connection the store opened from a client; a connection given to the builder stays open. */
