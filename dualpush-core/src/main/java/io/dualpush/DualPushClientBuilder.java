@@ -56,6 +56,7 @@ public final class DualPushClientBuilder {
   private Long retainedPayloadBytes;
   private Duration closeTimeout;
   private Integer historyCapacity;
+  private HistoryDetail historyDetail;
 
   /**
    * A builder with nothing set; at least one destination and a transaction log are needed before {@link
@@ -398,6 +399,21 @@ public final class DualPushClientBuilder {
   }
 
   /**
+   * How much of each push the client's {@link EventHistory} records; see {@link HistoryDetail}.
+   *
+   * @param detail {@link HistoryDetail#OUTCOMES} (the default: a push that went well leaves one entry) or
+   *     {@link HistoryDetail#STEPS} (every step of every push)
+   * @return this builder
+   * @throws InvalidInputException naming {@code historyDetail} when it is null or already set
+   */
+  public DualPushClientBuilder historyDetail(HistoryDetail detail) {
+    InvalidInputException.requireNonNull(detail, "historyDetail");
+    checkUnset(historyDetail == null, "historyDetail", historyDetail);
+    this.historyDetail = detail;
+    return this;
+  }
+
+  /**
    * Validates the configuration, opens the file log when {@link #transactionLog(Path)} was used, runs
    * recovery (every open transaction in the log is resumed) and starts the engine. Nothing is written before
    * every check has passed.
@@ -437,7 +453,8 @@ public final class DualPushClientBuilder {
     AlertCoalescer defaultAlerts = alertSink != null ? null
         : AlertCoalescer.builder().sink(new Slf4jAlertSink()).clock(c).build();
     // The history records every event as a listener, and every alert (the coordinator's too) before the sink.
-    EventHistory history = new EventHistory(historyCapacity != null ? historyCapacity : EventHistory.DEFAULT_CAPACITY, c);
+    EventHistory history = new EventHistory(historyCapacity != null ? historyCapacity : EventHistory.DEFAULT_CAPACITY, c,
+        historyDetail != null ? historyDetail : HistoryDetail.OUTCOMES);
     EngineConfig config = new EngineConfig(
         List.copyOf(destinations.values()),
         log,

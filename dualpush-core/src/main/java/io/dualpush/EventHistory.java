@@ -43,6 +43,7 @@ public final class EventHistory {
 
   private final @Nullable HistoryRing ring;
   private final Clock clock;
+  private final HistoryDetail detail;
 
   /**
    * A history of {@code capacity} entries, or one that records nothing when it is 0.
@@ -51,11 +52,24 @@ public final class EventHistory {
    * @param clock stamps the entries
    */
   EventHistory(int capacity, Clock clock) {
+    this(capacity, clock, HistoryDetail.STEPS);
+  }
+
+  /**
+   * A history of {@code capacity} entries recording the events {@code detail} takes, or one that records nothing
+   * when the capacity is 0.
+   *
+   * @param capacity 0 to {@link #MAX_CAPACITY}
+   * @param clock stamps the entries
+   * @param detail which events it records
+   */
+  EventHistory(int capacity, Clock clock, HistoryDetail detail) {
     if (capacity < 0 || capacity > MAX_CAPACITY) {
       throw new IllegalArgumentException("capacity must be between 0 and " + MAX_CAPACITY + "; got " + capacity);
     }
     this.ring = capacity == 0 ? null : new HistoryRing(capacity);
     this.clock = clock;
+    this.detail = detail;
   }
 
   /**
@@ -65,6 +79,15 @@ public final class EventHistory {
    */
   public int capacity() {
     return ring == null ? 0 : ring.capacity();
+  }
+
+  /**
+   * Which events it records.
+   *
+   * @return the detail its client's builder set, {@link HistoryDetail#OUTCOMES} by default
+   */
+  public HistoryDetail detail() {
+    return detail;
   }
 
   /**
@@ -196,7 +219,7 @@ public final class EventHistory {
   /** Records an event; the clock is read before a sequence number is taken, so that nothing can throw after. */
   void record(DualPushEvent event) {
     HistoryRing r = ring;
-    if (r != null) {
+    if (r != null && detail.records(event.type())) {
       Instant at = clock.instant();
       r.add(s -> new HistoryEntry.EventEntry(s, at, event));
     }

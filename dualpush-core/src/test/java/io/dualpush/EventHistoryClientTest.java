@@ -54,7 +54,7 @@ class EventHistoryClientTest {
   @Test
   @DisplayName("holds each push's events under its transaction id, and every push of a key under that key")
   void byTransactionAndKey() {
-    try (DualPushClient client = builder().buildClient()) {
+    try (DualPushClient client = builder().historyDetail(HistoryDetail.STEPS).buildClient()) {
       PushReceipt first = client.push(request("gold/a.csv", "one"));
       PushReceipt other = client.push(request("gold/b.csv", "two"));
       PushReceipt second = client.push(request("gold/a.csv", "three"));
@@ -80,6 +80,30 @@ class EventHistoryClientTest {
       assertThat(ofKey.entries()).noneMatch(e -> e.transactionId().equals(other.transactionId()));
       assertThat(ofKey.entries()).isSortedAccordingTo((a, b) -> Long.compare(a.sequence(), b.sequence()));
       assertThat(client.history().capacity()).isEqualTo(EventHistory.DEFAULT_CAPACITY);
+    }
+  }
+
+  @Test
+  @DisplayName("by default records a push that went well as its one outcome, and a failing one with its failed copy")
+  void outcomesByDefault() {
+    try (DualPushClient client = builder().circuitBreaker(CircuitBreakerOptions.disabled()).buildClient()) {
+      assertThat(client.history().detail()).isEqualTo(HistoryDetail.OUTCOMES);
+      PushReceipt ok = client.push(request("gold/ok.csv", "one"));
+      HistoryPage okPage = client.history().query(HistoryQuery.builder().transactionId(ok.transactionId()).build());
+      assertThat(eventTypes(okPage)).containsExactly(DualPushEvent.Type.PUSH_ACKNOWLEDGED);
+      assertThat(okPage.entries().get(0).key()).isEqualTo("gold/ok.csv");
+
+      dr.failPuts.set(true);
+      PushFailedException failed = (PushFailedException) org.assertj.core.api.Assertions
+          .catchThrowable(() -> client.push(request("gold/bad.csv", "two")));
+      HistoryPage badPage = client.history().query(
+          HistoryQuery.builder().transactionId(failed.receipt().transactionId()).build());
+      assertThat(eventTypes(badPage)).containsExactly(DualPushEvent.Type.COPY_FAILED,
+          DualPushEvent.Type.PUSH_NOT_ACKNOWLEDGED);
+      assertThat(badPage.entries().get(0).destinationId()).isEqualTo("dr");
+      // The alert about it is there too, with the key the failed copy named.
+      assertThat(badPage.entries()).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(HistoryEntry.AlertEntry.class,
+          a -> assertThat(a.key()).isEqualTo("gold/bad.csv")));
     }
   }
 

@@ -56,7 +56,7 @@ public final class Harness {
       "keep-objects", "retention", "stats-per-second");
   /** Issue 15: pushes/s with operations on at most this much below off (5 % slower). */
   static final double OPERATIONS_RATIO_TARGET = 0.95;
-  private static final Set<String> OPERATIONS_OPTIONS = union(OVERHEAD_OPTIONS, Set.of("rounds", "driver"));
+  private static final Set<String> OPERATIONS_OPTIONS = union(OVERHEAD_OPTIONS, Set.of("rounds", "driver", "history-detail"));
   private static final Set<String> PARALLELISM_OPTIONS = Set.of("iterations", "par-warmup", "latency-ms");
   private static final Set<String> LOG_APPEND_OPTIONS = Set.of("seconds", "writers", "dir");
   private static final Set<String> LOG_OPEN_OPTIONS = Set.of("records", "dir");
@@ -475,7 +475,16 @@ public final class Harness {
         intOption(o, "warmup", 5), intOption(o, "seconds", 10), intOption(o, "concurrency", 16),
         intOption(o, "window", 256), intOption(o, "size", 1024), intOption(o, "io-threads", 2), log,
         intOption(o, "keep-objects", 1000),
-        intOption(o, "retention", 10_000), intOption(o, "stats-per-second", 0));
+        intOption(o, "retention", 10_000), intOption(o, "stats-per-second", 0), historyDetail(o));
+  }
+
+  private static io.dualpush.HistoryDetail historyDetail(Map<String, String> o) {
+    String v = o.getOrDefault("history-detail", "outcomes");
+    return switch (v) {
+      case "outcomes" -> io.dualpush.HistoryDetail.OUTCOMES;
+      case "steps" -> io.dualpush.HistoryDetail.STEPS;
+      default -> throw new IllegalArgumentException("--history-detail must be 'outcomes' or 'steps'; got '" + v + "'");
+    };
   }
 
   private static List<Overhead.Result> overhead(Map<String, String> options) throws InterruptedException {
@@ -514,7 +523,8 @@ public final class Harness {
             + "%d-byte objects, %s log, ioThreads=%d; warm-up %d s, measure %d s per run%n",
         rounds, drivers, c.size(), c.log(), c.ioThreads(), c.warmupSeconds(), c.seconds());
     System.out.println("operations: off = no listener, alerts dropped, history off; on = DualPushMetrics bound to a "
-        + "SimpleMeterRegistry scraped once a second, the default alert sink (coalescer over SLF4J), the default history");
+        + "SimpleMeterRegistry scraped once a second, the default alert sink (coalescer over SLF4J), the default history "
+        + "recording " + c.historyDetail().name().toLowerCase(Locale.ROOT));
     Overhead overhead = new Overhead(c);
     for (String driver : drivers) {
       List<Double> off = new ArrayList<>();
@@ -880,7 +890,8 @@ public final class Harness {
           operations   the overhead driver(s) with operations off (no listener, alerts dropped, no history) and on
                        (DualPushMetrics bound and scraped, default alert sink and history), interleaved rounds;
                        pushes/s of each and on/off (not in `all`)
-                       --rounds R (3)  --driver async|sync|both (async)  and every overhead option
+                       --rounds R (3)  --driver async|sync|both (async)  --history-detail outcomes|steps (outcomes)
+               and every overhead option
           parallelism  p50 push latency to two 20 ms destinations / to one, same run
                        --iterations N (200)  --par-warmup N (20)  --latency-ms MS (20)
           all          parallelism, then overhead, then a Markdown summary (accepts every option above)

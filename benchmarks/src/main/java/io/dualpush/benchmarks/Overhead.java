@@ -30,9 +30,10 @@ final class Overhead {
    * @param keepObjects objects kept per destination; older keys are deleted so the fakes do not grow
    *     without bound (a real destination keeps them off the JVM heap)
    * @param retention terminal transactions the bounded log keeps ({@code TransactionIndex}'s retention)
+   * @param historyDetail what the history records with operations on ({@code ON})
    */
   record Config(int warmupSeconds, int seconds, int concurrency, int window, int size, int ioThreads, String log,
-      int keepObjects, int retention, int statsPerSecond) {}
+      int keepObjects, int retention, int statsPerSecond, io.dualpush.HistoryDetail historyDetail) {}
 
   record Result(String driver, String detail, long pushes, double seconds, double pushesPerSecond,
       double minSecondRate, double maxSecondRate, long p50Nanos, long p99Nanos, long p999Nanos,
@@ -193,7 +194,7 @@ final class Overhead {
         b.alertSink(alert -> { }).historyCapacity(0);
       }
       if (metrics != null) {
-        b.listener(metrics);
+        b.listener(metrics).historyDetail(config.historyDetail());
       }
       return b;
     }

@@ -17,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  */
 final class HealthTracker {
   private final Clock clock;
-  private final Map<String, Outcomes> destinations = new ConcurrentHashMap<>();
+  private final Map<String, Latest> destinations = new ConcurrentHashMap<>();
   private final RecentCounters recent = new RecentCounters();
 
   HealthTracker(Clock clock) {
@@ -30,19 +30,38 @@ final class HealthTracker {
     static final Outcomes NONE = new Outcomes(null, null, "", false);
   }
 
+  /**
+   * A destination's latest outcomes, written in place: a success is one volatile write, and none when the
+   * millisecond and the state are unchanged, so that threads verifying copies at the same destination do not
+   * contend for a map bin or allocate. A reader may see a success and a failure of the same moment in either
+   * order, which the snapshot reports as they are.
+   */
+  private static final class Latest {
+    volatile long lastSuccessMillis = Long.MIN_VALUE;
+    volatile long lastFailureMillis = Long.MIN_VALUE;
+    volatile String lastFailureCause = "";
+    volatile boolean lastFailed;
+  }
+
   /** One event of the engine, as {@link Events#emit} has it. */
   void observe(DualPushEvent.Type type, String destinationId, String detail) {
     switch (type) {
-      case COPY_WRITTEN, COPY_UNCHANGED, COPY_VERIFIED -> {
-        Instant now = clock.instant();
-        destinations.merge(destinationId, new Outcomes(now, null, "", false),
-            (old, x) -> new Outcomes(now, old.lastFailure(), old.lastFailureCause(), false));
+      // A copy written or found unchanged is then verified or found inconsistent: the verdict is the outcome.
+      case COPY_VERIFIED -> {
+        Latest l = latest(destinationId);
+        long now = clock.millis();
+        if (l.lastSuccessMillis != now) {
+          l.lastSuccessMillis = now;
+        }
+        if (l.lastFailed) {
+          l.lastFailed = false;
+        }
       }
       case COPY_FAILED, COPY_INCONSISTENT -> {
-        Instant now = clock.instant();
-        String cause = detail;
-        destinations.merge(destinationId, new Outcomes(null, now, cause, true),
-            (old, x) -> new Outcomes(old.lastSuccess(), now, cause, true));
+        Latest l = latest(destinationId);
+        l.lastFailureCause = detail;
+        l.lastFailureMillis = clock.millis();
+        l.lastFailed = true;
       }
       case PUSH_STARTED -> recent.add(RecentCounters.PUSHES, clock.millis());
       case PUSH_ACKNOWLEDGED -> recent.add(TransactionState.VERIFIED.name().equals(detail)
@@ -55,9 +74,21 @@ final class HealthTracker {
     }
   }
 
+  private Latest latest(String destinationId) {
+    Latest l = destinations.get(destinationId);
+    return l != null ? l : destinations.computeIfAbsent(destinationId, k -> new Latest());
+  }
+
   /** A destination's last outcomes; {@link Outcomes#NONE} before its first copy. */
   Outcomes outcomes(String destinationId) {
-    return destinations.getOrDefault(destinationId, Outcomes.NONE);
+    Latest l = destinations.get(destinationId);
+    if (l == null) {
+      return Outcomes.NONE;
+    }
+    long success = l.lastSuccessMillis;
+    long failure = l.lastFailureMillis;
+    return new Outcomes(success == Long.MIN_VALUE ? null : Instant.ofEpochMilli(success),
+        failure == Long.MIN_VALUE ? null : Instant.ofEpochMilli(failure), l.lastFailureCause, l.lastFailed);
   }
 
   /** The counts of the last minute and hour, now. */

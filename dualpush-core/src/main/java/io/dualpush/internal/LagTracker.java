@@ -16,9 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Each destination's backlog, followed from the engine's events rather than from the log, so that reading it is
@@ -45,23 +45,13 @@ final class LagTracker {
     void cleared(String destinationId, Duration oldestPendingAge, Duration budget);
   }
 
-  /** One transaction not yet verified everywhere; shared by the lanes that still wait for it. */
-  private static final class Pending {
-    final String key;
-    final Instant start;
-    final long bytes;
-    final AtomicInteger lanes = new AtomicInteger();
-
-    Pending(String key, Instant start, long bytes) {
-      this.key = key;
-      this.start = start;
-      this.bytes = bytes;
-    }
-  }
+  /** The newest transaction of a key whose copy a destination still waits for; shared by the lanes. */
+  private record Pending(String transactionId, Instant start, long bytes) {}
 
   /** One destination's figures. */
   private static final class Lane {
     final DestinationOptions options;
+    /** By object key: a newer push of a key takes its earlier transaction's place (the log supersedes it). */
     final Map<String, Pending> pending = new ConcurrentHashMap<>();
     final LongAdder bytes = new LongAdder();
     final LongAdder verified = new LongAdder();
@@ -75,21 +65,25 @@ final class LagTracker {
       this.options = options;
     }
 
-    boolean add(String id, Pending p) {
-      if (pending.putIfAbsent(id, p) != null) {
-        return false;
+    /** Adds {@code p} for {@code key}; a pending copy of an earlier transaction of the key is abandoned. */
+    void add(String key, Pending p) {
+      Pending earlier = pending.put(key, p);
+      bytes.add(p.bytes());
+      if (earlier != null) {
+        bytes.add(-earlier.bytes());
+        if (!earlier.transactionId().equals(p.transactionId())) {
+          abandoned.increment();
+        }
       }
-      p.lanes.incrementAndGet();
-      bytes.add(p.bytes);
-      return true;
     }
 
-    /** Removes {@code id}; the pending entry removed, or null when it was not pending here. */
-    Pending remove(String id) {
-      Pending p = pending.remove(id);
-      if (p != null) {
-        bytes.add(-p.bytes);
+    /** Removes the copy of {@code key} if it is {@code transactionId}'s; the entry removed, or null. */
+    @Nullable Pending remove(String key, String transactionId) {
+      Pending p = pending.get(key);
+      if (p == null || !p.transactionId().equals(transactionId) || !pending.remove(key, p)) {
+        return null;
       }
+      bytes.add(-p.bytes());
       return p;
     }
 
@@ -118,8 +112,8 @@ final class LagTracker {
     Duration oldest(Instant now) {
       Instant oldest = null;
       for (Pending p : pending.values()) {
-        if (oldest == null || p.start.isBefore(oldest)) {
-          oldest = p.start;
+        if (oldest == null || p.start().isBefore(oldest)) {
+          oldest = p.start();
         }
       }
       if (oldest == null) {
@@ -133,9 +127,6 @@ final class LagTracker {
   private final Clock clock;
   private final Map<String, Lane> lanes = new LinkedHashMap<>();
   private final List<Lane> laneList;
-  /** The newest transaction of each key with copies pending somewhere: a newer push of the key supersedes it. */
-  private final Map<String, String> latestByKey = new ConcurrentHashMap<>();
-  private final Map<String, Pending> byId = new ConcurrentHashMap<>();
   private final BudgetAlerts alerts;
 
   LagTracker(List<DestinationOptions> destinations, Clock clock, BudgetAlerts alerts) {
@@ -151,8 +142,8 @@ final class LagTracker {
   void observe(DualPushEvent.Type type, String id, String key, String destination, long bytes) {
     switch (type) {
       case PUSH_STARTED -> started(id, key, clock.instant(), bytes, null);
-      case COPY_VERIFIED -> verified(id, destination);
-      case DEAD_LETTERED -> deadLettered(id);
+      case COPY_VERIFIED -> verified(id, key, destination);
+      case DEAD_LETTERED -> deadLettered(id, key);
       default -> {
         // Nothing else moves a backlog.
       }
@@ -177,11 +168,8 @@ final class LagTracker {
     }
   }
 
-  private void started(String id, String key, Instant start, long bytes, TransactionRecord record) {
-    Pending p = new Pending(key, start, bytes);
-    if (byId.putIfAbsent(id, p) != null) {
-      return;
-    }
+  private void started(String id, String key, Instant start, long bytes, @Nullable TransactionRecord record) {
+    Pending p = new Pending(id, start, bytes);
     for (Lane lane : laneList) {
       if (record != null) {
         Optional<CopyRecord> copy = record.copy(lane.options.id());
@@ -189,52 +177,27 @@ final class LagTracker {
           continue;
         }
       }
-      lane.add(id, p);
-    }
-    String earlier = latestByKey.put(key, id);
-    if (earlier != null && !earlier.equals(id)) {
-      // The log supersedes the earlier transaction of this key: its copies not yet verified never will be.
-      for (Lane lane : laneList) {
-        if (lane.remove(earlier) != null) {
-          lane.abandoned.increment();
-          settle(earlier);
-        }
-      }
-    }
-    if (p.lanes.get() == 0) {
-      byId.remove(id, p);
-      latestByKey.remove(key, id);
+      lane.add(key, p);
     }
   }
 
-  private void verified(String id, String destination) {
+  private void verified(String id, String key, String destination) {
     Lane lane = lanes.get(destination);
     if (lane == null) {
       return;
     }
     lane.verified.increment();
-    Pending p = lane.remove(id);
+    Pending p = lane.remove(key, id);
     if (p != null) {
-      lane.recordLatency(Duration.between(p.start, clock.instant()));
-      settle(id);
+      lane.recordLatency(Duration.between(p.start(), clock.instant()));
     }
   }
 
-  private void deadLettered(String id) {
+  private void deadLettered(String id, String key) {
     for (Lane lane : laneList) {
-      if (lane.remove(id) != null) {
+      if (lane.remove(key, id) != null) {
         lane.deadLettered.increment();
-        settle(id);
       }
-    }
-  }
-
-  /** One lane is done with {@code id}; the last one forgets it. */
-  private void settle(String id) {
-    Pending p = byId.get(id);
-    if (p != null && p.lanes.decrementAndGet() == 0) {
-      byId.remove(id, p);
-      latestByKey.remove(p.key, id);
     }
   }
 

@@ -36,8 +36,8 @@ class LagTrackerTest {
     tracker.observe(DualPushEvent.Type.PUSH_STARTED, id, key, "", bytes);
   }
 
-  private void verified(String id, String destination) {
-    tracker.observe(DualPushEvent.Type.COPY_VERIFIED, id, "", destination, 0);
+  private void verified(String id, String key, String destination) {
+    tracker.observe(DualPushEvent.Type.COPY_VERIFIED, id, key, destination, 0);
   }
 
   @Test
@@ -45,8 +45,8 @@ class LagTrackerTest {
   void budgetRaisedOnceAndCleared() {
     start("t1", "k1", 5);
     start("t2", "k2", 7);
-    verified("t1", "a");
-    verified("t2", "a");
+    verified("t1", "k1", "a");
+    verified("t2", "k2", "a");
     clock.advance(Duration.ofSeconds(10));
     tracker.checkBudgets();
     assertThat(alerts).isEmpty();
@@ -54,10 +54,10 @@ class LagTrackerTest {
     tracker.checkBudgets();
     tracker.checkBudgets();
     assertThat(alerts).containsExactly("exceeded b 11 2");
-    verified("t1", "b");
+    verified("t1", "k1", "b");
     tracker.checkBudgets();
     assertThat(alerts).hasSize(1);
-    verified("t2", "b");
+    verified("t2", "k2", "b");
     tracker.checkBudgets();
     assertThat(alerts).containsExactly("exceeded b 11 2", "cleared b");
     DestinationLag b = tracker.lag().get("b");
@@ -69,16 +69,37 @@ class LagTrackerTest {
   @DisplayName("a copy verified twice, or verified for a transaction it never saw start, changes no backlog")
   void unknownAndRepeatedVerifications() {
     start("t1", "k1", 5);
-    verified("t1", "a");
-    verified("t1", "a");
-    verified("elsewhere", "a");
-    verified("t1", "nowhere");
+    verified("t1", "k1", "a");
+    verified("t1", "k1", "a");
+    verified("elsewhere", "k1", "a");
+    verified("t1", "k1", "nowhere");
     DestinationLag a = tracker.lag().get("a");
     assertThat(a.backlogCopies()).isZero();
     assertThat(a.backlogBytes()).isZero();
     assertThat(a.verifiedCopies()).isEqualTo(3);
     assertThat(tracker.lag().get("b").backlogCopies()).isEqualTo(1);
     assertThat(tracker.lag().get("b").backlogBytes()).isEqualTo(5);
+  }
+
+  @Test
+  @DisplayName("a newer push of a key replaces the earlier one's pending copies, counted as abandoned; the earlier one's late verification changes nothing")
+  void supersededByKey() {
+    start("t1", "k", 10);
+    verified("t1", "k", "a");
+    start("t2", "k", 30);
+    DestinationLag b = tracker.lag().get("b");
+    assertThat(b.backlogCopies()).isEqualTo(1);
+    assertThat(b.backlogBytes()).isEqualTo(30);
+    assertThat(b.abandonedCopies()).isEqualTo(1);
+    // At a, t1 was verified before t2 started: nothing was abandoned there.
+    assertThat(tracker.lag().get("a").abandonedCopies()).isZero();
+    verified("t1", "k", "b");
+    assertThat(tracker.lag().get("b").backlogCopies()).isEqualTo(1);
+    verified("t2", "k", "b");
+    verified("t2", "k", "a");
+    assertThat(tracker.lag().get("b").backlogCopies()).isZero();
+    assertThat(tracker.lag().get("b").backlogBytes()).isZero();
+    assertThat(tracker.lag().get("a").backlogCopies()).isZero();
   }
 
   @Test
@@ -100,8 +121,8 @@ class LagTrackerTest {
           String id = "t" + (base + i);
           // Keys repeat across threads: supersedes race with verifications.
           start(id, "k" + (i % 64), 3);
-          verified(id, "a");
-          verified(id, "b");
+          verified(id, "k" + (i % 64), "a");
+          verified(id, "k" + (i % 64), "b");
         }
       });
       w.start();
