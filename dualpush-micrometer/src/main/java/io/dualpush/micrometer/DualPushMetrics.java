@@ -10,6 +10,7 @@ import io.dualpush.InvalidInputException;
 import io.dualpush.spi.Alert;
 import io.dualpush.spi.AlertSink;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -68,9 +69,10 @@ import org.jspecify.annotations.Nullable;
  *       destination: times its circuit breaker opened); {@code dualpush.destination.up} (per destination, gauge:
  *       1, or 0 from a {@link DualPushEvent.Type#DESTINATION_DOWN} until the next
  *       {@link DualPushEvent.Type#DESTINATION_UP});</li>
- *   <li>{@code dualpush.copy.duration} (per destination, timer, tag {@code outcome}: {@code written},
- *       {@code unchanged}, {@code failed}): one sample per write attempted, its percentile histogram off unless
- *       {@link Builder#percentileHistogram(boolean)} turns it on;</li>
+ *   <li>{@code dualpush.copy.duration} (per destination, tag {@code outcome}: {@code written},
+ *       {@code unchanged}, {@code failed}): one sample per write attempted, counted from the client's start; a
+ *       {@code FunctionTimer} (count and total time) unless {@link Builder#percentileHistogram(boolean)} turns the
+ *       histogram on, which makes it a {@code Timer} (with max and histogram, recorded once bound);</li>
  *   <li>from {@code stats()}: {@code dualpush.backlog.transactions} (transactions not yet verified everywhere),
  *       {@code dualpush.lag.oldest} (time gauge: the oldest one's age), {@code dualpush.in.flight} (pushes
  *       accepted and not settled);</li>
@@ -329,8 +331,13 @@ public final class DualPushMetrics implements MeterBinder, DualPushListener, Aut
     if (id.isEmpty()) {
       return;
     }
-    counts(id).of(outcome).increment();
+    DestinationCounts d = counts(id);
+    d.of(outcome).increment();
     if (outcome.timed) {
+      d.timedCount[outcome.ordinal()].increment();
+      d.timedNanos[outcome.ordinal()].add(event.elapsed().toNanos());
+    }
+    if (outcome.timed && percentileHistogram) {
       for (Binding b : bindings) {
         Timer[] timers = b.timers.get(id);
         if (timers != null) {
@@ -416,12 +423,18 @@ public final class DualPushMetrics implements MeterBinder, DualPushListener, Aut
       }
       Timer[] byOutcome = new Timer[Copy.values().length];
       for (Copy outcome : TIMED) {
-        Timer.Builder timer = Timer.builder("dualpush.copy.duration")
-            .description("How long each write of a copy took, by outcome").tags(t).tag("outcome", outcome.tag);
+        String description = "How long each write of a copy took, by outcome";
         if (percentileHistogram) {
-          timer.publishPercentileHistogram();
+          byOutcome[outcome.ordinal()] = b.add(Timer.builder("dualpush.copy.duration").description(description)
+              .tags(t).tag("outcome", outcome.tag).publishPercentileHistogram().register(b.registry));
+        } else {
+          // Count and total from the binder's own adders: a Timer's max takes a contended compare-and-set per
+          // sample, which cost pushes/s at high rates (docs/benchmarks.md).
+          int i = outcome.ordinal();
+          b.add(FunctionTimer.builder("dualpush.copy.duration", d, c -> c.timedCount[i].sum(),
+                  c -> c.timedNanos[i].sum(), TimeUnit.NANOSECONDS)
+              .description(description).tags(t).tag("outcome", outcome.tag).register(b.registry));
         }
-        byOutcome[outcome.ordinal()] = b.add(timer.register(b.registry));
       }
       timers.put(id, byOutcome);
       b.add(FunctionCounter.builder("dualpush.destination.outages", d.outages, LongAdder::doubleValue)
@@ -490,12 +503,17 @@ public final class DualPushMetrics implements MeterBinder, DualPushListener, Aut
   /** One destination's counts, from events; {@code up} follows its circuit breaker's DOWN and UP events. */
   private static final class DestinationCounts {
     private final LongAdder[] copies = new LongAdder[Copy.values().length];
+    /** Timed copies and their total nanoseconds, by outcome: what the copy-duration FunctionTimers read. */
+    final LongAdder[] timedCount = new LongAdder[Copy.values().length];
+    final LongAdder[] timedNanos = new LongAdder[Copy.values().length];
     final LongAdder outages = new LongAdder();
     volatile boolean up = true;
 
     DestinationCounts() {
       for (int i = 0; i < copies.length; i++) {
         copies[i] = new LongAdder();
+        timedCount[i] = new LongAdder();
+        timedNanos[i] = new LongAdder();
       }
     }
 
@@ -558,7 +576,8 @@ public final class DualPushMetrics implements MeterBinder, DualPushListener, Aut
 
     /**
      * Whether {@code dualpush.copy.duration} publishes a percentile histogram (buckets a backend such as
-     * Prometheus aggregates across instances). Off by default: it is a few dozen series per destination.
+     * Prometheus aggregates across instances), which makes it a {@code Timer} with a max; off by default, a
+     * {@code FunctionTimer} of count and total time, which costs less per sample at high push rates.
      *
      * @param enabled true to publish it
      * @return this builder
