@@ -1,0 +1,68 @@
+package io.dualpush.samples.drill;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+@DisplayName("the drill's command line")
+class DrillOptionsTest {
+  @Test
+  @DisplayName("defaults to 20 s of pushing, a kill after 8 s, a 3 s TTL and a takeover bound of TTL + 5 s")
+  void defaults() {
+    DrillOptions o = DrillOptions.parse(List.of());
+    assertThat(o.redis()).isEmpty();
+    assertThat(o.dir()).isEmpty();
+    assertThat(o.duration()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(o.killAfter()).isEqualTo(Duration.ofSeconds(8));
+    assertThat(o.ttl()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(o.maxTakeover()).isEqualTo(Duration.ofSeconds(8));
+    assertThat(o.json()).isFalse();
+    assertThat(o.loseOne()).isFalse();
+  }
+
+  @Test
+  @DisplayName("derives the default bound from the TTL given, and takes an explicit bound as is")
+  void bound() {
+    assertThat(DrillOptions.parse(List.of("--ttl", "2s")).maxTakeover()).isEqualTo(Duration.ofSeconds(7));
+    assertThat(DrillOptions.parse(List.of("--ttl=1500ms", "--max-takeover", "1ms")).maxTakeover())
+        .isEqualTo(Duration.ofMillis(1));
+    assertThat(DrillOptions.parse(List.of("--max-takeover", "PT10S")).maxTakeover()).isEqualTo(Duration.ofSeconds(10));
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(delimiter = '|', value = {
+      "--seconds 5 --kill-after 5|must be less than --seconds",
+      "--ttl 100ms|--ttl must be between 600ms and 5m",
+      "--ttl soon|--ttl must be a duration",
+      "--max-takeover 0s|--max-takeover must be positive",
+      "--redis localhost|--redis must be HOST:PORT",
+      "--seconds x|--seconds must be a whole number",
+      "--json --json2|unknown argument '--json2'",
+      "--dir a --dir b|--dir given twice",
+      "--redis|--redis needs a value"})
+  void refused(String args, String message) {
+    assertThatThrownBy(() -> DrillOptions.parse(List.of(args.split(" "))))
+        .isInstanceOf(DrillOptions.BadUsage.class).hasMessageContaining(message);
+  }
+
+  @Test
+  @DisplayName("a bad command line exits 1 with one line on stderr, before anything is started")
+  void badUsageExitCode() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = DrillCommand.run(List.of("--seconds", "0"), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertThat(code).isEqualTo(1);
+    assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo("dualpush: --seconds must be between 2 and 3600, got 0\n");
+  }
+}
