@@ -225,24 +225,21 @@ public final class DrillCommand {
       Event e = left > 0 ? events.poll(left, TimeUnit.NANOSECONDS) : null;
       if (e == null) {
         throw new StartFailure("the regions did not start within " + START_WAIT.toSeconds() + " s (one active, one "
-            + "standby); stderr of each: " + tails());
+            + "standby); their stderr: " + regions.stream().map(r -> r.stderrFile().toString()).toList());
+      }
+      if (e.kind().equals("FAILED")) {
+        throw new StartFailure("region " + e.region() + " could not start: "
+            + String.join(" ", e.words().subList(1, e.words().size())) + " (its stderr: " + e.region().stderrFile() + ")");
       }
       if (e.kind().equals("EXITED")) {
-        throw new StartFailure("region " + e.region() + " exited while starting: " + e.region().stderrTail());
+        throw new StartFailure("region " + e.region() + " exited while starting (its stderr: "
+            + e.region().stderrFile() + ")");
       }
       if (e.kind().equals("STANDBY")) {
         standby.add(e.region());
       }
       handle(e);
     }
-  }
-
-  private String tails() {
-    StringBuilder sb = new StringBuilder();
-    for (RegionProcess r : regions) {
-      sb.append('\n').append("--- ").append(r).append(" ---\n").append(r.stderrTail());
-    }
-    return sb.toString();
   }
 
   /** The producer: pushes, kills, waits for the takeover, re-sends, pushes on, then waits for the last answers. */
@@ -378,7 +375,7 @@ public final class DrillCommand {
       }
       case "EXITED" -> {
         if (r != killed) {
-          failure = "region " + r + " exited unexpectedly: " + r.stderrTail();
+          failure = "region " + r + " exited unexpectedly (its stderr: " + r.stderrFile() + ")";
         }
       }
       default -> {

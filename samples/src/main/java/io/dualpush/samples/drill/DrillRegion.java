@@ -39,7 +39,7 @@ import java.util.concurrent.Executors;
  * <p>Protocol, one line each way. On stdin: {@code PUSH KEY BASE64} (push the bytes under the key; the key is also
  * the message id) and {@code close} (release the lease and exit; end of input does the same, so a region never
  * outlives its parent). On stdout, flushed per line: {@code READY}, {@code ACTIVE token=T}, {@code STANDBY},
- * {@code LOST}, {@code ACK KEY MD5HEX processed|redelivered|duplicate} (the push is verified at both destinations, or
+ * {@code LOST}, {@code FAILED MESSAGE} (it could not start), {@code ACK KEY MD5HEX processed|redelivered|duplicate} (the push is verified at both destinations, or
  * the dedupe store says it was before), {@code NACK KEY REASON} (not done; the producer sends it again) and {@code
  * CLOSED}.
  *
@@ -64,7 +64,29 @@ public final class DrillRegion {
    * @throws Exception on a failure to start; the parent sees the exit and the stack trace on stderr
    */
   public static void main(String[] args) throws Exception {
-    Map<String, String> o = parse(args);
+    try {
+      run(parse(args));
+    } catch (Exception | LinkageError e) {
+      // One line for the drill to quote (the stack trace goes to stderr, which the drill keeps in a file).
+      emit("FAILED " + describe(e));
+      e.printStackTrace();
+      System.exit(1);
+    }
+  }
+
+  /** The messages of an exception and its causes, on one line. */
+  static String describe(Throwable e) {
+    StringBuilder sb = new StringBuilder();
+    for (Throwable c = e; c != null && sb.length() < 400; c = c.getCause()) {
+      sb.append(sb.length() == 0 ? "" : ": ").append(c.getClass().getSimpleName());
+      if (c.getMessage() != null) {
+        sb.append(" (").append(c.getMessage().replaceAll("\\s+", " ")).append(')');
+      }
+    }
+    return sb.toString();
+  }
+
+  private static void run(Map<String, String> o) throws Exception {
     String name = o.get("name");
     Duration ttl = Duration.ofMillis(Long.parseLong(o.get("ttl-ms")));
     String[] hostPort = o.get("redis").split(":", 2);

@@ -139,6 +139,21 @@ class DrillIT {
     await("the region JVMs gone").atMost(Duration.ofSeconds(30)).until(() -> DrillJar.regionsOf(run).isEmpty());
   }
 
+  @Test
+  @DisplayName("exits 3 with one line naming the failure when the Redis given cannot be reached")
+  void unreachableRedis() throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    DrillJar drill = DrillJar.start(tmp, "--redis", "127.0.0.1:" + port, "--dir", tmp.resolve("run").toString());
+    int code = drill.finish(300);
+    assertThat(code).as(drill.err()).isEqualTo(3);
+    assertThat(drill.out()).isEmpty();
+    assertThat(drill.err().lines().filter(l -> l.startsWith("dualpush: ")).toList()).singleElement().asString()
+        .contains("could not start").contains("127.0.0.1").contains(String.valueOf(port));
+  }
+
   private static List<String> texts(JsonNode array) {
     List<String> out = new ArrayList<>();
     array.forEach(n -> out.add(n.asText()));
