@@ -26,8 +26,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One region of the drill, run by {@link DrillCommand} as a child JVM of the same jar ({@code java -cp JAR
@@ -52,8 +54,10 @@ public final class DrillRegion {
   private static final Object OUT = new Object();
   /** Redis key prefix of the drill's lease and dedupe entries, apart from an application's own. */
   static final String KEY_PREFIX = "dualpush-drill:";
-  /** Handler threads: a message whose claim a killed region still holds waits without holding up the others. */
+  /** Handler threads; a message whose claim is held elsewhere is retried later without holding one. */
   private static final int WORKERS = 8;
+  /** How often a message claimed elsewhere (by a region that may be dead) is tried again. */
+  private static final long RETRY_MILLIS = 100;
 
   private DrillRegion() {}
 
@@ -135,7 +139,7 @@ public final class DrillRegion {
         .build();
     coordinator.start();
     emit("READY");
-    ExecutorService workers = Executors.newFixedThreadPool(WORKERS);
+    ScheduledExecutorService workers = Executors.newScheduledThreadPool(WORKERS);
     Duration inProgressWait = ttl.multipliedBy(3).plusSeconds(10);
     try (BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
       String line;
@@ -147,7 +151,8 @@ public final class DrillRegion {
         if (words[0].equals("PUSH") && words.length == 3) {
           String key = words[1];
           byte[] bytes = Base64.getDecoder().decode(words[2]);
-          workers.execute(() -> handle(processor, client, key, bytes, inProgressWait));
+          long deadline = System.nanoTime() + inProgressWait.toNanos();
+          workers.execute(() -> handle(processor, client, workers, key, bytes, deadline));
         }
       }
     } catch (Exception e) {
@@ -166,46 +171,40 @@ public final class DrillRegion {
 
   private static final Set<String> REDELIVERED = ConcurrentHashMap.newKeySet();
 
-  /** Processes one message and answers ACK or NACK; a claim held elsewhere is waited for, up to {@code wait}. */
-  private static void handle(MessageProcessor processor, DualPushClient client, String key, byte[] bytes,
-      Duration wait) {
-    long deadline = System.nanoTime() + wait.toNanos();
+  /**
+   * Processes one message and answers ACK or NACK; a message claimed elsewhere is tried again every {@value
+   * #RETRY_MILLIS} ms until {@code deadline} (the claim of a killed region runs out after the claim TTL).
+   */
+  private static void handle(MessageProcessor processor, DualPushClient client, ScheduledExecutorService workers,
+      String key, byte[] bytes, long deadline) {
     try {
-      while (true) {
-        ProcessResult r = processor.process(key, bytes, ctx -> {
-          if (ctx.redelivered()) {
-            REDELIVERED.add(key);
-          }
-          PushReceipt receipt = client.push(key, ctx.payload());
-          if (!receipt.isVerified()) {
-            throw new IllegalStateException("not verified: " + receipt.describeCopies());
-          }
-          return HexFormat.of().formatHex(Base64.getDecoder().decode(receipt.md5()));
-        });
-        switch (r.status()) {
-          case PROCESSED -> {
-            emit("ACK " + key + " " + r.resultReference().orElse("-") + " "
-                + (REDELIVERED.remove(key) ? "redelivered" : "processed"));
-            return;
-          }
-          case DUPLICATE -> {
-            emit("ACK " + key + " " + r.resultReference().orElse("-") + " duplicate");
-            return;
-          }
-          default -> {
-            // Claimed by a region that may be dead: its claim runs out after the claim TTL.
-            if (System.nanoTime() > deadline) {
-              emit("NACK " + key + " in-progress-elsewhere");
-              return;
-            }
-            Thread.sleep(100);
+      ProcessResult r = processor.process(key, bytes, ctx -> {
+        if (ctx.redelivered()) {
+          REDELIVERED.add(key);
+        }
+        PushReceipt receipt = client.push(key, ctx.payload());
+        if (!receipt.isVerified()) {
+          throw new IllegalStateException("not verified: " + receipt.describeCopies());
+        }
+        return HexFormat.of().formatHex(Base64.getDecoder().decode(receipt.md5()));
+      });
+      switch (r.status()) {
+        case PROCESSED -> emit("ACK " + key + " " + r.resultReference().orElse("-") + " "
+            + (REDELIVERED.remove(key) ? "redelivered" : "processed"));
+        case DUPLICATE -> emit("ACK " + key + " " + r.resultReference().orElse("-") + " duplicate");
+        default -> {
+          if (System.nanoTime() > deadline) {
+            emit("NACK " + key + " in-progress-elsewhere");
+          } else {
+            workers.schedule(() -> handle(processor, client, workers, key, bytes, deadline), RETRY_MILLIS,
+                TimeUnit.MILLISECONDS);
           }
         }
       }
     } catch (NotActiveException e) {
       emit("NACK " + key + " not-active");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    } catch (RejectedExecutionException e) {
+      // closing: the producer sends it again to whoever is active
     } catch (RuntimeException e) {
       emit("NACK " + key + " " + e.getClass().getSimpleName());
     }

@@ -24,7 +24,7 @@ import java.util.Map;
  * @param takeoverActiveMillis kill to the survivor reporting itself active, as the producer received it; null if never
  * @param takeoverVerifiedMillis kill to the survivor's first verified push (acknowledged); null if never
  * @param total pushes the producer made
- * @param beforeKill pushes first sent and acknowledged (or at least answered) before the kill
+ * @param beforeKill pushes sent and acknowledged before the kill
  * @param inFlight the keys sent and not acknowledged at the kill, re-sent to the survivor
  * @param afterKill pushes first sent after the kill
  * @param acknowledged pushes acknowledged by a region
