@@ -39,7 +39,7 @@ public final class DrillCommand {
   /** The drill passed. */
   public static final int EXIT_PASS = 0;
   /** The drill failed: a push lost, corrupted or unacknowledged, something unexpected written, or takeover too slow. */
-  public static final int EXIT_FAIL = 1;
+  public static final int EXIT_FAIL = 2;
   /** A bad command line; nothing was started. The CLI's code for usage errors. */
   public static final int EXIT_USAGE = 1;
   /** Redis or a region process could not be started. The CLI's code for environment failures. */
@@ -112,8 +112,8 @@ public final class DrillCommand {
    * @param args the arguments after {@code drill}
    * @param out where the report goes
    * @param err where progress and problems go
-   * @return the exit code: {@value #EXIT_PASS} passed, {@value #EXIT_FAIL} failed or bad usage, {@value
-   *     #EXIT_ENVIRONMENT} Redis or a region could not be started
+   * @return the exit code: {@value #EXIT_PASS} passed, {@value #EXIT_FAIL} failed, {@value #EXIT_USAGE} bad usage,
+   *     {@value #EXIT_ENVIRONMENT} Redis or a region could not be started
    */
   public static int run(List<String> args, PrintStream out, PrintStream err) {
     DrillOptions options;

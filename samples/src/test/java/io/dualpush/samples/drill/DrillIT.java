@@ -92,13 +92,13 @@ class DrillIT {
   }
 
   @Test
-  @DisplayName("fails with exit 1 naming the bound when the takeover cannot meet --max-takeover 1ms")
+  @DisplayName("fails with exit 2 naming the bound when the takeover cannot meet --max-takeover 1ms")
   void failsOnTheTakeoverBound() throws Exception {
     DrillJar drill = DrillJar.start(tmp, "--redis", redis(), "--dir", tmp.resolve("run").toString(), "--seconds", "6",
         "--kill-after", "2", "--max-takeover", "1ms", "--json");
     int code = drill.finish(300);
     JsonNode r = drill.json();
-    assertThat(code).as("exit code; report: " + r).isEqualTo(1);
+    assertThat(code).as("exit code; report: " + r).isEqualTo(2);
     assertThat(r.get("verdict").asText()).isEqualTo("fail");
     assertThat(r.get("maxTakeoverMs").asLong()).isEqualTo(1);
     assertThat(texts(r.get("reasons"))).singleElement().asString().contains("--max-takeover 1 ms");
@@ -106,14 +106,14 @@ class DrillIT {
   }
 
   @Test
-  @DisplayName("fails with exit 1 and names the object when a copy is missing from a destination (--lose-one, test only)")
+  @DisplayName("fails with exit 2 and names the object when a copy is missing from a destination (--lose-one, test only)")
   void failsWhenACopyIsMissing() throws Exception {
     Path dir = tmp.resolve("run");
     DrillJar drill = DrillJar.start(tmp, "--redis", redis(), "--dir", dir.toString(), "--seconds", "6",
         "--kill-after", "2", "--lose-one", "--max-takeover", "5m", "--json");
     int code = drill.finish(300);
     JsonNode r = drill.json();
-    assertThat(code).as("exit code; report: " + r).isEqualTo(1);
+    assertThat(code).as("exit code; report: " + r).isEqualTo(2);
     assertThat(r.get("lost").asInt()).isEqualTo(1);
     assertThat(r.get("verified").asInt()).isEqualTo(r.get("pushes").get("total").asInt() - 1);
     String victim = r.get("inFlightKeys").get(0).asText();
