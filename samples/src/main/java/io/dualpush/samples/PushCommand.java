@@ -72,6 +72,18 @@ final class PushCommand {
   }
 
   static int run(List<String> argv, Console console) throws InterruptedException {
+    return run(argv, console, Map.of(), builder -> builder);
+  }
+
+  /**
+   * A push whose client a configured job adds to (a coordinator, a dedupe store, an alert sink; see
+   * {@code io.dualpush.samples.config}).
+   *
+   * @param regions the region of each destination that has one
+   * @param configure applied to the builder last, before the client is built
+   */
+  static int run(List<String> argv, Console console, Map<String, String> regions,
+      java.util.function.UnaryOperator<DualPushClientBuilder> configure) throws InterruptedException {
     CliArgs args = CliArgs.parse("push", argv,
         Set.of("--destination", "--optional", "--log", "--parallel", "--timeout", "--progress", "--breaker-open-delay"),
         Set.of("--destination", "--optional"), Set.of("--json", "--allow-skipped", "--quarantine-damaged"));
@@ -127,7 +139,7 @@ final class PushCommand {
             default -> { }
           }
         });
-    try (log; progress; DualPushAsyncClient client = targets.addTo(builder, options.timeout()).buildAsyncClient()) {
+    try (log; progress; DualPushAsyncClient client = configure.apply(targets.addTo(builder, options.timeout(), regions)).buildAsyncClient()) {
       Semaphore window = new Semaphore(parallel);
       try {
         SourceTree.walk(source, new SourceTree.Sink() {
@@ -245,7 +257,7 @@ final class PushCommand {
   static boolean isEnvironmental(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof VirtualMachineError || c instanceof TransactionLogUnavailableException
-          || c instanceof io.dualpush.LeaseLostException) {
+          || c instanceof io.dualpush.LeaseLostException || c instanceof io.dualpush.NotActiveException) {
         return true;
       }
     }
