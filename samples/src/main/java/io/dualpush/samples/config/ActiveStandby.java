@@ -35,6 +35,7 @@ public final class ActiveStandby implements AutoCloseable {
   private final RedisLeaseStore leases;
   private final ActiveRegionCoordinator coordinator;
   private final Optional<RedisDedupeStore> dedupe;
+  private boolean closed; // guarded by this
 
   private ActiveStandby(RedisClient redis, RedisLeaseStore leases, ActiveRegionCoordinator coordinator,
       Optional<RedisDedupeStore> dedupe) {
@@ -157,9 +158,21 @@ public final class ActiveStandby implements AutoCloseable {
     return coordinator.awaitActive(wait == null ? Duration.ofDays(365_000) : wait);
   }
 
-  /** Releases the lease (when held) and disconnects from Redis. */
+  /**
+   * Stops acting and releases the lease (when held), so that the other region takes over at once; stays
+   * connected. Thread-safe: a {@link #close()} from another thread waits for the release to be sent.
+   */
+  public synchronized void releaseLease() {
+    coordinator.close();
+  }
+
+  /** Releases the lease (when held) and disconnects from Redis; waits for a release under way on another thread. */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     coordinator.close();
     dedupe.ifPresent(RedisDedupeStore::close);
     leases.close();

@@ -75,7 +75,7 @@ public final class RunLoop {
       return;
     }
     stop.countDown();
-    region.ifPresent(r -> r.coordinator().close());
+    region.ifPresent(ActiveStandby::releaseLease);
   }
 
   /**
@@ -135,6 +135,8 @@ public final class RunLoop {
         }
         stop.await(interval.toNanos(), TimeUnit.NANOSECONDS);
       }
+      // Released (or its release sent and failed, which the coordinator logs) before this line is printed.
+      region.ifPresent(ActiveStandby::close);
       say("stopped" + (stopReason.isEmpty() ? "" : " (" + stopReason + ")")
           + region.map(r -> "; lease '" + r.coordinator().leaseName() + "' released").orElse(""));
       return last;
