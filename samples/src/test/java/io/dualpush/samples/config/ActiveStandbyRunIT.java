@@ -57,8 +57,13 @@ class ActiveStandbyRunIT {
     for (int i = 0; i < 20; i++) {
       write("gold/batch-1/part-" + i + ".csv", i * 700);
     }
-    config = tmp.resolve("job.yaml");
-    Files.writeString(config, """
+    config = config("3s", "1s");
+  }
+
+  /** The one file both jobs run with; each has its own log through ${REGION_LOG}. */
+  private Path config(String ttl, String renew) throws IOException {
+    Path file = tmp.resolve("job-" + ttl + ".yaml");
+    Files.writeString(file, """
         destinations:
           - name: east
             location: %s
@@ -71,11 +76,12 @@ class ActiveStandbyRunIT {
           uri: %s
           lease:
             name: %s
-            ttl: 3s
-            renew: 1s
+            ttl: %s
+            renew: %s
         job:
           interval: 300ms
-        """.formatted(east, west, REDIS.uri(), lease));
+        """.formatted(east, west, REDIS.uri(), lease, ttl, renew));
+    return file;
   }
 
   @AfterEach
@@ -97,8 +103,12 @@ class ActiveStandbyRunIT {
   }
 
   private JobProcess start(String name) throws IOException {
+    return start(name, config);
+  }
+
+  private JobProcess start(String name, Path file) throws IOException {
     JobProcess j = JobProcess.start(name, tmp, Map.of("REGION_LOG", tmp.resolve("log-" + name).toString()),
-        "run", source.toString(), "--config", config.toString());
+        "run", source.toString(), "--config", file.toString());
     jobs.add(j);
     return j;
   }
@@ -173,6 +183,42 @@ class ActiveStandbyRunIT {
     int before = rounds(a).size();
     await().atMost(BOUND).untilAsserted(() -> assertThat(rounds(a).size()).as("%s", a).isGreaterThan(before));
     assertEveryFileVerified();
+  }
+
+  @Test
+  @DisplayName("SIGTERM stops the active job cleanly: it releases the lease and the standby takes over long before the TTL")
+  void sigterm() throws Exception {
+    // A TTL far longer than the wait below: the standby can only take over because the lease was released.
+    Path file = config("5m", "20s");
+    JobProcess a = start("a", file);
+    await().atMost(BOUND).untilAsserted(() -> assertThat(rounds(a)).as("%s", a).contains(0));
+    JobProcess b = start("b", file);
+    await().atMost(BOUND).untilAsserted(() -> assertThat(b.out()).as("%s", b).contains("standby: waiting"));
+    a.process().destroy(); // SIGTERM
+    assertThat(a.process().waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).as("%s", a).isTrue();
+    assertThat(a.out()).as("%s", a).contains("stopped (SIGTERM); lease '" + lease + "' released");
+    await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+      assertThat(b.out()).as("%s", b).contains("active: holding lease '" + lease + "'");
+      assertThat(rounds(b)).as("%s", b).contains(0);
+    });
+    assertEveryFileVerified();
+  }
+
+  @Test
+  @DisplayName("push --config waits as a standby for --wait, then exits 2 with nothing pushed")
+  void pushWaitsThenGivesUp() throws Exception {
+    JobProcess a = start("a");
+    await().atMost(BOUND).untilAsserted(() -> assertThat(rounds(a)).as("%s", a).contains(0));
+    Path other = Files.createDirectories(tmp.resolve("other-source"));
+    Files.writeString(other.resolve("only-here.csv"), "id\n1\n");
+    JobProcess push = JobProcess.run("push", tmp, Map.of("REGION_LOG", tmp.resolve("log-push").toString()),
+        "push", other.toString(), "--config", config.toString(), "--wait", "2s");
+    assertThat(push.exitCode()).as("%s", push).isEqualTo(2);
+    assertThat(push.err()).as("%s", push).contains("standby: waiting for the active region's lease '" + lease + "'")
+        .contains("was not free within 2s (--wait); nothing pushed");
+    assertThat(east.resolve("only-here.csv")).doesNotExist();
+    assertThat(west.resolve("only-here.csv")).doesNotExist();
+    assertThat(tmp.resolve("log-push")).doesNotExist();
   }
 
   private static List<Long> tokens(String out) {
