@@ -153,6 +153,7 @@ final class ConfiguredCommands {
       if (redis.isEmpty()) {
         return PushCommand.run(args, console, regions, alerts::addTo);
       }
+      PushCommand.check(args, console); // before a wait for the lease that may be long
       try (ActiveStandby region = ActiveStandby.start(redis.get(), console.env(), console.err())) {
         if (!region.awaitActive(wait)) {
           console.err().println("dualpush: standby: the active region's lease '" + region.coordinator().leaseName()
@@ -175,6 +176,7 @@ final class ConfiguredCommands {
     Duration wait = split.waitFor().isPresent() ? duration("--wait", split.waitFor().get(), true)
         : config.flatMap(JobConfig::waitText).map(t -> duration("job.wait", t, true)).orElse(null);
     Optional<JobConfig.Redis> redis = config.flatMap(JobConfig::redis);
+    PushCommand.check(args, console); // before the first wait and the first round
     try (JobAlerts alerts = JobAlerts.of(config, console.env())) {
       Optional<ActiveStandby> region = redis.map(r -> ActiveStandby.start(r, console.env(), console.out()));
       RunLoop loop = new RunLoop(region, interval, wait, console.out());

@@ -222,6 +222,25 @@ final class PushCommand {
     return report.exitCode();
   }
 
+  /**
+   * Checks a push's arguments the way {@link #run} does before it writes anything, without writing
+   * anything: for a configured job that may wait a long time for its lease before it pushes.
+   */
+  static void check(List<String> argv, Console console) {
+    CliArgs args = CliArgs.parse("push", argv,
+        Set.of("--destination", "--optional", "--log", "--parallel", "--timeout", "--progress", "--breaker-open-delay"),
+        Set.of("--destination", "--optional"), Set.of("--json", "--allow-skipped", "--quarantine-damaged"));
+    if (args.positionals().size() != 1) {
+      throw new UsageException("push takes one SOURCE_DIR, got " + args.positionals().size() + "; usage: " + USAGE);
+    }
+    Path source = sourceDirectory(args.positionals().get(0));
+    LogLocation logLocation = LogLocation.parse(args, console.env());
+    args.intValue("--parallel", 8, 1, 256);
+    args.intValue("--breaker-open-delay", 1, 1, 3_600);
+    CommandOptions.parse(args, console);
+    Targets.parse(args, Set.of(), console.env()).requireApart(source, logLocation);
+  }
+
   /** SOURCE_DIR, followed when it is a symbolic link: its real path. */
   private static Path sourceDirectory(String arg) {
     Path given = Path.of(arg);

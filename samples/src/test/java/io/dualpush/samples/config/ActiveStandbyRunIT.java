@@ -219,6 +219,12 @@ class ActiveStandbyRunIT {
     assertThat(east.resolve("only-here.csv")).doesNotExist();
     assertThat(west.resolve("only-here.csv")).doesNotExist();
     assertThat(tmp.resolve("log-push")).doesNotExist();
+
+    // A bad option is refused at once, not after the wait for the lease (10 minutes by default).
+    JobProcess bad = JobProcess.run("bad-push", tmp, Map.of("REGION_LOG", tmp.resolve("log-push").toString()),
+        "push", other.toString(), "--config", config.toString(), "--parallel", "0");
+    assertThat(bad.exitCode()).as("%s", bad).isEqualTo(1);
+    assertThat(bad.err()).as("%s", bad).contains("--parallel must be between 1 and 256").doesNotContain("standby");
   }
 
   private static List<Long> tokens(String out) {
