@@ -66,6 +66,10 @@ class ConfigJarIT {
         "status", "--config", config.toString(), "--log", log.toString());
     assertThat(status.exitCode()).as("%s", status).isZero();
     assertThat(status.out()).contains("2 verified");
+    JobProcess verify = JobProcess.run("verify", tmp, Map.of("WEST_DIR", west.toString(), "HOOK_SECRET", SECRET),
+        "verify", "--config", config.toString(), "--log", log.toString(), "--json");
+    assertThat(verify.exitCode()).as("%s", verify).isZero();
+    assertThat(verify.json().path("checked").asInt()).isEqualTo(2);
   }
 
   @ParameterizedTest(name = "{0}")

@@ -64,6 +64,14 @@ final class JobProcess implements AutoCloseable {
     return read(err);
   }
 
+  com.fasterxml.jackson.databind.JsonNode json() {
+    try {
+      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(out());
+    } catch (IOException e) {
+      throw new AssertionError("not one JSON object: " + this, e);
+    }
+  }
+
   int exitCode() {
     return process.exitValue();
   }
