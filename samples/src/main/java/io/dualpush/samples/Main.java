@@ -36,6 +36,9 @@ public final class Main {
       "  " + RepairCommand.USAGE,
       "  " + VerifyCommand.USAGE,
       "  " + ReplayCommand.USAGE,
+      "  " + ConfiguredCommands.RUN_USAGE,
+      "  " + ConfiguredCommands.CONFIG_USAGE,
+      "  " + io.dualpush.samples.drill.DrillCommand.USAGE,
       "LOCATION: a directory (must exist), azure:https://ACCOUNT.blob.core.windows.net/CONTAINER",
       "          (signs in with DefaultAzureCredential) or azure-env:ENV_VAR/CONTAINER (ENV_VAR holds a",
       "          connection string; never put a key or SAS on the command line)",
@@ -93,17 +96,15 @@ public final class Main {
     try {
       return switch (args[0]) {
         case "demo" -> Demo.run(rest, console);
-        case "push" -> PushCommand.run(rest, console);
-        case "status" -> StatusCommand.run(rest, console);
-        case "repair" -> RepairCommand.run(rest, console);
-        case "verify" -> VerifyCommand.run(rest, console);
-        case "replay" -> ReplayCommand.run(rest, console);
+        case "push" -> ConfiguredCommands.push(rest, console);
+        case "status", "repair", "verify", "replay" -> ConfiguredCommands.simple(args[0], rest, console);
+        case "run" -> ConfiguredCommands.run(rest, console);
         case "drill" -> io.dualpush.samples.drill.DrillCommand.run(rest, console.out(), console.err());
         case "help", "--help", "-h" -> {
           console.out().println(USAGE);
           yield 0;
         }
-        default -> throw new UsageException("unknown command '" + args[0] + "' (commands: demo, push, status, repair, verify, replay)");
+        default -> throw new UsageException("unknown command '" + args[0] + "' (commands: demo, push, status, repair, verify, replay, run, drill)");
       };
     } catch (UsageException | InvalidInputException e) {
       console.err().println("dualpush: " + oneLine(e.getMessage()));

@@ -72,6 +72,18 @@ final class PushCommand {
   }
 
   static int run(List<String> argv, Console console) throws InterruptedException {
+    return run(argv, console, Map.of(), builder -> builder);
+  }
+
+  /**
+   * A push whose client a configured job adds to (a coordinator, a dedupe store, an alert sink; see
+   * {@code io.dualpush.samples.config}).
+   *
+   * @param regions the region of each destination that has one
+   * @param configure applied to the builder last, before the client is built
+   */
+  static int run(List<String> argv, Console console, Map<String, String> regions,
+      java.util.function.UnaryOperator<DualPushClientBuilder> configure) throws InterruptedException {
     CliArgs args = CliArgs.parse("push", argv,
         Set.of("--destination", "--optional", "--log", "--parallel", "--timeout", "--progress", "--breaker-open-delay"),
         Set.of("--destination", "--optional"), Set.of("--json", "--allow-skipped", "--quarantine-damaged"));
@@ -127,7 +139,7 @@ final class PushCommand {
             default -> { }
           }
         });
-    try (log; progress; DualPushAsyncClient client = targets.addTo(builder, options.timeout()).buildAsyncClient()) {
+    try (log; progress; DualPushAsyncClient client = configure.apply(targets.addTo(builder, options.timeout(), regions)).buildAsyncClient()) {
       Semaphore window = new Semaphore(parallel);
       try {
         SourceTree.walk(source, new SourceTree.Sink() {
@@ -210,6 +222,25 @@ final class PushCommand {
     return report.exitCode();
   }
 
+  /**
+   * Checks a push's arguments the way {@link #run} does before it writes anything, without writing
+   * anything: for a configured job that may wait a long time for its lease before it pushes.
+   */
+  static void check(List<String> argv, Console console) {
+    CliArgs args = CliArgs.parse("push", argv,
+        Set.of("--destination", "--optional", "--log", "--parallel", "--timeout", "--progress", "--breaker-open-delay"),
+        Set.of("--destination", "--optional"), Set.of("--json", "--allow-skipped", "--quarantine-damaged"));
+    if (args.positionals().size() != 1) {
+      throw new UsageException("push takes one SOURCE_DIR, got " + args.positionals().size() + "; usage: " + USAGE);
+    }
+    Path source = sourceDirectory(args.positionals().get(0));
+    LogLocation logLocation = LogLocation.parse(args, console.env());
+    args.intValue("--parallel", 8, 1, 256);
+    args.intValue("--breaker-open-delay", 1, 1, 3_600);
+    CommandOptions.parse(args, console);
+    Targets.parse(args, Set.of(), console.env()).requireApart(source, logLocation);
+  }
+
   /** SOURCE_DIR, followed when it is a symbolic link: its real path. */
   private static Path sourceDirectory(String arg) {
     Path given = Path.of(arg);
@@ -245,7 +276,7 @@ final class PushCommand {
   static boolean isEnvironmental(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       if (c instanceof VirtualMachineError || c instanceof TransactionLogUnavailableException
-          || c instanceof io.dualpush.LeaseLostException) {
+          || c instanceof io.dualpush.LeaseLostException || c instanceof io.dualpush.NotActiveException) {
         return true;
       }
     }

@@ -203,8 +203,17 @@ final class Targets {
   }
 
   DualPushClientBuilder addTo(DualPushClientBuilder builder, Optional<Duration> timeout) {
+    return addTo(builder, timeout, Map.of());
+  }
+
+  /** As {@link #addTo(DualPushClientBuilder, Optional)}, with the region of each destination that has one. */
+  DualPushClientBuilder addTo(DualPushClientBuilder builder, Optional<Duration> timeout, Map<String, String> regions) {
     for (Target t : targets) {
       DestinationOptions.Builder options = DestinationOptions.builder(t.name()).required(t.required());
+      String region = regions.get(t.name());
+      if (region != null) {
+        options.region(region);
+      }
       timeout.ifPresent(options::timeout);
       builder.destination(options.build(), t.destination());
     }
