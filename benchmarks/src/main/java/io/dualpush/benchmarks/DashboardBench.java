@@ -56,7 +56,8 @@ import java.util.regex.Pattern;
  *       {@code /up} and a wait until the session sees it {@code UP} with an empty backlog.
  * </ol>
  *
- * <p>The dashboard runs with {@code --rate-limit} raised (its default, 50 requests/s per remote
+ * <p>Before (a), {@code --warmup} seconds of the same edge changes and then of the same REST load
+ * run unrecorded, so that the figures are of a warmed-up JVM on both sides. The dashboard runs with {@code --rate-limit} raised (its default, 50 requests/s per remote
  * address, would refuse this load from one loopback address). Incoming batches are parsed once per
  * distinct text, after the receive time is taken, since the server sends the same text to every
  * session: a thousand parses per batch would load the shared CPUs, not the server's path.
@@ -72,7 +73,7 @@ final class DashboardBench {
 
   /** What to run. */
   record Config(Path samplesJar, int clients, int seconds, int changeMillis, int restRate, int restSeconds, int trials,
-      Path dir, String heap, int rateLimit, int connectParallelism) {}
+      Path dir, String heap, int rateLimit, int connectParallelism, int warmupSeconds, boolean jfr) {}
 
   private final Config config;
   private final LatencyHistogram live = new LatencyHistogram();
@@ -82,6 +83,11 @@ final class DashboardBench {
   private final Map<String, Boolean> windowEvents = new ConcurrentHashMap<>();
   private final List<Session> sessions = new ArrayList<>();
   private final AtomicInteger closedSessions = new AtomicInteger();
+  private final List<String> cpuLines = new ArrayList<>();
+  private ProcessHandle dashboardHandle;
+  private long phaseStartNanos;
+  private double phaseDashboardCpu;
+  private double phaseBenchCpu;
   private volatile long windowFromMicros = Long.MAX_VALUE;
   private volatile long windowToMicros = Long.MIN_VALUE;
 
@@ -123,11 +129,16 @@ final class DashboardBench {
     Files.createDirectories(config.dir());
     Path out = config.dir().resolve("dashboard.out");
     Path err = config.dir().resolve("dashboard.err");
-    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + config.heap(),
-        "-jar", config.samplesJar().toString(), "dashboard", "--dir", config.dir().resolve("data").toString(),
-        "--port", "0", "--rate-limit", Integer.toString(config.rateLimit()));
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx" + config.heap()));
+    if (config.jfr()) {
+      cmd.add("-XX:StartFlightRecording=settings=profile,filename=" + config.dir().resolve("dashboard.jfr"));
+    }
+    cmd.addAll(List.of("-jar", config.samplesJar().toString(), "dashboard", "--dir", config.dir().resolve("data").toString(),
+        "--port", "0", "--rate-limit", Integer.toString(config.rateLimit())));
     System.out.println("dashboard: " + String.join(" ", cmd));
     Process child = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    dashboardHandle = child.toHandle();
     try {
       Matcher m = awaitListening(child, out, err);
       URI base = URI.create(m.group(1));
@@ -214,26 +225,25 @@ final class DashboardBench {
     int connected = (int) sessions.stream().filter(s -> s.open && s.messages.get() > 0).count();
     System.out.printf(Locale.ROOT, "connected %,d of %,d in %.1f s (%d failed%s)%n", connected, config.clients(),
         connectSeconds, failedConnects.get(), firstFailure.get() == null ? "" : "; first: " + firstFailure.get());
+
+    phase(null);
+    // Sessions closed from here to the end are reported as dropped.
     int closedBefore = closedSessions.get();
+
+    // ---- warm-up: the same edge changes and REST load, nothing recorded
+    if (config.warmupSeconds() > 0) {
+      System.out.printf(Locale.ROOT, "warm-up: %d s of edge changes, then %d s of REST load, not recorded%n",
+          config.warmupSeconds(), config.warmupSeconds());
+      toggleEdge(rest, base, token, config.warmupSeconds());
+      restLoad(rest, base, config.warmupSeconds(), false);
+      phase("warm-up");
+    }
 
     // ---- (a) live updates under state changes
     windowFromMicros = nowMicros();
-    long endNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(config.seconds());
-    int changes = 0;
-    long next = System.nanoTime();
-    boolean down = false;
-    while (System.nanoTime() < endNanos) {
-      LockSupport.parkNanos(next - System.nanoTime());
-      down = !down;
-      post(rest, base, token, down ? "api/simulate/down" : "api/simulate/up", "{\"destination\":\"edge\"}");
-      changes++;
-      next += TimeUnit.MILLISECONDS.toNanos(config.changeMillis());
-    }
+    int changes = toggleEdge(rest, base, token, config.seconds());
     windowToMicros = nowMicros();
-    if (down) {
-      post(rest, base, token, "api/simulate/up", "{\"destination\":\"edge\"}");
-    }
-    // Events of the window still on their way: wait for them, bounded.
+    // Events of the window still on their way: give them two seconds (a wait, not a synchronisation).
     Thread.sleep(2000);
     long expected = 0;
     long received = 0;
@@ -246,6 +256,7 @@ final class DashboardBench {
     }
     long distinct = windowEvents.size();
     expected = distinct * liveSessions;
+    phase("(a) live updates, incl. 2 s drain");
     int dropped = closedSessions.get() - closedBefore;
     Result partial = new Result(config.clients(), connected, connectSeconds, live.count(), ms(live.percentile(0.50)),
         ms(live.percentile(0.99)), liveMax.get() / 1e3, liveBelowZero.get(), distinct, Math.max(0, expected - received),
@@ -256,16 +267,53 @@ final class DashboardBench {
         partial.missing());
 
     // ---- (b) REST, open loop
-    RestLoad restLoad = restLoad(rest, base);
+    RestLoad restLoad = restLoad(rest, base, config.restSeconds(), true);
+    phase("(b) REST");
 
     // ---- (c) failover detection
     double[][] detections = detections(rest, base, token);
+    phase("(c) detection, incl. repair waits");
 
     return new Result(partial.clients(), partial.connected(), partial.connectSeconds(), partial.liveCount(),
         partial.liveP50(), partial.liveP99(), partial.liveMax(), partial.liveNegative(), partial.windowEvents(),
         partial.missing(), closedSessions.get() - closedBefore, changes, restLoad.count, restLoad.errors,
         ms(restLoad.all.percentile(0.50)), ms(restLoad.all.percentile(0.95)), ms(restLoad.all.percentile(0.99)),
         restLoad.max.get() / 1e6, restLoad.achievedRate, restLoad.byPath(), detections[0], detections[1], openFiles());
+  }
+
+  /**
+   * Ends a phase: the CPU the dashboard's JVM and this one used since the last call, beside the
+   * wall time, so that a missed target can be read against what the machine had to give.
+   */
+  private void phase(String name) {
+    long now = System.nanoTime();
+    double dashboardCpu = cpuSeconds(dashboardHandle);
+    double benchCpu = cpuSeconds(ProcessHandle.current());
+    if (name != null) {
+      double wall = (now - phaseStartNanos) / 1e9;
+      String line = String.format(Locale.ROOT, "%s: %.1f s wall; CPU dashboard %.1f s (%.0f%% of one CPU), bench %.1f s "
+          + "(%.0f%%); load average %s", name, wall, dashboardCpu - phaseDashboardCpu,
+          100 * (dashboardCpu - phaseDashboardCpu) / wall, benchCpu - phaseBenchCpu, 100 * (benchCpu - phaseBenchCpu) / wall,
+          loadAverage());
+      cpuLines.add(line);
+      System.out.println("cpu " + line);
+    }
+    phaseStartNanos = now;
+    phaseDashboardCpu = dashboardCpu;
+    phaseBenchCpu = benchCpu;
+  }
+
+  private static double cpuSeconds(ProcessHandle p) {
+    return p == null ? 0 : p.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "n/a";
+    }
   }
 
   // ------------------------------------------------------------------ REST
@@ -290,18 +338,39 @@ final class DashboardBench {
     }
   }
 
-  private RestLoad restLoad(HttpClient http, URI base) throws InterruptedException {
+  /** Alternates edge down and up every {@code --change-ms} for {@code seconds}; ends with edge up. */
+  private int toggleEdge(HttpClient rest, URI base, String token, int seconds) throws IOException, InterruptedException {
+    long endNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    int changes = 0;
+    long next = System.nanoTime();
+    boolean down = false;
+    while (System.nanoTime() < endNanos) {
+      LockSupport.parkNanos(next - System.nanoTime());
+      down = !down;
+      post(rest, base, token, down ? "api/simulate/down" : "api/simulate/up", "{\"destination\":\"edge\"}");
+      changes++;
+      next += TimeUnit.MILLISECONDS.toNanos(config.changeMillis());
+    }
+    if (down) {
+      post(rest, base, token, "api/simulate/up", "{\"destination\":\"edge\"}");
+    }
+    return changes;
+  }
+
+  private RestLoad restLoad(HttpClient http, URI base, int seconds, boolean report) throws InterruptedException {
     RestLoad load = new RestLoad();
     for (String p : REST_PATHS) {
       load.paths.put(p, new LatencyHistogram());
     }
-    int total = config.restRate() * config.restSeconds();
+    int total = config.restRate() * seconds;
     long period = TimeUnit.SECONDS.toNanos(1) / config.restRate();
     AtomicLong errors = new AtomicLong();
     AtomicReference<String> firstError = new AtomicReference<>();
     CountDownLatch done = new CountDownLatch(total);
-    System.out.printf(Locale.ROOT, "rest: %d requests/s for %d s, open loop, over %s%n", config.restRate(),
-        config.restSeconds(), REST_PATHS);
+    if (report) {
+      System.out.printf(Locale.ROOT, "rest: %d requests/s for %d s, open loop, over %s%n", config.restRate(), seconds,
+          REST_PATHS);
+    }
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
     for (int i = 0; i < total; i++) {
       long scheduled = start + i * period;
@@ -330,6 +399,9 @@ final class DashboardBench {
     load.count = total - done.getCount();
     load.errors = errors.get() + done.getCount();
     load.achievedRate = total / ((sentBy - start) / 1e9);
+    if (!report) {
+      return load;
+    }
     System.out.printf(Locale.ROOT, "rest: %,d requests (sent at %.1f/s), %d errors%s; p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, "
         + "max %.1f ms%n", load.count, load.achievedRate, load.errors, firstError.get() == null ? "" : " (first: "
         + firstError.get() + ")", ms(load.all.percentile(0.50)), ms(load.all.percentile(0.95)),
@@ -549,6 +621,10 @@ final class DashboardBench {
       double[] v = e.getValue();
       System.out.printf(Locale.ROOT, "| GET /%s | %,d | %.2f ms | %.2f ms | %.2f ms |%n", e.getKey(), (long) v[0], v[1],
           v[2], v[3]);
+    }
+    System.out.println();
+    for (String line : cpuLines) {
+      System.out.println("- " + line);
     }
     if (r.liveNegative() > 0) {
       System.out.printf(Locale.ROOT, "%n%,d latencies were below zero (clock steps?) and were counted as 1 µs%n",

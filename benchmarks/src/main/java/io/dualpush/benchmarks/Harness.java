@@ -80,7 +80,7 @@ public final class Harness {
   private static final Set<String> READ_OPTIONS = Set.of("parts", "reads", "threads", "trials", "warmup", "seconds",
       "rounds", "azure-reads", "objects", "size");
   private static final Set<String> DASHBOARD_OPTIONS = Set.of("samples-jar", "clients", "seconds", "change-ms", "rest-rate",
-      "rest-seconds", "trials", "dir", "heap", "rate-limit", "connect-parallelism");
+      "rest-seconds", "trials", "dir", "heap", "rate-limit", "connect-parallelism", "warmup", "jfr");
 
   private Harness() {}
 
@@ -251,7 +251,8 @@ public final class Harness {
         intOption(o, "clients", 1000), intOption(o, "seconds", 30), intOption(o, "change-ms", 500),
         intOption(o, "rest-rate", 200), intOption(o, "rest-seconds", 30), intOption(o, "trials", 10),
         Path.of(o.getOrDefault("dir", "target/dashboard-bench")).toAbsolutePath(), o.getOrDefault("heap", "512m"),
-        intOption(o, "rate-limit", 100_000), intOption(o, "connect-parallelism", 32));
+        intOption(o, "rate-limit", 100_000), intOption(o, "connect-parallelism", 32), intOption(o, "warmup", 10),
+        Boolean.parseBoolean(o.getOrDefault("jfr", "false")));
     if (!Files.isRegularFile(c.samplesJar())) {
       System.err.println("no samples jar at " + c.samplesJar() + ": build it (mvn -B package -pl samples -am -DskipTests) "
           + "or give --samples-jar");
@@ -1000,7 +1001,9 @@ public final class Harness {
                        --samples-jar JAR (samples/target/dualpush-samples.jar)  --clients N (1000)  --seconds S for (a) (30)
                        --change-ms MS between edge changes (500)  --rest-rate R req/s (200)  --rest-seconds S (30)
                        --trials N for (c) (10)  --dir DIR (target/dashboard-bench)  --heap SIZE dashboard -Xmx (512m)
-                       --rate-limit N the dashboard's per-client limit (100000)  --connect-parallelism N (32)""");
+                       --rate-limit N the dashboard's per-client limit (100000)  --connect-parallelism N (32)
+                       --warmup S of edge changes and of REST load before (a), not recorded (10)
+                       --jfr true  record the dashboard's JVM with JDK Flight Recorder (profile) into DIR/dashboard.jfr""");
   }
 
   private static String micros(long nanos) {
