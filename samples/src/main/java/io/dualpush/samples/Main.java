@@ -98,6 +98,7 @@ public final class Main {
         case "repair" -> RepairCommand.run(rest, console);
         case "verify" -> VerifyCommand.run(rest, console);
         case "replay" -> ReplayCommand.run(rest, console);
+        case "dashboard" -> io.dualpush.samples.dashboard.DashboardCommand.run(rest, console.out(), console.err());
         case "help", "--help", "-h" -> {
           console.out().println(USAGE);
           yield 0;
