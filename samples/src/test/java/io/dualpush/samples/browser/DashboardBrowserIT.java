@@ -116,6 +116,9 @@ class DashboardBrowserIT {
         .until(d -> backlog(d.findElement(By.cssSelector(SECONDARY))) > 0);
     await("the server's backlog for the secondary").atMost(UI_TIMEOUT)
         .until(() -> region("secondary").path("lag").path("backlogCopies").asLong() > 0);
+    // A few more pending copies, so that the screenshot's chart shows the backlog climbing.
+    waitFor(UI_TIMEOUT).withMessage("the secondary's backlog at 5 or more")
+        .until(d -> backlog(d.findElement(By.cssSelector(SECONDARY))) >= 5);
     assertThat(status(browser.findElement(By.cssSelector(SECONDARY)))).isEqualTo("DOWN");
     screenshot();
 
