@@ -66,12 +66,18 @@ final class DashboardSystem implements AutoCloseable {
   private static final Duration SAMPLE_EVERY = Duration.ofMillis(250);
   /** A backlog older than this shows the region DEGRADED (a copy in flight is not). */
   private static final Duration STALE_BACKLOG = Duration.ofSeconds(2);
+  /**
+   * A change of the completion percentiles alone is published at most this often: they move with nearly every copy,
+   * and every live message goes to every session.
+   */
+  private static final long PERCENTILES_EVERY_NANOS = TimeUnit.SECONDS.toNanos(2);
 
   private final Map<String, DestinationOptions> options = new LinkedHashMap<>();
   private final Map<String, FaultInjectingDestination> faults = new LinkedHashMap<>();
   private final Map<String, Simulation> simulations = new ConcurrentHashMap<>();
   private final Map<String, CircuitBreakerState.State> breakerOverride = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Object>> lastPublished = new ConcurrentHashMap<>();
+  private final Map<String, Long> lastPublishedAt = new ConcurrentHashMap<>();
   private final AtomicLong pushed = new AtomicLong();
   private final DualPushClient client;
   private final FailoverReadClient reader;
@@ -248,10 +254,14 @@ final class DashboardSystem implements AutoCloseable {
 
   /** Publishes every region whose state differs from what was last published. */
   private synchronized void publishChanges() {
+    long now = System.nanoTime();
     for (Map<String, Object> region : computeRegions()) {
       String id = (String) region.get("id");
-      if (!region.equals(lastPublished.get(id))) {
+      Map<String, Object> last = lastPublished.get(id);
+      if (last == null || !withoutPercentiles(region).equals(withoutPercentiles(last))
+          || (!region.equals(last) && now - lastPublishedAt.getOrDefault(id, 0L) > PERCENTILES_EVERY_NANOS)) {
         lastPublished.put(id, region);
+        lastPublishedAt.put(id, now);
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("type", "region");
         event.put("at", Micros.now());
@@ -259,6 +269,17 @@ final class DashboardSystem implements AutoCloseable {
         hub.publish("region:" + id, event);
       }
     }
+  }
+
+  /** The region without its completion percentiles, which move with nearly every copy. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> withoutPercentiles(Map<String, Object> region) {
+    Map<String, Object> copy = new LinkedHashMap<>(region);
+    Map<String, Object> lag = new LinkedHashMap<>((Map<String, Object>) region.get("lag"));
+    lag.remove("p50Ms");
+    lag.remove("p99Ms");
+    copy.put("lag", lag);
+    return copy;
   }
 
   /** Every region's current state, each with {@code type} and {@code at}, for a snapshot. */

@@ -57,13 +57,30 @@ final class TransactionFeed {
           oldest.next();
           oldest.remove();
         }
-      } else if (!apply(item, event)) {
+        return;
+      }
+      String stateBefore = item.state;
+      if (!apply(item, event)) {
         return;
       }
       item.at = Micros.now();
-      // Published under the lock, so that two changes of one transaction reach the feed in their order.
-      publisher.accept("tx:" + event.transactionId(), item.toMap(true));
+      if (worthSending(event.type()) || !item.state.equals(stateBefore)) {
+        // Published under the lock, so that two changes of one transaction reach the feed in their order.
+        publisher.accept("tx:" + event.transactionId(), item.toMap(true));
+      }
     }
+  }
+
+  /**
+   * Whether an event is worth a live message of its own. A copy written or verified changes the item but rides
+   * along with the next message (the acknowledgement, the transaction becoming VERIFIED): every message is sent to
+   * every session, so fewer messages per push keep the fan-out cheap.
+   */
+  private static boolean worthSending(DualPushEvent.Type type) {
+    return switch (type) {
+      case PUSH_ACKNOWLEDGED, PUSH_NOT_ACKNOWLEDGED, REPAIR_FINISHED, DEAD_LETTERED, COPY_FAILED, COPY_INCONSISTENT -> true;
+      default -> false;
+    };
   }
 
   private static boolean apply(Item item, DualPushEvent event) {
