@@ -79,6 +79,10 @@ final class DashboardBench {
   private final LatencyHistogram live = new LatencyHistogram();
   private final AtomicLong liveMax = new AtomicLong();
   private final AtomicLong liveBelowZero = new AtomicLong();
+  /** Per window event, once: the batch's {@code sentAt} − the event's {@code at} (collecting and serialising). */
+  private final LatencyHistogram serverSide = new LatencyHistogram();
+  /** Per (session, batch with a window event): receive time − the batch's {@code sentAt} (fan-out, network, client). */
+  private final LatencyHistogram delivery = new LatencyHistogram();
   private final Map<String, Batch> parsed = new ConcurrentHashMap<>();
   private final Map<String, Boolean> windowEvents = new ConcurrentHashMap<>();
   private final List<Session> sessions = new ArrayList<>();
@@ -99,13 +103,13 @@ final class DashboardBench {
   private record Event(String type, long at, String region, String status, long backlog, String key) {}
 
   /** One parsed batch; shared by every session that received the same text. */
-  private record Batch(long seq, List<Event> events, long parsedAtNanos) {}
+  private record Batch(long seq, long sentAt, List<Event> events, long parsedAtNanos) {}
 
   /** Figures of one run. */
   record Result(int clients, int connected, double connectSeconds, long liveCount, double liveP50, double liveP99,
       double liveMax, long liveNegative, long windowEvents, long missing, int dropped, int changes, long restCount,
       long restErrors, double restP50, double restP95, double restP99, double restMax, double restRate,
-      Map<String, double[]> restByPath, double[] detections, double[] detectionsAll, String openFiles) {}
+      Map<String, double[]> restByPath, double[] detections, double[] detectionsAll, String openFiles, String split) {}
 
   Result run() throws Exception {
     // Parsed batches are needed only while the same text reaches the other sessions: forget them after 30 s.
@@ -260,7 +264,8 @@ final class DashboardBench {
     int dropped = closedSessions.get() - closedBefore;
     Result partial = new Result(config.clients(), connected, connectSeconds, live.count(), ms(live.percentile(0.50)),
         ms(live.percentile(0.99)), liveMax.get() / 1e3, liveBelowZero.get(), distinct, Math.max(0, expected - received),
-        dropped, changes, 0, 0, 0, 0, 0, 0, 0, Map.of(), new double[0], new double[0], openFiles());
+        dropped, changes, 0, 0, 0, 0, 0, 0, 0, Map.of(), new double[0], new double[0], openFiles(), split());
+    System.out.println("live: " + partial.split());
     System.out.printf(Locale.ROOT, "live: %,d (session, event) latencies over %,d distinct events in %d s, %d edge "
         + "changes; p50 %.1f ms, p99 %.1f ms, max %.1f ms; %d dropped sessions, %,d missing%n", partial.liveCount(),
         distinct, config.seconds(), changes, partial.liveP50(), partial.liveP99(), partial.liveMax(), dropped,
@@ -278,7 +283,8 @@ final class DashboardBench {
         partial.liveP50(), partial.liveP99(), partial.liveMax(), partial.liveNegative(), partial.windowEvents(),
         partial.missing(), closedSessions.get() - closedBefore, changes, restLoad.count, restLoad.errors,
         ms(restLoad.all.percentile(0.50)), ms(restLoad.all.percentile(0.95)), ms(restLoad.all.percentile(0.99)),
-        restLoad.max.get() / 1e6, restLoad.achievedRate, restLoad.byPath(), detections[0], detections[1], openFiles());
+        restLoad.max.get() / 1e6, restLoad.achievedRate, restLoad.byPath(), detections[0], detections[1], openFiles(),
+        partial.split());
   }
 
   /**
@@ -314,6 +320,13 @@ final class DashboardBench {
     } catch (IOException | RuntimeException e) {
       return "n/a";
     }
+  }
+
+  /** Where the live latency goes: in the server before the batch is written, and from then to the client. */
+  private String split() {
+    return String.format(Locale.ROOT, "server side (sentAt − at, once per event): p50 %.1f ms, p99 %.1f ms; delivery "
+        + "(receive − sentAt, per session and batch): p50 %.1f ms, p99 %.1f ms", ms(serverSide.percentile(0.50)),
+        ms(serverSide.percentile(0.99)), ms(delivery.percentile(0.50)), ms(delivery.percentile(0.99)));
   }
 
   // ------------------------------------------------------------------ REST
@@ -514,11 +527,13 @@ final class DashboardBench {
         text = data.toString();
       }
       messages.incrementAndGet();
-      Batch batch = parsed.computeIfAbsent(text, DashboardBench::parse);
       long from = windowFromMicros;
       long to = windowToMicros;
+      Batch batch = parsed.computeIfAbsent(text, t -> parseOnce(t, from, to));
+      boolean inWindow = false;
       for (Event e : batch.events()) {
         if (e.at() >= from && (to == Long.MIN_VALUE || e.at() <= to)) {
+          inWindow = true;
           long latency = receivedMicros - e.at();
           if (latency < 0) {
             liveBelowZero.incrementAndGet();
@@ -536,6 +551,9 @@ final class DashboardBench {
             downLatch.countDown();
           }
         }
+      }
+      if (inWindow && batch.sentAt() > 0) {
+        delivery.record(Math.max(1, receivedMicros - batch.sentAt()) * 1000);
       }
       webSocket.request(1);
       return null;
@@ -568,6 +586,17 @@ final class DashboardBench {
     }
   }
 
+  /** Parses a batch the first time any session receives its text, and records its server-side time. */
+  private Batch parseOnce(String text, long from, long to) {
+    Batch b = parse(text);
+    for (Event e : b.events()) {
+      if (b.sentAt() > 0 && e.at() >= from && (to == Long.MIN_VALUE || e.at() <= to)) {
+        serverSide.record(Math.max(1, b.sentAt() - e.at()) * 1000);
+      }
+    }
+    return b;
+  }
+
   private static Batch parse(String text) {
     try {
       JsonNode root = JSON.readTree(text);
@@ -581,7 +610,7 @@ final class DashboardBench {
             + '|' + e.path("state").asText("") + '|' + e.path("status").asText("") + '|' + e.path("message").asText("");
         events.add(new Event(type, at, id, e.path("status").asText(null), e.path("lag").path("backlogCopies").asLong(-1), key));
       }
-      return new Batch(root.path("seq").asLong(), List.copyOf(events), System.nanoTime());
+      return new Batch(root.path("seq").asLong(), root.path("sentAt").asLong(), List.copyOf(events), System.nanoTime());
     } catch (IOException e) {
       throw new IllegalStateException("not a JSON batch: " + text.substring(0, Math.min(200, text.length())), e);
     }
@@ -622,6 +651,8 @@ final class DashboardBench {
       System.out.printf(Locale.ROOT, "| GET /%s | %,d | %.2f ms | %.2f ms | %.2f ms |%n", e.getKey(), (long) v[0], v[1],
           v[2], v[3]);
     }
+    System.out.println();
+    System.out.println("live latency split: " + r.split());
     System.out.println();
     for (String line : cpuLines) {
       System.out.println("- " + line);
