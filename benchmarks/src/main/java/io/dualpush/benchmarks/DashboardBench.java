@@ -134,7 +134,7 @@ final class DashboardBench {
     Path out = config.dir().resolve("dashboard.out");
     Path err = config.dir().resolve("dashboard.err");
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx" + config.heap()));
+        "-Xmx" + config.heap(), "-Xlog:gc:file=" + config.dir().resolve("dashboard-gc.log")));
     if (config.jfr()) {
       cmd.add("-XX:StartFlightRecording=settings=profile,filename=" + config.dir().resolve("dashboard.jfr"));
     }
@@ -653,6 +653,7 @@ final class DashboardBench {
     }
     System.out.println();
     System.out.println("live latency split: " + r.split());
+    System.out.println(gcSummary(config.dir().resolve("dashboard-gc.log")));
     System.out.println();
     for (String line : cpuLines) {
       System.out.println("- " + line);
@@ -661,6 +662,29 @@ final class DashboardBench {
       System.out.printf(Locale.ROOT, "%n%,d latencies were below zero (clock steps?) and were counted as 1 µs%n",
           r.liveNegative());
     }
+  }
+
+  /** The dashboard's GC pauses over the whole run, from its {@code -Xlog:gc} file. */
+  static String gcSummary(Path log) {
+    Pattern pause = Pattern.compile("Pause .* ([0-9.]+)ms$");
+    int count = 0;
+    double total = 0;
+    double max = 0;
+    try {
+      for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+        Matcher m = pause.matcher(line.trim());
+        if (m.find()) {
+          double ms = Double.parseDouble(m.group(1));
+          count++;
+          total += ms;
+          max = Math.max(max, ms);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return "dashboard GC: n/a (" + e.getMessage() + ")";
+    }
+    return String.format(Locale.ROOT, "dashboard GC (whole run): %d pauses, %.0f ms in all, the longest %.1f ms", count, total,
+        max);
   }
 
   static String machine() {
