@@ -398,7 +398,13 @@ final class DashboardSystem implements AutoCloseable {
     }
     // Known to be back: close the breaker at once rather than waiting for a trial call.
     client.resetCircuitBreaker(id);
-    breakerOverride.remove(id);
+    // Probe now, so that the answer and the live update already show it back (not the last sample's failed probe).
+    try {
+      health = client.health();
+      breakerOverride.clear();
+    } catch (RuntimeException e) {
+      breakerOverride.put(id, CircuitBreakerState.State.CLOSED);
+    }
     LOG.info("simulation: destination {} brought back", id);
     publishChanges();
   }
