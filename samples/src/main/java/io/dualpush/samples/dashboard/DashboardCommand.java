@@ -34,7 +34,8 @@ public final class DashboardCommand {
    * @param args the arguments after {@code dashboard}
    * @param out where the one {@code LISTENING} line goes
    * @param err where a usage error goes
-   * @return the exit code: 0 after a clean stop, 1 for bad usage
+   * @return the exit code: 0 after a clean stop, 1 for bad usage, 3 when it cannot start (the port taken, a file
+   *     unreadable)
    */
   public static int run(List<String> args, PrintStream out, PrintStream err) {
     return run(args, out, err, System.in, System::getenv);
@@ -55,6 +56,10 @@ public final class DashboardCommand {
     } catch (IllegalArgumentException e) {
       err.println("dashboard: " + e.getMessage());
       return 1;
+    } catch (RuntimeException e) {
+      // The port taken, the directory or the token file unreadable: the environment, not the arguments.
+      err.println("dashboard: cannot start: " + oneLine(e.getMessage()));
+      return 3;
     }
     AtomicBoolean stopped = new AtomicBoolean();
     CountDownLatch done = new CountDownLatch(1);
@@ -83,6 +88,10 @@ public final class DashboardCommand {
       }
     }
     return 0;
+  }
+
+  private static String oneLine(String message) {
+    return message == null ? "(no message)" : message.replaceAll("\\s*\\R\\s*", " ");
   }
 
   /** A running dashboard: the system, the live hub and the server, closed together. Thread-safe. */

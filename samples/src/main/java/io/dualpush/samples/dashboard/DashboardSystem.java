@@ -10,6 +10,7 @@ import io.dualpush.DualPushClient;
 import io.dualpush.DualPushClientBuilder;
 import io.dualpush.DualPushEvent;
 import io.dualpush.DualPushException;
+import io.dualpush.HistoryDetail;
 import io.dualpush.PushContent;
 import io.dualpush.PushRequest;
 import io.dualpush.RepairOptions;
@@ -29,6 +30,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,9 +41,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,7 +105,7 @@ final class DashboardSystem implements AutoCloseable {
    * @param pushInterval the pause between two of the workload's pushes
    * @param hubFactory makes the live hub, given the region snapshot supplier
    */
-  DashboardSystem(Path dir, Duration pushInterval, java.util.function.Function<java.util.function.Supplier<List<Map<String, Object>>>, LiveHub> hubFactory) {
+  DashboardSystem(Path dir, Duration pushInterval, Function<Supplier<List<Map<String, Object>>>, LiveHub> hubFactory) {
     this.hub = hubFactory.apply(this::regions);
     this.feed = new TransactionFeed(IDS, hub::publish);
     this.alertLog = AlertCoalescer.builder().sink(new Slf4jAlertSink()).build();
@@ -127,7 +132,7 @@ final class DashboardSystem implements AutoCloseable {
             .scanInterval(Duration.ofMillis(250)).build())
         // Every step of every push, so that /api/history answers "what happened to this object?" (a few pushes a
         // second: the cost does not matter here).
-        .historyDetail(io.dualpush.HistoryDetail.STEPS)
+        .historyDetail(HistoryDetail.STEPS)
         .alertSink(new LiveAlerts())
         .listener(this::onEvent)
         .buildClient();
@@ -142,7 +147,7 @@ final class DashboardSystem implements AutoCloseable {
     workload.scheduleWithFixedDelay(this::pushOne, pushInterval.toMillis(), pushInterval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  private static ThreadFactory daemon(String name) {
     return r -> {
       Thread t = new Thread(r, name);
       t.setDaemon(true);
@@ -174,7 +179,7 @@ final class DashboardSystem implements AutoCloseable {
     long n = pushed.incrementAndGet();
     int size = 100 + ThreadLocalRandom.current().nextInt(1900);
     StringBuilder body = new StringBuilder(size + 64);
-    body.append("{\"n\":").append(n).append(",\"at\":\"").append(java.time.Instant.now()).append("\",\"pad\":\"");
+    body.append("{\"n\":").append(n).append(",\"at\":\"").append(Instant.now()).append("\",\"pad\":\"");
     while (body.length() < size) {
       body.append((char) ('a' + ThreadLocalRandom.current().nextInt(26)));
     }
@@ -393,7 +398,13 @@ final class DashboardSystem implements AutoCloseable {
     }
     // Known to be back: close the breaker at once rather than waiting for a trial call.
     client.resetCircuitBreaker(id);
-    breakerOverride.remove(id);
+    // Probe now, so that the answer and the live update already show it back (not the last sample's failed probe).
+    try {
+      health = client.health();
+      breakerOverride.clear();
+    } catch (RuntimeException e) {
+      breakerOverride.put(id, CircuitBreakerState.State.CLOSED);
+    }
     LOG.info("simulation: destination {} brought back", id);
     publishChanges();
   }

@@ -78,7 +78,9 @@ final class TransactionFeed {
    */
   private static boolean worthSending(DualPushEvent.Type type) {
     return switch (type) {
-      case PUSH_ACKNOWLEDGED, PUSH_NOT_ACKNOWLEDGED, REPAIR_FINISHED, DEAD_LETTERED, COPY_FAILED, COPY_INCONSISTENT -> true;
+      // A repair round that ended is sent only when it changed the state: a round refused without a call (the
+      // destination still down) changes nothing.
+      case PUSH_ACKNOWLEDGED, PUSH_NOT_ACKNOWLEDGED, DEAD_LETTERED, COPY_FAILED, COPY_INCONSISTENT -> true;
       default -> false;
     };
   }
@@ -104,8 +106,9 @@ final class TransactionFeed {
   }
 
   private static Optional<String> state(String detail) {
+    // The detail is the state's name, or a sentence when the round was not attempted.
     for (TransactionState s : TransactionState.values()) {
-      if (detail.startsWith(s.name())) {
+      if (detail.equals(s.name())) {
         return Optional.of(s.name());
       }
     }

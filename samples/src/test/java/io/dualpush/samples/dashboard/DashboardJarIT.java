@@ -88,7 +88,11 @@ class DashboardJarIT {
           .until(() -> region(json(api.get("/api/regions")), "secondary").get("lag").get("backlogCopies").asLong() > backlog);
       assertThat(region(json(api.get("/api/regions")), "primary").get("status").asText()).isNotEqualTo("DOWN");
 
-      assertThat(api.post("/api/simulate/up", "{\"destination\":\"secondary\"}", token).statusCode()).isEqualTo(200);
+      JsonNode upBody = json(api.post("/api/simulate/up", "{\"destination\":\"secondary\"}", token));
+      JsonNode back = region(upBody, "secondary");
+      assertThat(back.get("simulation").get("down").asBoolean()).isFalse();
+      assertThat(back.get("breaker").asText()).as("the answer already shows the breaker closed").isEqualTo("CLOSED");
+      assertThat(back.get("status").asText()).as("the answer already shows it back").isNotEqualTo("DOWN");
       await().atMost(BOUND).alias("repair drains the backlog").until(() -> {
         JsonNode s = region(json(api.get("/api/regions")), "secondary");
         return s.get("status").asText().equals("UP") && s.get("breaker").asText().equals("CLOSED")
