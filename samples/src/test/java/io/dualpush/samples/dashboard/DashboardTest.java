@@ -232,6 +232,62 @@ class DashboardTest {
   }
 
   @Nested
+  @DisplayName("Hostile input")
+  class Hostile {
+    @Test
+    @DisplayName("a key that escapes the destination or breaks the key rules is a 400 naming 'key', never a 500")
+    void badKeys() {
+      for (String key : List.of("..%2f..%2fetc%2fpasswd", ".dualpush/x", "a%5cb", "k".repeat(2000))) {
+        HttpResponse<String> r = api.get("/api/objects/" + key);
+        assertThat(r.statusCode()).as(key).isEqualTo(400);
+        assertThat(json(r).get("field").asText()).as(key).isEqualTo("key");
+      }
+    }
+
+    @Test
+    @DisplayName("what Jetty refuses before the routes (a bad URI, huge headers, a huge body) is JSON with the security headers")
+    void refusedByJetty() throws Exception {
+      HttpResponse<String> bigBody = api.post("/api/simulate/down", "{\"destination\":\"" + "x".repeat(100_000) + "\"}", token);
+      List<Raw> answers = List.of(rawGet("/x%00y", ""), rawGet("/api/regions", "X-Big: " + "y".repeat(20_000) + "\r\n"),
+          new Raw(bigBody.statusCode(), bigBody.headers().firstValue("Content-Security-Policy").orElse(""),
+              bigBody.headers().firstValue("X-Frame-Options").orElse(""), bigBody.body()));
+      for (Raw r : answers) {
+        assertThat(r.status()).as(r.toString()).isBetween(400, 499);
+        assertThat(Api.JSON.readTree(r.body()).get("error").asText()).isNotEmpty();
+        assertThat(r.csp()).startsWith("default-src 'self';");
+        assertThat(r.frameOptions()).isEqualTo("DENY");
+      }
+    }
+  }
+
+  /** What a raw HTTP/1.1 exchange answered: status, two headers, body. */
+  private record Raw(int status, String csp, String frameOptions, String body) {}
+
+  /** A request the JDK client would refuse to send (a NUL in the path) or send differently, over a plain socket. */
+  private Raw rawGet(String path, String extraHeaders) throws Exception {
+    java.net.URI base = api.base();
+    try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+      String req = "GET " + path + " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort() + "\r\nConnection: close\r\n"
+          + extraHeaders + "\r\n";
+      socket.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      String raw = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      int split = raw.indexOf("\r\n\r\n");
+      String head = raw.substring(0, split);
+      int status = Integer.parseInt(head.substring(9, 12));
+      String csp = "";
+      String frame = "";
+      for (String line : head.split("\r\n")) {
+        if (line.regionMatches(true, 0, "Content-Security-Policy:", 0, 24)) {
+          csp = line.substring(24).strip();
+        } else if (line.regionMatches(true, 0, "X-Frame-Options:", 0, 16)) {
+          frame = line.substring(16).strip();
+        }
+      }
+      return new Raw(status, csp, frame, raw.substring(split + 4));
+    }
+  }
+
+  @Nested
   @DisplayName("Live updates")
   class Live {
     @Test
