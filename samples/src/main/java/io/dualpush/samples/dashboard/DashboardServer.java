@@ -119,6 +119,11 @@ final class DashboardServer implements AutoCloseable {
       });
       config.routes.ws("/api/live", ws -> {
         ws.onConnect(ctx -> {
+          if (!sameOrigin(ctx.header("Origin"), ctx.header("Host"))) {
+            // WebSockets are not bound by CORS: without this, any web page the user visits could read the feed.
+            ctx.closeSession(1008, "cross-origin");
+            return;
+          }
           if (protectReads && !token.matches(ctx.queryParam("token")) && !token.matches(bearer(ctx.header("Authorization")))) {
             ctx.closeSession(1008, "unauthorized");
             return;
@@ -168,6 +173,27 @@ final class DashboardServer implements AutoCloseable {
     if (api && (write || protectReads) && !token.matches(bearer(ctx.header("Authorization")))) {
       ctx.header("WWW-Authenticate", "Bearer");
       throw ApiError.of(401, "missing or invalid bearer token");
+    }
+  }
+
+  /**
+   * Whether a WebSocket's {@code Origin} is the page's own. No {@code Origin} (a client that is not a browser) is
+   * allowed: it could send any header it liked.
+   */
+  static boolean sameOrigin(String origin, String host) {
+    if (origin == null) {
+      return true;
+    }
+    if (host == null) {
+      return false;
+    }
+    try {
+      java.net.URI o = java.net.URI.create(origin);
+      String authority = o.getRawAuthority();
+      return authority != null && ("http".equals(o.getScheme()) || "https".equals(o.getScheme()))
+          && authority.equalsIgnoreCase(host);
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 

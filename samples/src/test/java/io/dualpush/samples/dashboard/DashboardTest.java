@@ -327,6 +327,23 @@ class DashboardTest {
   }
 
   @Nested
+  @DisplayName("Cross-origin live sessions")
+  class CrossOrigin {
+    @Test
+    @DisplayName("a page of another origin cannot open the live feed; the dashboard's own page can")
+    void otherOriginsRefused() throws Exception {
+      try (LiveClient evil = LiveClient.connect(dashboard.url(), "", "http://evil.example")) {
+        assertThat(evil.closed.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1008);
+        assertThat(evil.batches).isEmpty();
+      }
+      String own = dashboard.url().substring(0, dashboard.url().length() - 1);
+      try (LiveClient page = LiveClient.connect(dashboard.url(), "", own)) {
+        await().atMost(BOUND).until(() -> !page.batches.isEmpty());
+      }
+    }
+  }
+
+  @Nested
   @DisplayName("With --protect-reads")
   @TestInstance(TestInstance.Lifecycle.PER_CLASS)
   class ProtectReads {
