@@ -420,6 +420,33 @@ class DashboardTest {
   }
 
   @Test
+  @DisplayName("a second dashboard on the same directory stops at once with one line and exit 3, leaving the first one's token")
+  void secondOnSameDirectory() throws Exception {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    int code = DashboardCommand.run(List.of("--dir", dir.resolve("main").toString(), "--port", "0"),
+        new java.io.PrintStream(out, true, "UTF-8"), new java.io.PrintStream(err, true, "UTF-8"),
+        java.io.InputStream.nullInputStream(), name -> null);
+    assertThat(code).isEqualTo(3);
+    assertThat(out.toString("UTF-8")).isEmpty();
+    assertThat(err.toString("UTF-8")).startsWith("dashboard: cannot start: ").hasLineCount(1);
+    assertThat(Files.readAllLines(dir.resolve("main").resolve(DashboardToken.FILE_NAME)).get(0)).isEqualTo(token);
+  }
+
+  @Test
+  @DisplayName("bad options are one line naming the option and exit 1")
+  void badOptions() throws Exception {
+    for (List<String> args : List.of(List.of("--port", "70000"), List.of("--rate-limit", "0"), List.of("--nope"),
+        List.of("--push-interval-ms", "x"), List.of("--protect-reads=yes"))) {
+      java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+      int code = DashboardCommand.run(args, new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, "UTF-8"),
+          new java.io.PrintStream(err, true, "UTF-8"), java.io.InputStream.nullInputStream(), name -> null);
+      assertThat(code).as(args.toString()).isEqualTo(1);
+      assertThat(err.toString("UTF-8")).as(args.toString()).contains(args.get(0).replaceAll("=.*", ""));
+    }
+  }
+
+  @Test
   @DisplayName("a generated token is written readable by its owner only")
   void tokenFile() throws Exception {
     Path file = dir.resolve("main").resolve(DashboardToken.FILE_NAME);
