@@ -122,13 +122,16 @@ public final class DashboardCommand {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot create the dashboard's directory: " + e.getMessage(), e);
       }
-      DashboardToken token = DashboardToken.load(options.tokenFile(), env, dir);
       ObjectMapper json = new ObjectMapper();
       LiveHub[] hub = new LiveHub[1];
+      // The system first: it locks the log, so a second dashboard on the same directory stops here, before it
+      // could replace the first one's generated token.
       DashboardSystem system = new DashboardSystem(dir, options.pushInterval(), regions -> hub[0] = new LiveHub(json, regions));
+      DashboardToken token;
       DashboardServer server;
       int port;
       try {
+        token = DashboardToken.load(options.tokenFile(), env, dir);
         server = new DashboardServer(system, hub[0], token, options, json);
         port = server.start();
       } catch (RuntimeException e) {

@@ -7,6 +7,7 @@ import io.dualpush.DualPushEvent;
 import io.dualpush.HistoryEntry;
 import io.dualpush.HistoryPage;
 import io.dualpush.HistoryQuery;
+import io.dualpush.InvalidInputException;
 import io.dualpush.client.AllEndpointsFailedException;
 import io.dualpush.client.ReadResult;
 import io.dualpush.spi.Alert;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +45,6 @@ final class DashboardServer implements AutoCloseable {
       "/app.js", new String[] {"app.js", "text/javascript; charset=utf-8"},
       "/styles.css", new String[] {"styles.css", "text/css; charset=utf-8"},
       "/chart.js", new String[] {"chart.js", "text/javascript; charset=utf-8"});
-  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.\\-]+(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?");
   private static final int MAX_LIMIT = 500;
 
   private final DashboardSystem system;
@@ -70,6 +69,7 @@ final class DashboardServer implements AutoCloseable {
       config.http.maxRequestSize = 64 * 1024;
       config.jetty.host = options.bind();
       config.jetty.port = options.port();
+      config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
       config.jetty.modifyWebSocketServletFactory(factory -> {
         factory.setIdleTimeout(Duration.ofMinutes(10));
         // Every batch is serialised once for all sessions; per-message compression would deflate it again for each
@@ -119,6 +119,11 @@ final class DashboardServer implements AutoCloseable {
       });
       config.routes.ws("/api/live", ws -> {
         ws.onConnect(ctx -> {
+          if (!sameOrigin(ctx.header("Origin"), ctx.header("Host"))) {
+            // WebSockets are not bound by CORS: without this, any web page the user visits could read the feed.
+            ctx.closeSession(1008, "cross-origin");
+            return;
+          }
           if (protectReads && !token.matches(ctx.queryParam("token")) && !token.matches(bearer(ctx.header("Authorization")))) {
             ctx.closeSession(1008, "unauthorized");
             return;
@@ -133,7 +138,7 @@ final class DashboardServer implements AutoCloseable {
       config.routes.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field().orElse(null)));
       config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage(), null));
       config.routes.exception(Exception.class, (e, ctx) -> {
-        LOG.warn("request {} {} failed: {}", ctx.method(), ctx.path(), e.toString());
+        LOG.warn("request {} {} failed: {}", ctx.method(), clip(ctx.path()), clip(e.toString(), 300));
         error(ctx, 500, "internal error", null);
       });
     });
@@ -148,10 +153,7 @@ final class DashboardServer implements AutoCloseable {
   // ---- every request ----
 
   private void guard(Context ctx) {
-    ctx.header("Content-Security-Policy", csp(ctx.header("Host")));
-    ctx.header("X-Content-Type-Options", "nosniff");
-    ctx.header("X-Frame-Options", "DENY");
-    ctx.header("Referrer-Policy", "no-referrer");
+    SecurityHeaders.apply(ctx::header, ctx.header("Host"));
     String path = ctx.path();
     boolean api = path.startsWith("/api/") || path.equals("/api");
     if (api) {
@@ -174,14 +176,25 @@ final class DashboardServer implements AutoCloseable {
     }
   }
 
-  private static String csp(String host) {
-    String connect = "'self'";
-    if (host != null && HOST.matcher(host).matches()) {
-      // 'self' covers ws: in current browsers only; naming the socket's origin keeps older ones working.
-      connect += " ws://" + host + " wss://" + host;
+  /**
+   * Whether a WebSocket's {@code Origin} is the page's own. No {@code Origin} (a client that is not a browser) is
+   * allowed: it could send any header it liked.
+   */
+  static boolean sameOrigin(String origin, String host) {
+    if (origin == null) {
+      return true;
     }
-    return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src " + connect
-        + "; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+    if (host == null) {
+      return false;
+    }
+    try {
+      java.net.URI o = java.net.URI.create(origin);
+      String authority = o.getRawAuthority();
+      return authority != null && ("http".equals(o.getScheme()) || "https".equals(o.getScheme()))
+          && authority.equalsIgnoreCase(host);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   private static String bearer(String header) {
@@ -299,8 +312,8 @@ final class DashboardServer implements AutoCloseable {
       result = system.read(key);
     } catch (AllEndpointsFailedException e) {
       throw ApiError.of(503, "every endpoint failed: " + e.getMessage());
-    } catch (IllegalArgumentException e) {
-      throw ApiError.badField("key", e.getMessage());
+    } catch (InvalidInputException | IllegalArgumentException e) {
+      throw ApiError.badField("key", clip(e.getMessage(), 200));
     }
     if (result.isEmpty()) {
       Map<String, Object> body = new LinkedHashMap<>();
@@ -388,11 +401,16 @@ final class DashboardServer implements AutoCloseable {
   }
 
   private static String clip(String s) {
+    return clip(s, 80);
+  }
+
+  /** One line of at most {@code max} characters: input echoed back or logged cannot flood or forge lines. */
+  private static String clip(String s, int max) {
     if (s == null) {
       return "";
     }
     String oneLine = s.replaceAll("\\p{Cntrl}", "?");
-    return oneLine.length() > 80 ? oneLine.substring(0, 80) + "..." : oneLine;
+    return oneLine.length() > max ? oneLine.substring(0, max) + "..." : oneLine;
   }
 
   // ---- output ----

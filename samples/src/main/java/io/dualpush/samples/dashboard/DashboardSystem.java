@@ -122,9 +122,31 @@ final class DashboardSystem implements AutoCloseable {
         builder.destination(o, f);
       }
     } catch (IOException e) {
+      hub.close();
+      alertLog.close();
       throw new UncheckedIOException("cannot create the dashboard's directories under " + dir + ": " + e.getMessage(), e);
     }
-    this.client = builder
+    try {
+      this.client = build(builder, dir);
+    } catch (RuntimeException e) {
+      // The log locked by another process, say: stop what was started so far.
+      hub.close();
+      alertLog.close();
+      throw e;
+    }
+    FailoverReadClientBuilder readers = new FailoverReadClientBuilder().attemptTimeout(Duration.ofSeconds(5));
+    for (int i = 0; i < IDS.size(); i++) {
+      readers.endpoint(ReadEndpoint.of(IDS.get(i), faults.get(IDS.get(i))).withPriority(i));
+    }
+    this.reader = readers.buildClient();
+    this.sampler = Executors.newSingleThreadScheduledExecutor(daemon("dashboard-sampler"));
+    this.workload = Executors.newSingleThreadScheduledExecutor(daemon("dashboard-workload"));
+    sampler.scheduleWithFixedDelay(this::sample, 0, SAMPLE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    workload.scheduleWithFixedDelay(this::pushOne, pushInterval.toMillis(), pushInterval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private DualPushClient build(DualPushClientBuilder builder, Path dir) {
+    return builder
         .transactionLog(dir.resolve("log"))
         .retry(RetryOptions.builder().maxAttempts(2).initialDelay(Duration.ofMillis(20)).maxDelay(Duration.ofMillis(50)).build())
         .circuitBreaker(CircuitBreakerOptions.builder().failureThreshold(3).openDelay(Duration.ofSeconds(1)).build())
@@ -136,15 +158,6 @@ final class DashboardSystem implements AutoCloseable {
         .alertSink(new LiveAlerts())
         .listener(this::onEvent)
         .buildClient();
-    FailoverReadClientBuilder readers = new FailoverReadClientBuilder().attemptTimeout(Duration.ofSeconds(5));
-    for (int i = 0; i < IDS.size(); i++) {
-      readers.endpoint(ReadEndpoint.of(IDS.get(i), faults.get(IDS.get(i))).withPriority(i));
-    }
-    this.reader = readers.buildClient();
-    this.sampler = Executors.newSingleThreadScheduledExecutor(daemon("dashboard-sampler"));
-    this.workload = Executors.newSingleThreadScheduledExecutor(daemon("dashboard-workload"));
-    sampler.scheduleWithFixedDelay(this::sample, 0, SAMPLE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
-    workload.scheduleWithFixedDelay(this::pushOne, pushInterval.toMillis(), pushInterval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private static ThreadFactory daemon(String name) {

@@ -32,6 +32,8 @@ final class LiveHub implements AutoCloseable {
   static final int MAX_EVENTS = 256;
   /** Sends a session may have unfinished before it is dropped as too slow. */
   static final int MAX_PENDING = 64;
+  /** Live sessions at most; one more is closed at once (1013, try again later). */
+  static final int MAX_SESSIONS = 10_000;
   /** Changes waiting beyond this are dropped (the batcher is far behind); regions are re-sent by the sampler. */
   static final int MAX_QUEUED = 100_000;
 
@@ -70,6 +72,11 @@ final class LiveHub implements AutoCloseable {
 
   /** Adds a session: it gets a snapshot batch of every region first, then every batch after. */
   void join(Session session) {
+    if (sessions.size() >= MAX_SESSIONS) {
+      // Upgrades are not rate limited (many pages may share one address); this bounds what they can hold.
+      session.close(1013, "too many live sessions; try again later", Callback.NOOP);
+      return;
+    }
     AtomicInteger pending = new AtomicInteger();
     // The snapshot is sent before the session joins the fan-out, so it comes first; a change published in
     // between is in the snapshot or in a later batch.

@@ -232,6 +232,62 @@ class DashboardTest {
   }
 
   @Nested
+  @DisplayName("Hostile input")
+  class Hostile {
+    @Test
+    @DisplayName("a key that escapes the destination or breaks the key rules is a 400 naming 'key', never a 500")
+    void badKeys() {
+      for (String key : List.of("..%2f..%2fetc%2fpasswd", ".dualpush/x", "a%5cb", "k".repeat(2000))) {
+        HttpResponse<String> r = api.get("/api/objects/" + key);
+        assertThat(r.statusCode()).as(key).isEqualTo(400);
+        assertThat(json(r).get("field").asText()).as(key).isEqualTo("key");
+      }
+    }
+
+    @Test
+    @DisplayName("what Jetty refuses before the routes (a bad URI, huge headers, a huge body) is JSON with the security headers")
+    void refusedByJetty() throws Exception {
+      HttpResponse<String> bigBody = api.post("/api/simulate/down", "{\"destination\":\"" + "x".repeat(100_000) + "\"}", token);
+      List<Raw> answers = List.of(rawGet("/x%00y", ""), rawGet("/api/regions", "X-Big: " + "y".repeat(20_000) + "\r\n"),
+          new Raw(bigBody.statusCode(), bigBody.headers().firstValue("Content-Security-Policy").orElse(""),
+              bigBody.headers().firstValue("X-Frame-Options").orElse(""), bigBody.body()));
+      for (Raw r : answers) {
+        assertThat(r.status()).as(r.toString()).isBetween(400, 499);
+        assertThat(Api.JSON.readTree(r.body()).get("error").asText()).isNotEmpty();
+        assertThat(r.csp()).startsWith("default-src 'self';");
+        assertThat(r.frameOptions()).isEqualTo("DENY");
+      }
+    }
+  }
+
+  /** What a raw HTTP/1.1 exchange answered: status, two headers, body. */
+  private record Raw(int status, String csp, String frameOptions, String body) {}
+
+  /** A request the JDK client would refuse to send (a NUL in the path) or send differently, over a plain socket. */
+  private Raw rawGet(String path, String extraHeaders) throws Exception {
+    java.net.URI base = api.base();
+    try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+      String req = "GET " + path + " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort() + "\r\nConnection: close\r\n"
+          + extraHeaders + "\r\n";
+      socket.getOutputStream().write(req.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      String raw = new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      int split = raw.indexOf("\r\n\r\n");
+      String head = raw.substring(0, split);
+      int status = Integer.parseInt(head.substring(9, 12));
+      String csp = "";
+      String frame = "";
+      for (String line : head.split("\r\n")) {
+        if (line.regionMatches(true, 0, "Content-Security-Policy:", 0, 24)) {
+          csp = line.substring(24).strip();
+        } else if (line.regionMatches(true, 0, "X-Frame-Options:", 0, 16)) {
+          frame = line.substring(16).strip();
+        }
+      }
+      return new Raw(status, csp, frame, raw.substring(split + 4));
+    }
+  }
+
+  @Nested
   @DisplayName("Live updates")
   class Live {
     @Test
@@ -266,6 +322,23 @@ class DashboardTest {
         }
         await().atMost(BOUND).until(() -> live.events("region").stream().anyMatch(e -> e.get("id").asText().equals("edge")
             && !e.get("simulation").get("down").asBoolean() && e.get("at").asLong() > before));
+      }
+    }
+  }
+
+  @Nested
+  @DisplayName("Cross-origin live sessions")
+  class CrossOrigin {
+    @Test
+    @DisplayName("a page of another origin cannot open the live feed; the dashboard's own page can")
+    void otherOriginsRefused() throws Exception {
+      try (LiveClient evil = LiveClient.connect(dashboard.url(), "", "http://evil.example")) {
+        assertThat(evil.closed.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1008);
+        assertThat(evil.batches).isEmpty();
+      }
+      String own = dashboard.url().substring(0, dashboard.url().length() - 1);
+      try (LiveClient page = LiveClient.connect(dashboard.url(), "", own)) {
+        await().atMost(BOUND).until(() -> !page.batches.isEmpty());
       }
     }
   }
@@ -343,6 +416,33 @@ class DashboardTest {
       assertThat(json(last).get("error").asText()).isEqualTo("rate limited");
       assertThat(last.headers().firstValue("Retry-After")).hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isPositive());
       assertThat(last.headers().firstValue("X-Frame-Options")).hasValue("DENY");
+    }
+  }
+
+  @Test
+  @DisplayName("a second dashboard on the same directory stops at once with one line and exit 3, leaving the first one's token")
+  void secondOnSameDirectory() throws Exception {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    int code = DashboardCommand.run(List.of("--dir", dir.resolve("main").toString(), "--port", "0"),
+        new java.io.PrintStream(out, true, "UTF-8"), new java.io.PrintStream(err, true, "UTF-8"),
+        java.io.InputStream.nullInputStream(), name -> null);
+    assertThat(code).isEqualTo(3);
+    assertThat(out.toString("UTF-8")).isEmpty();
+    assertThat(err.toString("UTF-8")).startsWith("dashboard: cannot start: ").hasLineCount(1);
+    assertThat(Files.readAllLines(dir.resolve("main").resolve(DashboardToken.FILE_NAME)).get(0)).isEqualTo(token);
+  }
+
+  @Test
+  @DisplayName("bad options are one line naming the option and exit 1")
+  void badOptions() throws Exception {
+    for (List<String> args : List.of(List.of("--port", "70000"), List.of("--rate-limit", "0"), List.of("--nope"),
+        List.of("--push-interval-ms", "x"), List.of("--protect-reads=yes"))) {
+      java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+      int code = DashboardCommand.run(args, new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, "UTF-8"),
+          new java.io.PrintStream(err, true, "UTF-8"), java.io.InputStream.nullInputStream(), name -> null);
+      assertThat(code).as(args.toString()).isEqualTo(1);
+      assertThat(err.toString("UTF-8")).as(args.toString()).contains(args.get(0).replaceAll("=.*", ""));
     }
   }
 

@@ -23,14 +23,22 @@ final class LiveClient implements WebSocket.Listener, AutoCloseable {
   private final StringBuilder partial = new StringBuilder();
   private final WebSocket socket;
 
-  private LiveClient(URI uri) throws Exception {
-    this.socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-        .buildAsync(uri, this).get(30, TimeUnit.SECONDS);
+  private LiveClient(URI uri, String origin) throws Exception {
+    WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+    if (origin != null) {
+      builder.header("Origin", origin);
+    }
+    this.socket = builder.buildAsync(uri, this).get(30, TimeUnit.SECONDS);
   }
 
   /** Connects to {@code base}'s live feed, with {@code query} (such as {@code ?token=...}) or "". */
   static LiveClient connect(String base, String query) throws Exception {
-    return new LiveClient(URI.create(base.replaceFirst("^http", "ws") + "api/live" + query));
+    return connect(base, query, null);
+  }
+
+  /** Connects as a browser page of {@code origin} would. */
+  static LiveClient connect(String base, String query, String origin) throws Exception {
+    return new LiveClient(URI.create(base.replaceFirst("^http", "ws") + "api/live" + query), origin);
   }
 
   @Override
