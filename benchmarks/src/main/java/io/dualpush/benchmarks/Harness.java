@@ -79,6 +79,8 @@ public final class Harness {
   private static final Set<String> EXACTLY_ONCE_OPTIONS = Set.of("messages", "warmup", "rounds", "batch", "dir", "store");
   private static final Set<String> READ_OPTIONS = Set.of("parts", "reads", "threads", "trials", "warmup", "seconds",
       "rounds", "azure-reads", "objects", "size");
+  private static final Set<String> DASHBOARD_OPTIONS = Set.of("samples-jar", "clients", "seconds", "change-ms", "rest-rate",
+      "rest-seconds", "trials", "dir", "heap", "rate-limit", "connect-parallelism", "warmup", "jfr");
 
   private Harness() {}
 
@@ -167,6 +169,10 @@ public final class Harness {
         check(options, READ_OPTIONS);
         read(options);
       }
+      case "dashboard" -> {
+        check(options, DASHBOARD_OPTIONS);
+        dashboard(options, args);
+      }
       case "all" -> {
         check(options, union(OVERHEAD_OPTIONS, PARALLELISM_OPTIONS));
         String started = now();
@@ -234,6 +240,31 @@ public final class Harness {
     System.out.println();
     System.out.printf(Locale.ROOT, "Measured %s on %d CPU(s), Java %s, %s; load average at end %s%n", started,
         Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), os(), load());
+  }
+
+  // ------------------------------------------------------------------ dashboard
+
+  private static void dashboard(Map<String, String> o, String[] args) throws Exception {
+    // Its logs are the child's; here only the JDK's HTTP client would talk.
+    DashboardBench.Config c = new DashboardBench.Config(
+        Path.of(o.getOrDefault("samples-jar", "samples/target/dualpush-samples.jar")).toAbsolutePath(),
+        intOption(o, "clients", 1000), intOption(o, "seconds", 30), intOption(o, "change-ms", 500),
+        intOption(o, "rest-rate", 200), intOption(o, "rest-seconds", 30), intOption(o, "trials", 10),
+        Path.of(o.getOrDefault("dir", "target/dashboard-bench")).toAbsolutePath(), o.getOrDefault("heap", "512m"),
+        intOption(o, "rate-limit", 100_000), intOption(o, "connect-parallelism", 32), intOption(o, "warmup", 10),
+        Boolean.parseBoolean(o.getOrDefault("jfr", "false")));
+    if (!Files.isRegularFile(c.samplesJar())) {
+      System.err.println("no samples jar at " + c.samplesJar() + ": build it (mvn -B package -pl samples -am -DskipTests) "
+          + "or give --samples-jar");
+      System.exit(2);
+    }
+    JobBench.delete(c.dir());
+    String started = now();
+    String command = "java -jar benchmarks/target/dualpush-benchmarks.jar " + String.join(" ", args);
+    System.out.printf(Locale.ROOT, "dashboard: %s; started %s%n", command, started);
+    DashboardBench bench = new DashboardBench(c);
+    DashboardBench.Result r = bench.run();
+    bench.print(r, command, started);
   }
 
   // ------------------------------------------------------------------ coordinated-push
@@ -963,7 +994,16 @@ public final class Harness {
                        secondaryHost retry vs the client over two AzureBlobDestinations
                        --parts a,b,c,d (all)  --reads N per series (20000)  --threads T for (b), (c), (d) (8)
                        --trials N discovery trials (200)  --warmup N reads (200)  --seconds S per round (5)
-                       --rounds R per side (5)  --azure-reads N per side (400)  --objects N (200)  --size BYTES (4096)""");
+                       --rounds R per side (5)  --azure-reads N per side (400)  --objects N (200)  --size BYTES (4096)
+          dashboard    the dashboard sample (issue 16) in a child JVM (java -jar SAMPLES_JAR dashboard), in one run:
+                       (a) event-to-client latency of live updates at N WebSocket sessions while edge goes down and up;
+                       (b) REST latency at a fixed request rate, open loop; (c) failover detection, secondary down
+                       --samples-jar JAR (samples/target/dualpush-samples.jar)  --clients N (1000)  --seconds S for (a) (30)
+                       --change-ms MS between edge changes (500)  --rest-rate R req/s (200)  --rest-seconds S (30)
+                       --trials N for (c) (10)  --dir DIR (target/dashboard-bench)  --heap SIZE dashboard -Xmx (512m)
+                       --rate-limit N the dashboard's per-client limit (100000)  --connect-parallelism N (32)
+                       --warmup S of edge changes and of REST load before (a), not recorded (10)
+                       --jfr true  record the dashboard's JVM with JDK Flight Recorder (profile) into DIR/dashboard.jfr""");
   }
 
   private static String micros(long nanos) {

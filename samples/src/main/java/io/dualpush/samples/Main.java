@@ -39,6 +39,7 @@ public final class Main {
       "  " + ConfiguredCommands.RUN_USAGE,
       "  " + ConfiguredCommands.CONFIG_USAGE,
       "  " + io.dualpush.samples.drill.DrillCommand.USAGE,
+      "  " + io.dualpush.samples.dashboard.DashboardCommand.USAGE,
       "LOCATION: a directory (must exist), azure:https://ACCOUNT.blob.core.windows.net/CONTAINER",
       "          (signs in with DefaultAzureCredential) or azure-env:ENV_VAR/CONTAINER (ENV_VAR holds a",
       "          connection string; never put a key or SAS on the command line)",
@@ -100,11 +101,12 @@ public final class Main {
         case "status", "repair", "verify", "replay" -> ConfiguredCommands.simple(args[0], rest, console);
         case "run" -> ConfiguredCommands.run(rest, console);
         case "drill" -> io.dualpush.samples.drill.DrillCommand.run(rest, console.out(), console.err());
+        case "dashboard" -> io.dualpush.samples.dashboard.DashboardCommand.run(rest, console.out(), console.err());
         case "help", "--help", "-h" -> {
           console.out().println(USAGE);
           yield 0;
         }
-        default -> throw new UsageException("unknown command '" + args[0] + "' (commands: demo, push, status, repair, verify, replay, run, drill)");
+        default -> throw new UsageException("unknown command '" + args[0] + "' (commands: demo, push, status, repair, verify, replay, run, drill, dashboard)");
       };
     } catch (UsageException | InvalidInputException e) {
       console.err().println("dualpush: " + oneLine(e.getMessage()));

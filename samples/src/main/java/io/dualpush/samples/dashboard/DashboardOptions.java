@@ -1,0 +1,99 @@
+package io.dualpush.samples.dashboard;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The {@code dashboard} command's settings, parsed from its arguments. Immutable.
+ *
+ * @param dir where the destinations, the log and the generated token live; empty for a new temporary directory
+ * @param port the port to listen on (0: a free one)
+ * @param bind the address to listen on
+ * @param tokenFile a file whose first line is the token; empty to take it from the environment or generate it
+ * @param protectReads whether the GET endpoints need the token too
+ * @param pushInterval the background workload's pause between pushes
+ * @param rateLimit requests a second allowed per client address
+ */
+record DashboardOptions(Optional<Path> dir, int port, String bind, Optional<Path> tokenFile, boolean protectReads,
+    Duration pushInterval, int rateLimit) {
+
+  static final String USAGE = "dashboard [--dir DIR] [--port N] [--bind ADDR] [--token-file FILE] [--protect-reads]"
+      + " [--push-interval-ms N] [--rate-limit N]";
+
+  private static final Set<String> VALUED = Set.of("--dir", "--port", "--bind", "--token-file", "--push-interval-ms",
+      "--rate-limit");
+
+  /** Defaults: a temporary directory, port 8080 on loopback, a push every 200 ms, 50 requests/s per client. */
+  static DashboardOptions defaults() {
+    return new DashboardOptions(Optional.empty(), 8080, "127.0.0.1", Optional.empty(), false,
+        Duration.ofMillis(200), 50);
+  }
+
+  /**
+   * Parses {@code --name value} and {@code --name=value} options.
+   *
+   * @throws IllegalArgumentException naming the option at fault
+   */
+  static DashboardOptions parse(List<String> args) {
+    DashboardOptions o = defaults();
+    Optional<Path> dir = o.dir();
+    int port = o.port();
+    String bind = o.bind();
+    Optional<Path> tokenFile = o.tokenFile();
+    boolean protectReads = o.protectReads();
+    Duration interval = o.pushInterval();
+    int rateLimit = o.rateLimit();
+    for (int i = 0; i < args.size(); i++) {
+      String arg = args.get(i);
+      String name = arg;
+      String value = null;
+      int eq = arg.indexOf('=');
+      if (arg.startsWith("--") && eq > 0) {
+        name = arg.substring(0, eq);
+        value = arg.substring(eq + 1);
+      }
+      if (name.equals("--protect-reads")) {
+        if (value != null) {
+          throw new IllegalArgumentException("--protect-reads takes no value");
+        }
+        protectReads = true;
+        continue;
+      }
+      if (!VALUED.contains(name)) {
+        throw new IllegalArgumentException("unknown option " + arg + " for 'dashboard' (usage: " + USAGE + ")");
+      }
+      if (value == null) {
+        if (i + 1 >= args.size()) {
+          throw new IllegalArgumentException(name + " needs a value");
+        }
+        value = args.get(++i);
+      }
+      switch (name) {
+        case "--dir" -> dir = Optional.of(Path.of(value));
+        case "--port" -> port = intValue(name, value, 0, 65535);
+        case "--bind" -> bind = value;
+        case "--token-file" -> tokenFile = Optional.of(Path.of(value));
+        case "--push-interval-ms" -> interval = Duration.ofMillis(intValue(name, value, 10, 3_600_000));
+        case "--rate-limit" -> rateLimit = intValue(name, value, 1, 1_000_000);
+        default -> throw new IllegalStateException(name);
+      }
+    }
+    return new DashboardOptions(dir, port, bind, tokenFile, protectReads, interval, rateLimit);
+  }
+
+  private static int intValue(String name, String value, int min, int max) {
+    int n;
+    try {
+      n = Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be a whole number, was '" + value + "'");
+    }
+    if (n < min || n > max) {
+      throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", was " + n);
+    }
+    return n;
+  }
+}
