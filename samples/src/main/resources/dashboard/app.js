@@ -7,6 +7,7 @@
   const connection = document.getElementById('connection');
   const regionsEl = document.getElementById('regions');
   const message = document.getElementById('message');
+  const alerts = document.getElementById('alerts');
   const feed = document.getElementById('feed');
   const lagDestination = document.getElementById('lag-destination');
   const failoverTo = document.getElementById('failover-to');
@@ -96,12 +97,15 @@
     chart.add(region.id, Date.now(), lag.backlogCopies || 0);
   }
 
-  function showTransaction(tx) {
+  // A live transaction goes on top; one from the first page (older, and possibly answered after live ones
+  // arrived) goes below what is there.
+  function showTransaction(tx, older) {
     let li = feedItems.get(tx.transactionId);
+    if (li && older) { return; }
     if (!li) {
       li = el('li');
       li.setAttribute('data-transaction-id', tx.transactionId);
-      feed.insertBefore(li, feed.firstChild);
+      if (older) { feed.appendChild(li); } else { feed.insertBefore(li, feed.firstChild); }
       feedItems.set(tx.transactionId, li);
       while (feed.children.length > FEED_MAX) {
         const last = feed.lastChild;
@@ -122,14 +126,15 @@
   }
 
   function showAlert(alert) {
-    message.classList.toggle('error', alert.phase !== 'resolved');
-    message.textContent = (alert.phase === 'resolved' ? 'Resolved ' : 'Alert ') + alert.alertType + ': ' + alert.message;
+    alerts.classList.toggle('resolved', alert.phase === 'resolved');
+    alerts.textContent = (alert.phase === 'resolved' ? 'Resolved ' : 'Alert ') + alert.alertType + ' ['
+      + alert.severity + ']: ' + alert.message;
   }
 
   function onBatch(batch) {
     for (const e of batch.events) {
       if (e.type === 'region') { showRegion(e); }
-      else if (e.type === 'transaction') { showTransaction(e); }
+      else if (e.type === 'transaction') { showTransaction(e, false); }
       else if (e.type === 'alert') { showAlert(e); }
     }
   }
@@ -172,10 +177,18 @@
 
   async function loadInitial() {
     try {
+      // The cards from REST at once, so that they show even before (or without) the live socket.
+      const res = await fetch('/api/regions', { headers: headers(false) });
+      if (res.ok) {
+        const data = await res.json();
+        data.regions.forEach(r => showRegion(Object.assign({ at: data.at }, r)));
+      }
+    } catch (err) { /* the live snapshot fills them */ }
+    try {
       const res = await fetch('/api/transactions?limit=50', { headers: headers(false) });
       if (res.ok) {
         const data = await res.json();
-        data.items.slice().reverse().forEach(showTransaction);
+        data.items.forEach(tx => showTransaction(tx, true));
       }
     } catch (err) { /* the live feed fills it */ }
   }

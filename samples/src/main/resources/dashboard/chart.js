@@ -52,8 +52,11 @@
     for (const points of this.series.values()) {
       for (const p of points) { if (p.t >= from && p.v > max) { max = p.v; } }
     }
-    const scale = Math.pow(10, Math.floor(Math.log10(max)));
-    max = Math.ceil(max / scale) * scale;
+    // Four gridlines at a round step (1, 2 or 5 times a power of ten), whole numbers only.
+    const raw = Math.max(1, max / 4);
+    const pow = Math.pow(10, Math.floor(Math.log10(raw)));
+    const step = [1, 2, 5, 10].map(m => m * pow).find(s => s >= raw);
+    max = step * 4;
     const x = t => left + (t - from) / this.windowMs * (w - left - right);
     const y = v => h - bottom - v / max * (h - bottom - top);
     ctx.strokeStyle = '#d0d7de';
