@@ -1,11 +1,10 @@
 package io.dualpush.samples.config;
 
 import io.dualpush.DualPushClientBuilder;
+import io.dualpush.samples.StandardInput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -153,13 +152,8 @@ public final class RunLoop {
 
   /** The end of standard input stops the loop, unless stdin is /dev/null (a service manager's default). */
   private void watchStdin() {
-    try {
-      Path stdin = Path.of("/proc/self/fd/0");
-      if (Files.isSymbolicLink(stdin) && Files.readSymbolicLink(stdin).toString().equals("/dev/null")) {
-        return;
-      }
-    } catch (IOException | UnsupportedOperationException e) {
-      // Not Linux, or not readable: watch it anyway.
+    if (StandardInput.isDevNull()) {
+      return;
     }
     Thread t = new Thread(() -> {
       InputStream in = System.in;

@@ -1,6 +1,7 @@
 package io.dualpush.samples.dashboard;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dualpush.samples.StandardInput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -72,12 +73,21 @@ public final class DashboardCommand {
     Runtime.getRuntime().addShutdownHook(hook);
     out.println("LISTENING " + dashboard.url() + " token-file=" + dashboard.token().source());
     out.flush();
-    try {
-      while (in.read() >= 0) {
-        // Input is ignored; only its end matters.
+    if (in == System.in && StandardInput.isDevNull()) {
+      // A service manager's or a background job's stdin: its end is no request to stop; SIGTERM is.
+      try {
+        done.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
-    } catch (IOException e) {
-      // stdin failed: treated as its end.
+    } else {
+      try {
+        while (in.read() >= 0) {
+          // Input is ignored; only its end matters.
+        }
+      } catch (IOException e) {
+        // stdin failed: treated as its end.
+      }
     }
     if (stopped.compareAndSet(false, true)) {
       dashboard.close();

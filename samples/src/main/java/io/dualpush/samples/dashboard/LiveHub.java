@@ -18,16 +18,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fans state changes out to every live WebSocket session in batches. Changes are collected for at most
- * {@link #WINDOW_NANOS} after the first one (or until {@link #MAX_EVENTS} are waiting); a later change with the
- * same key replaces an earlier one in the same batch (a region's newest state, a transaction's newest state). Each
+ * Fans state changes out to every live WebSocket session in batches. A change arriving after a quiet spell goes out at
+ * once, with whatever else is already waiting; while changes keep coming, batches start at most every {@link
+ * #MIN_GAP_NANOS} and each takes every change that arrived meanwhile (or {@link #MAX_EVENTS}): a batch never waits
+ * for changes that may come, only the fan-out rate is bounded. A later change with the same key replaces an earlier
+ * one in the same batch (a region's newest state, a transaction's newest state). Each
  * batch is serialised once, and the same String is sent to every session with Jetty's asynchronous send: the batcher
  * never waits on a session. A session with more than {@link #MAX_PENDING} sends not yet completed is closed and
  * dropped. Thread-safe: {@link #publish} may be called from any thread and never blocks.
  */
 final class LiveHub implements AutoCloseable {
-  /** How long changes are collected before a batch goes out. */
-  static final long WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  /**
+   * The least time from one batch's start to the next one's: at most 200 fan-outs a second however fast changes come,
+   * and no wait at all for a change after a quiet spell.
+   */
+  static final long MIN_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   /** A batch goes out at once when this many changes wait. */
   static final int MAX_EVENTS = 256;
   /** Sends a session may have unfinished before it is dropped as too slow. */
@@ -110,6 +115,7 @@ final class LiveHub implements AutoCloseable {
   }
 
   private void run() {
+    long lastStart = System.nanoTime() - MIN_GAP_NANOS;
     try {
       while (true) {
         Object first = queue.take();
@@ -118,7 +124,8 @@ final class LiveHub implements AutoCloseable {
         }
         Map<String, Map<String, Object>> events = new LinkedHashMap<>();
         add(events, (Change) first);
-        long deadline = System.nanoTime() + WINDOW_NANOS;
+        // Past the gap: only what is already queued joins the batch. Within it: what arrives until the gap ends.
+        long deadline = lastStart + MIN_GAP_NANOS;
         boolean stop = false;
         while (events.size() < MAX_EVENTS) {
           long wait = deadline - System.nanoTime();
@@ -132,6 +139,7 @@ final class LiveHub implements AutoCloseable {
           }
           add(events, (Change) next);
         }
+        lastStart = System.nanoTime();
         broadcast(new ArrayList<>(events.values()));
         if (stop) {
           return;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,6 +44,10 @@ class DashboardJarIT {
   }
 
   private Child start(Map<String, String> env, String... args) throws IOException {
+    return start(env, false, args);
+  }
+
+  private Child start(Map<String, String> env, boolean stdinDevNull, String... args) throws IOException {
     assertThat(JAR).as("the shaded samples jar is built by the package phase").exists();
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-jar", JAR.toString(), "dashboard"));
@@ -52,6 +57,9 @@ class DashboardJarIT {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
     pb.environment().remove(DashboardToken.ENV);
     pb.environment().putAll(env);
+    if (stdinDevNull) {
+      pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    }
     return new Child(pb.start(), out, err);
   }
 
@@ -113,11 +121,11 @@ class DashboardJarIT {
   }
 
   @Test
-  @DisplayName("a token from the environment is used, not written to disk, and SIGTERM stops the dashboard cleanly")
+  @DisplayName("a token from the environment is used, not written to disk; stdin /dev/null does not stop it, SIGTERM stops it cleanly")
   void tokenFromEnvironmentAndSigterm() throws Exception {
     String token = "env-token-" + System.nanoTime();
     Path dir = tmp.resolve("dash-env");
-    Child child = start(Map.of(DashboardToken.ENV, token), "--dir", dir.toString(), "--port", "0");
+    Child child = start(Map.of(DashboardToken.ENV, token), true, "--dir", dir.toString(), "--port", "0");
     try {
       Matcher m = listening(child);
       assertThat(m.group(2)).isEqualTo("env:" + DashboardToken.ENV);
@@ -126,6 +134,8 @@ class DashboardJarIT {
       assertThat(api.post("/api/simulate/lag", "{\"destination\":\"edge\",\"millis\":50}", "wrong").statusCode()).isEqualTo(401);
       JsonNode lagged = json(api.post("/api/simulate/lag", "{\"destination\":\"edge\",\"millis\":50}", token));
       assertThat(region(lagged, "edge").get("simulation").get("addedLatencyMs").asInt()).isEqualTo(50);
+
+      assertThat(child.process().isAlive()).as("serving on, its stdin /dev/null at its end").isTrue();
 
       child.process().destroy(); // SIGTERM
       assertThat(child.process().waitFor(60, TimeUnit.SECONDS)).isTrue();
