@@ -8,12 +8,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.Key;
 import java.security.KeyStore;
@@ -66,7 +63,6 @@ import org.jspecify.annotations.Nullable;
 public final class RedisServerProcess implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration CLUSTER_TIMEOUT = Duration.ofSeconds(60);
-  private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(10);
   private static final String READY = "Ready to accept connections";
   private static final String ACL_USER = "dualpush";
 
@@ -775,80 +771,14 @@ public final class RedisServerProcess implements AutoCloseable {
   }
 
   private static @Nullable Path findOnPath(String program) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return null;
-    }
-    for (String dir : path.split(java.io.File.pathSeparator)) {
-      if (dir.isEmpty()) {
-        continue;
-      }
-      Path candidate = Path.of(dir, program);
-      if (Files.isExecutable(candidate)) {
-        return candidate;
-      }
-    }
-    return null;
+    return DebianPackages.onPath(program);
   }
 
-  /** Debian's redis-server package, installed once under a file lock so that concurrent builds wait for one install. */
+  /** Debian's redis-server package (it brings redis-cli, built with TLS), installed when missing. */
   private static Path installed() throws IOException, InterruptedException {
-    Path cache = Path.of(System.getProperty("user.home"), ".cache", "dualpush");
-    Files.createDirectories(cache);
-    try (FileChannel ch = FileChannel.open(cache.resolve("redis-server-install.lock"), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE);
-        FileLock ignored = ch.lock()) {
-      Path found = findServer();
-      if (found != null) {
-        return found; // another build installed it while we waited for the lock
-      }
-      String install = "apt-get update && apt-get install -y --no-install-recommends redis-server";
-      if (findOnPath("apt-get") == null) {
-        throw new IOException("redis-server is not installed and apt-get is not available: install Redis 7 "
-            + "(redis-server and redis-cli, built with TLS) and put it on the PATH, or set -Ddualpush.redis.server");
-      }
-      List<String> command;
-      if (isRoot()) {
-        command = List.of("sh", "-c", install);
-      } else if (findOnPath("sudo") != null && run(List.of("sudo", "-n", "true"), cache.resolve("sudo-check.log")) == 0) {
-        command = List.of("sudo", "-n", "sh", "-c", install);
-      } else {
-        throw new IOException("redis-server is not installed, and installing it needs root: run "
-            + "`sudo apt-get install redis-server` (Debian/Ubuntu; the package brings redis-cli and TLS), or install "
-            + "Redis 7 some other way and put redis-server and redis-cli on the PATH, or set -Ddualpush.redis.server");
-      }
-      Path log = cache.resolve("redis-server-install.log");
-      int exit = run(command, log);
-      Path after = findServer();
-      if (exit != 0 || after == null) {
-        throw new IOException("`" + install + "` failed with code " + exit + "; its output:\n" + tail(log));
-      }
-      return after;
-    }
-  }
-
-  private static boolean isRoot() {
-    try {
-      Process p = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      return p.waitFor(10, TimeUnit.SECONDS) && "0".equals(out);
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  private static int run(List<String> command, Path log) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
-    Process p = pb.start();
-    if (!p.waitFor(INSTALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-      p.destroyForcibly();
-      return -1;
-    }
-    return p.exitValue();
+    DebianPackages.ensure("redis-server", List.of("redis-server"), "install Redis 7 (redis-server and redis-cli, built "
+        + "with TLS) some other way and put it on the PATH, or set -Ddualpush.redis.server", () -> findServer() != null);
+    return Objects.requireNonNull(findServer(), "redis-server");
   }
 
   // ------------------------------------------------------------------ small helpers

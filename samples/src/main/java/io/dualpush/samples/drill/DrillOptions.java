@@ -1,10 +1,9 @@
 package io.dualpush.samples.drill;
 
 import java.nio.file.Path;
+import io.dualpush.samples.config.ConfigDurations;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -123,29 +122,12 @@ record DrillOptions(Optional<String> redis, Optional<Path> dir, Duration duratio
     }
   }
 
-  /** {@code 250ms}, {@code 3s}, {@code 2m}, {@code 1h}, or ISO-8601 ({@code PT3S}); positive. */
+  /** A positive duration as the job's configuration writes one ({@link ConfigDurations}): 250ms, 3s, 2m, PT3S. */
   static Duration duration(String name, String value) {
-    String v = value.trim().toLowerCase(Locale.ROOT);
-    Duration d;
-    Matcher m = Pattern.compile("(\\d{1,9})(ms|s|m|h)").matcher(v);
-    if (m.matches()) {
-      long n = Long.parseLong(m.group(1));
-      d = switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        default -> Duration.ofHours(n);
-      };
-    } else {
-      try {
-        d = Duration.parse(value.trim());
-      } catch (DateTimeParseException e) {
-        throw new BadUsage(name + " must be a duration such as 500ms, 3s or 2m, got '" + value + "'");
-      }
+    try {
+      return ConfigDurations.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new BadUsage(name + ": " + e.getMessage());
     }
-    if (d.isZero() || d.isNegative()) {
-      throw new BadUsage(name + " must be positive, got '" + value + "'");
-    }
-    return d;
   }
 }

@@ -2,16 +2,11 @@ package io.dualpush.samples.browser;
 
 import java.io.File;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import io.dualpush.testkit.DebianPackages;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -41,8 +36,6 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * @param driver the chromedriver executable
  */
 public record Chromium(Path browser, Path driver) {
-  private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(15);
-  private static final String INSTALL = "apt-get update && apt-get install -y --no-install-recommends chromium chromium-driver";
   private static final List<String> BROWSER_NAMES = List.of("chromium", "chromium-browser");
   private static final List<String> DRIVER_NAMES = List.of("chromedriver");
 
@@ -123,40 +116,12 @@ public record Chromium(Path browser, Path driver) {
     return null;
   }
 
-  /** Debian's packages, installed once under a file lock so that concurrent builds wait for one install. */
+  /** Debian's packages, installed when missing (the testkit's DebianPackages: apt-get as root or with sudo). */
   private static Chromium installed() throws IOException, InterruptedException {
-    Path cache = Path.of(System.getProperty("user.home"), ".cache", "dualpush");
-    Files.createDirectories(cache);
-    try (FileChannel ch = FileChannel.open(cache.resolve("chromium-install.lock"), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE);
-        FileLock ignored = ch.lock()) {
-      Optional<Chromium> found = find();
-      if (found.isPresent()) {
-        return found.get(); // another build installed them while we waited for the lock
-      }
-      if (findProgram(List.of("apt-get")) == null) {
-        throw new IOException("chromium and chromedriver are not installed and apt-get is not available: install "
-            + "Chromium and the matching chromedriver, put them on the PATH, or set -Ddualpush.chromium and "
-            + "-Ddualpush.chromedriver");
-      }
-      List<String> command;
-      if (isRoot()) {
-        command = List.of("sh", "-c", INSTALL);
-      } else if (findProgram(List.of("sudo")) != null && run(List.of("sudo", "-n", "true"), cache.resolve("sudo-check.log")) == 0) {
-        command = List.of("sudo", "-n", "sh", "-c", INSTALL);
-      } else {
-        throw new IOException("chromium and chromedriver are not installed, and installing them needs root: run "
-            + "`sudo apt-get install chromium chromium-driver` (Debian/Ubuntu), or install Chromium and the matching "
-            + "chromedriver some other way and put them on the PATH, or set -Ddualpush.chromium and -Ddualpush.chromedriver");
-      }
-      Path log = cache.resolve("chromium-install.log");
-      int exit = run(command, log);
-      Optional<Chromium> after = find();
-      if (exit != 0 || after.isEmpty()) {
-        throw new IOException("`" + INSTALL + "` failed with code " + exit + "; its output:\n" + tail(log));
-      }
-      return after.get();
-    }
+    DebianPackages.ensure("chromium and chromedriver", List.of("chromium", "chromium-driver"), "install Chromium and "
+        + "the matching chromedriver some other way and put them on the PATH, or set -Ddualpush.chromium and "
+        + "-Ddualpush.chromedriver", () -> find().isPresent());
+    return find().orElseThrow();
   }
 
   private static Path executable(String value, String property) throws IOException {
@@ -169,38 +134,5 @@ public record Chromium(Path browser, Path driver) {
 
   private static boolean notBlank(String s) {
     return s != null && !s.isBlank();
-  }
-
-  private static boolean isRoot() {
-    try {
-      Process p = new ProcessBuilder("id", "-u").redirectErrorStream(true).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      return p.waitFor(10, TimeUnit.SECONDS) && "0".equals(out);
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
-  private static int run(List<String> command, Path log) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("DEBIAN_FRONTEND", "noninteractive");
-    Process p = pb.start();
-    if (!p.waitFor(INSTALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-      p.destroyForcibly();
-      return -1;
-    }
-    return p.exitValue();
-  }
-
-  private static String tail(Path file) {
-    try {
-      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-    } catch (IOException | java.io.UncheckedIOException e) {
-      return "(cannot read " + file + ": " + e.getMessage() + ")";
-    }
   }
 }

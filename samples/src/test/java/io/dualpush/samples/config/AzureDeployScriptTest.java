@@ -2,15 +2,11 @@ package io.dualpush.samples.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
+import io.dualpush.testkit.DebianPackages;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
@@ -19,8 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code samples/azure/deploy.sh} cannot run here (no Azure subscription): it is checked with
  * {@code bash -n} and with Debian's {@code shellcheck}, installed with apt-get when missing (as
- * root, or through password-less sudo; a clear failure otherwise), the way the testkit's
- * RedisServerProcess installs redis-server.
+ * root, or through password-less sudo; a clear failure otherwise) by the testkit's DebianPackages.
  */
 @DisplayName("the Azure deployment script")
 class AzureDeployScriptTest {
@@ -79,50 +74,10 @@ class AzureDeployScriptTest {
     assertThat(script.lines().filter(l -> l.contains("role assignment create")).count()).isEqualTo(1);
   }
 
-  /** shellcheck on the PATH, else installed from Debian's package under a lock shared with other builds. */
+  /** shellcheck on the PATH, else installed from Debian's package (the testkit's DebianPackages). */
   static Path shellcheckBinary() throws IOException, InterruptedException {
-    Path found = onPath("shellcheck");
-    if (found != null) {
-      return found;
-    }
-    Path cache = Files.createDirectories(Path.of(System.getProperty("user.home"), ".cache", "dualpush"));
-    try (FileChannel ch = FileChannel.open(cache.resolve("shellcheck.lock"), StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE); FileLock lock = ch.lock()) {
-      found = onPath("shellcheck");
-      if (found != null) {
-        return found;
-      }
-      String install = "apt-get install -y --no-install-recommends shellcheck"
-          + " || (apt-get update && apt-get install -y --no-install-recommends shellcheck)";
-      List<String> command = new ArrayList<>();
-      if (onPath("apt-get") == null) {
-        throw new AssertionError("shellcheck is not installed and apt-get is not available: install shellcheck"
-            + " (Debian/Ubuntu package 'shellcheck') and run the test again");
-      }
-      if ("root".equals(System.getProperty("user.name"))) {
-        command.addAll(List.of("sh", "-c", install));
-      } else if (onPath("sudo") != null && run(List.of("sudo", "-n", "true")).code() == 0) {
-        command.addAll(List.of("sudo", "-n", "sh", "-c", install));
-      } else {
-        throw new AssertionError("shellcheck is not installed, and installing it needs root or password-less sudo:"
-            + " run `sudo apt-get install shellcheck` and run the test again");
-      }
-      Result r = run(command);
-      found = onPath("shellcheck");
-      if (r.code() != 0 || found == null) {
-        throw new AssertionError("installing shellcheck with apt-get failed (exit " + r.code() + "): " + r.output());
-      }
-      return found;
-    }
-  }
-
-  private static Path onPath(String name) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      Path p = Path.of(dir, name);
-      if (Files.isExecutable(p)) {
-        return p;
-      }
-    }
-    return null;
+    DebianPackages.ensure("shellcheck", List.of("shellcheck"), "install shellcheck some other way, put it on the PATH "
+        + "and run the test again", () -> DebianPackages.onPath("shellcheck") != null);
+    return DebianPackages.onPath("shellcheck");
   }
 }

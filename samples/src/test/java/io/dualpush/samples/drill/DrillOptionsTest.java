@@ -42,8 +42,8 @@ class DrillOptionsTest {
   @CsvSource(delimiter = '|', value = {
       "--seconds 5 --kill-after 5|must be less than --seconds",
       "--ttl 100ms|--ttl must be between 600ms and 5m",
-      "--ttl soon|--ttl must be a duration",
-      "--max-takeover 0s|--max-takeover must be positive",
+      "--ttl soon|is not a duration (write 500ms",
+      "--max-takeover 0s|must be positive",
       "--redis localhost|--redis must be HOST:PORT",
       "--seconds x|--seconds must be a whole number",
       "--json --json2|unknown argument '--json2'",
