@@ -51,6 +51,21 @@ public final class JobDestinations {
    * @throws JobConfigException naming the file and the key path of a location that cannot be used
    */
   public static JobDestinations resolve(JobConfig config, Function<String, String> env) {
+    return resolve(config, Optional.empty(), env);
+  }
+
+  /**
+   * Resolves the file's destinations, and the log at {@code log} instead of the file's when given: for a process that
+   * runs beside the job and so needs a log of its own (a file log is locked by the one process that writes it).
+   *
+   * @param config the checked configuration file
+   * @param log a log location written as the file's {@code log} is, or empty for the file's
+   * @param env the environment, for {@code azure-env:} connection strings
+   * @return the destinations in the file's order, and the log's location
+   * @throws JobConfigException naming the file and the key path of a location that cannot be used
+   * @throws IllegalArgumentException starting {@code --log:} when {@code log} is given and cannot be used
+   */
+  public static JobDestinations resolve(JobConfig config, Optional<String> log, Function<String, String> env) {
     List<JobConfig.Destination> listed = config.destinations();
     List<Entry> entries = new ArrayList<>();
     for (int i = 0; i < listed.size(); i++) {
@@ -70,15 +85,18 @@ public final class JobDestinations {
     } catch (UsageException e) {
       throw new JobConfigException(config.file(), "destinations", withoutOption(e.getMessage()));
     }
-    LogLocation log;
+    LogLocation location;
     try {
-      log = LogLocation.parse(CliArgs.parse("dashboard", List.of("--log", config.log()), Set.of("--log"), Set.of(),
-          Set.of()), env);
-      all.requireApart(null, log);
+      location = LogLocation.parse(CliArgs.parse("dashboard", List.of("--log", log.orElse(config.log())),
+          Set.of("--log"), Set.of(), Set.of()), env);
+      all.requireApart(null, location);
     } catch (UsageException e) {
+      if (log.isPresent()) {
+        throw new IllegalArgumentException("--log: " + withoutOption(e.getMessage()), e);
+      }
       throw new JobConfigException(config.file(), "log", withoutOption(e.getMessage()));
     }
-    return new JobDestinations(entries, log);
+    return new JobDestinations(entries, location);
   }
 
   private static Targets targets(List<JobConfig.Destination> destinations, Function<String, String> env) {

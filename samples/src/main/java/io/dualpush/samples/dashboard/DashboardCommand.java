@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
- * {@code dashboard [--config FILE] [--dir DIR] [--port N] [--bind ADDR] [--token-file FILE] [--protect-reads]
- * [--push-interval-ms N] [--no-workload] [--rate-limit N]}: serves the live replication dashboard over a
+ * {@code dashboard [--config FILE [--log LOCATION]] [--dir DIR] [--port N] [--bind ADDR] [--token-file FILE]
+ * [--protect-reads] [--push-interval-ms N] [--no-workload] [--rate-limit N]}: serves the live replication dashboard over a
  * self-contained system of three local destinations, or over the destinations, log and webhook of a pipeline job's
  * configuration file ({@code --config}), with a background workload unless {@code --no-workload}. Prints one line on stdout, {@code LISTENING http://HOST:PORT/ token-file=PATH}, and
  * serves until stdin ends or the process gets SIGTERM; then it stops cleanly. The token is never printed or logged.
@@ -147,7 +147,7 @@ public final class DashboardCommand {
       DashboardDestinations setup;
       try {
         setup = options.config().isPresent()
-            ? DashboardDestinations.configured(JobConfig.load(options.config().get(), env), env)
+            ? DashboardDestinations.configured(JobConfig.load(options.config().get(), env), options.log(), env)
             : DashboardDestinations.local(dir);
       } catch (RuntimeException e) {
         if (temporary) {

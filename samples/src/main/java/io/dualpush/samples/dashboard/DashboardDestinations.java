@@ -79,10 +79,12 @@ final class DashboardDestinations implements AutoCloseable {
    * The destinations, log and webhook of a pipeline job's configuration file. The Redis section is not used: the
    * dashboard takes no lease.
    *
+   * @param log the dashboard's own log location instead of the file's ({@code --log}), or empty
+   * @throws IllegalArgumentException starting {@code --log:} when {@code log} cannot be used
    * @throws io.dualpush.samples.config.JobConfigException naming the key path of a location that cannot be used
    */
-  static DashboardDestinations configured(JobConfig config, Function<String, String> env) {
-    JobDestinations resolved = JobDestinations.resolve(config, env);
+  static DashboardDestinations configured(JobConfig config, Optional<String> log, Function<String, String> env) {
+    JobDestinations resolved = JobDestinations.resolve(config, log, env);
     List<Entry> entries = new ArrayList<>();
     Duration timeout = config.push().timeout().orElse(TIMEOUT);
     for (JobDestinations.Entry e : resolved.destinations()) {

@@ -19,26 +19,27 @@ import java.util.Set;
  * @param config the pipeline job's configuration file whose destinations, log and webhook to use; empty for three
  *     local directories under {@code dir}
  * @param workload whether the background workload pushes test objects ({@code --no-workload} turns it off)
+ * @param log with {@code config}, a transaction log of the dashboard's own instead of the file's
  */
 record DashboardOptions(Optional<Path> dir, int port, String bind, Optional<Path> tokenFile, boolean protectReads,
-    Duration pushInterval, int rateLimit, Optional<Path> config, boolean workload) {
+    Duration pushInterval, int rateLimit, Optional<Path> config, boolean workload, Optional<String> log) {
 
-  static final String USAGE = "dashboard [--config FILE] [--dir DIR] [--port N] [--bind ADDR] [--token-file FILE]"
-      + " [--protect-reads] [--push-interval-ms N] [--no-workload] [--rate-limit N]";
+  static final String USAGE = "dashboard [--config FILE [--log LOCATION]] [--dir DIR] [--port N] [--bind ADDR]"
+      + " [--token-file FILE] [--protect-reads] [--push-interval-ms N] [--no-workload] [--rate-limit N]";
 
   private static final Set<String> VALUED = Set.of("--dir", "--port", "--bind", "--token-file", "--push-interval-ms",
-      "--rate-limit", "--config");
+      "--rate-limit", "--config", "--log");
 
   /** The settings without a configuration file, with the workload on. */
   DashboardOptions(Optional<Path> dir, int port, String bind, Optional<Path> tokenFile, boolean protectReads,
       Duration pushInterval, int rateLimit) {
-    this(dir, port, bind, tokenFile, protectReads, pushInterval, rateLimit, Optional.empty(), true);
+    this(dir, port, bind, tokenFile, protectReads, pushInterval, rateLimit, Optional.empty(), true, Optional.empty());
   }
 
   /** Defaults: a temporary directory, port 8080 on loopback, a push every 200 ms, 50 requests/s per client. */
   static DashboardOptions defaults() {
     return new DashboardOptions(Optional.empty(), 8080, "127.0.0.1", Optional.empty(), false,
-        Duration.ofMillis(200), 50, Optional.empty(), true);
+        Duration.ofMillis(200), 50, Optional.empty(), true, Optional.empty());
   }
 
   /**
@@ -58,6 +59,7 @@ record DashboardOptions(Optional<Path> dir, int port, String bind, Optional<Path
     Optional<Path> config = o.config();
     boolean workload = o.workload();
     boolean intervalGiven = false;
+    Optional<String> log = o.log();
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       String name = arg;
@@ -102,6 +104,12 @@ record DashboardOptions(Optional<Path> dir, int port, String bind, Optional<Path
           }
           config = Optional.of(Path.of(value));
         }
+        case "--log" -> {
+          if (log.isPresent()) {
+            throw new IllegalArgumentException("--log given twice");
+          }
+          log = Optional.of(value);
+        }
         case "--rate-limit" -> rateLimit = intValue(name, value, 1, 1_000_000);
         default -> throw new IllegalStateException(name);
       }
@@ -110,7 +118,10 @@ record DashboardOptions(Optional<Path> dir, int port, String bind, Optional<Path
       throw new IllegalArgumentException("--push-interval-ms and --no-workload conflict: without the workload nothing"
           + " is pushed");
     }
-    return new DashboardOptions(dir, port, bind, tokenFile, protectReads, interval, rateLimit, config, workload);
+    if (log.isPresent() && config.isEmpty()) {
+      throw new IllegalArgumentException("--log applies with --config (without it the log is DIR/log)");
+    }
+    return new DashboardOptions(dir, port, bind, tokenFile, protectReads, interval, rateLimit, config, workload, log);
   }
 
   private static int intValue(String name, String value, int min, int max) {

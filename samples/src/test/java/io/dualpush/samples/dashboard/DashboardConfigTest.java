@@ -50,8 +50,12 @@ class DashboardConfigTest {
   }
 
   private DashboardOptions options(Path config, boolean workload) {
-    return new DashboardOptions(Optional.of(tmp.resolve("dash")), 0, "127.0.0.1", Optional.empty(), false,
-        Duration.ofMillis(50), 100_000, Optional.of(config), workload);
+    return options("dash", config, workload, Optional.empty());
+  }
+
+  private DashboardOptions options(String dir, Path config, boolean workload, Optional<String> log) {
+    return new DashboardOptions(Optional.of(tmp.resolve(dir)), 0, "127.0.0.1", Optional.empty(), false,
+        Duration.ofMillis(50), 100_000, Optional.of(config), workload, log);
   }
 
   /** The objects in a destination directory (not its {@code .dualpush/} metadata), or the files of a log. */
@@ -123,7 +127,27 @@ class DashboardConfigTest {
   }
 
   @Test
-  @DisplayName("--no-workload with --push-interval-ms is refused")
+  @DisplayName("beside a process holding the file's log: refused (exit 3, the log locked); with --log of its own it runs")
+  void besideTheJob() throws Exception {
+    Map<String, String> env = Map.of("WEST_DIR", tmp.resolve("west").toString());
+    Path file = localConfig();
+    try (DashboardCommand.Dashboard job = DashboardCommand.Dashboard.start(options(file, false), env::get)) {
+      ByteArrayOutputStream err = new ByteArrayOutputStream();
+      int code = DashboardCommand.run(List.of("--config", file.toString(), "--dir", tmp.resolve("dash2").toString(),
+          "--port", "0", "--no-workload"), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+          new PrintStream(err, true, StandardCharsets.UTF_8), new ByteArrayInputStream(new byte[0]), env::get);
+      assertThat(code).as("%s", err).isEqualTo(3);
+      assertThat(err.toString(StandardCharsets.UTF_8)).contains("cannot start");
+      try (DashboardCommand.Dashboard own = DashboardCommand.Dashboard.start(options("dash3", file, false,
+          Optional.of(tmp.resolve("dashboard-log").toString())), env::get)) {
+        assertThat(json(Api.of(own.url()).get("/api/regions")).get("regions")).hasSize(3);
+        assertThat(files(tmp.resolve("dashboard-log"))).as("its own log").isNotEmpty();
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("--no-workload with --push-interval-ms is refused; --log without --config is refused")
   void conflictingWorkloadOptions() {
     assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> DashboardOptions.parse(List.of("--no-workload",
         "--push-interval-ms", "100")))).isInstanceOf(IllegalArgumentException.class)
@@ -131,6 +155,8 @@ class DashboardConfigTest {
     DashboardOptions o = DashboardOptions.parse(List.of("--config", "x.yaml", "--no-workload"));
     assertThat(o.config()).contains(Path.of("x.yaml"));
     assertThat(o.workload()).isFalse();
+    assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> DashboardOptions.parse(List.of("--log", "x"))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--config");
   }
 
   @Nested
