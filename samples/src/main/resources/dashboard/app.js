@@ -49,7 +49,7 @@
     const badge = el('span', 'badge');
     title.appendChild(badge);
     root.appendChild(title);
-    root.appendChild(el('div', 'sub', region.region + (region.required ? ' · required' : ' · optional')));
+    root.appendChild(el('div', 'sub', (region.region || 'no region') + (region.required ? ' · required' : ' · optional')));
     const dl = el('dl');
     const fields = {};
     for (const [label, cls] of [['backlog', 'lag-backlog'], ['oldest', 'lag-age'], ['bytes', 'lag-bytes'],

@@ -46,6 +46,15 @@ public final class JobAlerts implements AutoCloseable {
     return builder;
   }
 
+  /**
+   * The webhook sink, for a caller that forwards alerts to it beside its own sink (the dashboard).
+   *
+   * @return the sink, or empty when the file has no webhook
+   */
+  public Optional<io.dualpush.spi.AlertSink> sink() {
+    return sink.map(s -> s);
+  }
+
   /** Delivers what is queued (bounded by the sink's close timeout) and stops. */
   @Override
   public void close() {

@@ -2,6 +2,8 @@ package io.dualpush.samples.dashboard;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dualpush.samples.StandardInput;
+import io.dualpush.samples.config.JobConfig;
+import io.dualpush.samples.config.JobConfigException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -13,14 +15,16 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
- * {@code dashboard [--dir DIR] [--port N] [--bind ADDR] [--token-file FILE] [--protect-reads] [--push-interval-ms N]
- * [--rate-limit N]}: serves the live replication dashboard over a self-contained system of three local destinations
- * with a background workload. Prints one line on stdout, {@code LISTENING http://HOST:PORT/ token-file=PATH}, and
+ * {@code dashboard [--config FILE [--log LOCATION]] [--dir DIR] [--port N] [--bind ADDR] [--token-file FILE]
+ * [--protect-reads] [--push-interval-ms N] [--no-workload] [--rate-limit N]}: serves the live replication dashboard over a
+ * self-contained system of three local destinations, or over the destinations, log and webhook of a pipeline job's
+ * configuration file ({@code --config}), with a background workload unless {@code --no-workload}. Prints one line on stdout, {@code LISTENING http://HOST:PORT/ token-file=PATH}, and
  * serves until stdin ends or the process gets SIGTERM; then it stops cleanly. The token is never printed or logged.
  */
 public final class DashboardCommand {
@@ -35,7 +39,7 @@ public final class DashboardCommand {
    * @param args the arguments after {@code dashboard}
    * @param out where the one {@code LISTENING} line goes
    * @param err where a usage error goes
-   * @return the exit code: 0 after a clean stop, 1 for bad usage, 3 when it cannot start (the port taken, a file
+   * @return the exit code: 0 after a clean stop, 1 for bad usage or a bad configuration file, 3 when it cannot start (the port taken, a file
    *     unreadable)
    */
   public static int run(List<String> args, PrintStream out, PrintStream err) {
@@ -56,6 +60,10 @@ public final class DashboardCommand {
       dashboard = Dashboard.start(options, env);
     } catch (IllegalArgumentException e) {
       err.println("dashboard: " + e.getMessage());
+      return 1;
+    } catch (JobConfigException e) {
+      // As push --config says it: the file and the key path.
+      err.println("dashboard: --config " + oneLine(e.getMessage()));
       return 1;
     } catch (RuntimeException e) {
       // The port taken, the directory or the token file unreadable: the environment, not the arguments.
@@ -136,7 +144,19 @@ public final class DashboardCommand {
       LiveHub[] hub = new LiveHub[1];
       // The system first: it locks the log, so a second dashboard on the same directory stops here, before it
       // could replace the first one's generated token.
-      DashboardSystem system = new DashboardSystem(dir, options.pushInterval(), regions -> hub[0] = new LiveHub(json, regions));
+      DashboardDestinations setup;
+      try {
+        setup = options.config().isPresent()
+            ? DashboardDestinations.configured(JobConfig.load(options.config().get(), env), options.log(), env)
+            : DashboardDestinations.local(dir);
+      } catch (RuntimeException e) {
+        if (temporary) {
+          deleteTree(dir);
+        }
+        throw e;
+      }
+      DashboardSystem system = new DashboardSystem(setup, options.workload() ? Optional.of(options.pushInterval())
+          : Optional.empty(), regions -> hub[0] = new LiveHub(json, regions));
       DashboardToken token;
       DashboardServer server;
       int port;

@@ -16,20 +16,30 @@ import java.util.Set;
  * @param protectReads whether the GET endpoints need the token too
  * @param pushInterval the background workload's pause between pushes
  * @param rateLimit requests a second allowed per client address
+ * @param config the pipeline job's configuration file whose destinations, log and webhook to use; empty for three
+ *     local directories under {@code dir}
+ * @param workload whether the background workload pushes test objects ({@code --no-workload} turns it off)
+ * @param log with {@code config}, a transaction log of the dashboard's own instead of the file's
  */
 record DashboardOptions(Optional<Path> dir, int port, String bind, Optional<Path> tokenFile, boolean protectReads,
-    Duration pushInterval, int rateLimit) {
+    Duration pushInterval, int rateLimit, Optional<Path> config, boolean workload, Optional<String> log) {
 
-  static final String USAGE = "dashboard [--dir DIR] [--port N] [--bind ADDR] [--token-file FILE] [--protect-reads]"
-      + " [--push-interval-ms N] [--rate-limit N]";
+  static final String USAGE = "dashboard [--config FILE [--log LOCATION]] [--dir DIR] [--port N] [--bind ADDR]"
+      + " [--token-file FILE] [--protect-reads] [--push-interval-ms N] [--no-workload] [--rate-limit N]";
 
   private static final Set<String> VALUED = Set.of("--dir", "--port", "--bind", "--token-file", "--push-interval-ms",
-      "--rate-limit");
+      "--rate-limit", "--config", "--log");
+
+  /** The settings without a configuration file, with the workload on. */
+  DashboardOptions(Optional<Path> dir, int port, String bind, Optional<Path> tokenFile, boolean protectReads,
+      Duration pushInterval, int rateLimit) {
+    this(dir, port, bind, tokenFile, protectReads, pushInterval, rateLimit, Optional.empty(), true, Optional.empty());
+  }
 
   /** Defaults: a temporary directory, port 8080 on loopback, a push every 200 ms, 50 requests/s per client. */
   static DashboardOptions defaults() {
     return new DashboardOptions(Optional.empty(), 8080, "127.0.0.1", Optional.empty(), false,
-        Duration.ofMillis(200), 50);
+        Duration.ofMillis(200), 50, Optional.empty(), true, Optional.empty());
   }
 
   /**
@@ -46,6 +56,10 @@ record DashboardOptions(Optional<Path> dir, int port, String bind, Optional<Path
     boolean protectReads = o.protectReads();
     Duration interval = o.pushInterval();
     int rateLimit = o.rateLimit();
+    Optional<Path> config = o.config();
+    boolean workload = o.workload();
+    boolean intervalGiven = false;
+    Optional<String> log = o.log();
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       String name = arg;
@@ -55,11 +69,15 @@ record DashboardOptions(Optional<Path> dir, int port, String bind, Optional<Path
         name = arg.substring(0, eq);
         value = arg.substring(eq + 1);
       }
-      if (name.equals("--protect-reads")) {
+      if (name.equals("--protect-reads") || name.equals("--no-workload")) {
         if (value != null) {
-          throw new IllegalArgumentException("--protect-reads takes no value");
+          throw new IllegalArgumentException(name + " takes no value");
         }
-        protectReads = true;
+        if (name.equals("--protect-reads")) {
+          protectReads = true;
+        } else {
+          workload = false;
+        }
         continue;
       }
       if (!VALUED.contains(name)) {
@@ -76,12 +94,34 @@ record DashboardOptions(Optional<Path> dir, int port, String bind, Optional<Path
         case "--port" -> port = intValue(name, value, 0, 65535);
         case "--bind" -> bind = value;
         case "--token-file" -> tokenFile = Optional.of(Path.of(value));
-        case "--push-interval-ms" -> interval = Duration.ofMillis(intValue(name, value, 10, 3_600_000));
+        case "--push-interval-ms" -> {
+          interval = Duration.ofMillis(intValue(name, value, 10, 3_600_000));
+          intervalGiven = true;
+        }
+        case "--config" -> {
+          if (config.isPresent()) {
+            throw new IllegalArgumentException("--config given twice");
+          }
+          config = Optional.of(Path.of(value));
+        }
+        case "--log" -> {
+          if (log.isPresent()) {
+            throw new IllegalArgumentException("--log given twice");
+          }
+          log = Optional.of(value);
+        }
         case "--rate-limit" -> rateLimit = intValue(name, value, 1, 1_000_000);
         default -> throw new IllegalStateException(name);
       }
     }
-    return new DashboardOptions(dir, port, bind, tokenFile, protectReads, interval, rateLimit);
+    if (!workload && intervalGiven) {
+      throw new IllegalArgumentException("--push-interval-ms and --no-workload conflict: without the workload nothing"
+          + " is pushed");
+    }
+    if (log.isPresent() && config.isEmpty()) {
+      throw new IllegalArgumentException("--log applies with --config (without it the log is DIR/log)");
+    }
+    return new DashboardOptions(dir, port, bind, tokenFile, protectReads, interval, rateLimit, config, workload, log);
   }
 
   private static int intValue(String name, String value, int min, int max) {

@@ -242,7 +242,7 @@ final class DashboardServer implements AutoCloseable {
     String destination = ctx.queryParam("destination");
     if (destination != null && !destination.isEmpty()) {
       if (!system.knows(destination)) {
-        throw ApiError.badField("destination", "unknown destination '" + clip(destination) + "' (known: " + DashboardSystem.IDS + ")");
+        throw ApiError.badField("destination", "unknown destination '" + clip(destination) + "' (known: " + system.ids() + ")");
       }
       q.destinationId(destination);
     }
@@ -346,11 +346,11 @@ final class DashboardServer implements AutoCloseable {
   private String destination(JsonNode body, String field) {
     JsonNode node = body.get(field);
     if (node == null || !node.isTextual()) {
-      throw ApiError.badField(field, "'" + field + "' must be a destination id, one of " + DashboardSystem.IDS);
+      throw ApiError.badField(field, "'" + field + "' must be a destination id, one of " + system.ids());
     }
     String id = node.asText();
     if (!system.knows(id)) {
-      throw ApiError.badField(field, "unknown destination '" + clip(id) + "' (known: " + DashboardSystem.IDS + ")");
+      throw ApiError.badField(field, "unknown destination '" + clip(id) + "' (known: " + system.ids() + ")");
     }
     return id;
   }

@@ -20,14 +20,10 @@ import io.dualpush.client.FailoverReadClient;
 import io.dualpush.client.FailoverReadClientBuilder;
 import io.dualpush.client.ReadEndpoint;
 import io.dualpush.client.ReadResult;
-import io.dualpush.local.FileSystemDestination;
 import io.dualpush.spi.Alert;
 import io.dualpush.spi.AlertSink;
 import io.dualpush.testkit.FaultInjectingDestination;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,23 +47,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the dashboard shows and drives: three local destinations ({@code primary} in eastus and {@code secondary} in
- * westus2, both required; {@code edge} in edge-1, optional), each behind a {@link FaultInjectingDestination} so that
- * it can be taken down or slowed; a file transaction log; a client whose circuit breakers open after 3 failures and
+ * What the dashboard shows and drives: the destinations of a {@link DashboardDestinations} (three local directories,
+ * or those of a pipeline job's configuration file), each behind a {@link FaultInjectingDestination} so that it can
+ * be taken down or slowed; their transaction log; a client whose circuit breakers open after 3 failures and
  * retry after 1 s and whose repairs scan every 250 ms, so recovery shows within seconds; a background workload
- * pushing small objects; and a {@link FailoverReadClient} over the three destinations.
+ * pushing small objects under {@code live/RUN/} (unless turned off); and a {@link FailoverReadClient} over the same
+ * destinations.
  *
  * <p>Region state is sampled every 250 ms ({@code lag()} and {@code health()}) and published to the {@link LiveHub}
  * whenever it changed; a simulation call and a destination going down or up publish at once. Thread-safe.
  */
 final class DashboardSystem implements AutoCloseable {
-  /** The destinations, in display order. */
-  static final List<String> IDS = List.of("primary", "secondary", "edge");
+  /** Where the workload's objects go: {@code live/RUN/obj-N.json}, RUN new for every start. */
+  static final String WORKLOAD_PREFIX = "live/";
   /** The longest latency a simulation may add. */
   static final int MAX_LATENCY_MILLIS = 30_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(DashboardSystem.class);
-  private static final Map<String, String> REGIONS = Map.of("primary", "eastus", "secondary", "westus2", "edge", "edge-1");
   private static final Duration SAMPLE_EVERY = Duration.ofMillis(250);
   /** A backlog older than this shows the region DEGRADED (a copy in flight is not). */
   private static final Duration STALE_BACKLOG = Duration.ofSeconds(2);
@@ -84,6 +80,9 @@ final class DashboardSystem implements AutoCloseable {
   private final Map<String, Map<String, Object>> lastPublished = new ConcurrentHashMap<>();
   private final Map<String, Long> lastPublishedAt = new ConcurrentHashMap<>();
   private final AtomicLong pushed = new AtomicLong();
+  private final DashboardDestinations setup;
+  private final Optional<Duration> workloadInterval;
+  private final List<String> ids;
   private final DualPushClient client;
   private final FailoverReadClient reader;
   private final AlertCoalescer alertLog;
@@ -99,55 +98,70 @@ final class DashboardSystem implements AutoCloseable {
   record Simulation(boolean down, int addedLatencyMillis) {}
 
   /**
-   * Builds everything under {@code dir} and starts the sampler and the workload.
+   * Builds everything under {@code dir} (three local directories and the log) and starts the sampler and the workload.
    *
    * @param dir holds {@code primary/}, {@code secondary/}, {@code edge/} and {@code log/}
    * @param pushInterval the pause between two of the workload's pushes
    * @param hubFactory makes the live hub, given the region snapshot supplier
    */
   DashboardSystem(Path dir, Duration pushInterval, Function<Supplier<List<Map<String, Object>>>, LiveHub> hubFactory) {
+    this(DashboardDestinations.local(dir), Optional.of(pushInterval), hubFactory);
+  }
+
+  /**
+   * Builds the client over {@code setup}'s destinations, each behind a {@link FaultInjectingDestination}, and starts
+   * the sampler and, when {@code pushInterval} is present, the workload. Closes {@code setup} with itself, and when
+   * the client cannot be built.
+   *
+   * @param setup the destinations, the log and the webhook
+   * @param pushInterval the pause between two of the workload's pushes; empty for no workload
+   * @param hubFactory makes the live hub, given the region snapshot supplier
+   */
+  DashboardSystem(DashboardDestinations setup, Optional<Duration> pushInterval,
+      Function<Supplier<List<Map<String, Object>>>, LiveHub> hubFactory) {
+    this.setup = setup;
+    this.workloadInterval = pushInterval;
+    List<String> names = new ArrayList<>();
+    for (DashboardDestinations.Entry e : setup.entries()) {
+      names.add(e.id());
+    }
+    this.ids = List.copyOf(names);
     this.hub = hubFactory.apply(this::regions);
-    this.feed = new TransactionFeed(IDS, hub::publish);
+    this.feed = new TransactionFeed(ids, hub::publish);
     this.alertLog = AlertCoalescer.builder().sink(new Slf4jAlertSink()).build();
     DualPushClientBuilder builder = new DualPushClientBuilder();
-    try {
-      for (String id : IDS) {
-        Path d = Files.createDirectories(dir.resolve(id));
-        DestinationOptions o = DestinationOptions.builder(id).region(REGIONS.get(id)).required(!id.equals("edge"))
-            .timeout(Duration.ofSeconds(10)).recoveryPointBudget(Duration.ofSeconds(30)).build();
-        FaultInjectingDestination f = FaultInjectingDestination.wrap(new FileSystemDestination(d));
-        options.put(id, o);
-        faults.put(id, f);
-        simulations.put(id, new Simulation(false, 0));
-        builder.destination(o, f);
-      }
-    } catch (IOException e) {
-      hub.close();
-      alertLog.close();
-      throw new UncheckedIOException("cannot create the dashboard's directories under " + dir + ": " + e.getMessage(), e);
+    for (DashboardDestinations.Entry e : setup.entries()) {
+      FaultInjectingDestination f = FaultInjectingDestination.wrap(e.destination());
+      options.put(e.id(), e.options());
+      faults.put(e.id(), f);
+      simulations.put(e.id(), new Simulation(false, 0));
+      builder.destination(e.options(), f);
     }
     try {
-      this.client = build(builder, dir);
+      this.client = build(setup.addLog(builder));
     } catch (RuntimeException e) {
       // The log locked by another process, say: stop what was started so far.
       hub.close();
       alertLog.close();
+      setup.close();
       throw e;
     }
     FailoverReadClientBuilder readers = new FailoverReadClientBuilder().attemptTimeout(Duration.ofSeconds(5));
-    for (int i = 0; i < IDS.size(); i++) {
-      readers.endpoint(ReadEndpoint.of(IDS.get(i), faults.get(IDS.get(i))).withPriority(i));
+    for (int i = 0; i < ids.size(); i++) {
+      readers.endpoint(ReadEndpoint.of(ids.get(i), faults.get(ids.get(i))).withPriority(i));
     }
     this.reader = readers.buildClient();
     this.sampler = Executors.newSingleThreadScheduledExecutor(daemon("dashboard-sampler"));
     this.workload = Executors.newSingleThreadScheduledExecutor(daemon("dashboard-workload"));
     sampler.scheduleWithFixedDelay(this::sample, 0, SAMPLE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
-    workload.scheduleWithFixedDelay(this::pushOne, pushInterval.toMillis(), pushInterval.toMillis(), TimeUnit.MILLISECONDS);
+    pushInterval.ifPresent(interval -> workload.scheduleWithFixedDelay(this::pushOne, interval.toMillis(),
+        interval.toMillis(), TimeUnit.MILLISECONDS));
+    LOG.info("dashboard over {}; workload {}", setup.description(), pushInterval.map(d -> "every " + d.toMillis()
+        + " ms under " + WORKLOAD_PREFIX + runId + "/").orElse("off"));
   }
 
-  private DualPushClient build(DualPushClientBuilder builder, Path dir) {
+  private DualPushClient build(DualPushClientBuilder builder) {
     return builder
-        .transactionLog(dir.resolve("log"))
         .retry(RetryOptions.builder().maxAttempts(2).initialDelay(Duration.ofMillis(20)).maxDelay(Duration.ofMillis(50)).build())
         .circuitBreaker(CircuitBreakerOptions.builder().failureThreshold(3).openDelay(Duration.ofSeconds(1)).build())
         .repair(RepairOptions.builder().maxRetries(100).initialDelay(Duration.ofMillis(250)).maxDelay(Duration.ofSeconds(2))
@@ -176,6 +190,16 @@ final class DashboardSystem implements AutoCloseable {
     return feed;
   }
 
+  /** The workload's pause between pushes, or empty when there is no workload ({@code --no-workload}). */
+  Optional<Duration> workloadInterval() {
+    return workloadInterval;
+  }
+
+  /** The destinations' ids, in display order. */
+  List<String> ids() {
+    return ids;
+  }
+
   /** Whether {@code id} names one of the destinations. */
   boolean knows(String id) {
     return options.containsKey(id);
@@ -197,7 +221,7 @@ final class DashboardSystem implements AutoCloseable {
       body.append((char) ('a' + ThreadLocalRandom.current().nextInt(26)));
     }
     body.append("\"}\n");
-    String key = "live/" + runId + "/obj-" + n + ".json";
+    String key = WORKLOAD_PREFIX + runId + "/obj-" + n + ".json";
     try {
       client.push(PushRequest.builder(key, PushContent.ofBytes(body.toString().getBytes(StandardCharsets.UTF_8)))
           .contentType("application/json").build());
@@ -235,12 +259,14 @@ final class DashboardSystem implements AutoCloseable {
     public void raise(Alert alert) {
       publishAlert(alert, "raised");
       alertLog.raise(alert);
+      setup.webhook().ifPresent(w -> w.raise(alert));
     }
 
     @Override
     public void resolve(Alert resolved) {
       publishAlert(resolved, "resolved");
       alertLog.resolve(resolved);
+      setup.webhook().ifPresent(w -> w.resolve(resolved));
     }
 
     private void publishAlert(Alert alert, String phase) {
@@ -325,7 +351,7 @@ final class DashboardSystem implements AutoCloseable {
     Map<String, DestinationHealth> h = health;
     String preferred = readPreferred(h);
     List<Map<String, Object>> out = new ArrayList<>();
-    for (String id : IDS) {
+    for (String id : ids) {
       DestinationOptions o = options.get(id);
       Simulation sim = simulations.get(id);
       DestinationHealth dh = h.get(id);
@@ -373,7 +399,7 @@ final class DashboardSystem implements AutoCloseable {
     if (forced != null) {
       return forced;
     }
-    for (String id : IDS) {
+    for (String id : ids) {
       DestinationHealth dh = h.get(id);
       boolean open = breakerOverride.get(id) == CircuitBreakerState.State.OPEN
           || (dh != null && dh.circuitBreaker().state() == CircuitBreakerState.State.OPEN);
@@ -381,7 +407,7 @@ final class DashboardSystem implements AutoCloseable {
         return id;
       }
     }
-    return IDS.get(0);
+    return ids.get(0);
   }
 
   /** The read client's endpoint forced by a failover simulation, if any. */
@@ -434,12 +460,12 @@ final class DashboardSystem implements AutoCloseable {
   /** Makes the read client serve from {@code to} alone, or from every endpoint again when {@code to} is null. */
   synchronized void failover(String to) {
     if (to == null) {
-      for (String id : IDS) {
+      for (String id : ids) {
         reader.activate(id);
       }
     } else {
       reader.activate(to);
-      for (String id : IDS) {
+      for (String id : ids) {
         if (!id.equals(to)) {
           reader.deactivate(id);
         }
@@ -467,7 +493,11 @@ final class DashboardSystem implements AutoCloseable {
     }
     hub.close();
     reader.close();
-    client.close();
-    alertLog.close();
+    try {
+      client.close();
+    } finally {
+      alertLog.close();
+      setup.close();
+    }
   }
 }
