@@ -80,7 +80,7 @@ public final class Harness {
   private static final Set<String> READ_OPTIONS = Set.of("parts", "reads", "threads", "trials", "warmup", "seconds",
       "rounds", "azure-reads", "objects", "size");
   private static final Set<String> DASHBOARD_OPTIONS = Set.of("samples-jar", "clients", "seconds", "change-ms", "rest-rate",
-      "rest-seconds", "trials", "dir", "heap", "rate-limit", "connect-parallelism", "warmup", "jfr");
+      "rest-seconds", "trials", "dir", "heap", "rate-limit", "connect-parallelism", "warmup", "jfr", "dashboard-gc");
 
   private Harness() {}
 
@@ -252,7 +252,7 @@ public final class Harness {
         intOption(o, "rest-rate", 200), intOption(o, "rest-seconds", 30), intOption(o, "trials", 10),
         Path.of(o.getOrDefault("dir", "target/dashboard-bench")).toAbsolutePath(), o.getOrDefault("heap", "512m"),
         intOption(o, "rate-limit", 100_000), intOption(o, "connect-parallelism", 32), intOption(o, "warmup", 10),
-        Boolean.parseBoolean(o.getOrDefault("jfr", "false")));
+        Boolean.parseBoolean(o.getOrDefault("jfr", "false")), o.getOrDefault("dashboard-gc", "ZGC"));
     if (!Files.isRegularFile(c.samplesJar())) {
       System.err.println("no samples jar at " + c.samplesJar() + ": build it (mvn -B package -pl samples -am -DskipTests) "
           + "or give --samples-jar");
@@ -1003,7 +1003,9 @@ public final class Harness {
                        --trials N for (c) (10)  --dir DIR (target/dashboard-bench)  --heap SIZE dashboard -Xmx (512m)
                        --rate-limit N the dashboard's per-client limit (100000)  --connect-parallelism N (32)
                        --warmup S of edge changes and of REST load before (a), not recorded (10)
-                       --jfr true  record the dashboard's JVM with JDK Flight Recorder (profile) into DIR/dashboard.jfr""");
+                       --jfr true  record the dashboard's JVM with JDK Flight Recorder (profile) into DIR/dashboard.jfr
+                       --dashboard-gc NAME the dashboard JVM's collector: ZGC (-XX:+UseZGC, as samples/bin/dualpush starts
+                       the dashboard), G1 (the JVM's default under plain java -jar), Parallel, Serial""");
   }
 
   private static String micros(long nanos) {
