@@ -72,6 +72,12 @@ final class DashboardSystem implements AutoCloseable {
    * and every live message goes to every session.
    */
   private static final long PERCENTILES_EVERY_NANOS = TimeUnit.SECONDS.toNanos(2);
+  /**
+   * A change of the lag figures alone (backlog, its bytes, the oldest pending age) is published at most this often per
+   * region: a copy in flight moves them at nearly every sample, and every live message goes to every session. What a
+   * region's status, breaker, simulation or read preference says goes out at once.
+   */
+  private static final long LAG_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final Map<String, DestinationOptions> options = new LinkedHashMap<>();
   private final Map<String, FaultInjectingDestination> faults = new LinkedHashMap<>();
@@ -302,8 +308,11 @@ final class DashboardSystem implements AutoCloseable {
     for (Map<String, Object> region : computeRegions()) {
       String id = (String) region.get("id");
       Map<String, Object> last = lastPublished.get(id);
-      if (last == null || !withoutPercentiles(region).equals(withoutPercentiles(last))
-          || (!region.equals(last) && now - lastPublishedAt.getOrDefault(id, 0L) > PERCENTILES_EVERY_NANOS)) {
+      long since = now - lastPublishedAt.getOrDefault(id, 0L);
+      boolean stateChanged = last == null || !withoutLag(region).equals(withoutLag(last));
+      boolean lagChanged = !stateChanged && !withoutPercentiles(region).equals(withoutPercentiles(last));
+      boolean percentilesChanged = !stateChanged && !region.equals(last);
+      if (stateChanged || (lagChanged && since >= LAG_EVERY_NANOS) || (percentilesChanged && since > PERCENTILES_EVERY_NANOS)) {
         lastPublished.put(id, region);
         lastPublishedAt.put(id, now);
         Map<String, Object> event = new LinkedHashMap<>();
@@ -313,6 +322,13 @@ final class DashboardSystem implements AutoCloseable {
         hub.publish("region:" + id, event);
       }
     }
+  }
+
+  /** The region without its lag figures: what it says of the destination's state. */
+  private static Map<String, Object> withoutLag(Map<String, Object> region) {
+    Map<String, Object> copy = new LinkedHashMap<>(region);
+    copy.remove("lag");
+    return copy;
   }
 
   /** The region without its completion percentiles, which move with nearly every copy. */
