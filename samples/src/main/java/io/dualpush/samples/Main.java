@@ -4,6 +4,8 @@ import io.dualpush.DualPushException;
 import io.dualpush.InvalidInputException;
 import io.dualpush.TransactionLogCorruptedException;
 import io.dualpush.TransactionLogGapException;
+import io.dualpush.samples.dashboard.DashboardCommand;
+import io.dualpush.samples.drill.DrillCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
@@ -38,8 +40,8 @@ public final class Main {
       "  " + ReplayCommand.USAGE,
       "  " + ConfiguredCommands.RUN_USAGE,
       "  " + ConfiguredCommands.CONFIG_USAGE,
-      "  " + io.dualpush.samples.drill.DrillCommand.USAGE,
-      "  " + io.dualpush.samples.dashboard.DashboardCommand.USAGE,
+      "  " + DrillCommand.USAGE,
+      "  " + DashboardCommand.USAGE,
       "LOCATION: a directory (must exist), azure:https://ACCOUNT.blob.core.windows.net/CONTAINER",
       "          (signs in with DefaultAzureCredential) or azure-env:ENV_VAR/CONTAINER (ENV_VAR holds a",
       "          connection string; never put a key or SAS on the command line)",
@@ -100,8 +102,8 @@ public final class Main {
         case "push" -> ConfiguredCommands.push(rest, console);
         case "status", "repair", "verify", "replay" -> ConfiguredCommands.simple(args[0], rest, console);
         case "run" -> ConfiguredCommands.run(rest, console);
-        case "drill" -> io.dualpush.samples.drill.DrillCommand.run(rest, console.out(), console.err());
-        case "dashboard" -> io.dualpush.samples.dashboard.DashboardCommand.run(rest, console.out(), console.err());
+        case "drill" -> DrillCommand.run(rest, console.out(), console.err());
+        case "dashboard" -> DashboardCommand.run(rest, console.out(), console.err());
         case "help", "--help", "-h" -> {
           console.out().println(USAGE);
           yield 0;
