@@ -399,20 +399,7 @@ public final class AzuriteProcess implements AutoCloseable {
   }
 
   private static @Nullable Path findOnPath(String program) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return null;
-    }
-    for (String dir : path.split(java.io.File.pathSeparator)) {
-      if (dir.isEmpty()) {
-        continue;
-      }
-      Path candidate = Path.of(dir, program);
-      if (Files.isExecutable(candidate)) {
-        return candidate;
-      }
-    }
-    return null;
+    return DebianPackages.onPath(program);
   }
 
   /** Azurite under the user's cache, installed with npm the first time, under a file lock. */
