@@ -88,6 +88,9 @@ public final class JobConfig {
   private final List<Destination> destinations;
   private final String log;
   private final Push push;
+  /** The sections a caller may leave unread: everything but the destinations, the log and the push settings. */
+  private static final Set<String> OPTIONAL_SECTIONS = Set.of("redis", "job", "alerts");
+
   private final Optional<Redis> redis;
   private final Optional<Webhook> webhook;
   private final Optional<Duration> interval;
@@ -114,6 +117,25 @@ public final class JobConfig {
    * @throws JobConfigException naming the file and the key path of the first problem
    */
   public static JobConfig load(Path file, Function<String, String> env) {
+    return load(file, env, Set.of());
+  }
+
+  /**
+   * Reads and checks a configuration file, leaving out top-level sections the caller does not use: their keys are
+   * known, but what they hold is neither read nor checked, so the variables they name need not be set (the dashboard
+   * reads a job's file without its {@code redis} section).
+   *
+   * @param file the file
+   * @param env the environment, for interpolation and for checking that named secret variables are set
+   * @param unread top-level sections to leave out, among {@code redis}, {@code job} and {@code alerts}
+   * @return the configuration; the sections left out are empty
+   * @throws JobConfigException naming the file and the key path of the first problem
+   * @throws IllegalArgumentException if {@code unread} names another section
+   */
+  public static JobConfig load(Path file, Function<String, String> env, Set<String> unread) {
+    if (!OPTIONAL_SECTIONS.containsAll(unread)) {
+      throw new IllegalArgumentException("only these sections can be left unread: " + OPTIONAL_SECTIONS);
+    }
     String name = file.toString();
     String text;
     try {
@@ -123,7 +145,7 @@ public final class JobConfig {
     } catch (IOException e) {
       throw new JobConfigException(name, "", "cannot be read: " + e.getClass().getSimpleName());
     }
-    return parse(name, text, env);
+    return parse(name, text, env, unread);
   }
 
   /**
@@ -136,6 +158,10 @@ public final class JobConfig {
    * @throws JobConfigException naming the file and the key path of the first problem
    */
   public static JobConfig parse(String file, String text, Function<String, String> env) {
+    return parse(file, text, env, Set.of());
+  }
+
+  private static JobConfig parse(String file, String text, Function<String, String> env, Set<String> unread) {
     JsonNode root;
     try {
       YAMLMapper mapper = YAMLMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).build();
@@ -156,10 +182,10 @@ public final class JobConfig {
     List<Destination> destinations = r.destinations(top.get("destinations"));
     String log = r.requiredString(top, "", "log");
     Push push = r.push(top.get("push"));
-    Optional<Redis> redis = top.has("redis") ? Optional.of(r.redis(top.get("redis"))) : Optional.empty();
+    Optional<Redis> redis = top.has("redis") && !unread.contains("redis") ? Optional.of(r.redis(top.get("redis"))) : Optional.empty();
     Optional<Duration> interval = Optional.empty();
     Optional<String> wait = Optional.empty();
-    if (top.has("job")) {
+    if (top.has("job") && !unread.contains("job")) {
       ObjectNode job = r.object(top.get("job"), "job", Set.of("interval", "wait"));
       interval = r.optionalDuration(job, "job", "interval");
       wait = r.optionalString(job, "job", "wait");
@@ -172,7 +198,7 @@ public final class JobConfig {
       }
     }
     Optional<Webhook> webhook = Optional.empty();
-    if (top.has("alerts")) {
+    if (top.has("alerts") && !unread.contains("alerts")) {
       ObjectNode alerts = r.object(top.get("alerts"), "alerts", Set.of("webhook"));
       if (alerts.has("webhook")) {
         webhook = Optional.of(r.webhook(alerts.get("webhook")));

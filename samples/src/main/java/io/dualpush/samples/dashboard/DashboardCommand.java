@@ -16,6 +16,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -147,7 +148,8 @@ public final class DashboardCommand {
       DashboardDestinations setup;
       try {
         setup = options.config().isPresent()
-            ? DashboardDestinations.configured(JobConfig.load(options.config().get(), env), options.log(), env)
+            ? DashboardDestinations.configured(JobConfig.load(options.config().get(), env, Set.of("redis", "job")),
+                options.log(), env)
             : DashboardDestinations.local(dir);
       } catch (RuntimeException e) {
         if (temporary) {

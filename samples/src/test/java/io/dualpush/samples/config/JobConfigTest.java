@@ -121,6 +121,27 @@ class JobConfigTest {
     assertThat(c.webhook()).isEmpty();
   }
 
+  @Test
+  @DisplayName("sections left unread: not checked, their variables need not be set; read, they are refused naming the key")
+  void unreadSections() throws Exception {
+    Path file = tmp.resolve("job.yaml");
+    Files.writeString(file, "destinations:\n  - name: east\n    location: " + east + "\nlog: log\n"
+        + "redis:\n  uri: ${NO_SUCH_REDIS_URI}\njob:\n  interval: ${NO_SUCH_INTERVAL}\n");
+    JobConfig c = JobConfig.load(file, env::get, Set.of("redis", "job"));
+    assertThat(c.redis()).isEmpty();
+    assertThat(c.interval()).isEmpty();
+    assertThat(c.destinations()).hasSize(1);
+    assertThatThrownBy(() -> JobConfig.load(file, env::get)).isInstanceOf(JobConfigException.class)
+        .hasMessageContaining("redis.uri").hasMessageContaining("NO_SUCH_REDIS_URI");
+    assertThatThrownBy(() -> JobConfig.load(file, env::get, Set.of("redis"))).isInstanceOf(JobConfigException.class)
+        .hasMessageContaining("job.interval");
+    assertThatThrownBy(() -> JobConfig.load(file, env::get, Set.of("destinations")))
+        .isInstanceOf(IllegalArgumentException.class);
+    Files.writeString(file, "destinations:\n  - name: east\n    location: " + east + "\nlog: log\nredis: 1\nweather: {}\n");
+    assertThatThrownBy(() -> JobConfig.load(file, env::get, Set.of("redis"))).as("unknown keys are still refused")
+        .isInstanceOf(JobConfigException.class).hasMessageContaining("weather");
+  }
+
   @Nested
   @DisplayName("becomes the command's options, the command line winning")
   class Flags {

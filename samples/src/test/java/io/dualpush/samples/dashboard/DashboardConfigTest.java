@@ -46,7 +46,9 @@ class DashboardConfigTest {
         + "  - name: west-copy\n    location: ${WEST_DIR}\n    region: westus3\n"
         + "  - name: archive\n    location: " + extra + "\n    required: false\n"
         + "log: " + tmp.resolve("job-log") + "\n"
-        + "redis:\n  uri: redis://127.0.0.1:1\n");
+        // Not read by the dashboard: its variable is never set here.
+        + "redis:\n  uri: ${NO_SUCH_REDIS_URI}\n  lease:\n    ttl: ${NO_SUCH_TTL}\n"
+        + "job:\n  interval: ${NO_SUCH_INTERVAL}\n");
   }
 
   private DashboardOptions options(Path config, boolean workload) {
