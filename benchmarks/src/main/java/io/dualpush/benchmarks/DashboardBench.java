@@ -114,8 +114,8 @@ final class DashboardBench {
 
   /** Figures of one run. */
   record Result(int clients, int connected, double connectSeconds, long liveCount, double liveP50, double liveP99,
-      double liveMax, long liveNegative, long windowEvents, long superseded, long missing, int dropped, int changes, long restCount,
-      long restErrors, double restP50, double restP95, double restP99, double restMax, double restRate,
+      double liveMax, long liveNegative, long windowEvents, long superseded, long missing, int dropped, int changes,
+      long restCount, long restErrors, double restP50, double restP95, double restP99, double restMax, double restRate,
       Map<String, double[]> restByPath, double[] detections, double[] detectionsAll, String openFiles, String split) {}
 
   Result run() throws Exception {
@@ -302,10 +302,10 @@ final class DashboardBench {
 
     return new Result(partial.clients(), partial.connected(), partial.connectSeconds(), partial.liveCount(),
         partial.liveP50(), partial.liveP99(), partial.liveMax(), partial.liveNegative(), partial.windowEvents(),
-        partial.superseded(), partial.missing(), closedSessions.get() - closedBefore, changes, restLoad.count, restLoad.errors,
-        ms(restLoad.all.percentile(0.50)), ms(restLoad.all.percentile(0.95)), ms(restLoad.all.percentile(0.99)),
-        restLoad.max.get() / 1e6, restLoad.achievedRate, restLoad.byPath(), detections[0], detections[1], openFiles(),
-        partial.split());
+        partial.superseded(), partial.missing(), closedSessions.get() - closedBefore, changes, restLoad.count,
+        restLoad.errors, ms(restLoad.all.percentile(0.50)), ms(restLoad.all.percentile(0.95)),
+        ms(restLoad.all.percentile(0.99)), restLoad.max.get() / 1e6, restLoad.achievedRate, restLoad.byPath(),
+        detections[0], detections[1], openFiles(), partial.split());
   }
 
   /**
@@ -680,9 +680,9 @@ final class DashboardBench {
     System.out.println("| measure | figure | target | met |");
     System.out.println("|---|---|---|---|");
     System.out.printf(Locale.ROOT, "| live updates, %,d sessions (%,d connected in %.1f s) | p50 %.1f ms, p99 **%.1f ms**, max %.1f ms; "
-        + "%,d (session, event) pairs over %,d events (%,d of them superseded), %d edge changes; %d dropped sessions, %,d missing | p99 < %.0f ms | %s |%n",
+        + "%,d (session, event) pairs (%,d of them superseded) over %,d events, %d edge changes; %d dropped sessions, %,d missing | p99 < %.0f ms | %s |%n",
         r.clients(), r.connected(), r.connectSeconds(), r.liveP50(), r.liveP99(), r.liveMax(), r.liveCount(),
-        r.windowEvents(), r.superseded(), r.changes(), r.dropped(), r.missing(), LIVE_P99_TARGET_MS,
+        r.superseded(), r.windowEvents(), r.changes(), r.dropped(), r.missing(), LIVE_P99_TARGET_MS,
         r.liveP99() < LIVE_P99_TARGET_MS && r.connected() == r.clients() && r.missing() == 0 ? "yes" : "**no**");
     System.out.printf(Locale.ROOT, "| REST, %d req/s open loop (sent at %.1f/s) | p50 %.2f ms, p95 **%.2f ms**, p99 %.2f ms, "
         + "max %.1f ms; %,d requests, %d errors | p95 < %.0f ms | %s |%n", config.restRate(), r.restRate(), r.restP50(),

@@ -182,7 +182,8 @@ public final class JobConfig {
     List<Destination> destinations = r.destinations(top.get("destinations"));
     String log = r.requiredString(top, "", "log");
     Push push = r.push(top.get("push"));
-    Optional<Redis> redis = top.has("redis") && !unread.contains("redis") ? Optional.of(r.redis(top.get("redis"))) : Optional.empty();
+    Optional<Redis> redis = top.has("redis") && !unread.contains("redis") ? Optional.of(r.redis(top.get("redis")))
+        : Optional.empty();
     Optional<Duration> interval = Optional.empty();
     Optional<String> wait = Optional.empty();
     if (top.has("job") && !unread.contains("job")) {

@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * level share one String. Each session has at most one send in flight (Jetty's asynchronous send; the sender never
  * waits on a session): a session whose send has not completed is passed over and, once it completes, gets everything
  * that came meanwhile in one message, so a slow reader gets fewer, larger messages rather than a queue. A session
- * whose send has not completed after {@link #stallNanos} while changes wait is closed (1008) and dropped; one that
+ * whose send has not completed after {@link #STALL_NANOS} while changes wait is closed (1008) and dropped; one that
  * fell more than {@link #RING} changes behind gets a fresh snapshot. Passes start at most every {@link #MIN_GAP_NANOS}
  * when changes keep coming; a change after a quiet spell goes at once. Thread-safe: {@link #publish} may be called
  * from any thread and never blocks.
@@ -72,7 +72,7 @@ final class LiveHub implements AutoCloseable {
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
   private final List<Peer> peers = new CopyOnWriteArrayList<>();
   private final Map<Session, Peer> bySession = new ConcurrentHashMap<>();
-  private final LiveHub.Change[] ring = new Change[RING];
+  private final Change[] ring = new Change[RING];
   /** The number of the newest change taken up; written by the sender thread only. */
   private final AtomicLong head = new AtomicLong();
   private final AtomicLong messages = new AtomicLong();
