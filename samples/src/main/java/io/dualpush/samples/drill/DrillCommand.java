@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -158,16 +159,23 @@ public final class DrillCommand {
       String redis;
       if (options.redis().isPresent()) {
         redis = options.redis().get();
+        Optional<String> variable = options.redisPasswordEnv();
+        if (variable.isPresent() && (System.getenv(variable.get()) == null || System.getenv(variable.get()).isEmpty())) {
+          throw new StartFailure("--redis-password-env " + variable.get() + ": that environment variable is not set "
+              + "or empty");
+        }
       } else {
         err.println("drill: starting a local redis-server");
         server = RedisServerProcess.builder("drill").build();
         server.start();
-        redis = server.host() + ":" + server.port();
+        redis = "redis://" + server.host() + ":" + server.port();
       }
       for (String name : List.of(EAST, WEST)) {
-        List<String> args = List.of("--redis", redis, "--run", run, "--ttl-ms", Long.toString(options.ttl().toMillis()),
+        // The password stays in the environment, which the regions inherit: never on a command line.
+        List<String> args = new ArrayList<>(List.of("--redis", redis, "--run", run, "--ttl-ms", Long.toString(options.ttl().toMillis()),
             "--primary", destinations.get("primary").toString(), "--secondary", destinations.get("secondary").toString(),
-            "--messages", messages.toString(), "--log", dir.resolve("log-" + name).toString());
+            "--messages", messages.toString(), "--log", dir.resolve("log-" + name).toString()));
+        options.redisPasswordEnv().ifPresent(variable -> args.addAll(List.of("--redis-password-env", variable)));
         RegionProcess r = RegionProcess.start(name, args, dir.resolve(name + ".stderr.txt"), events);
         synchronized (regions) {
           regions.add(r);

@@ -1,7 +1,9 @@
 package io.dualpush.samples.drill;
 
-import java.nio.file.Path;
 import io.dualpush.samples.config.ConfigDurations;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -11,7 +13,9 @@ import java.util.regex.Pattern;
 /**
  * The drill's settings, parsed from its command line. Immutable.
  *
- * @param redis {@code HOST:PORT} of a Redis to use; empty to start a local redis-server for the run
+ * @param redis the URI of a Redis to use ({@code redis://HOST:PORT[/DB]} or {@code rediss://...} for TLS; given as
+ *     {@code HOST:PORT} too); empty to start a local redis-server for the run
+ * @param redisPasswordEnv the environment variable holding that Redis's password (never the password itself)
  * @param dir where the destinations, logs and region output go; empty for a new temporary directory
  * @param duration how long the producer pushes, from its first push
  * @param killAfter when, from the first push, the active region is killed
@@ -20,9 +24,9 @@ import java.util.regex.Pattern;
  * @param json print the report as JSON
  * @param loseOne test-only sabotage: delete one pushed object from the secondary before the check
  */
-record DrillOptions(Optional<String> redis, Optional<Path> dir, Duration duration, Duration killAfter, Duration ttl,
+record DrillOptions(Optional<String> redis, Optional<String> redisPasswordEnv, Optional<Path> dir, Duration duration, Duration killAfter, Duration ttl,
     Duration maxTakeover, boolean json, boolean loseOne) {
-  static final String USAGE = "drill [--redis HOST:PORT] [--dir DIR] [--seconds N] [--kill-after N] [--ttl 3s]"
+  static final String USAGE = "drill [--redis URI|HOST:PORT [--redis-password-env VAR]] [--dir DIR] [--seconds N] [--kill-after N] [--ttl 3s]"
       + " [--max-takeover DURATION] [--json]";
 
   /**
@@ -43,6 +47,7 @@ record DrillOptions(Optional<String> redis, Optional<Path> dir, Duration duratio
 
   static DrillOptions parse(List<String> args) {
     String redis = null;
+    String passwordEnv = null;
     String dir = null;
     Integer seconds = null;
     Integer killAfter = null;
@@ -62,7 +67,7 @@ record DrillOptions(Optional<String> redis, Optional<Path> dir, Duration duratio
       switch (name) {
         case "--json" -> json = true;
         case "--lose-one" -> loseOne = true;
-        case "--redis", "--dir", "--seconds", "--kill-after", "--ttl", "--max-takeover" -> {
+        case "--redis", "--redis-password-env", "--dir", "--seconds", "--kill-after", "--ttl", "--max-takeover" -> {
           if (value == null) {
             if (i + 1 >= args.size() || args.get(i + 1).startsWith("--")) {
               throw new BadUsage(name + " needs a value");
@@ -70,7 +75,8 @@ record DrillOptions(Optional<String> redis, Optional<Path> dir, Duration duratio
             value = args.get(++i);
           }
           switch (name) {
-            case "--redis" -> redis = once(name, redis, hostPort(value));
+            case "--redis" -> redis = once(name, redis, redisUri(value));
+            case "--redis-password-env" -> passwordEnv = once(name, passwordEnv, variableName(name, value));
             case "--dir" -> dir = once(name, dir, value);
             case "--seconds" -> seconds = once(name, seconds, whole(name, value, 2, 3600));
             case "--kill-after" -> killAfter = once(name, killAfter, whole(name, value, 1, 3600));
@@ -80,6 +86,9 @@ record DrillOptions(Optional<String> redis, Optional<Path> dir, Duration duratio
         }
         default -> throw new BadUsage("unknown argument '" + arg + "' for 'drill' (usage: " + USAGE + ")");
       }
+    }
+    if (passwordEnv != null && redis == null) {
+      throw new BadUsage("--redis-password-env needs --redis: the drill's own redis-server has no password");
     }
     int s = seconds == null ? 20 : seconds;
     int k = killAfter == null ? Math.max(1, s * 2 / 5) : killAfter;
@@ -91,7 +100,7 @@ record DrillOptions(Optional<String> redis, Optional<Path> dir, Duration duratio
       throw new BadUsage("--ttl must be between 600ms and 5m, got " + t.toMillis() + " ms");
     }
     Duration bound = maxTakeover == null ? t.plus(TAKEOVER_SLACK) : maxTakeover;
-    return new DrillOptions(Optional.ofNullable(redis), Optional.ofNullable(dir).map(Path::of), Duration.ofSeconds(s),
+    return new DrillOptions(Optional.ofNullable(redis), Optional.ofNullable(passwordEnv), Optional.ofNullable(dir).map(Path::of), Duration.ofSeconds(s),
         Duration.ofSeconds(k), t, bound, json, loseOne);
   }
 
@@ -102,10 +111,48 @@ record DrillOptions(Optional<String> redis, Optional<Path> dir, Duration duratio
     return value;
   }
 
-  private static String hostPort(String value) {
-    Matcher m = Pattern.compile("([^:\\s/]+):(\\d{1,5})").matcher(value);
-    if (!m.matches() || Integer.parseInt(m.group(2)) < 1 || Integer.parseInt(m.group(2)) > 65535) {
-      throw new BadUsage("--redis must be HOST:PORT, such as 127.0.0.1:6379");
+  private static final String REDIS_FORMS = "redis://HOST:PORT, rediss://HOST:PORT (TLS) or HOST:PORT, such as "
+      + "127.0.0.1:6379";
+
+  /** The Redis to use as a URI: {@code HOST:PORT} becomes {@code redis://HOST:PORT}. */
+  private static String redisUri(String value) {
+    Matcher m = Pattern.compile("([^:\\s/@]+):(\\d{1,5})").matcher(value);
+    if (m.matches()) {
+      port(m.group(2));
+      return "redis://" + value;
+    }
+    URI uri;
+    try {
+      uri = new URI(value);
+    } catch (URISyntaxException e) {
+      throw new BadUsage("--redis must be " + REDIS_FORMS);
+    }
+    if (uri.getRawUserInfo() != null) {
+      // Said without quoting the value: it holds a secret.
+      throw new BadUsage("--redis must not carry a password (it would show in the process list): put it in an "
+          + "environment variable and name that with --redis-password-env");
+    }
+    if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme()) || uri.getHost() == null
+        || uri.getRawQuery() != null || uri.getRawFragment() != null
+        || !(uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().matches("/\\d{1,2}"))) {
+      throw new BadUsage("--redis must be " + REDIS_FORMS + " (a database as /N after the port)");
+    }
+    if (uri.getPort() != -1) {
+      port(Integer.toString(uri.getPort()));
+    }
+    return value;
+  }
+
+  private static void port(String text) {
+    int port = Integer.parseInt(text);
+    if (port < 1 || port > 65535) {
+      throw new BadUsage("--redis: port " + port + " is not between 1 and 65535");
+    }
+  }
+
+  private static String variableName(String name, String value) {
+    if (!value.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+      throw new BadUsage(name + " takes the NAME of an environment variable (letters, digits, _), not a password");
     }
     return value;
   }

@@ -13,6 +13,8 @@ import io.dualpush.redis.RedisDedupeStore;
 import io.dualpush.redis.RedisLeaseStore;
 import io.dualpush.spi.Lease;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCredentials;
+import io.lettuce.core.RedisCredentialsProvider;
 import io.lettuce.core.RedisURI;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -45,7 +47,8 @@ import java.util.concurrent.TimeUnit;
  * the dedupe store says it was before), {@code NACK KEY REASON} (not done; the producer sends it again) and {@code
  * CLOSED}.
  *
- * <p>Arguments, each {@code --name value}: {@code --name} (the region), {@code --redis HOST:PORT}, {@code --run}
+ * <p>Arguments, each {@code --name value}: {@code --name} (the region), {@code --redis URI} (and {@code
+ * --redis-password-env VAR}, the variable holding its password, inherited from the drill), {@code --run}
  * (the drill's run id: lease and Redis keys), {@code --ttl-ms}, {@code --primary} and {@code --secondary} (the
  * destination directories), {@code --messages} (the write-ahead copies), {@code --log} (this region's transaction
  * log).
@@ -93,8 +96,17 @@ public final class DrillRegion {
   private static void run(Map<String, String> o) throws Exception {
     String name = o.get("name");
     Duration ttl = Duration.ofMillis(Long.parseLong(o.get("ttl-ms")));
-    String[] hostPort = o.get("redis").split(":", 2);
-    RedisClient redis = RedisClient.create(RedisURI.Builder.redis(hostPort[0], Integer.parseInt(hostPort[1])).build());
+    RedisURI uri = RedisURI.create(o.get("redis"));
+    String variable = o.get("redis-password-env");
+    if (variable != null) {
+      String password = System.getenv(variable);
+      if (password == null || password.isEmpty()) {
+        throw new IllegalStateException("environment variable " + variable + " (--redis-password-env) is not set");
+      }
+      // Read here from the environment the drill passed on; never on a command line, never printed.
+      uri.setCredentialsProvider(RedisCredentialsProvider.from(() -> RedisCredentials.just(null, password)));
+    }
+    RedisClient redis = RedisClient.create(uri);
     RedisLeaseStore leases = RedisLeaseStore.builder().client(redis).keyPrefix(KEY_PREFIX).build();
     // The ActiveStandbyIT timings scaled to the TTL: renew six times per TTL, step down after two thirds of it.
     ActiveRegionCoordinator coordinator = ActiveRegionCoordinator.builder()

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dualpush.testkit.RedisExtension;
+import io.dualpush.testkit.RedisServerProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,6 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
 class DrillIT {
   @RegisterExtension
   static final RedisExtension REDIS = new RedisExtension("drill");
+
+  /** A Redis that wants a password, as a managed one does. */
+  @RegisterExtension
+  static final RedisExtension PROTECTED = new RedisExtension(RedisServerProcess.builder("drill-auth").password(true));
 
   @TempDir
   Path tmp;
@@ -137,6 +143,40 @@ class DrillIT {
     drill.process.destroy();
     drill.finish(60);
     await("the region JVMs gone").atMost(Duration.ofSeconds(30)).until(() -> DrillJar.regionsOf(run).isEmpty());
+  }
+
+  @Test
+  @DisplayName("with a Redis that wants a password: read from the variable --redis-password-env names, never printed; "
+      + "a wrong or unset one exits 3")
+  void passwordProtectedRedis() throws Exception {
+    String password = PROTECTED.password().orElseThrow();
+    String uri = "redis://" + PROTECTED.host() + ":" + PROTECTED.port();
+    Path dir = tmp.resolve("run");
+    DrillJar drill = DrillJar.start(tmp.resolve("right"), Map.of("DRILL_REDIS_PW", password), "--redis", uri,
+        "--redis-password-env", "DRILL_REDIS_PW", "--dir", dir.toString(), "--seconds", "6", "--kill-after", "2",
+        "--max-takeover", "5m", "--json");
+    int code = drill.finish(300);
+    JsonNode r = drill.json();
+    assertThat(code).as("exit code; stderr:\n" + drill.err() + "\nreport: " + r).isZero();
+    assertThat(r.get("lost").asInt()).isZero();
+    assertThat(r.get("verified").asInt()).isEqualTo(r.get("pushes").get("total").asInt()).isPositive();
+    assertThat(drill.out() + drill.err()).doesNotContain(password);
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".txt")).toList()) {
+        assertThat(Files.readString(f)).as(f.toString()).doesNotContain(password);
+      }
+    }
+
+    String wrongPassword = "not-the-password-" + System.nanoTime();
+    DrillJar wrong = DrillJar.start(tmp.resolve("wrong"), Map.of("DRILL_REDIS_PW", wrongPassword), "--redis", uri,
+        "--redis-password-env", "DRILL_REDIS_PW", "--dir", tmp.resolve("run-wrong").toString());
+    assertThat(wrong.finish(300)).as(wrong.err()).isEqualTo(3);
+    assertThat(wrong.err()).contains("could not start").doesNotContain(wrongPassword);
+
+    DrillJar unset = DrillJar.start(tmp.resolve("unset"), Map.of(), "--redis", uri, "--redis-password-env",
+        "DRILL_NO_SUCH_VARIABLE", "--dir", tmp.resolve("run-unset").toString());
+    assertThat(unset.finish(300)).as(unset.err()).isEqualTo(3);
+    assertThat(unset.err()).contains("DRILL_NO_SUCH_VARIABLE").contains("not set");
   }
 
   @Test

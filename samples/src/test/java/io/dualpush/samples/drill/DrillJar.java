@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,6 +31,11 @@ final class DrillJar {
   }
 
   static DrillJar start(Path dir, String... args) throws IOException {
+    return start(dir, Map.of(), args);
+  }
+
+  /** Starts the drill with these environment variables added to this JVM's. */
+  static DrillJar start(Path dir, Map<String, String> env, String... args) throws IOException {
     assertThat(JAR).as("the shaded samples jar is built by the package phase").exists();
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-jar", JAR.toString(), "drill"));
@@ -37,7 +43,9 @@ final class DrillJar {
     Files.createDirectories(dir);
     Path out = dir.resolve("cli.out");
     Path err = dir.resolve("cli.err");
-    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+    pb.environment().putAll(env);
+    Process p = pb.start();
     return new DrillJar(p, out, err);
   }
 

@@ -44,7 +44,12 @@ class DrillOptionsTest {
       "--ttl 100ms|--ttl must be between 600ms and 5m",
       "--ttl soon|is not a duration (write 500ms",
       "--max-takeover 0s|must be positive",
-      "--redis localhost|--redis must be HOST:PORT",
+      "--redis localhost|--redis must be redis://HOST:PORT, rediss://HOST:PORT (TLS) or HOST:PORT",
+      "--redis http://h:6379|--redis must be redis://HOST:PORT",
+      "--redis redis://h:6379?timeout=1s|--redis must be redis://HOST:PORT",
+      "--redis h:70000|port 70000 is not between 1 and 65535",
+      "--redis-password-env REDIS_PW|--redis-password-env needs --redis",
+      "--redis h:1 --redis-password-env s3cret!|takes the NAME of an environment variable",
       "--seconds x|--seconds must be a whole number",
       "--json --json2|unknown argument '--json2'",
       "--dir a --dir b|--dir given twice",
@@ -52,6 +57,25 @@ class DrillOptionsTest {
   void refused(String args, String message) {
     assertThatThrownBy(() -> DrillOptions.parse(List.of(args.split(" "))))
         .isInstanceOf(DrillOptions.BadUsage.class).hasMessageContaining(message);
+  }
+
+  @Test
+  @DisplayName("--redis takes HOST:PORT (as redis://) or a redis:// or rediss:// URI, and the password's variable by name")
+  void redis() {
+    assertThat(DrillOptions.parse(List.of("--redis", "10.0.0.1:6380")).redis()).hasValue("redis://10.0.0.1:6380");
+    DrillOptions tls = DrillOptions.parse(List.of("--redis", "rediss://cache.example:6380/2", "--redis-password-env",
+        "REDIS_PW"));
+    assertThat(tls.redis()).hasValue("rediss://cache.example:6380/2");
+    assertThat(tls.redisPasswordEnv()).hasValue("REDIS_PW");
+    assertThat(DrillOptions.parse(List.of("--redis=redis://h")).redis()).hasValue("redis://h");
+  }
+
+  @Test
+  @DisplayName("a password in --redis is refused without being repeated")
+  void passwordInUri() {
+    assertThatThrownBy(() -> DrillOptions.parse(List.of("--redis", "redis://:hunter2@h:6379")))
+        .isInstanceOf(DrillOptions.BadUsage.class).hasMessageContaining("must not carry a password")
+        .hasMessageContaining("--redis-password-env").message().doesNotContain("hunter2");
   }
 
   @Test
