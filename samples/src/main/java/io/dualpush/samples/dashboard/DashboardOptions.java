@@ -20,15 +20,29 @@ import java.util.Set;
  *     local directories under {@code dir}
  * @param workload whether the background workload pushes test objects ({@code --no-workload} turns it off)
  * @param log with {@code config}, a transaction log of the dashboard's own instead of the file's
+ * @param allowedOrigins origins ({@code https://dash.example.com}) whose pages may open the live feed besides the
+ *     dashboard's own: the public address of a reverse proxy that does not pass the {@code Host} on
  */
 record DashboardOptions(Optional<Path> dir, int port, String bind, Optional<Path> tokenFile, boolean protectReads,
-    Duration pushInterval, int rateLimit, Optional<Path> config, boolean workload, Optional<String> log) {
+    Duration pushInterval, int rateLimit, Optional<Path> config, boolean workload, Optional<String> log,
+    Set<String> allowedOrigins) {
 
   static final String USAGE = "dashboard [--config FILE [--log LOCATION]] [--dir DIR] [--port N] [--bind ADDR]"
-      + " [--token-file FILE] [--protect-reads] [--push-interval-ms N] [--no-workload] [--rate-limit N]";
+      + " [--token-file FILE] [--protect-reads] [--push-interval-ms N] [--no-workload] [--rate-limit N]"
+      + " [--allowed-origin ORIGIN]...";
 
   private static final Set<String> VALUED = Set.of("--dir", "--port", "--bind", "--token-file", "--push-interval-ms",
-      "--rate-limit", "--config", "--log");
+      "--rate-limit", "--config", "--log", "--allowed-origin");
+
+  DashboardOptions {
+    allowedOrigins = Set.copyOf(allowedOrigins);
+  }
+
+  /** The settings with no origin allowed besides the dashboard's own. */
+  DashboardOptions(Optional<Path> dir, int port, String bind, Optional<Path> tokenFile, boolean protectReads,
+      Duration pushInterval, int rateLimit, Optional<Path> config, boolean workload, Optional<String> log) {
+    this(dir, port, bind, tokenFile, protectReads, pushInterval, rateLimit, config, workload, log, Set.of());
+  }
 
   /** The settings without a configuration file, with the workload on. */
   DashboardOptions(Optional<Path> dir, int port, String bind, Optional<Path> tokenFile, boolean protectReads,
@@ -60,6 +74,7 @@ record DashboardOptions(Optional<Path> dir, int port, String bind, Optional<Path
     boolean workload = o.workload();
     boolean intervalGiven = false;
     Optional<String> log = o.log();
+    Set<String> origins = new java.util.LinkedHashSet<>();
     for (int i = 0; i < args.size(); i++) {
       String arg = args.get(i);
       String name = arg;
@@ -111,6 +126,7 @@ record DashboardOptions(Optional<Path> dir, int port, String bind, Optional<Path
           log = Optional.of(value);
         }
         case "--rate-limit" -> rateLimit = intValue(name, value, 1, 1_000_000);
+        case "--allowed-origin" -> origins.add(origin(value));
         default -> throw new IllegalStateException(name);
       }
     }
@@ -121,7 +137,29 @@ record DashboardOptions(Optional<Path> dir, int port, String bind, Optional<Path
     if (log.isPresent() && config.isEmpty()) {
       throw new IllegalArgumentException("--log applies with --config (without it the log is DIR/log)");
     }
-    return new DashboardOptions(dir, port, bind, tokenFile, protectReads, interval, rateLimit, config, workload, log);
+    return new DashboardOptions(dir, port, bind, tokenFile, protectReads, interval, rateLimit, config, workload, log,
+        origins);
+  }
+
+  /**
+   * An origin as browsers send it: {@code http} or {@code https}, a host, a port when not the scheme's own, nothing
+   * else; lower-cased, so that it compares with {@link DashboardServer#originAllowed}'s.
+   */
+  static String origin(String value) {
+    String bad = "--allowed-origin must be an origin such as https://dash.example.com or http://10.0.0.5:8080 "
+        + "(scheme, host and port only), was '" + value + "'";
+    java.net.URI uri;
+    try {
+      uri = new java.net.URI(value.endsWith("/") ? value.substring(0, value.length() - 1) : value);
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException(bad);
+    }
+    if (!("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme())) || uri.getHost() == null
+        || uri.getRawUserInfo() != null || !(uri.getRawPath() == null || uri.getRawPath().isEmpty())
+        || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+      throw new IllegalArgumentException(bad);
+    }
+    return (uri.getScheme() + "://" + uri.getRawAuthority()).toLowerCase(java.util.Locale.ROOT);
   }
 
   private static int intValue(String name, String value, int min, int max) {

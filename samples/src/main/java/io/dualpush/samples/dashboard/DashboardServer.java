@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,7 +120,8 @@ final class DashboardServer implements AutoCloseable {
       });
       config.routes.ws("/api/live", ws -> {
         ws.onConnect(ctx -> {
-          if (!sameOrigin(ctx.header("Origin"), ctx.header("Host"))) {
+          if (!originAllowed(ctx.header("Origin"), ctx.header("Host"), ctx.header("X-Forwarded-Host"),
+              options.allowedOrigins())) {
             // WebSockets are not bound by CORS: without this, any web page the user visits could read the feed.
             ctx.closeSession(1008, "cross-origin");
             return;
@@ -177,21 +179,27 @@ final class DashboardServer implements AutoCloseable {
   }
 
   /**
-   * Whether a WebSocket's {@code Origin} is the page's own. No {@code Origin} (a client that is not a browser) is
-   * allowed: it could send any header it liked.
+   * Whether a WebSocket's {@code Origin} may open the live feed: the page's own (its authority is the request's
+   * {@code Host}, or the {@code X-Forwarded-Host} a reverse proxy set), or one of the {@code --allowed-origin}s. No
+   * {@code Origin} (a client that is not a browser) is allowed: it could send any header it liked.
    */
-  static boolean sameOrigin(String origin, String host) {
+  static boolean originAllowed(String origin, String host, String forwardedHost, Set<String> allowed) {
     if (origin == null) {
       return true;
-    }
-    if (host == null) {
-      return false;
     }
     try {
       java.net.URI o = java.net.URI.create(origin);
       String authority = o.getRawAuthority();
-      return authority != null && ("http".equals(o.getScheme()) || "https".equals(o.getScheme()))
-          && authority.equalsIgnoreCase(host);
+      if (authority == null || !("http".equals(o.getScheme()) || "https".equals(o.getScheme()))) {
+        return false;
+      }
+      if (allowed.contains(origin.toLowerCase(java.util.Locale.ROOT))) {
+        return true;
+      }
+      // A proxy's X-Forwarded-Host names the host the browser asked for (its first value: the client-facing proxy's);
+      // a page cannot set it on a WebSocket, so it cannot be used to pass another origin off as this one.
+      String forwarded = forwardedHost == null ? null : forwardedHost.split(",", 2)[0].strip();
+      return authority.equalsIgnoreCase(host) || authority.equalsIgnoreCase(forwarded);
     } catch (IllegalArgumentException e) {
       return false;
     }

@@ -3,6 +3,7 @@ package io.dualpush.samples.dashboard;
 import static io.dualpush.samples.dashboard.Api.json;
 import static io.dualpush.samples.dashboard.Api.region;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,7 +40,10 @@ class DashboardTest {
 
   @BeforeAll
   void start() throws Exception {
-    dashboard = DashboardCommand.Dashboard.start(options(dir.resolve("main"), false, 100_000, 200), name -> null);
+    DashboardOptions main = options(dir.resolve("main"), false, 100_000, 200);
+    dashboard = DashboardCommand.Dashboard.start(new DashboardOptions(main.dir(), main.port(), main.bind(),
+        main.tokenFile(), main.protectReads(), main.pushInterval(), main.rateLimit(), main.config(), main.workload(),
+        main.log(), Set.of("https://dash.example.com")), name -> null);
     api = Api.of(dashboard.url());
     token = Files.readAllLines(dir.resolve("main").resolve(DashboardToken.FILE_NAME)).get(0);
   }
@@ -339,6 +343,38 @@ class DashboardTest {
       String own = dashboard.url().substring(0, dashboard.url().length() - 1);
       try (LiveClient page = LiveClient.connect(dashboard.url(), "", own)) {
         await().atMost(BOUND).until(() -> !page.batches.isEmpty());
+      }
+    }
+
+    @Test
+    @DisplayName("behind a proxy: the origin the proxy's X-Forwarded-Host names, or one given with --allowed-origin")
+    void behindAProxy() throws Exception {
+      Set<String> none = Set.of();
+      assertThat(DashboardServer.originAllowed("https://dash.example.com", "127.0.0.1:8080", "dash.example.com", none))
+          .isTrue();
+      assertThat(DashboardServer.originAllowed("https://dash.example.com", "127.0.0.1:8080",
+          "dash.example.com, inner.proxy", none)).isTrue();
+      assertThat(DashboardServer.originAllowed("https://evil.example", "127.0.0.1:8080", "dash.example.com", none))
+          .isFalse();
+      assertThat(DashboardServer.originAllowed("https://dash.example.com", "127.0.0.1:8080", null, none)).isFalse();
+      assertThat(DashboardServer.originAllowed("file://dash.example.com", "dash.example.com", null, none)).isFalse();
+      assertThat(DashboardServer.originAllowed(null, "127.0.0.1:8080", null, none)).as("not a browser").isTrue();
+      Set<String> allowed = DashboardOptions.parse(List.of("--allowed-origin", "HTTPS://Dash.Example.com/",
+          "--allowed-origin=http://10.0.0.5:8080")).allowedOrigins();
+      assertThat(allowed).containsExactlyInAnyOrder("https://dash.example.com", "http://10.0.0.5:8080");
+      assertThat(DashboardServer.originAllowed("https://dash.example.com", "127.0.0.1:8080", null, allowed)).isTrue();
+      assertThat(DashboardServer.originAllowed("http://10.0.0.5:8080", "127.0.0.1:8080", null, allowed)).isTrue();
+      assertThat(DashboardServer.originAllowed("http://10.0.0.5:8081", "127.0.0.1:8080", null, allowed)).isFalse();
+      for (String bad : List.of("dash.example.com", "https://dash.example.com/page", "ftp://x", "https://u:p@x")) {
+        assertThatThrownBy(() -> DashboardOptions.parse(List.of("--allowed-origin", bad)))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--allowed-origin must be an origin");
+      }
+      // Through the server: the main dashboard allows https://dash.example.com (see its options).
+      try (LiveClient page = LiveClient.connect(dashboard.url(), "", "https://dash.example.com")) {
+        await().atMost(BOUND).until(() -> !page.batches.isEmpty());
+      }
+      try (LiveClient evil = LiveClient.connect(dashboard.url(), "", "https://dash.example.com.evil.example")) {
+        assertThat(evil.closed.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1008);
       }
     }
   }
