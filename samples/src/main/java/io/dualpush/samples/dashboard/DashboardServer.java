@@ -26,6 +26,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.ee10.servlet.SessionHandler;
+import org.eclipse.jetty.session.NullSessionCache;
+import org.eclipse.jetty.session.NullSessionDataStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +74,17 @@ final class DashboardServer implements AutoCloseable {
       config.jetty.host = options.bind();
       config.jetty.port = options.port();
       config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+      config.jetty.modifyServletContextHandler(handler -> {
+        // Javalin reads the HTTP session on every WebSocket upgrade, which creates one (and a JSESSIONID cookie) per
+        // connection, kept for 30 minutes: a client reconnecting in a loop could fill the heap. The dashboard has no
+        // use for sessions: none is kept and no cookie is set.
+        SessionHandler sessions = new SessionHandler();
+        NullSessionCache cache = new NullSessionCache(sessions);
+        cache.setSessionDataStore(new NullSessionDataStore());
+        sessions.setSessionCache(cache);
+        sessions.setUsingCookies(false);
+        handler.setSessionHandler(sessions);
+      });
       config.jetty.modifyWebSocketServletFactory(factory -> {
         factory.setIdleTimeout(Duration.ofMinutes(10));
         // Every batch is serialised once for all sessions; per-message compression would deflate it again for each

@@ -172,6 +172,28 @@ class DashboardTest {
   @DisplayName("Security")
   class Security {
     @Test
+    @DisplayName("a live socket's upgrade sets no session cookie (no HTTP session is kept per connection)")
+    void noSessionPerSocket() throws Exception {
+      java.net.URI base = java.net.URI.create(dashboard.url());
+      for (int i = 0; i < 3; i++) {
+        try (java.net.Socket socket = new java.net.Socket(base.getHost(), base.getPort())) {
+          socket.setSoTimeout(30_000);
+          socket.getOutputStream().write(("GET /api/live HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort()
+              + "\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+              + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          StringBuilder head = new StringBuilder();
+          java.io.InputStream in = socket.getInputStream();
+          while (head.indexOf("\r\n\r\n") < 0) {
+            int b = in.read();
+            assertThat(b).as("response head so far: " + head).isNotNegative();
+            head.append((char) b);
+          }
+          assertThat(head.toString()).startsWith("HTTP/1.1 101").doesNotContainIgnoringCase("Set-Cookie");
+        }
+      }
+    }
+
+    @Test
     @DisplayName("a state-changing request without the token, or with another, is 401 with WWW-Authenticate: Bearer and changes nothing")
     void unauthorized() {
       for (String t : new String[] {null, "wrong", token + "x"}) {
