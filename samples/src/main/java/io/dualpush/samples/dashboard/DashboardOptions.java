@@ -154,8 +154,8 @@ record DashboardOptions(Optional<Path> dir, int port, String bind, Optional<Path
     } catch (java.net.URISyntaxException e) {
       throw new IllegalArgumentException(bad);
     }
-    if (!("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme())) || uri.getHost() == null
-        || uri.getRawUserInfo() != null || !(uri.getRawPath() == null || uri.getRawPath().isEmpty())
+    boolean web = "http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme());
+    if (!web || uri.getHost() == null || uri.getRawUserInfo() != null || !(uri.getRawPath() == null || uri.getRawPath().isEmpty())
         || uri.getRawQuery() != null || uri.getRawFragment() != null) {
       throw new IllegalArgumentException(bad);
     }

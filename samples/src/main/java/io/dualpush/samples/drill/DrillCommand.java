@@ -160,7 +160,8 @@ public final class DrillCommand {
       if (options.redis().isPresent()) {
         redis = options.redis().get();
         Optional<String> variable = options.redisPasswordEnv();
-        if (variable.isPresent() && (System.getenv(variable.get()) == null || System.getenv(variable.get()).isEmpty())) {
+        String password = variable.map(System::getenv).orElse(null);
+        if (variable.isPresent() && (password == null || password.isEmpty())) {
           throw new StartFailure("--redis-password-env " + variable.get() + ": that environment variable is not set "
               + "or empty");
         }
@@ -172,8 +173,9 @@ public final class DrillCommand {
       }
       for (String name : List.of(EAST, WEST)) {
         // The password stays in the environment, which the regions inherit: never on a command line.
-        List<String> args = new ArrayList<>(List.of("--redis", redis, "--run", run, "--ttl-ms", Long.toString(options.ttl().toMillis()),
-            "--primary", destinations.get("primary").toString(), "--secondary", destinations.get("secondary").toString(),
+        List<String> args = new ArrayList<>(List.of("--redis", redis, "--run", run, "--ttl-ms",
+            Long.toString(options.ttl().toMillis()), "--primary", destinations.get("primary").toString(),
+            "--secondary", destinations.get("secondary").toString(),
             "--messages", messages.toString(), "--log", dir.resolve("log-" + name).toString()));
         options.redisPasswordEnv().ifPresent(variable -> args.addAll(List.of("--redis-password-env", variable)));
         RegionProcess r = RegionProcess.start(name, args, dir.resolve(name + ".stderr.txt"), events);

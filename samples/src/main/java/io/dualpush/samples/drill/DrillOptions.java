@@ -24,10 +24,10 @@ import java.util.regex.Pattern;
  * @param json print the report as JSON
  * @param loseOne test-only sabotage: delete one pushed object from the secondary before the check
  */
-record DrillOptions(Optional<String> redis, Optional<String> redisPasswordEnv, Optional<Path> dir, Duration duration, Duration killAfter, Duration ttl,
-    Duration maxTakeover, boolean json, boolean loseOne) {
-  static final String USAGE = "drill [--redis URI|HOST:PORT [--redis-password-env VAR]] [--dir DIR] [--seconds N] [--kill-after N] [--ttl 3s]"
-      + " [--max-takeover DURATION] [--json]";
+record DrillOptions(Optional<String> redis, Optional<String> redisPasswordEnv, Optional<Path> dir, Duration duration,
+    Duration killAfter, Duration ttl, Duration maxTakeover, boolean json, boolean loseOne) {
+  static final String USAGE = "drill [--redis URI|HOST:PORT [--redis-password-env VAR]] [--dir DIR] [--seconds N]"
+      + " [--kill-after N] [--ttl 3s] [--max-takeover DURATION] [--json]";
 
   /**
    * The slack added to the TTL for the default bound: the standby's retry interval (at most 250 ms), its first
