@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * caller's thread. Further alerts of the group are counted, not forwarded; when the window that started with
  * the first alert (or with the last summary) closes with alerts counted, ONE summary is forwarded with the same
  * type, severity and destination, its message the first alert's message followed by
- * {@code "(and N more in the last 60 s; first keys: a, b, c)"} — the keys are the transaction ids of the
+ * {@code "(and N more in the last 60 s; first transactions: a, b, c)"} — the transaction ids of the
  * counted alerts, at most {@link Builder#sampleKeys(int)} of them. When a group has been quiet for a whole
  * window after its last alert, a resolve is forwarded: an alert of the same type, severity and destination
  * whose message reads {@code "TYPE on destination resolved after N alerts (quiet for 60 s)"}; the group is then
@@ -248,7 +248,7 @@ public final class AlertCoalescer implements AlertSink, AutoCloseable {
     }
 
     Alert summary(Instant now, Duration window) {
-      String sample = keys.isEmpty() ? "" : "; first keys: " + String.join(", ", keys);
+      String sample = keys.isEmpty() ? "" : "; first transactions: " + String.join(", ", keys);
       Alert a = new Alert(first.type(), first.severity(),
           first.message() + " (and " + counted + " more in the last " + span(window) + sample + ")",
           "", first.destinationId(), now);

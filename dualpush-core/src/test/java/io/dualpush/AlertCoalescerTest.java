@@ -56,7 +56,7 @@ class AlertCoalescerTest {
       assertThat(summary.severity()).isEqualTo(Alert.Severity.HIGH);
       assertThat(summary.destinationId()).isEqualTo("east");
       assertThat(summary.message())
-          .isEqualTo("push failed (and 999 more in the last 60 s; first keys: tx-1, tx-2, tx-3)");
+          .isEqualTo("push failed (and 999 more in the last 60 s; first transactions: tx-1, tx-2, tx-3)");
 
       clock.advance(Duration.ofSeconds(1));
       coalescer.flushDue();
@@ -236,7 +236,7 @@ class AlertCoalescerTest {
       tracking.resolve(back("east"));
 
       assertThat(out).extracting(Alert::message).containsExactly("push failed", "push failed",
-          "push failed (and 1 more in the last 60 s; first keys: b)");
+          "push failed (and 1 more in the last 60 s; first transactions: b)");
       assertThat(resolved).hasSize(1);
       assertThat(tracking.trackedGroups()).isEqualTo(1);
     }

@@ -117,7 +117,7 @@ class OutageAlertStreamTest {
     await().atMost(BOUND).until(() -> raised(Alert.Type.PUSH_FAILURE).size() == 2);
     assertThat(raised(Alert.Type.PUSH_FAILURE).get(1)).satisfies(s -> {
       assertThat(s.destinationId()).isEqualTo("secondary");
-      assertThat(s.message()).contains("(and " + (PUSHES - 1) + " more in the last 60 s; first keys: ");
+      assertThat(s.message()).contains("(and " + (PUSHES - 1) + " more in the last 60 s; first transactions: ");
     });
 
     // The region is back: the next push is the breaker's trial, it succeeds, and the resolve arrives with it.
