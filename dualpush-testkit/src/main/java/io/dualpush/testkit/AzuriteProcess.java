@@ -391,15 +391,11 @@ public final class AzuriteProcess implements AutoCloseable {
       }
       return p;
     }
-    Path onPath = findOnPath("azurite-blob");
+    Path onPath = DebianPackages.onPath("azurite-blob");
     if (onPath != null) {
       return onPath;
     }
     return installed();
-  }
-
-  private static @Nullable Path findOnPath(String program) {
-    return DebianPackages.onPath(program);
   }
 
   /** Azurite under the user's cache, installed with npm the first time, under a file lock. */
@@ -416,7 +412,7 @@ public final class AzuriteProcess implements AutoCloseable {
       if (Files.isExecutable(executable)) {
         return executable; // another build installed it while we waited for the lock
       }
-      Path npm = findOnPath("npm");
+      Path npm = DebianPackages.onPath("npm");
       if (npm == null) {
         throw new IOException("Azurite is not installed and npm is not on the PATH: install Node.js and npm, "
             + "or `npm install -g azurite@" + AZURITE_VERSION + "`");

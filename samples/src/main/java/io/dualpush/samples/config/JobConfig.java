@@ -582,19 +582,15 @@ public final class JobConfig {
     Redis redis(JsonNode node) {
       ObjectNode r = object(node, "redis", Set.of("uri", "passwordEnv", "lease", "dedupe"));
       String uri = requiredString(r, "redis", "uri");
-      URI parsed;
       try {
-        parsed = new URI(uri);
-      } catch (URISyntaxException e) {
-        throw fail("redis.uri", "not a URI (expected redis://HOST:PORT or rediss://HOST:PORT)");
-      }
-      if (parsed.getScheme() == null || !Set.of("redis", "rediss").contains(parsed.getScheme())
-          || parsed.getHost() == null) {
-        throw fail("redis.uri", "expected redis://HOST:PORT or rediss://HOST:PORT");
-      }
-      if (parsed.getRawUserInfo() != null || (parsed.getRawQuery() != null && parsed.getRawQuery().contains("password"))) {
-        throw fail("redis.uri", "must not carry a password; name the environment variable that holds it in"
-            + " redis.passwordEnv");
+        RedisUris.parse(uri);
+      } catch (RedisUris.Refused e) {
+        throw fail("redis.uri", switch (e.problem()) {
+          case NOT_A_URI -> "not a URI (expected redis://HOST:PORT or rediss://HOST:PORT)";
+          case CARRIES_PASSWORD -> "must not carry a password; name the environment variable that holds it in"
+              + " redis.passwordEnv";
+          case NOT_REDIS -> "expected redis://HOST:PORT or rediss://HOST:PORT";
+        });
       }
       Optional<String> passwordEnv = r.has("passwordEnv")
           ? Optional.of(envName(r, "redis", "passwordEnv", "the Redis password")) : Optional.empty();

@@ -1,8 +1,8 @@
 package io.dualpush.samples.drill;
 
 import io.dualpush.samples.config.ConfigDurations;
+import io.dualpush.samples.config.RedisUris;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -100,8 +100,8 @@ record DrillOptions(Optional<String> redis, Optional<String> redisPasswordEnv, O
       throw new BadUsage("--ttl must be between 600ms and 5m, got " + t.toMillis() + " ms");
     }
     Duration bound = maxTakeover == null ? t.plus(TAKEOVER_SLACK) : maxTakeover;
-    return new DrillOptions(Optional.ofNullable(redis), Optional.ofNullable(passwordEnv), Optional.ofNullable(dir).map(Path::of), Duration.ofSeconds(s),
-        Duration.ofSeconds(k), t, bound, json, loseOne);
+    return new DrillOptions(Optional.ofNullable(redis), Optional.ofNullable(passwordEnv),
+        Optional.ofNullable(dir).map(Path::of), Duration.ofSeconds(s), Duration.ofSeconds(k), t, bound, json, loseOne);
   }
 
   private static <T> T once(String name, T previous, T value) {
@@ -121,21 +121,22 @@ record DrillOptions(Optional<String> redis, Optional<String> redisPasswordEnv, O
       port(m.group(2));
       return "redis://" + value;
     }
+    String database = " (a database as /N after the port)";
     URI uri;
     try {
-      uri = new URI(value);
-    } catch (URISyntaxException e) {
-      throw new BadUsage("--redis must be " + REDIS_FORMS);
+      uri = RedisUris.parse(value);
+    } catch (RedisUris.Refused e) {
+      // Said without quoting the value: it may hold a secret.
+      throw new BadUsage(switch (e.problem()) {
+        case NOT_A_URI -> "--redis must be " + REDIS_FORMS;
+        case CARRIES_PASSWORD -> "--redis must not carry a password (it would show in the process list): put it in an "
+            + "environment variable and name that with --redis-password-env";
+        case NOT_REDIS -> "--redis must be " + REDIS_FORMS + database;
+      });
     }
-    if (uri.getRawUserInfo() != null) {
-      // Said without quoting the value: it holds a secret.
-      throw new BadUsage("--redis must not carry a password (it would show in the process list): put it in an "
-          + "environment variable and name that with --redis-password-env");
-    }
-    if (!"redis".equals(uri.getScheme()) && !"rediss".equals(uri.getScheme()) || uri.getHost() == null
-        || uri.getRawQuery() != null || uri.getRawFragment() != null
+    if (uri.getRawQuery() != null || uri.getRawFragment() != null
         || !(uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().matches("/\\d{1,2}"))) {
-      throw new BadUsage("--redis must be " + REDIS_FORMS + " (a database as /N after the port)");
+      throw new BadUsage("--redis must be " + REDIS_FORMS + database);
     }
     if (uri.getPort() != -1) {
       port(Integer.toString(uri.getPort()));

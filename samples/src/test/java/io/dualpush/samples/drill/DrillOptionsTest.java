@@ -48,6 +48,7 @@ class DrillOptionsTest {
       "--redis http://h:6379|--redis must be redis://HOST:PORT",
       "--redis redis://h:6379?timeout=1s|--redis must be redis://HOST:PORT",
       "--redis h:70000|port 70000 is not between 1 and 65535",
+      "--redis redis://h:1?password=x|--redis must not carry a password",
       "--redis-password-env REDIS_PW|--redis-password-env needs --redis",
       "--redis h:1 --redis-password-env s3cret!|takes the NAME of an environment variable",
       "--seconds x|--seconds must be a whole number",
